@@ -1,0 +1,253 @@
+"""The ``lmm`` command line (CONTRACTS §1): chat, ask, plan, replay, samples.
+
+Exit status: 0 on success, 2 for a request or data problem (one message on stderr,
+never a traceback), 1 when a replayed transcript does not match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+EXIT_OK = 0
+EXIT_MISMATCH = 1
+EXIT_PROBLEM = 2
+
+DEFAULT_OUTPUT_DIR = Path("lmm-output")
+
+
+class CliProblem(Exception):
+    """A problem the user can fix; the CLI prints it on one line and exits 2."""
+
+
+# --------------------------------------------------------------------------- session
+def open_session(
+    *, data: str | None = None, sample: str | None = None, out: str | Path | None = None
+) -> Any:
+    """Build the one :class:`assistant.session.Session` a command talks to.
+
+    ``data`` is a file path, ``sample`` a built-in sample name (at most one of them);
+    ``out`` is the folder figures are written to.
+    """
+    from assistant.session import Session
+
+    kwargs: dict[str, Any] = {}
+    if data is not None:
+        path = Path(data)
+        if not path.exists():
+            raise CliProblem(f"The data file {data} does not exist; check the path and try again.")
+        if path.is_dir():
+            raise CliProblem(f"{data} is a folder, not a data file; give the path of a file.")
+        kwargs["data_path"] = str(path)
+    if sample is not None:
+        kwargs["sample"] = sample
+    session = Session(**kwargs)
+    set_output_dir(session, Path(out) if out is not None else DEFAULT_OUTPUT_DIR)
+    return session
+
+
+def set_output_dir(session: Any, folder: Path) -> None:
+    """Point the session's figures at ``folder`` (session.options.output_dir)."""
+    options = session.options
+    if isinstance(options, dict):
+        options["output_dir"] = folder
+    else:
+        options.output_dir = folder
+
+
+def answer_message(answer: Any) -> str:
+    """The one message of a failed answer (its AssistantError)."""
+    error = getattr(answer, "error", None)
+    return str(error) if error is not None else "The request could not be carried out."
+
+
+# --------------------------------------------------------------------------- commands
+def run_ask(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``lmm ask``: run each request in order in one session."""
+    session = open_session(data=args.data, sample=args.sample, out=args.out)
+    level = "detailed" if args.detailed else "brief"
+    results: list[dict] = []
+    status = EXIT_OK
+    for number, request in enumerate(args.requests, start=1):
+        answer = session.ask(request)
+        if args.json:
+            results.extend(answer.to_json())
+        elif answer.ok:
+            if number > 1:
+                stdout.write("\n")
+            stdout.write(answer.text(level=level).rstrip("\n") + "\n")
+            for figure in answer.figures:
+                stdout.write(f"Figure saved: {figure}\n")
+        if not answer.ok:
+            prefix = f"request {number}: " if len(args.requests) > 1 else ""
+            stderr.write(f"lmm: {prefix}{answer_message(answer)}\n")
+            status = EXIT_PROBLEM
+            break
+    if args.json:
+        stdout.write(json.dumps(results, indent=2, allow_nan=False) + "\n")
+    return status
+
+
+def run_plan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``lmm plan``: show what the grammar makes of a request, without running it."""
+    from grammar.parse import ParseError, parse
+
+    try:
+        plan = parse(args.request)
+    except ParseError as err:
+        raise CliProblem(str(err)) from err
+    if args.json:
+        stdout.write(json.dumps(plan.to_dict(), indent=2, allow_nan=False) + "\n")
+    else:
+        stdout.write(plan.describe().rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+def run_replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``lmm replay``: replay transcripts; 1 with a diff when an answer differs."""
+    from assistant.replay import replay_files
+
+    return replay_files([Path(name) for name in args.files], update=args.update,
+                        stdout=stdout, stderr=stderr)
+
+
+def run_samples(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``lmm samples``: one line per built-in sample data set."""
+    from engine.samples import list_samples
+
+    for line in sample_lines(list_samples()):
+        stdout.write(line + "\n")
+    return EXIT_OK
+
+
+def sample_lines(samples: Any) -> list[str]:
+    """Render the engine's sample list as ``name  description`` lines."""
+    entries: list[tuple[str, str]] = []
+    if isinstance(samples, dict):
+        entries = [(str(name), str(info)) for name, info in samples.items()]
+    else:
+        for sample in samples:
+            if isinstance(sample, str):
+                entries.append((sample, ""))
+            else:
+                name = str(getattr(sample, "name", sample))
+                entries.append((name, str(getattr(sample, "description", "") or "")))
+    width = max((len(name) for name, _ in entries), default=0)
+    return [f"{name:<{width}}  {text}".rstrip() for name, text in entries]
+
+
+def run_chat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``lmm chat``: the interactive REPL."""
+    from assistant.repl import run_repl
+
+    session = open_session(data=args.data, sample=args.sample, out=args.out)
+    return run_repl(session, history_file=args.history_file, show_plan=args.show_plan,
+                    detailed=args.detailed)
+
+
+# --------------------------------------------------------------------------- parser
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--data", metavar="PATH",
+                        help="a CSV, TSV, Excel or Parquet file to analyse")
+    source.add_argument("--sample", metavar="NAME",
+                        help="a built-in sample data set (see `lmm samples`)")
+    parser.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUTPUT_DIR),
+                        help="folder for figures (default: ./lmm-output/)")
+    parser.add_argument("--detailed", action="store_true",
+                        help="longer answers: every table and the optimizer's record")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse tree of ``lmm``; every command has its own ``--help``."""
+    parser = argparse.ArgumentParser(
+        prog="lmm",
+        description="A natural-language assistant for linear mixed models.",
+        epilog='Example: lmm ask --sample pain_trial '
+               '"LMM: pain_score ~ time + treatment + (1 | patient)"',
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    chat = commands.add_parser("chat", help="interactive chat (history, completion, plots)",
+                               description="Start an interactive chat session.")
+    _add_data_options(chat)
+    chat.add_argument("--show-plan", action="store_true",
+                      help="show the plan of each request before it runs")
+    chat.add_argument("--history-file", metavar="PATH", default=None,
+                      help="where to keep the input history (default: ~/.lmm_history)")
+    chat.set_defaults(handler=run_chat)
+
+    ask = commands.add_parser("ask", help="run requests in one session and print the answers",
+                              description="Run the requests in order in one session.")
+    ask.add_argument("requests", nargs="+", metavar="REQUEST", help="a request in plain words")
+    _add_data_options(ask)
+    ask.add_argument("--json", action="store_true",
+                     help="print one JSON array with one result object per executed step")
+    ask.set_defaults(handler=run_ask)
+
+    plan = commands.add_parser("plan", help="show the plan of a request without running it",
+                               description="Show the plan the grammar makes of REQUEST.")
+    plan.add_argument("request", metavar="REQUEST")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.set_defaults(handler=run_plan)
+
+    replay = commands.add_parser("replay", help="replay scripted transcripts",
+                                 description="Replay transcripts and compare every answer.")
+    replay.add_argument("files", nargs="+", metavar="FILE")
+    replay.add_argument("--update", action="store_true",
+                        help="rewrite the expected answers with the current ones")
+    replay.set_defaults(handler=run_replay)
+
+    samples = commands.add_parser("samples", help="list the built-in sample data sets",
+                                  description="List the built-in sample data sets.")
+    samples.set_defaults(handler=run_samples)
+    return parser
+
+
+def first_line(text: str) -> str:
+    """The first non-empty line of ``text`` (for one-line internal-error messages)."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Run ``lmm``; returns the exit status (the console script passes it to sys.exit)."""
+    from assistant.errors import AssistantError
+    from engine.errors import LmmInputError
+
+    stdout = stdout if stdout is not None else sys.stdout
+    stderr = stderr if stderr is not None else sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error (2)
+        return int(stop.code or 0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return args.handler(args, stdout, stderr)
+    except (CliProblem, AssistantError, LmmInputError, OSError) as err:
+        message = str(err).strip() or type(err).__name__
+        stderr.write(f"lmm: {message}\n")
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        stderr.write("lmm: interrupted\n")
+        return EXIT_PROBLEM
+    except Exception as err:  # noqa: BLE001 - the last guard: one line, never a traceback
+        detail = first_line(str(err))
+        stderr.write(f"lmm: internal error ({type(err).__name__}{': ' + detail if detail else ''});"
+                     " please report it with the request that caused it.\n")
+        return EXIT_PROBLEM
+
+
+if __name__ == "__main__":
+    sys.exit(main())
