@@ -1,0 +1,311 @@
+"""Side-by-side timings of our fit, lme4 and statsmodels: ``python -m benchmarks.run``.
+
+Every engine fits the same data in the same run. Ours runs in this process (median of
+``--repeats`` calls of ``engine.fit_lmm``, everything from formula to result, Satterthwaite
+df included); lme4 runs in ``Rscript`` (median of repeated ``lmer()`` calls, data
+loading outside the timer); statsmodels runs in a child process with a time budget
+(``from_formula`` + ``fit()``, its defaults, ``reml`` matched). Criterion differences
+(−2 log-likelihood, the other tool minus ours) show whether the optimum is the same:
+positive means ours found a better (lower) one.
+
+Options: ``--only small|insteval|million`` (repeatable), ``--no-statsmodels``,
+``--no-lme4``, ``--no-memory``, ``--repeats N``, ``--sm-timeout SECONDS``,
+``--markdown PATH`` (also write the report as Markdown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.cases import BenchCase, insteval_case, million_case, reference_cases
+from benchmarks.lme4_runner import Lme4Timing, lme4_available, time_lme4
+from benchmarks.statsmodels_runner import StatsmodelsTiming, time_statsmodels
+
+GROUPS = ("small", "insteval", "million")
+SPEEDUP_TARGET_BIG = 10.0
+SPEEDUP_TARGET_STATSMODELS = 30.0
+MEMORY_TARGET_MIB = 2048.0
+SATTERTHWAITE_TARGET_SECONDS = 2.0
+
+
+@dataclass
+class OursTiming:
+    """Our fits of one case: wall times, criterion, evaluations, Satterthwaite time."""
+
+    times: list[float] = field(default_factory=list)
+    criterion: float | None = None
+    evaluations: int | None = None
+    converged: bool | None = None
+    satterthwaite_seconds: float | None = None
+    error: str | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+
+@dataclass
+class CaseReport:
+    case: BenchCase
+    ours: OursTiming
+    lme4: Lme4Timing | None
+    statsmodels: StatsmodelsTiming | None
+
+
+def time_satterthwaite(fit) -> float:
+    """Seconds for the Satterthwaite df of every fixed effect of an existing fit."""
+    from engine.inference import satterthwaite_df
+
+    start = time.perf_counter()
+    satterthwaite_df(fit)
+    return time.perf_counter() - start
+
+
+def time_ours(case: BenchCase, repeats: int, satterthwaite: bool = False) -> OursTiming:
+    """Median wall time of ``engine.fit_lmm`` on the case's data frame."""
+    from engine import fit_lmm
+
+    outcome = OursTiming()
+    fit = None
+    try:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fit = fit_lmm(case.formula, case.data, reml=case.reml)
+            outcome.times.append(time.perf_counter() - start)
+    except Exception as err:  # a benchmark reports failures instead of stopping
+        outcome.error = f"{type(err).__name__}: {err}"[:160]
+        return outcome
+    outcome.criterion = float(fit.criterion)
+    outcome.evaluations = int(fit.opt.evaluations)
+    outcome.converged = bool(fit.converged)
+    if satterthwaite:
+        outcome.satterthwaite_seconds = time_satterthwaite(fit)
+    return outcome
+
+
+# ------------------------------------------------------------------------ formatting
+def _seconds(value: float | None, error: str | None = None) -> str:
+    if value is None:
+        return error or "–"
+    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
+def _speedup(theirs: float | None, ours: float | None, their_error: str | None) -> str:
+    if ours is None or ours <= 0:
+        return "–"
+    if theirs is not None:
+        return f"{theirs / ours:.1f}×"
+    if their_error and their_error.startswith(">"):
+        budget = float(their_error[1:].split()[0])
+        return f"> {budget / ours:.0f}×"
+    return "–"
+
+
+def _delta(theirs: float | None, ours: float | None) -> str:
+    if theirs is None or ours is None:
+        return "–"
+    return f"{theirs - ours:+.2e}"
+
+
+def _statsmodels_time(sm: StatsmodelsTiming | None) -> str:
+    if sm is None:
+        return "skipped"
+    text = _seconds(sm.median, sm.error)
+    if sm.median is not None and sm.converged is False:
+        text += " (not converged)"
+    return text
+
+
+def render_table(reports: list[CaseReport]) -> str:
+    """A Markdown table: times, speed-ups, evaluations and criterion differences."""
+    header = (
+        "| case | rows | ours s | ours evals | lme4 s | lme4 evals | statsmodels s "
+        "| lme4/ours | sm/ours | Δcrit lme4−ours | Δcrit sm−ours | Δcrit ref−ours |"
+    )
+    lines = [header, "|" + "---|" * 12]
+    for r in reports:
+        lme4 = r.lme4
+        sm = r.statsmodels
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r.case.name,
+                    f"{r.case.nobs:,}",
+                    _seconds(r.ours.median, r.ours.error),
+                    str(r.ours.evaluations or "–"),
+                    "skipped" if lme4 is None else _seconds(lme4.median, lme4.error),
+                    "–" if lme4 is None or lme4.evaluations is None else str(lme4.evaluations),
+                    _statsmodels_time(sm),
+                    "–" if lme4 is None else _speedup(lme4.median, r.ours.median, lme4.error),
+                    "–" if sm is None else _speedup(sm.median, r.ours.median, sm.error),
+                    "–" if lme4 is None else _delta(lme4.criterion, r.ours.criterion),
+                    "–" if sm is None else _delta(sm.criterion, r.ours.criterion),
+                    _delta(r.case.reference_criterion, r.ours.criterion),
+                ]
+            )
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def target_lines(reports: list[CaseReport], memory: dict | str | None) -> list[str]:
+    """Each performance target with the measured number and PASS/MISS."""
+    out: list[str] = []
+
+    def verdict(ok: bool) -> str:
+        return "PASS" if ok else "MISS"
+
+    for r in reports:
+        ours = r.ours.median
+        if ours is None:
+            out.append(f"- {r.case.name}: our fit failed ({r.ours.error})")
+            continue
+        if r.lme4 is not None and r.lme4.median is not None:
+            ratio = r.lme4.median / ours
+            need = SPEEDUP_TARGET_BIG if r.case.group != "small" else 1.0
+            out.append(
+                f"- {r.case.name}: {ratio:.1f}× faster than lme4 (target ≥ {need:g}×): "
+                f"{verdict(ratio >= need)}"
+            )
+        sm = r.statsmodels
+        if sm is not None and sm.median is not None:
+            ratio = sm.median / ours
+            out.append(
+                f"- {r.case.name}: {ratio:.1f}× faster than statsmodels "
+                f"(target ≥ {SPEEDUP_TARGET_STATSMODELS:g}×): "
+                f"{verdict(ratio >= SPEEDUP_TARGET_STATSMODELS)}"
+            )
+        if r.ours.satterthwaite_seconds is not None:
+            secs = r.ours.satterthwaite_seconds
+            out.append(
+                f"- {r.case.name}: Satterthwaite df for all fixed effects {secs:.3f} s "
+                f"(target < {SATTERTHWAITE_TARGET_SECONDS:g} s): "
+                f"{verdict(secs < SATTERTHWAITE_TARGET_SECONDS)}"
+            )
+    if isinstance(memory, dict):
+        peak = memory["peak_rss_mib"]
+        out.append(
+            f"- insteval_like: peak RSS of a fresh process that builds the data and fits "
+            f"{peak:.0f} MiB (fit's share ≤ {memory['fit_increment_mib']:.0f} MiB; "
+            f"target < {MEMORY_TARGET_MIB:.0f} MiB): {verdict(peak < MEMORY_TARGET_MIB)}"
+        )
+    elif isinstance(memory, str):
+        out.append(f"- insteval_like: memory probe failed ({memory})")
+    return out
+
+
+def environment_lines() -> list[str]:
+    import numpy as np
+
+    blas = os.environ.get("OPENBLAS_CORETYPE")
+    return [
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, numpy {np.__version__}",
+        f"- OPENBLAS_CORETYPE: {blas if blas is not None else 'unset'}",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+    ]
+
+
+# ----------------------------------------------------------------------------- main
+def select_cases(groups: list[str]) -> list[BenchCase]:
+    cases: list[BenchCase] = []
+    if "small" in groups:
+        cases.extend(reference_cases())
+    if "insteval" in groups:
+        cases.append(insteval_case())
+    if "million" in groups:
+        cases.append(million_case())
+    return cases
+
+
+def run_case(
+    case: BenchCase,
+    workdir: Path,
+    *,
+    repeats: int,
+    use_lme4: bool,
+    use_statsmodels: bool,
+    sm_timeout: float,
+) -> CaseReport:
+    """Time one case with every tool asked for, on one CSV of its data."""
+    big = case.group != "small"
+    ours_repeats = max(1, min(repeats, 3)) if big else repeats
+    csv_path = workdir / f"{case.name}.csv"
+    case.data.to_csv(csv_path, index=False)
+    ours = time_ours(case, ours_repeats, satterthwaite=case.group == "insteval")
+    lme4 = None
+    if use_lme4:
+        lme4 = time_lme4(
+            csv_path, case.formula, reml=case.reml, factor_columns=case.factor_columns,
+            repeats=max(1, min(repeats, 2)) if big else max(repeats, 5),
+        )
+    sm = None
+    if use_statsmodels:
+        sm = time_statsmodels(
+            csv_path, case.formula, reml=case.reml, factor_columns=case.factor_columns,
+            repeats=1 if big else min(repeats, 3), timeout=sm_timeout,
+        )
+    return CaseReport(case, ours, lme4, sm)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=GROUPS)
+    parser.add_argument("--no-statsmodels", action="store_true")
+    parser.add_argument("--no-lme4", action="store_true")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sm-timeout", type=float, default=120.0)
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args(argv)
+    groups = args.only or list(GROUPS)
+
+    use_lme4 = not args.no_lme4 and lme4_available()
+    if not args.no_lme4 and not use_lme4:
+        print("Rscript with lme4 not found: lme4 columns are skipped.", flush=True)
+    reports: list[CaseReport] = []
+    with tempfile.TemporaryDirectory(prefix="lmm-bench-") as tmp:
+        for case in select_cases(groups):
+            print(f"… {case.name} ({case.nobs:,} rows)", flush=True)
+            reports.append(
+                run_case(
+                    case, Path(tmp), repeats=args.repeats, use_lme4=use_lme4,
+                    use_statsmodels=not args.no_statsmodels, sm_timeout=args.sm_timeout,
+                )
+            )
+    memory = None
+    if "insteval" in groups and not args.no_memory:
+        from benchmarks.memory_probe import probe
+
+        memory = probe("insteval")
+
+    text = "\n".join(
+        [
+            "## Timings (seconds, median of repeats; speed-up = their time / ours)",
+            "",
+            render_table(reports),
+            "",
+            "## Targets",
+            "",
+            *target_lines(reports, memory),
+            "",
+            "## Environment",
+            "",
+            *environment_lines(),
+        ]
+    )
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
