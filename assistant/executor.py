@@ -1,0 +1,106 @@
+"""Runs a plan's steps on the engine, one at a time, copy-on-write.
+
+Each step handler takes the current :class:`SessionState` and returns a new one with
+its result. The session keeps a new state only when the step succeeded; the first
+failure stops the plan, is reported as one :class:`AssistantError`, and the steps after
+it are marked skipped. Engine input errors keep their own sentence; anything
+unexpected becomes a one-line internal error, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import StepOutcome
+from assistant.errors import AssistantError
+from assistant.state import SessionState
+from engine.errors import LmmInputError
+from grammar.formula import FormulaError
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a handler returns: the typed result, the new state and any files written."""
+
+    result: Any
+    state: SessionState
+    figures: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """Facts about the whole plan a single step may need."""
+
+    kinds: tuple[str, ...] = ()
+    structures: tuple[str, ...] = field(default=())
+
+    @property
+    def contrasts_slope_structures(self) -> bool:
+        """ "random slope" next to "intercept + slope" in one request means the slope alone."""
+        return "random_slope" in self.structures and "intercept_and_slope" in self.structures
+
+
+Handler = Callable[[Any, SessionState, PlanContext], StepResult]
+
+
+def _handlers() -> dict[str, Handler]:
+    from assistant.steps import data, figures, models, options, reports
+
+    table: dict[str, Handler] = {}
+    for module in (data, models, reports, figures, options):
+        table.update(module.HANDLERS)
+    return table
+
+
+def step_field(step: Any, name: str, default: Any = None) -> Any:
+    value = getattr(step, name, default)
+    return default if value is None else value
+
+
+def run_plan(
+    plan: Any, state: SessionState
+) -> tuple[SessionState, list[StepOutcome], AssistantError | None]:
+    """Run every step of ``plan``; returns the final state, the outcomes and the error."""
+    handlers = _handlers()
+    steps = list(plan.steps)
+    context = PlanContext(
+        kinds=tuple(s.kind for s in steps),
+        structures=tuple(step_field(s, "structure", "") for s in steps if s.kind == "fit_lmm"),
+    )
+    outcomes: list[StepOutcome] = []
+    error: AssistantError | None = None
+    for index, step in enumerate(steps):
+        handler = handlers.get(step.kind)
+        try:
+            if handler is None:
+                raise AssistantError(f"I do not know how to carry out a {step.kind!r} step.")
+            done = handler(step, state, context)
+        except Exception as exc:  # every failure becomes one message for the person
+            error = as_assistant_error(exc, step)
+            outcomes.append(StepOutcome(step.kind, "failed", step=step, message=str(error)))
+            outcomes.extend(StepOutcome(s.kind, "skipped", step=s) for s in steps[index + 1 :])
+            break
+        state = done.state
+        outcomes.append(
+            StepOutcome(
+                step.kind, "done", result=done.result, figures=list(done.figures), step=step
+            )
+        )
+    return state, outcomes, error
+
+
+def as_assistant_error(exc: BaseException, step: Any = None) -> AssistantError:
+    """The one message shown for a failure: user problems as they are, bugs in one line."""
+    if isinstance(exc, AssistantError):
+        return exc
+    if isinstance(exc, LmmInputError | FormulaError):
+        return AssistantError(str(exc))
+    what = f" while running the {step.kind} step" if step is not None else ""
+    summary = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    detail = f": {type(exc).__name__}" + (f": {summary}" if summary else "")
+    return AssistantError(
+        f"Internal error{what}{detail}. The session is unchanged; please report this."
+    )

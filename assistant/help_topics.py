@@ -1,0 +1,205 @@
+"""Help texts: short explanations of the ideas behind the numbers, and the request language.
+
+Each topic is a title, a few paragraphs and, where useful, example requests. The
+``samples`` topic is completed at run time with the engine's list of sample data sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HelpTopic:
+    key: str
+    title: str
+    paragraphs: tuple[str, ...]
+    examples: tuple[str, ...] = ()
+
+
+TOPICS: dict[str, HelpTopic] = {}
+
+
+def _topic(key: str, title: str, paragraphs: list[str], examples: list[str] | None = None) -> None:
+    TOPICS[key] = HelpTopic(key, title, tuple(paragraphs), tuple(examples or ()))
+
+
+_topic(
+    "overview",
+    "What I can do",
+    [
+        "I fit linear mixed models: regressions for data where observations come in "
+        "clusters (pupils in schools) or repeat over time (visits per patient). Each "
+        "request is turned into a plan of steps, and each step is run and explained.",
+        "Load or pick data, fit a model by formula or by name, compare models, look at "
+        "variance components, confidence intervals, type III tests, predictions, "
+        "residuals and caterpillar plots. Ask `help <topic>` for more on: ml_vs_reml, icc, "
+        "convergence, rm_anova, blups, random_slopes, samples, language.",
+    ],
+    [
+        "use sample pain_trial",
+        "LMM: pain_score ~ time + treatment + (1 | patient)",
+        "fit 3 models: (1) random intercept, (2) random slope, (3) intercept + slope",
+        "compare AIC/BIC; likelihood ratio test",
+        "report variance components: random intercept variance, residual variance, ICC",
+        "caterpillar plot of random intercepts",
+    ],
+)
+
+_topic(
+    "ml_vs_reml",
+    "ML or REML?",
+    [
+        "Both methods choose the variance parameters that make the data most likely. "
+        "Maximum likelihood (ML) treats the fixed effects as known when it does so, "
+        "which makes the variances come out a little too small, much as dividing a sum "
+        "of squares by n instead of n − 1 does. Restricted maximum likelihood (REML) "
+        "first removes the part of the data used up by the fixed effects, and its "
+        "variance estimates do not have that downward bias.",
+        "Because REML works on data with the fixed effects removed, two REML fits with "
+        "different fixed effects describe different data: their likelihoods, and so "
+        "their AIC, BIC and likelihood ratio tests, cannot be compared. For comparing "
+        "fixed effects, use ML; I do this automatically when you compare such models, "
+        "and say so.",
+        "A good routine: choose between models with ML, then report the chosen model "
+        "fitted with REML.",
+    ],
+    ["use ML", "use REML", "compare models 1 and 2"],
+)
+
+_topic(
+    "icc",
+    "The intraclass correlation (ICC)",
+    [
+        "In a random intercept model the outcome varies for two reasons: clusters differ "
+        "from each other (variance of the random intercept) and observations differ "
+        "within a cluster (residual variance). The ICC is the first share of the total: "
+        "between-cluster variance divided by the sum of both. It is also the correlation "
+        "between two observations from the same cluster.",
+        "Above 0.5, differences between clusters dominate and ignoring the clustering "
+        "would make standard errors far too small. Below 0.05, clustering barely "
+        "matters and ordinary regression would give almost the same answer. In between, "
+        "clustering matters moderately and a mixed model is the safer choice.",
+        "With random slopes the between-cluster variance depends on the value of the "
+        "slope variable, so a single ICC does not exist; I report the adjusted ICC of "
+        "Nakagawa and Schielzeth instead, which averages the random-effect variance over "
+        "the data.",
+    ],
+    ["report the ICC", "report variance components"],
+)
+
+_topic(
+    "convergence",
+    "When a fit does not converge",
+    [
+        "A fit has trouble when the optimizer stops before it reaches the best "
+        "variance parameters, or when it reaches a boundary: a variance of zero or a "
+        "correlation of ±1 (a singular fit). A singular fit usually means the data "
+        "cannot support part of the random-effects structure.",
+        "What to try, in this order: simplify the random effects (drop the random slope "
+        "or its correlation); centre and scale continuous predictors so they are of "
+        "similar size; check for predictors that are nearly copies of each other; allow "
+        "more iterations; switch the optimizer (bobyqa, l-bfgs-b, nelder-mead, powell). "
+        "A variance estimated at or near zero is a sign that the term is not needed.",
+        "When a fit has trouble I run these remedies myself and tell you what each one "
+        "did. The model I keep is always the one you asked for, unless you ask for the "
+        "simpler one.",
+    ],
+    ["fix convergence", "use optimizer nelder-mead", "center time", "remove the random slope"],
+)
+
+_topic(
+    "rm_anova",
+    "Mixed models and repeated-measures ANOVA",
+    [
+        "Repeated-measures ANOVA and a mixed model ask the same question of the same "
+        "kind of data. RM-ANOVA needs every subject measured at every time point: a "
+        "subject with one missed visit is dropped entirely (listwise deletion). It "
+        "cannot take covariates that change over time and assumes sphericity.",
+        "A mixed model uses every observation it has, which is valid when the missing "
+        "visits are missing at random, takes any mix of covariates, lets subjects differ "
+        "in their rate of change (random slopes) and models the correlation directly. "
+        "With complete, balanced data and no covariates the two agree.",
+    ],
+    ["compare to listwise deletion RM-ANOVA", "report how many observations per subject"],
+)
+
+_topic(
+    "blups",
+    "BLUPs: each cluster's own estimate",
+    [
+        "A mixed model does not estimate every subject's intercept as a free parameter. "
+        "It estimates how much subjects vary, and then predicts each subject's deviation "
+        "from the average: the best linear unbiased predictor (BLUP), or conditional "
+        "mode. These predictions are pulled toward zero (shrinkage), more so for "
+        "subjects with few or noisy observations.",
+        "Each BLUP has a conditional standard deviation. In a caterpillar plot the BLUPs "
+        "are sorted with their intervals; a subject whose interval excludes zero sits "
+        "reliably above or below the average.",
+    ],
+    ["show the BLUPs", "caterpillar plot of random intercepts"],
+)
+
+_topic(
+    "random_slopes",
+    "Random slopes",
+    [
+        "A random intercept lets each cluster start at its own level while all share "
+        "one slope. A random slope also lets each cluster change at its own rate: "
+        "`(1 + time | id)` gives every id its own intercept and its own time slope, and "
+        "estimates their correlation. `(1 + time || id)` drops that correlation, and "
+        "`(0 + time | id)` keeps the slope without a random intercept.",
+        "Random slopes need enough observations per cluster along the slope variable. "
+        "A slope variance near zero, or a correlation of ±1, says the data do not "
+        "support it; compare the models with a likelihood ratio test.",
+    ],
+    [
+        "LMM with random slope: score ~ time + (1 + time | id)",
+        "add a random slope for time",
+        "make the random effects uncorrelated",
+    ],
+)
+
+_topic(
+    "samples",
+    "Sample data sets",
+    ["These data sets are built in; load one with `use sample <name>`."],
+    ["use sample pain_trial", "use sample sleepstudy"],
+)
+
+_topic(
+    "language",
+    "What you can type",
+    [
+        "Write a model in lme4 formula syntax after `LMM:`. Fixed effects are "
+        "ordinary regression terms: `a + b`, interactions `a:b`, both `a * b`. Random "
+        "effects sit in brackets with a bar: `(1 | g)` a random intercept per level of "
+        "g, `(1 + x | g)` with a random slope, `(1 | a/b)` b nested in a, "
+        "`(1 | a) + (1 | b)` crossed. Functions allowed: log, exp, sqrt, scale, center, "
+        "factor, poly, I(...).",
+        "Several steps can go in one request, separated by `;` or `then`.",
+    ],
+    [
+        "use sample sleepstudy",
+        "load visits.csv",
+        "reshape from wide to long format first",
+        "describe the data",
+        "LMM: Reaction ~ Days + (Days | Subject)",
+        "fit a random intercept model",
+        "use ML; use Kenward-Roger",
+        "compare AIC/BIC; likelihood ratio test",
+        "confidence intervals by profile",
+        "type III tests",
+        "residual plots",
+        "plot fixed effect trajectory with 95% CI band; overlay individual BLUPs",
+        "what if I ignore clustering",
+        "center age",
+    ],
+)
+
+HELP_TOPIC_KEYS = tuple(TOPICS)
+
+
+def help_topic(key: str | None) -> HelpTopic:
+    """The topic for a key (``None`` gives the overview)."""
+    return TOPICS.get(key or "overview", TOPICS["overview"])

@@ -1,0 +1,366 @@
+"""Formulas built from words: `structure` requests and `modify_model` operations.
+
+The assistant never edits formula text by string surgery: it reads the current
+formula with :func:`grammar.formula.parse_formula`, changes the parts, writes lme4
+text and parses that again, so every formula it builds is one the grammar accepts.
+When there is no model yet, the outcome, time and grouping columns are guessed from
+column names and types; when a guess is not possible the error says what to type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from assistant.errors import AssistantError
+from grammar.formula import FormulaError, ModelFormula, Var, parse_formula
+
+STRUCTURES = ("random_intercept", "random_slope", "intercept_and_slope", "uncorrelated_slope")
+
+EXAMPLE_REQUEST = "LMM: outcome ~ time + (1 | id)"
+
+
+@dataclass(frozen=True)
+class ModelParts:
+    """The pieces a structure request keeps or changes."""
+
+    response: str
+    intercept: bool
+    fixed_terms: tuple[str, ...]
+    group: str
+    slope: str | None
+    nested_in: str | None = None
+
+    def formula(self, structure: str) -> str:
+        """lme4 text for one of :data:`STRUCTURES` built from these parts."""
+        fixed = list(self.fixed_terms)
+        if not self.intercept:
+            fixed = ["0", *fixed]
+        group = f"{self.nested_in}/{self.group}" if self.nested_in else self.group
+        if structure == "random_intercept" or self.slope is None:
+            if structure != "random_intercept":
+                raise AssistantError(
+                    "A random slope needs a numeric predictor that varies within "
+                    f"{self.group}; name it, e.g. `fit a random slope for time by {self.group}`."
+                )
+            random = f"(1 | {group})"
+        elif structure == "random_slope":
+            random = f"(0 + {self.slope} | {group})"
+        elif structure == "intercept_and_slope":
+            random = f"(1 + {self.slope} | {group})"
+        elif structure == "uncorrelated_slope":
+            random = f"(1 + {self.slope} || {group})"
+        else:
+            raise AssistantError(f"The model structure {structure!r} is not one I can build.")
+        rhs = " + ".join([*(fixed or ["1"]), random])
+        return f"{self.response} ~ {rhs}"
+
+
+def check_formula(text: str) -> ModelFormula:
+    """Parse a built formula; a failure here is reported as an assistant error."""
+    try:
+        return parse_formula(text)
+    except FormulaError as err:
+        raise AssistantError(str(err)) from None
+
+
+# ------------------------------------------------------------ what a model is
+def classify_structure(mf: ModelFormula) -> str:
+    """Name the random-effects structure of a formula (a key of ``STRUCTURE_NAMES``)."""
+    terms = mf.random_terms
+    if not terms:
+        return "custom"
+    groups = {rt.group_label for rt in terms}
+    if len(groups) > 1:
+        labels = [tuple(v.text() for v in rt.group) for rt in terms]
+        nested = any(set(a) < set(b) for a in labels for b in labels if a != b)
+        return "nested" if nested else "crossed"
+    with_slopes = [rt for rt in terms if rt.terms]
+    if not with_slopes:
+        return "random_intercept"
+    has_intercept = any(rt.intercept for rt in terms)
+    if not has_intercept:
+        return "random_slope"
+    if len(terms) == 1:
+        return "intercept_and_slope"
+    return "uncorrelated_slope"
+
+
+def parts_from_formula(mf: ModelFormula, data: pd.DataFrame | None) -> ModelParts:
+    """Keep a model's response, fixed part and grouping factor; find its slope variable."""
+    if not mf.random_terms:
+        raise AssistantError("The current model has no grouping factor to build on.")
+    first = mf.random_terms[0]
+    group_vars = first.group
+    group = group_vars[-1].text() if len(group_vars) > 1 else first.group_label
+    nested_in = None
+    if len(group_vars) > 1 and any(
+        len(rt.group) == 1 and rt.group[0] == group_vars[-1] for rt in mf.random_terms
+    ):
+        # lme4 names (1 | a/b) as b:a next to a; keep the nesting when rebuilding.
+        nested_in, group = group_vars[-1].text(), group_vars[0].text()
+    elif len(mf.random_terms) > 1 and len(group_vars) == 1:
+        inner = [
+            rt for rt in mf.random_terms if len(rt.group) == 2 and rt.group[1] == group_vars[0]
+        ]
+        if inner:
+            nested_in, group = group_vars[0].text(), inner[0].group[0].text()
+    slope = None
+    for rt in mf.random_terms:
+        if rt.terms:
+            slope = rt.terms[0].label
+            break
+    if slope is None:
+        slope = _slope_from_fixed(mf, data)
+    return ModelParts(
+        response=mf.response_label,
+        intercept=mf.intercept,
+        fixed_terms=tuple(t.label for t in mf.fixed_terms),
+        group=group,
+        slope=slope,
+        nested_in=nested_in,
+    )
+
+
+def _slope_from_fixed(mf: ModelFormula, data: pd.DataFrame | None) -> str | None:
+    """The fixed term most likely to be 'time': the engine's time guess, else any numeric."""
+    simple = [t for t in mf.fixed_terms if t.order == 1 and isinstance(t.factors[0], Var)]
+    names = [t.factors[0].name for t in simple]
+    numeric = [n for n in names if data is None or _is_numeric(data, n)]
+    if data is not None and numeric:
+        from engine.data import describe_data
+
+        guess = describe_data(data).time_guess
+        if guess in numeric:
+            return simple[names.index(guess)].label
+    if numeric:
+        return simple[names.index(numeric[0])].label
+    return None
+
+
+# ------------------------------------------------------- guessing from the data
+def _is_numeric(data: pd.DataFrame, name: str) -> bool:
+    return (
+        name in data.columns
+        and pd.api.types.is_numeric_dtype(data[name])
+        and not (pd.api.types.is_bool_dtype(data[name]))
+    )
+
+
+def _quoted(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z.][A-Za-z0-9_.]*", name) else f"`{name}`"
+
+
+def _cannot_guess(what: str, data: pd.DataFrame) -> AssistantError:
+    columns = ", ".join(map(str, data.columns[:12]))
+    return AssistantError(
+        f"I could not tell which column is the {what} (columns: {columns}). "
+        f"Write the model out, e.g. `{EXAMPLE_REQUEST}`."
+    )
+
+
+@dataclass(frozen=True)
+class GuessedParts:
+    parts: ModelParts
+    roles: dict[str, str]  # role -> column, for the narration to say what was assumed
+
+
+def parts_from_data(
+    data: pd.DataFrame,
+    summary: Any,
+    *,
+    suggested_formula: str | None = None,
+    response: str | None = None,
+    predictors: tuple[str, ...] | list[str] | None = None,
+    group: str | None = None,
+    slope: str | None = None,
+    nested_in: str | None = None,
+) -> GuessedParts:
+    """Model parts from named columns; the rest from the data set's suggested model or
+    from the engine's guesses (``engine.data.describe_data``: id, time, outcome)."""
+    for name in (response, group, slope, nested_in, *(predictors or ())):
+        if name is not None and name not in data.columns:
+            raise AssistantError(
+                f"There is no column {name!r} in the data; "
+                f"the columns are {', '.join(map(str, data.columns[:12]))}."
+            )
+    explicit = any(v for v in (response, predictors, group, slope, nested_in))
+    if suggested_formula and not explicit:
+        parts = parts_from_formula(check_formula(suggested_formula), data)
+        roles = {"outcome": parts.response, "grouping factor": parts.group}
+        if parts.slope:
+            roles["time"] = parts.slope
+        return GuessedParts(parts, roles)
+    group = group or summary.id_guess
+    if group is None:
+        raise _cannot_guess("grouping factor (subject, cluster)", data)
+    taken = {group} | ({nested_in} if nested_in else set())
+    time = slope or (summary.time_guess if summary.time_guess not in taken else None)
+    response = response or summary.outcome_guess
+    if response is None or response in taken or response == time:
+        raise _cannot_guess("outcome", data)
+    if predictors:
+        fixed = list(predictors)
+    else:
+        others = [
+            str(c)
+            for c in data.columns
+            if str(c) not in taken | {response, time} and not _looks_like_identifier(data, str(c))
+        ]
+        fixed = ([time] if time else []) + others
+    if slope is None and time is not None and time in fixed and _is_numeric(data, time):
+        slope = time
+    parts = ModelParts(
+        response=_quoted(response),
+        intercept=True,
+        fixed_terms=tuple(_quoted(f) for f in fixed),
+        group=_quoted(group),
+        slope=_quoted(slope) if slope else None,
+        nested_in=_quoted(nested_in) if nested_in else None,
+    )
+    roles = {"outcome": response, "grouping factor": group}
+    if time:
+        roles["time"] = time
+    return GuessedParts(parts, roles)
+
+
+def _looks_like_identifier(data: pd.DataFrame, name: str) -> bool:
+    words = [w for w in re.split(r"[^a-z]+", name.lower()) if w]
+    if words and words[-1] in {"id", "code", "no"}:
+        return True
+    column = data[name]
+    return bool(column.dtype == object and column.nunique(dropna=True) > max(20, len(column) // 4))
+
+
+# ------------------------------------------------------------ modify_model
+def modify_formula(mf: ModelFormula, operation: str, variables: list[str] | tuple[str, ...]) -> str:
+    """lme4 text for the model after one ``modify_model`` operation."""
+    variables = [v for v in variables if v]
+    fixed = [t.label for t in mf.fixed_terms]
+    bars = list(mf.written_random)
+    if operation in {"add_covariate", "drop_term", "drop_interaction"}:
+        if operation == "add_covariate":
+            _need(variables, "the covariate to add, e.g. `add age`")
+            for v in variables:
+                if v in fixed:
+                    raise AssistantError(f"{v} is already in the model.")
+                fixed.append(v)
+        elif operation == "drop_term":
+            _need(variables, "the term to drop, e.g. `drop age`")
+            for v in variables:
+                if v not in fixed:
+                    raise AssistantError(
+                        f"The model has no fixed term {v!r}; its terms are {', '.join(fixed)}."
+                    )
+                if any(":" in f and v in f.split(":") for f in fixed if f != v):
+                    raise AssistantError(
+                        f"{v} is part of an interaction; drop the interaction first."
+                    )
+                fixed.remove(v)
+        else:
+            interactions = [f for f in fixed if ":" in f]
+            if variables:
+                wanted = set(variables)
+                interactions = [f for f in interactions if wanted <= set(f.split(":"))]
+            if not interactions:
+                raise AssistantError("The model has no interaction to drop.")
+            fixed = [f for f in fixed if f not in interactions]
+        head = [] if mf.intercept else ["0"]
+        rhs = " + ".join([*head, *(fixed or ["1"]), *(b.text() for b in bars)])
+        return f"{mf.response_label} ~ {rhs}"
+    return _modify_random(mf, operation, variables, fixed)
+
+
+def _need(variables: list[str], what: str) -> None:
+    if not variables:
+        raise AssistantError(f"Say which variable: {what}.")
+
+
+def _modify_random(mf: ModelFormula, operation: str, variables: list[str], fixed: list[str]) -> str:
+    if not mf.random_terms:
+        raise AssistantError("The model has no random effects to change.")
+    terms = [
+        {
+            "intercept": rt.intercept,
+            "slopes": [t.label for t in rt.terms],
+            "group": rt.group_label,
+            "correlated": not rt.from_double_bar,
+        }
+        for rt in mf.random_terms
+    ]
+    first_group = terms[0]["group"]
+    if operation == "add_random_slope":
+        if not variables:
+            parts = parts_from_formula(mf, None)
+            if parts.slope is None:
+                raise AssistantError(
+                    "Say which variable gets a random slope, e.g. `add a random slope for time`."
+                )
+            variables = [parts.slope]
+        target = terms[0]
+        for v in variables:
+            if v in target["slopes"]:
+                raise AssistantError(f"{v} already has a random slope by {first_group}.")
+            target["slopes"].append(v)
+    elif operation == "remove_random_slope":
+        removed = False
+        for t in terms:
+            keep = [s for s in t["slopes"] if variables and s not in variables]
+            removed = removed or len(keep) < len(t["slopes"])
+            t["slopes"] = keep
+        if not removed:
+            raise AssistantError("The model has no such random slope to remove.")
+        terms = [t for t in terms if t["intercept"] or t["slopes"]]
+        if not terms:
+            terms = [{"intercept": True, "slopes": [], "group": first_group, "correlated": True}]
+    elif operation == "uncorrelated":
+        if not any(t["slopes"] and t["correlated"] for t in terms):
+            raise AssistantError(
+                "The model has no correlated random slope; there is no correlation to remove."
+            )
+        for t in terms:
+            t["correlated"] = False
+    else:
+        raise AssistantError(f"I do not know how to {operation.replace('_', ' ')}.")
+    random = _merge_random(terms)
+    head = [] if mf.intercept else ["0"]
+    rhs = " + ".join([*head, *(fixed or ["1"]), *random])
+    return f"{mf.response_label} ~ {rhs}"
+
+
+def _merge_random(terms: list[dict]) -> list[str]:
+    """Write random terms back, joining the uncorrelated pieces of one group into ``||``."""
+    out: list[str] = []
+    seen_uncorrelated: dict[str, dict] = {}
+    order: list[tuple[str, str]] = []
+    for t in terms:
+        if t["correlated"]:
+            order.append(("c", _bar(t, "|")))
+            continue
+        merged = seen_uncorrelated.get(t["group"])
+        if merged is None:
+            merged = {"intercept": False, "slopes": [], "group": t["group"]}
+            seen_uncorrelated[t["group"]] = merged
+            order.append(("u", t["group"]))
+        merged["intercept"] = merged["intercept"] or t["intercept"]
+        merged["slopes"] += [s for s in t["slopes"] if s not in merged["slopes"]]
+    for tag, value in order:
+        if tag == "c":
+            out.append(value)
+        else:
+            m = seen_uncorrelated[value]
+            bar = "||" if m["slopes"] else "|"
+            out.append(_bar(m, bar))
+    return out
+
+
+def _bar(t: dict, bar: str) -> str:
+    lhs = ["1" if t["intercept"] else "0", *t["slopes"]]
+    return f"({' + '.join(lhs)} {bar} {t['group']})"
+
+
+def with_structure(parts: ModelParts, **changes: str | None) -> ModelParts:
+    return replace(parts, **{k: v for k, v in changes.items() if v is not None})

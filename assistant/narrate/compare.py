@@ -1,0 +1,133 @@
+"""Model comparisons (AIC/BIC, likelihood ratio tests) and the side-by-side comparisons
+with repeated-measures ANOVA and ordinary least squares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
+from assistant.step_results import SessionComparison
+
+REFIT_WORDS = {
+    "requested": "All models were refitted with maximum likelihood (ML), as you asked.",
+    "fixed_effects_differ": (
+        "The models differ in their fixed effects, so I refitted them with maximum "
+        "likelihood (ML): REML likelihoods of models with different fixed effects cannot "
+        "be compared. The estimates you saw for each model are still the REML ones."
+    ),
+    "mixed_methods": (
+        "Some models were fitted by REML and some by ML, so I refitted them all with ML to "
+        "put them on the same footing."
+    ),
+    "same_fixed_effects": (
+        "The models share their fixed effects and differ only in the random effects, so "
+        "their REML likelihoods are comparable and no refit was needed."
+    ),
+    "already_ml": "All models were already fitted by maximum likelihood (ML).",
+    "not_requested": "As asked, nothing was refitted.",
+}
+
+
+def _name(model: Any) -> str:
+    return f"{model.number}: {model.label or model.name}"
+
+
+def comparison_blocks(result: SessionComparison) -> list[Block]:
+    c = result.comparison
+    records = c.table.to_dict(orient="records")
+    show_ic = [k for k in ("AIC", "BIC") if k in result.criteria] or ["AIC", "BIC"]
+    columns = ["Model", "npar", *show_ic, "logLik", "Chisq", "Df", "p"]
+    if any(fmt.is_number(r.get("p_boundary")) for r in records):
+        columns.append("p (boundary)")
+    rows = []
+    for model, rec in zip(result.models, records, strict=True):
+        row = [_name(model), fmt.integer(rec["npar"])]
+        row += [fmt.number(rec[k]) for k in show_ic]
+        row += [
+            fmt.number(rec["logLik"]),
+            fmt.statistic(rec["Chisq"]) if fmt.is_number(rec["Chisq"]) else "",
+            fmt.integer(rec["Df"]) if fmt.is_number(rec["Df"]) else "",
+            fmt.p_cell(rec["p"]),
+        ]
+        if "p (boundary)" in columns:
+            row.append(fmt.p_cell(rec.get("p_boundary")))
+        rows.append(row)
+    blocks: list[Block] = [
+        Heading("Model comparison"),
+        Paragraph(REFIT_WORDS.get(c.refit_reason, "")),
+        table(columns, rows, "l" + "r" * (len(columns) - 1)),
+        Paragraph(_best_sentence(result, records, show_ic)),
+    ]
+    if "LRT" in result.criteria:
+        blocks.extend(_lrt_blocks(result, records))
+    blocks.append(
+        Detail(tuple(Paragraph(f"Model {m.number}: `{m.fit.formula}`") for m in result.models))
+    )
+    return blocks
+
+
+def _best_sentence(result: SessionComparison, records: list[dict], criteria: list[str]) -> str:
+    pieces = []
+    for key in criteria:
+        best = min(range(len(records)), key=lambda i: records[i][key])
+        pieces.append(
+            f"{key} is lowest for model {result.models[best].number} "
+            f"({fmt.number(records[best][key])})"
+        )
+    return (
+        "Lower is better: "
+        + fmt.join_words(pieces)
+        + ". BIC penalises extra parameters more than AIC, so it favours simpler models."
+    )
+
+
+def _lrt_blocks(result: SessionComparison, records: list[dict]) -> list[Block]:
+    c = result.comparison
+    if not c.lrt_valid:
+        return [
+            Paragraph(
+                "The likelihood ratio tests are not valid here: REML fits with different "
+                "fixed effects were compared without a refit. Ask again with `refit ML`."
+            )
+        ]
+    sentences = []
+    for i in range(1, len(records)):
+        rec = records[i]
+        small, large = result.models[i - 1], result.models[i]
+        if not fmt.is_number(rec["Df"]) or rec["Df"] <= 0:
+            sentences.append(
+                f"Models {small.number} and {large.number} have the same number of parameters, "
+                "so they are not nested and no likelihood ratio test applies; compare them by "
+                "AIC and BIC."
+            )
+            continue
+        test = (
+            f"χ²({fmt.integer(rec['Df'])}) = {fmt.statistic(rec['Chisq'])}, {fmt.p_value(rec['p'])}"
+        )
+        verdict = (
+            "the larger model fits significantly better"
+            if fmt.is_number(rec["p"]) and rec["p"] < 0.05
+            else "the extra parameters do not improve the fit significantly"
+        )
+        text = f"Model {large.number} vs model {small.number}: {test}; {verdict}."
+        if fmt.is_number(rec.get("p_boundary")):
+            text += (
+                " This test asks whether a variance is zero, which lies on the edge of its "
+                "possible values, so the plain χ² p value is too large; corrected for the "
+                f"boundary (a 50:50 mix of χ² distributions), {fmt.p_value(rec['p_boundary'])}."
+            )
+        sentences.append(text)
+    return [Paragraph(s) for s in sentences]
+
+
+def rm_anova_blocks(result: Any, model: Any) -> list[Block]:
+    from assistant.narrate.side_by_side import rm_anova_blocks as render
+
+    return render(result, model)
+
+
+def ols_blocks(result: Any, model: Any) -> list[Block]:
+    from assistant.narrate.side_by_side import ols_blocks as render
+
+    return render(result, model)

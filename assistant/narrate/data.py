@@ -1,0 +1,138 @@
+"""Data sets: what was loaded, what the columns hold, reshapes, transforms and the
+missing-data audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
+from assistant.step_results import DatasetLoaded
+
+SOURCE_WORDS = {
+    "sample": "Loaded the sample",
+    "file": "Loaded",
+    "reshape": "Reshaped to long format as",
+    "transform": "Transformed columns of",
+    "given": "Using",
+}
+
+
+def dataset_blocks(result: DatasetLoaded) -> list[Block]:
+    head = (
+        f"{SOURCE_WORDS.get(result.source, 'Using')} `{result.name}`: "
+        f"{fmt.plural(result.nrows, 'row')} and {fmt.plural(len(result.columns), 'column')}."
+    )
+    if result.description:
+        head += f" {result.description}"
+    blocks: list[Block] = [Paragraph(head)]
+    if result.source == "reshape" and result.engine_result is not None:
+        blocks.append(Paragraph(reshape_sentence(result.engine_result)))
+    if result.source == "transform" and result.engine_result is not None:
+        blocks.append(Paragraph(transform_sentence(result.engine_result)))
+    if result.summary is not None:
+        blocks.append(Paragraph(roles_sentence(result.summary)))
+        blocks.append(Detail(tuple(summary_blocks(result.summary, heading=False))))
+    return blocks
+
+
+def roles_sentence(summary: Any) -> str:
+    parts = []
+    if summary.id_guess:
+        parts.append(f"{summary.id_guess} looks like the grouping factor")
+    if summary.time_guess:
+        parts.append(f"{summary.time_guess} like time")
+    if summary.outcome_guess:
+        parts.append(f"{summary.outcome_guess} like the outcome")
+    if summary.layout == "wide":
+        stubs = fmt.join_words([f"{s}_…" for s in summary.wide_stubs])
+        return (
+            f"The data look wide (one row per subject, repeated columns {stubs}); "
+            "say `reshape from wide to long format first` before fitting."
+        )
+    if not parts:
+        return "Columns: " + ", ".join(c.name for c in summary.columns) + "."
+    return (
+        "Columns: "
+        + ", ".join(c.name for c in summary.columns)
+        + ". "
+        + fmt.join_words(parts)[0].upper()
+        + fmt.join_words(parts)[1:]
+        + "."
+    )
+
+
+def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
+    rows = []
+    for col in summary.columns:
+        if col.kind == "numeric":
+            detail = (
+                f"{fmt.number(col.minimum)} to {fmt.number(col.maximum)}, mean "
+                f"{fmt.number(col.mean)}, SD {fmt.number(col.sd)}"
+            )
+        else:
+            levels = ", ".join(col.levels or [])
+            more = (col.n_levels or 0) - len(col.levels or [])
+            detail = f"{fmt.integer(col.n_levels)} levels: {levels}" + (
+                f", … ({fmt.integer(more)} more)" if more > 0 else ""
+            )
+        rows.append([col.name, col.kind, fmt.integer(col.n_missing), detail])
+    blocks: list[Block] = []
+    if heading:
+        blocks.append(
+            Paragraph(
+                f"The data have {fmt.plural(summary.n_rows, 'row')} and "
+                f"{fmt.plural(summary.n_columns, 'column')}; "
+                f"{fmt.integer(summary.n_complete_rows)} rows have no missing value. "
+                + roles_sentence(summary)
+            )
+        )
+    blocks.append(table(["Column", "Kind", "Missing", "Values"], rows, "llrl"))
+    return blocks
+
+
+def reshape_sentence(result: Any) -> str:
+    times = ", ".join(fmt.number(t) for t in result.time_values)
+    measures = fmt.join_words(list(result.value_columns))
+    created = " (a new id column, one per row of the wide data)" if result.id_created else ""
+    text = (
+        f"{fmt.plural(result.n_subjects, 'subject')} identified by {result.id_column}{created}; "
+        f"{measures} at {result.time_name} = {times}; {fmt.integer(result.n_rows_wide)} wide "
+        f"rows became {fmt.integer(result.n_rows_long)} long rows."
+    )
+    if result.n_missing_cells:
+        text += (
+            f" {fmt.plural(result.n_missing_cells, 'cell')} were empty; those rows stay out, "
+            "and a mixed model uses every other observation of those subjects."
+        )
+    return text
+
+
+def transform_sentence(result: Any) -> str:
+    pieces = []
+    for t in result.transforms:
+        if t.operation == "center":
+            pieces.append(f"{t.column} centred (mean {fmt.number(t.center)} subtracted)")
+        elif t.operation == "scale":
+            pieces.append(f"{t.column} divided by its SD ({fmt.number(t.scale)})")
+        elif t.operation == "standardize":
+            pieces.append(
+                f"{t.column} standardized (mean {fmt.number(t.center)}, SD {fmt.number(t.scale)})"
+            )
+        elif t.operation == "log":
+            pieces.append(f"{t.column} replaced by its natural log")
+        else:
+            pieces.append(
+                f"{t.column} made a factor with {fmt.integer(len(t.levels or []))} levels"
+            )
+    return (
+        fmt.join_words(pieces)[0].upper()
+        + fmt.join_words(pieces)[1:]
+        + ". Models fitted from now on use the new values; earlier models keep theirs."
+    )
+
+
+def missing_blocks(audit: Any) -> list[Block]:
+    from assistant.narrate.missing import missing_blocks as render
+
+    return [Heading("Observations and missing data"), *render(audit)]

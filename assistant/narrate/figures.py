@@ -1,0 +1,131 @@
+"""Figures: where each file is and what stands out in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Bullets, Image, Paragraph
+from assistant.narrate.terms import INTERCEPT_NAMES
+
+FUNNEL_WORDS = (
+    "The spread of the residuals changes with the fitted values (ratio of SDs, top third to "
+    "bottom third: {ratio}); a transformed outcome (e.g. log) or a variance model may fit "
+    "better."
+)
+
+
+def _images(paths: list[Path]) -> list[Block]:
+    return [Image(path, shown_as=str(path), alt=path.stem.replace("_", " ")) for path in paths]
+
+
+def figure_blocks(figure: Any, model: Any, paths: list[Path]) -> list[Block]:
+    kind = type(figure).__name__
+    if kind == "CaterpillarFigure":
+        words = caterpillar_sentences(figure, model)
+    elif kind == "TrajectoryFigure":
+        words = trajectory_sentences(figure, model)
+    elif kind == "ResidualFigure":
+        words = residual_sentences(figure.checks, model)
+    else:
+        words = []
+    files = fmt.join_words([f"`{p}`" for p in paths])
+    noun = "Figure" if len(paths) == 1 else "Figures"
+    head = f"{noun} for {model.title} saved as {files}." if model else f"{noun}: {files}."
+    blocks: list[Block] = [Paragraph(head)]
+    if words:
+        blocks.append(Bullets(tuple(words)))
+    blocks.extend(_images(paths))
+    return blocks
+
+
+def _who(group: str, count: int) -> str:
+    noun = group if count == 1 else f"{group} levels"
+    return f"{fmt.integer(count)} {noun}"
+
+
+def caterpillar_sentences(figure: Any, model: Any) -> list[str]:
+    level = fmt.level_percent(figure.level)
+    out = []
+    for panel in figure.panels:
+        what = "intercepts" if panel.term in INTERCEPT_NAMES else f"{panel.term} slopes"
+        text = (
+            f"{panel.group} {what}: {fmt.integer(panel.n_levels)} levels sorted with "
+            f"{level} intervals. "
+        )
+        if panel.n_above or panel.n_below:
+            above = (
+                f"{_who(panel.group, panel.n_above)} sit reliably above average "
+                f"({', '.join(panel.levels_above[:8])}{', …' if panel.n_above > 8 else ''})"
+                if panel.n_above
+                else ""
+            )
+            below = (
+                f"{_who(panel.group, panel.n_below)} reliably below "
+                f"({', '.join(panel.levels_below[:8])}{', …' if panel.n_below > 8 else ''})"
+                if panel.n_below
+                else ""
+            )
+            text += fmt.join_words([above, below]) + ": their intervals exclude zero."
+        else:
+            text += "Every interval includes zero: no level stands out reliably."
+        out.append(text)
+    return out
+
+
+def trajectory_sentences(figure: Any, model: Any) -> list[str]:
+    level = fmt.level_percent(figure.level)
+    out = [
+        f"The line is the population average of {figure.response} over {figure.time}"
+        + (f", with a {level} confidence band" if figure.band else "")
+        + (f", one panel per level of {figure.by}" if figure.by else "")
+        + "."
+    ]
+    if figure.overlay_blups and figure.group:
+        out.append(
+            f"The thin lines are the {fmt.integer(figure.n_subjects)} {figure.group} "
+            "trajectories the model predicts (fixed effects plus each one's BLUPs)."
+        )
+    grid = figure.predictions
+    if grid.averaged_over:
+        out.append(
+            "Averaged with equal weights over " + fmt.join_words(list(grid.averaged_over)) + "."
+        )
+    if grid.held_at_mean:
+        held = [f"{k} = {fmt.number(v)}" for k, v in grid.held_at_mean.items()]
+        out.append("Other predictors held at their means: " + fmt.join_words(held) + ".")
+    return out
+
+
+def residual_sentences(checks: Any, model: Any) -> list[str]:
+    out = []
+    for finding in checks.findings:
+        if finding.code == "funnel":
+            out.append(FUNNEL_WORDS.format(ratio=fmt.number(checks.sd_ratio_top_bottom)))
+        elif finding.code == "heavy_tails":
+            out.append(
+                f"The residuals have heavier tails than a normal distribution (excess "
+                f"kurtosis {fmt.number(checks.excess_kurtosis)}; "
+                f"{fmt.integer(checks.n_beyond_3)} beyond ±3 SD where about "
+                f"{fmt.number(checks.expected_beyond_3)} are expected). Fixed-effect "
+                "estimates stay unbiased, but check the extreme rows."
+            )
+        elif finding.code == "outlying_observations":
+            out.append(
+                f"{fmt.plural(len(finding.rows), 'observation')} lie beyond "
+                f"±{fmt.number(checks.outlier_threshold)} residual SDs (rows "
+                f"{', '.join(str(r + 1) for r in finding.rows[:10])}); check them for errors."
+            )
+        elif finding.code == "extreme_levels":
+            what = "intercepts" if finding.term in INTERCEPT_NAMES else f"{finding.term} slopes"
+            out.append(
+                f"{_who(str(finding.group), len(finding.levels))} have extreme {what} "
+                f"({', '.join(finding.levels[:8])}): far from the others, perhaps a subgroup."
+            )
+    if not out:
+        out.append(
+            "Nothing stands out: no funnel shape, tails close to normal, no outlying "
+            "observations and no extreme levels."
+        )
+    return out

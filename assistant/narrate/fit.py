@@ -1,0 +1,452 @@
+"""Narration of a fitted linear mixed model (an engine ``LmmFit``).
+
+What was fitted, on how much data, each fixed effect in a sentence with its interval
+and test, the variance components, the ICC and what it means, and any trouble the
+fit had with the next thing to try. Every number is formatted by
+:mod:`assistant.narrate.numbers` from the fit's own fields.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, table
+from assistant.narrate.terms import (
+    INTERCEPT_NAMES,
+    contrast_words,
+    per_unit,
+    split_term,
+)
+
+#: ICC thresholds used in the wording (see the `icc` help topic).
+ICC_HIGH = 0.5
+ICC_LOW = 0.05
+#: A variance this small relative to the residual variance counts as zero (lme4's
+#: singularity check looks at theta on the boundary; this mirrors it for wording).
+NEAR_ZERO_SD_RATIO = 1e-4
+NEAR_ONE_CORRELATION = 0.999
+
+METHOD_WORDS = {
+    "REML": "restricted maximum likelihood (REML)",
+    "ML": "maximum likelihood (ML)",
+}
+DDF_WORDS = {
+    "satterthwaite": "Satterthwaite degrees of freedom",
+    "kenward-roger": "Kenward-Roger degrees of freedom and adjusted standard errors",
+    "residual": "residual degrees of freedom (observations minus fixed effects)",
+    "asymptotic": "large-sample z tests (no small-sample correction)",
+}
+
+
+# ------------------------------------------------------------- the structure
+def random_structure_words(fit: Any) -> str:
+    """``a random intercept and a random slope for time for each Subject (correlated)``."""
+    mf = fit.model_formula
+    by_group: dict[str, list[Any]] = {}
+    for rt in mf.random_terms:
+        by_group.setdefault(rt.group_label, []).append(rt)
+    phrases = []
+    for group, terms in by_group.items():
+        intercept = any(rt.intercept for rt in terms)
+        slopes = [t.label for rt in terms for t in rt.terms]
+        pieces = []
+        if intercept:
+            pieces.append("a random intercept")
+        if slopes:
+            noun = "slope" if len(slopes) == 1 else "slopes"
+            pieces.append(f"a random {noun} for {fmt.join_words(slopes)}")
+        text = f"{' and '.join(pieces)} for each {group}"
+        if intercept and slopes:
+            correlated = len(terms) == 1 and not terms[0].from_double_bar
+            text += " (correlated)" if correlated else " (uncorrelated)"
+        phrases.append(text)
+    return fmt.join_words(phrases)
+
+
+def fit_heading(model: Any) -> str:
+    return f"{model.title}: `{model.fit.formula}`"
+
+
+def method_sentence(fit: Any) -> str:
+    method = METHOD_WORDS.get(fit.method, fit.method)
+    ddf = DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
+    return f"Fitted by {method}, with {ddf}; the model has {random_structure_words(fit)}."
+
+
+def group_size_sentence(fit: Any) -> str:
+    """Observations, groups, observations per group and rows dropped."""
+    pieces = []
+    for group, count in fit.ngroups.items():
+        sizes = np.asarray(fit.group_sizes.get(group, []))
+        if sizes.size:
+            low, mid, high = int(sizes.min()), float(np.median(sizes)), int(sizes.max())
+            spread = (
+                f"{fmt.integer(low)} each"
+                if low == high
+                else f"{fmt.integer(low)} to {fmt.integer(high)} each, median "
+                f"{fmt.degrees_of_freedom(mid)}"
+            )
+            pieces.append(f"{fmt.integer(count)} levels of {group} ({spread})")
+        else:
+            pieces.append(f"{fmt.integer(count)} levels of {group}")
+    text = f"It uses {fmt.plural(fit.nobs, 'observation')} in {fmt.join_words(pieces)}."
+    if fit.n_dropped:
+        by_var = [
+            f"{fmt.integer(n)} missing {var}" for var, n in fit.dropped_by_variable.items() if n
+        ]
+        detail = f" ({fmt.join_words(by_var)})" if by_var else ""
+        text += (
+            f" {fmt.plural(fit.n_dropped, 'row')} with missing values were left out{detail}; "
+            "every other observation of those subjects is still used."
+        )
+    else:
+        text += " No rows were dropped for missing values."
+    return text
+
+
+# --------------------------------------------------------------- fixed effects
+def confidence_level(fit: Any) -> float:
+    level = getattr(fit, "level", 0.95)
+    return float(level) if fmt.is_number(level) else 0.95
+
+
+def test_words(fe: Any, fit: Any) -> str:
+    """``t(236.4) = −8.12, p < .001`` or ``z = −8.12, p < .001`` without a df."""
+    df = fe.df
+    if fit.ddf_method == "asymptotic" or not fmt.is_number(df) or math.isinf(float(df)):
+        stat = f"z = {fmt.statistic(fe.t)}"
+    else:
+        stat = f"t({fmt.degrees_of_freedom(df)}) = {fmt.statistic(fe.t)}"
+    return f"{stat}, {fmt.p_value(fe.p)}"
+
+
+def interval_words(fe: Any, level: float) -> str:
+    return f"{fmt.level_percent(level)} CI {fmt.interval(fe.ci_lower, fe.ci_upper, fe.se)}"
+
+
+def _includes_zero(fe: Any) -> bool:
+    return (
+        fmt.is_number(fe.ci_lower)
+        and fmt.is_number(fe.ci_upper)
+        and fe.ci_lower <= 0 <= fe.ci_upper
+    )
+
+
+def fixed_effect_sentence(fe: Any, fit: Any) -> str:
+    """One fixed effect in words, with its interval and test."""
+    response = fit.response_name
+    level = confidence_level(fit)
+    bracket = f"({interval_words(fe, level)}; {test_words(fe, fit)})"
+    if fe.term in INTERCEPT_NAMES:
+        return (
+            f"At the reference point ({_reference_point(fit)}) the expected {response} is "
+            f"{fmt.estimate(fe.estimate, fe.se)} ({interval_words(fe, level)})."
+        )
+    parts = split_term(fe.term)
+    size = fmt.magnitude(fe.estimate, fe.se)
+    up = fe.estimate >= 0
+    if len(parts) == 1 and parts[0].level is None and parts[0].variable in fit.data.columns:
+        verb = "rose" if up else "fell"
+        text = f"{response} {verb} by {size} {per_unit(parts[0].variable)} {bracket}."
+    elif len(parts) == 1 and parts[0].level is not None:
+        direction = "higher" if up else "lower"
+        text = (
+            f"{response} was {size} {direction} for {contrast_words(parts[0], fit.data)} {bracket}."
+        )
+    elif len(parts) == 2 and sum(p.level is not None for p in parts) == 1:
+        slope = next(p for p in parts if p.level is None)
+        factor = next(p for p in parts if p.level is not None)
+        direction = "steeper upward" if up else "steeper downward"
+        text = (
+            f"The {slope.variable} slope of {response} was {size} {direction} for "
+            f"{contrast_words(factor, fit.data)} {bracket}."
+        )
+    else:
+        text = f"{fe.term}: estimate {fmt.estimate(fe.estimate, fe.se)} {bracket}."
+    if _includes_zero(fe):
+        text += " The interval includes zero, so the data are consistent with no effect."
+    return text
+
+
+def _reference_point(fit: Any) -> str:
+    names = []
+    for fe in fit.fixed_effects:
+        for part in split_term(fe.term):
+            if part.level is None and part.variable in fit.data.columns:
+                names.append(f"{part.variable} = 0")
+            elif part.level is not None:
+                ref = contrast_words(part, fit.data).split(" vs ")[-1]
+                names.append(f"{part.variable} = {ref}")
+    unique = list(dict.fromkeys(names))
+    return fmt.join_words(unique) if unique else "all predictors at zero"
+
+
+def fixed_effects_table(fit: Any) -> Any:
+    level = fmt.level_percent(confidence_level(fit))
+    stat = "z" if fit.ddf_method == "asymptotic" else "t"
+    rows = []
+    for fe in fit.fixed_effects:
+        rows.append(
+            [
+                fe.term,
+                fmt.estimate(fe.estimate, fe.se),
+                fmt.estimate(fe.se, fe.se),
+                fmt.estimate(fe.ci_lower, fe.se),
+                fmt.estimate(fe.ci_upper, fe.se),
+                fmt.degrees_of_freedom(fe.df),
+                fmt.statistic(fe.t),
+                fmt.p_cell(fe.p),
+            ]
+        )
+    return table(
+        ["Term", "Estimate", "SE", f"{level} lower", f"{level} upper", "df", stat, "p"],
+        rows,
+        "lrrrrrrr",
+        caption="Fixed effects",
+    )
+
+
+def fixed_effects_blocks(fit: Any, detailed: bool) -> list[Block]:
+    sentences = [fixed_effect_sentence(fe, fit) for fe in fit.fixed_effects]
+    blocks: list[Block] = [Bullets(tuple(sentences))]
+    blocks.append(Detail((fixed_effects_table(fit),)))
+    return blocks
+
+
+# ----------------------------------------------------------- variance components
+def _is_residual(vc: Any) -> bool:
+    return vc.group == "Residual"
+
+
+def variance_sentence(fit: Any) -> str:
+    """The variances and SDs in one sentence."""
+    pieces = []
+    for vc in fit.variance_components:
+        if vc.var2 is not None:
+            continue
+        if _is_residual(vc):
+            pieces.append(f"residual variance {fmt.number(vc.vcov)} (SD {fmt.number(vc.sdcor)})")
+        elif vc.var1 in INTERCEPT_NAMES:
+            pieces.append(
+                f"{vc.group} intercept variance {fmt.number(vc.vcov)} (SD {fmt.number(vc.sdcor)})"
+            )
+        else:
+            pieces.append(
+                f"{vc.group} variance of the {vc.var1} slope {fmt.number(vc.vcov)} "
+                f"(SD {fmt.number(vc.sdcor)})"
+            )
+    for vc in fit.variance_components:
+        if vc.var2 is not None:
+            pieces.append(
+                f"correlation of {vc.group} {vc.var1} and {vc.var2} {fmt.proportion(vc.sdcor)}"
+            )
+    return "Variance components: " + fmt.join_words(pieces) + "."
+
+
+def variance_table(fit: Any) -> Any:
+    rows = []
+    for vc in fit.variance_components:
+        if vc.var2 is None:
+            rows.append([vc.group, vc.var1 or "", fmt.number(vc.vcov), fmt.number(vc.sdcor), ""])
+        else:
+            rows.append([vc.group, f"{vc.var1} ~ {vc.var2}", "", "", fmt.proportion(vc.sdcor)])
+    return table(
+        ["Group", "Term", "Variance", "SD", "Corr"], rows, "llrrr", caption="Variance components"
+    )
+
+
+def icc_meaning(icc: float) -> str:
+    """What an ICC of this size means for the analysis (thresholds 0.05 and 0.5)."""
+    if icc > ICC_HIGH:
+        return (
+            "Differences between clusters dominate: observations from the same cluster are "
+            "strongly alike, and ignoring the clustering would make standard errors far "
+            "too small."
+        )
+    if icc < ICC_LOW:
+        return (
+            "Clustering barely matters here: ordinary regression would give almost the same answer."
+        )
+    return (
+        "Clustering matters moderately: observations from the same cluster are "
+        "noticeably alike, so the mixed model's standard errors are the ones to trust."
+    )
+
+
+def icc_sentence(fit: Any) -> str:
+    group = next(iter(fit.ngroups))
+    return (
+        f"ICC = {fmt.proportion(fit.icc)}: {fmt.percent(fit.icc)} of the variance in "
+        f"{fit.response_name} not explained by the fixed effects lies between levels of "
+        f"{group}. {icc_meaning(fit.icc)}"
+    )
+
+
+def has_random_slope(fit: Any) -> bool:
+    return any(rt.terms for rt in fit.model_formula.random_terms)
+
+
+def no_single_icc_sentence(fit: Any, variance: Any) -> str:
+    """Why a slope (or multi-factor) model has no single ICC, and the adjusted ICC."""
+    if has_random_slope(fit):
+        why = (
+            "With a random slope there is no single ICC: how much of the variance lies "
+            "between clusters changes with the value of the slope variable, so any one "
+            "number would depend on where you look."
+        )
+    else:
+        why = (
+            "With more than one grouping factor each factor has its own share of the "
+            "variance, so no single ICC describes the model."
+        )
+    adjusted = adjusted_icc(variance)
+    if adjusted is None:
+        return why
+    return (
+        f"{why} The adjusted ICC (Nakagawa and Schielzeth), which averages the "
+        f"random-effect variance over the data, is {fmt.proportion(adjusted)}. "
+        f"{icc_meaning(adjusted)}"
+    )
+
+
+def adjusted_icc(variance: Any) -> float | None:
+    if variance is None:
+        return None
+    value = getattr(variance, "icc_adjusted", None)
+    return float(value) if fmt.is_number(value) else None
+
+
+def icc_blocks(fit: Any, variance: Any) -> list[Block]:
+    if fit.icc is not None and fmt.is_number(fit.icc):
+        return [Paragraph(icc_sentence(fit))]
+    return [Paragraph(no_single_icc_sentence(fit, variance))]
+
+
+def variance_explained_sentence(variance: Any) -> str | None:
+    marginal = getattr(variance, "r2_marginal", None)
+    conditional = getattr(variance, "r2_conditional", None)
+    if not (fmt.is_number(marginal) and fmt.is_number(conditional)):
+        return None
+    return (
+        f"The fixed effects explain {fmt.percent(marginal)} of the variance (marginal R²); "
+        f"fixed and random effects together explain {fmt.percent(conditional)} "
+        "(conditional R², Nakagawa and Schielzeth)."
+    )
+
+
+# -------------------------------------------------------------------- trouble
+def boundary_components(fit: Any) -> list[str]:
+    """Variance components at the boundary: zero variances and correlations of ±1."""
+    sigma = float(fit.sigma) if fmt.is_number(fit.sigma) else 1.0
+    found = []
+    for vc in fit.variance_components:
+        if _is_residual(vc):
+            continue
+        if vc.var2 is None and abs(vc.sdcor) <= NEAR_ZERO_SD_RATIO * max(sigma, 1e-12):
+            found.append(f"the {vc.group} {_term_words(vc.var1)} variance is estimated as zero")
+        elif vc.var2 is not None and fmt.is_number(vc.sdcor):
+            if abs(vc.sdcor) >= NEAR_ONE_CORRELATION:
+                found.append(
+                    f"the correlation of {vc.var1} and {vc.var2} by {vc.group} is "
+                    f"{fmt.proportion(vc.sdcor)}"
+                )
+    return found
+
+
+def _term_words(var1: str | None) -> str:
+    return "intercept" if var1 in INTERCEPT_NAMES else f"{var1} slope"
+
+
+def trouble_blocks(fit: Any) -> list[Block]:
+    """Singular fits and convergence problems in plain words, with the next step."""
+    blocks: list[Block] = []
+    if fit.singular:
+        where = boundary_components(fit)
+        what = f" ({fmt.join_words(where)})" if where else ""
+        advice = (
+            "remove the random slope or its correlation (`remove the random slope`, "
+            "`make the random effects uncorrelated`) and compare the two models"
+            if has_random_slope(fit)
+            else "drop the random term whose variance is zero; the model without it "
+            "describes the data as well"
+        )
+        blocks.append(
+            Paragraph(
+                f"**The fit is singular**{what}: the data cannot support the full "
+                f"random-effects structure. Next, {advice}."
+            )
+        )
+    if not fit.converged:
+        opt = getattr(fit, "opt", None)
+        record = ""
+        if opt is not None:
+            record = (
+                f" ({opt.optimizer} stopped with '{opt.return_code}' after "
+                f"{fmt.integer(opt.evaluations)} evaluations)"
+            )
+        blocks.append(
+            Paragraph(
+                f"**The optimizer did not converge**{record}: the estimates may not be the "
+                "best ones. Next, try `fix convergence`, centre and scale the predictors, "
+                "or simplify the random effects."
+            )
+        )
+    extra = [w for w in getattr(fit, "warnings", []) if w]
+    if extra:
+        blocks.append(Detail((Bullets(tuple(f"Engine note: {w}" for w in extra)),)))
+    return blocks
+
+
+def optimizer_sentence(fit: Any) -> str | None:
+    opt = getattr(fit, "opt", None)
+    if opt is None:
+        return None
+    return (
+        f"Optimizer {opt.optimizer}: {fmt.integer(opt.evaluations)} evaluations, return "
+        f"code '{opt.return_code}', largest gradient {fmt.number(opt.max_abs_gradient)}; "
+        f"{'REML criterion' if fit.reml else 'deviance'} {fmt.number(fit.criterion)}, "
+        f"log-likelihood {fmt.number(fit.loglik)}, AIC {fmt.number(fit.aic)}, "
+        f"BIC {fmt.number(fit.bic)}."
+    )
+
+
+# -------------------------------------------------------------------- the whole
+def fit_blocks(
+    model: Any,
+    *,
+    variance: Any = None,
+    built_from: str | None = None,
+    guessed: dict[str, str] | None = None,
+) -> list[Block]:
+    """Everything about one fitted model: brief prose, with tables at the detailed level."""
+    fit = model.fit
+    blocks: list[Block] = [Heading(fit_heading(model))]
+    if built_from == "data" and guessed:
+        roles = ", ".join(f"{role} {name}" for role, name in guessed.items())
+        blocks.append(
+            Paragraph(
+                f"I built this formula from the data ({roles}). If a role is wrong, type the "
+                "formula yourself, e.g. `LMM: y ~ x + (1 | id)`."
+            )
+        )
+    elif built_from:
+        blocks.append(
+            Paragraph(f"Built from {built_from}: same outcome, fixed effects and grouping.")
+        )
+    blocks.append(Paragraph(f"{method_sentence(fit)} {group_size_sentence(fit)}"))
+    blocks.extend(trouble_blocks(fit))
+    blocks.extend(fixed_effects_blocks(fit, detailed=False))
+    blocks.append(Paragraph(variance_sentence(fit)))
+    blocks.append(Detail((variance_table(fit),)))
+    blocks.extend(icc_blocks(fit, variance))
+    explained = variance_explained_sentence(variance)
+    if explained:
+        blocks.append(Detail((Paragraph(explained),)))
+    opt = optimizer_sentence(fit)
+    if opt:
+        blocks.append(Detail((Paragraph(opt),)))
+    return blocks

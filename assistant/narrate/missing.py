@@ -1,0 +1,73 @@
+"""The missing-data audit (``engine.missing.MissingAudit``) in words and tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Detail, Paragraph, table
+
+
+def missing_blocks(audit: Any) -> list[Block]:
+    subject = audit.subject
+    per = (
+        f"{fmt.integer(audit.obs_per_subject_min)} to {fmt.integer(audit.obs_per_subject_max)} "
+        f"per {subject}, median {fmt.degrees_of_freedom(audit.obs_per_subject_median)}"
+    )
+    blocks: list[Block] = [
+        Paragraph(
+            f"{fmt.plural(audit.n_observations, 'complete observation')} "
+            f"(of {fmt.plural(audit.n_rows, 'row')}) from "
+            f"{fmt.integer(audit.n_subjects)} levels of {subject}: {per}."
+        )
+    ]
+    count_rows = [
+        [fmt.integer(k), fmt.integer(v)] for k, v in sorted(audit.obs_count_table.items())
+    ]
+    blocks.append(table(["Observations", f"{subject} count"], count_rows, "rr"))
+    if audit.time is not None and audit.missing_by_time:
+        rows = [
+            [
+                t.time if isinstance(t.time, str) else fmt.number(t.time),
+                fmt.integer(t.n_observed),
+                fmt.integer(t.n_missing),
+            ]
+            for t in audit.missing_by_time
+        ]
+        blocks.append(
+            Paragraph(
+                f"Missing visits by {audit.time}: {fmt.integer(audit.n_missing_visits)} in all; "
+                f"{fmt.integer(audit.n_monotone_dropout)} subjects dropped out and never came "
+                f"back, {fmt.integer(audit.n_intermittent)} missed a visit and returned."
+            )
+        )
+        blocks.append(table([audit.time, "Observed", "Missing"], rows, "rrr"))
+    lost_subjects = audit.n_subjects - audit.n_complete_subjects
+    blocks.append(
+        Paragraph(
+            f"Listwise deletion, as repeated-measures ANOVA does it, keeps only the "
+            f"{fmt.integer(audit.n_complete_subjects)} subjects seen at every time point: it "
+            f"would throw away {fmt.plural(lost_subjects, 'subject')} and "
+            f"{fmt.plural(audit.n_dropped_by_listwise, 'observation')} "
+            f"({fmt.percent(_share(audit.n_dropped_by_listwise, audit.n_observations))} of the "
+            "data). A mixed model keeps them all; that is valid when visits are missing at "
+            "random (the chance of missing may depend on what was observed, not on the "
+            "missing value itself)."
+        )
+    )
+    by_variable = [f"{v}: {fmt.integer(n)}" for v, n in audit.missing_by_variable.items() if n]
+    if by_variable:
+        blocks.append(Detail((Paragraph("Rows with missing values: " + "; ".join(by_variable)),)))
+    if audit.n_duplicate_rows:
+        blocks.append(
+            Paragraph(
+                f"{fmt.plural(audit.n_duplicate_rows, 'row')} repeat a subject and time "
+                "already seen; check whether they are true repeats."
+            )
+        )
+    return blocks
+
+
+def _share(part: int, whole: int) -> float | None:
+    """A proportion for wording only (part of a whole the audit already counted)."""
+    return part / whole if whole else None

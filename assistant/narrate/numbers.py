@@ -1,0 +1,150 @@
+"""The one place numbers become text.
+
+Prose and tables both call these functions on the same result fields, so a number
+can never read differently in a sentence and in the table beside it. Negative numbers
+use the typographic minus sign (U+2212); p values follow APA style (no leading zero,
+``p < .001`` below one in a thousand).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+MINUS = "\u2212"
+MISSING = "NA"
+
+
+def is_number(value: object) -> bool:
+    """True for a finite real number (NaN, None and infinities are not)."""
+    try:
+        return value is not None and math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _sign(text: str) -> str:
+    return text.replace("-", MINUS) if text.startswith("-") else text
+
+
+def fixed(value: float | None, decimals: int) -> str:
+    """``value`` with exactly ``decimals`` decimals and a true minus sign; ``NA`` if missing."""
+    if not is_number(value):
+        return MISSING
+    text = f"{float(value):,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        text = text.lstrip("-")
+    return _sign(text)
+
+
+def decimals_for(scale: float | None) -> int:
+    """Decimals that show two significant digits of ``scale`` (e.g. of a standard error)."""
+    if not is_number(scale) or float(scale) == 0:
+        return 2
+    return min(6, max(0, 1 - math.floor(math.log10(abs(float(scale))))))
+
+
+def number(value: float | None) -> str:
+    """A general number: one decimal from 100 up, otherwise three significant digits."""
+    if not is_number(value):
+        return MISSING
+    v = float(value)
+    if abs(v) >= 100:
+        return fixed(v, 1)
+    if v == 0:
+        return "0"
+    return fixed(v, min(6, max(0, 2 - math.floor(math.log10(abs(v))))))
+
+
+def estimate(value: float | None, se: float | None) -> str:
+    """An estimate (or a CI bound) rounded to two significant digits of its SE."""
+    return fixed(value, decimals_for(se))
+
+
+def magnitude(value: float | None, se: float | None) -> str:
+    """The absolute size of an estimate, for prose like "fell by 2.10 points"."""
+    if not is_number(value):
+        return MISSING
+    return estimate(abs(float(value)), se)
+
+
+def statistic(value: float | None) -> str:
+    """A test statistic (t, F, chi-square): two decimals."""
+    return fixed(value, 2)
+
+
+def degrees_of_freedom(value: float | None) -> str:
+    """Degrees of freedom: whole numbers as integers, approximations with one decimal."""
+    if not is_number(value):
+        return "\u221e" if value is not None and value == math.inf else MISSING
+    v = float(value)
+    return f"{int(round(v)):,}" if abs(v - round(v)) < 1e-9 else fixed(v, 1)
+
+
+def p_value(p: float | None) -> str:
+    """APA p value: ``p < .001``, else ``p = .034`` (three decimals, no leading zero)."""
+    if not is_number(p):
+        return "p = NA"
+    v = float(p)
+    if v < 0.001:
+        return "p < .001"
+    text = f"{v:.3f}"
+    if text == "1.000":
+        return "p > .999"
+    return f"p = {text[1:]}"
+
+
+def p_cell(p: float | None) -> str:
+    """A p value for a table cell: ``<.001`` or ``.034``."""
+    text = p_value(p)
+    if text == "p = NA":
+        return ""
+    return text[2:].replace("= ", "")
+
+
+def integer(value: float | int | None) -> str:
+    """A count with thousands separators."""
+    if not is_number(value):
+        return MISSING
+    return f"{int(round(float(value))):,}"
+
+
+def percent(fraction: float | None, decimals: int = 0) -> str:
+    """A proportion as a percentage: 0.634 -> ``63%``."""
+    if not is_number(fraction):
+        return MISSING
+    return fixed(100 * float(fraction), decimals) + "%"
+
+
+def proportion(value: float | None) -> str:
+    """A proportion such as an ICC: two decimals."""
+    return fixed(value, 2)
+
+
+def level_percent(level: float) -> str:
+    """A confidence level as a percentage: 0.95 -> ``95%``, 0.975 -> ``97.5%``."""
+    pct = 100 * float(level)
+    return f"{pct:g}%"
+
+
+def interval(lower: float | None, upper: float | None, se: float | None = None) -> str:
+    """``lower to upper``, both rounded like the estimate they belong to."""
+    if se is None:
+        return f"{number(lower)} to {number(upper)}"
+    return f"{estimate(lower, se)} to {estimate(upper, se)}"
+
+
+def join_words(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    words = [w for w in words if w]
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 patient``, ``3 patients`` (count formatted with :func:`integer`)."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{integer(count)} {word}"

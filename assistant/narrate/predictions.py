@@ -1,0 +1,66 @@
+"""Population-level predictions (``engine.predict.PredictionGrid``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
+
+MAX_ROWS_BRIEF = 12
+
+
+def _rows(grid: Any, records: list[dict]) -> list[list[str]]:
+    keys = ([grid.time] if grid.time else []) + list(grid.factors)
+    rows = []
+    for rec in records:
+        cells = [fmt.number(rec[k]) if isinstance(rec[k], float) else str(rec[k]) for k in keys]
+        se = rec["se"]
+        cells += [
+            fmt.estimate(rec["estimate"], se),
+            fmt.estimate(rec["lower"], se),
+            fmt.estimate(rec["upper"], se),
+        ]
+        rows.append(cells)
+    return rows
+
+
+def _thin(records: list[dict], grid: Any) -> list[dict]:
+    """First and last time point of each factor combination, for the brief table."""
+    if grid.time is None or len(records) <= MAX_ROWS_BRIEF:
+        return records
+    by_combo: dict[tuple, list[dict]] = {}
+    for rec in records:
+        by_combo.setdefault(tuple(rec[f] for f in grid.factors), []).append(rec)
+    out = []
+    for group in by_combo.values():
+        out.extend([group[0], group[-1]] if len(group) > 1 else group)
+    return out
+
+
+def prediction_blocks(grid: Any, model: Any) -> list[Block]:
+    records = grid.frame.to_dict(orient="records")
+    keys = ([grid.time] if grid.time else []) + list(grid.factors)
+    level = fmt.level_percent(grid.level)
+    columns = [*keys, f"Predicted {grid.response}", f"{level} lower", f"{level} upper"]
+    align = "r" * len(keys) + "rrr"
+    brief = _thin(records, grid)
+    text = (
+        f"Population-average predictions of {grid.response} (fixed effects only) with "
+        f"{level} confidence intervals."
+    )
+    if grid.averaged_over:
+        text += (
+            " Averaged with equal weights over " + fmt.join_words(list(grid.averaged_over)) + "."
+        )
+    if grid.held_at_mean:
+        held = [f"{k} = {fmt.number(v)}" for k, v in grid.held_at_mean.items()]
+        text += " Other predictors at their means: " + fmt.join_words(held) + "."
+    blocks: list[Block] = [Heading(f"Predictions from {model.title}"), Paragraph(text)]
+    if len(brief) < len(records):
+        blocks.append(Paragraph("Start and end of each line (all points at the detailed level):"))
+        blocks.append(table(columns, _rows(grid, brief), align))
+        blocks.append(Detail((table(columns, _rows(grid, records), align),)))
+    else:
+        blocks.append(table(columns, _rows(grid, records), align))
+    return blocks

@@ -1,0 +1,99 @@
+"""Views of one model (fixed effects, BLUPs, variance components, ICC), predictions,
+convergence audits and option changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import fit as fit_words
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, table
+from assistant.narrate.terms import INTERCEPT_NAMES
+from assistant.step_results import ModelView, OptionChanged
+
+OPTION_WORDS = {
+    "method": "Fitting method",
+    "ddf": "Degrees of freedom for tests",
+    "optimizer": "Optimizer",
+    "max_iter": "Iteration limit",
+    "level": "Confidence level",
+    "output_dir": "Figure folder",
+    "format": "Figure format",
+}
+
+
+def option_sentence(change: OptionChanged) -> str:
+    value = change.value
+    if change.name == "level":
+        value = fmt.level_percent(value)
+    text = f"{OPTION_WORDS.get(change.name, change.name)} set to {value}"
+    if change.name in {"method", "ddf", "optimizer", "max_iter", "level"}:
+        text += "; it applies to models fitted from now on"
+    if change.name == "method" and change.value == "ML":
+        text += ". Use ML to compare fixed effects; report the final model with REML"
+    return text + "."
+
+
+def model_view_blocks(view: ModelView) -> list[Block]:
+    model, fit = view.model, view.model.fit
+    if view.view == "fixed_effects":
+        return [
+            Heading(f"Fixed effects of {model.title}"),
+            Bullets(tuple(fit_words.fixed_effect_sentence(fe, fit) for fe in fit.fixed_effects)),
+            fit_words.fixed_effects_table(fit),
+        ]
+    if view.view == "blups":
+        return blup_blocks(model)
+    blocks: list[Block] = [Heading(f"Variance components of {model.title}")]
+    if view.view == "variance_components":
+        blocks.append(Paragraph(fit_words.variance_sentence(fit)))
+        blocks.append(fit_words.variance_table(fit))
+    if view.include_icc or view.view == "icc":
+        blocks.extend(fit_words.icc_blocks(fit, view.variance))
+    explained = fit_words.variance_explained_sentence(view.variance)
+    if explained:
+        blocks.append(Paragraph(explained))
+    blocks.extend(fit_words.trouble_blocks(fit))
+    return blocks
+
+
+def blup_blocks(model: Any) -> list[Block]:
+    fit = model.fit
+    effects = list(fit.random_effects)
+    rows = [
+        [e.group, e.term, str(e.level), fmt.number(e.value), fmt.number(e.cond_sd)] for e in effects
+    ]
+    shown = rows if len(rows) <= 40 else rows[:40]
+    blocks: list[Block] = [
+        Heading(f"BLUPs of {model.title}"),
+        Paragraph(
+            f"{fmt.plural(len(effects), 'predicted random effect')}: each level's deviation "
+            "from the population average, shrunk toward zero in proportion to how little "
+            "data it has. The conditional SD is its uncertainty."
+        ),
+    ]
+    if len(rows) > 40:
+        blocks.append(Paragraph("The first 40 are shown here; all of them are in the JSON."))
+        blocks.append(table(["Group", "Term", "Level", "BLUP", "Cond. SD"], shown, "lllrr"))
+        blocks.append(
+            Detail((table(["Group", "Term", "Level", "BLUP", "Cond. SD"], rows[40:], "lllrr"),))
+        )
+    else:
+        blocks.append(table(["Group", "Term", "Level", "BLUP", "Cond. SD"], rows, "lllrr"))
+    return blocks
+
+
+def _term_words(term: str) -> str:
+    return "intercept" if term in INTERCEPT_NAMES else f"{term} slope"
+
+
+def prediction_blocks(grid: Any, model: Any) -> list[Block]:
+    from assistant.narrate.predictions import prediction_blocks as render
+
+    return render(grid, model)
+
+
+def audit_blocks(audit: Any, model: Any) -> list[Block]:
+    from assistant.narrate.convergence import audit_blocks as render
+
+    return render(audit, model)

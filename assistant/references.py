@@ -1,0 +1,119 @@
+"""Model references ("model 2", "the last model", "both models", "the random slope
+model") resolved against the models a session has fitted."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.errors import AssistantError
+from assistant.state import STRUCTURE_NAMES, FittedModel, SessionState
+
+NO_MODEL = (
+    "There is no fitted model yet. Fit one first, e.g. `LMM: y ~ x + (1 | id)`, "
+    "or `fit a random intercept model`."
+)
+NO_DATA = (
+    "There is no data yet. Load a file (`load visits.csv`) or pick a sample "
+    "(`use sample pain_trial`) first."
+)
+
+_ALL = {"all", "both", "every", "all models", "both models", "the models"}
+_LAST = {"last", "current", "latest", "the last model", "the current model", "it", "this"}
+#: Structures a reference may also mean when no model has exactly that structure.
+_RELATED = {
+    "random_slope": ("intercept_and_slope", "uncorrelated_slope"),
+    "intercept_and_slope": ("uncorrelated_slope", "random_slope"),
+    "uncorrelated_slope": ("intercept_and_slope",),
+}
+
+
+def model_list(state: SessionState) -> str:
+    return "; ".join(f"{m.number} ({m.label or m.name})" for m in state.models.values())
+
+
+def require_model(state: SessionState) -> FittedModel:
+    model = state.last_model
+    if model is None:
+        raise AssistantError(NO_MODEL)
+    return model
+
+
+def _normalise(ref: str) -> str:
+    text = ref.strip().lower()
+    text = re.sub(r"^(the\s+)", "", text)
+    text = re.sub(r"\s*model$", "", text).strip()
+    return text.replace(" ", "_").replace("-", "_")
+
+
+def resolve_one(state: SessionState, ref: str | int | None) -> FittedModel:
+    """One model for a reference; ``None`` means the last model fitted."""
+    models = resolve(state, ref)
+    if len(models) != 1:
+        raise AssistantError(
+            f"That names {len(models)} models; name one, e.g. `model {models[-1].number}`."
+        )
+    return models[0]
+
+
+def resolve(state: SessionState, ref: str | int | None) -> list[FittedModel]:
+    """The models a reference names, in the order they were fitted."""
+    if not state.models:
+        raise AssistantError(NO_MODEL)
+    if ref is None:
+        return [require_model(state)]
+    if isinstance(ref, int) or str(ref).strip().isdigit():
+        return [_by_number(state, int(ref))]
+    text = str(ref).strip().lower()
+    match = re.fullmatch(r"(?:the\s+)?model\s+(\d+)", text)
+    if match:
+        return [_by_number(state, int(match.group(1)))]
+    if text in _LAST or _normalise(text) in _LAST:
+        return [require_model(state)]
+    if text in _ALL or _normalise(text) in _ALL:
+        return list(state.models.values())
+    key = _normalise(text)
+    by_label = [m for m in state.models.values() if m.label and m.label.lower() == text]
+    if by_label:
+        return [by_label[-1]]
+    structure = _structure_key(key)
+    if structure is not None:
+        for candidate in (structure, *_RELATED.get(structure, ())):
+            found = [m for m in state.models.values() if m.structure == candidate]
+            if found:
+                return [found[-1]]
+        raise AssistantError(
+            f"No {STRUCTURE_NAMES[structure]} has been fitted; the models are {model_list(state)}."
+        )
+    raise AssistantError(
+        f"I do not know which model {ref!r} means; the models are {model_list(state)}. "
+        "Refer to one by number, e.g. `model 1`."
+    )
+
+
+def _structure_key(key: str) -> str | None:
+    if key in STRUCTURE_NAMES:
+        return key
+    for structure, words in STRUCTURE_NAMES.items():
+        if key == words.replace(" model", "").replace(" ", "_"):
+            return structure
+    return None
+
+
+def _by_number(state: SessionState, number: int) -> FittedModel:
+    model = state.models.get(number)
+    if model is None:
+        raise AssistantError(f"There is no model {number}; the models are {model_list(state)}.")
+    return model
+
+
+def resolve_many(
+    state: SessionState, refs: list[str] | tuple[str, ...] | None
+) -> list[FittedModel]:
+    """Several references (empty = every model), without repeats, in order of fitting."""
+    if not state.models:
+        raise AssistantError(NO_MODEL)
+    chosen: dict[int, FittedModel] = {}
+    for ref in refs or ["all"]:
+        for model in resolve(state, ref):
+            chosen[model.number] = model
+    return [chosen[n] for n in sorted(chosen)]

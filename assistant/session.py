@@ -1,0 +1,143 @@
+"""The one object front ends talk to: ``Session.ask(text) -> Answer``.
+
+A session holds the data sets (by name) and the current one, the fitted models
+(numbered from 1 and named by their random-effects structure), the options and the
+history of requests. ``ask`` never raises for a user problem: parse errors, engine
+input errors and unexpected failures all become ``answer.error``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from assistant.answer import Answer, StepOutcome
+from assistant.errors import AssistantError
+from assistant.executor import as_assistant_error, run_plan
+from assistant.state import FittedModel, SessionOptions, SessionState
+
+
+class Session:
+    """A conversation about mixed models, with its data, models and options."""
+
+    def __init__(
+        self,
+        *,
+        sample: str | None = None,
+        data: pd.DataFrame | None = None,
+        data_path: str | Path | None = None,
+        data_name: str = "data",
+        options: SessionOptions | None = None,
+        output_dir: str | Path | None = None,
+    ) -> None:
+        state = SessionState(options=options or SessionOptions())
+        if output_dir is not None:
+            state = state.with_options(output_dir=Path(output_dir))
+        self._state = state
+        self.history: list[Answer] = []
+        if sum(x is not None for x in (sample, data, data_path)) > 1:
+            raise AssistantError("Give one data source: a sample, a data frame or a file path.")
+        if data is not None:
+            self._state = self._state.with_dataset(data_name, data.copy())
+        elif sample is not None:
+            self._start_with(_Step("use_sample", name=sample))
+        elif data_path is not None:
+            self._start_with(_Step("load_data", path=str(data_path)))
+
+    def _start_with(self, step: Any) -> None:
+        state, outcomes, error = run_plan(_Plan(step.kind, (step,)), self._state)
+        if error is not None:
+            raise error
+        self._state = state
+
+    # ------------------------------------------------------------------ state
+    @property
+    def state(self) -> SessionState:
+        """The current state (immutable: every change replaces it)."""
+        return self._state
+
+    @property
+    def options(self) -> SessionOptions:
+        return self._state.options
+
+    @property
+    def datasets(self) -> dict[str, pd.DataFrame]:
+        return self._state.datasets
+
+    @property
+    def current_data_name(self) -> str | None:
+        return self._state.current_data_name
+
+    @property
+    def data(self) -> pd.DataFrame | None:
+        return self._state.data
+
+    @property
+    def models(self) -> dict[int, FittedModel]:
+        """Fitted models by number (1, 2, ...), in the order they were fitted."""
+        return self._state.models
+
+    def column_names(self) -> list[str]:
+        """Columns of the current data set (for completion)."""
+        data = self._state.data
+        return [] if data is None else [str(c) for c in data.columns]
+
+    # -------------------------------------------------------------- requests
+    def ask(self, text: str) -> Answer:
+        """Parse ``text``, run its plan and return the narrated answer."""
+        try:
+            from grammar.parse import parse
+
+            plan = parse(text)
+        except Exception as exc:  # a request that cannot be read is an answer, not a crash
+            answer = Answer(text, None, [], parse_error(exc))
+            self.history.append(answer)
+            return answer
+        return self.run(plan, request=text)
+
+    def run(self, plan: Any, request: str | None = None) -> Answer:
+        """Run an already parsed plan (``grammar.plan.Plan``)."""
+        try:
+            state, outcomes, error = run_plan(plan, self._state)
+        except Exception as exc:  # defensive: run_plan reports step failures itself
+            state, outcomes, error = self._state, [], as_assistant_error(exc)
+        self._state = state
+        answer = Answer(request if request is not None else plan.request, plan, outcomes, error)
+        self.history.append(answer)
+        return answer
+
+
+def parse_error(exc: BaseException) -> AssistantError:
+    """The message for a request the grammar could not read, with its suggestions."""
+    if isinstance(exc, AssistantError):
+        return exc
+    if not isinstance(exc, ValueError):
+        return as_assistant_error(exc)
+    message = str(exc).strip() or "I could not read that request."
+    suggestions = list(getattr(exc, "suggestions", []) or [])[:3]
+    if suggestions and "Did you mean" not in message:
+        message += " Did you mean: " + "; ".join(f"`{s}`" for s in suggestions) + "?"
+    return AssistantError(message)
+
+
+class _Step:
+    """A minimal plan step for the session's own start-up (sample or file)."""
+
+    def __init__(self, kind: str, **fields: Any) -> None:
+        self.kind = kind
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+class _Plan:
+    def __init__(self, request: str, steps: tuple[Any, ...]) -> None:
+        self.request = request
+        self.steps = steps
+
+
+__all__ = ["Answer", "Session", "StepOutcome"]

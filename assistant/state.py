@@ -1,0 +1,125 @@
+"""What a session remembers: data sets, fitted models and options.
+
+A :class:`SessionState` is replaced, never edited in place: the executor works on a
+copy and the session keeps the copy only when a step succeeds, so a failed step
+cannot leave half a change behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: Words for each random-effects structure, as the narration and model references use them.
+STRUCTURE_NAMES: dict[str, str] = {
+    "random_intercept": "random intercept model",
+    "random_slope": "random slope model",
+    "intercept_and_slope": "random intercept and slope model",
+    "uncorrelated_slope": "uncorrelated intercept and slope model",
+    "nested": "nested random intercept model",
+    "crossed": "crossed random effects model",
+    "custom": "mixed model",
+}
+
+DDF_METHODS = ("satterthwaite", "kenward-roger", "residual", "asymptotic")
+OPTIMIZERS = ("bobyqa", "l-bfgs-b", "nelder-mead", "powell")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+@dataclass
+class SessionOptions:
+    """Defaults for every fit and figure of the session.
+
+    Front ends may assign fields directly (``session.options.output_dir = folder``);
+    the executor itself replaces the whole object, so an earlier state never changes.
+    """
+
+    method: str = "REML"
+    ddf: str = "satterthwaite"
+    optimizer: str = "bobyqa"
+    max_iter: int | None = None
+    level: float = 0.95
+    output_dir: Path = Path("lmm-output")
+    format: str = "png"
+
+    @property
+    def reml(self) -> bool:
+        return self.method == "REML"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "ddf": self.ddf,
+            "optimizer": self.optimizer,
+            "max_iter": self.max_iter,
+            "level": self.level,
+            "output_dir": str(self.output_dir),
+            "format": self.format,
+        }
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """A model the session fitted: its number, its name in words, and the engine fit."""
+
+    number: int
+    structure: str
+    fit: Any  # engine.results.LmmFit
+    dataset: str
+    label: str | None = None
+    audit: Any = None  # engine.convergence.ConvergenceAudit when the ladder ran
+
+    @property
+    def name(self) -> str:
+        return STRUCTURE_NAMES.get(self.structure, STRUCTURE_NAMES["custom"])
+
+    @property
+    def title(self) -> str:
+        """``Model 2 (random slope model)``."""
+        return f"Model {self.number} ({self.label or self.name})"
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """Everything a step can change. Data frames are never modified in place."""
+
+    datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    current_data_name: str | None = None
+    models: dict[int, FittedModel] = field(default_factory=dict)
+    options: SessionOptions = field(default_factory=SessionOptions)
+    #: A model the data set's provider suggests (built-in samples), by data set name.
+    suggested_formulas: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data(self) -> pd.DataFrame | None:
+        if self.current_data_name is None:
+            return None
+        return self.datasets.get(self.current_data_name)
+
+    @property
+    def last_model(self) -> FittedModel | None:
+        return self.models[max(self.models)] if self.models else None
+
+    def with_dataset(
+        self, name: str, frame: pd.DataFrame, suggested_formula: str | None = None
+    ) -> SessionState:
+        datasets = dict(self.datasets)
+        datasets[name] = frame
+        hints = dict(self.suggested_formulas)
+        if suggested_formula:
+            hints[name] = suggested_formula
+        return replace(self, datasets=datasets, current_data_name=name, suggested_formulas=hints)
+
+    def with_model(self, model: FittedModel) -> SessionState:
+        models = dict(self.models)
+        models[model.number] = model
+        return replace(self, models=models)
+
+    def with_options(self, **changes: Any) -> SessionState:
+        return replace(self, options=replace(self.options, **changes))
+
+    def next_model_number(self) -> int:
+        return max(self.models, default=0) + 1

@@ -1,0 +1,215 @@
+"""Typed results of the steps whose outcome is about the session, not a statistic.
+
+Statistics come from the engine as its own result objects; the types here wrap them
+with what the narration needs to know about the session (which model, which data,
+what was refitted) and add the few steps that compute nothing (options, help).
+Every type has ``to_dict()`` returning a JSON-safe dict with a ``kind``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from assistant.help_topics import HelpTopic
+from assistant.state import FittedModel
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON values: NaN and infinities become None, numpy scalars plain numbers."""
+    if hasattr(value, "to_dict") and not isinstance(value, pd.DataFrame | pd.Series):
+        return json_safe(value.to_dict())
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [json_safe(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return [json_safe(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return json_safe(value.to_list())
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def model_ref(model: FittedModel) -> dict[str, Any]:
+    return {
+        "number": model.number,
+        "name": model.name,
+        "label": model.label,
+        "formula": model.fit.formula,
+    }
+
+
+@dataclass(frozen=True)
+class DatasetLoaded:
+    """A data set became the current one (a sample, a file, or a reshaped copy)."""
+
+    name: str
+    source: str  # "sample", "file", "reshape", "transform", "given"
+    nrows: int
+    columns: tuple[str, ...]
+    summary: Any = None  # engine describe_data result when available
+    description: str = ""  # one-line description of a sample, from the engine
+    engine_result: Any = None  # e.g. the reshape or transform record
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "kind": "dataset",
+            "name": self.name,
+            "source": self.source,
+            "nrows": self.nrows,
+            "columns": list(self.columns),
+        }
+        if self.summary is not None:
+            out["summary"] = json_safe(self.summary)
+        if self.engine_result is not None:
+            out["details"] = json_safe(self.engine_result)
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    """A model the session fitted, with how its formula came about."""
+
+    model: FittedModel
+    built_from: str | None = None  # "model 1", "data" or None when the formula was typed
+    guessed_roles: dict[str, str] = field(default_factory=dict)
+    note: str | None = None  # e.g. how a "random slope" request was read
+
+    @property
+    def fit(self) -> Any:
+        return self.model.fit
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(self.model.fit.to_dict())
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """A part of one fitted model to show: fixed effects, BLUPs, variance components, ICC."""
+
+    view: str  # "fixed_effects", "blups", "variance_components", "icc"
+    model: FittedModel
+    variance: Any = None  # engine.variance result (R², adjusted ICC) when computed
+    include_icc: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        fit = self.model.fit.to_dict()
+        out: dict[str, Any] = {"kind": self.view, "model": model_ref(self.model)}
+        if self.view == "fixed_effects":
+            out["fixed_effects"] = fit["fixed_effects"]
+        elif self.view == "blups":
+            out["random_effects"] = fit["random_effects"]
+        else:
+            out["variance_components"] = fit["variance_components"]
+            out["icc"] = fit["icc"]
+        if self.variance is not None:
+            out["variance_explained"] = json_safe(self.variance)
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
+class SessionComparison:
+    """An AIC/BIC/LRT comparison (``engine.compare.ModelComparison``) of session models.
+
+    ``models`` are in the order of the table's rows.
+    """
+
+    models: tuple[FittedModel, ...]
+    comparison: Any  # engine.compare.ModelComparison
+    criteria: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.comparison
+        return json_safe(
+            {
+                "kind": "model_comparison",
+                "models": [model_ref(m) for m in self.models],
+                "criteria": list(self.criteria),
+                "criterion": c.criterion,
+                "refit": c.refit,
+                "refitted_with_ml": c.refitted_with_ml,
+                "refit_reason": c.refit_reason,
+                "lrt_valid": c.lrt_valid,
+                "table": c.table,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ModelTable:
+    """A table computed for one model: type III tests or confidence intervals."""
+
+    kind: str  # "anova" or "confint"
+    model: FittedModel
+    table: pd.DataFrame
+    method: str  # ddf method for anova, interval method for confint
+    level: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(
+            {
+                "kind": self.kind,
+                "model": model_ref(self.model),
+                "method": self.method,
+                "level": self.level,
+                "table": self.table,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """An engine result about one model (side-by-side comparisons, predictions,
+    figures, convergence audits) together with the model it describes."""
+
+    kind: str
+    result: Any
+    model: FittedModel | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        body = json_safe(self.result)
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.model is not None:
+            out["model"] = model_ref(self.model)
+        if isinstance(body, dict):
+            body.pop("kind", None)
+            out.update(body)
+        else:
+            out["result"] = body
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
+class OptionChanged:
+    name: str
+    value: Any
+    previous: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(
+            {"kind": "option", "name": self.name, "value": self.value, "previous": self.previous}
+        )
+
+
+@dataclass(frozen=True)
+class HelpAnswer:
+    topic: HelpTopic
+    samples: tuple[tuple[str, str], ...] = ()  # (name, description) for the samples topic
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "help", "topic": self.topic.key, "title": self.topic.title}

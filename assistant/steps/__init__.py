@@ -1,0 +1,1 @@
+"""Step handlers of the executor, one module per family of steps."""

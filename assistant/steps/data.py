@@ -1,0 +1,168 @@
+"""Data steps: samples, files, reshaping, transforms, descriptions, the missing-data audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.executor import PlanContext, StepResult, step_field
+from assistant.references import NO_DATA
+from assistant.state import SessionState
+from assistant.step_results import DatasetLoaded, EngineResult
+
+
+def require_data(state: SessionState) -> Any:
+    data = state.data
+    if data is None:
+        raise AssistantError(NO_DATA)
+    return data
+
+
+def _loaded(name: str, source: str, frame: Any, **extra: Any) -> DatasetLoaded:
+    from engine.data import describe_data
+
+    return DatasetLoaded(
+        name=name,
+        source=source,
+        nrows=int(len(frame)),
+        columns=tuple(str(c) for c in frame.columns),
+        summary=describe_data(frame),
+        **extra,
+    )
+
+
+def use_sample(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.samples import list_samples, load_sample
+
+    name = str(step_field(step, "name", "")).strip()
+    if not name:
+        raise AssistantError("Name the sample, e.g. `use sample pain_trial`.")
+    frame = load_sample(name)
+    key = name.lower().replace("-", "_").replace(" ", "_")
+    info = next((s for s in list_samples() if s.name == key), None)
+    description = info.description if info else ""
+    suggested = info.suggested_formula if info else None
+    result = _loaded(key, "sample", frame, description=description)
+    return StepResult(result, state.with_dataset(key, frame, suggested))
+
+
+def _fresh_name(state: SessionState, base: str) -> str:
+    if base not in state.datasets:
+        return base
+    n = 2
+    while f"{base}_{n}" in state.datasets:
+        n += 1
+    return f"{base}_{n}"
+
+
+def load_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.data import load_data as engine_load
+
+    path = step_field(step, "path")
+    if not path:
+        raise AssistantError("Name the file to load, e.g. `load visits.csv`.")
+    frame = engine_load(path, step_field(step, "format"))
+    name = Path(str(path)).stem or "data"
+    if name in state.datasets:
+        # loading the same file again replaces it; another file with that stem gets a suffix
+        name = name if state.datasets.get(name) is not None else _fresh_name(state, name)
+    result = _loaded(name, "file", frame)
+    return StepResult(result, state.with_dataset(name, frame))
+
+
+def reshape_long(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.data import reshape_long as engine_reshape
+
+    data = require_data(state)
+    kwargs: dict[str, Any] = {}
+    for key in ("id_column", "stub", "time_name", "value_name"):
+        value = step_field(step, key)
+        if value is not None:
+            kwargs[key] = value
+    reshaped = engine_reshape(data, **kwargs)
+    base = state.current_data_name or "data"
+    name = _fresh_name(state, base if base.endswith("_long") else f"{base}_long")
+    result = _loaded(name, "reshape", reshaped.data, engine_result=reshaped)
+    return StepResult(result, state.with_dataset(name, reshaped.data))
+
+
+def describe(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.data import describe_data
+
+    data = require_data(state)
+    return StepResult(EngineResult("data_summary", describe_data(data)), state)
+
+
+def transform(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.data import transform_columns
+
+    data = require_data(state)
+    operation = step_field(step, "operation")
+    columns = list(step_field(step, "columns", []))
+    if not operation:
+        raise AssistantError("Say what to do with the columns, e.g. `center age`.")
+    if not columns:
+        raise AssistantError(f"Say which columns to {operation}, e.g. `{operation} age`.")
+    done = transform_columns(data, operation, columns)
+    name = state.current_data_name or "data"
+    result = _loaded(name, "transform", done.data, engine_result=done)
+    hint = state.suggested_formulas.get(name)
+    return StepResult(result, state.with_dataset(name, done.data, hint))
+
+
+def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.missing import missing_data_audit
+
+    data = require_data(state)
+    roles = data_roles(state)
+    if "group" not in roles:
+        raise AssistantError(
+            "I could not tell which column identifies the subjects; fit a model first, "
+            "e.g. `LMM: y ~ time + (1 | id)`, and ask again."
+        )
+    variables = roles_variables(state, roles)
+    audit = missing_data_audit(data, roles["group"], time=roles.get("time"), variables=variables)
+    return StepResult(EngineResult("missing_data", audit), state)
+
+
+def roles_variables(state: SessionState, roles: dict[str, str]) -> list[str] | None:
+    """The variables whose presence makes an observation: the last model's, else the outcome."""
+    model = state.last_model
+    skip = {roles.get("group"), roles.get("time")}
+    if model is not None and model.dataset == state.current_data_name:
+        names = [v for v in model.fit.model_formula.variables() if v not in skip]
+        return names or None
+    outcome = roles.get("outcome")
+    return [outcome] if outcome else None
+
+
+def data_roles(state: SessionState) -> dict[str, str]:
+    """Outcome, time and grouping column: from the last model on this data, else guessed."""
+    from engine.data import describe_data
+
+    from assistant.model_building import parts_from_formula
+
+    data = require_data(state)
+    model = state.last_model
+    roles: dict[str, str] = {}
+    if model is not None and model.dataset == state.current_data_name:
+        parts = parts_from_formula(model.fit.model_formula, data)
+        roles = {"outcome": parts.response, "group": parts.group}
+        if parts.slope and parts.slope in data.columns:
+            roles["time"] = parts.slope
+    summary = describe_data(data)
+    roles.setdefault("group", summary.id_guess)
+    roles.setdefault("time", summary.time_guess)
+    roles.setdefault("outcome", summary.outcome_guess)
+    return {k: v for k, v in roles.items() if v}
+
+
+HANDLERS = {
+    "use_sample": use_sample,
+    "load_data": load_data,
+    "reshape_long": reshape_long,
+    "describe_data": describe,
+    "transform": transform,
+    "missing_data": missing_data,
+}

@@ -1,0 +1,202 @@
+"""Model steps: fitting (by formula or by structure), modifying, and the convergence ladder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.executor import PlanContext, StepResult, step_field
+from assistant.model_building import (
+    check_formula,
+    classify_structure,
+    modify_formula,
+    parts_from_data,
+    parts_from_formula,
+    with_structure,
+)
+from assistant.references import resolve_one
+from assistant.state import FittedModel, SessionState
+from assistant.step_results import EngineResult, FitOutcome
+from assistant.steps.data import require_data
+from assistant.steps.options import normalise_ddf, normalise_method, normalise_optimizer
+
+SLOPE_ONLY_NOTE = (
+    'Next to an intercept + slope model, "random slope" is read as the slope alone, '
+    "without a random intercept, so the three models differ."
+)
+SLOPE_WITH_INTERCEPT_NOTE = (
+    "A random slope model keeps the random intercept too (the usual lme4 reading); "
+    "ask for `(0 + x | g)` to fit the slope alone."
+)
+
+
+def has_trouble(fit: Any) -> bool:
+    return (not fit.converged) or bool(fit.singular)
+
+
+def fit_formula(
+    formula: str,
+    data: Any,
+    state: SessionState,
+    *,
+    method: str | None = None,
+    ddf: str | None = None,
+    optimizer: str | None = None,
+    max_iter: int | None = None,
+) -> Any:
+    """Fit with the session's defaults for whatever the step leaves open."""
+    from engine import fit_lmm
+
+    options = state.options
+    method = method or options.method
+    return fit_lmm(
+        formula,
+        data,
+        reml=method == "REML",
+        ddf=ddf or options.ddf,
+        optimizer=optimizer or options.optimizer,
+        max_iter=max_iter if max_iter is not None else options.max_iter,
+        level=options.level,
+    )
+
+
+def run_ladder(fit: Any) -> Any:
+    """engine.convergence's remediation ladder, for a fit that had trouble."""
+    from engine.convergence import remedy_convergence
+
+    return remedy_convergence(fit)
+
+
+def kept_fit(fit: Any, audit: Any) -> Any:
+    """The fit to keep after the ladder: a remedied fit of the *same* model, or the original.
+
+    A rung that changes the model (dropping a random slope, say) is reported as a
+    suggestion but never replaces the model that was asked for.
+    """
+    remedied = getattr(audit, "fit", None)
+    if remedied is None or getattr(audit, "changes_model", False):
+        return fit
+    if remedied.formula != fit.formula:
+        return fit
+    return remedied
+
+
+def register(
+    state: SessionState, fit: Any, label: str | None = None, audit: Any = None
+) -> tuple[FittedModel, SessionState]:
+    model = FittedModel(
+        number=state.next_model_number(),
+        structure=classify_structure(fit.model_formula),
+        fit=fit,
+        dataset=state.current_data_name or "data",
+        label=label,
+        audit=audit,
+    )
+    return model, state.with_model(model)
+
+
+def _fit_with_ladder(
+    formula: str, data: Any, state: SessionState, **kwargs: Any
+) -> tuple[Any, Any]:
+    fit = fit_formula(formula, data, state, **kwargs)
+    audit = None
+    if has_trouble(fit):
+        audit = run_ladder(fit)
+        fit = kept_fit(fit, audit)
+    return fit, audit
+
+
+def _formula_for(
+    step: Any, state: SessionState, context: PlanContext, data: Any
+) -> tuple[str, str | None, dict[str, str], str | None]:
+    """(formula, built_from, guessed roles, note) for a fit_lmm step."""
+    formula = step_field(step, "formula")
+    if formula:
+        return str(formula), None, {}, None
+    structure = step_field(step, "structure", "random_intercept")
+    note = None
+    if structure == "random_slope":
+        if context.contrasts_slope_structures:
+            note = SLOPE_ONLY_NOTE
+        else:
+            structure, note = "intercept_and_slope", SLOPE_WITH_INTERCEPT_NOTE
+    overrides = {
+        "response": step_field(step, "response"),
+        "group": step_field(step, "group"),
+        "slope": step_field(step, "slope"),
+        "nested_in": step_field(step, "nested_in"),
+    }
+    predictors = step_field(step, "predictors")
+    model = state.last_model
+    explicit_data_roles = overrides["response"] or predictors
+    if model is not None and model.dataset == state.current_data_name and not explicit_data_roles:
+        parts = parts_from_formula(model.fit.model_formula, data)
+        parts = with_structure(parts, **overrides)
+        built_from, roles = f"model {model.number}", {}
+    else:
+        from engine.data import describe_data
+
+        guessed = parts_from_data(
+            data,
+            describe_data(data),
+            suggested_formula=state.suggested_formulas.get(state.current_data_name or ""),
+            predictors=predictors,
+            **overrides,
+        )
+        parts, built_from, roles = guessed.parts, "data", guessed.roles
+    text = parts.formula(structure)
+    check_formula(text)
+    return text, built_from, roles, note
+
+
+def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    data = require_data(state)
+    formula, built_from, roles, note = _formula_for(step, state, context, data)
+    fit, audit = _fit_with_ladder(
+        formula,
+        data,
+        state,
+        method=normalise_method(step_field(step, "method")),
+        ddf=normalise_ddf(step_field(step, "ddf")),
+        optimizer=normalise_optimizer(step_field(step, "optimizer")),
+        max_iter=step_field(step, "max_iter"),
+    )
+    model, new_state = register(state, fit, step_field(step, "label"), audit)
+    return StepResult(FitOutcome(model, built_from, roles, note), new_state)
+
+
+def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    base = resolve_one(state, step_field(step, "model"))
+    operation = step_field(step, "operation")
+    if not operation:
+        raise AssistantError("Say how to change the model, e.g. `add a random slope for time`.")
+    formula = modify_formula(base.fit.model_formula, operation, step_field(step, "variables", []))
+    data = state.datasets.get(base.dataset)
+    if data is None:
+        raise AssistantError(f"The data of model {base.number} are no longer loaded.")
+    working = state
+    if state.current_data_name != base.dataset:
+        working = state.with_dataset(base.dataset, data)
+    fit, audit = _fit_with_ladder(
+        formula,
+        data,
+        working,
+        method=base.fit.method,
+        ddf=base.fit.ddf_method,
+        optimizer=base.fit.optimizer,
+    )
+    model, new_state = register(working, fit, None, audit)
+    return StepResult(FitOutcome(model, f"model {base.number}", {}, None), new_state)
+
+
+def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    model = resolve_one(state, step_field(step, "model"))
+    audit = run_ladder(model.fit)
+    return StepResult(EngineResult("convergence_audit", audit, model), state)
+
+
+HANDLERS = {
+    "fit_lmm": fit_lmm,
+    "modify_model": modify_model,
+    "fix_convergence": fix_convergence,
+}

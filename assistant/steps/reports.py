@@ -1,0 +1,109 @@
+"""Report steps on fitted models: comparisons, variance components, tables, predictions
+and the side-by-side comparisons with RM-ANOVA and OLS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.executor import PlanContext, StepResult, step_field
+from assistant.references import resolve_many, resolve_one
+from assistant.state import SessionState
+from assistant.step_results import EngineResult, ModelTable, ModelView, SessionComparison
+from assistant.steps.options import normalise_ddf
+
+CRITERIA = ("AIC", "BIC", "LRT")
+
+
+def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.compare import compare_models
+
+    models = resolve_many(state, step_field(step, "models", []))
+    if len(models) < 2:
+        raise AssistantError(
+            "Comparing needs at least two fitted models; fit another one first, e.g. "
+            "`fit a random slope model`."
+        )
+    datasets = {m.dataset for m in models}
+    if len(datasets) > 1:
+        raise AssistantError(
+            "These models were fitted to different data sets; compare models of one data set."
+        )
+    criteria = tuple(c for c in (step_field(step, "criteria", []) or CRITERIA) if c in CRITERIA)
+    refit = str(step_field(step, "refit", "auto")).lower()
+    comparison = compare_models([m.fit for m in models], refit=refit)
+    ordered = tuple(models[i] for i in comparison.order)
+    return StepResult(SessionComparison(ordered, comparison, criteria or CRITERIA), state)
+
+
+def _view(name: str) -> Any:
+    def handler(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+        model = resolve_one(state, step_field(step, "model"))
+        variance = None
+        if name in {"variance_components", "icc"}:
+            from engine.variance import variance_explained
+
+            variance = variance_explained(model.fit)
+        include_icc = bool(step_field(step, "include_icc", True))
+        return StepResult(ModelView(name, model, variance, include_icc), state)
+
+    return handler
+
+
+def anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    model = resolve_one(state, step_field(step, "model"))
+    ddf = normalise_ddf(step_field(step, "ddf")) or state.options.ddf
+    if ddf not in {"satterthwaite", "kenward-roger"}:
+        ddf = "satterthwaite"
+    table = model.fit.anova(ddf=ddf)
+    return StepResult(ModelTable("anova", model, table, ddf), state)
+
+
+def confint(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    model = resolve_one(state, step_field(step, "model"))
+    method = str(step_field(step, "method", "wald")).lower()
+    if method not in {"wald", "profile"}:
+        raise AssistantError(f"Intervals can be 'wald' or 'profile', not {method!r}.")
+    level = step_field(step, "level", state.options.level)
+    if level > 1:
+        level = level / 100
+    table = model.fit.confint(method=method, level=level)
+    return StepResult(ModelTable("confint", model, table, method, float(level)), state)
+
+
+def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.predict import population_predictions
+
+    model = resolve_one(state, step_field(step, "model"))
+    grid = population_predictions(model.fit, level=state.options.level)
+    return StepResult(EngineResult("predictions", grid, model), state)
+
+
+def compare_rm_anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.side_by_side import rm_anova_side_by_side
+
+    model = resolve_one(state, step_field(step, "model"))
+    result = rm_anova_side_by_side(model.fit)
+    return StepResult(EngineResult("rm_anova_side_by_side", result, model), state)
+
+
+def compare_ols(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    from engine.side_by_side import ols_side_by_side
+
+    model = resolve_one(state, step_field(step, "model"))
+    result = ols_side_by_side(model.fit)
+    return StepResult(EngineResult("ols_side_by_side", result, model), state)
+
+
+HANDLERS = {
+    "compare_models": compare,
+    "variance_components": _view("variance_components"),
+    "icc": _view("icc"),
+    "fixed_effects": _view("fixed_effects"),
+    "blups": _view("blups"),
+    "anova": anova,
+    "confint": confint,
+    "predict": predict,
+    "compare_rm_anova": compare_rm_anova,
+    "compare_ols": compare_ols,
+}
