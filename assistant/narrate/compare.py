@@ -44,11 +44,12 @@ def comparison_blocks(result: SessionComparison) -> list[Block]:
     for model, rec in zip(result.models, records, strict=True):
         row = [_name(model), fmt.integer(rec["npar"])]
         row += [fmt.number(rec[k]) for k in show_ic]
+        tested = fmt.is_number(rec["Df"]) and rec["Df"] > 0
         row += [
             fmt.number(rec["logLik"]),
-            fmt.statistic(rec["Chisq"]) if fmt.is_number(rec["Chisq"]) else "",
-            fmt.integer(rec["Df"]) if fmt.is_number(rec["Df"]) else "",
-            fmt.p_cell(rec["p"]),
+            fmt.statistic(rec["Chisq"]) if tested else "",
+            fmt.integer(rec["Df"]) if tested else "",
+            fmt.p_cell(rec["p"]) if tested else "",
         ]
         if "p (boundary)" in columns:
             row.append(fmt.p_cell(rec.get("p_boundary")))

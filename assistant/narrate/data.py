@@ -9,6 +9,7 @@ from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
 from assistant.step_results import DatasetLoaded
 
+MAX_LEVELS = 6
 SOURCE_WORDS = {
     "sample": "Loaded the sample",
     "file": "Loaded",
@@ -39,11 +40,11 @@ def dataset_blocks(result: DatasetLoaded) -> list[Block]:
 def roles_sentence(summary: Any) -> str:
     parts = []
     if summary.id_guess:
-        parts.append(f"{summary.id_guess} looks like the grouping factor")
+        parts.append(f"{summary.id_guess} the grouping factor")
     if summary.time_guess:
-        parts.append(f"{summary.time_guess} like time")
+        parts.append(f"{summary.time_guess} the time")
     if summary.outcome_guess:
-        parts.append(f"{summary.outcome_guess} like the outcome")
+        parts.append(f"{summary.outcome_guess} the outcome")
     if summary.layout == "wide":
         stubs = fmt.join_words([f"{s}_…" for s in summary.wide_stubs])
         return (
@@ -55,9 +56,8 @@ def roles_sentence(summary: Any) -> str:
     return (
         "Columns: "
         + ", ".join(c.name for c in summary.columns)
-        + ". "
-        + fmt.join_words(parts)[0].upper()
-        + fmt.join_words(parts)[1:]
+        + ". Roles I would guess: "
+        + fmt.join_words(parts)
         + "."
     )
 
@@ -67,12 +67,12 @@ def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
     for col in summary.columns:
         if col.kind == "numeric":
             detail = (
-                f"{fmt.number(col.minimum)} to {fmt.number(col.maximum)}, mean "
+                f"{fmt.value(col.minimum)} to {fmt.value(col.maximum)}, mean "
                 f"{fmt.number(col.mean)}, SD {fmt.number(col.sd)}"
             )
         else:
-            levels = ", ".join(col.levels or [])
-            more = (col.n_levels or 0) - len(col.levels or [])
+            levels = ", ".join((col.levels or [])[:MAX_LEVELS])
+            more = (col.n_levels or 0) - len((col.levels or [])[:MAX_LEVELS])
             detail = f"{fmt.integer(col.n_levels)} levels: {levels}" + (
                 f", … ({fmt.integer(more)} more)" if more > 0 else ""
             )
@@ -126,8 +126,8 @@ def transform_sentence(result: Any) -> str:
                 f"{t.column} made a factor with {fmt.integer(len(t.levels or []))} levels"
             )
     return (
-        fmt.join_words(pieces)[0].upper()
-        + fmt.join_words(pieces)[1:]
+        "Changed: "
+        + fmt.join_words(pieces)
         + ". Models fitted from now on use the new values; earlier models keep theirs."
     )
 

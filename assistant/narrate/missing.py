@@ -28,7 +28,7 @@ def missing_blocks(audit: Any) -> list[Block]:
     if audit.time is not None and audit.missing_by_time:
         rows = [
             [
-                t.time if isinstance(t.time, str) else fmt.number(t.time),
+                t.time if isinstance(t.time, str) else fmt.value(t.time),
                 fmt.integer(t.n_observed),
                 fmt.integer(t.n_missing),
             ]

@@ -56,6 +56,13 @@ def number(value: float | None) -> str:
     return fixed(v, min(6, max(0, 2 - math.floor(math.log10(abs(v))))))
 
 
+def value(x: float | None) -> str:
+    """A data value: whole numbers without decimals (``6``), others like :func:`number`."""
+    if is_number(x) and float(x) == round(float(x)) and abs(float(x)) < 1e15:
+        return integer(x)
+    return number(x)
+
+
 def estimate(value: float | None, se: float | None) -> str:
     """An estimate (or a CI bound) rounded to two significant digits of its SE."""
     return fixed(value, decimals_for(se))

@@ -14,7 +14,7 @@ def _rows(grid: Any, records: list[dict]) -> list[list[str]]:
     keys = ([grid.time] if grid.time else []) + list(grid.factors)
     rows = []
     for rec in records:
-        cells = [fmt.number(rec[k]) if isinstance(rec[k], float) else str(rec[k]) for k in keys]
+        cells = [fmt.value(rec[k]) if isinstance(rec[k], float) else str(rec[k]) for k in keys]
         se = rec["se"]
         cells += [
             fmt.estimate(rec["estimate"], se),

@@ -139,9 +139,8 @@ def roles_variables(state: SessionState, roles: dict[str, str]) -> list[str] | N
 
 def data_roles(state: SessionState) -> dict[str, str]:
     """Outcome, time and grouping column: from the last model on this data, else guessed."""
-    from engine.data import describe_data
-
     from assistant.model_building import parts_from_formula
+    from engine.data import describe_data
 
     data = require_data(state)
     model = state.last_model

@@ -17,9 +17,8 @@ def _target(state: SessionState) -> tuple[Path, str]:
 
 
 def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.plots import caterpillar_figure
-
     model = resolve_one(state, step_field(step, "model"))
+    from engine.plots import caterpillar_figure
     folder, fmt = _target(state)
     figure = caterpillar_figure(
         model.fit,
@@ -33,9 +32,8 @@ def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepRes
 
 
 def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.plots import trajectory_figure
-
     model = resolve_one(state, step_field(step, "model"))
+    from engine.plots import trajectory_figure
     folder, fmt = _target(state)
     figure = trajectory_figure(
         model.fit,
@@ -51,9 +49,8 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
 
 
 def residuals(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.plots import residual_figure
-
     model = resolve_one(state, step_field(step, "model"))
+    from engine.plots import residual_figure
     folder, fmt = _target(state)
     figure = residual_figure(
         model.fit,

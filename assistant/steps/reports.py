@@ -16,9 +16,9 @@ CRITERIA = ("AIC", "BIC", "LRT")
 
 
 def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    models = resolve_many(state, step_field(step, "models", []))
     from engine.compare import compare_models
 
-    models = resolve_many(state, step_field(step, "models", []))
     if len(models) < 2:
         raise AssistantError(
             "Comparing needs at least two fitted models; fit another one first, e.g. "
@@ -72,25 +72,22 @@ def confint(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 
 def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.predict import population_predictions
-
     model = resolve_one(state, step_field(step, "model"))
+    from engine.predict import population_predictions
     grid = population_predictions(model.fit, level=state.options.level)
     return StepResult(EngineResult("predictions", grid, model), state)
 
 
 def compare_rm_anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.side_by_side import rm_anova_side_by_side
-
     model = resolve_one(state, step_field(step, "model"))
+    from engine.side_by_side import rm_anova_side_by_side
     result = rm_anova_side_by_side(model.fit)
     return StepResult(EngineResult("rm_anova_side_by_side", result, model), state)
 
 
 def compare_ols(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.side_by_side import ols_side_by_side
-
     model = resolve_one(state, step_field(step, "model"))
+    from engine.side_by_side import ols_side_by_side
     result = ols_side_by_side(model.fit)
     return StepResult(EngineResult("ols_side_by_side", result, model), state)
 
