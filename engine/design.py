@@ -1,0 +1,343 @@
+"""From a parsed lme4 formula and a DataFrame to the model's matrices.
+
+* The fixed part goes through formulaic (treatment coding, first sorted level as the
+  reference), but formulaic only ever sees plain backtick-quoted column names of a
+  private frame: every whitelisted call is evaluated first by ``engine.transforms``.
+* Random terms become ``RandomTermDesign`` objects: the term's own model matrix
+  (n x s), its grouping factor as integer codes and level labels. Level labels of an
+  interaction grouping factor join the values with ``:`` (lme4's ``a:b``).
+* Rows with a missing value in any model variable are dropped and counted, and
+  aliased fixed-effect columns are dropped as lme4 does (pivoted QR, tol 1e-7).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from formulaic import model_matrix
+
+from engine.errors import LmmInputError
+from engine.transforms import TransformState, evaluate, format_level, is_factor_column
+from grammar.formula import Expr, ModelFormula, RandomTerm, Term, Var, variables_in
+
+#: lme4's rank tolerance for the fixed-effects model matrix (``lmerControl``).
+RANK_TOLERANCE = 1e-7
+
+
+@dataclass
+class RandomTermDesign:
+    """One random-effects term: ``(columns | group)`` evaluated on the model frame."""
+
+    group: str
+    columns: list[str]
+    levels: list[str]
+    codes: np.ndarray
+    matrix: np.ndarray
+    from_double_bar: bool = False
+
+    @property
+    def n_columns(self) -> int:
+        return self.matrix.shape[1]
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels)
+
+
+@dataclass
+class ModelDesign:
+    """Everything the numerical model needs, plus what was dropped on the way."""
+
+    response_name: str
+    y: np.ndarray
+    X: np.ndarray
+    fixed_names: list[str]
+    fixed_term_columns: dict[str, list[int]]
+    aliased: list[str]
+    random_terms: list[RandomTermDesign]
+    frame: pd.DataFrame
+    n_dropped: int
+    dropped_by_variable: dict[str, int]
+    state: TransformState = field(default_factory=TransformState)
+
+
+def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign:
+    """Evaluate ``model_formula`` on ``data`` (checks, missing rows, X, y, Z terms)."""
+    if not isinstance(data, pd.DataFrame):
+        raise LmmInputError("The data must be a table (a pandas DataFrame); load a data set first.")
+    variables = model_formula.variables()
+    _check_columns_exist(variables, data)
+    response_vars = variables_in(model_formula.response)
+    _check_outcome(model_formula.response, response_vars, data)
+    if not model_formula.random_terms:
+        raise LmmInputError(
+            "The formula has no random-effects term; add one such as (1 | group), "
+            "or fit an ordinary linear model instead."
+        )
+
+    frame, n_dropped, dropped_by_variable = _drop_missing(data, variables)
+    if len(frame) == 0:
+        raise LmmInputError(
+            "No row has a value for every variable in the model; check for missing values."
+        )
+    _check_finite(frame, variables)
+
+    state = TransformState()
+    y_value = evaluate(model_formula.response, frame, state)
+    y = np.asarray(y_value, dtype=float).reshape(-1)
+
+    private, column_of = _private_frame(model_formula, frame, state)
+    X, names, term_columns = _fixed_matrix(model_formula, private, column_of)
+    X, names, term_columns, aliased = drop_aliased_columns(X, names, term_columns)
+
+    random_terms = [
+        _random_term(rt, frame, private, column_of, state) for rt in model_formula.random_terms
+    ]
+    _check_grouping(random_terms, len(y))
+    return ModelDesign(
+        response_name=model_formula.response_label,
+        y=y,
+        X=X,
+        fixed_names=names,
+        fixed_term_columns=term_columns,
+        aliased=aliased,
+        random_terms=random_terms,
+        frame=frame,
+        n_dropped=n_dropped,
+        dropped_by_variable=dropped_by_variable,
+        state=state,
+    )
+
+
+# ------------------------------------------------------------------- checks
+def _check_columns_exist(variables: tuple[str, ...], data: pd.DataFrame) -> None:
+    columns = [str(c) for c in data.columns]
+    for name in variables:
+        if name in data.columns:
+            continue
+        close = difflib.get_close_matches(name, columns, n=3, cutoff=0.6)
+        if close:
+            hint = "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+        else:
+            shown = ", ".join(columns[:8]) + (", ..." if len(columns) > 8 else "")
+            hint = f"the columns are: {shown}."
+        raise LmmInputError(f"The data has no column '{name}'; {hint}")
+
+
+def _check_outcome(response: Expr, response_vars: tuple[str, ...], data: pd.DataFrame) -> None:
+    for name in response_vars:
+        series = data[name]
+        if series.isna().all():
+            raise LmmInputError(
+                f"The outcome '{name}' has no values (every row is missing); "
+                "choose a column that holds the measurements."
+            )
+        if is_factor_column(series):
+            raise LmmInputError(
+                f"The outcome '{name}' is not numeric; a linear mixed model needs a numeric "
+                "outcome, so choose a numeric column or convert this one to numbers."
+            )
+
+
+def _drop_missing(
+    data: pd.DataFrame, variables: tuple[str, ...]
+) -> tuple[pd.DataFrame, int, dict[str, int]]:
+    subset = data[list(variables)]
+    missing = subset.isna()
+    by_variable = {name: int(missing[name].sum()) for name in variables}
+    keep = ~missing.any(axis=1).to_numpy()
+    n_dropped = int((~keep).sum())
+    return subset.loc[keep].reset_index(drop=True), n_dropped, by_variable
+
+
+def _check_finite(frame: pd.DataFrame, variables: tuple[str, ...]) -> None:
+    for name in variables:
+        series = frame[name]
+        if is_factor_column(series):
+            continue
+        values = series.to_numpy(dtype=float)
+        bad = int(np.isinf(values).sum())
+        if bad:
+            raise LmmInputError(
+                f"The column '{name}' holds {bad} infinite value(s); replace them with "
+                "finite numbers or mark them as missing."
+            )
+
+
+def _check_grouping(terms: list[RandomTermDesign], n: int) -> None:
+    seen: set[str] = set()
+    for term in terms:
+        if term.group in seen:
+            continue
+        seen.add(term.group)
+        if term.n_levels < 2:
+            raise LmmInputError(
+                f"The grouping factor '{term.group}' has only {term.n_levels} level; a random "
+                "effect needs at least two groups, so drop that term or pick another factor."
+            )
+        if term.n_levels >= n:
+            raise LmmInputError(
+                f"The grouping factor '{term.group}' has as many levels ({term.n_levels}) as "
+                f"there are observations ({n}), so its variance cannot be told apart from "
+                "the residual variance; group at a coarser level or drop the term."
+            )
+    for term in terms:
+        if term.n_levels * term.n_columns >= n:
+            raise LmmInputError(
+                f"The term ({' + '.join(term.columns)} | {term.group}) has "
+                f"{term.n_levels * term.n_columns} random effects for {n} observations, "
+                "which cannot be estimated; simplify the random-effects part."
+            )
+
+
+# --------------------------------------------------------------- fixed part
+def _factor_key(expr: Expr) -> str:
+    return expr.name if isinstance(expr, Var) else expr.text()
+
+
+def _private_frame(
+    model_formula: ModelFormula, frame: pd.DataFrame, state: TransformState
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Evaluate each factor of each term into named columns of a fresh frame."""
+    columns: dict[str, object] = {}
+    column_of: dict[str, list[str]] = {}
+    terms = list(model_formula.fixed_terms)
+    for rt in model_formula.random_terms:
+        terms.extend(rt.terms)
+    for term in terms:
+        for factor in term.factors:
+            key = _factor_key(factor)
+            if key in column_of:
+                continue
+            value = evaluate(factor, frame, state)
+            if isinstance(value, pd.Categorical):
+                value = value.remove_unused_categories()
+                columns[key] = value
+                column_of[key] = [key]
+            elif np.ndim(value) == 2:
+                names = [f"{key}{i + 1}" for i in range(np.shape(value)[1])]
+                for i, name in enumerate(names):
+                    columns[name] = np.asarray(value)[:, i]
+                column_of[key] = names
+            else:
+                columns[key] = np.broadcast_to(np.asarray(value, dtype=float), (len(frame),))
+                column_of[key] = [key]
+    return pd.DataFrame(columns, index=range(len(frame))), column_of
+
+
+def _term_spec(term: Term, column_of: dict[str, list[str]]) -> str:
+    parts = []
+    for factor in term.factors:
+        names = column_of[_factor_key(factor)]
+        quoted = [f"`{n}`" for n in names]
+        parts.append(quoted[0] if len(quoted) == 1 else "(" + " + ".join(quoted) + ")")
+    return ":".join(parts)
+
+
+def _formulaic_matrix(
+    intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
+) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
+    specs = ["1" if intercept else "0"] + [_term_spec(t, column_of) for t in terms]
+    frame = private if len(private.columns) else pd.DataFrame(index=private.index)
+    mm = model_matrix(" + ".join(specs), frame, na_action="ignore")
+    names = ["(Intercept)" if c == "Intercept" else str(c) for c in mm.columns]
+    matrix = np.asarray(mm, dtype=float).reshape(len(private), len(names))
+    by_factors = {}
+    for term in terms:
+        cols = frozenset(n for f in term.factors for n in column_of[_factor_key(f)])
+        by_factors[(cols, term.order)] = term.label
+    term_columns: dict[str, list[int]] = {}
+    position = {c: i for i, c in enumerate(mm.columns)}
+    for structure in mm.model_spec.structure:
+        factor_names = frozenset(str(f) for f in structure.term.factors)
+        if factor_names == {"1"}:
+            label = "(Intercept)"
+        else:
+            label = next(
+                (lab for (cols, order), lab in by_factors.items()
+                 if factor_names <= cols and len(factor_names) == order),
+                str(structure.term),
+            )
+        term_columns.setdefault(label, []).extend(position[c] for c in structure.columns)
+    return matrix, names, term_columns
+
+
+def _fixed_matrix(
+    model_formula: ModelFormula, private: pd.DataFrame, column_of: dict
+) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
+    return _formulaic_matrix(model_formula.intercept, model_formula.fixed_terms, private, column_of)
+
+
+def drop_aliased_columns(
+    X: np.ndarray, names: list[str], term_columns: dict[str, list[int]]
+) -> tuple[np.ndarray, list[str], dict[str, list[int]], list[str]]:
+    """Drop columns that are linear combinations of earlier ones.
+
+    lme4 (``chkRank.drop.cols``) uses R's limited-pivoting QR (``qr(X, tol = 1e-7)``),
+    which keeps columns in order and moves a column to the end when its part
+    orthogonal to the columns already kept is below the tolerance. This reproduces
+    that rule with a column-by-column Gram-Schmidt on the kept columns.
+    """
+    p = X.shape[1]
+    if p == 0:
+        return X, names, term_columns, []
+    norms = np.linalg.norm(X, axis=0)
+    kept: list[int] = []
+    basis = np.zeros((X.shape[0], 0))
+    for j in range(p):
+        col = X[:, j]
+        resid = col - basis @ (basis.T @ col) if basis.shape[1] else col.copy()
+        resid = resid - basis @ (basis.T @ resid) if basis.shape[1] else resid
+        rnorm = np.linalg.norm(resid)
+        if norms[j] > 0 and rnorm > RANK_TOLERANCE * norms[j]:
+            kept.append(j)
+            basis = np.column_stack([basis, resid / rnorm])
+    if len(kept) == p:
+        return X, names, term_columns, []
+    aliased = [names[j] for j in range(p) if j not in kept]
+    new_index = {old: new for new, old in enumerate(kept)}
+    new_terms = {
+        label: [new_index[c] for c in cols if c in new_index]
+        for label, cols in term_columns.items()
+    }
+    new_terms = {label: cols for label, cols in new_terms.items() if cols}
+    return X[:, kept], [names[j] for j in kept], new_terms, aliased
+
+
+# -------------------------------------------------------------- random part
+def grouping_labels(group: tuple[Expr, ...], frame: pd.DataFrame, state: TransformState):
+    """Level label of every row for a grouping factor (``a:b`` joins with ':')."""
+    pieces = []
+    for expr in group:
+        value = evaluate(expr, frame, state)
+        if isinstance(value, pd.Categorical):
+            pieces.append(np.asarray(value.astype(object), dtype=object).astype(str))
+        else:
+            pieces.append(np.array([format_level(v) for v in np.asarray(value).tolist()]))
+    labels = pieces[0]
+    for piece in pieces[1:]:
+        labels = np.char.add(np.char.add(labels.astype(str), ":"), piece.astype(str))
+    return labels.astype(str)
+
+
+def _random_term(
+    rt: RandomTerm,
+    frame: pd.DataFrame,
+    private: pd.DataFrame,
+    column_of: dict,
+    state: TransformState,
+) -> RandomTermDesign:
+    matrix, names, _ = _formulaic_matrix(rt.intercept, rt.terms, private, column_of)
+    labels = grouping_labels(rt.group, frame, state)
+    levels, codes = np.unique(labels, return_inverse=True)
+    return RandomTermDesign(
+        group=rt.group_label,
+        columns=names,
+        levels=[str(v) for v in levels],
+        codes=codes.astype(np.int64),
+        matrix=matrix,
+        from_double_bar=rt.from_double_bar,
+    )

@@ -1,0 +1,333 @@
+"""``fit_lmm``: fit a linear mixed model as lme4's ``lmer`` does, test as lmerTest does.
+
+The steps: parse the formula (grammar.formula), build the design (engine.design),
+minimise the profiled deviance over theta (engine.model, engine.optimize), then
+assemble beta-hat, Var(beta-hat) = sigma^2 (R_X'R_X)^-1, the variance components,
+the tests with the chosen denominator df, and the checks (singular fit, aliased
+columns, dropped rows, convergence).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from engine.design import build_design
+from engine.errors import LmmInputError
+from engine.model import LmmModel
+from engine.optimize import OptSummary, minimize, scaled_gradient_size
+from engine.results import FixedEffect, LmmFit, VarianceComponent
+from grammar.formula import FormulaError, ModelFormula, parse_formula
+
+__all__ = ["LmmModel", "fit_lmm", "DDF_METHODS"]
+
+DDF_METHODS = ("satterthwaite", "kenward-roger", "residual", "asymptotic")
+_DDF_ALIASES = {
+    "satterthwaite": "satterthwaite",
+    "kenward-roger": "kenward-roger",
+    "kenward_roger": "kenward-roger",
+    "kenwardroger": "kenward-roger",
+    "kr": "kenward-roger",
+    "residual": "residual",
+    "asymptotic": "asymptotic",
+    "z": "asymptotic",
+    "wald": "asymptotic",
+}
+#: lme4's ``isSingular`` tolerance and ``check.boundary`` tolerance.
+SINGULAR_TOL = 1e-4
+BOUNDARY_TOL = 1e-5
+#: lme4's ``check.conv.grad`` tolerance (on the scaled gradient).
+GRADIENT_TOL = 2e-3
+
+
+def normalise_ddf(ddf: str) -> str:
+    key = str(ddf).strip().lower().replace(" ", "-")
+    if key not in _DDF_ALIASES:
+        raise LmmInputError(
+            f"The degrees-of-freedom method '{ddf}' is not known; choose one of "
+            + ", ".join(DDF_METHODS)
+            + "."
+        )
+    return _DDF_ALIASES[key]
+
+
+def _parse(formula: str | ModelFormula) -> ModelFormula:
+    if isinstance(formula, ModelFormula):
+        return formula
+    try:
+        return parse_formula(formula)
+    except FormulaError as err:
+        raise LmmInputError(str(err)) from None
+
+
+def fit_lmm(
+    formula: str | ModelFormula,
+    data: pd.DataFrame,
+    *,
+    reml: bool = True,
+    ddf: str = "satterthwaite",
+    optimizer: str = "bobyqa",
+    max_iter: int | None = None,
+    level: float = 0.95,
+) -> LmmFit:
+    """Fit ``formula`` (lme4 syntax) to ``data`` by REML (default) or ML.
+
+    ``ddf``: "satterthwaite" (lmerTest's default), "kenward-roger" (pbkrtest),
+    "residual" (n - p) or "asymptotic" (z tests). ``optimizer``: "bobyqa" (NLopt,
+    lme4's default), "l-bfgs-b", "nelder-mead", "powell". ``level``: confidence
+    level of the Wald intervals in the coefficient table.
+    """
+    ddf_method = normalise_ddf(ddf)
+    if not (0 < float(level) < 1):
+        raise LmmInputError(f"The confidence level must lie between 0 and 1, not {level}.")
+    model_formula = _parse(formula)
+    design = build_design(model_formula, data)
+    model = LmmModel(design.X, design.y, design.random_terms, design.fixed_names)
+
+    opt, theta, criterion, gradient_size = _optimize(model, reml, optimizer, max_iter)
+    solution = model.solve(theta, reml)
+    sigma = float(np.sqrt(solution.sigma2))
+    n, p = model.n, model.p
+    npar = theta.size + p + 1
+    loglik = -criterion / 2.0
+    singular = bool(np.any(theta[model.theta_lower == 0.0] < SINGULAR_TOL))
+
+    warnings: list[str] = []
+    if design.n_dropped:
+        per_var = ", ".join(
+            f"{count} in '{name}'" for name, count in design.dropped_by_variable.items() if count
+        )
+        warnings.append(
+            f"{design.n_dropped} row(s) with missing values were left out ({per_var}); "
+            f"the model uses the remaining {n} rows."
+        )
+    if design.aliased:
+        warnings.append(
+            "The fixed-effect column(s) "
+            + ", ".join(f"'{a}'" for a in design.aliased)
+            + " are linear combinations of other columns and were dropped, as lme4 does."
+        )
+    if singular:
+        warnings.append(
+            "The fit is singular: at least one variance or correlation is estimated on the "
+            "boundary (a variance of zero or a correlation of +/-1), so the random-effects "
+            "structure is too rich for these data; consider simplifying it."
+        )
+    converged = bool(opt.converged)
+    if not converged:
+        warnings.append(
+            f"The optimizer stopped before converging ({opt.return_code}); raise the "
+            "iteration limit or try another optimizer."
+        )
+    elif gradient_size > GRADIENT_TOL and not singular:
+        warnings.append(
+            f"The scaled gradient at the optimum is {gradient_size:.2g} (above "
+            f"{GRADIENT_TOL:g}, lme4's limit); the optimum may be imprecise, so try "
+            "another optimizer."
+        )
+
+    fit = LmmFit(
+        formula=model_formula.source if isinstance(formula, ModelFormula) else str(formula),
+        model_formula=model_formula,
+        method="REML" if reml else "ML",
+        reml=bool(reml),
+        ddf_method=ddf_method,
+        optimizer=opt.optimizer,
+        level=float(level),
+        nobs=n,
+        ngroups=_ngroups(model),
+        group_sizes=_group_sizes(model),
+        n_dropped=design.n_dropped,
+        dropped_by_variable=design.dropped_by_variable,
+        criterion=float(criterion),
+        loglik=float(loglik),
+        aic=float(criterion + 2 * npar),
+        bic=float(criterion + npar * np.log(n)),
+        npar=int(npar),
+        sigma=sigma,
+        theta=theta,
+        converged=converged,
+        singular=singular,
+        warnings=warnings,
+        opt=opt,
+        fixed_effects=[],
+        variance_components=variance_components(model, theta, sigma),
+        icc=_icc(model, theta),
+        beta=solution.beta,
+        vcov_beta=solution.sigma2 * solution.vcov_unscaled,
+        fixed_names=list(design.fixed_names),
+        fixed_term_columns=design.fixed_term_columns,
+        aliased=list(design.aliased),
+        response_name=design.response_name,
+        data=design.frame,
+        model=model,
+        b=solution.b,
+        u=solution.u,
+        transform_state=design.state,
+        source_data=data,
+    )
+    fit.fixed_effects = coefficient_table(fit, ddf_method, level)
+    return fit
+
+
+def _optimize(
+    model: LmmModel, reml: bool, optimizer: str, max_iter: int | None
+) -> tuple[OptSummary, np.ndarray, float, float]:
+    """Minimise the profiled deviance; returns (record, theta, criterion, gradient size).
+
+    When lme4's gradient check would fire, the optimizer is restarted once from
+    its end point. The restart's optimum is adopted only if it lowers the
+    criterion by more than 1e-6 relative; otherwise the deviance is merely flat
+    there, the first optimum (lme4's path) is kept and no alarm is raised.
+    """
+
+    def objective(th: np.ndarray) -> float:
+        return model.deviance(th, reml)
+
+    opt = minimize(objective, model.theta_start, model.theta_lower,
+                   optimizer=optimizer, max_iter=max_iter)
+    theta, criterion = _check_boundary(model, opt.final, opt.fmin, reml)
+    size = 0.0
+    if opt.converged and opt.max_abs_gradient > GRADIENT_TOL:
+        size = scaled_gradient_size(objective, theta, opt.gradient)
+    if size > GRADIENT_TOL:
+        again = minimize(objective, theta, model.theta_lower,
+                         optimizer=optimizer, max_iter=max_iter)
+        better_theta, better = _check_boundary(model, again.final, again.fmin, reml)
+        if better < criterion - 1e-6 * abs(criterion):
+            again.initial = opt.initial
+            again.evaluations += opt.evaluations
+            again.seconds += opt.seconds
+            opt, theta, criterion = again, better_theta, better
+            size = 0.0
+            if opt.max_abs_gradient > GRADIENT_TOL:
+                size = scaled_gradient_size(objective, theta, opt.gradient)
+        else:
+            size = 0.0
+    opt.final = theta
+    opt.fmin = criterion
+    return opt, theta, criterion, size
+
+
+def _check_boundary(
+    model: LmmModel, theta: np.ndarray, fmin: float, reml: bool
+) -> tuple[np.ndarray, float]:
+    """lme4's ``check.boundary``: snap near-boundary theta to the bound if not worse."""
+    theta = np.asarray(theta, dtype=float).copy()
+    near = (model.theta_lower == 0.0) & (np.abs(theta) < BOUNDARY_TOL)
+    if np.any(near) and np.any(theta[near] != 0.0):
+        snapped = theta.copy()
+        snapped[near] = 0.0
+        value = model.deviance(snapped, reml)
+        if value <= fmin:
+            return snapped, float(value)
+    theta[model.theta_lower == 0.0] = np.abs(theta[model.theta_lower == 0.0])
+    return theta, float(model.deviance(theta, reml))
+
+
+def _ngroups(model: LmmModel) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for term in model.terms:
+        out.setdefault(term.group, term.n_levels)
+    return out
+
+
+def _group_sizes(model: LmmModel) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for term in model.terms:
+        if term.group not in out:
+            out[term.group] = np.bincount(term.codes, minlength=term.n_levels)
+    return out
+
+
+def component_names(model: LmmModel) -> list[str]:
+    """lme4's VarCorr names: group names made unique with .1, .2 (``make.unique``)."""
+    seen: dict[str, int] = {}
+    names = []
+    for term in model.terms:
+        count = seen.get(term.group, 0)
+        names.append(term.group if count == 0 else f"{term.group}.{count}")
+        seen[term.group] = count + 1
+    return names
+
+
+def variance_components(
+    model: LmmModel, theta: np.ndarray, sigma: float
+) -> list[VarianceComponent]:
+    """lme4's ``as.data.frame(VarCorr(m))``: variances, then covariances, per term."""
+    rows: list[VarianceComponent] = []
+    for name, term in zip(component_names(model), model.terms, strict=True):
+        t = term.factor(theta)
+        cov = sigma**2 * (t @ t.T)
+        sd = np.sqrt(np.diag(cov))
+        s = term.n_columns
+        for a in range(s):
+            rows.append(VarianceComponent(name, term.columns[a], None, float(cov[a, a]), sd[a]))
+        for a in range(s):
+            for c in range(a + 1, s):
+                denom = sd[a] * sd[c]
+                corr = float(cov[a, c] / denom) if denom > 0 else float("nan")
+                rows.append(
+                    VarianceComponent(
+                        name, term.columns[a], term.columns[c], float(cov[a, c]), corr
+                    )
+                )
+    rows.append(VarianceComponent("Residual", None, None, sigma**2, sigma))
+    return rows
+
+
+def _icc(model: LmmModel, theta: np.ndarray) -> float | None:
+    """sigma_u^2 / (sigma_u^2 + sigma^2) for a model with one random intercept only."""
+    if len(model.terms) != 1 or model.terms[0].columns != ["(Intercept)"]:
+        return None
+    ratio = float(theta[0] ** 2)
+    return ratio / (ratio + 1.0)
+
+
+def coefficient_table(fit: LmmFit, ddf_method: str, level: float) -> list[FixedEffect]:
+    """Estimates, SEs, df, t, two-sided p and Wald-t CIs with the chosen df."""
+    beta = fit.beta
+    se = np.sqrt(np.diag(fit.vcov_beta))
+    p = beta.size
+    if ddf_method == "satterthwaite":
+        setup = fit.satterthwaite()
+        df = np.array([setup.contrast_df(np.eye(p)[i]) for i in range(p)])
+    elif ddf_method == "residual":
+        df = np.full(p, float(fit.nobs - p))
+    elif ddf_method == "asymptotic":
+        df = np.full(p, np.inf)
+    else:
+        try:
+            from engine.kenward_roger import kenward_roger_table
+        except ImportError:
+            raise LmmInputError(
+                "Kenward-Roger degrees of freedom are unavailable in this installation; "
+                "use ddf='satterthwaite' instead."
+            ) from None
+        table = kenward_roger_table(fit)
+        se = np.asarray(table["se"], dtype=float)
+        df = np.asarray(table["df"], dtype=float)
+    t = beta / se
+    alpha = 1.0 - level
+    rows = []
+    for i, name in enumerate(fit.fixed_names):
+        if np.isinf(df[i]):
+            p_value = float(2 * stats.norm.sf(abs(t[i])))
+            crit = float(stats.norm.ppf(1 - alpha / 2))
+        else:
+            p_value = float(2 * stats.t.sf(abs(t[i]), df[i]))
+            crit = float(stats.t.ppf(1 - alpha / 2, df[i]))
+        rows.append(
+            FixedEffect(
+                term=name,
+                estimate=float(beta[i]),
+                se=float(se[i]),
+                df=float(df[i]),
+                t=float(t[i]),
+                p=p_value,
+                ci_lower=float(beta[i] - crit * se[i]),
+                ci_upper=float(beta[i] + crit * se[i]),
+            )
+        )
+    return rows

@@ -1,0 +1,462 @@
+"""The numerical linear mixed model: the profiled (RE)ML deviance of Bates et al. (2015).
+
+Model: y = X beta + Z Lambda_theta u + e, u ~ N(0, s^2 I), e ~ N(0, s^2 I) (lme4's
+parameterisation, JSS 67(1), section 3). The deviance is evaluated the way
+MixedModels.jl organises it:
+
+1. Random-effects terms are sorted by number of levels, largest first (lme4's order
+   of Z's columns and of theta). The first term's block Z1'Z1 is block diagonal:
+   one s1 x s1 block per level.
+2. Everything else (the other terms' columns, X and y) forms the "rest" of width m.
+   The cross-products Z1'Z1 (per level), R'Z1 and R'R (R = [Z2 .. ZK, X, y]) are
+   built once; nothing of size n is touched during the optimisation.
+3. For each theta: M_j = T1' A_j T1 + I per level (closed form for s1 <= 2, batched
+   Cholesky otherwise), then the Schur complement
+   S = Lambda_r' (R'R - R'Z1 T1 M^-1 T1' Z1'R) Lambda_r + I_re, whose Cholesky factor
+   holds the remaining random-effects block, R_X' and sqrt(penalised RSS) as its
+   last diagonal element. The Z1-part of the product is a sum over levels, computed
+   either densely (narrow rest) or from precomputed index pairs (a fixed sparsity
+   pattern: only the values change with theta).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import lapack, solve_triangular
+
+from engine.design import RandomTermDesign
+from engine.errors import LmmInputError
+
+LOG_2PI = float(np.log(2 * np.pi))
+#: Dense rest-block products are used while l1 * m^2 * s1^2 stays below this.
+DENSE_WORK_LIMIT = 5e7
+#: The dense rest block must fit in memory comfortably (m x m doubles).
+MAX_REST_WIDTH = 20_000
+
+
+@dataclass
+class TermStructure:
+    """One random-effects term in lme4's order, with its place in theta and in Z."""
+
+    group: str
+    columns: list[str]
+    levels: list[str]
+    codes: np.ndarray
+    matrix: np.ndarray
+    theta_slice: slice
+    z_slice: slice
+    from_double_bar: bool
+
+    @property
+    def n_columns(self) -> int:
+        return self.matrix.shape[1]
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels)
+
+    @property
+    def n_theta(self) -> int:
+        return self.theta_slice.stop - self.theta_slice.start
+
+    def lower_bounds(self) -> np.ndarray:
+        s = self.n_columns
+        return np.array([0.0 if i == j else -np.inf for j in range(s) for i in range(j, s)])
+
+    def factor(self, theta: np.ndarray) -> np.ndarray:
+        """Relative covariance factor T (lower triangular, filled column by column)."""
+        s = self.n_columns
+        t = np.zeros((s, s))
+        rows, cols = _lower_indices(s)
+        t[rows, cols] = theta[self.theta_slice]
+        return t
+
+
+def _lower_indices(s: int) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [(i, j) for j in range(s) for i in range(j, s)]
+    return np.array([p[0] for p in pairs], dtype=int), np.array([p[1] for p in pairs], dtype=int)
+
+
+@dataclass
+class ThetaEvaluation:
+    """The blocked Cholesky at one theta (everything the deviance and solve need)."""
+
+    theta: np.ndarray
+    logdet_re: float
+    logdet_rx: float
+    pwrss: float
+    rest_factor: np.ndarray
+    first_inverse: np.ndarray
+    factors: list[np.ndarray]
+
+
+@dataclass
+class Solution:
+    """Conditional estimates at theta: beta-hat, spherical u, b = Lambda u, sigma^2."""
+
+    theta: np.ndarray
+    beta: np.ndarray
+    u: np.ndarray
+    b: np.ndarray
+    sigma2: float
+    pwrss: float
+    rx: np.ndarray
+    vcov_unscaled: np.ndarray
+
+
+class LmmModel:
+    """Profiled (RE)ML deviance of a linear mixed model, with lme4's structure.
+
+    Attributes used by the inference modules: ``X``, ``y``, ``Z`` (CSC, columns in
+    lme4's order), ``terms`` (list of :class:`TermStructure`), ``theta_lower``,
+    ``theta_start``, ``n``, ``p``, ``q``, ``fixed_names``.
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        random_terms: list[RandomTermDesign],
+        fixed_names: list[str] | None = None,
+    ):
+        self.X = np.ascontiguousarray(X, dtype=float)
+        self.y = np.ascontiguousarray(y, dtype=float)
+        self.n, self.p = self.X.shape
+        self.fixed_names = list(fixed_names or [f"x{i}" for i in range(self.p)])
+        order = sorted(range(len(random_terms)), key=lambda k: -random_terms[k].n_levels)
+        self.terms: list[TermStructure] = []
+        t_off = z_off = 0
+        for k in order:
+            rt = random_terms[k]
+            s = rt.n_columns
+            nt = s * (s + 1) // 2
+            q = rt.n_levels * s
+            self.terms.append(
+                TermStructure(
+                    group=rt.group,
+                    columns=list(rt.columns),
+                    levels=list(rt.levels),
+                    codes=np.asarray(rt.codes, dtype=np.int64),
+                    matrix=np.asarray(rt.matrix, dtype=float),
+                    theta_slice=slice(t_off, t_off + nt),
+                    z_slice=slice(z_off, z_off + q),
+                    from_double_bar=rt.from_double_bar,
+                )
+            )
+            t_off += nt
+            z_off += q
+        self.q = z_off
+        self.theta_lower = np.concatenate([t.lower_bounds() for t in self.terms])
+        self.theta_start = np.where(self.theta_lower == 0.0, 1.0, 0.0)
+        self.Z = self._build_z()
+        self._precompute()
+
+    # ------------------------------------------------------------ structure
+    @property
+    def n_theta(self) -> int:
+        return self.theta_lower.size
+
+    def _term_z(self, term: TermStructure) -> sp.csc_matrix:
+        s = term.n_columns
+        rows = np.repeat(np.arange(self.n), s)
+        cols = (term.codes[:, None] * s + np.arange(s)[None, :]).reshape(-1)
+        return sp.csc_matrix(
+            (term.matrix.reshape(-1), (rows, cols)), shape=(self.n, term.n_levels * s)
+        )
+
+    def _build_z(self) -> sp.csc_matrix:
+        return sp.hstack([self._term_z(t) for t in self.terms], format="csc")
+
+    def lambda_of(self, theta: np.ndarray) -> sp.csc_matrix:
+        """Lambda_theta: block diagonal, I_(levels) kron T_k for each term."""
+        blocks = [sp.kron(sp.identity(t.n_levels), t.factor(theta)) for t in self.terms]
+        return sp.block_diag(blocks, format="csc")
+
+    def _precompute(self) -> None:
+        first = self.terms[0]
+        s1, l1 = first.n_columns, first.n_levels
+        m1 = first.matrix
+        a11 = np.zeros((l1, s1, s1))
+        for a in range(s1):
+            for b in range(a, s1):
+                v = np.bincount(first.codes, weights=m1[:, a] * m1[:, b], minlength=l1)
+                a11[:, a, b] = v
+                a11[:, b, a] = v
+        self._a11 = a11
+        rest_terms = self.terms[1:]
+        self._m_re = sum(t.n_levels * t.n_columns for t in rest_terms)
+        self._m = self._m_re + self.p + 1
+        if self._m > MAX_REST_WIDTH:
+            raise LmmInputError(
+                f"The model has {self._m_re} random effects outside its largest grouping "
+                "factor, more than this engine can handle in memory; simplify the "
+                "random-effects part."
+            )
+        rest_parts = [self._term_z(t) for t in rest_terms]
+        rest_parts.append(sp.csc_matrix(np.column_stack([self.X, self.y])))
+        rest = sp.hstack(rest_parts, format="csc")
+        z1 = self.Z[:, first.z_slice]
+        self._a_rest = np.asarray((rest.T @ rest).toarray())
+        self._a_r1 = sp.csr_matrix(rest.T @ z1)
+        m = self._m
+        self._dense_first = l1 * m * m * s1 * s1 <= DENSE_WORK_LIMIT
+        if self._dense_first:
+            self._a_r1_dense = self._a_r1.toarray().reshape(m, l1, s1).transpose(1, 0, 2).copy()
+        else:
+            self._prepare_pairs(l1, s1, m)
+        self._rest_offsets = []
+        off = 0
+        for t in rest_terms:
+            width = t.n_levels * t.n_columns
+            self._rest_offsets.append((off, off + width))
+            off += width
+        self._rest_all_scalar = all(t.n_columns == 1 for t in rest_terms)
+
+    def _prepare_pairs(self, l1: int, s1: int, m: int) -> None:
+        """Index pairs for sum_j A_j W_j A_j' over levels j of the first term."""
+        coo = self._a_r1.tocoo()
+        level = coo.col // s1
+        comp = coo.col % s1
+        keys = level.astype(np.int64) * m + coo.row
+        ukeys, inverse = np.unique(keys, return_inverse=True)
+        values = np.zeros((ukeys.size, s1))
+        np.add.at(values, (inverse, comp), coo.data)
+        u_level = ukeys // m
+        u_row = ukeys % m
+        counts = np.bincount(u_level, minlength=l1)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        rep = counts[u_level]
+        left = np.repeat(np.arange(ukeys.size), rep)
+        block_start = np.repeat(np.cumsum(rep) - rep, rep)
+        right = np.repeat(starts[u_level], rep) + (np.arange(left.size) - block_start)
+        keep = u_row[left] <= u_row[right]
+        left, right = left[keep], right[keep]
+        self._pair_target = u_row[left] * m + u_row[right]
+        self._pair_level = u_level[left]
+        self._pair_prod = (values[left][:, :, None] * values[right][:, None, :]).reshape(
+            left.size, s1 * s1
+        )
+
+    # ------------------------------------------------------------ evaluation
+    def factors(self, theta: np.ndarray) -> list[np.ndarray]:
+        return [t.factor(theta) for t in self.terms]
+
+    def _first_block(self, t1: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """log det of M = T1' A_j T1 + I over levels, M^-1 and W = T1 M^-1 T1'."""
+        a = self._a11
+        s1 = t1.shape[0]
+        if s1 == 1:
+            lam2 = t1[0, 0] ** 2
+            mdiag = lam2 * a[:, 0, 0] + 1.0
+            inv = (1.0 / mdiag)[:, None, None]
+            return float(np.sum(np.log(mdiag))), inv, lam2 * inv
+        mm = np.einsum("ba,jbc,cd->jad", t1, a, t1)
+        mm[:, np.arange(s1), np.arange(s1)] += 1.0
+        if s1 == 2:
+            det = mm[:, 0, 0] * mm[:, 1, 1] - mm[:, 0, 1] * mm[:, 1, 0]
+            inv = np.empty_like(mm)
+            inv[:, 0, 0] = mm[:, 1, 1] / det
+            inv[:, 1, 1] = mm[:, 0, 0] / det
+            inv[:, 0, 1] = -mm[:, 0, 1] / det
+            inv[:, 1, 0] = -mm[:, 1, 0] / det
+            logdet = float(np.sum(np.log(det)))
+        else:
+            chol = np.linalg.cholesky(mm)
+            logdet = 2.0 * float(np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2))))
+            inv = np.linalg.inv(mm)
+        w = np.einsum("ab,jbc,dc->jad", t1, inv, t1)
+        return logdet, inv, w
+
+    def _first_product(self, w: np.ndarray) -> np.ndarray:
+        """sum over levels j of A_rj W_j A_rj' (m x m)."""
+        m = self._m
+        s1 = w.shape[1]
+        if self._dense_first:
+            ad = self._a_r1_dense
+            if s1 == 1:
+                a2 = ad[:, :, 0]
+                return (a2.T * w[:, 0, 0]) @ a2
+            aw = np.einsum("jma,jab->jmb", ad, w)
+            return np.tensordot(aw, ad, axes=([0, 2], [0, 2]))
+        wflat = w.reshape(w.shape[0], s1 * s1)
+        if s1 == 1:
+            weights = self._pair_prod[:, 0] * wflat[self._pair_level, 0]
+        else:
+            weights = np.einsum("pk,pk->p", self._pair_prod, wflat[self._pair_level])
+        upper = np.bincount(self._pair_target, weights=weights, minlength=m * m).reshape(m, m)
+        full = upper + upper.T
+        full[np.diag_indices(m)] -= np.diag(upper)
+        return full
+
+    def _scale_rest(self, s: np.ndarray, factors: list[np.ndarray]) -> np.ndarray:
+        """Lambda_r' S Lambda_r for the rest block (X and y columns are not scaled)."""
+        rest_factors = factors[1:]
+        if self._rest_all_scalar:
+            scale = np.ones(self._m)
+            for (lo, hi), t in zip(self._rest_offsets, rest_factors, strict=True):
+                scale[lo:hi] = t[0, 0]
+            s *= scale[:, None]
+            s *= scale[None, :]
+            return s
+        for (lo, hi), t in zip(self._rest_offsets, rest_factors, strict=True):
+            k = t.shape[0]
+            block = s[lo:hi].reshape((hi - lo) // k, k, -1)
+            s[lo:hi] = np.einsum("ba,jbm->jam", t, block).reshape(hi - lo, -1)
+            block = s[:, lo:hi].reshape(s.shape[0], (hi - lo) // k, k)
+            s[:, lo:hi] = np.einsum("mjb,ba->mja", block, t).reshape(s.shape[0], hi - lo)
+        return s
+
+    def evaluate(self, theta: np.ndarray) -> ThetaEvaluation | None:
+        """Blocked Cholesky at theta; ``None`` if it fails (not positive definite)."""
+        theta = np.asarray(theta, dtype=float)
+        factors = self.factors(theta)
+        logdet1, inv, w = self._first_block(factors[0])
+        if not np.isfinite(logdet1):
+            return None
+        schur = self._a_rest - self._first_product(w)
+        schur = self._scale_rest(schur, factors)
+        m_re = self._m_re
+        if m_re:
+            schur[np.arange(m_re), np.arange(m_re)] += 1.0
+        chol, info = lapack.dpotrf(schur, lower=1, clean=1, overwrite_a=1)
+        if info != 0:
+            return None
+        diag = np.diag(chol)
+        logdet_rest = 2.0 * float(np.sum(np.log(diag[:m_re])))
+        logdet_rx = 2.0 * float(np.sum(np.log(diag[m_re : m_re + self.p])))
+        return ThetaEvaluation(
+            theta=theta,
+            logdet_re=logdet1 + logdet_rest,
+            logdet_rx=logdet_rx,
+            pwrss=float(diag[-1] ** 2),
+            rest_factor=chol,
+            first_inverse=inv,
+            factors=factors,
+        )
+
+    def profiled_deviance(self, ev: ThetaEvaluation, reml: bool) -> float:
+        """Bates et al. (2015) eq. 34 (ML) and eq. 41 (REML)."""
+        if reml:
+            dof = self.n - self.p
+            return ev.logdet_re + ev.logdet_rx + dof * (1 + LOG_2PI + np.log(ev.pwrss / dof))
+        return ev.logdet_re + self.n * (1 + LOG_2PI + np.log(ev.pwrss / self.n))
+
+    def deviance(self, theta: np.ndarray, reml: bool = True) -> float:
+        """The profiled objective: REML criterion or ML deviance at theta (inf if invalid)."""
+        ev = self.evaluate(theta)
+        if ev is None or ev.pwrss <= 0:
+            return np.inf
+        return float(self.profiled_deviance(ev, reml))
+
+    def unprofiled_deviance(
+        self, theta: np.ndarray, sigma: float, reml: bool = True, ev: ThetaEvaluation | None = None
+    ) -> float:
+        """-2 log-likelihood (REML: restricted) at (theta, sigma), as lmerTest's devfun_vp."""
+        ev = ev if ev is not None else self.evaluate(theta)
+        if ev is None:
+            return np.inf
+        sigma2 = sigma**2
+        dof = self.n - self.p if reml else self.n
+        value = ev.logdet_re + ev.pwrss / sigma2 + dof * (LOG_2PI + np.log(sigma2))
+        return float(value + (ev.logdet_rx if reml else 0.0))
+
+    def vcov_unscaled(self, ev: ThetaEvaluation) -> np.ndarray:
+        """(R_X' R_X)^-1: Var(beta-hat) / sigma^2 at this theta."""
+        m_re, p = self._m_re, self.p
+        lxx = ev.rest_factor[m_re : m_re + p, m_re : m_re + p]
+        inv = solve_triangular(lxx, np.eye(p), lower=True, check_finite=False)
+        return inv.T @ inv
+
+    def solve(self, theta: np.ndarray, reml: bool = True) -> Solution:
+        """beta-hat, u, b = Lambda u, sigma^2-hat and R_X at theta."""
+        ev = self.evaluate(theta)
+        if ev is None:
+            raise LmmInputError(
+                "The model could not be evaluated at these variance parameters; "
+                "check the data for constant or duplicated columns."
+            )
+        chol = ev.rest_factor
+        m_re, p = self._m_re, self.p
+        x2 = solve_triangular(
+            chol[:-1, :-1], chol[-1, :-1], lower=True, trans="T", check_finite=False
+        )
+        u_rest = x2[:m_re]
+        beta = x2[m_re:]
+        b_rest = self._apply_rest_lambda(u_rest, ev.factors)
+        vec = np.concatenate([b_rest, beta, [-1.0]])
+        rhs = -(self._a_r1.T @ vec)
+        first = self.terms[0]
+        s1 = first.n_columns
+        t1 = ev.factors[0]
+        rhs = rhs.reshape(first.n_levels, s1) @ t1
+        u1 = np.einsum("jab,jb->ja", ev.first_inverse, rhs)
+        u = np.concatenate([u1.reshape(-1), u_rest])
+        b = np.concatenate([(u1 @ t1.T).reshape(-1), b_rest])
+        dof = self.n - self.p if reml else self.n
+        lxx = chol[m_re : m_re + p, m_re : m_re + p]
+        return Solution(
+            theta=np.asarray(theta, dtype=float),
+            beta=beta,
+            u=u,
+            b=b,
+            sigma2=ev.pwrss / dof,
+            pwrss=ev.pwrss,
+            rx=lxx.T.copy(),
+            vcov_unscaled=self.vcov_unscaled(ev),
+        )
+
+    def _apply_rest_lambda(self, u_rest: np.ndarray, factors: list[np.ndarray]) -> np.ndarray:
+        out = np.empty_like(u_rest)
+        for (lo, hi), t in zip(self._rest_offsets, factors[1:], strict=True):
+            k = t.shape[0]
+            out[lo:hi] = (u_rest[lo:hi].reshape(-1, k) @ t.T).reshape(-1)
+        return out
+
+    def conditional_covariances(self, theta: np.ndarray, sigma2: float) -> list[np.ndarray]:
+        """Per term, (levels, s, s) blocks of sigma^2 Lambda (L L')^-1 Lambda'.
+
+        This is lme4's ``condVar`` (``ranef(m, condVar = TRUE)``): the conditional
+        covariance of the random effects given the data and beta-hat. Only the
+        diagonal blocks are formed, term by term.
+        """
+        ev = self.evaluate(theta)
+        if ev is None:
+            raise LmmInputError("The conditional variances cannot be computed at this theta.")
+        m_re = self._m_re
+        first = self.terms[0]
+        s1, l1 = first.n_columns, first.n_levels
+        t1 = ev.factors[0]
+        block11 = ev.first_inverse.copy()
+        out_rest: list[np.ndarray] = []
+        if m_re:
+            l22 = ev.rest_factor[:m_re, :m_re]
+            # F = A_re,1 blockdiag(T1 M_j^-1), then rows scaled by Lambda_r'.
+            tm = np.einsum("ab,jbc->jac", t1, ev.first_inverse)
+            bsr = sp.bsr_matrix(
+                (tm, np.arange(l1), np.arange(l1 + 1)), shape=(l1 * s1, l1 * s1)
+            )
+            f = (self._a_r1[:m_re] @ bsr).toarray()
+            f = self._scale_rest_rows(f, ev.factors)
+            e = solve_triangular(l22, f, lower=True, check_finite=False)
+            e3 = e.reshape(m_re, l1, s1)
+            block11 = block11 + np.einsum("mja,mjb->jab", e3, e3)
+            linv = solve_triangular(l22, np.eye(m_re), lower=True, check_finite=False)
+            for (lo, hi), term, t in zip(
+                self._rest_offsets, self.terms[1:], ev.factors[1:], strict=True
+            ):
+                k = term.n_columns
+                cols = linv[:, lo:hi].reshape(m_re, term.n_levels, k)
+                blocks = np.einsum("mja,mjb->jab", cols, cols)
+                out_rest.append(sigma2 * np.einsum("ab,jbc,dc->jad", t, blocks, t))
+        first_cov = sigma2 * np.einsum("ab,jbc,dc->jad", t1, block11, t1)
+        return [first_cov, *out_rest]
+
+    def _scale_rest_rows(self, f: np.ndarray, factors: list[np.ndarray]) -> np.ndarray:
+        for (lo, hi), t in zip(self._rest_offsets, factors[1:], strict=True):
+            k = t.shape[0]
+            block = f[lo:hi].reshape((hi - lo) // k, k, -1)
+            f[lo:hi] = np.einsum("ba,jbm->jam", t, block).reshape(hi - lo, -1)
+        return f

@@ -1,0 +1,215 @@
+"""Bound-constrained minimisation of the profiled deviance, with a record of the run.
+
+The default is BOBYQA (Powell 2009) from NLopt, with the settings of lme4's
+``nloptwrap`` (``xtol_abs = 1e-8``, ``ftol_abs = 1e-8``, ``maxeval = 1e5``; NLopt's
+default initial step). scipy's L-BFGS-B (with an analytic gradient when the model
+provides one), Nelder-Mead and Powell are the alternatives.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import nlopt
+import numpy as np
+from scipy import optimize as sciopt
+
+from engine.errors import LmmInputError
+
+OPTIMIZERS = ("bobyqa", "l-bfgs-b", "nelder-mead", "powell")
+
+#: lme4's nloptwrap defaults.
+XTOL_ABS = 1e-8
+FTOL_ABS = 1e-8
+MAX_EVAL = 100_000
+
+
+@dataclass
+class OptSummary:
+    """What the optimizer did: lme4's ``optinfo`` / MixedModels.jl's ``OptSummary``."""
+
+    optimizer: str
+    initial: np.ndarray
+    final: np.ndarray
+    fmin: float
+    evaluations: int
+    gradient: np.ndarray
+    return_code: str
+    converged: bool
+    seconds: float
+    max_iter: int | None = None
+
+    @property
+    def max_abs_gradient(self) -> float:
+        return float(np.max(np.abs(self.gradient))) if self.gradient.size else 0.0
+
+
+def finite_difference_gradient(
+    fun: Callable[[np.ndarray], float], x: np.ndarray, lower: np.ndarray, step: float = 1e-4
+) -> np.ndarray:
+    """Central differences (one-sided forward at a lower bound), as lme4's ``deriv12``."""
+    grad = np.zeros_like(x)
+    f0 = fun(x)
+    for i in range(x.size):
+        h = step * max(abs(x[i]), 1.0) if x[i] != 0 else step
+        up = x.copy()
+        up[i] += h
+        down = x.copy()
+        down[i] -= h
+        if down[i] < lower[i]:
+            grad[i] = (fun(up) - f0) / h
+        else:
+            grad[i] = (fun(up) - fun(down)) / (2 * h)
+    return grad
+
+
+def finite_difference_hessian(
+    fun: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-4
+) -> np.ndarray:
+    """Central second differences of ``fun`` at x (lme4's ``deriv12`` Hessian)."""
+    d = x.size
+    h = step * np.maximum(np.abs(x), 1.0)
+    f0 = fun(x)
+    hess = np.zeros((d, d))
+
+    def shifted(*moves: tuple[int, float]) -> float:
+        point = x.copy()
+        for i, sign in moves:
+            point[i] += sign * h[i]
+        return fun(point)
+
+    for i in range(d):
+        hess[i, i] = (shifted((i, 1)) - 2 * f0 + shifted((i, -1))) / h[i] ** 2
+        for j in range(i):
+            value = (
+                shifted((i, 1), (j, 1))
+                - shifted((i, 1), (j, -1))
+                - shifted((i, -1), (j, 1))
+                + shifted((i, -1), (j, -1))
+            ) / (4 * h[i] * h[j])
+            hess[i, j] = hess[j, i] = value
+    return hess
+
+
+def scaled_gradient_size(
+    fun: Callable[[np.ndarray], float], x: np.ndarray, gradient: np.ndarray
+) -> float:
+    """lme4's ``check.conv.grad`` statistic: max of min(|H^-1/2 g|, |g|) elementwise.
+
+    The gradient is scaled by the Cholesky factor of the Hessian, so that a flat
+    direction of the deviance does not raise a false alarm.
+    """
+    hess = finite_difference_hessian(fun, x)
+    try:
+        chol = np.linalg.cholesky(hess)
+    except np.linalg.LinAlgError:
+        return float(np.max(np.abs(gradient)))
+    scaled = np.linalg.solve(chol.T, gradient)
+    return float(np.max(np.minimum(np.abs(scaled), np.abs(gradient))))
+
+
+def minimize(
+    fun: Callable[[np.ndarray], float],
+    x0: np.ndarray,
+    lower: np.ndarray,
+    *,
+    optimizer: str = "bobyqa",
+    max_iter: int | None = None,
+    gradient: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
+) -> OptSummary:
+    """Minimise ``fun`` over x >= lower; ``gradient`` returns (value, grad) if available."""
+    name = optimizer.lower().replace("_", "-")
+    if name not in OPTIMIZERS:
+        raise LmmInputError(
+            f"The optimizer '{optimizer}' is not available; choose one of "
+            + ", ".join(OPTIMIZERS)
+            + "."
+        )
+    if max_iter is not None and max_iter < 1:
+        raise LmmInputError("The maximum number of iterations must be at least 1.")
+    x0 = np.asarray(x0, dtype=float)
+    lower = np.asarray(lower, dtype=float)
+    count = [0]
+
+    def counted(x: np.ndarray) -> float:
+        count[0] += 1
+        value = float(fun(np.asarray(x, dtype=float)))
+        return value if np.isfinite(value) else 1e300
+
+    start = time.perf_counter()
+    if name == "bobyqa":
+        x, fmin, code, converged = _bobyqa(counted, x0, lower, max_iter)
+    else:
+        x, fmin, code, converged = _scipy(name, counted, x0, lower, max_iter, gradient, count)
+    seconds = time.perf_counter() - start
+    evaluations = count[0]
+    grad = finite_difference_gradient(fun, x, lower) if x.size else np.zeros(0)
+    return OptSummary(
+        optimizer=name,
+        initial=x0,
+        final=x,
+        fmin=float(fmin),
+        evaluations=evaluations,
+        gradient=grad,
+        return_code=code,
+        converged=converged,
+        seconds=seconds,
+        max_iter=max_iter,
+    )
+
+
+_NLOPT_CODES = {
+    nlopt.SUCCESS: "success",
+    nlopt.STOPVAL_REACHED: "stopval_reached",
+    nlopt.FTOL_REACHED: "ftol_reached",
+    nlopt.XTOL_REACHED: "xtol_reached",
+    nlopt.MAXEVAL_REACHED: "maxeval_reached",
+    nlopt.MAXTIME_REACHED: "maxtime_reached",
+}
+
+
+def _bobyqa(fun, x0, lower, max_iter):
+    n = x0.size
+    opt = nlopt.opt(nlopt.LN_BOBYQA, n)
+    opt.set_lower_bounds(np.where(np.isfinite(lower), lower, -np.inf).tolist())
+    opt.set_min_objective(lambda x, grad: fun(np.asarray(x)))
+    opt.set_xtol_abs(XTOL_ABS)
+    opt.set_ftol_abs(FTOL_ABS)
+    opt.set_maxeval(max_iter if max_iter is not None else MAX_EVAL)
+    x = opt.optimize(x0.tolist())
+    code = opt.last_optimize_result()
+    fmin = opt.last_optimum_value()
+    converged = code in (nlopt.SUCCESS, nlopt.FTOL_REACHED, nlopt.XTOL_REACHED)
+    return np.asarray(x), fmin, _NLOPT_CODES.get(code, str(code)), converged
+
+
+def _scipy(name, fun, x0, lower, max_iter, gradient, count):
+    bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
+    options: dict = {}
+    if name == "l-bfgs-b":
+        if max_iter is not None:
+            options["maxfun"] = max_iter
+        options.update({"ftol": 1e-12, "gtol": 1e-7})
+        if gradient is not None:
+
+            def value_and_grad(x):
+                count[0] += 1
+                value, grad = gradient(np.asarray(x, dtype=float))
+                if not np.isfinite(value):
+                    return 1e300, np.zeros_like(x)
+                return value, grad
+
+            res = sciopt.minimize(
+                value_and_grad, x0, jac=True, method="L-BFGS-B", bounds=bounds, options=options
+            )
+        else:
+            res = sciopt.minimize(fun, x0, method="L-BFGS-B", bounds=bounds, options=options)
+    elif name == "nelder-mead":
+        options.update({"xatol": 1e-8, "fatol": 1e-10, "maxfev": max_iter or 20_000})
+        res = sciopt.minimize(fun, x0, method="Nelder-Mead", bounds=bounds, options=options)
+    else:
+        options.update({"xtol": 1e-8, "ftol": 1e-12, "maxfev": max_iter or 20_000})
+        res = sciopt.minimize(fun, x0, method="Powell", bounds=bounds, options=options)
+    return np.asarray(res.x), float(res.fun), str(res.message), bool(res.success)

@@ -1,0 +1,249 @@
+"""Typed results of a linear mixed model fit (numbers only; narration words them)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from engine.model import LmmModel
+from engine.optimize import OptSummary
+from grammar.formula import ModelFormula
+
+if TYPE_CHECKING:
+    from engine.satterthwaite import SatterthwaiteSetup
+
+
+@dataclass(frozen=True)
+class FixedEffect:
+    """One row of the coefficient table (lmerTest's ``summary``)."""
+
+    term: str
+    estimate: float
+    se: float
+    df: float
+    t: float
+    p: float
+    ci_lower: float
+    ci_upper: float
+
+
+@dataclass(frozen=True)
+class VarianceComponent:
+    """One row of lme4's ``as.data.frame(VarCorr(m))``."""
+
+    group: str
+    var1: str | None
+    var2: str | None
+    vcov: float
+    sdcor: float
+
+
+@dataclass(frozen=True)
+class RandomEffect:
+    """One BLUP (conditional mode) with its conditional SD (lme4's ``condVar``)."""
+
+    group: str
+    term: str
+    level: str
+    value: float
+    cond_sd: float
+
+
+def _json_number(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(eq=False)
+class LmmFit:
+    """A fitted linear mixed model (see docs/ARCHITECTURE.md for every attribute)."""
+
+    formula: str
+    model_formula: ModelFormula
+    method: str
+    reml: bool
+    ddf_method: str
+    optimizer: str
+    level: float
+    nobs: int
+    ngroups: dict[str, int]
+    group_sizes: dict[str, np.ndarray]
+    n_dropped: int
+    dropped_by_variable: dict[str, int]
+    criterion: float
+    loglik: float
+    aic: float
+    bic: float
+    npar: int
+    sigma: float
+    theta: np.ndarray
+    converged: bool
+    singular: bool
+    warnings: list[str]
+    opt: OptSummary
+    fixed_effects: list[FixedEffect]
+    variance_components: list[VarianceComponent]
+    icc: float | None
+    beta: np.ndarray
+    vcov_beta: np.ndarray
+    fixed_names: list[str]
+    fixed_term_columns: dict[str, list[int]]
+    aliased: list[str]
+    response_name: str
+    data: pd.DataFrame
+    model: LmmModel
+    b: np.ndarray
+    u: np.ndarray
+    transform_state: Any = None
+    source_data: pd.DataFrame | None = field(default=None, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # ----------------------------------------------------------- lazy parts
+    @property
+    def random_effects(self) -> list[RandomEffect]:
+        """Every BLUP with its conditional SD, ordered as lme4's ``as.data.frame(ranef)``."""
+        if "random_effects" not in self._cache:
+            self._cache["random_effects"] = self._compute_random_effects()
+        return self._cache["random_effects"]
+
+    def _compute_random_effects(self) -> list[RandomEffect]:
+        covs = self.model.conditional_covariances(self.theta, self.sigma**2)
+        rows: list[RandomEffect] = []
+        groups: list[str] = []
+        for term in self.model.terms:
+            if term.group not in groups:
+                groups.append(term.group)
+        for group in groups:
+            for term, cov in zip(self.model.terms, covs, strict=True):
+                if term.group != group:
+                    continue
+                s = term.n_columns
+                values = self.b[term.z_slice].reshape(term.n_levels, s)
+                sds = np.sqrt(np.maximum(np.diagonal(cov, axis1=1, axis2=2), 0.0))
+                for a, column in enumerate(term.columns):
+                    for j, level in enumerate(term.levels):
+                        rows.append(
+                            RandomEffect(
+                                group=group,
+                                term=column,
+                                level=level,
+                                value=float(values[j, a]),
+                                cond_sd=float(sds[j, a]),
+                            )
+                        )
+        return rows
+
+    def satterthwaite(self) -> SatterthwaiteSetup:
+        """The Satterthwaite ingredients (A = 2 H^-1 and the Jacobian), computed once."""
+        if "satterthwaite" not in self._cache:
+            from engine.satterthwaite import satterthwaite_setup
+
+            self._cache["satterthwaite"] = satterthwaite_setup(
+                self.model, self.theta, self.sigma, self.reml
+            )
+        return self._cache["satterthwaite"]
+
+    # ------------------------------------------------------------ methods
+    def fitted(self) -> np.ndarray:
+        """Conditional fitted values X beta-hat + Z b."""
+        return self.model.X @ self.beta + self.model.Z @ self.b
+
+    def residuals(self) -> np.ndarray:
+        """Conditional residuals y - X beta-hat - Z b."""
+        return self.model.y - self.fitted()
+
+    def refit(
+        self,
+        reml: bool | None = None,
+        ddf: str | None = None,
+        optimizer: str | None = None,
+        max_iter: int | None = None,
+        level: float | None = None,
+    ) -> LmmFit:
+        """A new fit of the same formula and data with some settings changed."""
+        from engine.lmm import fit_lmm
+
+        data = self.source_data if self.source_data is not None else self.data
+        return fit_lmm(
+            self.formula,
+            data,
+            reml=self.reml if reml is None else reml,
+            ddf=self.ddf_method if ddf is None else ddf,
+            optimizer=self.optimizer if optimizer is None else optimizer,
+            max_iter=self.opt.max_iter if max_iter is None else max_iter,
+            level=self.level if level is None else level,
+        )
+
+    def anova(self, ddf: str = "satterthwaite") -> pd.DataFrame:
+        """Type III F tests (lmerTest's ``anova(m, type = 3)``): engine.anova."""
+        from engine.anova import type3_anova
+
+        return type3_anova(self, ddf)
+
+    def confint(self, method: str = "wald", level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals (Wald or profile likelihood): engine.profile."""
+        from engine.profile import confint
+
+        return confint(self, method, level)
+
+    def fixed_effects_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([vars(fe) for fe in self.fixed_effects])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fit-result object of CONTRACTS section 3 (JSON-safe)."""
+        return {
+            "kind": "lmm_fit",
+            "formula": self.formula,
+            "method": self.method,
+            "nobs": int(self.nobs),
+            "ngroups": {k: int(v) for k, v in self.ngroups.items()},
+            "criterion": _json_number(self.criterion),
+            "loglik": _json_number(self.loglik),
+            "aic": _json_number(self.aic),
+            "bic": _json_number(self.bic),
+            "npar": int(self.npar),
+            "sigma": _json_number(self.sigma),
+            "theta": [_json_number(t) for t in self.theta],
+            "converged": bool(self.converged),
+            "singular": bool(self.singular),
+            "warnings": list(self.warnings),
+            "ddf_method": self.ddf_method,
+            "optimizer": self.optimizer,
+            "n_dropped": int(self.n_dropped),
+            "aliased": list(self.aliased),
+            "fixed_effects": [
+                {k: (v if k == "term" else _json_number(v)) for k, v in vars(fe).items()}
+                for fe in self.fixed_effects
+            ],
+            "variance_components": [
+                {
+                    "group": vc.group,
+                    "var1": vc.var1,
+                    "var2": vc.var2,
+                    "vcov": _json_number(vc.vcov),
+                    "sdcor": _json_number(vc.sdcor),
+                }
+                for vc in self.variance_components
+            ],
+            "random_effects": [
+                {
+                    "group": re.group,
+                    "term": re.term,
+                    "level": re.level,
+                    "value": _json_number(re.value),
+                    "cond_sd": _json_number(re.cond_sd),
+                }
+                for re in self.random_effects
+            ],
+            "icc": _json_number(self.icc),
+        }
