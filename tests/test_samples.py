@@ -100,3 +100,28 @@ def test_samples_are_fresh_copies():
     first = load_sample("pain_trial")
     first.loc[0, "pain_score"] = np.nan
     assert not load_sample("pain_trial")["pain_score"].isna().any()
+
+
+def test_pain_trial_fit_recovers_the_truth_and_shows_the_subgroup():
+    from engine.lmm import fit_lmm
+
+    df, subgroup = simulate_pain_trial()
+    fit = fit_lmm("pain_score ~ time + treatment + (1 | patient)", df)
+    effects = {fe.term: fe for fe in fit.fixed_effects}
+    treatment = effects["treatment[T.treated]"]
+    assert treatment.ci_upper < 0 and abs(treatment.estimate + 12) < 1.5
+    assert abs(effects["time"].estimate + 2) < 0.3
+    assert 0.5 < fit.icc < 0.7
+    above = sorted(
+        re.level for re in fit.random_effects if re.value - 1.96 * re.cond_sd > 0
+    )
+    assert above == sorted(subgroup)  # lme4 1.1-31 flags the same six patients
+
+
+def test_schools_fit_recovers_the_truth():
+    from engine.lmm import fit_lmm
+
+    fit = fit_lmm("test_score ~ SES + school_size + (1 | school)", load_sample("schools"))
+    effects = {fe.term: fe.estimate for fe in fit.fixed_effects}
+    assert abs(effects["SES"] - 4) < 0.5 and abs(effects["school_size"] - 0.01) < 0.005
+    assert 0.1 < fit.icc < 0.3
