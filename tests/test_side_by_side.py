@@ -99,7 +99,8 @@ def test_not_applicable_designs(pain, pain_fit):
     sleep_fit = fit_lmm("Reaction ~ Days + (Days | Subject)", load_sample("sleepstudy"))
     too_many = rm_anova_side_by_side(sleep_fit, max_levels=5)
     assert not too_many.applicable
-    assert (too_many.reason, too_many.variable, too_many.n_levels) == ("too_many_levels", "Days", 10)
+    assert (too_many.reason, too_many.variable) == ("too_many_levels", "Days")
+    assert too_many.n_levels == 10
 
     between_only = fit_lmm("pain_score ~ treatment + (1 | patient)", pain)
     assert rm_anova_side_by_side(between_only).reason == "no_repeated_factor"
