@@ -366,8 +366,10 @@ def _lmm_test(
 
 
 def lmm_term_test(fit: LmmFit, term: str) -> FTest:
-    """The LMM's F test of one fixed term: lmerTest's type III Satterthwaite F
-    (``fit.anova()``), or, when that is unavailable, the Wald chi-square of the term's
+    """The LMM's F test of one fixed term: lmerTest's type III F (``fit.anova()``).
+
+    When ``fit.anova()`` is unavailable, a one-column term uses its coefficient's t test
+    (F = t², same df and p, as lmerTest), and a wider term the Wald chi-square of its
     columns with ``fit.vcov_beta``."""
     try:
         table = fit.anova()
@@ -381,6 +383,12 @@ def lmm_term_test(fit: LmmFit, term: str) -> FTest:
                          den_df=_num(row["den_df"]), p=float(row["p"]),
                          method=str(getattr(fit, "ddf_method", "satterthwaite")))
     columns = fit.fixed_term_columns[term]
+    if len(columns) == 1:
+        # one coefficient: lmerTest's F is t² with the coefficient's own df and p
+        coefficient = fit.fixed_effects[columns[0]]
+        if coefficient.df is not None and math.isfinite(coefficient.df):
+            return FTest(F=float(coefficient.t) ** 2, num_df=1.0, den_df=float(coefficient.df),
+                         p=float(coefficient.p), method=str(fit.ddf_method))
     beta = np.asarray(fit.beta)[columns]
     cov = np.asarray(fit.vcov_beta)[np.ix_(columns, columns)]
     chisq = float(beta @ np.linalg.solve(cov, beta))

@@ -130,17 +130,34 @@ def test_data_without_names_is_refused():
         rm_anova_side_by_side(load_sample("pain_trial"), subject="patient")
 
 
-def test_wald_fallback_is_t_squared_for_one_column(pain_fit, monkeypatch):
+def test_one_column_term_falls_back_to_its_t_test(pain_fit, monkeypatch):
     def no_anova(*args, **kwargs):
         raise ImportError("no anova")
 
     monkeypatch.setattr(pain_fit, "anova", no_anova)
     test = lmm_term_test(pain_fit, "time")
     index = pain_fit.fixed_names.index("time")
+    coefficient = pain_fit.fixed_effects[index]
     t = pain_fit.beta[index] / np.sqrt(pain_fit.vcov_beta[index, index])
-    assert test.method == "wald_chisq" and test.den_df is None
-    assert test.F == pytest.approx(t**2, rel=1e-12)
-    assert test.p == pytest.approx(stats.chi2.sf(t**2, 1), rel=1e-10)
+    assert test.method == "satterthwaite"
+    assert test.F == pytest.approx(t**2, rel=1e-10)
+    assert (test.den_df, test.p) == (coefficient.df, coefficient.p)
+
+
+def test_wald_fallback_for_a_factor_term(monkeypatch):
+    fit = fit_lmm("pain_score ~ factor(time) + (1 | patient)", load_sample("pain_trial"))
+
+    def no_anova(*args, **kwargs):
+        raise ImportError("no anova")
+
+    monkeypatch.setattr(fit, "anova", no_anova)
+    test = lmm_term_test(fit, "factor(time)")
+    columns = fit.fixed_term_columns["factor(time)"]
+    beta = fit.beta[columns]
+    chisq = beta @ np.linalg.inv(fit.vcov_beta[np.ix_(columns, columns)]) @ beta
+    assert test.method == "wald_chisq" and test.den_df is None and test.num_df == 3
+    assert test.F == pytest.approx(chisq / 3, rel=1e-10)
+    assert test.p == pytest.approx(stats.chi2.sf(chisq, 3), rel=1e-8)
 
 
 def test_ols_matches_statsmodels_and_the_design_effect(pain, pain_fit):
