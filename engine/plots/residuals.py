@@ -1,0 +1,206 @@
+"""Residual diagnostics in one figure, the panels of lme4's ``plot(m)``,
+``qqnorm(resid(m))`` and ``qqnorm(ranef(m))`` and R's scale-location plot:
+
+* residuals vs fitted: conditional residuals y − Xβ̂ − Zb̂ against Xβ̂ + Zb̂, with a
+  LOWESS smooth (Cleveland 1979; statsmodels' ``lowess``, span 2/3 as R's
+  ``plot.lm``); a curve or a funnel shows here;
+* normal QQ of the standardized (Pearson, r/σ̂) residuals against normal quantiles,
+  with the line through the quartiles (R's ``qqline``);
+* scale-location: √|r/σ̂| against fitted, with a LOWESS smooth; a rising smooth is
+  a funnel;
+* a normal QQ plot of the BLUPs of each random-effect term.
+
+Points the rules of :mod:`engine.residual_checks` flag (outlying observations,
+extreme levels) are drawn in vermillion and labelled.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure as MplFigure
+from scipy import stats
+from statsmodels.nonparametric.smoothers_lowess import lowess
+
+from engine.errors import LmmInputError
+from engine.plots.results import ResidualFigure
+from engine.plots.style import (
+    ABOVE_ZERO,
+    CATEGORY_COLOURS,
+    REFERENCE_LINE,
+    check_format,
+    figure_style,
+    file_stem,
+    new_figure,
+    save_figure,
+)
+from engine.residual_checks import ResidualChecks, check_residuals
+
+PANEL_WIDTH_IN = 3.6
+PANEL_HEIGHT_IN = 3.1
+#: Most flagged points that get a text label in one panel.
+MAX_POINT_LABELS = 5
+WHICH = ("all", "qq")
+
+POINT_COLOUR = CATEGORY_COLOURS[0]
+SMOOTH_COLOUR = CATEGORY_COLOURS[1]
+
+
+def _point_style(n: int) -> tuple[float, float]:
+    """(marker area in pt², alpha): smaller and more transparent for many points."""
+    return float(np.clip(600.0 / np.sqrt(max(n, 1)), 2.0, 22.0)), float(
+        np.clip(12.0 / np.sqrt(max(n, 1)), 0.15, 0.8)
+    )
+
+
+def normal_quantiles(n: int) -> np.ndarray:
+    """Φ⁻¹ of the plotting positions (i − a)/(n + 1 − 2a), a = 3/8 for n ≤ 10 else 1/2
+    (R's ``ppoints``, used by ``qqnorm``)."""
+    a = 0.375 if n <= 10 else 0.5
+    return stats.norm.ppf((np.arange(1, n + 1) - a) / (n + 1 - 2 * a))
+
+
+def _quartile_line(ax: Axes, sample: np.ndarray) -> None:
+    q_sample = np.quantile(sample, [0.25, 0.75])
+    q_theory = stats.norm.ppf([0.25, 0.75])
+    if q_sample[1] == q_sample[0]:
+        return
+    slope = (q_sample[1] - q_sample[0]) / (q_theory[1] - q_theory[0])
+    ax.axline(
+        (q_theory[0], q_sample[0]), slope=slope, color=REFERENCE_LINE, linewidth=0.9,
+        linestyle="--", zorder=1,
+    ).set_gid("qq_line")
+
+
+def _smooth(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+    if x.size < 5 or np.ptp(x) == 0:
+        return
+    delta = 0.01 * float(np.ptp(x))
+    curve = lowess(y, x, frac=2.0 / 3.0, it=3, delta=delta, return_sorted=True)
+    ax.plot(curve[:, 0], curve[:, 1], color=SMOOTH_COLOUR, linewidth=1.6, zorder=4,
+            gid="smooth")
+
+
+def _scatter(ax: Axes, x: np.ndarray, y: np.ndarray, flagged: np.ndarray, labels) -> None:
+    area, alpha = _point_style(x.size)
+    rest = ~flagged
+    ax.scatter(x[rest], y[rest], s=area, color=POINT_COLOUR, alpha=alpha, linewidths=0,
+               zorder=2, rasterized=x.size > 5000, gid="points")
+    if flagged.any():
+        ax.scatter(x[flagged], y[flagged], s=max(area, 14.0), color=ABOVE_ZERO, zorder=5,
+                   linewidths=0, gid="flagged_points")
+        order = np.flatnonzero(flagged)
+        order = order[np.argsort(-np.abs(y[order]), kind="stable")][:MAX_POINT_LABELS]
+        middle = 0.5 * (float(np.min(x)) + float(np.max(x)))
+        for i in order:
+            right_half = x[i] > middle
+            ax.annotate(str(labels[i]), (x[i], y[i]), xytext=(-5 if right_half else 5, 2),
+                        textcoords="offset points", fontsize=7, color=ABOVE_ZERO,
+                        ha="right" if right_half else "left", gid="point_label")
+
+
+def _qq_panel(ax: Axes, sample: np.ndarray, flagged: np.ndarray, labels, title: str,
+              ylabel: str) -> None:
+    order = np.argsort(sample, kind="stable")
+    theory = normal_quantiles(sample.size)
+    _scatter(ax, theory, sample[order], flagged[order], np.asarray(labels, dtype=object)[order])
+    _quartile_line(ax, sample)
+    ax.set_title(title)
+    ax.set_xlabel("normal quantile")
+    ax.set_ylabel(ylabel)
+
+
+def observation_labels(fit) -> np.ndarray:
+    """A label per row naming its level of the first grouping factor (``Subject 332``),
+    or the row's position when the factor is not a column of the data."""
+    groups = [rt.group_label for rt in fit.model_formula.random_terms]
+    if groups and groups[0] in fit.data.columns:
+        return np.asarray([f"{groups[0]} {v}" for v in fit.data[groups[0]]], dtype=object)
+    return np.asarray([f"row {i + 1}" for i in range(len(fit.data))], dtype=object)
+
+
+def draw_residuals(
+    fit, checks: ResidualChecks, *, which: str = "all"
+) -> tuple[MplFigure, tuple[str, ...]]:
+    """Draw (without saving) the diagnostic panels; return the figure and panel codes."""
+    if which not in WHICH:
+        raise LmmInputError(
+            f"The residual plots come as {' or '.join(WHICH)}, not {which!r}; pick one of these."
+        )
+    resid = np.asarray(fit.residuals(), dtype=float)
+    fitted = np.asarray(fit.fitted(), dtype=float)
+    z = resid / float(fit.sigma)
+    row_labels = observation_labels(fit)
+    outlying = np.zeros(resid.size, bool)
+    extreme: dict[tuple[str, str], set[str]] = {}
+    for f in checks.findings:
+        if f.code == "outlying_observations":
+            outlying[list(f.rows)] = True
+        elif f.code == "extreme_levels" and f.group is not None and f.term is not None:
+            extreme[(f.group, f.term)] = set(f.levels)
+
+    terms: dict[tuple[str, str], list] = {}
+    for e in fit.random_effects:
+        terms.setdefault((e.group, e.term), []).append(e)
+
+    panels: list[tuple[str, tuple[str, str] | None]] = []
+    if which == "all":
+        panels += [("residuals_vs_fitted", None), ("qq_residuals", None),
+                   ("scale_location", None)]
+    else:
+        panels += [("qq_residuals", None)]
+    panels += [(f"qq_ranef:{g}:{t}", (g, t)) for g, t in terms]
+    codes = [code for code, _ in panels]
+    ncols = min(2 if len(panels) <= 4 else 3, len(panels))
+    nrows = int(np.ceil(len(panels) / ncols))
+    fig = new_figure(PANEL_WIDTH_IN * ncols, PANEL_HEIGHT_IN * nrows + 0.5)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (code, key) in zip(axes, panels, strict=False):
+        ax.set_gid(code)
+        if code == "residuals_vs_fitted":
+            ax.axhline(0.0, color=REFERENCE_LINE, linewidth=0.9, linestyle="--", zorder=1)
+            _scatter(ax, fitted, resid, outlying, row_labels)
+            _smooth(ax, fitted, resid)
+            ax.set_title("Residuals vs fitted")
+            ax.set_xlabel(f"fitted {fit.response_name}")
+            ax.set_ylabel("residual")
+        elif code == "qq_residuals":
+            _qq_panel(ax, z, outlying, row_labels, "Normal QQ: residuals",
+                      "standardized residual")
+        elif code == "scale_location":
+            root = np.sqrt(np.abs(z))
+            _scatter(ax, fitted, root, outlying, row_labels)
+            _smooth(ax, fitted, root)
+            ax.set_title("Scale-location")
+            ax.set_xlabel(f"fitted {fit.response_name}")
+            ax.set_ylabel("√|standardized residual|")
+        elif key is not None:
+            group, term = key
+            effects = terms[key]
+            values = np.array([float(e.value) for e in effects])
+            levels = [str(e.level) for e in effects]
+            flagged = np.array([lev in extreme.get(key, set()) for lev in levels])
+            label = "intercept" if term == "(Intercept)" else term
+            _qq_panel(ax, values, flagged, levels, f"Normal QQ: BLUPs, {group} {label}", "BLUP")
+    for ax in axes[len(codes):]:
+        ax.set_visible(False)
+    title = f"Residual diagnostics: {fit.formula}"
+    fig.suptitle("\n".join(textwrap.wrap(title, width=int(28 * ncols))))
+    return fig, tuple(codes)
+
+
+def residual_figure(
+    fit, out_dir: str | Path, *, which: str = "all", fmt: str = "png", prefix: str = "",
+) -> ResidualFigure:
+    """Residual diagnostics with the rule-based checks, saved as
+    ``residual_diagnostics.<fmt>`` (``residual_qq.<fmt>`` for ``which="qq"``)."""
+    fmt = check_format(fmt)
+    checks = check_residuals(fit)
+    with figure_style():
+        fig, codes = draw_residuals(fit, checks, which=which)
+        name = "residual_diagnostics" if which == "all" else "residual_qq"
+        path = save_figure(fig, out_dir, file_stem(prefix, name), fmt)
+    return ResidualFigure(paths=(path,), format=fmt, panels=codes, checks=checks)

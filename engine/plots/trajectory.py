@@ -1,0 +1,220 @@
+"""Trajectory plot: the population-level prediction over time with its confidence band,
+and one thin line per subject from the subject-level (BLUP) predictions.
+
+The population line is x'β̂ over the time variable (:func:`engine.predict.
+population_predictions`); when the model has a treatment-like factor the figure has
+one panel per level of it, and every other factor is averaged out with equal weights.
+The band is the pointwise Wald-t interval of x'β̂. Subject lines are Xβ̂ + Zb̂ at each
+subject's observed rows, joined in time order (:func:`engine.predict.
+subject_predictions`), in the panel of the subject's level.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure as MplFigure
+
+from engine.errors import LmmInputError
+from engine.plots.results import TrajectoryFigure
+from engine.plots.style import (
+    CATEGORY_COLOURS,
+    check_format,
+    figure_style,
+    file_stem,
+    new_figure,
+    save_figure,
+)
+from engine.predict import (
+    PredictionGrid,
+    choose_time_variable,
+    factor_levels,
+    fixed_part_variables,
+    population_predictions,
+    subject_predictions,
+)
+
+#: A factor with more levels than this is not split into panels automatically.
+MAX_PANELS = 6
+PANEL_WIDTH_IN = 3.6
+PANEL_HEIGHT_IN = 3.4
+#: A figure is at least this wide, so that the title and legend fit one panel.
+MIN_WIDTH_IN = 6.4
+SUBJECT_LINE_COLOUR = "#8C8C8C"
+
+
+def _subject_line_style(n_lines: int) -> tuple[float, float]:
+    """(alpha, line width) for subject lines: fainter as there are more of them."""
+    alpha = float(np.clip(3.0 / np.sqrt(max(n_lines, 1)), 0.08, 0.6))
+    width = 0.8 if n_lines <= 50 else 0.5
+    return alpha, width
+
+
+def choose_by(fit, time: str, by: str | None) -> str | None:
+    """The caller's panel factor, else the first factor of the fixed part with at most
+    :data:`MAX_PANELS` levels (None when there is none)."""
+    variables = fixed_part_variables(fit.model_formula, fit.data)
+    if by is not None:
+        if by not in variables.factors:
+            options = ", ".join(variables.factors) or "none"
+            raise LmmInputError(
+                f"{by!r} is not a factor of the model's fixed part (factors: {options}); "
+                "name one of these, or add it to the model."
+            )
+        return by
+    for f in variables.factors:
+        if f != time and len(factor_levels(fit.data[f])) <= MAX_PANELS:
+            return f
+    return None
+
+
+def choose_group(fit, group: str | None) -> str:
+    """The caller's subject variable, else the first grouping factor of the model."""
+    groups = [rt.group_label for rt in fit.model_formula.random_terms]
+    if group is None:
+        return groups[0]
+    if group not in groups:
+        raise LmmInputError(
+            f"{group!r} is not a grouping factor of the model; choose one of: "
+            f"{', '.join(dict.fromkeys(groups))}."
+        )
+    return group
+
+
+def _group_keys(fit, subjects: pd.DataFrame, group: str) -> pd.Series:
+    """The subject of each row; an interaction group ``a:b`` joins the values with ':'."""
+    names = group.split(":")
+    if all(n in fit.data.columns for n in names):
+        parts = [fit.data[n].astype(str) for n in names]
+        key = parts[0]
+        for p in parts[1:]:
+            key = key + ":" + p
+        return key.loc[subjects.index]
+    raise LmmInputError(f"The data has no column for the grouping factor {group!r}.")
+
+
+def _subject_segments(
+    subjects: pd.DataFrame, keys: pd.Series, time: str
+) -> list[np.ndarray]:
+    frame = pd.DataFrame(
+        {"key": keys.to_numpy(), "t": subjects[time].to_numpy(dtype=float),
+         "y": subjects["subject"].to_numpy(dtype=float)}
+    ).sort_values(["key", "t"], kind="stable")
+    return [g[["t", "y"]].to_numpy() for _, g in frame.groupby("key", sort=False)]
+
+
+def draw_trajectory(
+    fit, *, time: str | None = None, by: str | None = None, group: str | None = None,
+    band: bool = True, overlay_blups: bool = True, level: float = 0.95,
+) -> tuple[MplFigure, PredictionGrid, str | None, tuple[str, ...], int]:
+    """Draw (without saving) the trajectory figure.
+
+    Returns the figure, the predictions drawn, the panel factor, its levels and the
+    number of subjects. Call inside :func:`engine.plots.style.figure_style`.
+    """
+    variables = fixed_part_variables(fit.model_formula, fit.data)
+    time_var = choose_time_variable(variables, time)
+    if time_var is None:
+        raise LmmInputError(
+            "The model has no continuous predictor to put on the horizontal axis; "
+            "add one (such as time) to the fixed part to plot a trajectory."
+        )
+    by_var = choose_by(fit, time_var, by)
+    others = tuple(f for f in variables.factors if f != by_var)
+    preds = population_predictions(fit, time=time_var, average_over=others, level=level)
+    group_var = choose_group(fit, group)
+    subjects = subject_predictions(fit)
+    keys = _group_keys(fit, subjects, group_var)
+    n_subjects = int(keys.nunique())
+
+    by_levels = factor_levels(fit.data[by_var]) if by_var is not None else [None]
+    n_panels = len(by_levels)
+    ncols = min(n_panels, 3)
+    nrows = int(np.ceil(n_panels / ncols))
+    width = max(MIN_WIDTH_IN, PANEL_WIDTH_IN * ncols + 0.6)
+    fig = new_figure(width, PANEL_HEIGHT_IN * nrows + 1.1)
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
+    pct = f"{100 * level:g}%"
+    alpha, line_width = _subject_line_style(max(1, n_subjects // max(1, n_panels)))
+    for i, (ax, lev) in enumerate(zip(axes, by_levels, strict=False)):
+        colour = CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
+        rows = preds.frame if lev is None else preds.frame[preds.frame[by_var] == lev]
+        if overlay_blups:
+            mask = np.ones(len(subjects), bool) if lev is None else (
+                (subjects[by_var] == lev).to_numpy()
+            )
+            segs = _subject_segments(subjects[mask], keys[mask], time_var)
+            lines = LineCollection(
+                segs, colors=SUBJECT_LINE_COLOUR, linewidths=line_width, alpha=alpha, zorder=2,
+                label=f"each {group_var} (BLUPs)",
+            )
+            lines.set_gid("subject_lines")
+            ax.add_collection(lines)
+        t = rows[time_var].to_numpy(dtype=float)
+        if band:
+            fill = ax.fill_between(
+                t, rows["lower"].to_numpy(), rows["upper"].to_numpy(), color=colour,
+                alpha=0.25, linewidth=0, zorder=1, label=f"{pct} confidence band",
+            )
+            fill.set_gid("band")
+        (line,) = ax.plot(
+            t, rows["estimate"].to_numpy(), color=colour, linewidth=2.4, zorder=4,
+            label="population mean (fixed effects)",
+        )
+        line.set_gid("population_line")
+        if lev is not None:
+            ax.set_title(f"{by_var} = {lev}")
+        ax.autoscale_view()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    for ax in axes[:n_panels]:
+        if ax.get_subplotspec().is_last_row() or n_panels <= ncols:
+            ax.set_xlabel(time_var)
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel(fit.response_name)
+    what = f"population mean with {pct} CI" if band else "population mean"
+    if overlay_blups:
+        what += f" and {n_subjects} {group_var} trajectories"
+    title = f"{fit.response_name} over {time_var}: {what}"
+    fig.suptitle("\n".join(textwrap.wrap(title, width=int(11 * width))))
+    handles, labels = axes[0].get_legend_handles_labels()
+    rank = {"population_line": 0, "band": 1, "subject_lines": 2}
+    order = sorted(range(len(handles)), key=lambda i: rank.get(handles[i].get_gid(), 3))
+    fig.legend([handles[i] for i in order], [labels[i] for i in order],
+               loc="outside lower center", ncols=len(handles))
+    return fig, preds, by_var, tuple(str(v) for v in by_levels if v is not None), n_subjects
+
+
+def trajectory_figure(
+    fit, out_dir: str | Path, *, time: str | None = None, by: str | None = None,
+    group: str | None = None, band: bool = True, overlay_blups: bool = True,
+    level: float = 0.95, fmt: str = "png", prefix: str = "",
+) -> TrajectoryFigure:
+    """The trajectory plot, saved as ``trajectory_<time>[_by_<factor>].<fmt>``."""
+    fmt = check_format(fmt)
+    with figure_style():
+        fig, preds, by_var, by_levels, n_subjects = draw_trajectory(
+            fit, time=time, by=by, group=group, band=band, overlay_blups=overlay_blups,
+            level=level,
+        )
+        time_var = str(preds.time)
+        stem = file_stem(prefix, "trajectory", time_var, *(("by", by_var) if by_var else ()))
+        path = save_figure(fig, out_dir, stem, fmt)
+    return TrajectoryFigure(
+        paths=(path,),
+        format=fmt,
+        response=fit.response_name,
+        time=time_var,
+        group=choose_group(fit, group),
+        by=by_var,
+        by_levels=by_levels,
+        n_subjects=n_subjects,
+        band=band,
+        overlay_blups=overlay_blups,
+        level=level,
+        predictions=preds,
+    )
