@@ -12,8 +12,9 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -199,9 +200,13 @@ def _factor_key(expr: Expr) -> str:
 
 
 def _private_frame(
-    model_formula: ModelFormula, frame: pd.DataFrame, state: TransformState
+    model_formula: ModelFormula, frame: pd.DataFrame, state: TransformState,
+    *, fitting: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """Evaluate each factor of each term into named columns of a fresh frame."""
+    """Evaluate each factor of each term into named columns of a fresh frame.
+
+    ``fitting=False`` makes stateful transforms reuse ``state`` (new data).
+    """
     columns: dict[str, object] = {}
     column_of: dict[str, list[str]] = {}
     terms = list(model_formula.fixed_terms)
@@ -212,7 +217,7 @@ def _private_frame(
             key = _factor_key(factor)
             if key in column_of:
                 continue
-            value = evaluate(factor, frame, state)
+            value = evaluate(factor, frame, state, fitting=fitting)
             if isinstance(value, pd.Categorical):
                 value = value.remove_unused_categories()
                 columns[key] = value
@@ -341,3 +346,46 @@ def _random_term(
         matrix=matrix,
         from_double_bar=rt.from_double_bar,
     )
+
+
+# ------------------------------------------------------------ new data
+def fixed_design_for(fit, new_data: pd.DataFrame) -> np.ndarray:
+    """Fixed-effects design rows for ``new_data``, coded exactly as the fit's X.
+
+    Used for predictions (engine.predict). Stateful transforms reuse what they
+    learned from the fitting data (``fit.transform_state``, evaluated with
+    ``fitting=False``, as R's ``makepredictcall``); factor columns take the fit's
+    levels, so the reference level and the columns are the fit's even when
+    ``new_data`` holds only some levels; columns the fit dropped as aliased are
+    dropped here too. Only the fixed part is evaluated, so ``new_data`` needs the
+    fixed-part columns only.
+    """
+    fixed_only = replace(fit.model_formula, random_terms=())
+    missing = [
+        name for term in fixed_only.fixed_terms for f in term.factors
+        for name in variables_in(f) if name not in new_data.columns
+    ]
+    if missing:
+        raise LmmInputError(
+            f"The new data lacks the column(s) {', '.join(dict.fromkeys(missing))}; "
+            "give a value for every predictor of the model's fixed part."
+        )
+    state = copy.deepcopy(fit.transform_state) or TransformState()
+    fitted_frame, _ = _private_frame(fixed_only, fit.data, state, fitting=False)
+    new_frame, column_of = _private_frame(fixed_only, new_data, state, fitting=False)
+    for name in new_frame.columns:
+        if not isinstance(new_frame[name].dtype, pd.CategoricalDtype):
+            continue
+        levels = list(fitted_frame[name].cat.categories)
+        unseen = sorted(set(new_frame[name].astype(str)) - set(levels))
+        if unseen:
+            raise LmmInputError(
+                f"'{name}' has the level(s) {', '.join(unseen)}, which the fitted data do "
+                f"not have; use one of: {', '.join(levels)}."
+            )
+        new_frame[name] = pd.Categorical(new_frame[name].astype(str), categories=levels)
+    X, names, _ = _formulaic_matrix(
+        fixed_only.intercept, fixed_only.fixed_terms, new_frame, column_of
+    )
+    position = {name: i for i, name in enumerate(names)}
+    return X[:, [position[name] for name in fit.fixed_names]]

@@ -223,7 +223,9 @@ def test_residual_panels_show_the_fit_residuals(sleep_slope, tmp_path):
 
     drawn = offsets(panels["residuals_vs_fitted"])
     assert len(drawn) == resid.size
-    np.testing.assert_allclose(np.sort(drawn[:, 1]), np.sort(resid))
+    expected = np.column_stack([fitted, resid])
+    np.testing.assert_allclose(drawn[np.lexsort(drawn.T[::-1])],
+                               expected[np.lexsort(expected.T[::-1])], rtol=1e-12)
     qq = offsets(panels["qq_residuals"])
     np.testing.assert_allclose(np.sort(qq[:, 1]), np.sort(resid / sleep_slope.sigma))
     assert len(offsets(panels["qq_ranef:Subject:Days"])) == 18

@@ -89,17 +89,12 @@ def test_averaging_over_a_factor_averages_its_design_rows(orthodont):
     assert "Sex" not in averaged.columns
     by_age = crossed.groupby("age")["estimate"].mean()
     np.testing.assert_allclose(averaged["estimate"], by_age.loc[averaged["age"]].to_numpy())
-    b = dict(zip(orthodont.fixed_names, orthodont.beta, strict=True))
-    names = list(orthodont.fixed_names)
-    x = np.zeros(len(names))
-    x[names.index("(Intercept)")] = 1.0
-    x[names.index("age")] = 10.0
-    x[[i for i, n in enumerate(names) if n.startswith("Sex") and ":" not in n]] = 0.5
-    x[[i for i, n in enumerate(names) if ":" in n]] = 5.0
+    assert list(orthodont.fixed_names) == ["(Intercept)", "age", "Sex[T.Male]",
+                                           "age:Sex[T.Male]"]
+    x = np.array([1.0, 10.0, 0.5, 5.0])  # age 10, half female and half male
     row = averaged[averaged["age"] == 10.0].iloc[0]
     assert row["estimate"] == pytest.approx(x @ orthodont.beta, rel=1e-12)
     assert row["se"] == pytest.approx(np.sqrt(x @ orthodont.vcov_beta @ x), rel=1e-10)
-    assert b  # the names above exist in the fit
 
 
 def test_transformed_predictors_reuse_the_fit_state():
@@ -145,3 +140,18 @@ def test_to_dict_is_json_safe(sleep_slope):
     text = json.dumps(out)
     assert out["kind"] == "population_predictions" and "NaN" not in text
     assert len(out["rows"]) == len(population_predictions(sleep_slope).frame)
+
+
+def test_grid_with_one_factor_level_keeps_the_fit_coding(orthodont):
+    full = population_predictions(orthodont).frame
+    only_male = pd.DataFrame({"age": [8.0, 14.0], "Sex": ["Male", "Male"]})
+    part = population_predictions(orthodont, grid=only_male).frame
+    expected = full[(full["Sex"] == "Male") & full["age"].isin([8.0, 14.0])]
+    np.testing.assert_allclose(part["estimate"], expected["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(part["se"], expected["se"], rtol=1e-12)
+
+
+def test_unseen_factor_level_is_an_input_error(orthodont):
+    grid = pd.DataFrame({"age": [8.0], "Sex": ["Other"]})
+    with pytest.raises(LmmInputError, match="'Sex' has the level"):
+        population_predictions(orthodont, grid=grid)
