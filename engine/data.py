@@ -231,6 +231,8 @@ def _decode(raw: bytes) -> str:
 
 
 def _read_excel(file: Path) -> pd.DataFrame:
+    from openpyxl.utils.exceptions import InvalidFileException
+
     if not zipfile.is_zipfile(file):
         raise LmmInputError(
             f"'{file.name}' is not an Excel workbook; if it is a CSV file, rename it to .csv."
@@ -238,7 +240,7 @@ def _read_excel(file: Path) -> pd.DataFrame:
     try:
         header = pd.read_excel(file, engine="openpyxl", header=None, nrows=1)
         frame = pd.read_excel(file, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
         raise LmmInputError(
             f"'{file.name}' could not be opened as an Excel workbook; save it again as .xlsx."
         ) from None

@@ -5,6 +5,16 @@ function that generated them (fixed seeds, numpy's ``default_rng``); a test rege
 one and checks that it matches the shipped file. ``pain_wide`` is ``pain_trial`` pivoted
 to one row per patient. ``sleepstudy`` is lme4's data set (Belenky et al. 2003), as
 exported in the shared reference data.
+
+Summary of the samples (full design and truth in each generator's docstring):
+
+- ``pain_trial``: 80 patients at months 0, 1, 3, 6, about 12% of follow-ups missed;
+  pain = 59 − 2·time − 12·treated + patient intercept (variance ≈ 48, six patients +20)
+  + residual (variance 28); ICC ≈ 0.63.
+- ``pain_wide``: ``pain_trial`` with one row per patient.
+- ``schools``: 40 schools of 10–60 students; score = 45 + 4·SES + 0.01·school_size
+  + school intercept (variance 25) + residual (variance 100); ICC 0.2.
+- ``sleepstudy``: lme4's 18 subjects over days 0–9 (real data).
 """
 
 from __future__ import annotations

@@ -342,14 +342,16 @@ def _lmm_test(
         formula = (f"{Var(outcome).text()} ~ {' * '.join(pieces)} "
                    f"+ (1 | {Var(subject).text()})")
         fit = fit_lmm(formula, frame)
+    ngroups = fit.ngroups.get(subject)
+    ngroups = int(ngroups) if ngroups is not None else None
     if len(within) != 1:
-        return {**empty, "lmm_formula": fit.formula, "lmm_nobs": int(fit.nobs)}
+        return {**empty, "lmm_formula": fit.formula, "lmm_nobs": int(fit.nobs),
+                "lmm_ngroups": ngroups}
     term = next(
         (t for t in fit.model_formula.fixed_terms if _main_effect_variable(t) == within[0]),
         None,
     )
     ignored = [t.label for t in fit.model_formula.fixed_terms if t is not term]
-    ngroups = fit.ngroups.get(subject)
     if term is None:
         return {**empty, "lmm_formula": fit.formula, "lmm_nobs": int(fit.nobs),
                 "lmm_ngroups": ngroups, "ignored_terms": ignored}
@@ -360,7 +362,7 @@ def _lmm_test(
     )
     return dict(
         lmm_term=term.label, lmm=lmm_term_test(fit, term.label), lmm_nobs=int(fit.nobs),
-        lmm_ngroups=int(ngroups) if ngroups is not None else None,
+        lmm_ngroups=ngroups,
         lmm_within_coding=coding, lmm_formula=fit.formula, ignored_terms=ignored,
     )
 
