@@ -124,10 +124,14 @@ def _check_comparable(fits: list) -> None:
             )
 
 
+#: A χ² statistic below this is a numerical zero (the two fits have the same likelihood).
+CHISQ_ZERO = 1e-8
+
+
 def boundary_p_value(chisq: float, df: int) -> float:
     """p-value of the 50:50 mixture of χ²(df−1) and χ²(df) (χ²(0) is a point mass at 0)."""
     upper = stats.chi2.sf(chisq, df)
-    lower = stats.chi2.sf(chisq, df - 1) if df > 1 else (0.0 if chisq > 0 else 1.0)
+    lower = stats.chi2.sf(chisq, df - 1) if df > 1 else (0.0 if chisq > CHISQ_ZERO else 1.0)
     return float(0.5 * upper + 0.5 * lower)
 
 

@@ -306,8 +306,8 @@ def coefficient_table(fit: LmmFit, ddf_method: str, level: float) -> list[FixedE
                 "use ddf='satterthwaite' instead."
             ) from None
         table = kenward_roger_table(fit)
-        se = np.asarray(table["se"], dtype=float)
-        df = np.asarray(table["df"], dtype=float)
+        se = np.array([fe.se for fe in table], dtype=float)
+        df = np.array([fe.df for fe in table], dtype=float)
     t = beta / se
     alpha = 1.0 - level
     rows = []
