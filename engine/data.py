@@ -283,6 +283,8 @@ _ID_WORDS = (
     "id", "subject", "patient", "participant", "person", "case", "student", "school",
     "cluster", "group", "batch", "plate", "hospital", "clinic", "site", "family", "unit",
 )
+#: Names of a unit measured repeatedly (a repeat of one of these means long data).
+_SUBJECT_WORDS = ("id", "subject", "patient", "participant", "person", "case", "student")
 _TIME_WORDS = (
     "time", "visit", "day", "days", "week", "weeks", "month", "months", "year", "years",
     "wave", "occasion", "session", "trial", "period", "hour", "hours",
@@ -406,8 +408,6 @@ def describe_data(df: pd.DataFrame) -> DataSummary:
     """Rows, columns (kind, missing values, levels or range) and a guess at id/time/outcome."""
     columns = [_summarise_column(str(name), df[name]) for name in df.columns]
     id_guess = _guess_id(df)
-    time_guess = _guess_time(df, id_guess)
-    outcome_guess = _guess_outcome(df, id_guess, time_guess)
     stubs = [g.stub for g in find_stub_groups(df)]
     if id_guess is not None and df[id_guess].duplicated().any():
         layout = "long"
@@ -415,6 +415,10 @@ def describe_data(df: pd.DataFrame) -> DataSummary:
         layout = "wide"
     else:
         layout = "unknown"
+    time_guess = outcome_guess = None
+    if layout != "wide":  # wide data have their time and outcome in the column names
+        time_guess = _guess_time(df, id_guess)
+        outcome_guess = _guess_outcome(df, id_guess, time_guess)
     return DataSummary(
         n_rows=int(len(df)), n_columns=int(df.shape[1]), columns=columns,
         n_complete_rows=int(df.notna().all(axis=1).sum()),
@@ -431,10 +435,16 @@ def _guess_id(df: pd.DataFrame) -> str | None:
         c for c in named
         if 1 < df[c].nunique() <= n and not (_is_numeric(df[c]) and _has_fractions(df[c]))
     ]
+    # text labels before numbers, pure id names ("school") before "school_size", then the
+    # coarsest grouping (school before student)
+    usable.sort(key=lambda c: (
+        _is_numeric(df[c]),
+        any(w not in _ID_WORDS for w in _name_words(str(c))),
+        df[c].nunique(),
+    ))
     repeating = [c for c in usable if df[c].nunique() < n]
     if repeating:
-        # the coarsest repeated grouping is usually the cluster (school before student)
-        return str(min(repeating, key=lambda c: df[c].nunique()))
+        return str(repeating[0])
     if usable:
         return str(usable[0])
     for c in df.columns:
@@ -689,13 +699,12 @@ def reshape_long(
 
 
 def _guess_wide_id(df: pd.DataFrame, others: list[str]) -> str | None:
+    """A column unique per row (id-like names first); ``None`` when there is none.
+
+    With no unique column, a subject-like column that repeats (``patient`` listed twice)
+    means the data are long already; a repeating cluster (``school``, ``group``) does not.
+    """
     named = [c for c in others if _name_matches(c, _ID_WORDS)]
-    for c in named:
-        if df[c].duplicated().any():
-            raise LmmInputError(
-                f"The column '{c}' repeats, so the data already look long; fit the model on "
-                "them as they are, or name the id column if I guessed wrong."
-            )
     unique = [
         c for c in others
         if df[c].notna().all() and df[c].is_unique
@@ -704,7 +713,15 @@ def _guess_wide_id(df: pd.DataFrame, others: list[str]) -> str | None:
     for c in named:
         if c in unique:
             return c
-    return unique[0] if unique else None
+    if unique:
+        return unique[0]
+    for c in named:
+        if _name_matches(c, _SUBJECT_WORDS) and df[c].duplicated().any():
+            raise LmmInputError(
+                f"The column '{c}' repeats, so the data already look long; fit the model on "
+                "them as they are, or name the id column if I guessed wrong."
+            )
+    return None
 
 
 def _fresh_name(base: str, taken: Iterable[object]) -> str:

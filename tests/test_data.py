@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.data import (
     describe_data,
@@ -172,6 +174,18 @@ def test_describe_sees_wide_layout():
 
     summary = describe_data(load_sample("pain_wide"))
     assert summary.layout == "wide" and summary.wide_stubs == ["pain"]
+    assert (summary.id_guess, summary.time_guess, summary.outcome_guess) == (
+        "patient", None, None
+    )
+
+
+def test_describe_guesses_the_cluster_not_a_cluster_level_number():
+    from engine.samples import load_sample
+
+    summary = describe_data(load_sample("schools"))
+    assert (summary.id_guess, summary.time_guess, summary.outcome_guess) == (
+        "school", None, "test_score"
+    )
 
 
 # --------------------------------------------------------------------------- reshape_long
@@ -202,7 +216,7 @@ def test_reshape_long_drops_and_counts_missing_cells():
 
 
 def test_reshape_long_makes_an_id_when_there_is_none():
-    wide = pd.DataFrame({"x_1": [1.0, 2.0], "x_2": [3.0, 4.0], "g": ["a", "a"]})
+    wide = pd.DataFrame({"x_1": [1.0, 2.0], "x_2": [3.0, 4.0], "group": ["a", "a"]})
     result = reshape_long(wide)
     assert result.id_created and result.id_column == "id"
     assert result.data["id"].tolist() == [1, 1, 2, 2]
@@ -285,3 +299,31 @@ def test_transform_errors_are_sentences():
         transform_columns(df, "center", ["X1"])
     with pytest.raises(LmmInputError, match="not a transform I know"):
         transform_columns(df, "square", ["x"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    times=st.lists(st.integers(0, 24), min_size=2, max_size=5, unique=True),
+    cells=st.lists(
+        st.one_of(st.none(), st.floats(-1e3, 1e3, allow_nan=False)), min_size=50, max_size=50
+    ),
+    n_subjects=st.integers(1, 10),
+)
+def test_reshape_long_round_trips_any_wide_table(times, cells, n_subjects):
+    times = sorted(times)
+    wide = pd.DataFrame({"subject": [f"s{i}" for i in range(n_subjects)]})
+    wide["group"] = ["a" if i % 2 else "b" for i in range(n_subjects)]
+    for j, t in enumerate(times):
+        column = [cells[(i * len(times) + j) % len(cells)] for i in range(n_subjects)]
+        wide[f"y_{t}"] = pd.Series(column, dtype=float)
+    result = reshape_long(wide)
+    long = result.data
+    n_cells = n_subjects * len(times)
+    assert result.n_missing_cells == int(wide.filter(like="y_").isna().sum().sum())
+    assert len(long) == n_cells - result.n_missing_cells
+    back = long.pivot(index="subject", columns="time", values="y")
+    back = back.reindex(index=wide["subject"], columns=times)
+    np.testing.assert_array_equal(back.to_numpy(), wide[[f"y_{t}" for t in times]].to_numpy())
+    groups = long.groupby("subject")["group"].first()
+    assert all(groups[s] == g for s, g in zip(wide["subject"], wide["group"], strict=True)
+               if s in groups.index)
