@@ -1,0 +1,234 @@
+"""The executor: copy-on-write steps, model references, formulas built from words."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from assistant import executor
+from assistant.errors import AssistantError
+from assistant.model_building import classify_structure, modify_formula
+from assistant.references import NO_DATA, NO_MODEL, resolve
+from assistant.session import Session
+from grammar.formula import parse_formula
+
+PAIN = "pain_score ~ time + treatment + (1 | patient)"
+
+
+def step(kind: str, **fields):
+    return SimpleNamespace(kind=kind, **fields)
+
+
+def plan(*steps):
+    return SimpleNamespace(request="test", steps=steps)
+
+
+def snapshot(session: Session) -> dict:
+    """Everything a step may change, in a form that compares by value."""
+    return {
+        "datasets": {name: frame.copy() for name, frame in session.datasets.items()},
+        "current": session.current_data_name,
+        "models": {n: (m.fit.formula, id(m.fit)) for n, m in session.models.items()},
+        "options": session.options.to_dict(),
+    }
+
+
+def assert_same_state(before: dict, session: Session) -> None:
+    after = snapshot(session)
+    assert after["current"] == before["current"]
+    assert after["models"] == before["models"]
+    assert after["options"] == before["options"]
+    assert after["datasets"].keys() == before["datasets"].keys()
+    for name, frame in before["datasets"].items():
+        assert after["datasets"][name].equals(frame)
+
+
+@pytest.fixture()
+def session(tmp_path):
+    return Session(sample="pain_trial", output_dir=tmp_path)
+
+
+# ------------------------------------------------------------- copy-on-write
+def test_failed_fit_leaves_the_session_unchanged(session):
+    session.run(plan(step("fit_lmm", formula=PAIN)))
+    before = snapshot(session)
+    answer = session.run(plan(step("fit_lmm", formula="pain_score ~ dose + (1 | patient)")))
+    assert not answer.ok
+    assert "dose" in str(answer.error)
+    assert_same_state(before, session)
+
+
+def test_failed_transform_leaves_the_data_unchanged(session):
+    before = snapshot(session)
+    answer = session.run(plan(step("transform", operation="center", columns=["weight"])))
+    assert not answer.ok and "weight" in str(answer.error)
+    assert_same_state(before, session)
+
+
+def test_failure_keeps_earlier_steps_and_names_the_skipped_ones(session):
+    answer = session.run(
+        plan(
+            step("transform", operation="center", columns=["age"]),
+            step("fit_lmm", formula="pain_score ~ nope + (1 | patient)"),
+            step("compare_models", criteria=["AIC"]),
+            step("plot_caterpillar"),
+        )
+    )
+    assert [o.status for o in answer.steps] == ["done", "failed", "done", "skipped"][:2] + [
+        "skipped",
+        "skipped",
+    ]
+    assert abs(session.data["age"].mean()) < 1e-9  # the transform before the failure stays
+    assert session.models == {}
+    text = answer.text()
+    assert "2 later steps were skipped: compare the models and draw the caterpillar plot" in text
+
+
+def test_unexpected_errors_become_one_line_without_traceback(session, monkeypatch):
+    def broken(step, state, context):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(executor, "_handlers", lambda: {"describe_data": broken})
+    before = snapshot(session)
+    answer = session.run(plan(step("describe_data")))
+    message = str(answer.error)
+    assert message.startswith("Internal error while running the describe_data step")
+    assert "RuntimeError: boom" in message and "\n" not in message
+    assert "Traceback" not in answer.text()
+    assert_same_state(before, session)
+
+
+# ---------------------------------------------------------- what to do first
+def test_asking_for_a_model_before_fitting_says_what_to_do(session):
+    answer = session.run(plan(step("variance_components")))
+    assert str(answer.error) == NO_MODEL
+    assert NO_MODEL.startswith("There is no fitted model yet. Fit one first, e.g. `LMM:")
+
+
+def test_asking_to_fit_without_data_says_what_to_do(tmp_path):
+    answer = Session(output_dir=tmp_path).run(plan(step("fit_lmm", formula=PAIN)))
+    assert str(answer.error) == NO_DATA
+
+
+# ------------------------------------------------------------ references
+def test_model_references_resolve_against_the_session(session):
+    answer = session.run(
+        plan(
+            step("fit_lmm", structure="random_intercept"),
+            step("fit_lmm", structure="random_slope"),
+            step("fit_lmm", structure="intercept_and_slope"),
+        )
+    )
+    assert answer.ok, answer.error
+    state = session.state
+    assert [m.structure for m in session.models.values()] == [
+        "random_intercept",
+        "random_slope",
+        "intercept_and_slope",
+    ]
+    assert [m.number for m in resolve(state, "2")] == [2]
+    assert [m.number for m in resolve(state, "model 1")] == [1]
+    assert [m.number for m in resolve(state, "the last model")] == [3]
+    assert [m.number for m in resolve(state, "all")] == [1, 2, 3]
+    assert [m.number for m in resolve(state, "random_slope")] == [2]
+    assert [m.number for m in resolve(state, "the random intercept model")] == [1]
+    with pytest.raises(AssistantError, match="There is no model 7"):
+        resolve(state, "7")
+
+
+def test_structure_models_on_fresh_data_start_from_the_sample_model(session):
+    session.run(
+        plan(
+            step("fit_lmm", structure="random_intercept"),
+            step("fit_lmm", structure="random_slope"),
+            step("fit_lmm", structure="intercept_and_slope"),
+        )
+    )
+    formulas = [m.fit.formula for m in session.models.values()]
+    assert formulas == [
+        "pain_score ~ time + treatment + (1 | patient)",
+        "pain_score ~ time + treatment + (0 + time | patient)",
+        "pain_score ~ time + treatment + (1 + time | patient)",
+    ]
+
+
+def test_a_lone_random_slope_request_keeps_the_intercept(session):
+    session.run(plan(step("fit_lmm", formula=PAIN)))
+    answer = session.run(plan(step("fit_lmm", structure="random_slope")))
+    assert session.models[2].fit.formula == "pain_score ~ time + treatment + (1 + time | patient)"
+    assert "keeps the random intercept" in answer.text()
+
+
+def test_structure_from_unnamed_data_guesses_roles(tmp_path):
+    data = Session(sample="sleepstudy").data
+    session = Session(data=data, output_dir=tmp_path)
+    answer = session.run(plan(step("fit_lmm", structure="random_intercept")))
+    assert answer.ok, answer.error
+    assert session.models[1].fit.formula == "Reaction ~ Days + (1 | Subject)"
+    assert "I built this formula from the data" in answer.text()
+
+
+# ------------------------------------------------------------ modify_model
+@pytest.mark.parametrize(
+    ("formula", "operation", "variables", "expected"),
+    [
+        (PAIN, "add_random_slope", ["time"], "pain_score ~ time + treatment + (1 + time | patient)"),
+        (PAIN, "add_random_slope", [], "pain_score ~ time + treatment + (1 + time | patient)"),
+        (
+            "y ~ time + (1 + time | id)",
+            "uncorrelated",
+            [],
+            "y ~ time + (1 + time || id)",
+        ),
+        ("y ~ time + (1 + time | id)", "remove_random_slope", ["time"], "y ~ time + (1 | id)"),
+        (PAIN, "add_covariate", ["age"], "pain_score ~ time + treatment + age + (1 | patient)"),
+        (PAIN, "drop_term", ["treatment"], "pain_score ~ time + (1 | patient)"),
+        ("y ~ a * b + (1 | g)", "drop_interaction", [], "y ~ a + b + (1 | g)"),
+    ],
+)
+def test_modify_model_operations(formula, operation, variables, expected):
+    assert modify_formula(parse_formula(formula), operation, variables) == expected
+
+
+def test_modify_model_refuses_impossible_changes():
+    with pytest.raises(AssistantError, match="part of an interaction"):
+        modify_formula(parse_formula("y ~ a * b + (1 | g)"), "drop_term", ["a"])
+    with pytest.raises(AssistantError, match="no correlated random slope"):
+        modify_formula(parse_formula(PAIN), "uncorrelated", [])
+
+
+@pytest.mark.parametrize(
+    ("formula", "structure"),
+    [
+        ("y ~ x + (1 | g)", "random_intercept"),
+        ("y ~ x + (0 + x | g)", "random_slope"),
+        ("y ~ x + (1 + x | g)", "intercept_and_slope"),
+        ("y ~ x + (1 + x || g)", "uncorrelated_slope"),
+        ("y ~ x + (1 | a/b)", "nested"),
+        ("y ~ x + (1 | a) + (1 | b)", "crossed"),
+    ],
+)
+def test_structures_are_named(formula, structure):
+    assert classify_structure(parse_formula(formula)) == structure
+
+
+def test_modify_model_step_fits_the_changed_model(session):
+    session.run(plan(step("fit_lmm", formula=PAIN)))
+    answer = session.run(plan(step("modify_model", operation="add_covariate", variables=["age"])))
+    assert answer.ok, answer.error
+    assert session.models[2].fit.formula == "pain_score ~ time + treatment + age + (1 | patient)"
+    assert "Built from model 1" in answer.text()
+
+
+# ----------------------------------------------------------------- options
+def test_options_are_validated_and_used_by_later_fits(session):
+    answer = session.run(
+        plan(step("set_option", name="method", value="ml"), step("fit_lmm", formula=PAIN))
+    )
+    assert answer.ok
+    assert session.options.method == "ML" and session.models[1].fit.method == "ML"
+    before = snapshot(session)
+    bad = session.run(plan(step("set_option", name="level", value="250")))
+    assert "between 0 and 100" in str(bad.error)
+    assert_same_state(before, session)
