@@ -14,11 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
+from grammar.plan import STRUCTURES, random_part
 
 from assistant.errors import AssistantError
 from grammar.formula import FormulaError, ModelFormula, Var, parse_formula
-
-STRUCTURES = ("random_intercept", "random_slope", "intercept_and_slope", "uncorrelated_slope")
 
 EXAMPLE_REQUEST = "LMM: outcome ~ time + (1 | id)"
 
@@ -34,27 +33,27 @@ class ModelParts:
     slope: str | None
     nested_in: str | None = None
 
-    def formula(self, structure: str) -> str:
-        """lme4 text for one of :data:`STRUCTURES` built from these parts."""
+    def formula(self, structure: str, *, slope_only: bool = False) -> str:
+        """lme4 text for a named structure (``grammar.plan.random_part`` defines each one).
+
+        ``slope_only`` builds ``(0 + x | g)``: the slope without a random intercept, for
+        a request that names "random slope" next to "intercept + slope".
+        """
         fixed = list(self.fixed_terms)
         if not self.intercept:
             fixed = ["0", *fixed]
         group = f"{self.nested_in}/{self.group}" if self.nested_in else self.group
-        if structure == "random_intercept" or self.slope is None:
-            if structure != "random_intercept":
-                raise AssistantError(
-                    "A random slope needs a numeric predictor that varies within "
-                    f"{self.group}; name it, e.g. `fit a random slope for time by {self.group}`."
-                )
-            random = f"(1 | {group})"
-        elif structure == "random_slope":
-            random = f"(0 + {self.slope} | {group})"
-        elif structure == "intercept_and_slope":
-            random = f"(1 + {self.slope} | {group})"
-        elif structure == "uncorrelated_slope":
-            random = f"(1 + {self.slope} || {group})"
-        else:
+        if structure not in STRUCTURES:
             raise AssistantError(f"The model structure {structure!r} is not one I can build.")
+        if structure != "random_intercept" and self.slope is None:
+            raise AssistantError(
+                "A random slope needs a numeric predictor that varies within "
+                f"{self.group}; name it, e.g. `fit a random slope for time by {self.group}`."
+            )
+        if slope_only:
+            random = f"(0 + {self.slope} | {group})"
+        else:
+            random = random_part(structure, group, self.slope)
         rhs = " + ".join([*(fixed or ["1"]), random])
         return f"{self.response} ~ {rhs}"
 

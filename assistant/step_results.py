@@ -132,6 +132,9 @@ class SessionComparison:
     models: tuple[FittedModel, ...]
     comparison: Any  # engine.compare.ModelComparison
     criteria: tuple[str, ...]
+    #: (smaller model, larger model, ModelComparison of the two) for nested pairs the
+    #: table's row-by-row tests skip over.
+    pairwise: tuple[tuple[FittedModel, FittedModel, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         c = self.comparison
@@ -146,6 +149,10 @@ class SessionComparison:
                 "refit_reason": c.refit_reason,
                 "lrt_valid": c.lrt_valid,
                 "table": c.table,
+                "pairwise": [
+                    {"models": [small.number, large.number], "table": pair.table}
+                    for small, large, pair in self.pairwise
+                ],
             }
         )
 

@@ -83,6 +83,30 @@ def _best_sentence(result: SessionComparison, records: list[dict], criteria: lis
     )
 
 
+def _lrt_sentence(small: Any, large: Any, rec: dict) -> str:
+    if not fmt.is_number(rec["Df"]) or rec["Df"] <= 0:
+        return (
+            f"Models {small.number} and {large.number} have the same number of parameters, "
+            "so they are not nested and no likelihood ratio test applies; compare them by "
+            "AIC and BIC."
+        )
+    test = f"χ²({fmt.integer(rec['Df'])}) = {fmt.statistic(rec['Chisq'])}, {fmt.p_value(rec['p'])}"
+    p_used = rec["p_boundary"] if fmt.is_number(rec.get("p_boundary")) else rec["p"]
+    verdict = (
+        "the larger model fits significantly better"
+        if fmt.is_number(p_used) and p_used < 0.05
+        else "the extra parameters do not improve the fit significantly"
+    )
+    text = f"Model {large.number} vs model {small.number}: {test}; {verdict}."
+    if fmt.is_number(rec.get("p_boundary")):
+        text += (
+            " This test asks whether a variance is zero, which is the edge of its possible "
+            "values, so the plain χ² p value is too large; corrected for the boundary (a "
+            f"50:50 mix of χ² distributions), {fmt.p_value(rec['p_boundary'])}."
+        )
+    return text
+
+
 def _lrt_blocks(result: SessionComparison, records: list[dict]) -> list[Block]:
     c = result.comparison
     if not c.lrt_valid:
@@ -92,33 +116,12 @@ def _lrt_blocks(result: SessionComparison, records: list[dict]) -> list[Block]:
                 "fixed effects were compared without a refit. Ask again with `refit ML`."
             )
         ]
-    sentences = []
-    for i in range(1, len(records)):
-        rec = records[i]
-        small, large = result.models[i - 1], result.models[i]
-        if not fmt.is_number(rec["Df"]) or rec["Df"] <= 0:
-            sentences.append(
-                f"Models {small.number} and {large.number} have the same number of parameters, "
-                "so they are not nested and no likelihood ratio test applies; compare them by "
-                "AIC and BIC."
-            )
-            continue
-        test = (
-            f"χ²({fmt.integer(rec['Df'])}) = {fmt.statistic(rec['Chisq'])}, {fmt.p_value(rec['p'])}"
-        )
-        verdict = (
-            "the larger model fits significantly better"
-            if fmt.is_number(rec["p"]) and rec["p"] < 0.05
-            else "the extra parameters do not improve the fit significantly"
-        )
-        text = f"Model {large.number} vs model {small.number}: {test}; {verdict}."
-        if fmt.is_number(rec.get("p_boundary")):
-            text += (
-                " This test asks whether a variance is zero, which lies on the edge of its "
-                "possible values, so the plain χ² p value is too large; corrected for the "
-                f"boundary (a 50:50 mix of χ² distributions), {fmt.p_value(rec['p_boundary'])}."
-            )
-        sentences.append(text)
+    sentences = [
+        _lrt_sentence(result.models[i - 1], result.models[i], records[i])
+        for i in range(1, len(records))
+    ]
+    for small, large, pair in result.pairwise:
+        sentences.append(_lrt_sentence(small, large, pair.table.to_dict(orient="records")[1]))
     return [Paragraph(s) for s in sentences]
 
 

@@ -242,9 +242,14 @@ def variance_sentence(fit: Any) -> str:
     for vc in fit.variance_components:
         if vc.var2 is not None:
             pieces.append(
-                f"correlation of {vc.group} {vc.var1} and {vc.var2} {fmt.proportion(vc.sdcor)}"
+                f"correlation between the {vc.group} {_plural_term(vc.var1)} and "
+                f"{_plural_term(vc.var2)} {fmt.proportion(vc.sdcor)}"
             )
     return "Variance components: " + fmt.join_words(pieces) + "."
+
+
+def _plural_term(var: str | None) -> str:
+    return "intercepts" if var in INTERCEPT_NAMES else f"{var} slopes"
 
 
 def variance_table(fit: Any) -> Any:
@@ -351,8 +356,8 @@ def boundary_components(fit: Any) -> list[str]:
         elif vc.var2 is not None and fmt.is_number(vc.sdcor):
             if abs(vc.sdcor) >= NEAR_ONE_CORRELATION:
                 found.append(
-                    f"the correlation of {vc.var1} and {vc.var2} by {vc.group} is "
-                    f"{fmt.proportion(vc.sdcor)}"
+                    f"the correlation between the {vc.group} {_plural_term(vc.var1)} and "
+                    f"{_plural_term(vc.var2)} is {fmt.proportion(vc.sdcor)}"
                 )
     return found
 
@@ -395,7 +400,20 @@ def trouble_blocks(fit: Any) -> list[Block]:
                 "or simplify the random effects."
             )
         )
-    extra = [w for w in getattr(fit, "warnings", []) if w]
+    aliased = list(getattr(fit, "aliased", []) or [])
+    if aliased:
+        blocks.append(
+            Paragraph(
+                f"Left out {fmt.join_words([f'`{a}`' for a in aliased])}: an exact combination "
+                "of other columns, so the data cannot tell its effect apart (lme4 does the same)."
+            )
+        )
+    # The engine's own notes on singularity and convergence are said above in full.
+    extra = [
+        w
+        for w in getattr(fit, "warnings", [])
+        if w and "singular" not in w.lower() and "converge" not in w.lower()
+    ]
     if extra:
         blocks.append(Detail((Bullets(tuple(f"Engine note: {w}" for w in extra)),)))
     return blocks

@@ -19,6 +19,7 @@ def _target(state: SessionState) -> tuple[Path, str]:
 def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
     from engine.plots import caterpillar_figure
+
     folder, fmt = _target(state)
     figure = caterpillar_figure(
         model.fit,
@@ -34,6 +35,7 @@ def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepRes
 def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
     from engine.plots import trajectory_figure
+
     folder, fmt = _target(state)
     figure = trajectory_figure(
         model.fit,
@@ -51,6 +53,7 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
 def residuals(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
     from engine.plots import residual_figure
+
     folder, fmt = _target(state)
     figure = residual_figure(
         model.fit,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.convergence import remedy_convergence
+
 from assistant.errors import AssistantError
 from assistant.executor import PlanContext, StepResult, step_field
 from assistant.model_building import (
@@ -19,6 +21,7 @@ from assistant.state import FittedModel, SessionState
 from assistant.step_results import EngineResult, FitOutcome
 from assistant.steps.data import require_data
 from assistant.steps.options import normalise_ddf, normalise_method, normalise_optimizer
+from engine.lmm import fit_lmm as engine_fit_lmm
 
 SLOPE_ONLY_NOTE = (
     'Next to an intercept + slope model, "random slope" is read as the slope alone, '
@@ -45,11 +48,9 @@ def fit_formula(
     max_iter: int | None = None,
 ) -> Any:
     """Fit with the session's defaults for whatever the step leaves open."""
-    from engine import fit_lmm
-
     options = state.options
     method = method or options.method
-    return fit_lmm(
+    return engine_fit_lmm(
         formula,
         data,
         reml=method == "REML",
@@ -60,25 +61,29 @@ def fit_formula(
     )
 
 
-def run_ladder(fit: Any) -> Any:
-    """engine.convergence's remediation ladder, for a fit that had trouble."""
-    from engine.convergence import remedy_convergence
-
-    return remedy_convergence(fit)
+def run_ladder(fit: Any, data: Any) -> Any:
+    """engine.convergence's remediation ladder for a fit that had trouble."""
+    return remedy_convergence(
+        fit.formula,
+        data,
+        reml=fit.reml,
+        optimizer=fit.optimizer,
+        ddf=fit.ddf_method,
+        max_iter=fit.opt.max_iter,
+        fit=fit,
+    )
 
 
 def kept_fit(fit: Any, audit: Any) -> Any:
-    """The fit to keep after the ladder: a remedied fit of the *same* model, or the original.
+    """The fit to keep after the ladder: the ladder's own fit when it is the *same* model
+    on the same data (a better optimizer), else the fit that was asked for.
 
-    A rung that changes the model (dropping a random slope, say) is reported as a
-    suggestion but never replaces the model that was asked for.
+    A rung that changes the model (a simpler random part) or the data (scaled predictors)
+    is narrated as a suggestion; it never replaces the model that was asked for.
     """
-    remedied = getattr(audit, "fit", None)
-    if remedied is None or getattr(audit, "changes_model", False):
-        return fit
-    if remedied.formula != fit.formula:
-        return fit
-    return remedied
+    final = audit.final_fit
+    same_model = audit.final_formula == fit.formula and "scaled_predictors" not in audit.changes
+    return final if same_model and final is not None else fit
 
 
 def register(
@@ -101,7 +106,7 @@ def _fit_with_ladder(
     fit = fit_formula(formula, data, state, **kwargs)
     audit = None
     if has_trouble(fit):
-        audit = run_ladder(fit)
+        audit = run_ladder(fit, data)
         fit = kept_fit(fit, audit)
     return fit, audit
 
@@ -115,11 +120,9 @@ def _formula_for(
         return str(formula), None, {}, None
     structure = step_field(step, "structure", "random_intercept")
     note = None
+    slope_only = structure == "random_slope" and context.contrasts_slope_structures
     if structure == "random_slope":
-        if context.contrasts_slope_structures:
-            note = SLOPE_ONLY_NOTE
-        else:
-            structure, note = "intercept_and_slope", SLOPE_WITH_INTERCEPT_NOTE
+        note = SLOPE_ONLY_NOTE if slope_only else SLOPE_WITH_INTERCEPT_NOTE
     overrides = {
         "response": step_field(step, "response"),
         "group": step_field(step, "group"),
@@ -144,7 +147,7 @@ def _formula_for(
             **overrides,
         )
         parts, built_from, roles = guessed.parts, "data", guessed.roles
-    text = parts.formula(structure)
+    text = parts.formula(structure, slope_only=slope_only)
     check_formula(text)
     return text, built_from, roles, note
 
@@ -190,13 +193,47 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
 
 
 def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Run the ladder on a model; a better optimum of the same model becomes a new model."""
     model = resolve_one(state, step_field(step, "model"))
-    audit = run_ladder(model.fit)
-    return StepResult(EngineResult("convergence_audit", audit, model), state)
+    data = state.datasets.get(model.dataset, model.fit.data)
+    audit = run_ladder(model.fit, data)
+    kept = kept_fit(model.fit, audit)
+    if kept is model.fit:
+        return StepResult(EngineResult("convergence_audit", audit, model), state)
+    working = (
+        state
+        if state.current_data_name == model.dataset
+        else state.with_dataset(model.dataset, data)
+    )
+    new_model, new_state = register(working, kept, None, audit)
+    return StepResult(FitOutcome(new_model, f"model {model.number}", {}, None), new_state)
+
+
+def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """The same model with another method, df method, optimizer or iteration limit."""
+    base = resolve_one(state, step_field(step, "model"))
+    method = normalise_method(step_field(step, "method"))
+    fit = base.fit.refit(
+        reml=None if method is None else method == "REML",
+        ddf=normalise_ddf(step_field(step, "ddf")),
+        optimizer=normalise_optimizer(step_field(step, "optimizer")),
+        max_iter=step_field(step, "max_iter"),
+    )
+    data = state.datasets.get(base.dataset, base.fit.data)
+    audit = None
+    if has_trouble(fit):
+        audit = run_ladder(fit, data)
+        fit = kept_fit(fit, audit)
+    working = (
+        state if state.current_data_name == base.dataset else state.with_dataset(base.dataset, data)
+    )
+    model, new_state = register(working, fit, None, audit)
+    return StepResult(FitOutcome(model, f"model {base.number}", {}, None), new_state)
 
 
 HANDLERS = {
     "fit_lmm": fit_lmm,
     "modify_model": modify_model,
     "fix_convergence": fix_convergence,
+    "refit": refit,
 }

@@ -33,7 +33,27 @@ def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     refit = str(step_field(step, "refit", "auto")).lower()
     comparison = compare_models([m.fit for m in models], refit=refit)
     ordered = tuple(models[i] for i in comparison.order)
-    return StepResult(SessionComparison(ordered, comparison, criteria or CRITERIA), state)
+    pairwise = []
+    if "LRT" in criteria:
+        pairwise = _skip_over_ties(ordered, comparison, refit)
+    return StepResult(
+        SessionComparison(ordered, comparison, criteria or CRITERIA, tuple(pairwise)), state
+    )
+
+
+def _skip_over_ties(ordered: tuple, comparison: Any, refit: str) -> list[tuple]:
+    """Extra tests where a row sits after a model with as many parameters as the one
+    before it: the table tests row j against row j−1 only, which is not nested then, so
+    row j is also tested against row j−2 (e.g. intercept + slope vs random intercept)."""
+    from engine.compare import compare_models
+
+    npar = list(comparison.table["npar"])
+    extra = []
+    for j in range(2, len(ordered)):
+        if npar[j - 1] == npar[j - 2] and npar[j] > npar[j - 2]:
+            pair = compare_models([ordered[j - 2].fit, ordered[j].fit], refit=refit)
+            extra.append((ordered[j - 2], ordered[j], pair))
+    return extra
 
 
 def _view(name: str) -> Any:
@@ -74,6 +94,7 @@ def confint(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
     from engine.predict import population_predictions
+
     grid = population_predictions(model.fit, level=state.options.level)
     return StepResult(EngineResult("predictions", grid, model), state)
 
@@ -81,6 +102,7 @@ def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 def compare_rm_anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
     from engine.side_by_side import rm_anova_side_by_side
+
     result = rm_anova_side_by_side(model.fit)
     return StepResult(EngineResult("rm_anova_side_by_side", result, model), state)
 
@@ -88,6 +110,7 @@ def compare_rm_anova(step: Any, state: SessionState, context: PlanContext) -> St
 def compare_ols(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
     from engine.side_by_side import ols_side_by_side
+
     result = ols_side_by_side(model.fit)
     return StepResult(EngineResult("ols_side_by_side", result, model), state)
 

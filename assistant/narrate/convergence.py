@@ -1,0 +1,175 @@
+"""The convergence ladder's audit trail (``engine.convergence.ConvergenceAudit``).
+
+Says what each rung tried and what it found, which fit was kept, and, when the ladder
+ended at a simpler model, that the model kept is still the one that was asked for and
+how to fit the simpler one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, table
+
+DECISION_WORDS = {
+    "ok": "fine",
+    "problem": "a problem",
+    "kept": "kept",
+    "not_kept": "not kept",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "failed": "failed",
+}
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _check_words(step: Any) -> str:
+    detail = step.detail
+    problems = []
+    if not step.converged:
+        problems.append("the optimizer reported no convergence")
+    if detail.get("gradient_ok") is False:
+        problems.append(
+            f"the scaled gradient is {fmt.number(step.scaled_gradient)} (lme4 allows 0.002)"
+        )
+    if detail.get("hessian_ok") is False:
+        problems.append("the curvature at the optimum is not clearly positive")
+    if step.singular:
+        boundary = detail.get("boundary") or []
+        problems.append(
+            f"the fit is singular ({fmt.plural(len(boundary), 'variance parameter')} "
+            "on the boundary)"
+        )
+    if not problems:
+        return "Checked the optimum: gradient and curvature are fine."
+    return "Checked the optimum: " + fmt.join_words(problems) + "."
+
+
+def _scale_words(step: Any) -> str:
+    columns = fmt.join_words(list(step.detail.get("columns", {})))
+    if step.decision == "failed":
+        return f"Centring and scaling {columns} failed: {step.detail.get('error', '')}"
+    if step.decision == "kept":
+        return f"Centred and scaled {columns}: that removed the convergence problem."
+    return (
+        f"Centred and scaled {columns}: no convergence problem to remove that way, so the "
+        "original scale was kept."
+    )
+
+
+def _simplify_words(step: Any) -> str:
+    change = str(step.detail.get("change", ""))
+    what, _, where = change.partition(":")
+    if what == "uncorrelated":
+        action = f"Removed the correlation of the random effects by {where}"
+    else:
+        column, _, group = where.partition("|")
+        action = f"Dropped the random slope of {column} by {group}"
+    if step.decision == "failed":
+        return f"{action}: the simpler model could not be fitted ({step.detail.get('error', '')})."
+    p = step.lrt_p_boundary if what == "dropped_slope" else step.lrt_p
+    test = f"χ²({fmt.integer(step.lrt_df)}) = {fmt.statistic(step.lrt_chisq)}, {fmt.p_value(p)}"
+    verdict = (
+        "the simpler model is not significantly worse"
+        if step.decision == "accepted"
+        else "the simpler model fits significantly worse, so the ladder stopped"
+    )
+    return f"{action} (`{step.formula}`): {test}; {verdict}."
+
+
+def audit_blocks(audit: Any, model: Any) -> list[Block]:
+    """The audit trail in words, with the optimizer table at the detailed level."""
+    trail: list[str] = []
+    optimizer_rows = []
+    kept_optimizer = None
+    optimizer_position = None
+    for step in audit.steps:
+        if step.kind == "check_optimum":
+            trail.append(_check_words(step))
+        elif step.kind == "center_scale":
+            trail.append(_scale_words(step))
+        elif step.kind == "optimizer":
+            if optimizer_position is None:
+                optimizer_position = len(trail)
+            name = step.detail.get("optimizer", step.optimizer)
+            if step.decision == "failed":
+                optimizer_rows.append([name, "", "", "", "failed"])
+                continue
+            optimizer_rows.append(
+                [
+                    name,
+                    fmt.number(step.criterion),
+                    _yes(step.converged),
+                    _yes(step.singular),
+                    DECISION_WORDS.get(step.decision, step.decision),
+                ]
+            )
+            if step.decision == "kept":
+                kept_optimizer = name
+        else:
+            trail.append(_simplify_words(step))
+    if optimizer_rows:
+        agree = any(s.detail.get("optima_agree") for s in audit.steps if s.kind == "optimizer")
+        text = f"Refitted with {fmt.plural(len(optimizer_rows), 'optimizer')}"
+        text += (
+            ": they reach the same optimum, so the estimates do not depend on the optimizer"
+            if agree
+            else ": their optima differ"
+        )
+        text += f"; switched to {kept_optimizer}." if kept_optimizer else "."
+        trail.insert(optimizer_position or 0, text)
+    blocks: list[Block] = [
+        Heading(f"Convergence check for {model.title}"),
+        Bullets(tuple(trail)),
+    ]
+    if optimizer_rows:
+        blocks.append(
+            Detail(
+                (
+                    table(
+                        ["Optimizer", "Criterion", "Converged", "Singular", "Decision"],
+                        optimizer_rows,
+                        "lrlll",
+                    ),
+                )
+            )
+        )
+    blocks.append(Paragraph(_outcome_sentence(audit, model)))
+    return blocks
+
+
+def _outcome_sentence(audit: Any, model: Any) -> str:
+    if not audit.changed:
+        if audit.resolved:
+            return "Nothing needed to change: the fit is trustworthy as it is."
+        return (
+            f"None of the remedies changed the picture, so model {model.number} stays as "
+            "fitted; read its variance components with care."
+        )
+    simpler = audit.final_formula != audit.requested_formula
+    scaled = "scaled_predictors" in audit.changes
+    if not simpler and not scaled:
+        return (
+            f"Model {model.number} is the same model refitted with the better optimizer; "
+            "its estimates are the ones shown."
+        )
+    pieces = []
+    if simpler:
+        pieces.append(f"the simpler model `{audit.final_formula}`")
+    if scaled:
+        pieces.append("centred and scaled predictors")
+    suggestion = (
+        f" To use it, type `LMM: {audit.final_formula}`"
+        + (" after `standardize` of the scaled columns" if scaled else "")
+        + "."
+    )
+    state = "resolves the problem" if audit.resolved else "is better behaved"
+    return (
+        f"The ladder ends with {fmt.join_words(pieces)}, which {state}. Model "
+        f"{model.number} is still the model you asked for (`{audit.requested_formula}`); "
+        f"nothing was replaced.{suggestion}"
+    )
