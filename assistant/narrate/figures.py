@@ -41,7 +41,14 @@ def figure_blocks(figure: Any, model: Any, paths: list[Path]) -> list[Block]:
 
 
 def _who(group: str, count: int) -> str:
-    noun = group if count == 1 else f"{group} levels"
+    """``6 patients``, ``1 patient``, ``3 Batch levels`` (a name ending in s is not
+    pluralised by guesswork)."""
+    if count == 1:
+        noun = group
+    elif group.endswith("s") or not group.isalpha():
+        noun = f"{group} levels"
+    else:
+        noun = f"{group}s"
     return f"{fmt.integer(count)} {noun}"
 
 
@@ -118,9 +125,11 @@ def residual_sentences(checks: Any, model: Any) -> list[str]:
                 f"{', '.join(str(r + 1) for r in finding.rows[:10])}); check them for errors."
             )
         elif finding.code == "extreme_levels":
-            what = "intercepts" if finding.term in INTERCEPT_NAMES else f"{finding.term} slopes"
+            what = "intercept" if finding.term in INTERCEPT_NAMES else f"{finding.term} slope"
+            count = len(finding.levels)
+            verb = f"has an extreme {what}" if count == 1 else f"have extreme {what}s"
             out.append(
-                f"{_who(str(finding.group), len(finding.levels))} have extreme {what} "
+                f"{_who(str(finding.group), count)} {verb} "
                 f"({', '.join(finding.levels[:8])}): far from the others, perhaps a subgroup."
             )
     if not out:
