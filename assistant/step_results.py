@@ -135,6 +135,8 @@ class SessionComparison:
     #: (smaller model, larger model, ModelComparison of the two) for nested pairs the
     #: table's row-by-row tests skip over.
     pairwise: tuple[tuple[FittedModel, FittedModel, Any], ...] = ()
+    #: (left out, same as) model numbers: identical formula and method, compared once.
+    duplicates: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         c = self.comparison

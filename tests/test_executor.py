@@ -173,7 +173,12 @@ def test_structure_from_unnamed_data_guesses_roles(tmp_path):
 @pytest.mark.parametrize(
     ("formula", "operation", "variables", "expected"),
     [
-        (PAIN, "add_random_slope", ["time"], "pain_score ~ time + treatment + (1 + time | patient)"),
+        (
+            PAIN,
+            "add_random_slope",
+            ["time"],
+            "pain_score ~ time + treatment + (1 + time | patient)",
+        ),
         (PAIN, "add_random_slope", [], "pain_score ~ time + treatment + (1 + time | patient)"),
         (
             "y ~ time + (1 + time | id)",

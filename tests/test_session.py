@@ -89,7 +89,8 @@ def test_seed_missing_data_and_rm_anova(pain):
 
 def test_seed_trajectory_with_blups(pain):
     answer = ask_ok(
-        pain, "plot fixed effect trajectory with 95% CI band; overlay individual BLUPs for each subject"
+        pain,
+        "plot fixed effect trajectory with 95% CI band; overlay individual BLUPs for each subject",
     )
     assert answer.figures and answer.figures[0].is_file()
     assert "95% confidence band" in answer.text()

@@ -56,7 +56,7 @@ def comparison_blocks(result: SessionComparison) -> list[Block]:
         rows.append(row)
     blocks: list[Block] = [
         Heading("Model comparison"),
-        Paragraph(REFIT_WORDS.get(c.refit_reason, "")),
+        Paragraph(REFIT_WORDS.get(c.refit_reason, "") + _duplicates_words(result)),
         table(columns, rows, "l" + "r" * (len(columns) - 1)),
         Paragraph(_best_sentence(result, records, show_ic)),
     ]
@@ -66,6 +66,13 @@ def comparison_blocks(result: SessionComparison) -> list[Block]:
         Detail(tuple(Paragraph(f"Model {m.number}: `{m.fit.formula}`") for m in result.models))
     )
     return blocks
+
+
+def _duplicates_words(result: SessionComparison) -> str:
+    if not result.duplicates:
+        return ""
+    pairs = [f"model {a} (same as model {b})" for a, b in result.duplicates]
+    return f" Left out {fmt.join_words(pairs)}."
 
 
 def _best_sentence(result: SessionComparison, records: list[dict], criteria: list[str]) -> str:

@@ -16,7 +16,11 @@ CRITERIA = ("AIC", "BIC", "LRT")
 
 
 def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    models = resolve_many(state, step_field(step, "models", []))
+    refs = list(step_field(step, "models", []))
+    models = resolve_many(state, refs)
+    duplicates: list[tuple[int, int]] = []
+    if not refs:
+        models, duplicates = _distinct_models_of_current_data(state, models)
     from engine.compare import compare_models
 
     if len(models) < 2:
@@ -36,9 +40,27 @@ def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     pairwise = []
     if "LRT" in criteria:
         pairwise = _skip_over_ties(ordered, comparison, refit)
-    return StepResult(
-        SessionComparison(ordered, comparison, criteria or CRITERIA, tuple(pairwise)), state
+    result = SessionComparison(
+        ordered, comparison, criteria or CRITERIA, tuple(pairwise), tuple(duplicates)
     )
+    return StepResult(result, state)
+
+
+def _distinct_models_of_current_data(
+    state: SessionState, models: list
+) -> tuple[list, list[tuple[int, int]]]:
+    """ "Compare the models" without a list: every model of the current data set, each
+    formula and method once (the latest fit of it), so a refit twin is not compared
+    with itself. Returns the models and the (left out, kept) number pairs."""
+    current = [m for m in models if m.dataset == state.current_data_name] or models
+    latest: dict[tuple[str, str], object] = {}
+    for model in current:
+        latest[(model.fit.formula, model.fit.method)] = model
+    kept = [m for m in current if latest[(m.fit.formula, m.fit.method)] is m]
+    duplicates = [
+        (m.number, latest[(m.fit.formula, m.fit.method)].number) for m in current if m not in kept
+    ]
+    return kept, duplicates
 
 
 def _skip_over_ties(ordered: tuple, comparison: Any, refit: str) -> list[tuple]:
