@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.narrate import narrate_outcome, skipped_blocks
 from assistant.narrate.blocks import Block, Paragraph, to_html, to_markdown, to_text, visible
+from assistant.narrate.dispatch import narrate_outcome, skipped_blocks
 from assistant.step_results import json_safe
 
 LEVELS = ("brief", "detailed")

@@ -9,55 +9,22 @@ unexpected becomes a one-line internal error, never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from assistant.answer import StepOutcome
 from assistant.errors import AssistantError
 from assistant.state import SessionState
+from assistant.steps import data, figures, models, options, reports
+from assistant.steps.base import Handler, PlanContext, step_field
 from engine.errors import LmmInputError
 from grammar.formula import FormulaError
 
 
-@dataclass(frozen=True)
-class StepResult:
-    """What a handler returns: the typed result, the new state and any files written."""
-
-    result: Any
-    state: SessionState
-    figures: tuple[Path, ...] = ()
-
-
-@dataclass(frozen=True)
-class PlanContext:
-    """Facts about the whole plan a single step may need."""
-
-    kinds: tuple[str, ...] = ()
-    structures: tuple[str, ...] = field(default=())
-
-    @property
-    def contrasts_slope_structures(self) -> bool:
-        """ "random slope" next to "intercept + slope" in one request means the slope alone."""
-        return "random_slope" in self.structures and "intercept_and_slope" in self.structures
-
-
-Handler = Callable[[Any, SessionState, PlanContext], StepResult]
-
-
 def _handlers() -> dict[str, Handler]:
-    from assistant.steps import data, figures, models, options, reports
-
     table: dict[str, Handler] = {}
     for module in (data, models, reports, figures, options):
         table.update(module.HANDLERS)
     return table
-
-
-def step_field(step: Any, name: str, default: Any = None) -> Any:
-    value = getattr(step, name, default)
-    return default if value is None else value
 
 
 def run_plan(

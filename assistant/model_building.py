@@ -17,6 +17,7 @@ import pandas as pd
 from grammar.plan import STRUCTURES, random_part
 
 from assistant.errors import AssistantError
+from engine.data import describe_data
 from grammar.formula import FormulaError, ModelFormula, Var, parse_formula
 
 EXAMPLE_REQUEST = "LMM: outcome ~ time + (1 | id)"
@@ -130,8 +131,6 @@ def _slope_from_fixed(mf: ModelFormula, data: pd.DataFrame | None) -> str | None
     names = [t.factors[0].name for t in simple]
     numeric = [n for n in names if data is None or _is_numeric(data, n)]
     if data is not None and numeric:
-        from engine.data import describe_data
-
         guess = describe_data(data).time_guess
         if guess in numeric:
             return simple[names.index(guess)].label

@@ -7,6 +7,7 @@ knows about output formats. Inline text may contain `code spans` in backticks an
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import unicodedata
@@ -183,8 +184,6 @@ def _html_inline(text: str) -> str:
 
 def _image_src(path: Path) -> str:
     """An inline data URI for PNG/SVG files so notebooks show them without a server."""
-    import base64
-
     suffix = path.suffix.lower()
     mime = {".png": "image/png", ".svg": "image/svg+xml"}.get(suffix)
     if mime is None or not path.is_file():

@@ -130,15 +130,3 @@ def _lrt_blocks(result: SessionComparison, records: list[dict]) -> list[Block]:
     for small, large, pair in result.pairwise:
         sentences.append(_lrt_sentence(small, large, pair.table.to_dict(orient="records")[1]))
     return [Paragraph(s) for s in sentences]
-
-
-def rm_anova_blocks(result: Any, model: Any) -> list[Block]:
-    from assistant.narrate.side_by_side import rm_anova_blocks as render
-
-    return render(result, model)
-
-
-def ols_blocks(result: Any, model: Any) -> list[Block]:
-    from assistant.narrate.side_by_side import ols_blocks as render
-
-    return render(result, model)

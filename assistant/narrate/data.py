@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.narrate import numbers as fmt
-from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
+from assistant.narrate.blocks import Block, Detail, Paragraph, table
 from assistant.step_results import DatasetLoaded
 
 MAX_LEVELS = 6
@@ -130,9 +130,3 @@ def transform_sentence(result: Any) -> str:
         + fmt.join_words(pieces)
         + ". Models fitted from now on use the new values; earlier models keep theirs."
     )
-
-
-def missing_blocks(audit: Any) -> list[Block]:
-    from assistant.narrate.missing import missing_blocks as render
-
-    return [Heading("Observations and missing data"), *render(audit)]

@@ -1,12 +1,25 @@
-"""Which narrator speaks for which result type."""
+"""Which narrator speaks for which result type, and the words for skipped steps."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from assistant.narrate import compare, data, figures, fit, help, reports, tables
+from assistant.narrate import (
+    compare,
+    convergence,
+    data,
+    figures,
+    fit,
+    help,
+    missing,
+    predictions,
+    reports,
+    side_by_side,
+    tables,
+)
 from assistant.narrate.blocks import Block, Paragraph
+from assistant.narrate.numbers import join_words
 from assistant.step_results import (
     DatasetLoaded,
     EngineResult,
@@ -18,8 +31,60 @@ from assistant.step_results import (
     SessionComparison,
 )
 
+STEP_WORDS = {
+    "use_sample": "load the sample",
+    "load_data": "load the data file",
+    "reshape_long": "reshape to long format",
+    "describe_data": "describe the data",
+    "fit_lmm": "fit the model",
+    "modify_model": "change the model",
+    "compare_models": "compare the models",
+    "variance_components": "report the variance components",
+    "icc": "report the ICC",
+    "fixed_effects": "report the fixed effects",
+    "blups": "report the BLUPs",
+    "anova": "run the type III tests",
+    "confint": "compute the confidence intervals",
+    "predict": "compute the predictions",
+    "missing_data": "audit the missing data",
+    "compare_rm_anova": "compare with RM-ANOVA",
+    "compare_ols": "compare with OLS",
+    "plot_caterpillar": "draw the caterpillar plot",
+    "plot_trajectory": "draw the trajectory plot",
+    "plot_residuals": "draw the residual plots",
+    "fix_convergence": "run the convergence remedies",
+    "set_option": "change the option",
+    "transform": "transform the columns",
+    "help": "show help",
+}
 
-def narrate(result: Any, paths: list[Path], detailed: bool) -> list[Block]:
+
+def step_words(step: Any) -> str:
+    kind = getattr(step, "kind", str(step))
+    words = STEP_WORDS.get(kind, kind.replace("_", " "))
+    if kind == "fit_lmm":
+        formula = getattr(step, "formula", None)
+        structure = getattr(step, "structure", None)
+        if formula:
+            return f"fit `{formula}`"
+        if structure:
+            return f"fit the {structure.replace('_', ' ')} model"
+    return words
+
+
+def skipped_blocks(steps: list[Any]) -> list[Block]:
+    names = [step_words(s) for s in steps]
+    noun = "step was" if len(names) == 1 else "steps were"
+    return [
+        Paragraph(
+            f"Because of this, {len(names)} later {noun} skipped: {join_words(names)}. "
+            "Fix the problem and ask again."
+        )
+    ]
+
+
+def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Block]:
+    """Blocks for one finished step (``Detail`` blocks hold the detailed-only parts)."""
     if isinstance(result, FitOutcome):
         blocks = fit.fit_blocks(
             result.model, built_from=result.built_from, guessed=result.guessed_roles
@@ -27,7 +92,7 @@ def narrate(result: Any, paths: list[Path], detailed: bool) -> list[Block]:
         if result.note:
             blocks.insert(1, Paragraph(result.note))
         if result.model.audit is not None:
-            blocks.extend(reports.audit_blocks(result.model.audit, result.model))
+            blocks.extend(convergence.audit_blocks(result.model.audit, result.model))
         return blocks
     if isinstance(result, DatasetLoaded):
         return data.dataset_blocks(result)
@@ -51,15 +116,15 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
     if kind == "data_summary":
         return data.summary_blocks(result.result)
     if kind == "missing_data":
-        return data.missing_blocks(result.result)
+        return missing.missing_blocks(result.result)
     if kind == "rm_anova_side_by_side":
-        return compare.rm_anova_blocks(result.result, result.model)
+        return side_by_side.rm_anova_blocks(result.result, result.model)
     if kind == "ols_side_by_side":
-        return compare.ols_blocks(result.result, result.model)
+        return side_by_side.ols_blocks(result.result, result.model)
     if kind == "predictions":
-        return reports.prediction_blocks(result.result, result.model)
+        return predictions.prediction_blocks(result.result, result.model)
     if kind == "convergence_audit":
-        return reports.audit_blocks(result.result, result.model)
+        return convergence.audit_blocks(result.result, result.model)
     if kind.startswith("figure_"):
         return figures.figure_blocks(result.result, result.model, paths)
     return [Paragraph(f"Done ({kind}).")]

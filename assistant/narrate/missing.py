@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.narrate import numbers as fmt
-from assistant.narrate.blocks import Block, Detail, Paragraph, table
+from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
 
 
 def missing_blocks(audit: Any) -> list[Block]:
@@ -15,11 +15,12 @@ def missing_blocks(audit: Any) -> list[Block]:
         f"per {subject}, median {fmt.degrees_of_freedom(audit.obs_per_subject_median)}"
     )
     blocks: list[Block] = [
+        Heading("Observations and missing data"),
         Paragraph(
             f"{fmt.plural(audit.n_observations, 'complete observation')} "
             f"(of {fmt.plural(audit.n_rows, 'row')}) from "
             f"{fmt.integer(audit.n_subjects)} levels of {subject}: {per}."
-        )
+        ),
     ]
     count_rows = [
         [fmt.integer(k), fmt.integer(v)] for k, v in sorted(audit.obs_count_table.items())

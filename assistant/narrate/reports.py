@@ -85,15 +85,3 @@ def blup_blocks(model: Any) -> list[Block]:
 
 def _term_words(term: str) -> str:
     return "intercept" if term in INTERCEPT_NAMES else f"{term} slope"
-
-
-def prediction_blocks(grid: Any, model: Any) -> list[Block]:
-    from assistant.narrate.predictions import prediction_blocks as render
-
-    return render(grid, model)
-
-
-def audit_blocks(audit: Any, model: Any) -> list[Block]:
-    from assistant.narrate.convergence import audit_blocks as render
-
-    return render(audit, model)

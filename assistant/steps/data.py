@@ -5,11 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from assistant.errors import AssistantError
-from assistant.executor import PlanContext, StepResult, step_field
+from assistant.model_building import parts_from_formula
 from assistant.references import NO_DATA
 from assistant.state import SessionState
 from assistant.step_results import DatasetLoaded, EngineResult
+from assistant.steps.base import PlanContext, StepResult, step_field
+from engine.data import describe_data, transform_columns
+from engine.data import load_data as engine_load
+from engine.data import reshape_long as engine_reshape
+from engine.missing import missing_data_audit
+from engine.samples import list_samples, load_sample
 
 
 def require_data(state: SessionState) -> Any:
@@ -20,8 +28,6 @@ def require_data(state: SessionState) -> Any:
 
 
 def _loaded(name: str, source: str, frame: Any, **extra: Any) -> DatasetLoaded:
-    from engine.data import describe_data
-
     return DatasetLoaded(
         name=name,
         source=source,
@@ -33,8 +39,6 @@ def _loaded(name: str, source: str, frame: Any, **extra: Any) -> DatasetLoaded:
 
 
 def use_sample(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.samples import list_samples, load_sample
-
     name = str(step_field(step, "name", "")).strip()
     if not name:
         raise AssistantError("Name the sample, e.g. `use sample pain_trial`.")
@@ -57,8 +61,6 @@ def _fresh_name(state: SessionState, base: str) -> str:
 
 
 def load_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.data import load_data as engine_load
-
     path = step_field(step, "path")
     if not path:
         raise AssistantError("Name the file to load, e.g. `load visits.csv`.")
@@ -72,8 +74,6 @@ def load_data(step: Any, state: SessionState, context: PlanContext) -> StepResul
 
 
 def reshape_long(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.data import reshape_long as engine_reshape
-
     data = require_data(state)
     kwargs: dict[str, Any] = {}
     for key in ("id_column", "stub", "time_name", "value_name"):
@@ -88,20 +88,18 @@ def reshape_long(step: Any, state: SessionState, context: PlanContext) -> StepRe
 
 
 def describe(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.data import describe_data
-
     data = require_data(state)
     return StepResult(EngineResult("data_summary", describe_data(data)), state)
 
 
 def transform(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.data import transform_columns
-
     data = require_data(state)
     operation = step_field(step, "operation")
     columns = list(step_field(step, "columns", []))
     if not operation:
         raise AssistantError("Say what to do with the columns, e.g. `center age`.")
+    if not columns:
+        columns = continuous_predictors(state)
     if not columns:
         raise AssistantError(f"Say which columns to {operation}, e.g. `{operation} age`.")
     done = transform_columns(data, operation, columns)
@@ -111,11 +109,32 @@ def transform(step: Any, state: SessionState, context: PlanContext) -> StepResul
     return StepResult(result, state.with_dataset(name, done.data, hint))
 
 
-def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    from engine.missing import missing_data_audit
+def continuous_predictors(state: SessionState) -> list[str]:
+    """Numeric predictor columns of the last model on the current data ("the predictors")."""
+    model = state.last_model
+    data = state.data
+    if model is None or data is None or model.dataset != state.current_data_name:
+        return []
+    mf = model.fit.model_formula
+    skip = set(mf.grouping_variables()) | {mf.response_label}
+    return [
+        name
+        for name in mf.variables()
+        if name not in skip
+        and name in data.columns
+        and pd.api.types.is_numeric_dtype(data[name])
+        and not pd.api.types.is_bool_dtype(data[name])
+    ]
 
+
+def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     data = require_data(state)
     roles = data_roles(state)
+    per = step_field(step, "per")
+    if per:
+        if per not in data.columns:
+            raise AssistantError(f"There is no column {per!r} to count observations per.")
+        roles["group"] = per
     if "group" not in roles:
         raise AssistantError(
             "I could not tell which column identifies the subjects; fit a model first, "
@@ -139,9 +158,6 @@ def roles_variables(state: SessionState, roles: dict[str, str]) -> list[str] | N
 
 def data_roles(state: SessionState) -> dict[str, str]:
     """Outcome, time and grouping column: from the last model on this data, else guessed."""
-    from assistant.model_building import parts_from_formula
-    from engine.data import describe_data
-
     data = require_data(state)
     model = state.last_model
     roles: dict[str, str] = {}

@@ -1,19 +1,27 @@
-"""Figure steps: caterpillar, trajectory and residual plots, written to the output folder."""
+"""Figure steps: caterpillar, trajectory and residual plots, written to the output folder.
+
+``engine.plots`` is imported inside each handler: it loads matplotlib, which costs a
+second at start-up that sessions without figures should not pay.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from assistant.executor import PlanContext, StepResult, step_field
 from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_results import EngineResult
+from assistant.steps.base import PlanContext, StepResult, step_field
 
 
 def _target(state: SessionState) -> tuple[Path, str]:
     options = state.options
     return Path(options.output_dir), str(options.format)
+
+
+def _level(value: float) -> float:
+    return value / 100 if value > 1 else value
 
 
 def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -43,7 +51,8 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
         band=bool(step_field(step, "band", True)),
         overlay_blups=bool(step_field(step, "overlay_blups", True)),
         by=step_field(step, "by"),
-        level=state.options.level,
+        time=step_field(step, "over"),
+        level=_level(step_field(step, "level", state.options.level)),
         fmt=fmt,
         prefix=f"model{model.number}",
     )

@@ -7,7 +7,6 @@ from typing import Any
 from engine.convergence import remedy_convergence
 
 from assistant.errors import AssistantError
-from assistant.executor import PlanContext, StepResult, step_field
 from assistant.model_building import (
     check_formula,
     classify_structure,
@@ -19,8 +18,10 @@ from assistant.model_building import (
 from assistant.references import resolve_one
 from assistant.state import FittedModel, SessionState
 from assistant.step_results import EngineResult, FitOutcome
+from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.data import require_data
 from assistant.steps.options import normalise_ddf, normalise_method, normalise_optimizer
+from engine.data import describe_data
 from engine.lmm import fit_lmm as engine_fit_lmm
 
 SLOPE_ONLY_NOTE = (
@@ -137,8 +138,6 @@ def _formula_for(
         parts = with_structure(parts, **overrides)
         built_from, roles = f"model {model.number}", {}
     else:
-        from engine.data import describe_data
-
         guessed = parts_from_data(
             data,
             describe_data(data),

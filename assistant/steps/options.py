@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.executor import PlanContext, StepResult, step_field
 from assistant.help_topics import help_topic
 from assistant.state import DDF_METHODS, FIGURE_FORMATS, OPTIMIZERS, SessionState
 from assistant.step_results import HelpAnswer, OptionChanged
+from assistant.steps.base import PlanContext, StepResult, step_field
+from engine.samples import list_samples
 
 _METHODS = {
     "reml": "REML",
@@ -119,8 +120,6 @@ def show_help(step: Any, state: SessionState, context: PlanContext) -> StepResul
     topic = help_topic(step_field(step, "topic"))
     samples: tuple[tuple[str, str], ...] = ()
     if topic.key == "samples":
-        from engine.samples import list_samples
-
         samples = tuple((s.name, s.description) for s in list_samples())
     return StepResult(HelpAnswer(topic, samples), state)
 

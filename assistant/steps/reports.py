@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.executor import PlanContext, StepResult, step_field
 from assistant.references import resolve_many, resolve_one
 from assistant.state import SessionState
 from assistant.step_results import EngineResult, ModelTable, ModelView, SessionComparison
+from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.options import normalise_ddf
+from engine.predict import population_predictions
+from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
+from engine.variance import variance_explained
 
 CRITERIA = ("AIC", "BIC", "LRT")
 
@@ -83,8 +86,6 @@ def _view(name: str) -> Any:
         model = resolve_one(state, step_field(step, "model"))
         variance = None
         if name in {"variance_components", "icc"}:
-            from engine.variance import variance_explained
-
             variance = variance_explained(model.fit)
         include_icc = bool(step_field(step, "include_icc", True))
         return StepResult(ModelView(name, model, variance, include_icc), state)
@@ -106,7 +107,7 @@ def confint(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     method = str(step_field(step, "method", "wald")).lower()
     if method not in {"wald", "profile"}:
         raise AssistantError(f"Intervals can be 'wald' or 'profile', not {method!r}.")
-    level = step_field(step, "level", state.options.level)
+    level = float(step_field(step, "level", state.options.level))
     if level > 1:
         level = level / 100
     table = model.fit.confint(method=method, level=level)
@@ -115,24 +116,18 @@ def confint(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
-    from engine.predict import population_predictions
-
     grid = population_predictions(model.fit, level=state.options.level)
     return StepResult(EngineResult("predictions", grid, model), state)
 
 
 def compare_rm_anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
-    from engine.side_by_side import rm_anova_side_by_side
-
     result = rm_anova_side_by_side(model.fit)
     return StepResult(EngineResult("rm_anova_side_by_side", result, model), state)
 
 
 def compare_ols(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
-    from engine.side_by_side import ols_side_by_side
-
     result = ols_side_by_side(model.fit)
     return StepResult(EngineResult("ols_side_by_side", result, model), state)
 
