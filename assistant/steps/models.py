@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.convergence import remedy_convergence
-
 from assistant.errors import AssistantError
 from assistant.model_building import (
     check_formula,
@@ -21,6 +19,7 @@ from assistant.step_results import EngineResult, FitOutcome
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.data import require_data
 from assistant.steps.options import normalise_ddf, normalise_method, normalise_optimizer
+from engine.convergence import remedy_convergence
 from engine.data import describe_data
 from engine.lmm import fit_lmm as engine_fit_lmm
 

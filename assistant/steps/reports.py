@@ -11,6 +11,7 @@ from assistant.state import SessionState
 from assistant.step_results import EngineResult, ModelTable, ModelView, SessionComparison
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.options import normalise_ddf
+from engine.compare import compare_models
 from engine.predict import population_predictions
 from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
 from engine.variance import variance_explained
@@ -24,8 +25,6 @@ def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     duplicates: list[tuple[int, int]] = []
     if not refs:
         models, duplicates = _distinct_models_of_current_data(state, models)
-    from engine.compare import compare_models
-
     if len(models) < 2:
         raise AssistantError(
             "Comparing needs at least two fitted models; fit another one first, e.g. "
@@ -70,8 +69,6 @@ def _skip_over_ties(ordered: tuple, comparison: Any, refit: str) -> list[tuple]:
     """Extra tests where a row sits after a model with as many parameters as the one
     before it: the table tests row j against row j−1 only, which is not nested then, so
     row j is also tested against row j−2 (e.g. intercept + slope vs random intercept)."""
-    from engine.compare import compare_models
-
     npar = list(comparison.table["npar"])
     extra = []
     for j in range(2, len(ordered)):
