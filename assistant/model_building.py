@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
-from grammar.plan import STRUCTURES, random_part
 
 from assistant.errors import AssistantError
 from engine.data import describe_data
@@ -40,6 +39,8 @@ class ModelParts:
         ``slope_only`` builds ``(0 + x | g)``: the slope without a random intercept, for
         a request that names "random slope" next to "intercept + slope".
         """
+        from grammar.plan import STRUCTURES, random_part
+
         fixed = list(self.fixed_terms)
         if not self.intercept:
             fixed = ["0", *fixed]
