@@ -62,6 +62,10 @@ def test_rm_anova_on_complete_cases_matches_sums_of_squares(pain, pain_fit):
     assert result.lmm_nobs == len(pain) and result.lmm_ngroups == 80
     assert result.lmm_term == "time" and result.lmm_within_coding == "numeric"
     assert result.lmm.num_df == 1 and result.ignored_terms == ["treatment"]
+    anova = pain_fit.anova().set_index("term").loc["time"]
+    assert (result.lmm.F, result.lmm.den_df, result.lmm.p) == (
+        anova["F"], anova["den_df"], anova["p"]
+    )
     json.dumps(result.to_dict(), allow_nan=False)
 
 
@@ -74,10 +78,10 @@ def test_balanced_data_rm_anova_equals_lmm_with_factor_time():
     assert result.lmm_within_coding == "factor"
     assert result.rm_anova.num_df == 9 and result.rm_anova.den_df == 153
     assert result.lmm.F == pytest.approx(result.rm_anova.F, rel=1e-6)
-    assert result.lmm.num_df == 9
-    if result.lmm.den_df is not None:  # Satterthwaite: the exact (k - 1)(n - 1)
-        assert result.lmm.den_df == pytest.approx(153, rel=1e-2)
-        assert result.lmm.p == pytest.approx(result.rm_anova.p, rel=1e-2)
+    assert result.lmm.num_df == 9 and result.lmm.method == "satterthwaite"
+    # Satterthwaite's df is the exact (k - 1)(n - 1) of the balanced design
+    assert result.lmm.den_df == pytest.approx(153, rel=1e-2)
+    assert result.lmm.p == pytest.approx(result.rm_anova.p, rel=1e-2)
 
 
 def test_greenhouse_geisser_epsilon_bounds():
