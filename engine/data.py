@@ -193,9 +193,7 @@ def _read_text_table(file: Path, kind: FileFormat) -> pd.DataFrame:
     text = _decode(file.read_bytes())
     if not text.strip():
         raise LmmInputError(f"The file '{file.name}' is empty; check that it was saved fully.")
-    separator = "\t" if kind == "tsv" else ","
-    if kind == "tsv" and "\t" not in text.splitlines()[0] and "," in text.splitlines()[0]:
-        separator = ","  # a .txt export with commas
+    separator, decimal = _sniff_separator(text, kind)
     header = next(csv.reader(io.StringIO(text), delimiter=separator))
     seen: set[str] = set()
     duplicated = sorted({h for h in header if h in seen or seen.add(h)})
@@ -205,7 +203,7 @@ def _read_text_table(file: Path, kind: FileFormat) -> pd.DataFrame:
             "rename them so that every column has its own name."
         )
     try:
-        return pd.read_csv(io.StringIO(text), sep=separator)
+        return pd.read_csv(io.StringIO(text), sep=separator, decimal=decimal)
     except pd.errors.ParserError as err:
         match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
         if match:
@@ -221,6 +219,24 @@ def _read_text_table(file: Path, kind: FileFormat) -> pd.DataFrame:
         raise LmmInputError(
             f"The file '{file.name}' is empty; check that it was saved fully."
         ) from None
+
+
+def _sniff_separator(text: str, kind: FileFormat) -> tuple[str, str]:
+    """The field separator and decimal mark of a text table.
+
+    The header line decides between comma, semicolon and tab (a ``.csv`` saved by a
+    European spreadsheet uses ``;`` and often a decimal comma; a ``.txt`` may hold commas).
+    """
+    first = text.lstrip("\ufeff").splitlines()[0]
+    preferred = "\t" if kind == "tsv" else ","
+    counts = {sep: first.count(sep) for sep in (preferred, ",", ";", "\t")}
+    separator = max(counts, key=lambda sep: counts[sep])
+    if counts[separator] == 0:
+        separator = preferred
+    decimal = "."
+    if separator == ";" and re.search(r"(^|;)\s*-?\d+,\d+\s*(;|$)", text, flags=re.MULTILINE):
+        decimal = ","
+    return separator, decimal
 
 
 def _decode(raw: bytes) -> str:

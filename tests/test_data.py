@@ -126,6 +126,20 @@ def test_ragged_csv_row_is_located(tmp_path):
         load_data(path)
 
 
+def test_semicolons_and_decimal_commas_are_read(tmp_path):
+    path = tmp_path / "european.csv"
+    path.write_text("patient;pain score\nP1;12,5\nP2;-3,25\n")
+    loaded = load_data(path)
+    assert list(loaded.columns) == ["patient", "pain score"]
+    assert loaded["pain score"].tolist() == [12.5, -3.25]
+
+
+def test_txt_with_commas_is_read(tmp_path):
+    path = tmp_path / "export.txt"
+    path.write_text("a,b\n1,2.5\n")
+    assert load_data(path)["b"].tolist() == [2.5]
+
+
 def test_latin1_text_is_read(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("région,y\nÎle,1\n".encode("latin-1"))
