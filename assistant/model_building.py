@@ -193,6 +193,12 @@ def parts_from_data(
         if parts.slope:
             roles["time"] = parts.slope
         return GuessedParts(parts, roles)
+    if summary.layout == "wide" and not explicit:
+        stubs = ", ".join(f"{s}_…" for s in summary.wide_stubs)
+        raise AssistantError(
+            f"The data are in wide format (repeated columns {stubs}); say "
+            "`reshape from wide to long format first`, then fit the model."
+        )
     group = group or summary.id_guess
     if group is None:
         raise _cannot_guess("grouping factor (subject, cluster)", data)

@@ -142,7 +142,21 @@ def audit_blocks(audit: Any, model: Any) -> list[Block]:
     return blocks
 
 
+def _optimizer_note(audit: Any, model: Any) -> str:
+    asked = audit.steps[0].optimizer if audit.steps else model.fit.optimizer
+    if model.fit.optimizer == asked:
+        return ""
+    return (
+        f" Model {model.number} was refitted with {model.fit.optimizer}, which reached a "
+        f"better optimum than {asked}; the estimates shown are from that fit."
+    )
+
+
 def _outcome_sentence(audit: Any, model: Any) -> str:
+    return _outcome_words(audit, model) + _optimizer_note(audit, model)
+
+
+def _outcome_words(audit: Any, model: Any) -> str:
     if not audit.changed:
         if audit.resolved:
             return "Nothing needed to change: the fit is trustworthy as it is."
@@ -153,10 +167,7 @@ def _outcome_sentence(audit: Any, model: Any) -> str:
     simpler = audit.final_formula != audit.requested_formula
     scaled = "scaled_predictors" in audit.changes
     if not simpler and not scaled:
-        return (
-            f"Model {model.number} is the same model refitted with the better optimizer; "
-            "its estimates are the ones shown."
-        )
+        return f"Model {model.number} is the model you asked for."
     pieces = []
     if simpler:
         pieces.append(f"the simpler model `{audit.final_formula}`")

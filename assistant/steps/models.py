@@ -75,15 +75,33 @@ def run_ladder(fit: Any, data: Any) -> Any:
 
 
 def kept_fit(fit: Any, audit: Any) -> Any:
-    """The fit to keep after the ladder: the ladder's own fit when it is the *same* model
-    on the same data (a better optimizer), else the fit that was asked for.
+    """The fit to keep after the ladder: always the model that was asked for.
 
-    A rung that changes the model (a simpler random part) or the data (scaled predictors)
-    is narrated as a suggestion; it never replaces the model that was asked for.
+    When the ladder ends at the same model on the same data, its fit is kept (it may
+    come from a better optimizer). When it goes on to change the model (a simpler random
+    part) or the data (scaled predictors), those changes are narrated as suggestions;
+    a better optimizer it found on the way is still used for the model asked for.
     """
-    final = audit.final_fit
-    same_model = audit.final_formula == fit.formula and "scaled_predictors" not in audit.changes
-    return final if same_model and final is not None else fit
+    scaled = "scaled_predictors" in audit.changes
+    if audit.final_fit is not None and audit.final_formula == fit.formula and not scaled:
+        return audit.final_fit
+    switched = [c.split(":", 1)[1] for c in audit.changes if c.startswith("optimizer:")]
+    if switched and not scaled:
+        return fit.refit(optimizer=switched[-1])
+    return fit
+
+
+def model_data(model: FittedModel) -> Any:
+    """The data frame a model was fitted to (later transforms of the data set do not count)."""
+    source = getattr(model.fit, "source_data", None)
+    return source if source is not None else model.fit.data
+
+
+def _on_dataset(state: SessionState, model: FittedModel, data: Any) -> SessionState:
+    """A state whose current data set is the model's, so a new model is filed under it."""
+    if state.current_data_name == model.dataset:
+        return state
+    return state.with_dataset(model.dataset, state.datasets.get(model.dataset, data))
 
 
 def register(
@@ -172,12 +190,8 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     if not operation:
         raise AssistantError("Say how to change the model, e.g. `add a random slope for time`.")
     formula = modify_formula(base.fit.model_formula, operation, step_field(step, "variables", []))
-    data = state.datasets.get(base.dataset)
-    if data is None:
-        raise AssistantError(f"The data of model {base.number} are no longer loaded.")
-    working = state
-    if state.current_data_name != base.dataset:
-        working = state.with_dataset(base.dataset, data)
+    data = model_data(base)
+    working = _on_dataset(state, base, data)
     fit, audit = _fit_with_ladder(
         formula,
         data,
@@ -193,16 +207,12 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
 def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     """Run the ladder on a model; a better optimum of the same model becomes a new model."""
     model = resolve_one(state, step_field(step, "model"))
-    data = state.datasets.get(model.dataset, model.fit.data)
+    data = model_data(model)
     audit = run_ladder(model.fit, data)
     kept = kept_fit(model.fit, audit)
     if kept is model.fit:
         return StepResult(EngineResult("convergence_audit", audit, model), state)
-    working = (
-        state
-        if state.current_data_name == model.dataset
-        else state.with_dataset(model.dataset, data)
-    )
+    working = _on_dataset(state, model, data)
     new_model, new_state = register(working, kept, None, audit)
     return StepResult(FitOutcome(new_model, f"model {model.number}", {}, None), new_state)
 
@@ -217,14 +227,12 @@ def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         optimizer=normalise_optimizer(step_field(step, "optimizer")),
         max_iter=step_field(step, "max_iter"),
     )
-    data = state.datasets.get(base.dataset, base.fit.data)
+    data = model_data(base)
     audit = None
     if has_trouble(fit):
         audit = run_ladder(fit, data)
         fit = kept_fit(fit, audit)
-    working = (
-        state if state.current_data_name == base.dataset else state.with_dataset(base.dataset, data)
-    )
+    working = _on_dataset(state, base, data)
     model, new_state = register(working, fit, None, audit)
     return StepResult(FitOutcome(model, f"model {base.number}", {}, None), new_state)
 
