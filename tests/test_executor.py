@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -208,3 +209,69 @@ def test_options_are_validated_and_used_by_later_fits(session):
     bad = session.run(plan(step("set_option", name="level", value="250")))
     assert "between 0 and 100" in str(bad.error)
     assert_same_state(before, session)
+
+
+# ------------------------------------------------------- convergence ladder
+def test_troubled_fit_runs_the_ladder_and_keeps_the_asked_model(session):
+    asked = "pain_score ~ time + treatment + (1 + time | patient)"
+    answer = session.run(plan(step("fit_lmm", formula=asked)))
+    assert answer.ok, answer.error
+    model = session.models[1]
+    assert model.audit is not None and model.audit.requested_formula == asked
+    assert model.fit.formula == asked  # never silently a different model
+    text = answer.text()
+    assert "Convergence check for Model 1" in text
+    assert f"`LMM: {model.audit.final_formula}`" in text
+    assert "nothing was replaced" in text
+
+
+# --------------------------------------------------------------- reports
+def test_every_report_step_runs_and_is_json_safe(session):
+    answer = session.run(
+        plan(
+            step("fit_lmm", formula=PAIN),
+            step("variance_components", include_icc=True),
+            step("icc"),
+            step("fixed_effects"),
+            step("blups"),
+            step("anova"),
+            step("confint", method="wald"),
+            step("predict"),
+            step("missing_data"),
+            step("compare_rm_anova"),
+            step("compare_ols"),
+            step("describe_data"),
+            step("help", topic="language"),
+            step("plot_caterpillar"),
+            step("plot_trajectory", band=True, overlay_blups=True),
+            step("plot_residuals"),
+        )
+    )
+    assert answer.ok, answer.error
+    items = answer.to_json()
+    assert len(items) == len(answer.steps)
+    assert all("kind" in item for item in items)
+    json.dumps(items, allow_nan=False)
+    assert len(answer.figures) == 3 and all(p.is_file() for p in answer.figures)
+    html = answer.html()
+    assert html.count("<img") == 3 and "<table" in html
+
+
+def test_comparison_refits_with_ml_when_fixed_effects_differ(session):
+    answer = session.run(
+        plan(
+            step("fit_lmm", formula="pain_score ~ time + (1 | patient)"),
+            step("fit_lmm", formula=PAIN),
+            step("compare_models", criteria=["AIC", "BIC", "LRT"]),
+        )
+    )
+    assert answer.ok, answer.error
+    result = answer.steps[-1].result
+    table = result.comparison.table
+    assert result.comparison.refitted_with_ml
+    text = answer.text()
+    assert "refitted them with maximum likelihood (ML)" in text
+    row = table.iloc[1]
+    chisq = f"χ²({int(row['Df'])}) = {row['Chisq']:.2f}"
+    assert chisq in text
+    assert f"{table['AIC'].min():,.1f}" in text

@@ -223,3 +223,39 @@ def test_markdown_and_html_render_the_same_cells():
     blocks = [Paragraph("Use `LMM: y ~ x`."), Table(("A", "B"), (("1", "x < 2"),))]
     assert "<code>LMM: y ~ x</code>" in to_html(blocks)
     assert "x &lt; 2" in to_html(blocks)
+
+
+# ------------------------------------------------------ other result kinds
+def test_missing_data_narration_uses_the_audit_numbers():
+    from assistant.narrate.missing import missing_blocks
+    from engine.missing import missing_data_audit
+
+    audit = missing_data_audit(load_sample("pain_trial"), "patient", time="time")
+    text = to_text(missing_blocks(audit))
+    assert f"keeps only the {audit.n_complete_subjects} subjects seen at every time point" in text
+    lost = audit.n_subjects - audit.n_complete_subjects
+    assert f"throw away {lost} subjects and {audit.n_dropped_by_listwise} observations" in text
+    for t in audit.missing_by_time:
+        assert re.search(rf"^\s*{int(t.time)}\s+{t.n_observed}\s+{t.n_missing}$", text, re.M)
+
+
+def test_caterpillar_says_how_many_levels_stand_out(pain_fit, tmp_path):
+    from assistant.narrate.figures import figure_blocks
+    from engine.plots import caterpillar_figure
+
+    figure = caterpillar_figure(pain_fit, tmp_path)
+    panel = figure.panels[0]
+    text = to_text(figure_blocks(figure, model_of(pain_fit), list(figure.paths)))
+    assert f"{panel.n_above} patients sit reliably above average" in text
+    assert f"{panel.n_below} patients reliably below" in text
+    assert str(figure.paths[0]) in text
+
+
+def test_ols_side_by_side_reports_the_design_effect(pain_fit):
+    from assistant.narrate.side_by_side import ols_blocks
+    from engine.side_by_side import ols_side_by_side
+
+    result = ols_side_by_side(pain_fit)
+    text = to_text(ols_blocks(result, model_of(pain_fit)))
+    assert f"= {fmt.number(result.design_effect)} (mean cluster size" in text
+    assert f"ICC {fmt.proportion(result.icc)}" in text
