@@ -49,7 +49,7 @@ def many_levels():
 
 
 @pytest.fixture(scope="module")
-def sixty_levels():
+def labelled_limit_levels():
     return fit_lmm("y ~ x + (1 | unit)", _simulated_intercepts(LABEL_LIMIT, 4, seed=12))
 
 
@@ -134,12 +134,15 @@ def _label_boxes(fig, ax):
     return [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
 
 
-def test_sixty_labelled_levels_do_not_overlap(sixty_levels):
+@pytest.mark.parametrize("n_levels", [12, LABEL_LIMIT])
+def test_labels_up_to_the_limit_do_not_overlap(n_levels, labelled_limit_levels):
+    effects = [e for e in labelled_limit_levels.random_effects
+               if int(e.level[1:]) < n_levels]
     with figure_style():
-        fig, panels = draw_caterpillar(sixty_levels.random_effects, "unit")
-    assert panels[0].labels_shown and panels[0].n_levels == LABEL_LIMIT
+        fig, panels = draw_caterpillar(effects, "unit")
+    assert panels[0].labels_shown and panels[0].n_levels == n_levels
     boxes = sorted(_label_boxes(fig, fig.axes[0]), key=lambda b: b.y0)
-    assert len(boxes) == LABEL_LIMIT
+    assert len(boxes) == n_levels
     assert all(a.y1 <= b.y0 for a, b in zip(boxes, boxes[1:], strict=False))
 
 
@@ -233,6 +236,12 @@ def test_residual_panels_show_the_fit_residuals(sleep_slope, tmp_path):
     n_flagged = len(flagged[0].rows) if flagged else 0
     marked = _by_gid(panels["qq_residuals"], "flagged_points")
     assert sum(len(c.get_offsets()) for c in marked) == n_flagged
+    for ax in panels.values():
+        boxes = [t.get_window_extent() for t in ax.texts if t.get_gid() == "point_label"]
+        assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[:i])
+    labels = {t.get_text() for t in panels["qq_residuals"].texts}
+    assert labels == {f"Subject {sleep_slope.data['Subject'].iloc[r]} (row {r + 1})"
+                      for r in (flagged[0].rows if flagged else ())}
     result = residual_figure(sleep_slope, tmp_path)
     assert result.paths[0].name == "residual_diagnostics.png"
     assert result.checks == checks

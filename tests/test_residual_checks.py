@@ -88,9 +88,29 @@ def test_one_far_level_among_normal_blups_is_extreme():
     found = extreme_levels(blups)
     assert len(found) == 1
     assert found[0].levels == ("s40",)
-    assert found[0].values["sd_blups"] == pytest.approx(np.std(values, ddof=1))
+    assert found[0].values["sd_unflagged"] == pytest.approx(np.std(values[:40], ddof=1))
+
+
+def test_a_cluster_of_high_levels_does_not_hide_behind_its_own_spread():
+    rng = np.random.default_rng(7)
+    values = list(rng.normal(0, 1, 74)) + [5.0, 5.5, 6.0, 6.5, 7.0, 7.5]
+    blups = [Blup("patient", "(Intercept)", f"p{i}", v) for i, v in enumerate(values)]
+    plain_z = np.abs(values) / np.std(values, ddof=1)
+    assert np.sum(plain_z > bonferroni_z(80)) < 5  # one pass of the plain SD misses most
+    (found,) = extreme_levels(blups)
+    assert set(found.levels) == {f"p{i}" for i in range(74, 80)}
 
 
 def test_few_levels_are_never_called_extreme():
     blups = [Blup("g", "(Intercept)", str(i), v) for i, v in enumerate([0, 0, 0, 50.0])]
     assert extreme_levels(blups) == ()
+
+
+def test_normal_blups_rarely_flag_any_level():
+    rng = np.random.default_rng(8)
+    flagged = 0
+    for sample in range(400):
+        values = rng.normal(0, 1, 40)
+        blups = [Blup("g", "(Intercept)", str(i), v) for i, v in enumerate(values)]
+        flagged += bool(extreme_levels(blups))
+    assert flagged / 400 < 0.06

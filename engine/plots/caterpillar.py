@@ -8,13 +8,15 @@ drawn in vermillion, entirely below in blue, the rest in grey. Each panel is sor
 its own, so every panel reads as a caterpillar. One figure per grouping factor.
 
 Readability from 10 to 5,000 levels: up to :data:`LABEL_LIMIT` levels every level is
-labelled and the figure grows by :data:`ROW_HEIGHT_IN` per level (labels never
-overlap); past it labels are dropped, the height is capped and markers and interval
-lines get thinner as the number of levels grows.
+labelled and the figure grows by a fixed height per level, more than the label's
+own height, so labels never overlap (up to 100 labelled levels, so that every
+patient of an 80-patient trial can be named); past it labels are dropped, the height
+is fixed and markers and interval lines get thinner as the number of levels grows.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,15 +43,21 @@ from engine.plots.style import (
 )
 
 #: Most levels that get a tick label each.
-LABEL_LIMIT = 60
-#: Height per labelled level, in inches (8-point labels need about 0.11 in).
+LABEL_LIMIT = 100
+#: Up to this many levels, labels are 8 points high on rows of ROW_HEIGHT_IN;
+#: beyond it, 6.5 points on rows of COMPACT_ROW_HEIGHT_IN (a label needs about
+#: 1.2 × its point size / 72 inches: 0.13 and 0.11 in).
+ROOMY_LIMIT = 40
 ROW_HEIGHT_IN = 0.17
+COMPACT_ROW_HEIGHT_IN = 0.125
 #: Height added for title, axis label and legend, in inches.
-FRAME_HEIGHT_IN = 1.5
+FRAME_HEIGHT_IN = 1.6
 MIN_HEIGHT_IN = 3.0
 #: Height of a figure whose levels are not labelled.
 UNLABELLED_HEIGHT_IN = 6.0
 PANEL_WIDTH_IN = 3.4
+#: A figure is at least this wide, so that its title and legend fit.
+MIN_WIDTH_IN = 6.2
 
 INTERCEPT = "(Intercept)"
 MANY_LEVELS_POINT = "#1A1A1A"
@@ -116,8 +124,10 @@ def interval_multiplier(level: float) -> float:
 
 def _marker_sizes(n_levels: int) -> tuple[float, float]:
     """(scatter marker area in pt², interval line width in pt), thinner for many levels."""
-    if n_levels <= LABEL_LIMIT:
+    if n_levels <= ROOMY_LIMIT:
         return 18.0, 1.3
+    if n_levels <= LABEL_LIMIT:
+        return 12.0, 1.0
     return float(np.clip(1500.0 / n_levels, 0.8, 12.0)), float(np.clip(150.0 / n_levels, 0.3, 1.0))
 
 
@@ -157,7 +167,7 @@ def _draw_panel(ax: Axes, te: _TermEffects, z: float, show_labels: bool) -> Cate
     ax.grid(axis="y", visible=False)
     if show_labels:
         ax.set_yticks(y, labels=list(levels))
-        ax.tick_params(axis="y", length=0, labelsize=7 if values.size > 30 else 8)
+        ax.tick_params(axis="y", length=0, labelsize=8 if values.size <= ROOMY_LIMIT else 6.5)
     else:
         ax.set_yticks([])
     ax.set_title("Intercept" if te.term == INTERCEPT else te.term)
@@ -229,12 +239,14 @@ def draw_caterpillar(
     z = interval_multiplier(level)
     n_levels = max(t.values.size for t in terms)
     show_labels = n_levels <= LABEL_LIMIT
+    row = ROW_HEIGHT_IN if n_levels <= ROOMY_LIMIT else COMPACT_ROW_HEIGHT_IN
     height = (
-        max(MIN_HEIGHT_IN, FRAME_HEIGHT_IN + ROW_HEIGHT_IN * n_levels)
+        max(MIN_HEIGHT_IN, FRAME_HEIGHT_IN + row * n_levels)
         if show_labels
         else UNLABELLED_HEIGHT_IN
     )
-    fig = new_figure(PANEL_WIDTH_IN * len(terms) + (0.8 if show_labels else 0.4), height)
+    width = max(MIN_WIDTH_IN, PANEL_WIDTH_IN * len(terms) + (0.8 if show_labels else 0.4))
+    fig = new_figure(width, height)
     axes = fig.subplots(1, len(terms), squeeze=False)[0]
     panels = tuple(
         _draw_panel(ax, te, z, show_labels) for ax, te in zip(axes, terms, strict=True)
@@ -244,7 +256,8 @@ def draw_caterpillar(
     else:
         axes[0].set_ylabel(f"{n_levels:,} levels of {group}, sorted")
     pct = f"{100 * level:g}%"
-    fig.suptitle(f"Random effects by {group}: BLUPs with {pct} intervals")
+    title = f"Random effects by {group}: BLUPs with {pct} intervals"
+    fig.suptitle("\n".join(textwrap.wrap(title, width=int(11 * width))))
     fig.legend(
         handles=_legend_handles(panels[0] if len(panels) == 1 else None, many=not show_labels),
         loc="outside lower center", ncols=4,

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.transforms import Bbox
 from scipy import stats
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
@@ -97,9 +98,12 @@ def _scatter(ax: Axes, x: np.ndarray, y: np.ndarray, flagged: np.ndarray, labels
         middle = 0.5 * (float(np.min(x)) + float(np.max(x)))
         for i in order:
             right_half = x[i] > middle
-            ax.annotate(str(labels[i]), (x[i], y[i]), xytext=(-5 if right_half else 5, 2),
-                        textcoords="offset points", fontsize=7, color=ABOVE_ZERO,
-                        ha="right" if right_half else "left", gid="point_label")
+            note = ax.annotate(
+                str(labels[i]), (x[i], y[i]), xytext=(-5 if right_half else 5, 2),
+                textcoords="offset points", fontsize=7, color=ABOVE_ZERO,
+                ha="right" if right_half else "left", va="center", gid="point_label",
+            )
+            note.set_in_layout(False)
 
 
 def _qq_panel(ax: Axes, sample: np.ndarray, flagged: np.ndarray, labels, title: str,
@@ -113,13 +117,51 @@ def _qq_panel(ax: Axes, sample: np.ndarray, flagged: np.ndarray, labels, title: 
     ax.set_ylabel(ylabel)
 
 
+def separate_labels(fig: MplFigure, max_passes: int = 10) -> None:
+    """Move point labels of each panel apart vertically until no label overlaps another
+    label or another labelled point.
+
+    Labels are offset from their points in typographic points, so after one draw
+    (which settles the layout) an overlapping label is pushed past the obstacle.
+    """
+    if not any(t.get_gid() == "point_label" for ax in fig.axes for t in ax.texts):
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    pad = 4.0  # half a marker, in pixels
+    for ax in fig.axes:
+        notes = [t for t in ax.texts if t.get_gid() == "point_label"]
+        anchors = [ax.transData.transform(t.xy) for t in notes]
+        dots = [Bbox.from_extents(x - pad, y - pad, x + pad, y + pad) for x, y in anchors]
+        for _ in range(max_passes):
+            moved = False
+            for i, note in enumerate(notes):
+                box = note.get_window_extent(renderer)
+                others = [b for j, b in enumerate(dots) if j != i]
+                others += [n.get_window_extent(renderer) for n in notes[:i]]
+                hit = next((b for b in others if box.overlaps(b)), None)
+                if hit is None:
+                    continue
+                below = box.y0 + box.y1 <= hit.y0 + hit.y1
+                shift = (hit.y0 - box.y1 - 1.0) if below else (hit.y1 - box.y0 + 1.0)
+                dx, dy = note.get_position()  # offset in points
+                note.set_position((dx, dy + shift * 72.0 / fig.dpi))
+                moved = True
+            if not moved:
+                break
+
+
 def observation_labels(fit) -> np.ndarray:
-    """A label per row naming its level of the first grouping factor (``Subject 332``),
-    or the row's position when the factor is not a column of the data."""
+    """A label per row: its level of the first grouping factor and its 1-based row
+    number in the model frame (``Subject 332 (row 57)``), or the row number alone."""
     groups = [rt.group_label for rt in fit.model_formula.random_terms]
+    rows = [f"row {i + 1}" for i in range(len(fit.data))]
     if groups and groups[0] in fit.data.columns:
-        return np.asarray([f"{groups[0]} {v}" for v in fit.data[groups[0]]], dtype=object)
-    return np.asarray([f"row {i + 1}" for i in range(len(fit.data))], dtype=object)
+        return np.asarray(
+            [f"{groups[0]} {v} ({r})" for v, r in zip(fit.data[groups[0]], rows, strict=True)],
+            dtype=object,
+        )
+    return np.asarray(rows, dtype=object)
 
 
 def draw_residuals(
@@ -189,6 +231,7 @@ def draw_residuals(
         ax.set_visible(False)
     title = f"Residual diagnostics: {fit.formula}"
     fig.suptitle("\n".join(textwrap.wrap(title, width=int(28 * ncols))))
+    separate_labels(fig)
     return fig, tuple(codes)
 
 

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from engine.errors import LmmInputError
 from engine.plots.results import TrajectoryFigure
@@ -45,6 +47,7 @@ PANEL_HEIGHT_IN = 3.4
 #: A figure is at least this wide, so that the title and legend fit one panel.
 MIN_WIDTH_IN = 6.4
 SUBJECT_LINE_COLOUR = "#8C8C8C"
+NEUTRAL_DARK = "#333333"
 
 
 def _subject_line_style(n_lines: int) -> tuple[float, float]:
@@ -52,6 +55,17 @@ def _subject_line_style(n_lines: int) -> tuple[float, float]:
     alpha = float(np.clip(3.0 / np.sqrt(max(n_lines, 1)), 0.08, 0.6))
     width = 0.8 if n_lines <= 50 else 0.5
     return alpha, width
+
+
+def _neutral(handle):
+    """A legend handle in dark grey: with one colour per panel, the legend names the
+    kind of mark, not a panel."""
+    gid = handle.get_gid()
+    if gid == "population_line":
+        return Line2D([], [], color=NEUTRAL_DARK, linewidth=2.4)
+    if gid == "band":
+        return Patch(facecolor=NEUTRAL_DARK, alpha=0.3, linewidth=0)
+    return handle
 
 
 def choose_by(fit, time: str, by: str | None) -> str | None:
@@ -158,7 +172,7 @@ def draw_trajectory(
         if band:
             fill = ax.fill_between(
                 t, rows["lower"].to_numpy(), rows["upper"].to_numpy(), color=colour,
-                alpha=0.25, linewidth=0, zorder=1, label=f"{pct} confidence band",
+                alpha=0.3, linewidth=0, zorder=3, label=f"{pct} confidence band",
             )
             fill.set_gid("band")
         (line,) = ax.plot(
@@ -179,13 +193,14 @@ def draw_trajectory(
     what = f"population mean with {pct} CI" if band else "population mean"
     if overlay_blups:
         what += f" and {n_subjects} {group_var} trajectories"
-    title = f"{fit.response_name} over {time_var}: {what}"
-    fig.suptitle("\n".join(textwrap.wrap(title, width=int(11 * width))))
+    lines = [f"{fit.response_name} over {time_var}", *textwrap.wrap(what, width=int(11 * width))]
+    fig.suptitle("\n".join(lines))
     handles, labels = axes[0].get_legend_handles_labels()
     rank = {"population_line": 0, "band": 1, "subject_lines": 2}
     order = sorted(range(len(handles)), key=lambda i: rank.get(handles[i].get_gid(), 3))
-    fig.legend([handles[i] for i in order], [labels[i] for i in order],
-               loc="outside lower center", ncols=len(handles))
+    handles = [_neutral(handles[i]) if n_panels > 1 else handles[i] for i in order]
+    fig.legend(handles, [labels[i] for i in order], loc="outside lower center",
+               ncols=len(handles))
     return fig, preds, by_var, tuple(str(v) for v in by_levels if v is not None), n_subjects
 
 
