@@ -109,7 +109,7 @@ def test_few_levels_are_never_called_extreme():
 def test_normal_blups_rarely_flag_any_level():
     rng = np.random.default_rng(8)
     flagged = 0
-    for sample in range(400):
+    for _ in range(400):
         values = rng.normal(0, 1, 40)
         blups = [Blup("g", "(Intercept)", str(i), v) for i, v in enumerate(values)]
         flagged += bool(extreme_levels(blups))
