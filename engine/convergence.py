@@ -8,7 +8,8 @@ al. 2017, J. Memory and Language 94: 305-315):
    of its Hessian (lme4's ``check.conv.grad``, tolerance 0.002) and whether the Hessian is
    positive definite with a sane eigenvalue ratio (``check.conv.hess``, 1e-6), over the
    variance parameters that are not on a boundary.
-2. Centre and scale the continuous predictors and refit; kept only if it removes a
+2. Refit with the optimizer's default budget when an iteration limit stopped it; then
+   centre and scale the continuous predictors and refit, kept only if it removes a
    convergence problem the original fit had.
 3. Refit with every optimizer (bobyqa, l-bfgs-b, nelder-mead, powell) and compare their
    optima (lme4's ``allFit``); another optimizer is kept only if it converges to a better
@@ -46,6 +47,7 @@ OPTIMIZERS = ("bobyqa", "l-bfgs-b", "nelder-mead", "powell")
 
 # Step kinds
 STEP_CHECK = "check_optimum"
+STEP_ITERATIONS = "iteration_limit"
 STEP_SCALE = "center_scale"
 STEP_OPTIMIZER = "optimizer"
 STEP_UNCORRELATED = "uncorrelated"
@@ -120,9 +122,9 @@ class AuditStep:
 class ConvergenceAudit:
     """The whole ladder: the steps, the fit it ends with, and what changed on the way.
 
-    ``changes`` holds codes such as ``"scaled_predictors"``, ``"optimizer:powell"``,
-    ``"uncorrelated:Subject"`` and ``"dropped_slope:Days|Subject"``. ``scaled_columns``
-    maps each centred-and-scaled column to its (mean, SD) when scaling was kept.
+    ``changes`` holds codes such as ``"raised_iteration_limit"``, ``"scaled_predictors"``,
+    ``"optimizer:powell"``, ``"uncorrelated:Subject"`` and ``"dropped_slope:Days|Subject"``.
+    ``scaled_columns`` maps each centred-and-scaled column to its (mean, SD) when scaling was kept.
     ``resolved`` is True when the final fit converged, is not singular and passes the
     gradient and Hessian checks.
     """
@@ -301,8 +303,10 @@ def remedy_convergence(
     """Run the ladder on ``formula``/``data`` (or on an existing ``fit`` of them)."""
     from engine.lmm import fit_lmm
 
+    limit = {"max_iter": max_iter if fit is None else fit.opt.max_iter}
+
     def refit(text: str, frame: pd.DataFrame, opt: str):
-        return fit_lmm(text, frame, reml=reml, ddf=ddf, optimizer=opt, max_iter=max_iter)
+        return fit_lmm(text, frame, reml=reml, ddf=ddf, optimizer=opt, max_iter=limit["max_iter"])
 
     if not 0 < alpha < 1:
         raise LmmInputError(f"The significance level must lie between 0 and 1, not {alpha}.")
@@ -330,6 +334,31 @@ def remedy_convergence(
     )
     if check.ok:
         return ConvergenceAudit(requested, requested, False, (), tuple(steps), current, True)
+
+    # 1b. an optimizer stopped by an iteration limit gets the default budget
+    if not current.converged and limit["max_iter"] is not None:
+        capped = limit["max_iter"]
+        limit["max_iter"] = None
+        try:
+            trial = refit(current.formula, frame, current.optimizer)
+        except LmmInputError as err:
+            steps.append(_step(STEP_ITERATIONS, current, None, DECISION_FAILED,
+                               detail={"max_iter": capped, "error": str(err)}))
+            limit["max_iter"] = capped
+        else:
+            trial_check = check_optimum(trial)
+            keep = bool(trial.converged)
+            steps.append(_step(STEP_ITERATIONS, trial, trial_check,
+                               DECISION_KEPT if keep else DECISION_NOT_KEPT,
+                               detail={"max_iter": capped}))
+            if keep:
+                current, check = trial, trial_check
+                changes.append("raised_iteration_limit")
+            else:
+                limit["max_iter"] = capped
+        if check.ok:
+            return ConvergenceAudit(requested, current.formula, True, tuple(changes),
+                                    tuple(steps), current, True)
 
     # 2. centre and scale the continuous predictors
     columns = [c for c in _continuous_columns(current.model_formula, frame)

@@ -28,16 +28,15 @@ from collections.abc import Callable
 import nlopt
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from scipy import optimize, stats
-from scipy.linalg import lapack
 
 from engine.errors import LmmInputError
 
-#: Largest number of random effects for the dense q×q profile evaluations.
-MAX_RANDOM_EFFECTS = 2500
-
 CONFINT_METHODS = ("wald", "profile")
+
+#: A limit is accepted when ζ is within this of ±qnorm((1 + level)/2): the limit is then
+#: off by about 1e-6 standard errors, far below the spline error of lme4's own profile.
+ZETA_TOL = 1e-6
 
 
 # --------------------------------------------------------------------------- Wald
@@ -68,78 +67,6 @@ def _check_level(level: float) -> None:
         )
 
 
-# --------------------------------------------------------- deviance from cross products
-class _MLDeviance:
-    """ML deviance of y − offset ~ X + ZΛu at θ, from cross products of Z, X and y.
-
-    With C = Λ'Z'ZΛ + I = L L', the penalised residual sum of squares r²(θ) is
-    y'y − c'c − d'R⁻¹d (c = L⁻¹Λ'Z'y, d = X'y − (L⁻¹Λ'Z'X)'c, R = X'X − (L⁻¹Λ'Z'X)'(L⁻¹Λ'Z'X)),
-    and log|L_θ|² = 2 Σ log diag L. β is profiled out.
-    """
-
-    def __init__(self, model):
-        Z = sp.csc_matrix(model.Z)
-        X = np.asarray(model.X, dtype=float)
-        y = np.asarray(model.y, dtype=float)
-        self.model = model
-        self.n = len(y)
-        self.ZtZ = (Z.T @ Z).toarray()
-        self.ZtX = np.asarray(Z.T @ X)
-        self.Zty = np.asarray(Z.T @ y).ravel()
-        self.XtX = X.T @ X
-        self.Xty = X.T @ y
-        self.yty = float(y @ y)
-        self.eye = np.eye(self.ZtZ.shape[0])
-        # Λθ is linear in θ: record where each θ_i lands once, then fill a dense array.
-        n_theta = len(np.asarray(model.theta_lower))
-        self._positions = []
-        for i in range(n_theta):
-            unit = np.zeros(n_theta)
-            unit[i] = 1.0
-            lam = sp.coo_matrix(model.lambda_of(unit))
-            mask = lam.data != 0
-            self._positions.append((lam.row[mask], lam.col[mask], lam.data[mask]))
-
-    def lambda_dense(self, theta: np.ndarray) -> np.ndarray:
-        lam = np.zeros_like(self.eye)
-        for value, (rows, cols, data) in zip(theta, self._positions, strict=True):
-            lam[rows, cols] += value * data
-        return lam
-
-    def pieces(self, theta, ZtX, Zty, XtX, Xty, yty) -> tuple[float, float, np.ndarray]:
-        """(log|L_θ|², r²(θ), β̂(θ)) for the given cross products."""
-        Lam = self.lambda_dense(theta)
-        C = Lam.T @ self.ZtZ @ Lam + self.eye
-        Lc, info = lapack.dpotrf(C, lower=1)
-        if info != 0:
-            return np.inf, np.inf, np.zeros(XtX.shape[0])
-        # Small triangular solves are slow in threaded OpenBLAS; one LU solve is not.
-        rhs = Lam.T @ np.column_stack([Zty, ZtX])
-        gram = rhs.T @ np.linalg.solve(C, rhs)  # [c'c, c'CX; CX'c, CX'CX]
-        ld = 2.0 * float(np.sum(np.log(np.diag(Lc))))
-        if XtX.shape[0] == 0:
-            return ld, float(yty - gram[0, 0]), np.zeros(0)
-        R = XtX - gram[1:, 1:]
-        d = Xty - gram[1:, 0]
-        beta = np.linalg.solve(R, d)
-        return ld, float(yty - gram[0, 0] - d @ beta), beta
-
-    def full(self, theta) -> tuple[float, float, np.ndarray]:
-        return self.pieces(theta, self.ZtX, self.Zty, self.XtX, self.Xty, self.yty)
-
-    def profiled(self, ld: float, r2: float) -> float:
-        """ML deviance with σ² profiled out: log|L|² + n(1 + log(2π r²/n))."""
-        if not np.isfinite(ld) or r2 <= 0:
-            return np.inf
-        return ld + self.n * (1.0 + np.log(2.0 * np.pi * r2 / self.n))
-
-    def with_sigma(self, ld: float, r2: float, sigma: float) -> float:
-        """ML deviance at a given σ: log|L|² + r²/σ² + n log(2πσ²)."""
-        if not np.isfinite(ld) or sigma <= 0:
-            return np.inf
-        return ld + r2 / sigma**2 + self.n * np.log(2.0 * np.pi * sigma**2)
-
-
 def _minimize(fun: Callable[[np.ndarray], float], x0, lower, upper) -> tuple[np.ndarray, float]:
     """BOBYQA (NLopt) with bounds, as lme4's profile uses its fit's optimizer."""
     x0 = np.clip(np.asarray(x0, dtype=float), lower, upper)
@@ -149,10 +76,10 @@ def _minimize(fun: Callable[[np.ndarray], float], x0, lower, upper) -> tuple[np.
     opt.set_min_objective(lambda x, grad: float(min(fun(x), 1e300)))
     opt.set_lower_bounds(np.asarray(lower, dtype=float))
     opt.set_upper_bounds(np.asarray(upper, dtype=float))
-    opt.set_ftol_abs(1e-11)
-    opt.set_xtol_abs(1e-9)
+    opt.set_ftol_abs(1e-10)
+    opt.set_xtol_abs(1e-8)
     opt.set_maxeval(20_000)
-    step = np.where(np.abs(x0) > 0, 0.1 * np.abs(x0), 0.05)
+    step = np.where(np.abs(x0) > 0, 0.02 * np.abs(x0), 0.05)
     opt.set_initial_step(step)
     try:
         x = opt.optimize(x0)
@@ -234,6 +161,32 @@ class _VarianceScale:
 
 
 # ----------------------------------------------------------------- root finding
+class _CloseEnough(Exception):
+    def __init__(self, x: float):
+        self.x = x
+
+
+def _bracketed_root(f: Callable[[float], float], a: float, fa: float, b: float, fb: float) -> float:
+    """Root of f between a and b (f(a) < 0 ≤ f(b)) by Brent's method.
+
+    The endpoint values are taken as given and never recomputed: each value of ζ comes
+    from an inner optimisation, and a re-evaluation could differ in the last digits.
+    The search stops as soon as |f| < :data:`ZETA_TOL`.
+    """
+    known = {a: fa, b: fb}
+
+    def g(x: float) -> float:
+        value = known[x] if x in known else f(x)
+        if abs(value) < ZETA_TOL:
+            raise _CloseEnough(x)
+        return value
+
+    try:
+        return optimize.brentq(g, min(a, b), max(a, b), xtol=1e-12, rtol=1e-10)
+    except _CloseEnough as found:
+        return found.x
+
+
 def _limit(
     zeta: Callable[[float], float],
     estimate: float,
@@ -243,29 +196,26 @@ def _limit(
     target: float,
 ) -> float:
     """The x on one side of ``estimate`` where ζ(x) = direction·target (or the bound)."""
-    x_in, z_in = estimate, 0.0
+
+    def excess(v: float) -> float:
+        return direction * zeta(v) - target  # < 0 inside the interval, ≥ 0 beyond it
+
+    x_in, e_in = estimate, -target
     x = estimate + direction * step
     for _ in range(80):
         if (x - bound) * direction >= 0:
             x = bound
-        z = zeta(x)
-        if direction * z >= target:
-            return optimize.brentq(
-                lambda v: zeta(v) - direction * target,
-                min(x_in, x),
-                max(x_in, x),
-                xtol=1e-10 * max(1.0, abs(x)),
-                rtol=1e-10,
-            )
+        e = excess(x)
+        if e >= 0:
+            return _bracketed_root(excess, x_in, e_in, x, e)
         if x == bound:
             return bound
-        slope = (z - z_in) / (x - x_in)
-        if slope * direction > 0:
-            needed = (direction * target - z) / slope
-            move = max(abs(needed) * 1.3, abs(x - x_in) * 0.5)
+        slope = (e - e_in) / abs(x - x_in)
+        if slope > 0:
+            move = max(1.2 * (-e) / slope, 0.2 * abs(x - x_in))
         else:
             move = 2.0 * abs(x - x_in)
-        x_in, z_in = x, z
+        x_in, e_in = x, e
         x = x + direction * move
     return np.nan
 
@@ -274,14 +224,9 @@ def _limit(
 def profile_confint(fit, level: float = 0.95) -> pd.DataFrame:
     """lme4's ``confint(m, method = "profile", oldNames = FALSE)`` (ML profile deviance)."""
     _check_level(level)
+    from engine.model import LmmModel
+
     model = fit.model
-    q = model.Z.shape[1]
-    if q > MAX_RANDOM_EFFECTS:
-        raise LmmInputError(
-            f"Profile intervals need dense matrices over all {q} random effects, more than "
-            f"the {MAX_RANDOM_EFFECTS} handled in reasonable time; use method='wald' instead."
-        )
-    dev = _MLDeviance(model)
     scale = _VarianceScale(model)
     target = float(stats.norm.ppf((1 + level) / 2))
     theta_lower = np.asarray(model.theta_lower, dtype=float)
@@ -289,20 +234,19 @@ def profile_confint(fit, level: float = 0.95) -> pd.DataFrame:
 
     # ML optimum (the base of lme4's profile), started from the fit's θ.
     theta_ml, base = _minimize(
-        lambda t: dev.profiled(*dev.full(t)[:2]), np.asarray(fit.theta, float), theta_lower,
+        lambda t: model.deviance(t, reml=False), np.asarray(fit.theta, float), theta_lower,
         theta_upper,
     )
-    ld, r2, beta_ml = dev.full(theta_ml)
-    sigma_ml = np.sqrt(r2 / dev.n)
-    par_hat = scale.to_sdcor(theta_ml, sigma_ml)
+    solution = model.solve(theta_ml, reml=False)
+    beta_ml = np.asarray(solution.beta, dtype=float)
+    par_hat = scale.to_sdcor(theta_ml, float(np.sqrt(solution.sigma2)))
 
     def dev_sdcor(par: np.ndarray) -> float:
         mapped = scale.to_theta(par)
         if mapped is None:
             return np.inf
         theta, sigma = mapped
-        ld_, r2_, _ = dev.full(theta)
-        return dev.with_sigma(ld_, r2_, sigma)
+        return model.unprofiled_deviance(theta, sigma, reml=False)
 
     rows = []
     for w, name in enumerate(scale.names):
@@ -318,17 +262,16 @@ def profile_confint(fit, level: float = 0.95) -> pd.DataFrame:
 
             o, value = _minimize(inner, start["x"], scale.lower[others], scale.upper[others])
             start["x"] = o
-            diff = max(value - base, 0.0)
-            return float(np.sign(x - par_hat[w]) * np.sqrt(diff))
+            return float(np.sign(x - par_hat[w]) * np.sqrt(max(value - base, 0.0)))
 
         estimate = par_hat[w]
         kind = scale.kinds[w]
         if kind == "cor":
             step_lo = step_hi = 0.25 * (1 - abs(estimate)) + 0.05
         elif kind == "sigma":
-            step_lo = step_hi = target * estimate / np.sqrt(2 * dev.n)
+            step_lo = step_hi = target * estimate / np.sqrt(2 * model.n)
         else:
-            step_hi = 0.5 * estimate if estimate > 0 else 0.1 * sigma_ml
+            step_hi = 0.5 * estimate if estimate > 0 else 0.1 * par_hat[-1]
             step_lo = 0.5 * estimate
         lower = (
             scale.lower[w]
@@ -339,28 +282,22 @@ def profile_confint(fit, level: float = 0.95) -> pd.DataFrame:
         upper = _limit(zeta, estimate, +1, step_hi, scale.upper[w], target)
         rows.append({"parameter": name, "lower": float(lower), "upper": float(upper)})
 
+    X = np.asarray(model.X, dtype=float)
+    y = np.asarray(model.y, dtype=float)
     se = np.sqrt(np.diag(np.asarray(fit.vcov_beta, dtype=float)))
     for j, name in enumerate(fit.fixed_names):
-        keep = [k for k in range(len(beta_ml)) if k != j]
-        xj_Z = dev.ZtX[:, j]
-        XtX_keep = dev.XtX[np.ix_(keep, keep)]
-        ZtX_keep = dev.ZtX[:, keep]
+        keep = [k for k in range(X.shape[1]) if k != j]
         start = {"theta": theta_ml.copy()}
 
-        def zeta_fixed(b: float, j=j, keep=keep, xj_Z=xj_Z, XtX_keep=XtX_keep,
-                       ZtX_keep=ZtX_keep, start=start) -> float:
-            Zty = dev.Zty - xj_Z * b
-            Xty = dev.Xty[keep] - dev.XtX[keep, j] * b
-            yty = dev.yty - 2 * b * dev.Xty[j] + b * b * dev.XtX[j, j]
-
-            def inner(theta: np.ndarray) -> float:
-                ld_, r2_, _ = dev.pieces(theta, ZtX_keep, Zty, XtX_keep, Xty, yty)
-                return dev.profiled(ld_, r2_)
-
-            theta, value = _minimize(inner, start["theta"], theta_lower, theta_upper)
+        def zeta_fixed(b: float, j=j, keep=keep, start=start) -> float:
+            # β_j fixed at b: x_j b moves into an offset (lme4's fe.zeta).
+            offset_model = LmmModel(X[:, keep], y - X[:, j] * b, list(model.terms))
+            theta, value = _minimize(
+                lambda t: offset_model.deviance(t, reml=False), start["theta"], theta_lower,
+                theta_upper,
+            )
             start["theta"] = theta
-            diff = max(value - base, 0.0)
-            return float(np.sign(b - beta_ml[j]) * np.sqrt(diff))
+            return float(np.sign(b - beta_ml[j]) * np.sqrt(max(value - base, 0.0)))
 
         step = target * se[j]
         lower = _limit(zeta_fixed, beta_ml[j], -1, step, -np.inf, target)

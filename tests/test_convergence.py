@@ -68,3 +68,18 @@ def test_a_clean_fit_passes_the_check_without_changes():
     audit = remedy_convergence(fit.formula, fit.data, fit=fit)
     assert not audit.changed and audit.final_formula == fit.formula
     assert [s.kind for s in audit.steps] == ["check_optimum"]
+
+
+def test_an_iteration_limit_is_raised_and_said_so():
+    from engine import fit_lmm
+    from tests.test_reference_cases import load_case, load_data
+
+    case = load_case("sleepstudy_slope")
+    capped = fit_lmm(case["formula"], load_data("sleepstudy_slope"), max_iter=5)
+    assert not capped.converged and needs_remedy(capped)
+    audit = remedy_convergence(capped.formula, capped.data, fit=capped)
+    assert [s.kind for s in audit.steps] == ["check_optimum", "iteration_limit"]
+    assert audit.steps[1].detail == {"max_iter": 5} and audit.steps[1].decision == "kept"
+    assert audit.changes == ("raised_iteration_limit",) and audit.changed
+    assert audit.final_formula == audit.requested_formula and audit.resolved
+    assert audit.final_fit.criterion == pytest.approx(case["criterion"], rel=1e-6)
