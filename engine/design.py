@@ -313,19 +313,49 @@ def drop_aliased_columns(
 
 
 # -------------------------------------------------------------- random part
-def grouping_labels(group: tuple[Expr, ...], frame: pd.DataFrame, state: TransformState):
-    """Level label of every row for a grouping factor (``a:b`` joins with ':')."""
-    pieces = []
+def grouping_factor(
+    group: tuple[Expr, ...], frame: pd.DataFrame, state: TransformState
+) -> tuple[np.ndarray, list[str]]:
+    """Integer codes per row and level labels of a grouping factor.
+
+    Every grouping variable is a factor whatever its type. A single factor keeps
+    its level order (text sorted as text; numbers as their labels, sorted as text,
+    as the reference data's ``factor(as.character(x))``); an interaction ``a:b`` has
+    one level per observed combination, labelled ``"a:b"`` and sorted as text.
+    """
+    codes_list: list[np.ndarray] = []
+    labels_list: list[list[str]] = []
     for expr in group:
         value = evaluate(expr, frame, state)
         if isinstance(value, pd.Categorical):
-            pieces.append(np.asarray(value.astype(object), dtype=object).astype(str))
+            codes_list.append(np.asarray(value.codes, dtype=np.int64))
+            labels_list.append([str(c) for c in value.categories])
         else:
-            pieces.append(np.array([format_level(v) for v in np.asarray(value).tolist()]))
-    labels = pieces[0]
-    for piece in pieces[1:]:
-        labels = np.char.add(np.char.add(labels.astype(str), ":"), piece.astype(str))
-    return labels.astype(str)
+            codes, uniques = pd.factorize(np.asarray(value).reshape(-1), sort=False)
+            labels = [format_level(v) for v in uniques]
+            order = sorted(range(len(labels)), key=lambda i: labels[i])
+            rank = np.empty(len(labels), dtype=np.int64)
+            rank[order] = np.arange(len(labels))
+            codes_list.append(rank[codes])
+            labels_list.append([labels[i] for i in order])
+    if len(codes_list) == 1:
+        used, codes = np.unique(codes_list[0], return_inverse=True)
+        return codes.astype(np.int64), [labels_list[0][i] for i in used]
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for codes, labels in zip(codes_list, labels_list, strict=True):
+        combined = combined * len(labels) + codes
+    used, inverse = np.unique(combined, return_inverse=True)
+    names = []
+    for key in used.tolist():
+        parts = []
+        for labels in reversed(labels_list):
+            key, code = divmod(key, len(labels))
+            parts.append(labels[code])
+        names.append(":".join(reversed(parts)))
+    order = sorted(range(len(names)), key=lambda i: names[i])
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    return rank[inverse], [names[i] for i in order]
 
 
 def _random_term(
@@ -336,13 +366,12 @@ def _random_term(
     state: TransformState,
 ) -> RandomTermDesign:
     matrix, names, _ = _formulaic_matrix(rt.intercept, rt.terms, private, column_of)
-    labels = grouping_labels(rt.group, frame, state)
-    levels, codes = np.unique(labels, return_inverse=True)
+    codes, levels = grouping_factor(rt.group, frame, state)
     return RandomTermDesign(
         group=rt.group_label,
         columns=names,
-        levels=[str(v) for v in levels],
-        codes=codes.astype(np.int64),
+        levels=levels,
+        codes=codes,
         matrix=matrix,
         from_double_bar=rt.from_double_bar,
     )

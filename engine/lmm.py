@@ -37,8 +37,11 @@ _DDF_ALIASES = {
 #: lme4's ``isSingular`` tolerance and ``check.boundary`` tolerance.
 SINGULAR_TOL = 1e-4
 BOUNDARY_TOL = 1e-5
-#: lme4's ``check.conv.grad`` tolerance (on the scaled gradient).
+#: lme4's ``check.conv.grad`` tolerance (on the scaled gradient), and the sizes above
+#: which lme4 skips the derivative-based checks (``check.conv.nobsmax``, ``nparmax``).
 GRADIENT_TOL = 2e-3
+CHECK_MAX_NOBS = 10_000
+CHECK_MAX_NTHETA = 10
 
 
 def normalise_ddf(ddf: str) -> str:
@@ -185,15 +188,20 @@ def _optimize(
     def objective(th: np.ndarray) -> float:
         return model.deviance(th, reml)
 
+    def with_gradient(th: np.ndarray) -> tuple[float, np.ndarray]:
+        return model.deviance_and_gradient(th, reml)
+
     opt = minimize(objective, model.theta_start, model.theta_lower,
-                   optimizer=optimizer, max_iter=max_iter)
+                   optimizer=optimizer, max_iter=max_iter, gradient=with_gradient)
+    opt = _restart_edge(model, opt, objective, with_gradient, optimizer, max_iter)
     theta, criterion = _check_boundary(model, opt.final, opt.fmin, reml)
     size = 0.0
-    if opt.converged and opt.max_abs_gradient > GRADIENT_TOL:
+    small = model.n <= CHECK_MAX_NOBS and model.n_theta <= CHECK_MAX_NTHETA
+    if small and opt.converged and opt.max_abs_gradient > GRADIENT_TOL:
         size = scaled_gradient_size(objective, theta, opt.gradient)
     if size > GRADIENT_TOL:
         again = minimize(objective, theta, model.theta_lower,
-                         optimizer=optimizer, max_iter=max_iter)
+                         optimizer=optimizer, max_iter=max_iter, gradient=with_gradient)
         better_theta, better = _check_boundary(model, again.final, again.fmin, reml)
         if better < criterion - 1e-6 * abs(criterion):
             again.initial = opt.initial
@@ -210,6 +218,35 @@ def _optimize(
     return opt, theta, criterion, size
 
 
+def _restart_edge(model, opt, objective, with_gradient, optimizer, max_iter):
+    """lme4's ``restart_edge``: if a variance ended exactly on its bound but the
+    deviance decreases when moving off it (forward difference, step 1e-5), restart.
+
+    Gradient-based optimizers restart with those coordinates back at their start
+    value, since the derivative of the deviance at a zero scalar theta is zero.
+    """
+    on_bound = np.flatnonzero((model.theta_lower == 0.0) & (opt.final == 0.0))
+    if on_bound.size == 0 or not np.isfinite(opt.fmin):
+        return opt
+    base = objective(opt.final)
+    slopes = []
+    for i in on_bound:
+        moved = opt.final.copy()
+        moved[i] = BOUNDARY_TOL
+        slopes.append((objective(moved) - base) / BOUNDARY_TOL)
+    if min(slopes) >= 0:
+        return opt
+    start = opt.final.copy()
+    if optimizer.lower() != "bobyqa":
+        start[on_bound] = model.theta_start[on_bound]
+    again = minimize(objective, start, model.theta_lower,
+                     optimizer=optimizer, max_iter=max_iter, gradient=with_gradient)
+    again.initial = opt.initial
+    again.evaluations += opt.evaluations + on_bound.size + 1
+    again.seconds += opt.seconds
+    return again if again.fmin <= opt.fmin else opt
+
+
 def _check_boundary(
     model: LmmModel, theta: np.ndarray, fmin: float, reml: bool
 ) -> tuple[np.ndarray, float]:
@@ -222,8 +259,7 @@ def _check_boundary(
         value = model.deviance(snapped, reml)
         if value <= fmin:
             return snapped, float(value)
-    theta[model.theta_lower == 0.0] = np.abs(theta[model.theta_lower == 0.0])
-    return theta, float(model.deviance(theta, reml))
+    return theta, float(fmin)
 
 
 def _ngroups(model: LmmModel) -> dict[str, int]:

@@ -32,7 +32,7 @@ from engine.errors import LmmInputError
 
 LOG_2PI = float(np.log(2 * np.pi))
 #: Dense rest-block products are used while l1 * m^2 * s1^2 stays below this.
-DENSE_WORK_LIMIT = 5e7
+DENSE_WORK_LIMIT = 1e7
 #: The dense rest block must fit in memory comfortably (m x m doubles).
 MAX_REST_WIDTH = 20_000
 
@@ -204,7 +204,21 @@ class LmmModel:
         m = self._m
         self._dense_first = l1 * m * m * s1 * s1 <= DENSE_WORK_LIMIT
         if self._dense_first:
-            self._a_r1_dense = self._a_r1.toarray().reshape(m, l1, s1).transpose(1, 0, 2).copy()
+            ad = self._a_r1.toarray().reshape(m, l1, s1).transpose(1, 0, 2)
+            # With W_j symmetric, sum_j A_j W_j A_j' only needs W's upper triangle and
+            # the upper triangle of the result: Q[(j, a<=b), (r<=c)] holds
+            # A[j,r,a] A[j,c,b] (+ A[j,r,b] A[j,c,a] when a < b), so the product for a
+            # new theta is one vector-matrix product with W's upper triangle.
+            wa, wb = np.triu_indices(s1)
+            ra, rc = np.triu_indices(m)
+            q = ad[:, ra][:, :, wa] * ad[:, rc][:, :, wb]
+            off = wa != wb
+            q[:, :, off] += ad[:, ra][:, :, wb[off]] * ad[:, rc][:, :, wa[off]]
+            self._outer = np.ascontiguousarray(q.transpose(0, 2, 1)).reshape(
+                l1 * wa.size, ra.size
+            )
+            self._w_upper = (wa, wb)
+            self._g_upper = (ra, rc)
         else:
             self._prepare_pairs(l1, s1, m)
         self._rest_offsets = []
@@ -234,10 +248,16 @@ class LmmModel:
         right = np.repeat(starts[u_level], rep) + (np.arange(left.size) - block_start)
         keep = u_row[left] <= u_row[right]
         left, right = left[keep], right[keep]
-        self._pair_target = u_row[left] * m + u_row[right]
-        self._pair_level = u_level[left]
-        self._pair_prod = (values[left][:, :, None] * values[right][:, None, :]).reshape(
-            left.size, s1 * s1
+        target = u_row[left] * m + u_row[right]
+        prod = (values[left][:, :, None] * values[right][:, None, :]).reshape(left.size, s1 * s1)
+        columns = (u_level[left][:, None] * (s1 * s1) + np.arange(s1 * s1)[None, :]).reshape(-1)
+        targets, rows = np.unique(target, return_inverse=True)
+        # One row per non-zero entry of the upper triangle, one column per (level, a, b):
+        # the product for a new theta is a sparse matrix-vector product with vec(W).
+        self._pair_targets = targets
+        self._pair_matrix = sp.csr_matrix(
+            (prod.reshape(-1), (np.repeat(rows, s1 * s1), columns)),
+            shape=(targets.size, l1 * s1 * s1),
         )
 
     # ------------------------------------------------------------ evaluation
@@ -245,7 +265,11 @@ class LmmModel:
         return [t.factor(theta) for t in self.terms]
 
     def _first_block(self, t1: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """log det of M = T1' A_j T1 + I over levels, M^-1 and W = T1 M^-1 T1'."""
+        """log det of M_j = T1' A_j T1 + I over levels j, M^-1 and W = T1 M^-1 T1'.
+
+        Closed forms for 1 x 1 and 2 x 2 blocks (elementwise over levels), batched
+        LAPACK otherwise; nothing loops over levels in Python.
+        """
         a = self._a11
         s1 = t1.shape[0]
         if s1 == 1:
@@ -253,40 +277,31 @@ class LmmModel:
             mdiag = lam2 * a[:, 0, 0] + 1.0
             inv = (1.0 / mdiag)[:, None, None]
             return float(np.sum(np.log(mdiag))), inv, lam2 * inv
-        mm = np.einsum("ba,jbc,cd->jad", t1, a, t1)
-        mm[:, np.arange(s1), np.arange(s1)] += 1.0
         if s1 == 2:
-            det = mm[:, 0, 0] * mm[:, 1, 1] - mm[:, 0, 1] * mm[:, 1, 0]
-            inv = np.empty_like(mm)
-            inv[:, 0, 0] = mm[:, 1, 1] / det
-            inv[:, 1, 1] = mm[:, 0, 0] / det
-            inv[:, 0, 1] = -mm[:, 0, 1] / det
-            inv[:, 1, 0] = -mm[:, 1, 0] / det
-            logdet = float(np.sum(np.log(det)))
-        else:
-            chol = np.linalg.cholesky(mm)
-            logdet = 2.0 * float(np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2))))
-            inv = np.linalg.inv(mm)
-        w = np.einsum("ab,jbc,dc->jad", t1, inv, t1)
+            return _first_block_2x2(a, t1)
+        mm = np.matmul(np.matmul(t1.T, a), t1)
+        mm[:, np.arange(s1), np.arange(s1)] += 1.0
+        chol = np.linalg.cholesky(mm)
+        logdet = 2.0 * float(np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2))))
+        inv = np.linalg.inv(mm)
+        w = np.matmul(np.matmul(t1, inv), t1.T)
         return logdet, inv, w
 
     def _first_product(self, w: np.ndarray) -> np.ndarray:
         """sum over levels j of A_rj W_j A_rj' (m x m)."""
         m = self._m
-        s1 = w.shape[1]
         if self._dense_first:
-            ad = self._a_r1_dense
-            if s1 == 1:
-                a2 = ad[:, :, 0]
-                return (a2.T * w[:, 0, 0]) @ a2
-            aw = np.einsum("jma,jab->jmb", ad, w)
-            return np.tensordot(aw, ad, axes=([0, 2], [0, 2]))
-        wflat = w.reshape(w.shape[0], s1 * s1)
-        if s1 == 1:
-            weights = self._pair_prod[:, 0] * wflat[self._pair_level, 0]
-        else:
-            weights = np.einsum("pk,pk->p", self._pair_prod, wflat[self._pair_level])
-        upper = np.bincount(self._pair_target, weights=weights, minlength=m * m).reshape(m, m)
+            wa, wb = self._w_upper
+            ra, rc = self._g_upper
+            values = w[:, wa, wb].reshape(-1) @ self._outer
+            out = np.empty((m, m))
+            out[ra, rc] = values
+            out[rc, ra] = values
+            return out
+        upper_values = self._pair_matrix @ w.reshape(-1)
+        upper = np.zeros(m * m)
+        upper[self._pair_targets] = upper_values
+        upper = upper.reshape(m, m)
         full = upper + upper.T
         full[np.diag_indices(m)] -= np.diag(upper)
         return full
@@ -304,9 +319,9 @@ class LmmModel:
         for (lo, hi), t in zip(self._rest_offsets, rest_factors, strict=True):
             k = t.shape[0]
             block = s[lo:hi].reshape((hi - lo) // k, k, -1)
-            s[lo:hi] = np.einsum("ba,jbm->jam", t, block).reshape(hi - lo, -1)
+            s[lo:hi] = np.matmul(t.T, block).reshape(hi - lo, -1)
             block = s[:, lo:hi].reshape(s.shape[0], (hi - lo) // k, k)
-            s[:, lo:hi] = np.einsum("mjb,ba->mja", block, t).reshape(s.shape[0], hi - lo)
+            s[:, lo:hi] = np.matmul(block, t).reshape(s.shape[0], hi - lo)
         return s
 
     def evaluate(self, theta: np.ndarray) -> ThetaEvaluation | None:
@@ -351,6 +366,29 @@ class LmmModel:
             return np.inf
         return float(self.profiled_deviance(ev, reml))
 
+    def deviance_and_gradient(
+        self, theta: np.ndarray, reml: bool = True
+    ) -> tuple[float, np.ndarray]:
+        """The profiled objective and its analytic gradient (engine.gradient).
+
+        On the boundary (a singular T_k) the gradient falls back to central
+        differences, one-sided at a bound.
+        """
+        from engine.gradient import deviance_gradient
+        from engine.optimize import finite_difference_gradient
+
+        theta = np.asarray(theta, dtype=float)
+        ev = self.evaluate(theta)
+        if ev is None or ev.pwrss <= 0:
+            return np.inf, np.zeros_like(theta)
+        value = float(self.profiled_deviance(ev, reml))
+        grad = deviance_gradient(self, ev, reml)
+        if grad is None:
+            grad = finite_difference_gradient(
+                lambda th: self.deviance(th, reml), theta, self.theta_lower
+            )
+        return value, grad
+
     def unprofiled_deviance(
         self, theta: np.ndarray, sigma: float, reml: bool = True, ev: ThetaEvaluation | None = None
     ) -> float:
@@ -392,7 +430,7 @@ class LmmModel:
         s1 = first.n_columns
         t1 = ev.factors[0]
         rhs = rhs.reshape(first.n_levels, s1) @ t1
-        u1 = np.einsum("jab,jb->ja", ev.first_inverse, rhs)
+        u1 = np.matmul(ev.first_inverse, rhs[:, :, None])[:, :, 0]
         u = np.concatenate([u1.reshape(-1), u_rest])
         b = np.concatenate([(u1 @ t1.T).reshape(-1), b_rest])
         dof = self.n - self.p if reml else self.n
@@ -434,7 +472,7 @@ class LmmModel:
         if m_re:
             l22 = ev.rest_factor[:m_re, :m_re]
             # F = A_re,1 blockdiag(T1 M_j^-1), then rows scaled by Lambda_r'.
-            tm = np.einsum("ab,jbc->jac", t1, ev.first_inverse)
+            tm = np.matmul(t1, ev.first_inverse)
             bsr = sp.bsr_matrix(
                 (tm, np.arange(l1), np.arange(l1 + 1)), shape=(l1 * s1, l1 * s1)
             )
@@ -450,13 +488,35 @@ class LmmModel:
                 k = term.n_columns
                 cols = linv[:, lo:hi].reshape(m_re, term.n_levels, k)
                 blocks = np.einsum("mja,mjb->jab", cols, cols)
-                out_rest.append(sigma2 * np.einsum("ab,jbc,dc->jad", t, blocks, t))
-        first_cov = sigma2 * np.einsum("ab,jbc,dc->jad", t1, block11, t1)
+                out_rest.append(sigma2 * np.matmul(np.matmul(t, blocks), t.T))
+        first_cov = sigma2 * np.matmul(np.matmul(t1, block11), t1.T)
         return [first_cov, *out_rest]
 
     def _scale_rest_rows(self, f: np.ndarray, factors: list[np.ndarray]) -> np.ndarray:
         for (lo, hi), t in zip(self._rest_offsets, factors[1:], strict=True):
             k = t.shape[0]
             block = f[lo:hi].reshape((hi - lo) // k, k, -1)
-            f[lo:hi] = np.einsum("ba,jbm->jam", t, block).reshape(hi - lo, -1)
+            f[lo:hi] = np.matmul(t.T, block).reshape(hi - lo, -1)
         return f
+
+
+def _first_block_2x2(a: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """M = T'AT + I, log det M, M^-1 and T M^-1 T' for 2 x 2 blocks, elementwise."""
+    t0, t1, t2 = t[0, 0], t[1, 0], t[1, 1]
+    a00, a01, a11 = a[:, 0, 0], a[:, 0, 1], a[:, 1, 1]
+    b00 = a00 * t0 + a01 * t1
+    b10 = a01 * t0 + a11 * t1
+    m00 = t0 * b00 + t1 * b10 + 1.0
+    m01 = t2 * b10
+    m11 = t2 * t2 * a11 + 1.0
+    det = m00 * m11 - m01 * m01
+    inv = np.empty_like(a)
+    inv[:, 0, 0] = m11 / det
+    inv[:, 1, 1] = m00 / det
+    inv[:, 0, 1] = inv[:, 1, 0] = -m01 / det
+    i00, i01, i11 = inv[:, 0, 0], inv[:, 0, 1], inv[:, 1, 1]
+    w = np.empty_like(a)
+    w[:, 0, 0] = t0 * t0 * i00
+    w[:, 0, 1] = w[:, 1, 0] = t0 * (t1 * i00 + t2 * i01)
+    w[:, 1, 1] = t1 * t1 * i00 + 2.0 * t1 * t2 * i01 + t2 * t2 * i11
+    return float(np.sum(np.log(det))), inv, w

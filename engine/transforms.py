@@ -241,14 +241,30 @@ def is_factor_column(series: pd.Series) -> bool:
 
 
 def column_value(data: pd.DataFrame, name: str) -> np.ndarray | pd.Categorical:
+    """A column as floats, or as a factor (``pd.Categorical`` with text labels).
+
+    Levels of text columns sort as text, numbers numerically, booleans FALSE < TRUE;
+    a pandas categorical keeps its own level order (R's factor levels). Only the
+    distinct values are formatted, so this stays fast on millions of rows.
+    """
     series = data[name]
-    if is_factor_column(series):
-        values = series.to_numpy(dtype=object)
-        levels = sorted(pd.unique(values).tolist(), key=_level_key)
-        return pd.Categorical(
-            [format_level(v) for v in values], categories=[format_level(v) for v in levels]
-        )
-    return series.to_numpy(dtype=float)
+    if not is_factor_column(series):
+        return series.to_numpy(dtype=float)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cat = series.cat.remove_unused_categories()
+        categories = cat.cat.categories
+        if pd.api.types.is_numeric_dtype(categories.dtype) or categories.dtype == bool:
+            labels = [format_level(v) for v in categories]
+        else:
+            labels = categories.astype(str).tolist()
+        return pd.Categorical.from_codes(cat.cat.codes.to_numpy(), categories=labels)
+    codes, uniques = pd.factorize(series, sort=False)
+    uniques = list(uniques)
+    order = sorted(range(len(uniques)), key=lambda i: _level_key(uniques[i]))
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    labels = [format_level(uniques[i]) for i in order]
+    return pd.Categorical.from_codes(rank[codes], categories=labels)
 
 
 def _level_key(value: object) -> tuple:

@@ -208,3 +208,48 @@ def test_aliased_columns_follow_lme4s_order():
     assert kept_names == ["(Intercept)", "a", "c"]
     assert terms == {"a": [1], "c": [2]}
     assert kept.shape == (6, 3)
+
+
+@pytest.mark.parametrize("force_pairs", [False, True])
+@pytest.mark.parametrize(
+    "formula,data_name,theta",
+    [
+        ("Reaction ~ Days + (Days | Subject)", "sleepstudy", [0.9, 0.1, 0.3]),
+        ("diameter ~ 1 + (1 | plate) + (1 | sample)", "Penicillin", [1.2, 3.0]),
+        ("strength ~ 1 + (1 | batch/cask)", "Pastes", [2.0, 1.5]),
+        ("distance ~ age * Sex + (age | Subject)", "Orthodont", [1.5, -0.1, 0.2]),
+    ],
+)
+def test_analytic_gradient_equals_finite_differences(
+    reference_dir, monkeypatch, force_pairs, formula, data_name, theta
+):
+    from engine.optimize import finite_difference_gradient
+
+    if force_pairs:
+        monkeypatch.setattr(model_module, "DENSE_WORK_LIMIT", 0)
+    data = pd.read_csv(reference_dir / "data" / f"{data_name}.csv")
+    d = design(formula, data)
+    model = LmmModel(d.X, d.y, d.random_terms, d.fixed_names)
+    theta = np.array(theta)
+    for reml in (True, False):
+        value, grad = model.deviance_and_gradient(theta, reml)
+        assert value == pytest.approx(model.deviance(theta, reml), rel=1e-12)
+        numeric = finite_difference_gradient(
+            lambda th, r=reml: model.deviance(th, r), theta, model.theta_lower, step=1e-5
+        )
+        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-5)
+
+
+def test_analytic_gradient_of_a_vector_term_in_the_rest_block(reference_dir):
+    from engine.optimize import finite_difference_gradient
+
+    pen = pd.read_csv(reference_dir / "data" / "Penicillin.csv")
+    pen = pen.assign(x=np.random.default_rng(2).normal(size=len(pen)))
+    d = design("diameter ~ x + (1 | plate) + (x | sample)", pen)
+    model = LmmModel(d.X, d.y, d.random_terms, d.fixed_names)
+    theta = np.array([1.1, 0.8, 0.3, 0.5])
+    _, grad = model.deviance_and_gradient(theta, True)
+    numeric = finite_difference_gradient(
+        lambda th: model.deviance(th, True), theta, model.theta_lower, step=1e-5
+    )
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-5)

@@ -226,3 +226,13 @@ def test_refit_with_ml_matches_the_ml_reference(sleepstudy, case):
     assert fit.method == "ML"
     assert fit.criterion <= ref["criterion"] * (1 + 1e-6)
     assert fit.aic == pytest.approx(ref["AIC"], rel=1e-6)
+
+
+def test_l_bfgs_b_with_the_analytic_gradient_needs_few_evaluations(reference_dir, case):
+    data = pd.read_csv(reference_dir / "data" / "Penicillin.csv")
+    ref = case("penicillin_crossed")
+    bobyqa = fit_lmm(ref["formula"], data)
+    lbfgs = fit_lmm(ref["formula"], data, optimizer="l-bfgs-b")
+    assert lbfgs.criterion <= ref["criterion"] * (1 + 1e-9)
+    assert lbfgs.opt.evaluations < bobyqa.opt.evaluations
+    assert lbfgs.opt.max_abs_gradient < 1e-3
