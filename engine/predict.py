@@ -79,13 +79,15 @@ class PredictionGrid:
 
 @dataclass(frozen=True)
 class FixedPartVariables:
-    """The data columns of a model's fixed part, split by how a grid treats them."""
+    """The data columns of a model's fixed part, split by how a grid treats them;
+    ``ordered`` lists all of them in order of first appearance in the formula."""
 
     continuous: tuple[str, ...]
     factors: tuple[str, ...]
+    ordered: tuple[str, ...] = ()
 
 
-def _is_numeric(series: pd.Series) -> bool:
+def is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
@@ -97,18 +99,22 @@ def fixed_part_variables(formula: ModelFormula, data: pd.DataFrame) -> FixedPart
     """
     continuous: dict[str, None] = {}
     factors: dict[str, None] = {}
+    ordered: dict[str, None] = {}
     for term in formula.fixed_terms:
         for expr in term.factors:
             forced = isinstance(expr, Call) and expr.func in _FACTOR_CALLS
             for name in variables_in(expr):
                 if name not in data.columns:
                     continue
-                if forced or not _is_numeric(data[name]):
+                ordered[name] = None
+                if forced or not is_numeric(data[name]):
                     factors[name] = None
                 else:
                     continuous[name] = None
     return FixedPartVariables(
-        continuous=tuple(c for c in continuous if c not in factors), factors=tuple(factors)
+        continuous=tuple(c for c in continuous if c not in factors),
+        factors=tuple(factors),
+        ordered=tuple(ordered),
     )
 
 

@@ -17,6 +17,7 @@ from engine.plots.residuals import draw_residuals
 from engine.plots.style import OKABE_ITO, figure_style
 from engine.plots.trajectory import draw_trajectory
 from engine.residual_checks import check_residuals
+from engine.samples import load_sample
 
 REFERENCE = Path("/work/shared/reference")
 
@@ -160,7 +161,7 @@ def test_two_thousand_levels_drop_labels_and_keep_every_interval(many_levels):
 # ----------------------------------------------------------------- trajectory
 def test_trajectory_has_one_line_per_subject_and_a_band_around_the_mean(sleep_slope):
     with figure_style():
-        fig, preds, by, _, n_subjects = draw_trajectory(sleep_slope)
+        fig, preds, _, _, by, _, n_subjects = draw_trajectory(sleep_slope)
     ax = fig.axes[0]
     assert by is None and n_subjects == 18
     (lines,) = _by_gid(ax, "subject_lines")
@@ -188,7 +189,7 @@ def test_trajectory_is_split_by_the_treatment_factor(orthodont, tmp_path):
     assert result.by == "Sex" and result.by_levels == ("Female", "Male")
     assert result.paths[0].name == "trajectory_age_by_Sex.png"
     with figure_style():
-        fig, preds, _, _, _ = draw_trajectory(orthodont)
+        fig, preds, *_ = draw_trajectory(orthodont)
     counts = orthodont.data.groupby("Sex")["Subject"].nunique()
     visible = [ax for ax in fig.axes if ax.get_visible()]
     for ax, sex in zip(visible, ("Female", "Male"), strict=True):
@@ -204,8 +205,30 @@ def test_trajectory_is_split_by_the_treatment_factor(orthodont, tmp_path):
 
 def test_trajectory_without_a_continuous_predictor_is_an_input_error(tmp_path):
     fit = fit_lmm("Yield ~ 1 + (1 | Batch)", pd.read_csv(REFERENCE / "data" / "Dyestuff.csv"))
-    with pytest.raises(LmmInputError, match="no continuous predictor"):
+    with pytest.raises(LmmInputError, match="no numeric predictor"):
         trajectory_figure(fit, tmp_path)
+
+
+def test_time_as_a_factor_gives_one_estimate_and_interval_per_visit():
+    fit = fit_lmm("pain_score ~ factor(time) + treatment + (1 | patient)",
+                  load_sample("pain_trial"))
+    with figure_style():
+        drawn = draw_trajectory(fit)
+    fig = drawn.figure
+    assert drawn.by == "treatment" and drawn.n_subjects == 80
+    assert drawn.time == "time" and drawn.discrete
+    beta = dict(zip(fit.fixed_names, fit.beta, strict=True))
+    for ax, arm in zip(fig.axes, ("control", "treated"), strict=True):
+        (mean_line,) = _by_gid(ax, "population_line")
+        t, y = mean_line.get_data()
+        assert list(t) == [0.0, 1.0, 3.0, 6.0]
+        shift = beta["treatment[T.treated]"] if arm == "treated" else 0.0
+        visit = [0.0] + [beta[f"factor(time)[T.{v}]"] for v in (1, 3, 6)]
+        np.testing.assert_allclose(y, beta["(Intercept)"] + shift + np.array(visit))
+        (bars,) = _by_gid(ax, "band")
+        for (x0, lo), (x1, hi) in (tuple(map(tuple, s)) for s in bars.get_segments()):
+            at = y[list(t).index(x0)]
+            assert x0 == x1 and lo <= at <= hi
 
 
 # ------------------------------------------------------------------ residuals

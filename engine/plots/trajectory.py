@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,10 +33,12 @@ from engine.plots.style import (
     save_figure,
 )
 from engine.predict import (
+    FixedPartVariables,
     PredictionGrid,
     choose_time_variable,
     factor_levels,
     fixed_part_variables,
+    is_numeric,
     population_predictions,
     subject_predictions,
 )
@@ -50,6 +53,20 @@ SUBJECT_LINE_COLOUR = "#8C8C8C"
 NEUTRAL_DARK = "#333333"
 
 
+class TrajectoryDrawing(NamedTuple):
+    """What :func:`draw_trajectory` drew: the figure, the predictions on it, the
+    horizontal-axis variable (``discrete`` when it is a factor such as ``factor(time)``),
+    the panel factor and its levels, and the number of subjects."""
+
+    figure: MplFigure
+    predictions: PredictionGrid
+    time: str
+    discrete: bool
+    by: str | None
+    by_levels: tuple[str, ...]
+    n_subjects: int
+
+
 def _subject_line_style(n_lines: int) -> tuple[float, float]:
     """(alpha, line width) for subject lines: fainter as there are more of them."""
     alpha = float(np.clip(3.0 / np.sqrt(max(n_lines, 1)), 0.08, 0.6))
@@ -62,10 +79,36 @@ def _neutral(handle):
     kind of mark, not a panel."""
     gid = handle.get_gid()
     if gid == "population_line":
-        return Line2D([], [], color=NEUTRAL_DARK, linewidth=2.4)
+        return Line2D([], [], color=NEUTRAL_DARK, linewidth=2.4, marker=handle.get_marker(),
+                      markersize=5)
+    if gid == "band" and isinstance(handle, LineCollection):
+        return Line2D([], [], color=NEUTRAL_DARK, linewidth=2.0)
     if gid == "band":
         return Patch(facecolor=NEUTRAL_DARK, alpha=0.3, linewidth=0)
     return handle
+
+
+def choose_time_axis(
+    fit, variables: FixedPartVariables, time: str | None
+) -> tuple[str, bool]:
+    """The variable on the horizontal axis and whether it is discrete.
+
+    The caller's choice, else the first numeric predictor of the fixed part: a
+    continuous one (a line over its range) or a numeric column used as a factor, such
+    as ``factor(time)`` (one estimate per observed value, with error bars).
+    """
+    numeric_factors = [f for f in variables.factors if is_numeric(fit.data[f])]
+    if time is not None and time in numeric_factors:
+        return time, True
+    if time is None:
+        for name in variables.ordered:
+            if name in variables.continuous or name in numeric_factors:
+                return name, name in numeric_factors
+        raise LmmInputError(
+            "The model has no numeric predictor to put on the horizontal axis; "
+            "add one (such as time) to the fixed part to plot a trajectory."
+        )
+    return str(choose_time_variable(variables, time)), False
 
 
 def choose_by(fit, time: str, by: str | None) -> str | None:
@@ -124,22 +167,18 @@ def _subject_segments(
 def draw_trajectory(
     fit, *, time: str | None = None, by: str | None = None, group: str | None = None,
     band: bool = True, overlay_blups: bool = True, level: float = 0.95,
-) -> tuple[MplFigure, PredictionGrid, str | None, tuple[str, ...], int]:
+) -> TrajectoryDrawing:
     """Draw (without saving) the trajectory figure.
 
-    Returns the figure, the predictions drawn, the panel factor, its levels and the
-    number of subjects. Call inside :func:`engine.plots.style.figure_style`.
+    Call inside :func:`engine.plots.style.figure_style`.
     """
     variables = fixed_part_variables(fit.model_formula, fit.data)
-    time_var = choose_time_variable(variables, time)
-    if time_var is None:
-        raise LmmInputError(
-            "The model has no continuous predictor to put on the horizontal axis; "
-            "add one (such as time) to the fixed part to plot a trajectory."
-        )
+    time_var, discrete = choose_time_axis(fit, variables, time)
     by_var = choose_by(fit, time_var, by)
-    others = tuple(f for f in variables.factors if f != by_var)
-    preds = population_predictions(fit, time=time_var, average_over=others, level=level)
+    others = tuple(f for f in variables.factors if f not in (by_var, time_var))
+    preds = population_predictions(
+        fit, time=None if discrete else time_var, average_over=others, level=level
+    )
     group_var = choose_group(fit, group)
     subjects = subject_predictions(fit)
     keys = _group_keys(fit, subjects, group_var)
@@ -168,15 +207,21 @@ def draw_trajectory(
             )
             lines.set_gid("subject_lines")
             ax.add_collection(lines)
+        rows = rows.sort_values(time_var, kind="stable")
         t = rows[time_var].to_numpy(dtype=float)
-        if band:
-            fill = ax.fill_between(
-                t, rows["lower"].to_numpy(), rows["upper"].to_numpy(), color=colour,
-                alpha=0.3, linewidth=0, zorder=3, label=f"{pct} confidence band",
-            )
+        lower, upper = rows["lower"].to_numpy(), rows["upper"].to_numpy()
+        label = f"{pct} confidence {'intervals' if discrete else 'band'}"
+        if band and discrete:
+            bars = ax.vlines(t, lower, upper, colors=colour, linewidth=2.0, zorder=3,
+                             label=label)
+            bars.set_gid("band")
+        elif band:
+            fill = ax.fill_between(t, lower, upper, color=colour, alpha=0.3, linewidth=0,
+                                   zorder=3, label=label)
             fill.set_gid("band")
         (line,) = ax.plot(
             t, rows["estimate"].to_numpy(), color=colour, linewidth=2.4, zorder=4,
+            marker="o" if discrete else None, markersize=5,
             label="population mean (fixed effects)",
         )
         line.set_gid("population_line")
@@ -201,7 +246,10 @@ def draw_trajectory(
     handles = [_neutral(handles[i]) if n_panels > 1 else handles[i] for i in order]
     fig.legend(handles, [labels[i] for i in order], loc="outside lower center",
                ncols=len(handles))
-    return fig, preds, by_var, tuple(str(v) for v in by_levels if v is not None), n_subjects
+    return TrajectoryDrawing(
+        figure=fig, predictions=preds, time=time_var, discrete=discrete, by=by_var,
+        by_levels=tuple(str(v) for v in by_levels if v is not None), n_subjects=n_subjects,
+    )
 
 
 def trajectory_figure(
@@ -212,13 +260,13 @@ def trajectory_figure(
     """The trajectory plot, saved as ``trajectory_<time>[_by_<factor>].<fmt>``."""
     fmt = check_format(fmt)
     with figure_style():
-        fig, preds, by_var, by_levels, n_subjects = draw_trajectory(
+        drawn = draw_trajectory(
             fit, time=time, by=by, group=group, band=band, overlay_blups=overlay_blups,
             level=level,
         )
-        time_var = str(preds.time)
+        time_var, by_var = drawn.time, drawn.by
         stem = file_stem(prefix, "trajectory", time_var, *(("by", by_var) if by_var else ()))
-        path = save_figure(fig, out_dir, stem, fmt)
+        path = save_figure(drawn.figure, out_dir, stem, fmt)
     return TrajectoryFigure(
         paths=(path,),
         format=fmt,
@@ -226,10 +274,10 @@ def trajectory_figure(
         time=time_var,
         group=choose_group(fit, group),
         by=by_var,
-        by_levels=by_levels,
-        n_subjects=n_subjects,
+        by_levels=drawn.by_levels,
+        n_subjects=drawn.n_subjects,
         band=band,
         overlay_blups=overlay_blups,
         level=level,
-        predictions=preds,
+        predictions=drawn.predictions,
     )
