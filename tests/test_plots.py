@@ -1,6 +1,5 @@
 """Figures drawn from real fits, checked through the matplotlib objects they contain."""
 
-from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -18,8 +17,9 @@ from engine.plots.style import OKABE_ITO, figure_style
 from engine.plots.trajectory import draw_trajectory
 from engine.residual_checks import check_residuals
 from engine.samples import load_sample
+from tests.conftest import find_reference_dir
 
-REFERENCE = Path("/work/shared/reference")
+REFERENCE = find_reference_dir()
 
 
 def _data(name: str) -> pd.DataFrame:

@@ -1,7 +1,6 @@
 """Population and subject-level predictions checked against closed forms and lme4."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +9,9 @@ import pytest
 from engine import fit_lmm
 from engine.errors import LmmInputError
 from engine.predict import population_predictions, subject_predictions
+from tests.conftest import find_reference_dir
 
-REFERENCE = Path("/work/shared/reference")
+REFERENCE = find_reference_dir()
 
 
 def _reference(case: str) -> dict:
