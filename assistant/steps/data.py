@@ -131,9 +131,7 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
     data = require_data(state)
     roles = data_roles(state)
     per = step_field(step, "per")
-    if per:
-        if per not in data.columns:
-            raise AssistantError(f"There is no column {per!r} to count observations per.")
+    if per in data.columns:  # "per subject" names a role, "per patient" may name a column
         roles["group"] = per
     if "group" not in roles:
         raise AssistantError(
