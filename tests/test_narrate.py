@@ -12,13 +12,8 @@ import pytest
 from assistant.answer import Answer, StepOutcome
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Paragraph, Table, table, table_text, to_html, to_text, visible
-from assistant.narrate.fit import (
-    ICC_HIGH,
-    ICC_LOW,
-    fit_blocks,
-    fixed_effect_sentence,
-    icc_meaning,
-)
+from assistant.narrate.fit import fit_blocks, fixed_effect_sentence
+from assistant.narrate.variance import ICC_HIGH, ICC_LOW, icc_meaning
 from assistant.state import FittedModel
 from assistant.step_results import FitOutcome, ModelView
 from engine import fit_lmm

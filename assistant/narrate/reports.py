@@ -7,6 +7,7 @@ from typing import Any
 
 from assistant.narrate import fit as fit_words
 from assistant.narrate import numbers as fmt
+from assistant.narrate import variance as variance_words
 from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, table
 from assistant.narrate.terms import INTERCEPT_NAMES
 from assistant.step_results import ModelView, OptionChanged
@@ -46,11 +47,11 @@ def model_view_blocks(view: ModelView) -> list[Block]:
         return blup_blocks(model)
     blocks: list[Block] = [Heading(f"Variance components of {model.title}")]
     if view.view == "variance_components":
-        blocks.append(Paragraph(fit_words.variance_sentence(fit)))
-        blocks.append(fit_words.variance_table(fit))
+        blocks.append(Paragraph(variance_words.variance_sentence(fit)))
+        blocks.append(variance_words.variance_table(fit))
     if view.include_icc or view.view == "icc":
-        blocks.extend(fit_words.icc_blocks(fit, view.variance))
-    explained = fit_words.variance_explained_sentence(view.variance)
+        blocks.extend(variance_words.icc_blocks(fit, view.variance))
+    explained = variance_words.variance_explained_sentence(view.variance)
     if explained:
         blocks.append(Paragraph(explained))
     blocks.extend(fit_words.trouble_blocks(fit))

@@ -1,0 +1,144 @@
+"""Variance components, the ICC and what it means, and Nakagawa's R² in words.
+
+The ICC is the engine's (``LmmFit.icc``, single random intercept only); for models with
+random slopes or several grouping factors the adjusted ICC and the R² come from
+``engine.variance.variance_explained`` (Nakagawa and Schielzeth 2013; Nakagawa, Johnson
+and Schielzeth 2017).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Paragraph, table
+from assistant.narrate.terms import INTERCEPT_NAMES
+
+#: ICC thresholds used in the wording (see the `icc` help topic).
+ICC_HIGH = 0.5
+ICC_LOW = 0.05
+
+
+def has_random_slope(fit: Any) -> bool:
+    return any(rt.terms for rt in fit.model_formula.random_terms)
+
+
+def is_residual(vc: Any) -> bool:
+    return vc.group == "Residual"
+
+
+def variance_sentence(fit: Any) -> str:
+    """The variances and SDs in one sentence."""
+    pieces = []
+    for vc in fit.variance_components:
+        if vc.var2 is not None:
+            continue
+        if is_residual(vc):
+            pieces.append(f"residual variance {fmt.number(vc.vcov)} (SD {fmt.number(vc.sdcor)})")
+        elif vc.var1 in INTERCEPT_NAMES:
+            pieces.append(
+                f"{vc.group} intercept variance {fmt.number(vc.vcov)} (SD {fmt.number(vc.sdcor)})"
+            )
+        else:
+            pieces.append(
+                f"{vc.group} variance of the {vc.var1} slope {fmt.number(vc.vcov)} "
+                f"(SD {fmt.number(vc.sdcor)})"
+            )
+    for vc in fit.variance_components:
+        if vc.var2 is not None:
+            pieces.append(
+                f"correlation between the {vc.group} {plural_term(vc.var1)} and "
+                f"{plural_term(vc.var2)} {fmt.proportion(vc.sdcor)}"
+            )
+    return "Variance components: " + fmt.join_words(pieces) + "."
+
+
+def plural_term(var: str | None) -> str:
+    return "intercepts" if var in INTERCEPT_NAMES else f"{var} slopes"
+
+
+def variance_table(fit: Any) -> Any:
+    rows = []
+    for vc in fit.variance_components:
+        if vc.var2 is None:
+            rows.append([vc.group, vc.var1 or "", fmt.number(vc.vcov), fmt.number(vc.sdcor), ""])
+        else:
+            rows.append([vc.group, f"{vc.var1} ~ {vc.var2}", "", "", fmt.proportion(vc.sdcor)])
+    return table(
+        ["Group", "Term", "Variance", "SD", "Corr"], rows, "llrrr", caption="Variance components"
+    )
+
+
+def icc_meaning(icc: float) -> str:
+    """What an ICC of this size means for the analysis (thresholds 0.05 and 0.5)."""
+    if icc > ICC_HIGH:
+        return (
+            "Differences between clusters dominate: observations from the same cluster are "
+            "strongly alike, and ignoring the clustering would make standard errors far "
+            "too small."
+        )
+    if icc < ICC_LOW:
+        return (
+            "Clustering barely matters here: ordinary regression would give almost the same answer."
+        )
+    return (
+        "Clustering matters moderately: observations from the same cluster are "
+        "noticeably alike, so the mixed model's standard errors are the ones to trust."
+    )
+
+
+def icc_sentence(fit: Any) -> str:
+    group = next(iter(fit.ngroups))
+    return (
+        f"ICC = {fmt.proportion(fit.icc)}: {fmt.percent(fit.icc)} of the variance in "
+        f"{fit.response_name} not explained by the fixed effects lies between levels of "
+        f"{group}. {icc_meaning(fit.icc)}"
+    )
+
+
+def no_single_icc_sentence(fit: Any, variance: Any) -> str:
+    """Why a slope (or multi-factor) model has no single ICC, and the adjusted ICC."""
+    if has_random_slope(fit):
+        why = (
+            "With a random slope there is no single ICC: how much of the variance lies "
+            "between clusters changes with the value of the slope variable, so any one "
+            "number would depend on where you look."
+        )
+    else:
+        why = (
+            "With more than one grouping factor each factor has its own share of the "
+            "variance, so no single ICC describes the model."
+        )
+    adjusted = adjusted_icc(variance)
+    if adjusted is None:
+        return why
+    return (
+        f"{why} The adjusted ICC (Nakagawa and Schielzeth), which averages the "
+        f"random-effect variance over the data, is {fmt.proportion(adjusted)}. "
+        f"{icc_meaning(adjusted)}"
+    )
+
+
+def adjusted_icc(variance: Any) -> float | None:
+    if variance is None:
+        return None
+    value = getattr(variance, "icc_adjusted", None)
+    return float(value) if fmt.is_number(value) else None
+
+
+def icc_blocks(fit: Any, variance: Any) -> list[Block]:
+    if fit.icc is not None and fmt.is_number(fit.icc):
+        return [Paragraph(icc_sentence(fit))]
+    return [Paragraph(no_single_icc_sentence(fit, variance))]
+
+
+def variance_explained_sentence(variance: Any) -> str | None:
+    marginal = getattr(variance, "r2_marginal", None)
+    conditional = getattr(variance, "r2_conditional", None)
+    if not (fmt.is_number(marginal) and fmt.is_number(conditional)):
+        return None
+    return (
+        f"The fixed effects explain {fmt.percent(marginal)} of the variance (marginal R²); "
+        f"fixed and random effects together explain {fmt.percent(conditional)} "
+        "(conditional R², Nakagawa and Schielzeth)."
+    )
