@@ -106,7 +106,7 @@ def _select(rows: np.ndarray, layout: _RandomTermLayout, a: int, b: int) -> np.n
     return out.reshape(rows.shape)
 
 
-def _check_size(fit) -> None:
+def _check_applicable(fit) -> None:
     q = fit.model.Z.shape[1]
     if q > MAX_RANDOM_EFFECTS:
         raise LmmInputError(
@@ -123,7 +123,7 @@ def _check_size(fit) -> None:
 
 def vcov_adjusted(fit) -> KenwardRogerAdjustment:
     """Kenward-Roger adjusted covariance of β̂ at the REML estimates (pbkrtest ``vcovAdj``)."""
-    _check_size(fit)
+    _check_applicable(fit)
     model = fit.model
     X = np.asarray(model.X, dtype=float)
     Z = sp.csc_matrix(model.Z)

@@ -69,3 +69,21 @@ def test_factor_with_three_levels_gets_a_two_df_test():
 def test_unknown_ddf_is_refused():
     with pytest.raises(LmmInputError, match="satterthwaite"):
         type3_anova(fitted("orthodont_interaction"), "bogus")
+
+
+@pytest.mark.parametrize("ddf", ["satterthwaite", "kenward-roger"])
+def test_within_subject_factor_matches_the_exact_split_plot_f_test(ddf):
+    # Balanced random-intercept model, factor varying within subjects: the REML F test
+    # equals the classical F of y ~ subject + phase (fixed subjects), on (2, 160) df.
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    data = load_data("sleepstudy_slope").copy()
+    data["phase"] = np.select([data["Days"] < 3, data["Days"] < 6], ["a", "b"], "c")
+    fit = fit_lmm("Reaction ~ phase + (1 | Subject)", data)
+    classical = sm.stats.anova_lm(smf.ols("Reaction ~ C(Subject) + phase", data).fit(), typ=2)
+    row = type3_anova(fit, ddf).iloc[0]
+    assert row["F"] == pytest.approx(classical.loc["phase", "F"], rel=1e-6)
+    assert row["num_df"] == 2
+    assert row["den_df"] == pytest.approx(classical.loc["Residual", "df"], rel=1e-4)
+    assert row["p"] == pytest.approx(classical.loc["phase", "PR(>F)"], rel=1e-3)

@@ -58,3 +58,14 @@ def test_bad_method_and_level_are_refused():
         fit.confint(method="boot")
     with pytest.raises(LmmInputError, match="between 0 and 1"):
         fit.confint(level=95)
+
+
+def test_profile_uses_the_ml_deviance_for_reml_and_ml_fits_alike():
+    # lme4 profiles the ML deviance even for a REML fit, so the ML fit of the same model
+    # reproduces the REML fit's reference intervals.
+    table = fitted("sleepstudy_slope_ml").confint(method="profile")
+    refs = load_case("sleepstudy_slope")["confint_profile"]
+    assert list(table["parameter"]) == [r["parameter"] for r in refs]
+    for (_, row), ref in zip(table.iterrows(), refs, strict=True):
+        assert rel_err(row["lower"], ref["lower"]) < 1e-2, ref["parameter"]
+        assert rel_err(row["upper"], ref["upper"]) < 1e-2, ref["parameter"]
