@@ -89,6 +89,7 @@ class FitOutcome:
     built_from: str | None = None  # "model 1", "data" or None when the formula was typed
     guessed_roles: dict[str, str] = field(default_factory=dict)
     note: str | None = None  # e.g. how a "random slope" request was read
+    variance: Any = None  # engine.variance.VarianceExplained when the fit has no plain ICC
 
     @property
     def fit(self) -> Any:

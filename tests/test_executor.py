@@ -275,3 +275,15 @@ def test_comparison_refits_with_ml_when_fixed_effects_differ(session):
     chisq = f"χ²({int(row['Df'])}) = {row['Chisq']:.2f}"
     assert chisq in text
     assert f"{table['AIC'].min():,.1f}" in text
+
+
+def test_slope_fit_summary_gives_the_adjusted_icc(tmp_path):
+    from engine.variance import variance_explained
+
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    answer = session.run(plan(step("fit_lmm", formula="Reaction ~ Days + (Days | Subject)")))
+    assert answer.ok, answer.error
+    adjusted = variance_explained(session.models[1].fit).icc_adjusted
+    text = answer.text()
+    assert "no single ICC" in text
+    assert f"is {adjusted:.2f}." in text

@@ -87,7 +87,10 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
     """Blocks for one finished step (``Detail`` blocks hold the detailed-only parts)."""
     if isinstance(result, FitOutcome):
         blocks = fit.fit_blocks(
-            result.model, built_from=result.built_from, guessed=result.guessed_roles
+            result.model,
+            variance=result.variance,
+            built_from=result.built_from,
+            guessed=result.guessed_roles,
         )
         if result.note:
             blocks.insert(1, Paragraph(result.note))

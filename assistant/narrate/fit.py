@@ -49,12 +49,23 @@ DDF_WORDS = {
 
 
 # ------------------------------------------------------------- the structure
+def group_words(label: str, labels: set[str]) -> str:
+    """``cask within batch`` for lme4's nested ``cask:batch``; ``a and b`` for a crossing."""
+    parts = label.split(":")
+    if len(parts) == 2 and parts[1] in labels:
+        return f"{parts[0]} within {parts[1]}"
+    if len(parts) > 1:
+        return "combination of " + fmt.join_words(parts)
+    return label
+
+
 def random_structure_words(fit: Any) -> str:
     """``a random intercept and a random slope for time for each Subject (correlated)``."""
     mf = fit.model_formula
     by_group: dict[str, list[Any]] = {}
     for rt in mf.random_terms:
         by_group.setdefault(rt.group_label, []).append(rt)
+    labels = set(by_group)
     phrases = []
     for group, terms in by_group.items():
         intercept = any(rt.intercept for rt in terms)
@@ -65,7 +76,7 @@ def random_structure_words(fit: Any) -> str:
         if slopes:
             noun = "slope" if len(slopes) == 1 else "slopes"
             pieces.append(f"a random {noun} for {fmt.join_words(slopes)}")
-        text = f"{' and '.join(pieces)} for each {group}"
+        text = f"{' and '.join(pieces)} for each {group_words(group, labels)}"
         if intercept and slopes:
             correlated = len(terms) == 1 and not terms[0].from_double_bar
             text += " (correlated)" if correlated else " (uncorrelated)"
@@ -86,6 +97,7 @@ def method_sentence(fit: Any) -> str:
 def group_size_sentence(fit: Any) -> str:
     """Observations, groups, observations per group and rows dropped."""
     pieces = []
+    labels = set(fit.ngroups)
     for group, count in fit.ngroups.items():
         sizes = np.asarray(fit.group_sizes.get(group, []))
         if sizes.size:
@@ -96,9 +108,9 @@ def group_size_sentence(fit: Any) -> str:
                 else f"{fmt.integer(low)} to {fmt.integer(high)} each, median "
                 f"{fmt.degrees_of_freedom(mid)}"
             )
-            pieces.append(f"{fmt.integer(count)} levels of {group} ({spread})")
+            pieces.append(f"{fmt.integer(count)} levels of {group_words(group, labels)} ({spread})")
         else:
-            pieces.append(f"{fmt.integer(count)} levels of {group}")
+            pieces.append(f"{fmt.integer(count)} levels of {group_words(group, labels)}")
     text = f"It uses {fmt.plural(fit.nobs, 'observation')} in {fmt.join_words(pieces)}."
     if fit.n_dropped:
         by_var = [
@@ -147,6 +159,11 @@ def fixed_effect_sentence(fe: Any, fit: Any) -> str:
     response = fit.response_name
     level = confidence_level(fit)
     bracket = f"({interval_words(fe, level)}; {test_words(fe, fit)})"
+    if fe.term in INTERCEPT_NAMES and len(fit.fixed_effects) == 1:
+        return (
+            f"The average {response} is {fmt.estimate(fe.estimate, fe.se)} "
+            f"({interval_words(fe, level)})."
+        )
     if fe.term in INTERCEPT_NAMES:
         return (
             f"At the reference point ({_reference_point(fit)}) the expected {response} is "

@@ -8,6 +8,7 @@ and Schielzeth 2017).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant.narrate import numbers as fmt
@@ -27,6 +28,11 @@ def is_residual(vc: Any) -> bool:
     return vc.group == "Residual"
 
 
+def group_name(group: str) -> str:
+    """lme4 names the second term of a group ``Subject.1`` (from ``||``); say ``Subject``."""
+    return re.sub(r"\.\d+$", "", group)
+
+
 def variance_sentence(fit: Any) -> str:
     """The variances and SDs in one sentence."""
     pieces = []
@@ -37,17 +43,18 @@ def variance_sentence(fit: Any) -> str:
             pieces.append(f"residual variance {fmt.number(vc.vcov)} (SD {fmt.number(vc.sdcor)})")
         elif vc.var1 in INTERCEPT_NAMES:
             pieces.append(
-                f"{vc.group} intercept variance {fmt.number(vc.vcov)} (SD {fmt.number(vc.sdcor)})"
+                f"{group_name(vc.group)} intercept variance {fmt.number(vc.vcov)} "
+                f"(SD {fmt.number(vc.sdcor)})"
             )
         else:
             pieces.append(
-                f"{vc.group} variance of the {vc.var1} slope {fmt.number(vc.vcov)} "
+                f"{group_name(vc.group)} variance of the {vc.var1} slope {fmt.number(vc.vcov)} "
                 f"(SD {fmt.number(vc.sdcor)})"
             )
     for vc in fit.variance_components:
         if vc.var2 is not None:
             pieces.append(
-                f"correlation between the {vc.group} {plural_term(vc.var1)} and "
+                f"correlation between the {group_name(vc.group)} {plural_term(vc.var1)} and "
                 f"{plural_term(vc.var2)} {fmt.proportion(vc.sdcor)}"
             )
     return "Variance components: " + fmt.join_words(pieces) + "."

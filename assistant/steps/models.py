@@ -22,6 +22,7 @@ from assistant.steps.options import normalise_ddf, normalise_method, normalise_o
 from engine.convergence import remedy_convergence
 from engine.data import describe_data
 from engine.lmm import fit_lmm as engine_fit_lmm
+from engine.variance import variance_explained
 
 SLOPE_ONLY_NOTE = (
     'Next to an intercept + slope model, "random slope" is read as the slope alone, '
@@ -89,6 +90,15 @@ def kept_fit(fit: Any, audit: Any) -> Any:
     if switched and not scaled:
         return fit.refit(optimizer=switched[-1])
     return fit
+
+
+def variance_without_icc(fit: Any) -> Any:
+    """Nakagawa's adjusted ICC and R² for a fit without a plain ICC (random slopes,
+    several grouping factors), so the narration can give a number where the ICC is
+    undefined; None when the fit has a plain ICC."""
+    if fit.icc is not None:
+        return None
+    return variance_explained(fit)
 
 
 def model_data(model: FittedModel) -> Any:
@@ -181,7 +191,8 @@ def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         max_iter=step_field(step, "max_iter"),
     )
     model, new_state = register(state, fit, step_field(step, "label"), audit)
-    return StepResult(FitOutcome(model, built_from, roles, note), new_state)
+    outcome = FitOutcome(model, built_from, roles, note, variance_without_icc(fit))
+    return StepResult(outcome, new_state)
 
 
 def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -201,7 +212,9 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
         optimizer=base.fit.optimizer,
     )
     model, new_state = register(working, fit, None, audit)
-    return StepResult(FitOutcome(model, f"model {base.number}", {}, None), new_state)
+    return StepResult(
+        FitOutcome(model, f"model {base.number}", {}, None, variance_without_icc(fit)), new_state
+    )
 
 
 def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -214,7 +227,10 @@ def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> Ste
         return StepResult(EngineResult("convergence_audit", audit, model), state)
     working = _on_dataset(state, model, data)
     new_model, new_state = register(working, kept, None, audit)
-    return StepResult(FitOutcome(new_model, f"model {model.number}", {}, None), new_state)
+    return StepResult(
+        FitOutcome(new_model, f"model {model.number}", {}, None, variance_without_icc(kept)),
+        new_state,
+    )
 
 
 def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -234,7 +250,9 @@ def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         fit = kept_fit(fit, audit)
     working = _on_dataset(state, base, data)
     model, new_state = register(working, fit, None, audit)
-    return StepResult(FitOutcome(model, f"model {base.number}", {}, None), new_state)
+    return StepResult(
+        FitOutcome(model, f"model {base.number}", {}, None, variance_without_icc(fit)), new_state
+    )
 
 
 HANDLERS = {
