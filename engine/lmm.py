@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from engine.design import build_design
+from engine.blas_threads import single_blas_thread
+from engine.design import ModelDesign, build_design
 from engine.errors import LmmInputError
 from engine.model import LmmModel
 from engine.optimize import OptSummary, minimize, scaled_gradient_size
@@ -86,16 +87,62 @@ def fit_lmm(
         raise LmmInputError(f"The confidence level must lie between 0 and 1, not {level}.")
     model_formula = _parse(formula)
     design = build_design(model_formula, data)
-    model = LmmModel(design.X, design.y, design.random_terms, design.fixed_names)
+    with single_blas_thread():
+        model = LmmModel(design.X, design.y, design.random_terms, design.fixed_names)
+        opt, theta, criterion, gradient_size = _optimize(model, reml, optimizer, max_iter)
+        solution = model.solve(theta, reml)
+        sigma = float(np.sqrt(solution.sigma2))
+        n, p = model.n, model.p
+        npar = theta.size + p + 1
+        singular = bool(np.any(theta[model.theta_lower == 0.0] < SINGULAR_TOL))
+        fit = LmmFit(
+            formula=model_formula.source if isinstance(formula, ModelFormula) else str(formula),
+            model_formula=model_formula,
+            method="REML" if reml else "ML",
+            reml=bool(reml),
+            ddf_method=ddf_method,
+            optimizer=opt.optimizer,
+            level=float(level),
+            nobs=n,
+            ngroups=_ngroups(model),
+            group_sizes=_group_sizes(model),
+            n_dropped=design.n_dropped,
+            dropped_by_variable=design.dropped_by_variable,
+            criterion=float(criterion),
+            loglik=float(-criterion / 2.0),
+            aic=float(criterion + 2 * npar),
+            bic=float(criterion + npar * np.log(n)),
+            npar=int(npar),
+            sigma=sigma,
+            theta=theta,
+            converged=bool(opt.converged),
+            singular=singular,
+            warnings=fit_warnings(design, n, singular, opt, gradient_size),
+            opt=opt,
+            fixed_effects=[],
+            variance_components=variance_components(model, theta, sigma),
+            icc=_icc(model, theta),
+            beta=solution.beta,
+            vcov_beta=solution.sigma2 * solution.vcov_unscaled,
+            fixed_names=list(design.fixed_names),
+            fixed_term_columns=design.fixed_term_columns,
+            aliased=list(design.aliased),
+            response_name=design.response_name,
+            data=design.frame,
+            model=model,
+            b=solution.b,
+            u=solution.u,
+            transform_state=design.state,
+            source_data=data,
+        )
+        fit.fixed_effects = coefficient_table(fit, ddf_method, level)
+    return fit
 
-    opt, theta, criterion, gradient_size = _optimize(model, reml, optimizer, max_iter)
-    solution = model.solve(theta, reml)
-    sigma = float(np.sqrt(solution.sigma2))
-    n, p = model.n, model.p
-    npar = theta.size + p + 1
-    loglik = -criterion / 2.0
-    singular = bool(np.any(theta[model.theta_lower == 0.0] < SINGULAR_TOL))
 
+def fit_warnings(
+    design: ModelDesign, n: int, singular: bool, opt: OptSummary, gradient_size: float
+) -> list[str]:
+    """One sentence per problem: dropped rows, aliased columns, singular fit, convergence."""
     warnings: list[str] = []
     if design.n_dropped:
         per_var = ", ".join(
@@ -117,8 +164,7 @@ def fit_lmm(
             "boundary (a variance of zero or a correlation of +/-1), so the random-effects "
             "structure is too rich for these data; consider simplifying it."
         )
-    converged = bool(opt.converged)
-    if not converged:
+    if not opt.converged:
         warnings.append(
             f"The optimizer stopped before converging ({opt.return_code}); raise the "
             "iteration limit or try another optimizer."
@@ -129,49 +175,7 @@ def fit_lmm(
             f"{GRADIENT_TOL:g}, lme4's limit); the optimum may be imprecise, so try "
             "another optimizer."
         )
-
-    fit = LmmFit(
-        formula=model_formula.source if isinstance(formula, ModelFormula) else str(formula),
-        model_formula=model_formula,
-        method="REML" if reml else "ML",
-        reml=bool(reml),
-        ddf_method=ddf_method,
-        optimizer=opt.optimizer,
-        level=float(level),
-        nobs=n,
-        ngroups=_ngroups(model),
-        group_sizes=_group_sizes(model),
-        n_dropped=design.n_dropped,
-        dropped_by_variable=design.dropped_by_variable,
-        criterion=float(criterion),
-        loglik=float(loglik),
-        aic=float(criterion + 2 * npar),
-        bic=float(criterion + npar * np.log(n)),
-        npar=int(npar),
-        sigma=sigma,
-        theta=theta,
-        converged=converged,
-        singular=singular,
-        warnings=warnings,
-        opt=opt,
-        fixed_effects=[],
-        variance_components=variance_components(model, theta, sigma),
-        icc=_icc(model, theta),
-        beta=solution.beta,
-        vcov_beta=solution.sigma2 * solution.vcov_unscaled,
-        fixed_names=list(design.fixed_names),
-        fixed_term_columns=design.fixed_term_columns,
-        aliased=list(design.aliased),
-        response_name=design.response_name,
-        data=design.frame,
-        model=model,
-        b=solution.b,
-        u=solution.u,
-        transform_state=design.state,
-        source_data=data,
-    )
-    fit.fixed_effects = coefficient_table(fit, ddf_method, level)
-    return fit
+    return warnings
 
 
 def _optimize(

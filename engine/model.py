@@ -249,15 +249,13 @@ class LmmModel:
         keep = u_row[left] <= u_row[right]
         left, right = left[keep], right[keep]
         target = u_row[left] * m + u_row[right]
-        prod = (values[left][:, :, None] * values[right][:, None, :]).reshape(left.size, s1 * s1)
+        prod = (values[left][:, :, None] * values[right][:, None, :]).reshape(-1)
         columns = (u_level[left][:, None] * (s1 * s1) + np.arange(s1 * s1)[None, :]).reshape(-1)
-        targets, rows = np.unique(target, return_inverse=True)
-        # One row per non-zero entry of the upper triangle, one column per (level, a, b):
-        # the product for a new theta is a sparse matrix-vector product with vec(W).
-        self._pair_targets = targets
+        # One row per entry of the m x m result, one column per (level, a, b): the
+        # product for a new theta is a sparse matrix-vector product with vec(W).
+        # (The CSR conversion sums the contributions that land on the same entry.)
         self._pair_matrix = sp.csr_matrix(
-            (prod.reshape(-1), (np.repeat(rows, s1 * s1), columns)),
-            shape=(targets.size, l1 * s1 * s1),
+            (prod, (np.repeat(target, s1 * s1), columns)), shape=(m * m, l1 * s1 * s1)
         )
 
     # ------------------------------------------------------------ evaluation
@@ -298,10 +296,7 @@ class LmmModel:
             out[ra, rc] = values
             out[rc, ra] = values
             return out
-        upper_values = self._pair_matrix @ w.reshape(-1)
-        upper = np.zeros(m * m)
-        upper[self._pair_targets] = upper_values
-        upper = upper.reshape(m, m)
+        upper = (self._pair_matrix @ w.reshape(-1)).reshape(m, m)
         full = upper + upper.T
         full[np.diag_indices(m)] -= np.diag(upper)
         return full

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from engine.blas_threads import single_blas_thread
 from engine.model import LmmModel
 from engine.optimize import OptSummary
 from grammar.formula import ModelFormula
@@ -117,7 +118,8 @@ class LmmFit:
         return self._cache["random_effects"]
 
     def _compute_random_effects(self) -> list[RandomEffect]:
-        covs = self.model.conditional_covariances(self.theta, self.sigma**2)
+        with single_blas_thread():
+            covs = self.model.conditional_covariances(self.theta, self.sigma**2)
         rows: list[RandomEffect] = []
         groups: list[str] = []
         for term in self.model.terms:
@@ -148,9 +150,10 @@ class LmmFit:
         if "satterthwaite" not in self._cache:
             from engine.satterthwaite import satterthwaite_setup
 
-            self._cache["satterthwaite"] = satterthwaite_setup(
-                self.model, self.theta, self.sigma, self.reml
-            )
+            with single_blas_thread():
+                self._cache["satterthwaite"] = satterthwaite_setup(
+                    self.model, self.theta, self.sigma, self.reml
+                )
         return self._cache["satterthwaite"]
 
     # ------------------------------------------------------------ methods
