@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -46,24 +47,23 @@ def open_session(
         kwargs["data_path"] = str(path)
     if sample is not None:
         kwargs["sample"] = sample
-    session = Session(**kwargs)
-    set_output_dir(session, Path(out) if out is not None else DEFAULT_OUTPUT_DIR)
-    return session
-
-
-def set_output_dir(session: Any, folder: Path) -> None:
-    """Point the session's figures at ``folder`` (session.options.output_dir)."""
-    options = session.options
-    if isinstance(options, dict):
-        options["output_dir"] = folder
-    else:
-        options.output_dir = folder
+    output_dir = Path(out) if out is not None else DEFAULT_OUTPUT_DIR
+    return Session(output_dir=output_dir, **kwargs)
 
 
 def answer_message(answer: Any) -> str:
     """The one message of a failed answer (its AssistantError)."""
     error = getattr(answer, "error", None)
     return str(error) if error is not None else "The request could not be carried out."
+
+
+def narration_of_done_steps(answer: Any, level: str) -> str:
+    """A failed answer's text without its error (which goes to stderr on its own)."""
+    text = answer.text(level=level)
+    message = answer_message(answer).strip()
+    if message and message in text:
+        text = text.replace(message, "")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 # --------------------------------------------------------------------------- commands
@@ -77,12 +77,11 @@ def run_ask(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         answer = session.ask(request)
         if args.json:
             results.extend(answer.to_json())
-        elif answer.ok:
-            if number > 1:
-                stdout.write("\n")
-            stdout.write(answer.text(level=level).rstrip("\n") + "\n")
-            for figure in answer.figures:
-                stdout.write(f"Figure saved: {figure}\n")
+        else:
+            narration = answer.text(level=level) if answer.ok else narration_of_done_steps(
+                answer, level)
+            if narration.strip():
+                stdout.write(("\n" if number > 1 else "") + narration.rstrip("\n") + "\n")
         if not answer.ok:
             prefix = f"request {number}: " if len(args.requests) > 1 else ""
             stderr.write(f"lmm: {prefix}{answer_message(answer)}\n")
@@ -136,7 +135,9 @@ def sample_lines(samples: Any) -> list[str]:
                 entries.append((sample, ""))
             else:
                 name = str(getattr(sample, "name", sample))
-                entries.append((name, str(getattr(sample, "description", "") or "")))
+                description = str(getattr(sample, "description", "") or "")
+                rows = getattr(sample, "n_rows", None)
+                entries.append((name, f"({rows} rows) {description}" if rows else description))
     width = max((len(name) for name, _ in entries), default=0)
     return [f"{name:<{width}}  {text}".rstrip() for name, text in entries]
 

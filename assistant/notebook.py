@@ -19,7 +19,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from assistant.cli import DEFAULT_OUTPUT_DIR, set_output_dir
+from assistant.cli import DEFAULT_OUTPUT_DIR
 from assistant.replay import render_answer
 
 
@@ -92,8 +92,7 @@ class Assistant:
             kwargs["sample"] = sample
         if data_path is not None:
             kwargs["data_path"] = str(data_path)
-        self.session = Session(**kwargs)
-        set_output_dir(self.session, Path(output_dir))
+        self.session = Session(output_dir=Path(output_dir), **kwargs)
         self.results: list[AssistantResult] = []
 
     def ask(self, text: str) -> AssistantResult:

@@ -53,21 +53,67 @@ class ChatState:
     running: bool = True
 
 
-def request_words() -> list[str]:
-    """Words of the request language, taken from the grammar's own keywords."""
+def _request_parser() -> Any:
+    """The grammar's LALR parser of one request clause, or None if it cannot be built."""
     try:
-        from grammar.parse import keywords
-    except ImportError:
+        from grammar.parse import request_parser
+
+        return request_parser()
+    except Exception:  # noqa: BLE001 - completion is a convenience; the chat works without it
+        return None
+
+
+def _keyword_of(parser: Any, terminal_name: str) -> str | None:
+    """The literal word a terminal of the grammar stands for (``"caterpillar"``), if any."""
+    from lark.lexer import PatternStr
+
+    try:
+        pattern = parser.get_terminal(terminal_name).pattern
+    except KeyError:
+        return None
+    if isinstance(pattern, PatternStr) and re.fullmatch(r"[A-Za-z][\w-]*", pattern.value):
+        return pattern.value.lower()
+    return None
+
+
+def request_words() -> list[str]:
+    """Every keyword of the request language, read from the grammar's terminals."""
+    parser = _request_parser()
+    if parser is None:
         return []
-    return sorted(set(keywords()))
+    words = {_keyword_of(parser, terminal.name) for terminal in parser.terminals}
+    return sorted(word for word in words if word)
+
+
+def next_words(text: str) -> list[str]:
+    """The keywords the grammar accepts after ``text`` (the last clause of it), found with
+    Lark's interactive parser; empty when ``text`` already cannot be parsed."""
+    parser = _request_parser()
+    if parser is None:
+        return []
+    clause = re.split(r"[;\n]", text)[-1]
+    try:
+        interactive = parser.parse_interactive(clause)
+        interactive.exhaust_lexer()
+        accepted = interactive.accepts()
+    except Exception:  # noqa: BLE001 - any lexer or parser error means: no suggestion
+        return []
+    words = {_keyword_of(parser, name) for name in accepted}
+    return sorted(word for word in words if word)
 
 
 class ChatCompleter(Completer):
-    """Completes chat commands, request words and column names of the session's data."""
+    """Completes chat commands, column names of the session's data and request words.
 
-    def __init__(self, column_names: Callable[[], Iterable[str]], words: Iterable[str]):
+    With nothing typed of the current word it offers the words the grammar expects next;
+    otherwise columns first, then keywords (those the grammar expects next first).
+    """
+
+    def __init__(self, column_names: Callable[[], Iterable[str]], words: Iterable[str],
+                 next_words: Callable[[str], list[str]] = lambda _text: []):
         self._column_names = column_names
         self._words = sorted(set(words))
+        self._next_words = next_words
 
     def get_completions(self, document: Document,
                         complete_event: CompleteEvent) -> Iterator[Completion]:
@@ -81,7 +127,11 @@ class ChatCompleter(Completer):
         match = _WORD.search(text)
         prefix = match.group(0) if match else ""
         bare = prefix.lstrip("`").lower()
+        typed_before = text[: len(text) - len(prefix)]
+        expected = self._next_words(typed_before)
         if not bare:
+            for word in expected:
+                yield Completion(word, display_meta="next word")
             return
         try:
             columns = list(self._column_names())
@@ -91,7 +141,9 @@ class ChatCompleter(Completer):
             if name.lower().startswith(bare) and name != prefix:
                 quoted = name if re.fullmatch(r"[A-Za-z_.][\w.]*", name) else f"`{name}`"
                 yield Completion(quoted, start_position=-len(prefix), display_meta="column")
-        for word in self._words:
+        ranked = [w for w in expected if w in self._words] + [
+            w for w in self._words if w not in expected]
+        for word in ranked:
             if word.lower().startswith(bare) and word != prefix and word not in columns:
                 yield Completion(word, start_position=-len(prefix))
 
@@ -236,7 +288,7 @@ def run_repl(session: Any, *, history_file: str | Path | None = None, show_plan:
         return _run_plain(chat, sys.stdin)
     prompt = PromptSession(
         history=open_history(history_file),
-        completer=ChatCompleter(session.column_names, request_words()),
+        completer=ChatCompleter(session.column_names, request_words(), next_words),
         complete_while_typing=False,
         key_bindings=continuation_bindings(),
         prompt_continuation=CONTINUATION_PROMPT,
