@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import itertools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -242,9 +243,42 @@ def _term_spec(term: Term, column_of: dict[str, list[str]]) -> str:
     return ":".join(parts)
 
 
+def _numeric_matrix(
+    intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
+) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
+    """The model matrix when no factor is involved: products of numeric columns.
+
+    Same columns, order and names as formulaic gives (``a:b`` for a product, one
+    column per combination when a factor has several columns, e.g. ``poly(x, 2)1:z``),
+    without its overhead, which dominates small fits.
+    """
+    n = len(private)
+    columns: list[np.ndarray] = []
+    names: list[str] = []
+    term_columns: dict[str, list[int]] = {}
+    if intercept:
+        columns.append(np.ones(n))
+        names.append("(Intercept)")
+        term_columns["(Intercept)"] = [0]
+    for term in terms:
+        choices = [column_of[_factor_key(f)] for f in term.factors]
+        for combo in itertools.product(*choices):
+            value = np.ones(n)
+            for name in combo:
+                value = value * private[name].to_numpy(dtype=float)
+            term_columns.setdefault(term.label, []).append(len(columns))
+            columns.append(value)
+            names.append(":".join(combo))
+    matrix = np.column_stack(columns) if columns else np.zeros((n, 0))
+    return matrix, names, term_columns
+
+
 def _formulaic_matrix(
     intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
+    used = {n for t in terms for f in t.factors for n in column_of[_factor_key(f)]}
+    if not any(isinstance(private[n].dtype, pd.CategoricalDtype) for n in used):
+        return _numeric_matrix(intercept, terms, private, column_of)
     specs = ["1" if intercept else "0"] + [_term_spec(t, column_of) for t in terms]
     frame = private if len(private.columns) else pd.DataFrame(index=private.index)
     mm = model_matrix(" + ".join(specs), frame, na_action="ignore")

@@ -22,6 +22,7 @@ MixedModels.jl organises it:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -75,6 +76,7 @@ class TermStructure:
         return t
 
 
+@lru_cache(maxsize=32)
 def _lower_indices(s: int) -> tuple[np.ndarray, np.ndarray]:
     pairs = [(i, j) for j in range(s) for i in range(j, s)]
     return np.array([p[0] for p in pairs], dtype=int), np.array([p[1] for p in pairs], dtype=int)
@@ -304,6 +306,8 @@ class LmmModel:
     def _scale_rest(self, s: np.ndarray, factors: list[np.ndarray]) -> np.ndarray:
         """Lambda_r' S Lambda_r for the rest block (X and y columns are not scaled)."""
         rest_factors = factors[1:]
+        if not rest_factors:
+            return s
         if self._rest_all_scalar:
             scale = np.ones(self._m)
             for (lo, hi), t in zip(self._rest_offsets, rest_factors, strict=True):

@@ -5,12 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from formulaic import model_matrix
 
 import engine.model as model_module
-from engine.design import build_design, drop_aliased_columns
+from engine.design import (
+    _formulaic_matrix,
+    _numeric_matrix,
+    _private_frame,
+    build_design,
+    drop_aliased_columns,
+)
 from engine.errors import LmmInputError
 from engine.model import LmmModel
-from engine.transforms import IMPLEMENTATIONS, poly_fit, poly_predict
+from engine.transforms import IMPLEMENTATIONS, TransformState, poly_fit, poly_predict
 from grammar.formula import FORMULA_FUNCTIONS, parse_formula
 
 
@@ -253,3 +260,26 @@ def test_analytic_gradient_of_a_vector_term_in_the_rest_block(reference_dir):
         lambda th: model.deviance(th, True), theta, model.theta_lower, step=1e-5
     )
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "rhs",
+    ["1 + Days", "0 + Days + I(Days^2)", "Days * log(Reaction)", "poly(Days, 2) * I(Days + 1)"],
+)
+def test_numeric_fast_path_matches_formulaic(sleepstudy, rhs):
+    """Without factors the matrix is built directly; formulaic must agree exactly."""
+    mf = parse_formula(f"Reaction ~ {rhs} + (1 | Subject)")
+    private, column_of = _private_frame(mf, sleepstudy, TransformState())
+    ours = _numeric_matrix(mf.intercept, mf.fixed_terms, private, column_of)
+    specs = ["1" if mf.intercept else "0"]
+    for term in mf.fixed_terms:
+        parts = []
+        for f in term.factors:
+            cols = [f"`{c}`" for c in column_of[f.name if hasattr(f, "name") else f.text()]]
+            parts.append(cols[0] if len(cols) == 1 else "(" + " + ".join(cols) + ")")
+        specs.append(":".join(parts))
+    reference = model_matrix(" + ".join(specs), private)
+    names = ["(Intercept)" if c == "Intercept" else c for c in reference.columns]
+    assert ours[1] == names
+    np.testing.assert_allclose(ours[0], np.asarray(reference), rtol=1e-12)
+    assert _formulaic_matrix(mf.intercept, mf.fixed_terms, private, column_of)[1] == names
