@@ -15,6 +15,9 @@ Profile intervals follow lme4's ``profile.merMod`` and ``confint.thpr``:
   each limit is bracketed and then found with Brent's method, which gives the same limits
   without the spline error. A limit that is not reached before a parameter bound (an SD at
   0, a correlation at ±1) is reported as that bound, as lme4 does.
+* Every deviance comes from the engine's own blocked evaluation (``LmmModel``); a profile
+  whose estimated run time exceeds :data:`TIME_BUDGET_SECONDS` is declined in favour of
+  Wald intervals.
 
 Wald intervals cover the fixed effects only: estimate ± t quantile × SE with the fit's
 denominator-df method (z for ``asymptotic``), as in the fit's coefficient table. Wald
@@ -23,6 +26,7 @@ intervals for variance parameters are not given (lme4 reports NA for them).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import nlopt
@@ -37,6 +41,12 @@ CONFINT_METHODS = ("wald", "profile")
 #: A limit is accepted when ζ is within this of ±qnorm((1 + level)/2): the limit is then
 #: off by about 1e-6 standard errors, far below the spline error of lme4's own profile.
 ZETA_TOL = 1e-6
+
+#: Profiling is declined when it would take longer than this many seconds (estimated).
+TIME_BUDGET_SECONDS = 120.0
+#: Deviance evaluations one profiled parameter takes (both limits), measured on the
+#: reference cases (about 250-400); used only to estimate the time of a profile.
+EVALUATIONS_PER_PARAMETER = 400
 
 
 # --------------------------------------------------------------------------- Wald
@@ -221,6 +231,23 @@ def _limit(
 
 
 # --------------------------------------------------------------------- profile
+def _check_time_budget(model, theta: np.ndarray, n_parameters: int) -> None:
+    """Decline, in one sentence, a profile that would run for minutes."""
+    seconds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        model.deviance(theta, reml=False)
+        seconds.append(time.perf_counter() - start)
+    per_evaluation = float(np.median(seconds))
+    estimate = per_evaluation * EVALUATIONS_PER_PARAMETER * n_parameters
+    if estimate > TIME_BUDGET_SECONDS:
+        raise LmmInputError(
+            f"Profile intervals for this model would take about {estimate / 60:.0f} minutes "
+            f"({n_parameters} parameters, {per_evaluation * 1000:.0f} ms per deviance "
+            "evaluation); use method='wald' instead."
+        )
+
+
 def profile_confint(fit, level: float = 0.95) -> pd.DataFrame:
     """lme4's ``confint(m, method = "profile", oldNames = FALSE)`` (ML profile deviance)."""
     _check_level(level)
@@ -228,6 +255,7 @@ def profile_confint(fit, level: float = 0.95) -> pd.DataFrame:
 
     model = fit.model
     scale = _VarianceScale(model)
+    _check_time_budget(model, np.asarray(fit.theta, float), len(scale.names) + len(fit.beta))
     target = float(stats.norm.ppf((1 + level) / 2))
     theta_lower = np.asarray(model.theta_lower, dtype=float)
     theta_upper = np.full_like(theta_lower, np.inf)

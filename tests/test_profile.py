@@ -69,3 +69,11 @@ def test_profile_uses_the_ml_deviance_for_reml_and_ml_fits_alike():
     for (_, row), ref in zip(table.iterrows(), refs, strict=True):
         assert rel_err(row["lower"], ref["lower"]) < 1e-2, ref["parameter"]
         assert rel_err(row["upper"], ref["upper"]) < 1e-2, ref["parameter"]
+
+
+def test_a_profile_that_would_run_for_minutes_is_declined(monkeypatch):
+    import engine.profile as profile
+
+    monkeypatch.setattr(profile, "TIME_BUDGET_SECONDS", 1e-9)
+    with pytest.raises(LmmInputError, match="method='wald'"):
+        fitted("dyestuff").confint(method="profile")
