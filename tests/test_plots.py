@@ -1,6 +1,8 @@
 """Figures drawn from real fits, checked through the matplotlib objects they contain."""
 
 
+import json
+
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
@@ -283,3 +285,18 @@ def test_style_hides_top_and_right_spines(sleep_slope):
         fig, _ = draw_caterpillar(sleep_slope.random_effects, "Subject")
     for ax in fig.axes:
         assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+
+
+def test_qq_only_figure_and_json_safe_results(sleep_slope, tmp_path):
+    qq = residual_figure(sleep_slope, tmp_path, which="qq")
+    assert qq.paths[0].name == "residual_qq.png"
+    assert qq.panels == ("qq_residuals", "qq_ranef:Subject:(Intercept)", "qq_ranef:Subject:Days")
+    trajectory = trajectory_figure(sleep_slope, tmp_path, fmt="svg")
+    caterpillar = caterpillar_figure(sleep_slope, tmp_path)
+    for result in (qq, trajectory, caterpillar):
+        out = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+        assert out["paths"] == [str(p) for p in result.paths]
+    rows = trajectory.to_dict()["predictions"]["rows"]
+    assert len(rows) == len(trajectory.predictions.frame)
+    with pytest.raises(LmmInputError, match="come as all or qq"):
+        residual_figure(sleep_slope, tmp_path, which="funnel")

@@ -226,11 +226,13 @@ def draw_residuals(
             levels = [str(e.level) for e in effects]
             flagged = np.array([lev in extreme.get(key, set()) for lev in levels])
             label = "intercept" if term == "(Intercept)" else term
-            _qq_panel(ax, values, flagged, levels, f"Normal QQ: BLUPs, {group} {label}", "BLUP")
+            _qq_panel(ax, values, flagged, levels, f"Normal QQ: {group} BLUPs ({label})",
+                      "BLUP")
     for ax in axes[len(codes):]:
         ax.set_visible(False)
-    title = f"Residual diagnostics: {fit.formula}"
-    fig.suptitle("\n".join(textwrap.wrap(title, width=int(28 * ncols))))
+    heading = "Residual diagnostics" if which == "all" else "Normal QQ plots"
+    formula = textwrap.wrap(str(fit.formula), width=int(28 * ncols), break_long_words=False)
+    fig.suptitle("\n".join([heading, *formula]))
     separate_labels(fig)
     return fig, tuple(codes)
 
