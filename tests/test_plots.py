@@ -1,6 +1,5 @@
 """Figures drawn from real fits, checked through the matplotlib objects they contain."""
 
-
 import json
 
 import matplotlib as mpl
