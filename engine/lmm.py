@@ -303,7 +303,9 @@ def variance_components(
         sd = np.sqrt(np.diag(cov))
         s = term.n_columns
         for a in range(s):
-            rows.append(VarianceComponent(name, term.columns[a], None, float(cov[a, a]), sd[a]))
+            rows.append(
+                VarianceComponent(name, term.columns[a], None, float(cov[a, a]), float(sd[a]))
+            )
         for a in range(s):
             for c in range(a + 1, s):
                 denom = sd[a] * sd[c]

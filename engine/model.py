@@ -35,7 +35,9 @@ LOG_2PI = float(np.log(2 * np.pi))
 #: Dense rest-block products are used while l1 * m^2 * s1^2 stays below this.
 DENSE_WORK_LIMIT = 1e7
 #: The dense rest block must fit in memory comfortably (m x m doubles).
-MAX_REST_WIDTH = 20_000
+MAX_REST_WIDTH = 8_000
+#: Above this many precomputed index pairs the product is a sparse matrix product.
+MAX_PAIRS = 30_000_000
 
 
 @dataclass
@@ -243,6 +245,9 @@ class LmmModel:
         u_level = ukeys // m
         u_row = ukeys % m
         counts = np.bincount(u_level, minlength=l1)
+        if float(np.sum(counts * (counts + 1) / 2)) * s1 * s1 > MAX_PAIRS:
+            self._pair_matrix = None
+            return
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         rep = counts[u_level]
         left = np.repeat(np.arange(ukeys.size), rep)
@@ -298,6 +303,10 @@ class LmmModel:
             out[ra, rc] = values
             out[rc, ra] = values
             return out
+        if self._pair_matrix is None:
+            l1, s1 = w.shape[0], w.shape[1]
+            blocks = sp.bsr_matrix((w, np.arange(l1), np.arange(l1 + 1)), shape=(l1 * s1,) * 2)
+            return np.asarray((self._a_r1 @ (blocks @ self._a_r1.T)).toarray())
         upper = (self._pair_matrix @ w.reshape(-1)).reshape(m, m)
         full = upper + upper.T
         full[np.diag_indices(m)] -= np.diag(upper)

@@ -147,7 +147,7 @@ def dense_deviance(model: LmmModel, theta: np.ndarray, reml: bool) -> float:
     return logdet_l + n * (1 + np.log(2 * np.pi * pwrss / n))
 
 
-@pytest.mark.parametrize("force_pairs", [False, True])
+@pytest.mark.parametrize("path", ["dense", "pairs", "sparse-product"])
 @pytest.mark.parametrize(
     "formula,data_name,theta",
     [
@@ -158,19 +158,49 @@ def dense_deviance(model: LmmModel, theta: np.ndarray, reml: bool) -> float:
     ],
 )
 def test_blocked_deviance_equals_dense_formula(
-    reference_dir, monkeypatch, force_pairs, formula, data_name, theta
+    reference_dir, monkeypatch, path, formula, data_name, theta
 ):
-    if force_pairs:
+    """The three ways of forming the first term's Schur product agree with the textbook."""
+    if path != "dense":
         monkeypatch.setattr(model_module, "DENSE_WORK_LIMIT", 0)
+    if path == "sparse-product":
+        monkeypatch.setattr(model_module, "MAX_PAIRS", 0)
     data = pd.read_csv(reference_dir / "data" / f"{data_name}.csv")
     d = design(formula, data)
     model = LmmModel(d.X, d.y, d.random_terms, d.fixed_names)
-    assert model._dense_first is not force_pairs
+    assert model._dense_first is (path == "dense")
     theta = np.array(theta)
     for reml in (True, False):
         assert model.deviance(theta, reml) == pytest.approx(
             dense_deviance(model, theta, reml), rel=1e-10
         )
+
+
+def test_vector_first_term_with_a_crossed_scalar_term(sleepstudy):
+    """(Days | Subject) first (18 levels) and a crossed 3-level factor in the rest."""
+    from engine.optimize import finite_difference_gradient
+
+    data = sleepstudy.assign(shift=(sleepstudy["Days"] % 3).map({0: "a", 1: "b", 2: "c"}))
+    d = design("Reaction ~ Days + (Days | Subject) + (1 | shift)", data)
+    model = LmmModel(d.X, d.y, d.random_terms, d.fixed_names)
+    assert [t.n_columns for t in model.terms] == [2, 1]
+    theta = np.array([0.9, 0.05, 0.25, 0.4])
+    for reml in (True, False):
+        assert model.deviance(theta, reml) == pytest.approx(
+            dense_deviance(model, theta, reml), rel=1e-10
+        )
+        _, grad = model.deviance_and_gradient(theta, reml)
+        numeric = finite_difference_gradient(
+            lambda th, r=reml: model.deviance(th, r), theta, model.theta_lower, step=1e-5
+        )
+        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-5)
+    lam = model.lambda_of(theta).toarray()
+    zl = model.Z.toarray() @ lam
+    dense = lam @ np.linalg.inv(zl.T @ zl + np.eye(zl.shape[1])) @ lam.T
+    covs = model.conditional_covariances(theta, sigma2=1.0)
+    first = np.concatenate([np.diag(block) for block in covs[0]])
+    np.testing.assert_allclose(first, np.diag(dense)[:36], rtol=1e-10)
+    np.testing.assert_allclose(covs[1][:, 0, 0], np.diag(dense)[36:], rtol=1e-10)
 
 
 def test_vector_term_in_the_rest_block(reference_dir):
