@@ -15,10 +15,11 @@ al. 2017, J. Memory and Language 94: 305-315):
    optima (lme4's ``allFit``); another optimizer is kept only if it converges to a better
    optimum.
 4. Simplify the random effects while the fit stays singular: first make correlated terms
-   uncorrelated (``||``), then drop slope variances estimated at (near) zero. Each
-   simplification is tested against the structure before it with a likelihood-ratio test
-   (boundary-corrected when a variance is removed, Self and Liang 1987) and kept only when
-   the simpler model is not significantly worse.
+   uncorrelated (``||``, numeric slopes only, as lme4's ``||`` leaves factor slopes
+   correlated), then drop slope variances estimated at (near) zero. Each simplification is
+   tested against the structure before it with a likelihood-ratio test (boundary-corrected
+   when a variance is removed, Self and Liang 1987); the ladder stops at the first one
+   that makes the fit significantly worse.
 
 Every step is recorded as an :class:`AuditStep`; :class:`ConvergenceAudit` states the
 requested and the final formula and every change, so the final model is never silently
@@ -44,6 +45,8 @@ BOUNDARY_TOL = 1e-4
 #: Two optima agree when their criteria differ by less than this (deviance units).
 OPTIMA_AGREE_TOL = 1e-4
 OPTIMIZERS = ("bobyqa", "l-bfgs-b", "nelder-mead", "powell")
+#: At most this many simplifications of the random part are tried.
+MAX_SIMPLIFICATIONS = 20
 
 # Step kinds
 STEP_CHECK = "check_optimum"
@@ -241,6 +244,51 @@ def _slope_sds(fit) -> dict[tuple[str, str], float]:
     return out
 
 
+def _simplifications(fit) -> list[tuple[str, list[_RandomBlock], str]]:
+    """Candidate simpler random parts, in the order tried: ``||`` first, then near-zero slopes.
+
+    A written slope (``x``, or a factor ``f`` with columns ``f[T.b]``, ...) is near zero
+    when every model column it produced has an SD below 1e-3 of the residual SD.
+    """
+    blocks = _blocks(fit.model_formula)
+    sds = _slope_sds(fit)
+    numeric = set(sds)  # (group, column) of numeric slopes: one model column each
+    out = []
+    for i, block in enumerate(blocks):
+        # lme4's || does not decorrelate the columns of a factor slope: numeric slopes only.
+        slopes = [c for c in block.columns if c != "1"]
+        if (
+            block.correlated
+            and slopes
+            and all((block.group, c) in numeric for c in slopes)
+        ):
+            new_blocks = blocks.copy()
+            new_blocks[i] = _RandomBlock(block.columns, block.group, False)
+            out.append((STEP_UNCORRELATED, new_blocks, f"uncorrelated:{block.group}"))
+    ratios = []
+    for block in blocks:
+        for label in block.columns:
+            matched = [
+                sd
+                for (group, column), sd in sds.items()
+                if group == block.group and (column == label or column.startswith(label + "["))
+            ]
+            if matched and max(matched) / fit.sigma < BOUNDARY_TOL * 10:
+                ratios.append((max(matched) / fit.sigma, block.group, label))
+    for _, group, label in sorted(ratios):
+        new_blocks = []
+        for block in blocks:
+            if block.group == group and label in block.columns:
+                kept = tuple(c for c in block.columns if c != label)
+                if kept:
+                    new_blocks.append(_RandomBlock(kept, block.group, block.correlated))
+            else:
+                new_blocks.append(block)
+        if new_blocks and new_blocks != blocks:
+            out.append((STEP_DROP_SLOPE, new_blocks, f"dropped_slope:{label}|{group}"))
+    return out
+
+
 # ------------------------------------------------------------------ the ladder
 def _step(kind: str, fit, check: OptimumCheck | None, decision: str, **extra) -> AuditStep:
     return AuditStep(
@@ -423,48 +471,30 @@ def remedy_convergence(
         changes.append(f"optimizer:{best}")
 
     # 4. simplify the random effects while the fit is singular
-    while current.singular:
-        blocks = _blocks(current.model_formula)
-        candidate = None
-        for i, block in enumerate(blocks):
-            if block.correlated and len(block.columns) > 1:
-                new_blocks = blocks.copy()
-                new_blocks[i] = _RandomBlock(block.columns, block.group, False)
-                candidate = (STEP_UNCORRELATED, new_blocks, f"uncorrelated:{block.group}")
-                break
-        if candidate is None:
-            sds = _slope_sds(current)
-            ratio = {k: v / current.sigma for k, v in sds.items()}
-            if ratio:
-                (group, column), smallest = min(ratio.items(), key=lambda kv: kv[1])
-                if smallest < BOUNDARY_TOL * 10:
-                    new_blocks = []
-                    for block in blocks:
-                        if block.group == group and column in block.columns:
-                            kept = tuple(c for c in block.columns if c != column)
-                            if kept:
-                                new_blocks.append(_RandomBlock(kept, block.group, block.correlated))
-                        else:
-                            new_blocks.append(block)
-                    if new_blocks:
-                        candidate = (STEP_DROP_SLOPE, new_blocks, f"dropped_slope:{column}|{group}")
-        if candidate is None:
+    tried: set[str] = set()
+    for _ in range(MAX_SIMPLIFICATIONS):
+        if not current.singular:
             break
-        kind, new_blocks, code = candidate
+        candidates = [c for c in _simplifications(current) if c[2] not in tried]
+        if not candidates:
+            break
+        kind, new_blocks, code = candidates[0]
+        tried.add(code)
         text = _formula_text(current.model_formula, new_blocks)
         try:
             trial = refit(text, frame, current.optimizer)
         except LmmInputError as err:
             steps.append(_step(kind, current, None, DECISION_FAILED,
-                               detail={"formula": text, "error": str(err)}))
-            break
+                               detail={"change": code, "formula": text, "error": str(err)}))
+            continue
         trial_check = check_optimum(trial)
         chisq, df, p, p_boundary = _lrt(trial, current)
+        simpler = df > 0
         p_used = p_boundary if kind == STEP_DROP_SLOPE else p
-        accept = not (p_used < alpha)
+        accept = simpler and not (p_used < alpha)
         steps.append(
             _step(kind, trial, trial_check, DECISION_ACCEPTED if accept else DECISION_REJECTED,
-                  detail={"change": code, "alpha": alpha},
+                  detail={"change": code, "alpha": alpha, "simpler": simpler},
                   lrt_chisq=chisq, lrt_df=df, lrt_p=p, lrt_p_boundary=p_boundary)
         )
         if not accept:

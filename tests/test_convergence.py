@@ -83,3 +83,18 @@ def test_an_iteration_limit_is_raised_and_said_so():
     assert audit.changes == ("raised_iteration_limit",) and audit.changed
     assert audit.final_formula == audit.requested_formula and audit.resolved
     assert audit.final_fit.criterion == pytest.approx(case["criterion"], rel=1e-6)
+
+
+def test_a_singular_factor_slope_is_reported_not_rewritten():
+    # lme4's || leaves the columns of a factor slope correlated, so the ladder does not
+    # offer it; with no near-zero slope either, it ends unresolved and unchanged.
+    rng = np.random.default_rng(2)
+    g = np.repeat(np.arange(15), 6)
+    f = rng.choice(["a", "b"], g.size)
+    y = 1 + (f == "b") * 0.5 + rng.normal(0, 0.3, 15)[g] + rng.normal(0, 1, g.size)
+    data = pd.DataFrame({"y": y, "f": f, "g": [str(i) for i in g]})
+    audit = remedy_convergence("y ~ f + (1 + f | g)", data)
+    assert audit.steps[0].singular
+    assert not audit.changed and not audit.resolved
+    assert audit.final_formula == "y ~ f + (1 + f | g)"
+    assert not any(s.kind == "uncorrelated" for s in audit.steps)
