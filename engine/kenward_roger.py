@@ -122,7 +122,21 @@ def _check_applicable(fit) -> None:
 
 
 def vcov_adjusted(fit) -> KenwardRogerAdjustment:
-    """Kenward-Roger adjusted covariance of β̂ at the REML estimates (pbkrtest ``vcovAdj``)."""
+    """Kenward-Roger adjusted covariance of β̂ at the REML estimates (pbkrtest ``vcovAdj``).
+
+    Computed once per fit and kept in the fit's cache (the coefficient table and the
+    type III table both use it).
+    """
+    cache = getattr(fit, "_cache", None)
+    if isinstance(cache, dict) and "kenward_roger" in cache:
+        return cache["kenward_roger"]
+    adjustment = _vcov_adjusted(fit)
+    if isinstance(cache, dict):
+        cache["kenward_roger"] = adjustment
+    return adjustment
+
+
+def _vcov_adjusted(fit) -> KenwardRogerAdjustment:
     _check_applicable(fit)
     model = fit.model
     X = np.asarray(model.X, dtype=float)

@@ -108,10 +108,16 @@ def test_f_test_on_one_row_squares_the_t_statistic():
 
 
 def test_large_models_are_declined_with_a_sentence(monkeypatch):
-    fit = fitted("sleepstudy_slope")
+    case = load_case("sleepstudy_slope")
+    fit = fit_lmm(case["formula"], load_data("sleepstudy_slope"))
     monkeypatch.setattr(kr, "MAX_RANDOM_EFFECTS", 10)
     with pytest.raises(LmmInputError, match="satterthwaite"):
         kr.kenward_roger_table(fit)
+
+
+def test_the_adjustment_is_computed_once_per_fit():
+    fit = fitted("orthodont_slope")
+    assert kr.vcov_adjusted(fit) is kr.vcov_adjusted(fit)
 
 
 def test_ml_fits_are_declined():
