@@ -4,6 +4,9 @@ The data go to R as a CSV in a temporary directory. R reads it, turns the listed
 columns into factors, then times ``lmer()`` alone (nothing else inside the timer) for a
 number of repeats and reports the median with the criterion (−2 × log-likelihood, REML
 or ML as fitted), θ and the number of deviance evaluations (``m@optinfo$feval``).
+For REML fits, when lmerTest is installed, it also times lmerTest's Satterthwaite df
+for every coefficient of the last fit (``as_lmerModLmerTest`` computes the Hessian of
+the variance parameters, ``summary`` the df), once.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ for (i in seq_len(repeats)) {
   times[i] <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
 }
 msgs <- m@optinfo$conv$lme4$messages
+if (reml && requireNamespace("lmerTest", quietly = TRUE)) {
+  t0 <- Sys.time()
+  coefs <- summary(lmerTest::as_lmerModLmerTest(m), ddf = "Satterthwaite")$coefficients
+  cat(sprintf("satterthwaite=%.6f\n", as.numeric(difftime(Sys.time(), t0, units = "secs"))))
+}
 cat(sprintf("times=%s\n", paste(sprintf("%.6f", times), collapse = ",")))
 cat(sprintf("criterion=%.12f\n", -2 * as.numeric(logLik(m))))
 cat(sprintf("theta=%s\n", paste(sprintf("%.10g", getME(m, "theta")), collapse = ",")))
@@ -49,6 +57,7 @@ class Lme4Timing:
     theta: list[float] = field(default_factory=list)
     evaluations: int | None = None
     warnings: int = 0
+    satterthwaite_seconds: float | None = None
     error: str | None = None
 
     @property
@@ -84,6 +93,8 @@ def parse_output(text: str) -> Lme4Timing:
             result.evaluations = int(value)
         elif key == "warnings":
             result.warnings = int(value)
+        elif key == "satterthwaite":
+            result.satterthwaite_seconds = float(value)
     return result
 
 

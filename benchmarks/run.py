@@ -202,14 +202,42 @@ def target_lines(reports: list[CaseReport], memory: dict | str | None) -> list[s
     return out
 
 
+def openblas_kernels() -> list[str]:
+    """Core type and thread count of every OpenBLAS loaded (numpy's and scipy's)."""
+    import ctypes
+
+    import numpy  # noqa: F401  (loads numpy's OpenBLAS)
+    import scipy.linalg  # noqa: F401  (loads scipy's OpenBLAS)
+
+    with open("/proc/self/maps") as maps:
+        paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
+    found = []
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        for suffix in ("64_", ""):
+            corename = getattr(lib, f"scipy_openblas_get_corename{suffix}", None)
+            threads = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None)
+            if corename is not None and threads is not None:
+                corename.restype = ctypes.c_char_p
+                found.append(f"{Path(path).name}: {corename().decode()}, {threads()} threads")
+                break
+    return found
+
+
 def environment_lines() -> list[str]:
     import numpy as np
 
-    blas = os.environ.get("OPENBLAS_CORETYPE")
+    def env(name: str) -> str:
+        return os.environ.get(name, "unset")
+
+    kernels = "; ".join(openblas_kernels()) or "not found"
     return [
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, numpy {np.__version__}",
-        f"- OPENBLAS_CORETYPE: {blas if blas is not None else 'unset'}",
+        f"- OPENBLAS_CORETYPE: {env('OPENBLAS_CORETYPE')}, OPENBLAS_L2_SIZE: "
+        f"{env('OPENBLAS_L2_SIZE')}, OPENBLAS_NUM_THREADS: {env('OPENBLAS_NUM_THREADS')}",
+        f"- OpenBLAS kernels in use: {kernels}",
+        f"- load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}",
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
     ]
 
