@@ -10,7 +10,8 @@ positive means ours found a better (lower) one.
 
 Options: ``--only small|insteval|million`` (repeatable), ``--no-statsmodels``,
 ``--no-lme4``, ``--no-memory``, ``--repeats N``, ``--sm-timeout SECONDS``,
-``--markdown PATH`` (also write the report as Markdown).
+``--markdown PATH`` (also write the report as Markdown), ``--blas-threads N`` (OpenBLAS
+threads for our fit and statsmodels; R's reference BLAS is single-threaded).
 """
 
 from __future__ import annotations
@@ -60,25 +61,38 @@ class CaseReport:
 
 
 def time_satterthwaite(fit) -> float:
-    """Seconds for the Satterthwaite df of every fixed effect of an existing fit."""
-    from engine.inference import satterthwaite_df
+    """Seconds for lmerTest-style Satterthwaite df of every coefficient of a fit.
 
+    This is the extra work ``fit_lmm(..., ddf="satterthwaite")`` does after the fit:
+    the Hessian of the unprofiled deviance in (θ, σ), the Jacobian of Var(β̂), and one
+    df per coefficient (``engine.lmm.coefficient_table``).
+    """
+    from engine.lmm import coefficient_table
+
+    fit._cache.pop("satterthwaite", None)
     start = time.perf_counter()
-    satterthwaite_df(fit)
+    coefficient_table(fit, "satterthwaite", fit.level)
     return time.perf_counter() - start
 
 
-def time_ours(case: BenchCase, repeats: int, satterthwaite: bool = False) -> OursTiming:
-    """Median wall time of ``engine.fit_lmm`` on the case's data frame."""
+def time_ours(case: BenchCase, repeats: int) -> OursTiming:
+    """Median wall time of ``engine.fit_lmm`` (formula and data frame to result).
+
+    The fit is timed with ``ddf="residual"``, which skips the Satterthwaite step, so
+    that it does what ``lme4::lmer`` does; the Satterthwaite df are timed on their own
+    (median over the same repeats), like lmerTest's ``summary`` on the R side.
+    """
     from engine import fit_lmm
 
     outcome = OursTiming()
-    fit = None
+    satterthwaite: list[float] = []
     try:
         for _ in range(repeats):
             start = time.perf_counter()
-            fit = fit_lmm(case.formula, case.data, reml=case.reml)
+            fit = fit_lmm(case.formula, case.data, reml=case.reml, ddf="residual")
             outcome.times.append(time.perf_counter() - start)
+            if case.reml:
+                satterthwaite.append(time_satterthwaite(fit))
     except Exception as err:  # a benchmark reports failures instead of stopping
         outcome.error = f"{type(err).__name__}: {err}"[:160]
         return outcome
@@ -86,7 +100,7 @@ def time_ours(case: BenchCase, repeats: int, satterthwaite: bool = False) -> Our
     outcome.evaluations = int(fit.opt.evaluations)
     outcome.converged = bool(fit.converged)
     if satterthwaite:
-        outcome.satterthwaite_seconds = time_satterthwaite(fit)
+        outcome.satterthwaite_seconds = statistics.median(satterthwaite)
     return outcome
 
 
@@ -127,9 +141,10 @@ def render_table(reports: list[CaseReport]) -> str:
     """A Markdown table: times, speed-ups, evaluations and criterion differences."""
     header = (
         "| case | rows | ours s | ours evals | lme4 s | lme4 evals | statsmodels s "
-        "| lme4/ours | sm/ours | Δcrit lme4−ours | Δcrit sm−ours | Δcrit ref−ours |"
+        "| lme4/ours | sm/ours | Δcrit lme4−ours | Δcrit sm−ours | Δcrit ref−ours "
+        "| ours Satterthwaite s | lmerTest Satterthwaite s |"
     )
-    lines = [header, "|" + "---|" * 12]
+    lines = [header, "|" + "---|" * 14]
     for r in reports:
         lme4 = r.lme4
         sm = r.statsmodels
@@ -149,6 +164,8 @@ def render_table(reports: list[CaseReport]) -> str:
                     "–" if lme4 is None else _delta(lme4.criterion, r.ours.criterion),
                     "–" if sm is None else _delta(sm.criterion, r.ours.criterion),
                     _delta(r.case.reference_criterion, r.ours.criterion),
+                    _seconds(r.ours.satterthwaite_seconds),
+                    "–" if lme4 is None else _seconds(lme4.satterthwaite_seconds),
                 ]
             )
             + " |"
@@ -183,7 +200,7 @@ def target_lines(reports: list[CaseReport], memory: dict | str | None) -> list[s
                 f"(target ≥ {SPEEDUP_TARGET_STATSMODELS:g}×): "
                 f"{verdict(ratio >= SPEEDUP_TARGET_STATSMODELS)}"
             )
-        if r.ours.satterthwaite_seconds is not None:
+        if r.case.group == "insteval" and r.ours.satterthwaite_seconds is not None:
             secs = r.ours.satterthwaite_seconds
             out.append(
                 f"- {r.case.name}: Satterthwaite df for all fixed effects {secs:.3f} s "
@@ -202,8 +219,8 @@ def target_lines(reports: list[CaseReport], memory: dict | str | None) -> list[s
     return out
 
 
-def openblas_kernels() -> list[str]:
-    """Core type and thread count of every OpenBLAS loaded (numpy's and scipy's)."""
+def _openblas_libraries() -> list[tuple[str, object, str]]:
+    """(path, handle, symbol suffix) of every OpenBLAS loaded: numpy's and scipy's."""
     import ctypes
 
     import numpy  # noqa: F401  (loads numpy's OpenBLAS)
@@ -215,12 +232,29 @@ def openblas_kernels() -> list[str]:
     for path in paths:
         lib = ctypes.CDLL(path)
         for suffix in ("64_", ""):
-            corename = getattr(lib, f"scipy_openblas_get_corename{suffix}", None)
-            threads = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None)
-            if corename is not None and threads is not None:
-                corename.restype = ctypes.c_char_p
-                found.append(f"{Path(path).name}: {corename().decode()}, {threads()} threads")
+            if hasattr(lib, f"scipy_openblas_get_corename{suffix}"):
+                found.append((path, lib, suffix))
                 break
+    return found
+
+
+def set_blas_threads(threads: int) -> None:
+    """Set the thread count of every loaded OpenBLAS now (and for child processes)."""
+    os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
+    for _path, lib, suffix in _openblas_libraries():
+        getattr(lib, f"scipy_openblas_set_num_threads{suffix}")(threads)
+
+
+def openblas_kernels() -> list[str]:
+    """Core type and thread count of every OpenBLAS loaded (numpy's and scipy's)."""
+    import ctypes
+
+    found = []
+    for path, lib, suffix in _openblas_libraries():
+        corename = getattr(lib, f"scipy_openblas_get_corename{suffix}")
+        threads = getattr(lib, f"scipy_openblas_get_num_threads{suffix}")
+        corename.restype = ctypes.c_char_p
+        found.append(f"{Path(path).name}: {corename().decode()}, {threads()} threads")
     return found
 
 
@@ -268,7 +302,7 @@ def run_case(
     ours_repeats = max(1, min(repeats, 3)) if big else repeats
     csv_path = workdir / f"{case.name}.csv"
     case.data.to_csv(csv_path, index=False)
-    ours = time_ours(case, ours_repeats, satterthwaite=case.group == "insteval")
+    ours = time_ours(case, ours_repeats)
     lme4 = None
     if use_lme4:
         lme4 = time_lme4(
@@ -293,7 +327,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sm-timeout", type=float, default=120.0)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument(
+        "--blas-threads", type=int, help="OpenBLAS threads for our fit and statsmodels"
+    )
     args = parser.parse_args(argv)
+    if args.blas_threads:
+        set_blas_threads(args.blas_threads)
     groups = args.only or list(GROUPS)
 
     use_lme4 = not args.no_lme4 and lme4_available()
@@ -309,6 +348,7 @@ def main(argv: list[str] | None = None) -> None:
                     use_statsmodels=not args.no_statsmodels, sm_timeout=args.sm_timeout,
                 )
             )
+            print(render_table(reports[-1:]).splitlines()[-1], flush=True)
     memory = None
     if "insteval" in groups and not args.no_memory:
         from benchmarks.memory_probe import probe
