@@ -74,10 +74,16 @@ def _subject_line_style(n_lines: int) -> tuple[float, float]:
     return alpha, width
 
 
-def _neutral(handle):
-    """A legend handle in dark grey: with one colour per panel, the legend names the
+def _legend_handle(handle, *, neutral: bool):
+    """The legend's version of a mark. Subject lines get a fixed, visible alpha (with
+    thousands of subjects the drawn lines are nearly transparent); with one colour per
+    panel (``neutral``) the other marks turn dark grey, since the legend names the
     kind of mark, not a panel."""
     gid = handle.get_gid()
+    if gid == "subject_lines":
+        return Line2D([], [], color=SUBJECT_LINE_COLOUR, linewidth=1.0, alpha=0.8)
+    if not neutral:
+        return handle
     if gid == "population_line":
         return Line2D([], [], color=NEUTRAL_DARK, linewidth=2.4, marker=handle.get_marker(),
                       markersize=5)
@@ -157,11 +163,14 @@ def _group_keys(fit, subjects: pd.DataFrame, group: str) -> pd.Series:
 def _subject_segments(
     subjects: pd.DataFrame, keys: pd.Series, time: str
 ) -> list[np.ndarray]:
-    frame = pd.DataFrame(
-        {"key": keys.to_numpy(), "t": subjects[time].to_numpy(dtype=float),
-         "y": subjects["subject"].to_numpy(dtype=float)}
-    ).sort_values(["key", "t"], kind="stable")
-    return [g[["t", "y"]].to_numpy() for _, g in frame.groupby("key", sort=False)]
+    """One (time, prediction) polyline per subject, in time order."""
+    codes, _ = pd.factorize(keys.to_numpy())
+    t = subjects[time].to_numpy(dtype=float)
+    y = subjects["subject"].to_numpy(dtype=float)
+    order = np.lexsort((t, codes))
+    points = np.column_stack([t[order], y[order]])
+    starts = np.flatnonzero(np.diff(codes[order])) + 1
+    return np.split(points, starts) if points.size else []
 
 
 def draw_trajectory(
@@ -243,7 +252,7 @@ def draw_trajectory(
     handles, labels = axes[0].get_legend_handles_labels()
     rank = {"population_line": 0, "band": 1, "subject_lines": 2}
     order = sorted(range(len(handles)), key=lambda i: rank.get(handles[i].get_gid(), 3))
-    handles = [_neutral(handles[i]) if n_panels > 1 else handles[i] for i in order]
+    handles = [_legend_handle(handles[i], neutral=n_panels > 1) for i in order]
     fig.legend(handles, [labels[i] for i in order], loc="outside lower center",
                ncols=len(handles))
     return TrajectoryDrawing(
