@@ -254,3 +254,31 @@ def test_ols_side_by_side_reports_the_design_effect(pain_fit):
     text = to_text(ols_blocks(result, model_of(pain_fit)))
     assert f"= {fmt.number(result.design_effect)} (mean cluster size" in text
     assert f"ICC {fmt.proportion(result.icc)}" in text
+
+
+# -------------------------------------------------------------------- help
+def test_every_help_topic_renders_with_its_examples():
+    from assistant.help_topics import HELP_TOPIC_KEYS, help_topic
+    from assistant.narrate.help import help_blocks
+    from assistant.step_results import HelpAnswer
+
+    for key in HELP_TOPIC_KEYS:
+        topic = help_topic(key)
+        text = to_text(help_blocks(HelpAnswer(topic)))
+        assert text.startswith(topic.title)
+        for example in topic.examples:
+            assert f"`{example}`" in text
+    assert help_topic(None).key == "overview"
+    assert "0.5" in " ".join(help_topic("icc").paragraphs)
+
+
+def test_parse_errors_carry_their_suggestions():
+    from assistant.session import parse_error
+
+    class FakeParseError(ValueError):
+        suggestions = ["fit a random intercept model", "help"]
+
+    message = str(parse_error(FakeParseError("I could not read 'fti a model'.")))
+    assert message == (
+        "I could not read 'fti a model'. Did you mean: `fit a random intercept model`; `help`?"
+    )

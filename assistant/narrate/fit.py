@@ -183,7 +183,7 @@ def fixed_effect_sentence(fe: Any, fit: Any) -> str:
     elif len(parts) == 2 and sum(p.level is not None for p in parts) == 1:
         slope = next(p for p in parts if p.level is None)
         factor = next(p for p in parts if p.level is not None)
-        direction = "steeper upward" if up else "steeper downward"
+        direction = "higher" if up else "lower"
         text = (
             f"The {slope.variable} slope of {response} was {size} {direction} for "
             f"{contrast_words(factor, fit.data)} {bracket}."
