@@ -258,12 +258,20 @@ class LmmModel:
         target = u_row[left] * m + u_row[right]
         prod = (values[left][:, :, None] * values[right][:, None, :]).reshape(-1)
         columns = (u_level[left][:, None] * (s1 * s1) + np.arange(s1 * s1)[None, :]).reshape(-1)
-        # One row per entry of the m x m result, one column per (level, a, b): the
-        # product for a new theta is a sparse matrix-vector product with vec(W).
-        # (The CSR conversion sums the contributions that land on the same entry.)
-        self._pair_matrix = sp.csr_matrix(
+        # One row per entry of the upper triangle of the m x m result, one column per
+        # (level, a, b): the product for a new theta is a sparse matrix-vector product
+        # with vec(W). The CSR conversion sums contributions to the same entry; empty
+        # rows are then dropped, and each kept row remembers both of its positions.
+        full = sp.csr_matrix(
             (prod, (np.repeat(target, s1 * s1), columns)), shape=(m * m, l1 * s1 * s1)
         )
+        kept = np.flatnonzero(np.diff(full.indptr))
+        indptr = np.concatenate([[0], full.indptr[kept + 1]])
+        self._pair_matrix = sp.csr_matrix(
+            (full.data, full.indices, indptr), shape=(kept.size, l1 * s1 * s1)
+        )
+        rows, cols = np.divmod(kept, m)
+        self._pair_positions = (kept, cols * m + rows)
 
     # ------------------------------------------------------------ evaluation
     def factors(self, theta: np.ndarray) -> list[np.ndarray]:
@@ -307,10 +315,12 @@ class LmmModel:
             l1, s1 = w.shape[0], w.shape[1]
             blocks = sp.bsr_matrix((w, np.arange(l1), np.arange(l1 + 1)), shape=(l1 * s1,) * 2)
             return np.asarray((self._a_r1 @ (blocks @ self._a_r1.T)).toarray())
-        upper = (self._pair_matrix @ w.reshape(-1)).reshape(m, m)
-        full = upper + upper.T
-        full[np.diag_indices(m)] -= np.diag(upper)
-        return full
+        values = self._pair_matrix @ w.reshape(-1)
+        out = np.zeros(m * m)
+        upper, lower = self._pair_positions
+        out[lower] = values
+        out[upper] = values
+        return out.reshape(m, m)
 
     def _scale_rest(self, s: np.ndarray, factors: list[np.ndarray]) -> np.ndarray:
         """Lambda_r' S Lambda_r for the rest block (X and y columns are not scaled)."""
@@ -339,12 +349,15 @@ class LmmModel:
         logdet1, inv, w = self._first_block(factors[0])
         if not np.isfinite(logdet1):
             return None
-        schur = self._a_rest - self._first_product(w)
+        schur = self._first_product(w)
+        np.subtract(self._a_rest, schur, out=schur)
         schur = self._scale_rest(schur, factors)
         m_re = self._m_re
         if m_re:
             schur[np.arange(m_re), np.arange(m_re)] += 1.0
-        chol, info = lapack.dpotrf(schur, lower=1, clean=1, overwrite_a=1)
+        # S is symmetric, so its transpose is the same matrix in Fortran order: LAPACK
+        # then factors it in place, without a copy.
+        chol, info = lapack.dpotrf(schur.T, lower=1, clean=1, overwrite_a=1)
         if info != 0:
             return None
         diag = np.diag(chol)
