@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from engine import fit_lmm
 from engine.errors import LmmInputError
@@ -155,3 +156,13 @@ def test_unseen_factor_level_is_an_input_error(orthodont):
     grid = pd.DataFrame({"age": [8.0], "Sex": ["Other"]})
     with pytest.raises(LmmInputError, match="'Sex' has the level"):
         population_predictions(orthodont, grid=grid)
+
+
+@pytest.mark.parametrize(("ddf", "expected_df"), [("residual", 178.0), ("asymptotic", np.inf)])
+def test_band_df_follows_the_fit_df_method(ddf, expected_df):
+    fit = fit_lmm("Reaction ~ Days + (Days | Subject)", _data("sleepstudy"), ddf=ddf)
+    preds = population_predictions(fit, level=0.9)
+    frame = preds.frame
+    assert preds.df_method == ddf and (frame["df"] == expected_df).all()
+    q = stats.t.ppf(0.95, expected_df) if np.isfinite(expected_df) else stats.norm.ppf(0.95)
+    np.testing.assert_allclose(frame["upper"] - frame["estimate"], q * frame["se"], rtol=1e-12)
