@@ -299,3 +299,13 @@ def test_qq_only_figure_and_json_safe_results(sleep_slope, tmp_path):
     assert len(rows) == len(trajectory.predictions.frame)
     with pytest.raises(LmmInputError, match="come as all or qq"):
         residual_figure(sleep_slope, tmp_path, which="funnel")
+
+
+def test_trajectory_without_band_or_subject_lines(orthodont):
+    with figure_style():
+        drawn = draw_trajectory(orthodont, band=False, overlay_blups=False)
+    for ax in drawn.figure.axes[:2]:
+        assert _by_gid(ax, "band") == [] and _by_gid(ax, "subject_lines") == []
+        assert len(_by_gid(ax, "population_line")) == 1
+    (legend,) = drawn.figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["population mean (fixed effects)"]
