@@ -18,6 +18,10 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+#: Threads the fit's dense algebra runs on; None leaves OpenBLAS's own setting alone
+#: (benchmarks that want to compare thread counts set this).
+FIT_BLAS_THREADS: int | None = 1
+
 _PREFIXES = ("openblas", "scipy_openblas")
 _SUFFIXES = ("", "64_")
 
@@ -50,12 +54,14 @@ def _controls() -> tuple[tuple[object, object], ...]:
 
 
 @contextmanager
-def single_blas_thread() -> Iterator[None]:
-    """Within the block, OpenBLAS uses one thread; the previous counts come back after."""
-    controls = _controls()
+def fit_blas_threads() -> Iterator[None]:
+    """Within the block OpenBLAS uses ``FIT_BLAS_THREADS`` threads; the previous counts
+    come back after."""
+    threads = FIT_BLAS_THREADS
+    controls = _controls() if threads is not None else ()
     previous = [getter() for getter, _ in controls]
     for _, setter in controls:
-        setter(1)
+        setter(threads)
     try:
         yield
     finally:

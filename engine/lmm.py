@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from engine.blas_threads import single_blas_thread
+from engine.blas_threads import fit_blas_threads
 from engine.design import ModelDesign, build_design
 from engine.errors import LmmInputError
 from engine.model import LmmModel
@@ -87,7 +87,7 @@ def fit_lmm(
         raise LmmInputError(f"The confidence level must lie between 0 and 1, not {level}.")
     model_formula = _parse(formula)
     design = build_design(model_formula, data)
-    with single_blas_thread():
+    with fit_blas_threads():
         model = LmmModel(design.X, design.y, design.random_terms, design.fixed_names)
         opt, theta, criterion, gradient_size = _optimize(model, reml, optimizer, max_iter)
         solution = model.solve(theta, reml)

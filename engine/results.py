@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from engine.blas_threads import single_blas_thread
+from engine.blas_threads import fit_blas_threads
 from engine.model import LmmModel
 from engine.optimize import OptSummary
 from grammar.formula import ModelFormula
@@ -118,7 +118,7 @@ class LmmFit:
         return self._cache["random_effects"]
 
     def _compute_random_effects(self) -> list[RandomEffect]:
-        with single_blas_thread():
+        with fit_blas_threads():
             covs = self.model.conditional_covariances(self.theta, self.sigma**2)
         rows: list[RandomEffect] = []
         groups: list[str] = []
@@ -150,7 +150,7 @@ class LmmFit:
         if "satterthwaite" not in self._cache:
             from engine.satterthwaite import satterthwaite_setup
 
-            with single_blas_thread():
+            with fit_blas_threads():
                 self._cache["satterthwaite"] = satterthwaite_setup(
                     self.model, self.theta, self.sigma, self.reml
                 )

@@ -236,3 +236,17 @@ def test_l_bfgs_b_with_the_analytic_gradient_needs_few_evaluations(reference_dir
     assert lbfgs.criterion <= ref["criterion"] * (1 + 1e-9)
     assert lbfgs.opt.evaluations < bobyqa.opt.evaluations
     assert lbfgs.opt.max_abs_gradient < 1e-3
+
+
+def test_fit_blas_threads_sets_and_restores_openblas(monkeypatch):
+    from engine import blas_threads
+
+    controls = blas_threads._controls()
+    assert controls, "numpy and scipy load OpenBLAS on this platform"
+    before = [getter() for getter, _ in controls]
+    with blas_threads.fit_blas_threads():
+        assert all(getter() == 1 for getter, _ in controls)
+    assert [getter() for getter, _ in controls] == before
+    monkeypatch.setattr(blas_threads, "FIT_BLAS_THREADS", None)
+    with blas_threads.fit_blas_threads():
+        assert [getter() for getter, _ in controls] == before
