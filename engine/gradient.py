@@ -31,24 +31,57 @@ if TYPE_CHECKING:
     from engine.model import LmmModel, ThetaEvaluation
 
 
-def _nested_inverses(p_full: np.ndarray, m_re: int) -> list[np.ndarray]:
-    """Inverses of the leading blocks S_1 (RE), S_2 (RE + X), S_3 = S from S^-1."""
-    v = p_full[:-1, -1]
-    s2 = p_full[:-1, :-1] - np.outer(v, v) / p_full[-1, -1]
-    if m_re:
-        u = s2[:m_re, m_re:]
-        c = s2[m_re:, m_re:]
-        s1 = s2[:m_re, :m_re] - u @ np.linalg.solve(c, u.T)
-    else:
-        s1 = np.zeros((0, 0))
-    return [s1, s2, p_full]
+class _NestedInverses:
+    """The inverses of the leading blocks S_1 (RE), S_2 (RE + X) and S_3 = S of the rest
+    block, from the lower triangle of S^-1 only (LAPACK potri) and low-rank downdates:
+    S_2^-1 = P_22 - v v' (v = P_2y / sqrt(P_yy)), S_1^-1 = S_2^-1[RE] - U C^-1 U'.
+    Nothing m x m is copied; traces and block sums are read off directly.
+    """
 
+    def __init__(self, lower: np.ndarray, m_re: int, p: int):
+        self.lower = lower
+        self.m_re = m_re
+        m = lower.shape[0]
+        self.v = lower[-1, :-1] / np.sqrt(lower[-1, -1])
+        v_re, v_x = self.v[:m_re], self.v[m_re:]
+        self.u = lower[m_re : m - 1, :m_re].T - np.outer(v_re, v_x)
+        c = np.tril(lower[m_re : m - 1, m_re : m - 1])
+        c = c + np.tril(c, -1).T - np.outer(v_x, v_x)
+        self.w = np.linalg.solve(c, self.u.T).T if p else np.zeros((m_re, 0))
 
-def _block_sums(sinv: np.ndarray, lo: int, hi: int, s: int) -> np.ndarray:
-    """Sum over levels of the s x s diagonal blocks of sinv[lo:hi, lo:hi]."""
-    block = sinv[lo:hi, lo:hi]
-    levels = (hi - lo) // s
-    return np.einsum("iaib->ab", block.reshape(levels, s, levels, s))
+    def traces(self, k_full: np.ndarray) -> tuple[float, float, float]:
+        """tr(S_i^-1 K_i) for the three leading blocks of a symmetric K."""
+        m_re = self.m_re
+        m = k_full.shape[0]
+        lower_rows = np.cumsum((self.lower * k_full).sum(axis=1))
+        diag = np.cumsum(np.diag(self.lower) * np.diag(k_full))
+
+        def leading(size: int) -> float:
+            return 2.0 * lower_rows[size - 1] - diag[size - 1] if size else 0.0
+
+        k2 = k_full[:-1, :-1]
+        t3 = leading(m)
+        t2 = leading(m - 1) - float(self.v @ k2 @ self.v)
+        if not m_re:
+            return 0.0, t2, t3
+        k1 = k_full[:m_re, :m_re]
+        v_re = self.v[:m_re]
+        t1 = leading(m_re) - float(v_re @ k1 @ v_re) - float(np.sum((k1 @ self.w) * self.u))
+        return t1, t2, t3
+
+    def block_sums(self, lo: int, hi: int, s: int) -> list[np.ndarray]:
+        """Sum over levels of the s x s diagonal blocks of S_1^-1, S_2^-1, S_3^-1."""
+        levels = (hi - lo) // s
+        idx = np.arange(lo, hi).reshape(levels, s)
+        blocks = self.lower[idx[:, :, None], idx[:, None, :]]
+        blocks = np.tril(blocks) + np.swapaxes(np.tril(blocks, -1), 1, 2)
+        d3 = blocks.sum(axis=0)
+        vv = self.v[lo:hi].reshape(levels, s)
+        d2 = d3 - vv.T @ vv
+        uu = self.u[lo:hi].reshape(levels, s, -1)
+        ww = self.w[lo:hi].reshape(levels, s, -1)
+        d1 = d2 - np.einsum("jap,jbp->ab", ww, uu)
+        return [d1, d2, d3]
 
 
 def deviance_gradient(model: LmmModel, ev: ThetaEvaluation, reml: bool) -> np.ndarray | None:
@@ -66,12 +99,10 @@ def deviance_gradient(model: LmmModel, ev: ThetaEvaluation, reml: bool) -> np.nd
         else:
             inverses_t.append(np.linalg.inv(t))
     m_re, p = model._m_re, model.p
-    p_full, info = lapack.dpotri(ev.rest_factor, lower=1)
+    lower, info = lapack.dpotri(ev.rest_factor, lower=1)
     if info != 0:
         return None
-    p_full = np.tril(p_full) + np.tril(p_full, -1).T
-    sinv = _nested_inverses(p_full, m_re)
-    sizes = [m_re, m_re + p, m_re + p + 1]
+    nested = _NestedInverses(lower, m_re, p)
 
     first = model.terms[0]
     s1 = first.n_columns
@@ -87,15 +118,13 @@ def deviance_gradient(model: LmmModel, ev: ThetaEvaluation, reml: bool) -> np.nd
             w = np.matmul(tm[:, :, b : b + 1], np.swapaxes(tm[:, :, a : a + 1], 1, 2))
             w = 0.5 * (w + np.swapaxes(w, 1, 2))
             k_mat = model._scale_rest(model._first_product(w), ev.factors)
-            for i in range(3):
-                size = sizes[i]
-                value = float(np.sum(sinv[i] * k_mat[:size, :size]))
+            for i, value in enumerate(nested.traces(k_mat)):
                 sums[i][0][a, b] += value
                 if a != b:
                     sums[i][0][b, a] += value
     for (lo, hi), term in zip(model._rest_offsets, model.terms[1:], strict=True):
-        for i in range(3):
-            sums[i].append(_block_sums(sinv[i], lo, hi, term.n_columns))
+        for i, block in enumerate(nested.block_sums(lo, hi, term.n_columns)):
+            sums[i].append(block)
 
     dlogdet = np.zeros((3, model.n_theta))
     for k, term in enumerate(model.terms):

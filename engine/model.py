@@ -426,7 +426,10 @@ class LmmModel:
         """(R_X' R_X)^-1: Var(beta-hat) / sigma^2 at this theta."""
         m_re, p = self._m_re, self.p
         lxx = ev.rest_factor[m_re : m_re + p, m_re : m_re + p]
-        inv = solve_triangular(lxx, np.eye(p), lower=True, check_finite=False)
+        if p == 0:
+            return np.zeros((0, 0))
+        inv, _ = lapack.dtrtri(lxx, lower=1)
+        inv = np.tril(inv)
         return inv.T @ inv
 
     def solve(self, theta: np.ndarray, reml: bool = True) -> Solution:

@@ -198,7 +198,7 @@ def _scipy(name, fun, x0, lower, max_iter, gradient, count):
     if name == "l-bfgs-b":
         if max_iter is not None:
             options["maxfun"] = max_iter
-        options.update({"ftol": 1e-12, "gtol": 1e-7})
+        options.update({"ftol": 1e-10, "gtol": 1e-5})
         if gradient is not None:
 
             def value_and_grad(x):
