@@ -183,10 +183,8 @@ def _optimize(
 ) -> tuple[OptSummary, np.ndarray, float, float]:
     """Minimise the profiled deviance; returns (record, theta, criterion, gradient size).
 
-    When lme4's gradient check would fire, the optimizer is restarted once from
-    its end point. The restart's optimum is adopted only if it lowers the
-    criterion by more than 1e-6 relative; otherwise the deviance is merely flat
-    there, the first optimum (lme4's path) is kept and no alarm is raised.
+    lme4's sequence: optimise from theta = (1, 0, 1, ...), ``restart_edge``,
+    ``check.boundary``, then the gradient check (:func:`_recheck_gradient`).
     """
 
     def objective(th: np.ndarray) -> float:
@@ -195,34 +193,45 @@ def _optimize(
     def with_gradient(th: np.ndarray) -> tuple[float, np.ndarray]:
         return model.deviance_and_gradient(th, reml)
 
-    opt = minimize(objective, model.theta_start, model.theta_lower,
-                   optimizer=optimizer, max_iter=max_iter, gradient=with_gradient)
-    opt = _restart_edge(model, opt, objective, with_gradient, optimizer, max_iter)
+    def run(start: np.ndarray) -> OptSummary:
+        return minimize(objective, start, model.theta_lower,
+                        optimizer=optimizer, max_iter=max_iter, gradient=with_gradient)
+
+    opt = _restart_edge(model, run(model.theta_start), objective, run, optimizer)
     theta, criterion = _check_boundary(model, opt.final, opt.fmin, reml)
-    size = 0.0
+    opt.final, opt.fmin = theta, criterion
+    opt, size = _recheck_gradient(model, opt, objective, run, reml)
+    return opt, opt.final, opt.fmin, size
+
+
+def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, float]:
+    """lme4's ``check.conv.grad`` (small models only, as lme4), with one restart.
+
+    When the scaled gradient exceeds the tolerance, the optimizer is restarted once
+    from its end point. The restart is adopted only if it lowers the criterion by
+    more than 1e-6 relative; otherwise the deviance is merely flat there, the first
+    optimum (lme4's path) is kept and no alarm is raised.
+    """
     small = model.n <= CHECK_MAX_NOBS and model.n_theta <= CHECK_MAX_NTHETA
-    if small and opt.converged and opt.max_abs_gradient > GRADIENT_TOL:
-        size = scaled_gradient_size(objective, theta, opt.gradient)
-    if size > GRADIENT_TOL:
-        again = minimize(objective, theta, model.theta_lower,
-                         optimizer=optimizer, max_iter=max_iter, gradient=with_gradient)
-        better_theta, better = _check_boundary(model, again.final, again.fmin, reml)
-        if better < criterion - 1e-6 * abs(criterion):
-            again.initial = opt.initial
-            again.evaluations += opt.evaluations
-            again.seconds += opt.seconds
-            opt, theta, criterion = again, better_theta, better
-            size = 0.0
-            if opt.max_abs_gradient > GRADIENT_TOL:
-                size = scaled_gradient_size(objective, theta, opt.gradient)
-        else:
-            size = 0.0
-    opt.final = theta
-    opt.fmin = criterion
-    return opt, theta, criterion, size
+    if not (small and opt.converged and opt.max_abs_gradient > GRADIENT_TOL):
+        return opt, 0.0
+    if scaled_gradient_size(objective, opt.final, opt.gradient) <= GRADIENT_TOL:
+        return opt, 0.0
+    again = run(opt.final)
+    theta, criterion = _check_boundary(model, again.final, again.fmin, reml)
+    if criterion >= opt.fmin - 1e-6 * abs(opt.fmin):
+        return opt, 0.0
+    again.initial = opt.initial
+    again.evaluations += opt.evaluations
+    again.seconds += opt.seconds
+    again.final, again.fmin = theta, criterion
+    size = 0.0
+    if again.max_abs_gradient > GRADIENT_TOL:
+        size = scaled_gradient_size(objective, theta, again.gradient)
+    return again, size
 
 
-def _restart_edge(model, opt, objective, with_gradient, optimizer, max_iter):
+def _restart_edge(model, opt, objective, run, optimizer: str) -> OptSummary:
     """lme4's ``restart_edge``: if a variance ended exactly on its bound but the
     deviance decreases when moving off it (forward difference, step 1e-5), restart.
 
@@ -243,8 +252,7 @@ def _restart_edge(model, opt, objective, with_gradient, optimizer, max_iter):
     start = opt.final.copy()
     if optimizer.lower() != "bobyqa":
         start[on_bound] = model.theta_start[on_bound]
-    again = minimize(objective, start, model.theta_lower,
-                     optimizer=optimizer, max_iter=max_iter, gradient=with_gradient)
+    again = run(start)
     again.initial = opt.initial
     again.evaluations += opt.evaluations + on_bound.size + 1
     again.seconds += opt.seconds
