@@ -17,6 +17,8 @@ from assistant.answer import Answer, StepOutcome
 from assistant.errors import AssistantError
 from assistant.executor import as_assistant_error, run_plan
 from assistant.state import FittedModel, SessionOptions, SessionState
+from engine.data import require_unique_columns
+from engine.errors import LmmInputError
 
 
 class Session:
@@ -40,6 +42,10 @@ class Session:
         if sum(x is not None for x in (sample, data, data_path)) > 1:
             raise AssistantError("Give one data source: a sample, a data frame or a file path.")
         if data is not None:
+            try:
+                require_unique_columns(data)
+            except LmmInputError as err:
+                raise AssistantError(str(err)) from None
             self._state = self._state.with_dataset(data_name, data.copy())
         elif sample is not None:
             self._start_with(_Step("use_sample", name=sample))

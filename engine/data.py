@@ -80,6 +80,20 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], role: str = "colum
         raise LmmInputError(f"The data have no {role} named '{name}'; {hint}")
 
 
+def require_unique_columns(df: pd.DataFrame, source: str = "The data") -> None:
+    """Raise :class:`LmmInputError` when two columns of ``df`` share a name.
+
+    A repeated name makes every reference to that column ambiguous (pandas returns a
+    table instead of a column), so such data are refused before any analysis.
+    """
+    duplicated = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if duplicated:
+        raise LmmInputError(
+            f"{source} have duplicated column names ({_fmt_names(duplicated)}); "
+            "rename them so that every column has its own name."
+        )
+
+
 def _is_numeric(series: pd.Series) -> bool:
     return bool(
         pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)

@@ -118,6 +118,11 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
 def _check_columns_exist(variables: tuple[str, ...], data: pd.DataFrame) -> None:
     columns = [str(c) for c in data.columns]
     for name in variables:
+        if columns.count(name) > 1:
+            raise LmmInputError(
+                f"The data have {columns.count(name)} columns named '{name}'; rename them so "
+                "that every column has its own name."
+            )
         if name in data.columns:
             continue
         close = difflib.get_close_matches(name, columns, n=3, cutoff=0.6)
@@ -308,6 +313,40 @@ def _fixed_matrix(
     model_formula: ModelFormula, private: pd.DataFrame, column_of: dict
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
     return _formulaic_matrix(model_formula.intercept, model_formula.fixed_terms, private, column_of)
+
+
+#: lme4's ``check.scaleX`` tolerance: a column SD, or a ratio of two SDs, beyond 1e3.
+SCALE_TOLERANCE = 1e3
+
+
+def poorly_scaled_columns(
+    X: np.ndarray, names: list[str], tol: float = SCALE_TOLERANCE
+) -> list[str]:
+    """The fixed-effect columns lme4's ``checkScaleX`` would warn about.
+
+    As in lme4, only continuous columns count (a column of 0s and 1s is a dummy); the
+    check fires when a column's sample SD is above ``tol`` or below ``1/tol``, or when
+    two columns' SDs differ by more than a factor ``tol``. The columns named are those
+    whose SD is itself out of range, else the two with the smallest and largest SD.
+    """
+    continuous = [
+        j for j in range(X.shape[1])
+        if not np.all(np.isin(X[:, j], (0.0, 1.0))) and X.shape[0] > 1
+    ]
+    sds = {names[j]: float(np.std(X[:, j], ddof=1)) for j in continuous}
+    sds = {name: sd for name, sd in sds.items() if np.isfinite(sd) and sd > 0}
+    if not sds:
+        return []
+    log_sd = {name: float(np.log(sd)) for name, sd in sds.items()}
+    limit = float(np.log(tol))
+    extreme = [name for name, value in log_sd.items() if abs(value) > limit]
+    if extreme:
+        return extreme
+    smallest = min(log_sd, key=log_sd.__getitem__)
+    largest = max(log_sd, key=log_sd.__getitem__)
+    if log_sd[largest] - log_sd[smallest] > limit:
+        return [smallest, largest]
+    return []
 
 
 def drop_aliased_columns(

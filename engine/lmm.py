@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from engine.blas_threads import fit_blas_threads
-from engine.design import ModelDesign, build_design
+from engine.design import ModelDesign, build_design, poorly_scaled_columns
 from engine.errors import LmmInputError
 from engine.model import LmmModel
 from engine.optimize import OptSummary, minimize, scaled_gradient_size
@@ -95,6 +95,7 @@ def fit_lmm(
         n, p = model.n, model.p
         npar = theta.size + p + 1
         singular = bool(np.any(theta[model.theta_lower == 0.0] < SINGULAR_TOL))
+        poorly_scaled = poorly_scaled_columns(design.X, list(design.fixed_names))
         fit = LmmFit(
             formula=model_formula.source if isinstance(formula, ModelFormula) else str(formula),
             model_formula=model_formula,
@@ -117,7 +118,7 @@ def fit_lmm(
             theta=theta,
             converged=bool(opt.converged),
             singular=singular,
-            warnings=fit_warnings(design, n, singular, opt, gradient_size),
+            warnings=fit_warnings(design, n, singular, opt, gradient_size, poorly_scaled),
             opt=opt,
             fixed_effects=[],
             variance_components=variance_components(model, theta, sigma),
@@ -134,15 +135,22 @@ def fit_lmm(
             u=solution.u,
             transform_state=design.state,
             source_data=data,
+            poorly_scaled=poorly_scaled,
         )
         fit.fixed_effects = coefficient_table(fit, ddf_method, level)
     return fit
 
 
 def fit_warnings(
-    design: ModelDesign, n: int, singular: bool, opt: OptSummary, gradient_size: float
+    design: ModelDesign,
+    n: int,
+    singular: bool,
+    opt: OptSummary,
+    gradient_size: float,
+    poorly_scaled: list[str] | None = None,
 ) -> list[str]:
-    """One sentence per problem: dropped rows, aliased columns, singular fit, convergence."""
+    """One sentence per problem: dropped rows, aliased columns, scales, singular fit,
+    convergence."""
     warnings: list[str] = []
     if design.n_dropped:
         per_var = ", ".join(
@@ -157,6 +165,12 @@ def fit_warnings(
             "The fixed-effect column(s) "
             + ", ".join(f"'{a}'" for a in design.aliased)
             + " are linear combinations of other columns and were dropped, as lme4 does."
+        )
+    if poorly_scaled:
+        warnings.append(
+            "Some predictor variables are on very different scales ("
+            + ", ".join(f"'{c}'" for c in poorly_scaled)
+            + "); consider rescaling them, as lme4 advises."
         )
     if singular:
         warnings.append(

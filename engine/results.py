@@ -107,6 +107,8 @@ class LmmFit:
     u: np.ndarray
     transform_state: Any = None
     source_data: pd.DataFrame | None = field(default=None, repr=False)
+    #: fixed-effect columns on very different scales (lme4's checkScaleX; engine.design)
+    poorly_scaled: list[str] = field(default_factory=list)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------- lazy parts

@@ -305,15 +305,40 @@ def trouble_blocks(fit: Any) -> list[Block]:
                 "of other columns, so the data cannot tell its effect apart (lme4 does the same)."
             )
         )
-    # The engine's own notes on singularity and convergence are said above in full.
+    blocks.extend(scale_blocks(fit))
+    # The engine's own notes on singularity, convergence and scales are said above in full.
     extra = [
         w
         for w in getattr(fit, "warnings", [])
-        if w and "singular" not in w.lower() and "converge" not in w.lower()
+        if w
+        and "singular" not in w.lower()
+        and "converge" not in w.lower()
+        and "different scales" not in w.lower()
     ]
     if extra:
         blocks.append(Detail((Bullets(tuple(f"Engine note: {w}" for w in extra)),)))
     return blocks
+
+
+def scale_blocks(fit: Any) -> list[Block]:
+    """lme4's "predictors on very different scales" check, with the rescaling to ask for."""
+    columns = list(getattr(fit, "poorly_scaled", []) or [])
+    if not columns:
+        return []
+    data = getattr(fit, "data", None)
+    plain = [
+        c for c in columns
+        if data is not None and c in data.columns and c.replace("_", "").isalnum()
+    ]
+    ask = f"`standardize {plain[0]}`" if plain else "`standardize the predictors`"
+    return [
+        Paragraph(
+            f"{fmt.join_words([f'`{c}`' for c in columns])} "
+            f"{'is' if len(columns) == 1 else 'are'} on a very different scale from the other "
+            "predictors (lme4 warns about this too), so the estimates are hard to read and the "
+            f"fit can be less stable. Rescale before fitting, e.g. {ask}, then fit again."
+        )
+    ]
 
 
 def optimizer_sentence(fit: Any) -> str | None:

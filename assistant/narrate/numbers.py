@@ -44,8 +44,21 @@ def decimals_for(scale: float | None) -> int:
     return min(6, max(0, 1 - math.floor(math.log10(abs(float(scale))))))
 
 
+#: Below this size fixed decimals would read as zero, so powers of ten are used instead.
+TINY = 1e-5
+
+
+def scientific(value: float | None, digits: int) -> str:
+    """``value`` as ``7.52e−11`` with ``digits`` significant digits and true minus signs."""
+    if not is_number(value):
+        return MISSING
+    mantissa, exponent = f"{float(value):.{max(0, digits - 1)}e}".split("e")
+    return _sign(mantissa) + "e" + _sign(str(int(exponent)))
+
+
 def number(value: float | None) -> str:
-    """A general number: one decimal from 100 up, otherwise three significant digits."""
+    """A general number: one decimal from 100 up, otherwise three significant digits
+    (in powers of ten below 1e-5, where decimals would read as zero)."""
     if not is_number(value):
         return MISSING
     v = float(value)
@@ -53,6 +66,8 @@ def number(value: float | None) -> str:
         return fixed(v, 1)
     if v == 0:
         return "0"
+    if abs(v) < TINY:
+        return scientific(v, 3)
     return fixed(v, min(6, max(0, 2 - math.floor(math.log10(abs(v))))))
 
 
@@ -64,7 +79,18 @@ def value(x: float | None) -> str:
 
 
 def estimate(value: float | None, se: float | None) -> str:
-    """An estimate (or a CI bound) rounded to two significant digits of its SE."""
+    """An estimate (or a CI bound) rounded to two significant digits of its SE.
+
+    An SE below 1e-5 (a predictor on a huge scale) would need more than six decimals;
+    such values are written in powers of ten, still to two significant digits of the SE.
+    """
+    if is_number(se) and 0 < abs(float(se)) < TINY and is_number(value):
+        if float(value) == 0:
+            return "0"
+        places = math.floor(math.log10(abs(float(value)))) - math.floor(
+            math.log10(abs(float(se)))
+        )
+        return scientific(value, max(1, places + 2))
     return fixed(value, decimals_for(se))
 
 
