@@ -69,5 +69,5 @@ def as_assistant_error(exc: BaseException, step: Any = None) -> AssistantError:
     summary = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     detail = f": {type(exc).__name__}" + (f": {summary}" if summary else "")
     return AssistantError(
-        f"Internal error{what}{detail}. The session is unchanged; please report this."
+        f"Internal error{what}{detail}. This step changed nothing; please report it."
     )

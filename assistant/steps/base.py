@@ -28,7 +28,8 @@ class PlanContext:
 
     @property
     def contrasts_slope_structures(self) -> bool:
-        """ "random slope" next to "intercept + slope" in one request means the slope alone."""
+        """True when one request names both a random slope and an intercept + slope model:
+        the random slope then means the slope alone, so the two models differ."""
         return "random_slope" in self.structures and "intercept_and_slope" in self.structures
 
 
