@@ -402,7 +402,7 @@ def grouping_factor(
         value = evaluate(expr, frame, state)
         if isinstance(value, pd.Categorical):
             codes_list.append(np.asarray(value.codes, dtype=np.int64))
-            labels_list.append([str(c) for c in value.categories])
+            labels_list.append([str(c) for c in value.categories.to_numpy(dtype=object)])
         else:
             codes, uniques = pd.factorize(np.asarray(value).reshape(-1), sort=False)
             labels = [format_level(v) for v in uniques]
@@ -412,8 +412,13 @@ def grouping_factor(
             codes_list.append(rank[codes])
             labels_list.append([labels[i] for i in order])
     if len(codes_list) == 1:
-        used, codes = np.unique(codes_list[0], return_inverse=True)
-        return codes.astype(np.int64), [labels_list[0][i] for i in used]
+        codes, labels = codes_list[0], labels_list[0]
+        used = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
+        if used.size == len(labels):
+            return codes, labels
+        new_code = np.zeros(len(labels), dtype=np.int64)
+        new_code[used] = np.arange(used.size)
+        return new_code[codes], [labels[i] for i in used]
     combined = np.zeros(len(frame), dtype=np.int64)
     for codes, labels in zip(codes_list, labels_list, strict=True):
         combined = combined * len(labels) + codes

@@ -155,7 +155,7 @@ class LmmModel:
         self.q = z_off
         self.theta_lower = np.concatenate([t.lower_bounds() for t in self.terms])
         self.theta_start = np.where(self.theta_lower == 0.0, 1.0, 0.0)
-        self.Z = self._build_z()
+        self._z: sp.csc_matrix | None = None
         self._precompute()
 
     # ------------------------------------------------------------ structure
@@ -171,8 +171,12 @@ class LmmModel:
             (term.matrix.reshape(-1), (rows, cols)), shape=(self.n, term.n_levels * s)
         )
 
-    def _build_z(self) -> sp.csc_matrix:
-        return sp.hstack([self._term_z(t) for t in self.terms], format="csc")
+    @property
+    def Z(self) -> sp.csc_matrix:
+        """The random-effects model matrix (n x q, CSC), columns in lme4's order."""
+        if self._z is None:
+            self._z = sp.hstack([self._term_z(t) for t in self.terms], format="csc")
+        return self._z
 
     def lambda_of(self, theta: np.ndarray) -> sp.csc_matrix:
         """Lambda_theta: block diagonal, I_(levels) kron T_k for each term."""
@@ -199,12 +203,24 @@ class LmmModel:
                 "factor, more than this engine can handle in memory; simplify the "
                 "random-effects part."
             )
-        rest_parts = [self._term_z(t) for t in rest_terms]
-        rest_parts.append(sp.csc_matrix(np.column_stack([self.X, self.y])))
-        rest = sp.hstack(rest_parts, format="csc")
-        z1 = self.Z[:, first.z_slice]
-        self._a_rest = np.asarray((rest.T @ rest).toarray())
-        self._a_r1 = sp.csr_matrix(rest.T @ z1)
+        xy = np.column_stack([self.X, self.y])
+        if not rest_terms:
+            # One grouping factor: the cross-products are sums within levels.
+            self._a_rest = xy.T @ xy
+            cross = np.empty((xy.shape[1], l1, s1))
+            for r in range(xy.shape[1]):
+                for a in range(s1):
+                    cross[r, :, a] = np.bincount(
+                        first.codes, weights=xy[:, r] * m1[:, a], minlength=l1
+                    )
+            self._a_r1 = sp.csr_matrix(cross.reshape(xy.shape[1], l1 * s1))
+        else:
+            rest_parts = [self._term_z(t) for t in rest_terms]
+            rest_parts.append(sp.csc_matrix(xy))
+            rest = sp.hstack(rest_parts, format="csc")
+            z1 = self._term_z(first)
+            self._a_rest = np.asarray((rest.T @ rest).toarray())
+            self._a_r1 = sp.csr_matrix(rest.T @ z1)
         m = self._m
         self._dense_first = l1 * m * m * s1 * s1 <= DENSE_WORK_LIMIT
         if self._dense_first:

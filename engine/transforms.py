@@ -256,7 +256,7 @@ def column_value(data: pd.DataFrame, name: str) -> np.ndarray | pd.Categorical:
         if pd.api.types.is_numeric_dtype(categories.dtype) or categories.dtype == bool:
             labels = [format_level(v) for v in categories]
         else:
-            labels = categories.astype(str).tolist()
+            labels = [str(v) for v in categories.to_numpy(dtype=object)]
         return pd.Categorical.from_codes(cat.cat.codes.to_numpy(), categories=labels)
     codes, uniques = pd.factorize(series, sort=False)
     uniques = list(uniques)
