@@ -11,7 +11,9 @@ positive means ours found a better (lower) one.
 Options: ``--only small|insteval|million`` (repeatable), ``--no-statsmodels``,
 ``--no-lme4``, ``--no-memory``, ``--repeats N``, ``--sm-timeout SECONDS``,
 ``--markdown PATH`` (also write the report as Markdown), ``--blas-threads N`` (OpenBLAS
-threads for our fit and statsmodels; R's reference BLAS is single-threaded).
+threads for our fit and statsmodels; default 1, because R's reference BLAS is
+single-threaded and because on a shared 2-core machine a second OpenBLAS thread makes
+every dense step stall, see benchmarks/README.md; 0 leaves the environment's setting).
 """
 
 from __future__ import annotations
@@ -328,10 +330,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sm-timeout", type=float, default=120.0)
     parser.add_argument("--markdown", type=Path)
     parser.add_argument(
-        "--blas-threads", type=int, help="OpenBLAS threads for our fit and statsmodels"
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="OpenBLAS threads for our fit and statsmodels (default 1, like R's reference "
+        "BLAS; 0 keeps the environment's setting)",
     )
     args = parser.parse_args(argv)
-    if args.blas_threads:
+    if args.blas_threads > 0:
         set_blas_threads(args.blas_threads)
     groups = args.only or list(GROUPS)
 
