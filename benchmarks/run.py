@@ -9,7 +9,7 @@ loading outside the timer); statsmodels runs in a child process with a time budg
 positive means ours found a better (lower) one.
 
 Options: ``--only small|insteval|million`` (repeatable), ``--no-statsmodels``,
-``--no-lme4``, ``--no-memory``, ``--repeats N``, ``--sm-timeout SECONDS``,
+``--no-lme4``, ``--no-memory``, ``--no-prototype``, ``--repeats N``, ``--sm-timeout SECONDS``,
 ``--markdown PATH`` (also write the report as Markdown), ``--blas-threads N`` (OpenBLAS
 threads for our fit and statsmodels; default 1, because R's reference BLAS is
 single-threaded and because on a shared 2-core machine a second OpenBLAS thread makes
@@ -29,6 +29,7 @@ from pathlib import Path
 
 from benchmarks.cases import BenchCase, insteval_case, million_case, reference_cases
 from benchmarks.lme4_runner import Lme4Timing, lme4_available, time_lme4
+from benchmarks.prototype import prototype_lines
 from benchmarks.statsmodels_runner import StatsmodelsTiming, time_statsmodels
 
 GROUPS = ("small", "insteval", "million")
@@ -326,6 +327,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-statsmodels", action="store_true")
     parser.add_argument("--no-lme4", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-prototype", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sm-timeout", type=float, default=120.0)
     parser.add_argument("--markdown", type=Path)
@@ -355,6 +357,13 @@ def main(argv: list[str] | None = None) -> None:
                 )
             )
             print(render_table(reports[-1:]).splitlines()[-1], flush=True)
+    prototype = None
+    insteval = [r.case for r in reports if r.case.group == "insteval"]
+    if insteval and not args.no_prototype:
+        from benchmarks.prototype import measure_prototype
+
+        print("… prototype kernel and start (engine/fast_blocks.py)", flush=True)
+        prototype = measure_prototype(insteval[0])
     memory = None
     if "insteval" in groups and not args.no_memory:
         from benchmarks.memory_probe import probe
@@ -371,6 +380,16 @@ def main(argv: list[str] | None = None) -> None:
             "",
             *target_lines(reports, memory),
             "",
+            *(
+                [
+                    "## Prototype on insteval_like (engine/fast_blocks.py, not wired in)",
+                    "",
+                    *prototype_lines(prototype),
+                    "",
+                ]
+                if insteval and not args.no_prototype
+                else []
+            ),
             "## Environment",
             "",
             *environment_lines(),
