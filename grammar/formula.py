@@ -340,6 +340,11 @@ class _ToAst(Transformer):
         return Bar(lhs, group, False)
 
 
+#: The AST builder under a public name, for grammars that import formula.lark
+#: (grammar/parse.py merges it into the request transformer).
+FormulaToAst = _ToAst
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     path = Path(__file__).with_name("formula.lark")

@@ -1,0 +1,346 @@
+"""The plan: typed steps that the grammar makes of a request and the executor runs.
+
+Each step is a frozen dataclass with a ``kind`` (CONTRACTS.md section 4) and
+``to_dict()``; :class:`Plan` holds the request text and its steps in order.
+
+Conventions shared with the executor
+------------------------------------
+* Model references are strings: ``"last"``, ``"1"``, ``"2"``, ..., ``"all"``, or a
+  structure name such as ``"random_slope"``. ``None`` means the current (last) model.
+* ``FitLmm.method`` is ``"REML"``, ``"ML"``, or ``None`` when the request did not say;
+  ``None`` means the session's option (``set_option`` with name ``method``), which is
+  REML, lme4's default, until the user changes it. ``to_dict()`` writes the method a
+  fresh session would use (``"REML"`` for ``None``) and ``method_given`` tells whether
+  the request chose it.
+* ``FitLmm.formula`` is canonical lme4 text when the request contains a formula or
+  describes the whole model in words; otherwise it is ``None`` and the executor builds
+  the model at run time from ``structure`` and the other fields, filling what is
+  missing from the current model or the data's roles. :func:`random_part` is the one
+  definition of what each structure means.
+* ``Transform.columns`` empty means "the continuous predictors of the current model".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+#: The random-effects structures a request can name, with the lme4 random term each
+#: one builds for slope variable ``x`` and grouping factor ``g``.
+STRUCTURES: dict[str, str] = {
+    "random_intercept": "(1 | {group})",
+    "random_slope": "(1 + {slope} | {group})",
+    "intercept_and_slope": "(1 + {slope} | {group})",
+    "uncorrelated_slope": "(1 + {slope} || {group})",
+}
+
+
+def random_part(structure: str, group: str, slope: str | None = None) -> str:
+    """The lme4 random term of a named structure, e.g. ``(1 + time | id)``.
+
+    ``random_slope`` is the usual random-slope model (lme4's ``(x | g)``: intercept
+    and slope vary by group and are correlated); ``intercept_and_slope`` is the same
+    model named explicitly; ``uncorrelated_slope`` is lme4's ``(x || g)``.
+    """
+    template = STRUCTURES[structure]
+    if "{slope}" in template and not slope:
+        raise ValueError(f"The structure {structure!r} needs a slope variable.")
+    return template.format(group=group, slope=slope)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Step:
+    """Base of every plan step; ``kind`` names it in the plan JSON."""
+
+    kind: ClassVar[str] = "step"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind}
+        for f in fields(self):
+            out[f.name] = _jsonable(getattr(self, f.name))
+        return out
+
+    def describe(self) -> str:
+        """One line for people: the kind, then the fields that are set."""
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or value == () or value is False:
+                continue
+            if isinstance(value, tuple):
+                value = ", ".join(str(v) for v in value)
+            parts.append(f"{f.name.replace('_', ' ')}: {value}")
+        return self.kind.replace("_", " ") + (f" ({'; '.join(parts)})" if parts else "")
+
+
+# ------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class UseSample(Step):
+    kind: ClassVar[str] = "use_sample"
+    name: str = "pain_trial"
+
+
+@dataclass(frozen=True)
+class LoadData(Step):
+    """Read a data file; ``format`` None means "by the file's extension"."""
+
+    kind: ClassVar[str] = "load_data"
+    path: str = ""
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class ReshapeLong(Step):
+    """Wide to long: one row per subject and occasion."""
+
+    kind: ClassVar[str] = "reshape_long"
+    id_column: str | None = None
+    stub: str | None = None
+    time_name: str | None = None
+    value_name: str | None = None
+
+
+@dataclass(frozen=True)
+class DescribeData(Step):
+    kind: ClassVar[str] = "describe_data"
+
+
+@dataclass(frozen=True)
+class Transform(Step):
+    """``operation`` is center, scale, standardize, log or factor."""
+
+    kind: ClassVar[str] = "transform"
+    operation: str = ""
+    columns: tuple[str, ...] = ()
+
+
+# ----------------------------------------------------------------------- models
+@dataclass(frozen=True)
+class FitLmm(Step):
+    """Fit one linear mixed model (see the module docstring for ``method``/``formula``)."""
+
+    kind: ClassVar[str] = "fit_lmm"
+    formula: str | None = None
+    method: str | None = None
+    structure: str | None = None
+    response: str | None = None
+    predictors: tuple[str, ...] = ()
+    group: str | None = None
+    slope: str | None = None
+    nested_in: str | None = None
+    ddf: str | None = None
+    optimizer: str | None = None
+    max_iter: int | None = None
+    label: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["method"] = self.method or "REML"
+        out["method_given"] = self.method is not None
+        return out
+
+
+@dataclass(frozen=True)
+class ModifyModel(Step):
+    """Change a fitted model and fit the result.
+
+    ``operation``: add_random_slope, remove_random_slope, uncorrelated, add_covariate
+    (a variable may be an interaction written ``a:b``), drop_term, drop_interaction.
+    ``group`` names the grouping factor of an added random slope when the request says.
+    """
+
+    kind: ClassVar[str] = "modify_model"
+    operation: str = ""
+    variables: tuple[str, ...] = ()
+    model: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Refit(Step):
+    """Fit a model again with other options (``method`` None keeps the model's own)."""
+
+    kind: ClassVar[str] = "refit"
+    model: str | None = None
+    method: str | None = None
+    ddf: str | None = None
+    optimizer: str | None = None
+    max_iter: int | None = None
+
+
+@dataclass(frozen=True)
+class CompareModels(Step):
+    """AIC/BIC table and likelihood-ratio tests; ``models`` empty means every model."""
+
+    kind: ClassVar[str] = "compare_models"
+    criteria: tuple[str, ...] = ("AIC", "BIC", "LRT")
+    models: tuple[str, ...] = ()
+    refit: str = "auto"
+
+
+# ---------------------------------------------------------------------- reports
+@dataclass(frozen=True)
+class VarianceComponents(Step):
+    kind: ClassVar[str] = "variance_components"
+    model: str | None = None
+    include_icc: bool = False
+
+
+@dataclass(frozen=True)
+class Icc(Step):
+    kind: ClassVar[str] = "icc"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class FixedEffects(Step):
+    """Estimates, SEs, df, t and p; ``ddf`` None means the session's df method."""
+
+    kind: ClassVar[str] = "fixed_effects"
+    model: str | None = None
+    ddf: str | None = None
+
+
+@dataclass(frozen=True)
+class Blups(Step):
+    kind: ClassVar[str] = "blups"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class Anova(Step):
+    """Type III F tests; ``ddf`` None means the session's df method."""
+
+    kind: ClassVar[str] = "anova"
+    model: str | None = None
+    ddf: str | None = None
+
+
+@dataclass(frozen=True)
+class Confint(Step):
+    """Confidence intervals; ``method`` wald or profile, ``level`` None = session's."""
+
+    kind: ClassVar[str] = "confint"
+    model: str | None = None
+    method: str = "wald"
+    level: float | None = None
+
+
+@dataclass(frozen=True)
+class Predict(Step):
+    kind: ClassVar[str] = "predict"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class MissingData(Step):
+    """Missing-data audit; ``per`` names the column to count observations by."""
+
+    kind: ClassVar[str] = "missing_data"
+    per: str | None = None
+
+
+@dataclass(frozen=True)
+class CompareRmAnova(Step):
+    kind: ClassVar[str] = "compare_rm_anova"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class CompareOls(Step):
+    kind: ClassVar[str] = "compare_ols"
+    model: str | None = None
+
+
+# ------------------------------------------------------------------------ plots
+@dataclass(frozen=True)
+class PlotCaterpillar(Step):
+    """BLUPs with intervals; ``term`` None = every random term, ``(Intercept)`` etc."""
+
+    kind: ClassVar[str] = "plot_caterpillar"
+    model: str | None = None
+    term: str | None = None
+
+
+@dataclass(frozen=True)
+class PlotTrajectory(Step):
+    """Fixed-effect prediction over time; ``level`` of the band (None = session's)."""
+
+    kind: ClassVar[str] = "plot_trajectory"
+    model: str | None = None
+    band: bool = False
+    overlay_blups: bool = False
+    by: str | None = None
+    over: str | None = None
+    level: float | None = None
+
+
+@dataclass(frozen=True)
+class PlotResiduals(Step):
+    kind: ClassVar[str] = "plot_residuals"
+    model: str | None = None
+    which: str = "all"
+
+
+# ------------------------------------------------------------ options and help
+@dataclass(frozen=True)
+class FixConvergence(Step):
+    """Convergence remedies; ``strategy`` None runs the whole ladder, else one rung:
+    ``optimizer``, ``iterations`` or ``simplify``."""
+
+    kind: ClassVar[str] = "fix_convergence"
+    model: str | None = None
+    strategy: str | None = None
+
+
+@dataclass(frozen=True)
+class SetOption(Step):
+    """A session option: method, ddf, optimizer, max_iter, level, output_dir, format."""
+
+    kind: ClassVar[str] = "set_option"
+    name: str = ""
+    value: str | int | float = ""
+
+
+@dataclass(frozen=True)
+class Help(Step):
+    """``topic``: None, ml_vs_reml, icc, convergence, rm_anova, blups, random_slopes,
+    samples, language."""
+
+    kind: ClassVar[str] = "help"
+    topic: str | None = None
+
+
+STEP_TYPES: dict[str, type[Step]] = {
+    cls.kind: cls
+    for cls in (
+        UseSample, LoadData, ReshapeLong, DescribeData, Transform, FitLmm, ModifyModel,
+        Refit, CompareModels, VarianceComponents, Icc, FixedEffects, Blups, Anova,
+        Confint, Predict, MissingData, CompareRmAnova, CompareOls, PlotCaterpillar,
+        PlotTrajectory, PlotResiduals, FixConvergence, SetOption, Help,
+    )
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the grammar made of one request: the text and its steps, in order."""
+
+    request: str
+    steps: tuple[Step, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan object of CONTRACTS.md section 4."""
+        return {"request": self.request, "steps": [s.to_dict() for s in self.steps]}
+
+    def describe(self) -> str:
+        """Readable multi-line text: one numbered line per step."""
+        if not self.steps:
+            return "Nothing to do."
+        return "\n".join(f"{i}. {step.describe()}" for i, step in enumerate(self.steps, 1))

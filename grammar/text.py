@@ -1,0 +1,217 @@
+"""Request text before the grammar: normalising and cutting into clauses.
+
+Every rewrite keeps a map from each character of the new text to its position in
+the original, so error messages point at what the person typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: Words that start a new clause when they follow "and" or a comma.
+CLAUSE_VERBS = frozenset(
+    """fit run refit rerun compare plot draw show report give print display make create add
+    remove drop include exclude use switch set load open read import reshape pivot convert
+    describe summarize summarise center centre scale standardize standardise log treat check
+    test compute calculate tell explain overlay save write refit fix simplify increase estimate
+    predict help list get""".split()
+)
+
+#: Hyphenated words that are read as two words ("Kenward-Roger" -> "kenward roger").
+HYPHENATED = frozenset(
+    """kenward-roger l-bfgs-b nelder-mead rm-anova mixed-effects mixed-effect fixed-effect
+    fixed-effects random-effects random-effect multi-level log-transform log-transformed
+    mean-center mean-centre grand-mean z-score z-scores q-q qq-plot between-subject
+    within-subject between-group within-group wide-to-long likelihood-ratio type-iii
+    random-intercept random-slope non-convergence re-fit re-run intra-class
+    subject-specific group-specific built-in intercept-only p-values t-values data-set chi-square
+    maximum-likelihood""".split()
+)
+
+_CONTRACTIONS = {
+    "what's": "what is", "it's": "it is", "that's": "that is", "let's": "let us",
+    "i'd": "i would", "i'm": "i am", "i've": "i have", "i'll": "i will",
+    "won't": "will not", "don't": "do not", "doesn't": "does not", "can't": "cannot",
+    "isn't": "is not", "didn't": "did not", "wouldn't": "would not",
+    "shouldn't": "should not", "aren't": "are not", "there's": "there is",
+    "how's": "how is", "we'd": "we would", "you'd": "you would", "model's": "model",
+}
+_CONTRACTION_RE = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(re.escape(c) for c in _CONTRACTIONS) + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_HYPHEN_RE = re.compile(r"(?<![A-Za-z0-9_`])[A-Za-z]+(?:-[A-Za-z]+)+(?![A-Za-z0-9_])")
+#: Articles and possessives carry no meaning in a request; dropping them before the
+#: grammar keeps column names such as "time" from being read as keywords after "the".
+_ARTICLE_RE = re.compile(
+    r"(?<![A-Za-z0-9_.`~|+*/:^(=-])\b(the|a|an|my|our|some|this|these|its|your)\s+(?=[A-Za-z`(])",
+    re.IGNORECASE,
+)
+_SMART = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                        "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\t": " "})
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """Text plus, for each character, its index in the original request."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def original_index(self, index: int) -> int:
+        """Where character ``index`` of this text came from (the end maps past the end)."""
+        if not self.origin:
+            return 0
+        if index >= len(self.origin):
+            return self.origin[-1] + 1
+        return self.origin[max(index, 0)]
+
+    def slice(self, start: int, end: int) -> Mapped:
+        return Mapped(self.text[start:end], self.origin[start:end])
+
+    def strip(self) -> Mapped:
+        start = len(self.text) - len(self.text.lstrip())
+        end = len(self.text.rstrip())
+        return self.slice(start, max(start, end))
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    """Backticked names and quoted strings: never rewritten or cut."""
+    return [m.span() for m in re.finditer(r"`[^`]*`|\"[^\"\n]*\"|'[^'\n]*'", text)]
+
+
+def _rewrite(m: Mapped, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]
+             ) -> Mapped:
+    spans = _protected_spans(m.text) if "'" not in pattern.pattern else [
+        s.span() for s in re.finditer(r"`[^`]*`|\"[^\"\n]*\"", m.text)
+    ]
+    out: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for match in pattern.finditer(m.text):
+        if any(a <= match.start() < b for a, b in spans):
+            continue
+        out.append(m.text[last:match.start()])
+        origin.extend(m.origin[last:match.start()])
+        new = replace(match)
+        out.append(new)
+        origin.extend([m.origin[match.start()]] * len(new))
+        last = match.end()
+    out.append(m.text[last:])
+    origin.extend(m.origin[last:])
+    return Mapped("".join(out), tuple(origin))
+
+
+def normalise(request: str) -> Mapped:
+    """Straighten quotes, expand contractions, and split known hyphenated words."""
+    text = request.translate(_SMART)
+    mapped = Mapped(text, tuple(range(len(text))))
+    mapped = _rewrite(mapped, _CONTRACTION_RE, lambda mt: _CONTRACTIONS[mt.group(0).lower()])
+    mapped = _rewrite(
+        mapped,
+        _HYPHEN_RE,
+        lambda mt: mt.group(0).replace("-", " ")
+        if mt.group(0).lower() in HYPHENATED
+        else mt.group(0),
+    )
+    mapped = _rewrite(mapped, _ARTICLE_RE, lambda mt: "")
+    return mapped
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a request; ``joined_by_verb`` marks a cut made before a verb."""
+
+    text: Mapped
+    joined_by_verb: bool = False
+    separator: str = ""
+
+
+_ITEM_MARK = re.compile(r"\s*(\(\d+\)|\d+[).])")
+_WORD = re.compile(r"[A-Za-z]+")
+_TRAILING_THANKS = re.compile(
+    r"[,\s]*\b(please|thanks|thank you|thx|cheers|for me)\b[\s.!?]*$", re.IGNORECASE
+)
+_TRAILING_JOIN = re.compile(r"(\s*(,|\band\b))+\s*$", re.IGNORECASE)
+
+
+def split_clauses(m: Mapped) -> list[Clause]:
+    """Cut at top level: ';', new lines, sentence ends, 'then', and 'and'/',' + verb."""
+    text = m.text
+    lowered = text.lower()
+    spans = _protected_spans(text)
+    clauses: list[Clause] = []
+    depth = 0
+    start = 0
+    pending_verb_cut = False
+    pending_sep = ""
+    i = 0
+    n = len(text)
+
+    def cut(end: int, resume: int, by_verb: bool, sep: str) -> None:
+        nonlocal start, pending_verb_cut, pending_sep
+        piece = m.slice(start, end).strip()
+        trailing = _TRAILING_JOIN.search(piece.text)
+        if trailing:
+            piece = piece.slice(0, trailing.start()).strip()
+        thanks = _TRAILING_THANKS.search(piece.text)
+        if thanks and thanks.start() > 0:
+            piece = piece.slice(0, thanks.start()).strip()
+        if piece.text:
+            clauses.append(Clause(piece, pending_verb_cut, pending_sep))
+        start = resume
+        pending_verb_cut = by_verb
+        pending_sep = sep
+
+    while i < n:
+        span = next((s for s in spans if s[0] == i), None)
+        if span is not None:
+            i = span[1]
+            continue
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            if ch == "\n" or (ch == ";" and not _ITEM_MARK.match(text, i + 1)):
+                cut(i, i + 1, False, ch)
+            elif ch in ".!?" and i + 1 < n and text[i + 1] == " " and (
+                i == 0 or not text[i - 1].isdigit()
+            ):
+                cut(i, i + 1, False, ch)
+            elif ch.isalpha() and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_.`")):
+                word_match = _WORD.match(text, i)
+                word = lowered[i:word_match.end()] if word_match else ""
+                end_word = word_match.end() if word_match else i + 1
+                if end_word < n and (text[end_word].isalnum() or text[end_word] in "_."):
+                    i = end_word
+                    continue
+                if word == "then":
+                    cut(i, end_word, False, "then")
+                    i = end_word
+                    continue
+                if word == "and":
+                    nxt = _WORD.match(text, _skip_spaces(text, end_word))
+                    if nxt and nxt.group(0).lower() in CLAUSE_VERBS:
+                        cut(i, end_word, True, " and ")
+                    i = end_word
+                    continue
+                i = end_word
+                continue
+            elif ch == ",":
+                after = _skip_spaces(text, i + 1)
+                nxt = _WORD.match(text, after)
+                if nxt and nxt.group(0).lower() in CLAUSE_VERBS and nxt.group(0).lower() != "and":
+                    cut(i, i + 1, True, ", ")
+        i += 1
+    cut(n, n, False, "")
+    return clauses
+
+
+def _skip_spaces(text: str, i: int) -> int:
+    while i < len(text) and text[i] == " ":
+        i += 1
+    return i
