@@ -1,0 +1,1156 @@
+"""Parse trees of grammar/request.lark to plan steps.
+
+:class:`StepBuilder` has one method per grammar rule (or alias); rules without a method
+only group words and pass their parts up. Small carrier objects (a column, a model
+reference, a field such as method=ML) travel up the tree until the rule of a whole
+step builds a :mod:`grammar.plan` dataclass from them. :func:`merge_steps` then joins
+neighbouring steps that are one request said in two breaths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from lark import Token, Transformer, v_args
+from lark.visitors import merge_transformers
+
+from grammar.formula import FormulaError, FormulaToAst, ModelFormula, Var, build_model_formula
+from grammar.formula import parse_formula as _parse_formula
+from grammar.plan import (
+    Anova,
+    Blups,
+    CompareModels,
+    CompareOls,
+    CompareRmAnova,
+    Confint,
+    DescribeData,
+    FitLmm,
+    FixConvergence,
+    FixedEffects,
+    Help,
+    Icc,
+    LoadData,
+    MissingData,
+    ModifyModel,
+    PlotCaterpillar,
+    PlotResiduals,
+    PlotTrajectory,
+    Predict,
+    Refit,
+    ReshapeLong,
+    SetOption,
+    Step,
+    Transform,
+    UseSample,
+    VarianceComponents,
+    random_part,
+)
+
+#: The sample data set used when a request asks for "a sample dataset" without a name.
+DEFAULT_SAMPLE = "pain_trial"
+
+
+@dataclass(frozen=True)
+class _Col:
+    name: str
+
+
+@dataclass(frozen=True)
+class _Ref:
+    ref: str | None  # None: the current model
+
+
+@dataclass(frozen=True)
+class _Formula:
+    text: str
+    model: ModelFormula
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A named piece of a step, collected from the parse tree (e.g. method=ML)."""
+
+    name: str
+    value: Any
+
+
+class ClauseFormulaError(Exception):
+    def __init__(self, error: FormulaError, position: int):
+        super().__init__(str(error))
+        self.error = error
+        self.position = position
+
+
+def _flat(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, list):
+            out.extend(_flat(item))
+        elif not isinstance(item, Token):
+            out.append(item)
+    return out
+
+
+def _fields(items: list[Any]) -> dict[str, Any]:
+    return {i.name: i.value for i in _flat(items) if isinstance(i, _Field)}
+
+
+def _cols(items: list[Any]) -> list[str]:
+    return [i.name for i in _flat(items) if isinstance(i, _Col)]
+
+
+def _ref(items: list[Any]) -> str | None:
+    refs = [i.ref for i in _flat(items) if isinstance(i, _Ref)]
+    return refs[-1] if refs else None
+
+
+def _number(token: Token) -> float:
+    return float(str(token))
+
+
+def _level(value: float) -> float:
+    """A confidence level from 95 or 0.95."""
+    return round(value / 100, 6) if value > 1 else value
+
+
+@v_args(inline=False)
+class StepBuilder(Transformer):
+    """Turns one clause's parse tree into plan steps; methods are named after rules."""
+
+    def __init__(self, clause: str):
+        super().__init__()
+        self.source_text = clause
+
+    def __default__(self, data, children, meta):
+        # Rules without a method of their own only group words: pass their parts up.
+        return _flat(children)
+
+    # ------------------------------------------------------------- the clause
+    def clause(self, items):
+        steps: list[Step] = []
+        for item in _flat(items):
+            if isinstance(item, Step):
+                steps.append(item)
+        return steps
+
+    # ---------------------------------------------------------------- atoms
+    def column(self, items):
+        tok = items[0]
+        text = str(tok)
+        return _Col(text[1:-1] if tok.type.endswith("QUOTED_NAME") else text)
+
+    def columns(self, items):
+        return [i for i in items if isinstance(i, _Col)]
+
+    def number(self, items):
+        return _number(items[0])
+
+    @v_args(meta=True)
+    def formula(self, meta, items):
+        response, rhs = items
+        source = self.source_text[meta.start_pos:meta.end_pos]
+        try:
+            model = build_model_formula(response, rhs, source=source)
+        except FormulaError as err:
+            raise ClauseFormulaError(err, meta.start_pos) from None
+        return _Formula(f"{response.text()} ~ {rhs.text()}", model)
+
+    # ------------------------------------------------------------ model refs
+    def ref_number(self, items):
+        return _Ref(str(int(_flat(items)[-1])))
+
+    def ref_ordinal(self, items):
+        return _Ref(_flat(items)[0])
+
+    def ord_1(self, _):
+        return "1"
+
+    def ord_2(self, _):
+        return "2"
+
+    def ord_3(self, _):
+        return "3"
+
+    def ord_4(self, _):
+        return "4"
+
+    def ord_5(self, _):
+        return "5"
+
+    def ref_last(self, _):
+        return _Ref("last")
+
+    def ref_current(self, _):
+        return _Ref(None)
+
+    def ref_all(self, _):
+        return _Ref("all")
+
+    def ref_structure(self, items):
+        return _Ref(_flat(items)[0].value)
+
+    # ------------------------------------------------------------ structures
+    def s_random_intercept(self, _):
+        return _Field("structure", "random_intercept")
+
+    def s_random_slope(self, _):
+        return _Field("structure", "random_slope")
+
+    def s_intercept_and_random_slope(self, _):
+        # "random intercept and random slope": one model, or two in a list (fit_several)
+        return [_Field("structure", "intercept_and_slope"), _Field("splittable", True)]
+
+    def s_intercept_and_slope(self, _):
+        return _Field("structure", "intercept_and_slope")
+
+    def s_uncorrelated_slope(self, _):
+        return _Field("structure", "uncorrelated_slope")
+
+    # ------------------------------------------------------------ fit options
+    def ml(self, _):
+        return "ML"
+
+    def reml(self, _):
+        return "REML"
+
+    def ddf_satterthwaite(self, _):
+        return "satterthwaite"
+
+    def ddf_kenward_roger(self, _):
+        return "kenward-roger"
+
+    def ddf_residual(self, _):
+        return "residual"
+
+    def ddf_asymptotic(self, _):
+        return "asymptotic"
+
+    def opt_bobyqa(self, _):
+        return "bobyqa"
+
+    def opt_lbfgsb(self, _):
+        return "l-bfgs-b"
+
+    def opt_nelder_mead(self, _):
+        return "nelder-mead"
+
+    def opt_powell(self, _):
+        return "powell"
+
+    def _first_str(self, items) -> str:
+        return next(i for i in _flat(items) if isinstance(i, str))
+
+    def fit_method(self, items):
+        return _Field("method", self._first_str(items))
+
+    def fit_ddf(self, items):
+        return _Field("ddf", self._first_str(items))
+
+    def fit_optimizer(self, items):
+        return _Field("optimizer", self._first_str(items))
+
+    def fit_max_iter(self, items):
+        return _Field("max_iter", int(_flat(items)[0]))
+
+    def fit_label(self, items):
+        text = str(items[0])
+        return _Field("label", text.strip("\"'"))
+
+    def fit_option_more(self, items):
+        return items
+
+    def r_data(self, _):
+        return []
+
+    def r_reml(self, items):
+        return _Field("method", "REML" if _flat(items)[0] else "ML")
+
+    def r_true(self, _):
+        return True
+
+    def r_false(self, _):
+        return False
+
+    # ----------------------------------------------------------------- fits
+    def head_noun(self, items):
+        return [_Field("noun", True), *items]
+
+    def head_structure(self, items):
+        return items
+
+    def fit_formula(self, items):
+        return items[0]
+
+    def detail_structure(self, items):
+        return _flat(items)
+
+    def detail_response(self, items):
+        return _Field("response", _cols(items)[0])
+
+    def detail_for(self, items):
+        return _Field("for", _cols(items)[0])
+
+    def detail_predictors(self, items):
+        return _Field("predictors", _cols(items))
+
+    def detail_group(self, items):
+        return _Field("group", _cols(items)[0])
+
+    def detail_missing(self, _):
+        return []
+
+    def group_by(self, items):
+        return _Field("group", _cols(items)[0])
+
+    def group_nested(self, items):
+        inner, outer = _cols(items)
+        return [_Field("group", inner), _Field("nested_in", outer)]
+
+    def fit(self, items):
+        return self._fit_from(_flat(items))
+
+    def fit_lmer(self, items):
+        return self._fit_from(_flat(items))
+
+    def _fit_from(self, parts: list[Any]) -> FitLmm:
+        """Read the parts of a fit in order; a bare "for x" reads by what came before."""
+        info: dict[str, Any] = {}
+        formula: _Formula | None = None
+        noun = False
+        for part in parts:
+            if isinstance(part, _Formula):
+                formula = part
+            elif isinstance(part, _Field):
+                if part.name == "noun":
+                    noun = True
+                elif part.name == "for":
+                    structure = info.get("structure")
+                    if structure in {"random_slope", "uncorrelated_slope", "intercept_and_slope"}:
+                        info.setdefault("slope", part.value)
+                    elif noun and "response" not in info:
+                        info["response"] = part.value
+                    else:
+                        info["group"] = part.value
+                elif part.name == "predictors":
+                    info["predictors"] = tuple(info.get("predictors", ())) + tuple(part.value)
+                else:
+                    info[part.name] = part.value
+        options = {k: info.pop(k) for k in ("method", "ddf", "optimizer", "max_iter", "label")
+                   if k in info}
+        if formula is not None:
+            return FitLmm(formula=formula.text, structure=info.get("structure"), **options)
+        predictors = tuple(info.get("predictors", ()))
+        built = _formula_from_words(
+            info.get("response"), predictors, info.get("group"), info.get("structure"),
+            info.get("slope"), info.get("nested_in"),
+        )
+        return FitLmm(
+            formula=built,
+            structure=info.get("structure"),
+            response=info.get("response"),
+            predictors=predictors,
+            group=info.get("group"),
+            slope=info.get("slope"),
+            nested_in=info.get("nested_in"),
+            **options,
+        )
+
+    def fit_several(self, items):
+        parts = _flat(items)
+        count = next((p for p in parts if isinstance(p, _Field) and p.name == "count"), None)
+        fits = [p.fit if isinstance(p, _Splittable) else p
+                for p in parts if isinstance(p, FitLmm | _Splittable)]
+        splittable = sum(isinstance(p, _Splittable) for p in parts)
+        if count is not None and count.value == len(fits) + splittable and splittable:
+            # "fit 2 models: random intercept and random slope" lists two models
+            fits = [f for p in parts if isinstance(p, FitLmm | _Splittable) for f in (
+                (FitLmm(structure="random_intercept"), FitLmm(structure="random_slope"))
+                if isinstance(p, _Splittable) else (p,)
+            )]
+        if count is not None and count.value is not None and count.value != len(fits):
+            raise CountMismatch(int(count.value), len(fits))
+        return fits
+
+    def count(self, items):
+        return _Field("count", _flat(items)[0])
+
+    def count_two(self, _):
+        return _Field("count", 2)
+
+    def count_three(self, _):
+        return _Field("count", 3)
+
+    def count_four(self, _):
+        return _Field("count", 4)
+
+    def count_any(self, _):
+        return _Field("count", None)
+
+    def several_item(self, items):
+        parts = _flat(items)
+        formula = next((p for p in parts if isinstance(p, _Formula)), None)
+        if formula is not None:
+            return FitLmm(formula=formula.text)
+        structure = next(p.value for p in parts if isinstance(p, _Field))
+        fit = FitLmm(structure=structure)
+        if any(isinstance(p, _Field) and p.name == "splittable" for p in parts):
+            return _Splittable(fit)
+        return fit
+
+    def item_mark(self, _):
+        return []
+
+    # --------------------------------------------------------------- modify
+    def add_random_slope(self, items):
+        # "add a random slope for time (by subject) (to model 2)"
+        lists = [i for i in items if isinstance(i, list)]
+        variables = [c.name for c in lists[0]] if lists else []
+        groups = [i.name for i in items if isinstance(i, _Col)]
+        return ModifyModel("add_random_slope", tuple(variables), _ref(items),
+                           groups[0] if groups else None)
+
+    def remove_random_slope(self, items):
+        return ModifyModel("remove_random_slope", tuple(_cols(items)), _ref(items))
+
+    def make_uncorrelated(self, items):
+        return ModifyModel("uncorrelated", (), _ref(items))
+
+    def add_covariate(self, items):
+        return ModifyModel("add_covariate", tuple(_cols(items)), _ref(items))
+
+    def add_interaction(self, items):
+        return ModifyModel("add_covariate", (":".join(_cols(items)),), _ref(items))
+
+    def drop_interaction(self, items):
+        cols = _cols(items)
+        return ModifyModel("drop_interaction", (":".join(cols),) if cols else (), _ref(items))
+
+    def drop_term(self, items):
+        return ModifyModel("drop_term", tuple(_cols(items)), _ref(items))
+
+    # ---------------------------------------------------------------- refit
+    def refit(self, items):
+        f = _fields(items)
+        return Refit(_ref(items), f.get("method"), f.get("ddf"), f.get("optimizer"),
+                     f.get("max_iter"))
+
+    def refit_ml(self, items):
+        return Refit(_ref(items), "ML")
+
+    # -------------------------------------------------------------- compare
+    def crit_aic(self, _):
+        return ["AIC"]
+
+    def crit_bic(self, _):
+        return ["BIC"]
+
+    def crit_aic_bic(self, _):
+        return ["AIC", "BIC"]
+
+    def crit_lrt(self, _):
+        return ["LRT"]
+
+    def criteria(self, items):
+        return _Field("criteria", [c for c in _flat(items) if isinstance(c, str)])
+
+    def compare_models(self, items):
+        return _Field("models", [r.ref for r in _flat(items) if isinstance(r, _Ref)])
+
+    def model_numbers(self, items):
+        return _Field("models", [str(int(n)) for n in _flat(items)])
+
+    def tail_criteria(self, items):
+        return items
+
+    def tail_refit_ml(self, _):
+        return _Field("refit", "ml")
+
+    def tail_refit_none(self, _):
+        return _Field("refit", "none")
+
+    def tail_models(self, items):
+        return items
+
+    def tail_against(self, items):
+        # "compare AIC with model 1": the current model against the one named
+        refs = [r for r in _flat(items) if isinstance(r, _Field) and r.name == "models"]
+        named = refs[0].value if refs else []
+        return _Field("models", (["last"] if len(named) == 1 else []) + named)
+
+    def compare(self, items):
+        criteria: list[str] = []
+        models: list[str] = []
+        refit = "auto"
+        for part in _flat(items):
+            if isinstance(part, _Field) and part.name == "criteria":
+                criteria += part.value
+            elif isinstance(part, _Field) and part.name == "models":
+                models += part.value
+            elif isinstance(part, _Field) and part.name == "refit":
+                refit = part.value
+            elif isinstance(part, _Ref):
+                models.append(part.ref)
+        return CompareModels(_criteria(criteria), tuple(dict.fromkeys(models)), refit)
+
+    def compare_r_anova(self, items):
+        return CompareModels(("AIC", "BIC", "LRT"), (), "ml")
+
+    def vs_rm_anova(self, items):
+        return CompareRmAnova(_ref(items))
+
+    def vs_ols(self, items):
+        return CompareOls(_ref(items))
+
+    # -------------------------------------------------------------- reports
+    def report(self, items):
+        parts = _flat(items)
+        model = _ref(items)
+        fields = {p.name: p.value for p in parts if isinstance(p, _Field)}
+        steps: list[Step] = []
+        criteria: list[str] = []
+        for part in parts:
+            if isinstance(part, _Item):
+                if part.kind == "criterion":
+                    criteria += part.value
+                    continue
+                steps.append(part.build(model, fields))
+        if criteria:
+            steps.append(CompareModels(_criteria(criteria)))
+        if fields.get("icc") and not any(isinstance(s, VarianceComponents | Icc) for s in steps):
+            steps.append(Icc(model))
+        return merge_steps(steps)
+
+    def report_what(self, items):
+        return self.report(items)
+
+    def report_summary(self, items):
+        model = _ref(items)
+        return [FixedEffects(model), VarianceComponents(model)]
+
+    def item_variance(self, _):
+        return _Item("variance")
+
+    def item_icc(self, _):
+        return _Item("icc")
+
+    def item_fixed(self, _):
+        return _Item("fixed")
+
+    def item_blups(self, _):
+        return _Item("blups")
+
+    def item_missing(self, items):
+        cols = _cols(items)
+        return _Item("missing", cols[0] if cols else None)
+
+    def item_anova(self, _):
+        return _Item("anova")
+
+    def item_confint(self, items):
+        return _flat(items)[0]
+
+    def item_predict(self, _):
+        return _Item("predict")
+
+    def item_criterion(self, items):
+        return _Item("criterion", _flat(items)[0] if isinstance(_flat(items)[0], list) else
+                     [c for c in _flat(items) if isinstance(c, str)])
+
+    def item_plot(self, items):
+        parts = _flat(items)
+        target = next(p for p in parts if isinstance(p, _PlotTarget))
+        fields = {p.name: p.value for p in parts if isinstance(p, _Field)}
+        return _Item("plot", (target, fields, _ref(parts)))
+
+    def ci_level_plain(self, items):
+        return _Item("confint", ("wald", _level(_flat(items)[0])))
+
+    def ci_level_plain_after(self, items):
+        return self.ci_level_plain(items)
+
+    def ci_level_method(self, items):
+        level, method = _flat(items)
+        return _Item("confint", (method, _level(level)))
+
+    def ci_method_level(self, items):
+        method, level = _flat(items)
+        return _Item("confint", (method, _level(level)))
+
+    def ci_method_only(self, items):
+        return _Item("confint", (_flat(items)[0], None))
+
+    def ci_plain(self, _):
+        return _Item("confint", ("wald", None))
+
+    def ci_profile(self, _):
+        return "profile"
+
+    def ci_wald(self, _):
+        return "wald"
+
+    def opt_ddf(self, items):
+        return _Field("ddf", self._first_str(items))
+
+    def opt_icc(self, _):
+        return _Field("icc", True)
+
+    def opt_ci_method(self, items):
+        return _Field("ci_method", self._first_str(items))
+
+    def opt_level(self, items):
+        return _Field("level", _level(_flat(items)[0]))
+
+    # ----------------------------------------------------------------- plots
+    def plot(self, items):
+        parts = _flat(items)
+        target = next((p for p in parts if isinstance(p, _PlotTarget)), None)
+        model = _ref(items)
+        fields = {p.name: p.value for p in parts if isinstance(p, _Field)}
+        if target is None:
+            raise NotUnderstood("a plot")
+        return target.build(model, fields)
+
+    def target_caterpillar(self, items):
+        cols = _cols(items)
+        return _PlotTarget("caterpillar", None, cols[0] if cols else None)
+
+    def target_residuals(self, _):
+        return _PlotTarget("residuals", "all")
+
+    def target_trajectory(self, _):
+        return _PlotTarget("trajectory")
+
+    def item_caterpillar(self, items):
+        parts = _flat(items)
+        terms = [p for p in parts if isinstance(p, _Term)]
+        return [_PlotTarget("caterpillar", terms[0].term if terms else None),
+                *[p for p in parts if isinstance(p, _Ref)]]
+
+    def of_intercepts(self, _):
+        return _Term("(Intercept)")
+
+    def of_slopes(self, items):
+        cols = _cols(items)
+        return _Term(cols[0] if cols else None)
+
+    def of_all(self, _):
+        return _Term(None)
+
+    def item_residuals(self, _):
+        return _PlotTarget("residuals", "all")
+
+    def item_qq(self, items):
+        return [_PlotTarget("residuals", "qq"), *[p for p in _flat(items) if isinstance(p, _Ref)]]
+
+    def item_trajectory(self, _):
+        return _PlotTarget("trajectory")
+
+    def opt_band(self, items):
+        nums = [p for p in _flat(items) if isinstance(p, float)]
+        out = [_Field("band", True)]
+        if nums:
+            out.append(_Field("level", _level(nums[0])))
+        return out
+
+    def opt_overlay(self, _):
+        return _Field("overlay", True)
+
+    def opt_by(self, items):
+        return _Field("by", _cols(items)[0])
+
+    def opt_over(self, items):
+        return _Field("over", _cols(items)[0])
+
+    def opt_nothing(self, _):
+        return []
+
+    def opt_model(self, items):
+        return items
+
+    def overlay_only(self, _):
+        return PlotTrajectory(overlay_blups=True)
+
+    def check_normality(self, items):
+        return PlotResiduals(_ref(items), "qq")
+
+    def check_assumptions(self, items):
+        return PlotResiduals(_ref(items), "all")
+
+    # --------------------------------------------------------------- options
+    def option(self, items):
+        return [p for p in _flat(items) if isinstance(p, SetOption)] or self._named_option(items)
+
+    def _named_option(self, items):
+        parts = _flat(items)
+        name = next(p for p in parts if isinstance(p, _OptionName))
+        setting = next(p for p in parts if isinstance(p, _Setting))
+        return [_option_from(name.name, setting)]
+
+    def set_method(self, items):
+        return SetOption("method", self._first_str(items))
+
+    def set_ddf(self, items):
+        return SetOption("ddf", self._first_str(items))
+
+    def set_optimizer(self, items):
+        return SetOption("optimizer", self._first_str(items))
+
+    def set_max_iter(self, items):
+        return SetOption("max_iter", int(_flat(items)[0]))
+
+    def set_level_percent(self, items):
+        return SetOption("level", _level(_flat(items)[0]))
+
+    def set_format(self, items):
+        return SetOption("format", _format_word(self.source_text, items))
+
+    def name_method(self, _):
+        return _OptionName("method")
+
+    def name_ddf(self, _):
+        return _OptionName("ddf")
+
+    def name_optimizer(self, _):
+        return _OptionName("optimizer")
+
+    def name_max_iter(self, _):
+        return _OptionName("max_iter")
+
+    def name_level(self, _):
+        return _OptionName("level")
+
+    def name_alpha(self, _):
+        return _OptionName("alpha")
+
+    def name_output_dir(self, _):
+        return _OptionName("output_dir")
+
+    def name_format(self, _):
+        return _OptionName("format")
+
+    def setting_method(self, items):
+        return _Setting("method", _flat(items)[0])
+
+    def setting_ddf(self, items):
+        return _Setting("ddf", _flat(items)[0])
+
+    def setting_optimizer(self, items):
+        return _Setting("optimizer", _flat(items)[0])
+
+    def setting_number(self, items):
+        return _Setting("number", _flat(items)[0])
+
+    def setting_path(self, items):
+        return _Setting("path", _flat(items)[0])
+
+    @v_args(meta=True)
+    def setting_format(self, meta, items):
+        return _Setting("format", self.source_text[meta.start_pos:meta.end_pos].strip().lower())
+
+    def option_save(self, items):
+        return [p for p in _flat(items) if isinstance(p, SetOption)]
+
+    def option_output_dir(self, items):
+        return SetOption("output_dir", _flat(items)[0])
+
+    def save_dir(self, items):
+        return SetOption("output_dir", _flat(items)[0])
+
+    def save_format(self, items):
+        return SetOption("format", _format_word(self.source_text, items))
+
+    def path_string(self, items):
+        return str(items[0])[1:-1]
+
+    def path_plain(self, items):
+        return str(items[0])
+
+    # ------------------------------------------------------------------ data
+    def data_step(self, items):
+        return items
+
+    def load(self, items):
+        parts = _flat(items)
+        path = next(p for p in parts if isinstance(p, str))
+        formats = [p for p in parts if isinstance(p, _Format)]
+        return LoadData(path, formats[-1].name if formats else None)
+
+    def load_format(self, items):
+        return items
+
+    def fmt_csv(self, _):
+        return _Format("csv")
+
+    def fmt_tsv(self, _):
+        return _Format("tsv")
+
+    def fmt_excel(self, _):
+        return _Format("excel")
+
+    def fmt_parquet(self, _):
+        return _Format("parquet")
+
+    def file_format(self, items):
+        return items
+
+    def use_sample(self, items):
+        names = [p for p in _flat(items) if isinstance(p, _SampleName)]
+        return UseSample(names[0].name if names else DEFAULT_SAMPLE)
+
+    def sample_name(self, items):
+        return _SampleName(str(items[0]))
+
+    def describe(self, _):
+        return DescribeData()
+
+    def reshape(self, items):
+        f = _fields(items)
+        return ReshapeLong(f.get("id"), f.get("stub"), f.get("time"), f.get("value"))
+
+    def reshape_id(self, items):
+        return _Field("id", _cols(items)[0])
+
+    def reshape_stub(self, items):
+        cols = _cols(items)
+        if cols:
+            return _Field("stub", cols[0])
+        return _Field("stub", next(str(t)[1:-1] for t in items if isinstance(t, Token)))
+
+    def reshape_time(self, items):
+        return _Field("time", _cols(items)[0])
+
+    def reshape_value(self, items):
+        return _Field("value", _cols(items)[0])
+
+    def reshape_first(self, _):
+        return []
+
+    def _transform(self, operation: str, items) -> Transform:
+        return Transform(operation, tuple(_cols(items)))
+
+    def center(self, items):
+        return self._transform("center", items)
+
+    def scale(self, items):
+        return self._transform("scale", items)
+
+    def standardize(self, items):
+        return self._transform("standardize", items)
+
+    def log(self, items):
+        return self._transform("log", items)
+
+    def factor(self, items):
+        return self._transform("factor", items)
+
+    def chosen_columns(self, items):
+        return _flat(items)
+
+    def all_predictors(self, _):
+        return []
+
+    # ------------------------------------------------------------------ help
+    def help_general(self, _):
+        return Help(None)
+
+    def help_language(self, _):
+        return Help("language")
+
+    def help_topic_only(self, items):
+        return Help(_flat(items)[0])
+
+    def topic_of_model(self, items):
+        # "what is the ICC of model 2?" asks for the number, not the explanation
+        parts = _flat(items)
+        topic = next(p for p in parts if isinstance(p, str))
+        model = _ref(parts)
+        if topic == "icc":
+            return Icc(model)
+        if topic == "blups":
+            return Blups(model)
+        return Help(topic)
+
+    def help_question(self, items):
+        return Help(_flat(items)[0])
+
+    def help_ml_reml(self, _):
+        return Help("ml_vs_reml")
+
+    def help_rm_anova(self, _):
+        return Help("rm_anova")
+
+    def help_convergence(self, _):
+        return Help("convergence")
+
+    def help_trailer(self, _):
+        return []
+
+    def help_words(self, _):
+        return []
+
+    def topic_ml_reml(self, _):
+        return "ml_vs_reml"
+
+    def topic_icc(self, _):
+        return "icc"
+
+    def topic_convergence(self, _):
+        return "convergence"
+
+    def topic_rm_anova(self, _):
+        return "rm_anova"
+
+    def topic_blups(self, _):
+        return "blups"
+
+    def topic_random_slopes(self, _):
+        return "random_slopes"
+
+    def topic_samples(self, _):
+        return "samples"
+
+    def topic_language(self, _):
+        return "language"
+
+    def rm_anova_words(self, _):
+        return []
+
+    def ols_words(self, _):
+        return []
+
+    def fix_ladder(self, items):
+        return FixConvergence(_ref(items))
+
+    def fix_optimizer(self, items):
+        return FixConvergence(_ref(items), "optimizer")
+
+    def fix_iterations(self, items):
+        return FixConvergence(_ref(items), "iterations")
+
+    def fix_simplify(self, items):
+        return FixConvergence(_ref(items), "simplify")
+
+
+# Small carriers used while building steps.
+@dataclass(frozen=True)
+class _Item:
+    kind: str
+    value: Any = None
+
+    def build(self, model: str | None, fields: dict[str, Any]) -> Step:
+        if self.kind == "variance":
+            return VarianceComponents(model, bool(fields.get("icc")))
+        if self.kind == "icc":
+            return Icc(model)
+        if self.kind == "fixed":
+            return FixedEffects(model, fields.get("ddf"))
+        if self.kind == "blups":
+            return Blups(model)
+        if self.kind == "missing":
+            return MissingData(self.value)
+        if self.kind == "anova":
+            return Anova(model, fields.get("ddf"))
+        if self.kind == "predict":
+            return Predict(model)
+        if self.kind == "confint":
+            method, level = self.value
+            return Confint(model, fields.get("ci_method", method), fields.get("level", level))
+        if self.kind == "plot":
+            target, own_fields, own_model = self.value
+            return target.build(own_model or model, {**fields, **own_fields})
+        raise NotUnderstood("a report")
+
+
+@dataclass(frozen=True)
+class _PlotTarget:
+    kind: str
+    which: str | None = None
+    term: str | None = None
+
+    def build(self, model: str | None, fields: dict[str, Any]) -> Step:
+        if self.kind == "caterpillar":
+            return PlotCaterpillar(model, self.which or self.term)
+        if self.kind == "residuals":
+            return PlotResiduals(model, self.which or "all")
+        return PlotTrajectory(
+            model,
+            band=bool(fields.get("band")),
+            overlay_blups=bool(fields.get("overlay")),
+            by=fields.get("by"),
+            over=fields.get("over"),
+            level=fields.get("level"),
+        )
+
+
+@dataclass(frozen=True)
+class _Splittable:
+    fit: FitLmm
+
+
+@dataclass(frozen=True)
+class _Term:
+    term: str | None
+
+
+@dataclass(frozen=True)
+class _OptionName:
+    name: str
+
+
+@dataclass(frozen=True)
+class _Setting:
+    kind: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Format:
+    name: str
+
+
+@dataclass(frozen=True)
+class _SampleName:
+    name: str
+
+
+class NotUnderstood(Exception):
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+class CountMismatch(Exception):
+    def __init__(self, said: int, given: int):
+        super().__init__(f"{said} != {given}")
+        self.said = said
+        self.given = given
+
+
+def _format_word(clause: str, items: list[Any]) -> str:
+    return "svg" if "svg" in clause.lower() else "png"
+
+
+_OPTION_CHECKS: dict[str, str] = {
+    "method": "method", "ddf": "ddf", "optimizer": "optimizer", "format": "format",
+}
+
+
+def _option_from(name: str, setting: _Setting) -> SetOption:
+    expected_kind = _OPTION_CHECKS.get(name)
+    if expected_kind is not None and setting.kind != expected_kind:
+        raise NotUnderstood(f"a value for the {name.replace('_', ' ')}")
+    if name == "max_iter":
+        if setting.kind != "number" or setting.value < 1:
+            raise NotUnderstood("a positive number of iterations")
+        return SetOption("max_iter", int(setting.value))
+    if name == "level":
+        if setting.kind != "number" or not 0 < _level(setting.value) < 1:
+            raise NotUnderstood("a confidence level between 0 and 1, or a percentage")
+        return SetOption("level", _level(setting.value))
+    if name == "alpha":
+        if setting.kind != "number" or not 0 < setting.value < 1:
+            raise NotUnderstood("a significance level between 0 and 1")
+        return SetOption("level", round(1 - setting.value, 6))
+    if name == "output_dir":
+        value = setting.value if setting.kind == "path" else str(setting.value)
+        return SetOption("output_dir", value)
+    return SetOption(name, setting.value)
+
+
+_CRITERIA_ORDER = ("AIC", "BIC", "LRT")
+
+
+def _criteria(found: list[str]) -> tuple[str, ...]:
+    chosen = [c for c in _CRITERIA_ORDER if c in found]
+    return tuple(chosen) if chosen else _CRITERIA_ORDER
+
+
+def _formula_from_words(
+    response: str | None,
+    predictors: tuple[str, ...],
+    group: str | None,
+    structure: str | None,
+    slope: str | None,
+    nested_in: str | None,
+) -> str | None:
+    """The lme4 formula of a model described in words, when the words say enough."""
+    if not response or not group:
+        return None
+    kind = structure or "random_intercept"
+    if kind != "random_intercept":
+        slope = slope or (predictors[0] if predictors else None)
+        if slope is None:
+            return None
+    fixed = list(dict.fromkeys(predictors))
+    if slope and kind != "random_intercept" and slope not in fixed:
+        fixed.append(slope)
+    grouping = Var(group).text()
+    if nested_in:
+        grouping = f"{Var(nested_in).text()}/{grouping}"
+    slope_text = Var(slope).text() if slope else None
+    text = (
+        f"{Var(response).text()} ~ {' + '.join(Var(p).text() for p in fixed) or '1'} + "
+        f"{random_part(kind, grouping, slope_text)}"
+    )
+    parsed = _parse_formula(text)
+    return parsed.text() if not any(t.order > 1 for t in parsed.fixed_terms) else text
+
+
+def step_builder(clause: str) -> Transformer:
+    return merge_transformers(StepBuilder(clause), formula=FormulaToAst())
+
+
+# ----------------------------------------------------------------- merging steps
+def merge_steps(steps: list[Step]) -> list[Step]:
+    """Join neighbouring steps that are one request said in two breaths.
+
+    * variance components then ICC (same model): one step with ``include_icc``;
+    * two comparisons of the same models: one comparison with both sets of criteria;
+    * a trajectory plot then "overlay the BLUPs" or "with a CI band": one plot;
+    * the same step twice in a row: once.
+    """
+    out: list[Step] = []
+    for step in steps:
+        prev = out[-1] if out else None
+        if prev is not None and prev == step:
+            continue
+        if isinstance(prev, VarianceComponents) and isinstance(step, Icc) and (
+            prev.model == step.model
+        ):
+            out[-1] = replace(prev, include_icc=True)
+            continue
+        if isinstance(prev, Icc) and isinstance(step, VarianceComponents) and (
+            prev.model == step.model
+        ):
+            out[-1] = replace(step, include_icc=True)
+            continue
+        if isinstance(prev, VarianceComponents) and isinstance(step, VarianceComponents) and (
+            prev.model == step.model
+        ):
+            out[-1] = replace(prev, include_icc=prev.include_icc or step.include_icc)
+            continue
+        if (
+            isinstance(prev, CompareModels)
+            and isinstance(step, CompareModels)
+            and (not step.models or step.models == prev.models)
+        ):
+            joined = _criteria([*prev.criteria, *step.criteria])
+            refit = step.refit if step.refit != "auto" else prev.refit
+            out[-1] = replace(prev, criteria=joined, refit=refit)
+            continue
+        if (
+            isinstance(prev, PlotTrajectory)
+            and isinstance(step, PlotTrajectory)
+            and step.model in (None, prev.model)
+            and step.by in (None, prev.by)
+        ):
+            out[-1] = replace(
+                prev,
+                band=prev.band or step.band,
+                overlay_blups=prev.overlay_blups or step.overlay_blups,
+                level=step.level if step.level is not None else prev.level,
+            )
+            continue
+        out.append(step)
+    return out

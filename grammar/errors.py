@@ -1,0 +1,210 @@
+"""ParseError, and how a failed parse becomes a sentence a person can act on.
+
+The parse table says which tokens could have come where reading stopped (lark's
+``UnexpectedToken.expected``, the same information its interactive parser offers);
+they are put in words. Suggestions are the closest understood requests by difflib.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+from lark.lexer import PatternStr
+
+from grammar.build import ClauseFormulaError, CountMismatch, NotUnderstood
+from grammar.examples import EXAMPLE_REQUESTS
+from grammar.formula import FormulaError
+from grammar.formula import parse_formula as _parse_formula
+from grammar.request_parser import request_parser
+from grammar.text import Mapped
+
+
+class ParseError(ValueError):
+    """A request the grammar cannot read.
+
+    ``position`` is the 0-based index in the original request where reading stopped,
+    ``expected`` says in words what could come there, and ``suggestions`` holds up to
+    three requests the language does understand that are close to what was typed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: str = "",
+        position: int = 0,
+        expected: str = "",
+        suggestions: tuple[str, ...] = (),
+    ):
+        self.message = message
+        self.request = request
+        self.position = position
+        self.expected = expected
+        self.suggestions = tuple(suggestions[:3])
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        lines = [self.message]
+        if self.expected:
+            lines[0] = f"{self.message} Expected {self.expected}."
+        shown = self.request.replace("\n", " ")
+        if shown and len(shown) <= 200:
+            lines.append(f"    {shown}")
+            lines.append("    " + " " * min(self.position, len(shown)) + "^")
+        if self.suggestions:
+            lines.append("Did you mean: " + "; ".join(f'"{s}"' for s in self.suggestions) + "?")
+        return "\n".join(lines)
+
+
+#: Terminals that stand for a kind of word rather than a keyword.
+_TERMINAL_WORDS = {
+    "NAME": "a column name",
+    "QUOTED_NAME": "a `quoted column name`",
+    "NUMBER": "a number",
+    "STRING": "a quoted file name",
+    "FILE_PATH": "a file name such as data.csv",
+    "DIR_PATH": "a folder name",
+    "END": "the end of the request",
+    "$END": "the end of the request",
+    "TILDE": "'~' (a formula)",
+}
+#: Shown first, in this order, when they are among the possibilities.
+_PREFERRED_WORDS = (
+    "'~' (a formula)", "a column name", "a file name such as data.csv", "a quoted file name",
+    "a folder name", "a number", "the end of the request",
+)
+_HIDDEN_WORDS = {"a `quoted column name`"}  # implied by "a column name"
+_MAX_WORDS = 8
+START_EXPECTED = (
+    "the start of a request, such as 'fit', 'compare', 'report', 'plot', 'load', 'use', "
+    "'help', or a formula like y ~ x + (1 | g)"
+)
+
+
+def _terminal_word(name: str) -> str | None:
+    """A terminal in words: a kind of word, or the keyword or symbol in quotes."""
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    if name.startswith("formula__"):
+        return None
+    try:
+        term = request_parser().get_terminal(name)
+    except KeyError:
+        return None
+    if isinstance(term.pattern, PatternStr):
+        return f"'{term.pattern.value}'"
+    return None
+
+
+def expected_words(names: set[str], at_start: bool) -> str:
+    """What could have come where reading stopped, from the parse table, in words.
+
+    Kinds of word come first, then keywords; punctuation is listed only when nothing
+    else could come, so the list stays short enough to read.
+    """
+    if at_start:
+        return START_EXPECTED
+    words = {w for w in (_terminal_word(n) for n in names) if w} - _HIDDEN_WORDS
+    if not words:
+        return ""
+    kinds = [w for w in _PREFERRED_WORDS if w in words]
+    keywords = sorted(w for w in words - set(kinds) if re.fullmatch(r"'[A-Za-z][\w ]*'", w))
+    symbols = sorted(words - set(kinds) - set(keywords))
+    shown = kinds + keywords if kinds or keywords else symbols
+    if len(shown) > _MAX_WORDS:
+        shown = shown[:_MAX_WORDS] + ["…"]
+    if len(shown) == 1:
+        return shown[0]
+    return "one of " + ", ".join(shown)
+
+
+def suggestions_for(text: str) -> tuple[str, ...]:
+    """Up to three understood requests closest to ``text`` (difflib on the examples)."""
+    lowered = text.lower().strip()
+    examples = {e.lower(): e for e in EXAMPLE_REQUESTS}
+    close = difflib.get_close_matches(lowered, list(examples), n=3, cutoff=0.45)
+    out = [examples[c] for c in close]
+    words = re.findall(r"[a-z]+", lowered)
+    if words and len(out) < 3:
+        ranked = sorted(
+            (e for e in examples if e.split(" ", 1)[0] == words[0] and examples[e] not in out),
+            key=lambda e: -difflib.SequenceMatcher(None, lowered, e).ratio(),
+        )
+        out += [examples[e] for e in ranked[: 3 - len(out)]]
+    return tuple(out)
+
+
+def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
+    """A ParseError for one clause, quoting and pointing into the original request."""
+    text = clause.text
+    start = clause.original_index(0)
+    typed = request[start:clause.original_index(len(text) - 1) + 1] if text else ""
+    if isinstance(err, ClauseFormulaError):
+        pos = clause.original_index(err.position)
+        return ParseError(err.error.message, request=request, position=pos)
+    if isinstance(err, CountMismatch):
+        return ParseError(
+            f"The request says {err.said} models but describes {err.given}; "
+            "list one structure or formula per model.",
+            request=request,
+            position=start,
+        )
+    if isinstance(err, NotUnderstood):
+        return ParseError(
+            f"I could not read {typed!r} as a request.",
+            request=request,
+            position=start,
+            expected=err.what,
+            suggestions=suggestions_for(typed),
+        )
+    local = len(text)
+    names: set[str] = set()
+    if isinstance(err, UnexpectedCharacters):
+        local = err.pos_in_stream
+        names = set(err.allowed or ())
+    elif isinstance(err, UnexpectedToken):
+        local = len(text) if err.token.type == "$END" else (err.token.start_pos or 0)
+        names = set(err.expected or ())
+    elif isinstance(err, UnexpectedEOF):
+        names = set(err.expected or ())
+    at_start = local == 0 or not text[:local].strip()
+    position = clause.original_index(local)
+    if "~" in text and not at_start and local >= text.index("~") - 40:
+        formula_hint = _formula_problem(text)
+        if formula_hint:
+            return ParseError(formula_hint, request=request, position=position)
+    if local >= len(text):
+        message = f"The request {typed!r} stops too early."
+    else:
+        rest = request[position:].split()
+        shown = rest[0] if rest else request[position:]
+        message = f"I could not understand {shown!r} in {typed!r}."
+    return ParseError(
+        message,
+        request=request,
+        position=position,
+        expected=expected_words(names, at_start),
+        suggestions=suggestions_for(typed),
+    )
+
+
+def _formula_problem(text: str) -> str | None:
+    """The formula grammar's own sentence for a broken formula inside a clause."""
+    match = re.search(r"[A-Za-z.`][^~:;]*~.*$", text)
+    if not match:
+        return None
+    candidate = match.group(0)
+    start_words = candidate.split()
+    # drop leading request words before the response ("fit y ~ ..." -> "y ~ ...")
+    while len(start_words) > 1 and "~" not in start_words[0] and "~" not in start_words[1] and (
+        not start_words[1].startswith("~")
+    ):
+        start_words = start_words[1:]
+    candidate = " ".join(start_words)
+    try:
+        _parse_formula(candidate)
+    except FormulaError as err:
+        return err.message
+    return None
