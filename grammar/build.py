@@ -257,6 +257,15 @@ class StepBuilder(Transformer):
         text = str(items[0])
         return _Field("label", text.strip("\"'"))
 
+    def fit_again(self, _):
+        return _Field("again", True)
+
+    def fit_more_iterations(self, _):
+        return _Field("more_iterations", True)
+
+    def detail_random_slopes(self, _):
+        return _Field("structure", "random_slope")
+
     def fit_option_more(self, items):
         return items
 
@@ -338,6 +347,13 @@ class StepBuilder(Transformer):
                     info[part.name] = part.value
         options = {k: info.pop(k) for k in ("method", "ddf", "optimizer", "max_iter", "label")
                    if k in info}
+        if formula is None and not (info.keys() - {"again", "more_iterations", "splittable"}):
+            # "fit the model again using REML": the current model with other options
+            if info.get("more_iterations"):
+                return FixConvergence(None, "iterations")
+            if info.get("again"):
+                options.pop("label", None)
+                return Refit(None, **options)
         if formula is not None:
             return FitLmm(formula=formula.text, structure=info.get("structure"), **options)
         predictors = tuple(info.get("predictors", ()))
@@ -432,6 +448,8 @@ class StepBuilder(Transformer):
     # ---------------------------------------------------------------- refit
     def refit(self, items):
         f = _fields(items)
+        if f.get("more_iterations"):
+            return FixConvergence(_ref(items), "iterations")
         return Refit(_ref(items), f.get("method"), f.get("ddf"), f.get("optimizer"),
                      f.get("max_iter"))
 
@@ -473,10 +491,8 @@ class StepBuilder(Transformer):
         return items
 
     def tail_against(self, items):
-        # "compare AIC with model 1": the current model against the one named
         refs = [r for r in _flat(items) if isinstance(r, _Field) and r.name == "models"]
-        named = refs[0].value if refs else []
-        return _Field("models", (["last"] if len(named) == 1 else []) + named)
+        return _Field("against", refs[0].value if refs else [])
 
     def compare(self, items):
         criteria: list[str] = []
@@ -487,6 +503,9 @@ class StepBuilder(Transformer):
                 criteria += part.value
             elif isinstance(part, _Field) and part.name == "models":
                 models += part.value
+            elif isinstance(part, _Field) and part.name == "against":
+                # "compare AIC with model 1": the current model against the one named
+                models += part.value if models else ["last", *part.value]
             elif isinstance(part, _Field) and part.name == "refit":
                 refit = part.value
             elif isinstance(part, _Ref):

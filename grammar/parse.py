@@ -38,7 +38,7 @@ MAX_NESTING = 40
 
 
 _QUESTION_START = re.compile(
-    r"^\s*(what|how|why|when|which|should|shall|is|are|do|does|can|could|would|will|my)\b",
+    r"^\s*(what|how|why|when|which|should|shall|is|are|do|does|my)\b",
     re.IGNORECASE,
 )
 _QUESTION_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -53,9 +53,9 @@ _QUESTION_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def _question_topic(text: str, original_clause: str) -> str | None:
+def _question_topic(text: str) -> str | None:
     """A question the grammar does not spell out is still a help request on its topic."""
-    if not (_QUESTION_START.match(text) or original_clause.rstrip().endswith("?")):
+    if not _QUESTION_START.match(text):
         return None
     for topic, pattern in _QUESTION_TOPICS:
         if pattern.search(text):
@@ -112,7 +112,7 @@ def _steps_of(request: str, clause: Clause, following: Clause | None) -> tuple[l
             return _parse_clause(joined), True
         except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
             pass
-    topic = _question_topic(clause.text.text, clause.text.text)
+    topic = _question_topic(clause.text.text)
     if topic is not None and not isinstance(first_error, ClauseFormulaError):
         return [Help(topic)], False
     raise clause_error(request, clause.text, first_error)

@@ -46,7 +46,7 @@ _HYPHEN_RE = re.compile(r"(?<![A-Za-z0-9_`])[A-Za-z]+(?:-[A-Za-z]+)+(?![A-Za-z0-
 #: Articles and possessives carry no meaning in a request; dropping them before the
 #: grammar keeps column names such as "time" from being read as keywords after "the".
 _ARTICLE_RE = re.compile(
-    r"(?<![A-Za-z0-9_.`~|+*/:^(=-])\b(the|a|an|my|our|some|this|these|its|your)\s+(?=[A-Za-z`(])",
+    r"(?<![A-Za-z0-9_.`~|+*/:^(=-])\b(the|a|an|my|our|some|this|these|its|your)\s+(?=[A-Za-z0-9`(])",
     re.IGNORECASE,
 )
 _SMART = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
