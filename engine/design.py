@@ -239,11 +239,20 @@ def _private_frame(
     return pd.DataFrame(columns, index=range(len(frame))), column_of
 
 
+#: Stands in for a backtick inside a column name handed to formulaic, whose quoted names
+#: end at the next backtick (the key of ``factor(`visit time`)`` holds two).
+_TICK = "\ue000"
+
+
+def _formulaic_name(name: str) -> str:
+    return name.replace("`", _TICK)
+
+
 def _term_spec(term: Term, column_of: dict[str, list[str]]) -> str:
     parts = []
     for factor in term.factors:
         names = column_of[_factor_key(factor)]
-        quoted = [f"`{n}`" for n in names]
+        quoted = [f"`{_formulaic_name(n)}`" for n in names]
         parts.append(quoted[0] if len(quoted) == 1 else "(" + " + ".join(quoted) + ")")
     return ":".join(parts)
 
@@ -286,8 +295,11 @@ def _formulaic_matrix(
         return _numeric_matrix(intercept, terms, private, column_of)
     specs = ["1" if intercept else "0"] + [_term_spec(t, column_of) for t in terms]
     frame = private if len(private.columns) else pd.DataFrame(index=private.index)
+    frame = frame.rename(columns=_formulaic_name)
     mm = model_matrix(" + ".join(specs), frame, na_action="ignore")
-    names = ["(Intercept)" if c == "Intercept" else str(c) for c in mm.columns]
+    names = [
+        "(Intercept)" if c == "Intercept" else str(c).replace(_TICK, "`") for c in mm.columns
+    ]
     matrix = np.asarray(mm, dtype=float).reshape(len(private), len(names))
     by_factors = {}
     for term in terms:
@@ -296,7 +308,7 @@ def _formulaic_matrix(
     term_columns: dict[str, list[int]] = {}
     position = {c: i for i, c in enumerate(mm.columns)}
     for structure in mm.model_spec.structure:
-        factor_names = frozenset(str(f) for f in structure.term.factors)
+        factor_names = frozenset(str(f).replace(_TICK, "`") for f in structure.term.factors)
         if factor_names == {"1"}:
             label = "(Intercept)"
         else:
