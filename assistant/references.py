@@ -82,7 +82,8 @@ def resolve(state: SessionState, ref: str | int | None) -> list[FittedModel]:
             if found:
                 return [found[-1]]
         raise AssistantError(
-            f"No {STRUCTURE_NAMES[structure]} has been fitted; the models are {model_list(state)}."
+            f"No {STRUCTURE_NAMES[structure]} has been fitted; the models are {model_list(state)}. "
+            f"Fit one first, or refer to a model by number, e.g. `model {_last_number(state)}`."
         )
     raise AssistantError(
         f"I do not know which model {ref!r} means; the models are {model_list(state)}. "
@@ -102,8 +103,15 @@ def _structure_key(key: str) -> str | None:
 def _by_number(state: SessionState, number: int) -> FittedModel:
     model = state.models.get(number)
     if model is None:
-        raise AssistantError(f"There is no model {number}; the models are {model_list(state)}.")
+        raise AssistantError(
+            f"There is no model {number}; the models are {model_list(state)}. "
+            f"Refer to one of them by number, e.g. `model {_last_number(state)}`."
+        )
     return model
+
+
+def _last_number(state: SessionState) -> int:
+    return max(state.models, default=1)
 
 
 def resolve_many(

@@ -125,7 +125,13 @@ def parse_error(exc: BaseException) -> AssistantError:
     suggestions = list(getattr(exc, "suggestions", []) or [])[:3]
     if suggestions and "Did you mean" not in message:
         message += " Did you mean: " + "; ".join(f"`{s}`" for s in suggestions) + "?"
+    elif not suggestions and "help" not in message.lower():
+        message += "\n" + HELP_HINT
     return AssistantError(message)
+
+
+#: Said after a request the grammar could not read and has no close suggestion for.
+HELP_HINT = "Type `help` for examples of the requests I understand."
 
 
 class _Step:
