@@ -120,6 +120,10 @@ class AuditStep:
     lrt_p: float | None = None
     lrt_p_boundary: float | None = None
 
+    def to_dict(self) -> dict:
+        """JSON-safe: every field (non-finite numbers as None)."""
+        return _json_safe({name: getattr(self, name) for name in self.__dataclass_fields__})
+
 
 @dataclass(frozen=True)
 class ConvergenceAudit:
@@ -140,6 +144,33 @@ class ConvergenceAudit:
     final_fit: object
     resolved: bool
     scaled_columns: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-safe: the ladder's steps and changes, the final fit as its own to_dict()."""
+        final = self.final_fit
+        return {
+            "kind": "convergence_audit",
+            "requested_formula": self.requested_formula,
+            "final_formula": self.final_formula,
+            "changed": bool(self.changed),
+            "changes": list(self.changes),
+            "resolved": bool(self.resolved),
+            "steps": [step.to_dict() for step in self.steps],
+            "scaled_columns": _json_safe(self.scaled_columns),
+            "final_fit": final.to_dict() if hasattr(final, "to_dict") else None,
+        }
+
+
+def _json_safe(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 # ------------------------------------------------------------------ the check

@@ -98,6 +98,7 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
     random_terms = [
         _random_term(rt, frame, private, column_of, state) for rt in model_formula.random_terms
     ]
+    _check_enough_rows(len(y), X.shape[1], n_dropped)
     _check_grouping(random_terms, len(y))
     return ModelDesign(
         response_name=model_formula.response_label,
@@ -172,6 +173,19 @@ def _check_finite(frame: pd.DataFrame, variables: tuple[str, ...]) -> None:
                 f"The column '{name}' holds {bad} infinite value(s); replace them with "
                 "finite numbers or mark them as missing."
             )
+
+
+def _check_enough_rows(n: int, p: int, n_dropped: int) -> None:
+    """The residual variance needs more observations than fixed-effect coefficients
+    (the REML criterion divides by n - p; lme4 refuses such designs too)."""
+    if n > p:
+        return
+    dropped = f" ({n_dropped} row(s) with missing values were left out)" if n_dropped else ""
+    raise LmmInputError(
+        f"The model has {p} fixed-effect coefficient(s) but only {n} usable observation(s)"
+        f"{dropped}, so nothing is left to estimate the variances; use fewer predictors "
+        "or more data."
+    )
 
 
 def _check_grouping(terms: list[RandomTermDesign], n: int) -> None:

@@ -178,14 +178,30 @@ _NLOPT_CODES = {
 
 
 def _bobyqa(fun, x0, lower, max_iter):
+    """NLopt's BOBYQA. When NLopt gives up (roundoff errors, a generic failure) it raises
+    instead of returning; then the best point it evaluated is kept and the fit is marked
+    as not converged, as lme4 does for a negative NLopt status."""
     n = x0.size
+    best: list = [np.inf, x0.copy()]
+
+    def objective(x, grad):
+        value = fun(np.asarray(x))
+        if value < best[0]:
+            best[0], best[1] = value, np.array(x, dtype=float)
+        return value
+
     opt = nlopt.opt(nlopt.LN_BOBYQA, n)
     opt.set_lower_bounds(np.where(np.isfinite(lower), lower, -np.inf).tolist())
-    opt.set_min_objective(lambda x, grad: fun(np.asarray(x)))
+    opt.set_min_objective(objective)
     opt.set_xtol_abs(XTOL_ABS)
     opt.set_ftol_abs(FTOL_ABS)
     opt.set_maxeval(max_iter if max_iter is not None else MAX_EVAL)
-    x = opt.optimize(x0.tolist())
+    try:
+        x = opt.optimize(x0.tolist())
+    except nlopt.RoundoffLimited:
+        return best[1], best[0], "roundoff_limited", False
+    except RuntimeError:  # NLOPT_FAILURE
+        return best[1], best[0], "failure", False
     code = opt.last_optimize_result()
     fmin = opt.last_optimum_value()
     converged = code in (nlopt.SUCCESS, nlopt.FTOL_REACHED, nlopt.XTOL_REACHED)
