@@ -18,6 +18,7 @@ import pandas as pd
 from assistant.errors import AssistantError
 from engine.data import describe_data
 from grammar.formula import FormulaError, ModelFormula, Var, parse_formula
+from grammar.plan import STRUCTURES, random_part
 
 EXAMPLE_REQUEST = "LMM: outcome ~ time + (1 | id)"
 
@@ -39,8 +40,6 @@ class ModelParts:
         ``slope_only`` builds ``(0 + x | g)``: the slope without a random intercept, for
         a request that names "random slope" next to "intercept + slope".
         """
-        from grammar.plan import STRUCTURES, random_part
-
         fixed = list(self.fixed_terms)
         if not self.intercept:
             fixed = ["0", *fixed]

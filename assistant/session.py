@@ -19,6 +19,8 @@ from assistant.executor import as_assistant_error, run_plan
 from assistant.state import FittedModel, SessionOptions, SessionState
 from engine.data import require_unique_columns
 from engine.errors import LmmInputError
+from grammar.parse import parse
+from grammar.plan import LoadData, Plan, UseSample
 
 
 class Session:
@@ -48,12 +50,12 @@ class Session:
                 raise AssistantError(str(err)) from None
             self._state = self._state.with_dataset(data_name, data.copy())
         elif sample is not None:
-            self._start_with(_Step("use_sample", name=sample))
+            self._start_with(UseSample(name=sample))
         elif data_path is not None:
-            self._start_with(_Step("load_data", path=str(data_path)))
+            self._start_with(LoadData(path=str(data_path)))
 
     def _start_with(self, step: Any) -> None:
-        state, outcomes, error = run_plan(_Plan(step.kind, (step,)), self._state)
+        state, outcomes, error = run_plan(Plan(step.kind, (step,)), self._state)
         if error is not None:
             raise error
         self._state = state
@@ -94,8 +96,6 @@ class Session:
     def ask(self, text: str) -> Answer:
         """Parse ``text``, run its plan and return the narrated answer."""
         try:
-            from grammar.parse import parse
-
             plan = parse(text)
         except Exception as exc:  # a request that cannot be read is an answer, not a crash
             answer = Answer(text, None, [], parse_error(exc))
@@ -132,24 +132,6 @@ def parse_error(exc: BaseException) -> AssistantError:
 
 #: Said after a request the grammar could not read and has no close suggestion for.
 HELP_HINT = "Type `help` for examples of the requests I understand."
-
-
-class _Step:
-    """A minimal plan step for the session's own start-up (sample or file)."""
-
-    def __init__(self, kind: str, **fields: Any) -> None:
-        self.kind = kind
-        for key, value in fields.items():
-            setattr(self, key, value)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
-
-
-class _Plan:
-    def __init__(self, request: str, steps: tuple[Any, ...]) -> None:
-        self.request = request
-        self.steps = steps
 
 
 __all__ = ["Answer", "Session", "StepOutcome"]

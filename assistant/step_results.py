@@ -103,7 +103,7 @@ class FitOutcome:
 class ModelView:
     """A part of one fitted model to show: fixed effects, BLUPs, variance components, ICC."""
 
-    view: str  # "fixed_effects", "blups", "variance_components", "icc"
+    view: str  # "fixed_effects", "blups", "variance_components", "icc", "current"
     model: FittedModel
     variance: Any = None  # engine.variance result (R², adjusted ICC) when computed
     include_icc: bool = True
@@ -111,7 +111,9 @@ class ModelView:
     def to_dict(self) -> dict[str, Any]:
         fit = self.model.fit.to_dict()
         out: dict[str, Any] = {"kind": self.view, "model": model_ref(self.model)}
-        if self.view == "fixed_effects":
+        if self.view == "current":
+            out["formula"] = fit["formula"]
+        elif self.view == "fixed_effects":
             out["fixed_effects"] = fit["fixed_effects"]
         elif self.view == "blups":
             out["random_effects"] = fit["random_effects"]

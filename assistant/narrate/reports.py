@@ -37,6 +37,13 @@ def option_sentence(change: OptionChanged) -> str:
 
 def model_view_blocks(view: ModelView) -> list[Block]:
     model, fit = view.model, view.model.fit
+    if view.view == "current":
+        return [
+            Paragraph(
+                f"Using {model.title}, `{fit.formula}`, fitted to all "
+                f"{fmt.plural(fit.nobs, 'observation')}, for what follows."
+            )
+        ]
     if view.view == "fixed_effects":
         return [
             Heading(f"Fixed effects of {model.title}"),

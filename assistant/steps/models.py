@@ -15,7 +15,7 @@ from assistant.model_building import (
 )
 from assistant.references import resolve_one
 from assistant.state import FittedModel, SessionState
-from assistant.step_results import EngineResult, FitOutcome
+from assistant.step_results import EngineResult, FitOutcome, ModelView
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.data import require_data
 from assistant.steps.options import normalise_ddf, normalise_method, normalise_optimizer
@@ -178,8 +178,16 @@ def _formula_for(
     return text, built_from, roles, note
 
 
+_MODEL_FIELDS = ("formula", "structure", "response", "predictors", "group", "slope", "nested_in")
+
+
 def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     data = require_data(state)
+    model = state.last_model
+    says_nothing = not any(step_field(step, name) for name in _MODEL_FIELDS)
+    if says_nothing and model is not None and model.dataset == state.current_data_name:
+        # "LMM handles missing data": a mixed model is already there; use it, fit nothing.
+        return StepResult(ModelView("current", model), state)
     formula, built_from, roles, note = _formula_for(step, state, context, data)
     fit, audit = _fit_with_ladder(
         formula,
