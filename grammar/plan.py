@@ -67,16 +67,54 @@ class Step:
         return out
 
     def describe(self) -> str:
-        """One line for people: the kind, then the fields that are set."""
+        """One line for people: what the step does, then the details the request gave."""
         parts = []
         for f in fields(self):
             value = getattr(self, f.name)
             if value is None or value == () or value is False:
                 continue
+            if value is True:
+                parts.append(f.name.replace("_", " "))
+                continue
             if isinstance(value, tuple):
                 value = ", ".join(str(v) for v in value)
-            parts.append(f"{f.name.replace('_', ' ')}: {value}")
-        return self.kind.replace("_", " ") + (f" ({'; '.join(parts)})" if parts else "")
+            shown = str(value).replace("_", " ") if f.name in _WORDY_FIELDS else value
+            parts.append(f"{f.name.replace('_', ' ')}: {shown}")
+        title = STEP_TITLES.get(self.kind, self.kind.replace("_", " "))
+        return title + (f" ({'; '.join(parts)})" if parts else "")
+
+
+#: Fields whose values are words joined by underscores (shown with spaces).
+_WORDY_FIELDS = frozenset({"structure", "operation", "topic", "strategy"})
+
+#: How each kind of step reads in ``Plan.describe()``.
+STEP_TITLES: dict[str, str] = {
+    "use_sample": "Use a sample data set",
+    "load_data": "Load a data file",
+    "reshape_long": "Reshape the data from wide to long",
+    "describe_data": "Describe the data",
+    "transform": "Transform columns",
+    "fit_lmm": "Fit a linear mixed model",
+    "modify_model": "Change the model and fit it",
+    "refit": "Fit the model again",
+    "compare_models": "Compare models",
+    "variance_components": "Report the variance components",
+    "icc": "Report the ICC",
+    "fixed_effects": "Report the fixed effects",
+    "blups": "Report the BLUPs (random effects)",
+    "anova": "Type III F tests",
+    "confint": "Confidence intervals",
+    "predict": "Predictions",
+    "missing_data": "Missing-data audit",
+    "compare_rm_anova": "Compare with repeated-measures ANOVA",
+    "compare_ols": "Compare with ordinary regression (ignoring the grouping)",
+    "plot_caterpillar": "Caterpillar plot of the random effects",
+    "plot_trajectory": "Plot the fitted trajectory",
+    "plot_residuals": "Residual plots",
+    "fix_convergence": "Fix convergence problems",
+    "set_option": "Set an option",
+    "help": "Help",
+}
 
 
 # ------------------------------------------------------------------------- data

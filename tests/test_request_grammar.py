@@ -102,8 +102,9 @@ def test_describe_is_one_numbered_line_per_step():
     text = parse("use sample pain_trial; fit a random slope model; compare AIC").describe()
     lines = text.splitlines()
     assert len(lines) == 3
-    assert lines[0] == "1. use sample (name: pain_trial)"
-    assert lines[1].startswith("2. fit lmm") and "random_slope" in lines[1]
+    assert lines[0] == "1. Use a sample data set (name: pain_trial)"
+    assert lines[1] == "2. Fit a linear mixed model (structure: random slope)"
+    assert lines[2] == "3. Compare models (criteria: AIC; refit: auto)"
     assert Plan("", ()).describe() == "Nothing to do."
 
 
