@@ -240,8 +240,14 @@ def _looks_like_identifier(data: pd.DataFrame, name: str) -> bool:
 
 
 # ------------------------------------------------------------ modify_model
-def modify_formula(mf: ModelFormula, operation: str, variables: list[str] | tuple[str, ...]) -> str:
-    """lme4 text for the model after one ``modify_model`` operation."""
+def modify_formula(
+    mf: ModelFormula,
+    operation: str,
+    variables: list[str] | tuple[str, ...],
+    group: str | None = None,
+) -> str:
+    """lme4 text for the model after one ``modify_model`` operation (``group``: the
+    grouping factor of an added random slope, when the request names one)."""
     variables = [v for v in variables if v]
     fixed = [t.label for t in mf.fixed_terms]
     bars = list(mf.written_random)
@@ -275,7 +281,7 @@ def modify_formula(mf: ModelFormula, operation: str, variables: list[str] | tupl
         head = [] if mf.intercept else ["0"]
         rhs = " + ".join([*head, *(fixed or ["1"]), *(b.text() for b in bars)])
         return f"{mf.response_label} ~ {rhs}"
-    return _modify_random(mf, operation, variables, fixed)
+    return _modify_random(mf, operation, variables, fixed, group)
 
 
 def _need(variables: list[str], what: str) -> None:
@@ -283,7 +289,9 @@ def _need(variables: list[str], what: str) -> None:
         raise AssistantError(f"Say which variable: {what}.")
 
 
-def _modify_random(mf: ModelFormula, operation: str, variables: list[str], fixed: list[str]) -> str:
+def _modify_random(
+    mf: ModelFormula, operation: str, variables: list[str], fixed: list[str], group: str | None
+) -> str:
     if not mf.random_terms:
         raise AssistantError("The model has no random effects to change.")
     terms = [
@@ -305,9 +313,16 @@ def _modify_random(mf: ModelFormula, operation: str, variables: list[str], fixed
                 )
             variables = [parts.slope]
         target = terms[0]
+        if group is not None:
+            matching = [t for t in terms if t["group"] == group]
+            if matching:
+                target = matching[0]
+            else:  # a slope by a factor with no random term yet: the slope alone
+                target = {"intercept": False, "slopes": [], "group": group, "correlated": True}
+                terms.append(target)
         for v in variables:
             if v in target["slopes"]:
-                raise AssistantError(f"{v} already has a random slope by {first_group}.")
+                raise AssistantError(f"{v} already has a random slope by {target['group']}.")
             target["slopes"].append(v)
     elif operation == "remove_random_slope":
         removed = False

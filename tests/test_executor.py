@@ -287,3 +287,30 @@ def test_slope_fit_summary_gives_the_adjusted_icc(tmp_path):
     text = answer.text()
     assert "no single ICC" in text
     assert f"is {adjusted:.2f}." in text
+
+
+def test_random_slope_added_by_a_named_group():
+    added = modify_formula(
+        parse_formula("y ~ x + (1 | a) + (1 | b)"), "add_random_slope", ["x"], "b"
+    )
+    assert added == "y ~ x + (1 | a) + (1 + x | b)"
+    new = modify_formula(parse_formula("y ~ x + (1 | a)"), "add_random_slope", ["x"], "c")
+    assert new == "y ~ x + (1 | a) + (0 + x | c)"
+
+
+def test_fixed_effects_with_other_df_leave_the_model_alone(session):
+    session.run(plan(step("fit_lmm", formula=PAIN)))
+    answer = session.run(plan(step("fixed_effects", ddf="kenward-roger")))
+    assert answer.ok, answer.error
+    assert "Kenward-Roger degrees of freedom" in answer.text()
+    assert answer.steps[0].result.model.fit.ddf_method == "kenward-roger"
+    assert session.models[1].fit.ddf_method == "satterthwaite" and len(session.models) == 1
+
+
+def test_more_iterations_refits_the_same_model(session):
+    session.run(plan(step("fit_lmm", formula=PAIN)))
+    answer = session.run(plan(step("fix_convergence", strategy="iterations")))
+    assert answer.ok, answer.error
+    assert session.models[2].fit.formula == PAIN
+    assert session.models[2].fit.opt.max_iter >= 10_000
+    assert "Refitted with up to" in answer.text()

@@ -327,7 +327,8 @@ def scale_blocks(fit: Any) -> list[Block]:
         return []
     data = getattr(fit, "data", None)
     plain = [
-        c for c in columns
+        c
+        for c in columns
         if data is not None and c in data.columns and c.replace("_", "").isalnum()
     ]
     ask = f"`standardize {plain[0]}`" if plain else "`standardize the predictors`"

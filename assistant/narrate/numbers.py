@@ -87,9 +87,7 @@ def estimate(value: float | None, se: float | None) -> str:
     if is_number(se) and 0 < abs(float(se)) < TINY and is_number(value):
         if float(value) == 0:
             return "0"
-        places = math.floor(math.log10(abs(float(value)))) - math.floor(
-            math.log10(abs(float(se)))
-        )
+        places = math.floor(math.log10(abs(float(value)))) - math.floor(math.log10(abs(float(se))))
         return scientific(value, max(1, places + 2))
     return fixed(value, decimals_for(se))
 

@@ -45,8 +45,10 @@ def model_view_blocks(view: ModelView) -> list[Block]:
             )
         ]
     if view.view == "fixed_effects":
+        ddf = fit_words.DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
         return [
             Heading(f"Fixed effects of {model.title}"),
+            Paragraph(f"Tests and intervals use {ddf}."),
             Bullets(tuple(fit_words.fixed_effect_sentence(fe, fit) for fe in fit.fixed_effects)),
             fit_words.fixed_effects_table(fit),
         ]

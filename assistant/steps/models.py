@@ -208,7 +208,12 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     operation = step_field(step, "operation")
     if not operation:
         raise AssistantError("Say how to change the model, e.g. `add a random slope for time`.")
-    formula = modify_formula(base.fit.model_formula, operation, step_field(step, "variables", []))
+    formula = modify_formula(
+        base.fit.model_formula,
+        operation,
+        step_field(step, "variables", []),
+        step_field(step, "group"),
+    )
     data = model_data(base)
     working = _on_dataset(state, base, data)
     fit, audit = _fit_with_ladder(
@@ -225,10 +230,25 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     )
 
 
+#: "More iterations": the new evaluation limit is this many times what the fit used.
+ITERATION_FACTOR = 10
+MIN_ITERATIONS = 10_000
+
+
 def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    """Run the ladder on a model; a better optimum of the same model becomes a new model."""
+    """Run the ladder on a model (or, for ``strategy="iterations"``, refit it with a larger
+    evaluation limit); a better optimum of the same model becomes a new model."""
     model = resolve_one(state, step_field(step, "model"))
     data = model_data(model)
+    if step_field(step, "strategy") == "iterations":
+        limit = max(MIN_ITERATIONS, ITERATION_FACTOR * int(model.fit.opt.evaluations))
+        more = model.fit.refit(max_iter=limit)
+        new_model, new_state = register(_on_dataset(state, model, data), more)
+        note = f"Refitted with up to {limit:,} evaluations of the objective."
+        outcome = FitOutcome(
+            new_model, f"model {model.number}", {}, note, variance_without_icc(more)
+        )
+        return StepResult(outcome, new_state)
     audit = run_ladder(model.fit, data)
     kept = kept_fit(model.fit, audit)
     if kept is model.fit:

@@ -3,6 +3,7 @@ and the side-by-side comparisons with RM-ANOVA and OLS."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from assistant.errors import AssistantError
@@ -85,6 +86,10 @@ def _view(name: str) -> Any:
         if name in {"variance_components", "icc"}:
             variance = variance_explained(model.fit)
         include_icc = bool(step_field(step, "include_icc", True))
+        ddf = normalise_ddf(step_field(step, "ddf"))
+        if name == "fixed_effects" and ddf is not None and ddf != model.fit.ddf_method:
+            # the same model's tests with other degrees of freedom; no new model is filed
+            model = replace(model, fit=model.fit.refit(ddf=ddf))
         return StepResult(ModelView(name, model, variance, include_icc), state)
 
     return handler
