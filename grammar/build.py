@@ -65,6 +65,7 @@ class _Ref:
 class _Formula:
     text: str
     model: ModelFormula
+    position: int  # where the formula starts in the clause
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ class StepBuilder(Transformer):
             model = build_model_formula(response, rhs, source=source)
         except FormulaError as err:
             raise ClauseFormulaError(err, meta.start_pos) from None
-        return _Formula(f"{response.text()} ~ {rhs.text()}", model)
+        return _Formula(f"{response.text()} ~ {rhs.text()}", model, meta.start_pos)
 
     # ------------------------------------------------------------ model refs
     def ref_number(self, items):
@@ -355,6 +356,7 @@ class StepBuilder(Transformer):
                 options.pop("label", None)
                 return Refit(None, **options)
         if formula is not None:
+            _require_random_terms(formula)
             return FitLmm(formula=formula.text, structure=info.get("structure"), **options)
         predictors = tuple(info.get("predictors", ()))
         built = _formula_from_words(
@@ -407,6 +409,7 @@ class StepBuilder(Transformer):
         parts = _flat(items)
         formula = next((p for p in parts if isinstance(p, _Formula)), None)
         if formula is not None:
+            _require_random_terms(formula)
             return FitLmm(formula=formula.text)
         structure = next(p.value for p in parts if isinstance(p, _Field))
         fit = FitLmm(structure=structure)
@@ -1044,6 +1047,19 @@ class CountMismatch(Exception):
         super().__init__(f"{said} != {given}")
         self.said = said
         self.given = given
+
+
+def _require_random_terms(formula: _Formula) -> None:
+    """A mixed model needs a random-effects term; without one it is ordinary regression."""
+    if not formula.model.random_terms:
+        raise ClauseFormulaError(
+            FormulaError(
+                f"The formula {formula.text!r} has no random-effects term, so it is not a "
+                "mixed model; add one such as (1 | group), e.g. "
+                f"{formula.text} + (1 | subject)."
+            ),
+            formula.position,
+        )
 
 
 def _format_word(clause: str, items: list[Any]) -> str:

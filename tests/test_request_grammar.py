@@ -165,6 +165,13 @@ def test_bad_formula_gets_the_formula_grammar_sentence():
     assert "not allowed in a formula" in str(info.value)
 
 
+def test_a_formula_without_random_effects_is_not_a_mixed_model():
+    request = "fit the model; fit y ~ x + z"
+    with pytest.raises(ParseError, match="no random-effects term") as info:
+        parse(request)
+    assert request[info.value.position:] == "y ~ x + z"
+
+
 def test_overlong_request_is_refused_quickly():
     start = time.perf_counter()
     with pytest.raises(ParseError) as info:
