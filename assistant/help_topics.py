@@ -33,8 +33,9 @@ _topic(
         "request is turned into a plan of steps, and each step is run and explained.",
         "Load or pick data, fit a model by formula or by name, compare models, look at "
         "variance components, confidence intervals, type III tests, predictions, "
-        "residuals and caterpillar plots. Ask `help <topic>` for more on: ml_vs_reml, icc, "
-        "convergence, rm_anova, blups, random_slopes, samples, language.",
+        "residuals and caterpillar plots. For more, ask `help reml` (ML or REML), "
+        "`help ICC`, `help convergence`, `help RM-ANOVA`, `help BLUPs`, `help random slopes`, "
+        "`help samples` or `help language`.",
     ],
     [
         "use sample pain_trial",
@@ -188,7 +189,7 @@ _topic(
         "fit a random intercept model",
         "use ML; use Kenward-Roger",
         "compare AIC/BIC; likelihood ratio test",
-        "confidence intervals by profile",
+        "profile confidence intervals",
         "type III tests",
         "residual plots",
         "plot fixed effect trajectory with 95% CI band; overlay individual BLUPs",

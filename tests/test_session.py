@@ -26,7 +26,11 @@ def session(tmp_path):
 
 @pytest.fixture(scope="module")
 def pain(tmp_path_factory):
-    return Session(sample="pain_trial", output_dir=tmp_path_factory.mktemp("figures"))
+    """One pain_trial session shared by the seed requests, with a model already fitted
+    so that each test also runs on its own."""
+    session = Session(sample="pain_trial", output_dir=tmp_path_factory.mktemp("figures"))
+    assert session.ask("LMM: pain_score ~ time + treatment + (1 | patient)").ok
+    return session
 
 
 def ask_ok(session: Session, request: str):
@@ -179,3 +183,15 @@ def test_structure_from_unnamed_data_guesses_roles(tmp_path):
     assert answer.ok, answer.error
     assert session.models[1].fit.formula == "Reaction ~ Days + (1 | Subject)"
     assert "I built this formula from the data" in answer.text()
+
+
+def test_every_request_the_help_shows_can_be_read():
+    from assistant.help_topics import TOPICS
+    from grammar.parse import parse
+
+    shown = [e for topic in TOPICS.values() for e in topic.examples]
+    for paragraph in (p for topic in TOPICS.values() for p in topic.paragraphs):
+        shown += [code for code in re.findall(r"`([^`]+)`", paragraph) if code.startswith("help")]
+    assert len(shown) > 30
+    for request in shown:
+        assert parse(request).steps, request
