@@ -52,29 +52,42 @@ def _who(group: str, count: int) -> str:
     return f"{fmt.integer(count)} {noun}"
 
 
+def _listed(levels: tuple[str, ...], count: int) -> str:
+    return ", ".join(levels[:8]) + (", …" if count > 8 else "")
+
+
 def caterpillar_sentences(figure: Any, model: Any) -> list[str]:
+    """Per panel: how many levels have intervals above or below zero, and which."""
     level = fmt.level_percent(figure.level)
     out = []
     for panel in figure.panels:
-        what = "intercepts" if panel.term in INTERCEPT_NAMES else f"{panel.term} slopes"
+        intercept = panel.term in INTERCEPT_NAMES
+        what = "intercepts" if intercept else f"{panel.term} slopes"
+        high, low = (
+            ("sit reliably above average", "reliably below")
+            if intercept
+            else (
+                f"have a reliably larger {panel.term} slope than average",
+                "a reliably smaller one",
+            )
+        )
         text = (
             f"{panel.group} {what}: {fmt.integer(panel.n_levels)} levels sorted with "
             f"{level} intervals. "
         )
-        if panel.n_above or panel.n_below:
-            above = (
-                f"{_who(panel.group, panel.n_above)} sit reliably above average "
-                f"({', '.join(panel.levels_above[:8])}{', …' if panel.n_above > 8 else ''})"
-                if panel.n_above
-                else ""
+        pieces = []
+        if panel.n_above:
+            pieces.append(
+                f"{_who(panel.group, panel.n_above)} {high} "
+                f"({_listed(panel.levels_above, panel.n_above)})"
             )
-            below = (
-                f"{_who(panel.group, panel.n_below)} reliably below "
-                f"({', '.join(panel.levels_below[:8])}{', …' if panel.n_below > 8 else ''})"
-                if panel.n_below
-                else ""
+        if panel.n_below:
+            pieces.append(
+                f"{_who(panel.group, panel.n_below)} {low} "
+                f"({_listed(panel.levels_below, panel.n_below)})"
             )
-            text += fmt.join_words([above, below]) + ": their intervals exclude zero."
+        if pieces:
+            text += fmt.join_words(pieces) + ": their intervals exclude zero."
         else:
             text += "Every interval includes zero: no level stands out reliably."
         out.append(text)
