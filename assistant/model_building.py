@@ -320,9 +320,20 @@ def _modify_random(
             else:  # a slope by a factor with no random term yet: the slope alone
                 target = {"intercept": False, "slopes": [], "group": group, "correlated": True}
                 terms.append(target)
+        grouping = {*mf.grouping_variables(), target["group"]}
         for v in variables:
+            if v in grouping:
+                others = [f for f in fixed if f not in grouping and ":" not in f]
+                example = f", e.g. `add a random slope for {others[0]}`" if others else ""
+                raise AssistantError(
+                    f"{v} is a grouping factor of the model, so it cannot also have a random "
+                    f"slope; give the slope to a predictor that varies within {target['group']}"
+                    f"{example}."
+                )
             if v in target["slopes"]:
-                raise AssistantError(f"{v} already has a random slope by {target['group']}.")
+                raise AssistantError(
+                    f"{v} already has a random slope by {target['group']}; there is nothing to add."
+                )
             target["slopes"].append(v)
     elif operation == "remove_random_slope":
         removed = False

@@ -207,8 +207,11 @@ def _check_grouping(terms: list[RandomTermDesign], n: int) -> None:
             )
     for term in terms:
         if term.n_levels * term.n_columns >= n:
+            shown = term.columns if term.n_columns <= 4 else [
+                *term.columns[:2], f"… {term.n_columns - 2} more columns"
+            ]
             raise LmmInputError(
-                f"The term ({' + '.join(term.columns)} | {term.group}) has "
+                f"The term ({' + '.join(shown)} | {term.group}) has "
                 f"{term.n_levels * term.n_columns} random effects for {n} observations, "
                 "which cannot be estimated; simplify the random-effects part."
             )

@@ -315,6 +315,42 @@ def test_a_valid_model_on_random_data_fits_or_says_why(frame):
         converse(frame, [formula, "show the fixed effects", "compare AIC/BIC"], Path(folder))
 
 
+#: Built-in samples with a model to open the conversation, so reports and plots have a
+#: model to work on.
+SAMPLES = {
+    "pain_trial": "LMM: pain_score ~ time + treatment + (1 | patient)",
+    "sleepstudy": "LMM: Reaction ~ Days + (Days | Subject)",
+    "pain_wide": "reshape from wide to long format",
+}
+
+
+@st.composite
+def sample_conversations(draw) -> tuple[str, list[str]]:
+    name = draw(st.sampled_from(sorted(SAMPLES)))
+    from engine.samples import load_sample
+
+    columns = [str(c) for c in load_sample(name).columns]
+    said = [SAMPLES[name], *draw(st.lists(clauses(columns), min_size=1, max_size=3))]
+    return name, said
+
+
+@pytest.mark.fuzz
+@settings(
+    max_examples=max(10, EXAMPLES // 3),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(sample_conversations())
+def test_random_requests_after_a_real_model_give_only_clear_answers(conversation):
+    """On a sample with a fitted model the requests reach reports, plots and comparisons."""
+    name, said = conversation
+    from engine.samples import load_sample
+
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        converse(load_sample(name), said, Path(folder))
+
+
 # ----------------------------------------------------- regressions found by fuzzing
 def test_nlopt_giving_up_is_a_fit_that_did_not_converge(tmp_path):
     """NLopt raised RoundoffLimited here (found by the fuzz test): now the best point it

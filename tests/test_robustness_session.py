@@ -268,7 +268,8 @@ def test_a_rank_deficient_fixed_part_drops_the_aliased_column_as_lme4_does():
 def test_a_constant_predictor_is_left_out_and_said():
     data = long_data().assign(centre=1.0)
     fit = ask_fits_with_warning(
-        fitted_session(data), "LMM: score ~ time + centre + (1 | subject)", "Left out `centre`"
+        fitted_session(data), "LMM: score ~ time + centre + (1 | subject)",
+        "Left out `centre`: the same value in every row", "Leave it out of the formula",
     )
     assert fit.aliased == ["centre"]
 
@@ -388,10 +389,9 @@ def test_a_100000_character_request_is_answered_within_a_second():
 def test_deep_nesting_is_refused_quickly():
     session = fitted_session()
     start = time.perf_counter()
-    answer = session.ask("LMM: score ~ " + "(" * 5000 + "time" + ")" * 5000 + " + (1 | subject)")
+    answer = session.ask("LMM: score ~ " + "(" * 900 + "time" + ")" * 900 + " + (1 | subject)")
     assert time.perf_counter() - start < 1.0
-    assert not answer.ok
-    assert "Traceback" not in answer.text()
+    assert_clear_failure(answer, "nests parentheses 900 deep", "at most 40 levels")
 
 
 def test_a_reference_to_a_model_that_does_not_exist():
@@ -527,3 +527,50 @@ def test_the_session_still_works_after_every_failure(tmp_path, monkeypatch):
     assert sorted(session.models) == [1, 2]
     assert estimates(session.models[1].fit) == first
     assert session.ask("compare models 1 and 2").ok
+
+
+def test_column_names_that_look_like_code_are_only_names(tmp_path, monkeypatch):
+    """Data columns whose names are Python code fit as ordinary columns (formulaic, which
+    builds factor codings, only ever sees quoted private names), and nothing runs."""
+    monkeypatch.chdir(tmp_path)
+    canary = tmp_path / "CANARY"
+    quoted = f"x') + __import__('os').system('touch {canary}') + ('"
+    double = f'x" + open("{canary}", "w") + "'
+    data = long_data()
+    data[quoted] = data["treatment"]
+    data[double] = data["age"]
+    session = Session(data=data, output_dir=tmp_path / "out")
+    reference = Session(data=long_data())
+    assert reference.ask("LMM: score ~ time + treatment + age + (1 | subject)").ok
+    expected = estimates(reference.models[1].fit)
+    for request in [
+        f"LMM: score ~ time + `{quoted}` + `{double}` + (1 | subject)",
+        f"LMM: score ~ time + factor(`{quoted}`) + factor(`{double}`) + (1 | subject)",
+        f"LMM: score ~ time * `{quoted}` + (1 | subject)",
+    ]:
+        answer = session.ask(request)
+        assert answer.ok, answer.text()
+        assert not canary.exists()
+    fit = session.models[1].fit
+    assert estimates(fit)[double] == pytest.approx(expected["age"], rel=1e-8)
+    assert estimates(fit)[f"{quoted}[T.placebo]"] == pytest.approx(
+        expected["treatment[T.placebo]"], rel=1e-8
+    )
+
+
+def test_a_random_slope_for_the_grouping_factor_itself():
+    """Found by the fuzz test: the engine's refusal listed every dummy column of the term."""
+    answer = ask_and_check(
+        fitted_session(), "add a random slope for subject",
+        "subject is a grouping factor of the model", "`add a random slope for time`",
+    )
+    assert len(message(answer)) < 300
+
+
+def test_a_random_term_with_too_many_effects_is_named_briefly():
+    answer = ask_and_check(
+        fitted_session(), "LMM: score ~ time + (subject | subject)",
+        "… 10 more columns | subject) has 144 random effects for 48 observations",
+        "simplify the random-effects part",
+    )
+    assert len(message(answer)) < 300

@@ -298,10 +298,24 @@ def trouble_blocks(fit: Any) -> list[Block]:
             )
         )
     aliased = list(getattr(fit, "aliased", []) or [])
-    if aliased:
+    data = getattr(fit, "data", None)
+    constant = [
+        a for a in aliased
+        if data is not None and a in data.columns and data[a].nunique(dropna=True) <= 1
+    ]
+    combined = [a for a in aliased if a not in constant]
+    if constant:
         blocks.append(
             Paragraph(
-                f"Left out {fmt.join_words([f'`{a}`' for a in aliased])}: an exact combination "
+                f"Left out {fmt.join_words([f'`{a}`' for a in constant])}: the same value in "
+                "every row, so its effect cannot be told apart from the intercept (lme4 does "
+                "the same). Leave it out of the formula."
+            )
+        )
+    if combined:
+        blocks.append(
+            Paragraph(
+                f"Left out {fmt.join_words([f'`{a}`' for a in combined])}: an exact combination "
                 "of other columns, so the data cannot tell its effect apart (lme4 does the same)."
             )
         )
