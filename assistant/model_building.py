@@ -22,6 +22,35 @@ from grammar.plan import STRUCTURES, random_part
 
 EXAMPLE_REQUEST = "LMM: outcome ~ time + (1 | id)"
 
+#: Words people use for "the grouping factor, whatever its column is called".
+GROUP_ROLE_WORDS = frozenset(
+    {
+        "subject",
+        "subjects",
+        "id",
+        "ids",
+        "cluster",
+        "clusters",
+        "group",
+        "groups",
+        "individual",
+        "individuals",
+        "participant",
+        "participants",
+        "person",
+        "unit",
+    }
+)
+
+
+def group_column(name: str | None, columns: Any) -> str | None:
+    """``name`` when it is a column; None when it is only a role word such as "subject"
+    (the model's or the data's grouping factor is meant); otherwise ``name`` unchanged,
+    so that the missing column is reported."""
+    if name is None or name in columns:
+        return name
+    return None if name.lower() in GROUP_ROLE_WORDS else name
+
 
 @dataclass(frozen=True)
 class ModelParts:
@@ -185,9 +214,11 @@ def parts_from_data(
                 f"There is no column {name!r} in the data; "
                 f"the columns are {', '.join(map(str, data.columns[:12]))}."
             )
-    explicit = any(v for v in (response, predictors, group, slope, nested_in))
+    explicit = any(v for v in (response, predictors, group, nested_in))
     if suggested_formula and not explicit:
         parts = parts_from_formula(check_formula(suggested_formula), data)
+        if slope:
+            parts = replace(parts, slope=_quoted(slope))
         roles = {"outcome": parts.response, "grouping factor": parts.group}
         if parts.slope:
             roles["time"] = parts.slope

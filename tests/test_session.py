@@ -195,3 +195,10 @@ def test_every_request_the_help_shows_can_be_read():
     assert len(shown) > 30
     for request in shown:
         assert parse(request).steps, request
+
+
+def test_subject_as_a_word_means_the_grouping_factor(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    answer = ask_ok(session, "fit a random slope for time by subject")
+    assert session.models[1].fit.formula == "pain_score ~ time + treatment + (1 + time | patient)"
+    assert "random slope" in answer.text()

@@ -8,6 +8,7 @@ from assistant.errors import AssistantError
 from assistant.model_building import (
     check_formula,
     classify_structure,
+    group_column,
     modify_formula,
     parts_from_data,
     parts_from_formula,
@@ -153,7 +154,7 @@ def _formula_for(
         note = SLOPE_ONLY_NOTE if slope_only else SLOPE_WITH_INTERCEPT_NOTE
     overrides = {
         "response": step_field(step, "response"),
-        "group": step_field(step, "group"),
+        "group": group_column(step_field(step, "group"), data.columns),
         "slope": step_field(step, "slope"),
         "nested_in": step_field(step, "nested_in"),
     }
@@ -212,7 +213,7 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
         base.fit.model_formula,
         operation,
         step_field(step, "variables", []),
-        step_field(step, "group"),
+        group_column(step_field(step, "group"), model_data(base).columns),
     )
     data = model_data(base)
     working = _on_dataset(state, base, data)
