@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 from lark.lexer import PatternStr
 
-from grammar.build import ClauseFormulaError, CountMismatch, NotUnderstood
+from grammar.build import ClauseFormulaError, CountMismatch, NotUnderstood, step_builder
 from grammar.examples import EXAMPLE_REQUESTS
 from grammar.formula import FormulaError
 from grammar.formula import parse_formula as _parse_formula
 from grammar.request_parser import request_parser
-from grammar.text import Mapped
+from grammar.text import Mapped, normalise
 
 
 class ParseError(ValueError):
@@ -121,11 +122,18 @@ def expected_words(names: set[str], at_start: bool) -> str:
 
 
 def suggestions_for(text: str) -> tuple[str, ...]:
-    """Up to three understood requests closest to ``text`` (difflib on the examples)."""
+    """Up to three understood requests close to ``text``.
+
+    First the request itself with one misspelt word replaced by the closest keyword
+    of the grammar, kept only when the grammar then reads it; then the example
+    requests most similar to it (difflib).
+    """
+    out = list(_spelling_corrections(text))
     lowered = text.lower().strip()
     examples = {e.lower(): e for e in EXAMPLE_REQUESTS}
-    close = difflib.get_close_matches(lowered, list(examples), n=3, cutoff=0.45)
-    out = [examples[c] for c in close]
+    for close in difflib.get_close_matches(lowered, list(examples), n=3, cutoff=0.45):
+        if examples[close] not in out:
+            out.append(examples[close])
     words = re.findall(r"[a-z]+", lowered)
     if words and len(out) < 3:
         ranked = sorted(
@@ -133,7 +141,46 @@ def suggestions_for(text: str) -> tuple[str, ...]:
             key=lambda e: -difflib.SequenceMatcher(None, lowered, e).ratio(),
         )
         out += [examples[e] for e in ranked[: 3 - len(out)]]
-    return tuple(out)
+    return tuple(out[:3])
+
+
+_MAX_WORDS_TO_CORRECT = 20
+
+
+@lru_cache(maxsize=1)
+def _keywords() -> tuple[str, ...]:
+    """Every keyword of the request grammar, lower case."""
+    words = set()
+    for term in request_parser().terminals:
+        if isinstance(term.pattern, PatternStr) and re.fullmatch(r"[a-z]{2,}", term.pattern.value):
+            words.add(term.pattern.value)
+    return tuple(sorted(words))
+
+
+def _spelling_corrections(text: str) -> list[str]:
+    keywords = _keywords()
+    found: list[str] = []
+    for match in list(re.finditer(r"[A-Za-z]{3,}", text))[:_MAX_WORDS_TO_CORRECT]:
+        word = match.group(0).lower()
+        if word in keywords:
+            continue
+        for candidate in difflib.get_close_matches(word, keywords, n=2, cutoff=0.8):
+            corrected = text[: match.start()] + candidate + text[match.end():]
+            if corrected not in found and _understood(corrected):
+                found.append(corrected)
+        if len(found) >= 3:
+            break
+    return found
+
+
+def _understood(clause: str) -> bool:
+    """Whether one clause parses and builds steps (no suggestions are made here)."""
+    normal = normalise(clause).text
+    try:
+        step_builder(normal).transform(request_parser().parse(normal))
+    except Exception:  # noqa: BLE001 - any failure means "not understood"
+        return False
+    return True
 
 
 def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
@@ -166,7 +213,8 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
         names = set(err.allowed or ())
     elif isinstance(err, UnexpectedToken):
         local = len(text) if err.token.type == "$END" else (err.token.start_pos or 0)
-        names = set(err.expected or ())
+        # accepts: what the interactive parser takes after reductions (narrower)
+        names = set(getattr(err, "accepts", None) or err.expected or ())
     elif isinstance(err, UnexpectedEOF):
         names = set(err.expected or ())
     at_start = local == 0 or not text[:local].strip()

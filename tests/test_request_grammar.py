@@ -152,6 +152,20 @@ def test_suggestions_are_close_understood_requests():
         parse(suggestion)
 
 
+@pytest.mark.parametrize(
+    ("typo", "corrected"),
+    [
+        ("shwo the BLUPs", "show the BLUPs"),
+        ("fit a randm slope model", "fit a random slope model"),
+        ("LMM: y ~ x + (1 | g); reprot the ICC", "report the ICC"),
+    ],
+)
+def test_a_misspelt_keyword_is_corrected_in_the_first_suggestion(typo, corrected):
+    with pytest.raises(ParseError) as info:
+        parse(typo)
+    assert info.value.suggestions[0] == corrected
+
+
 def test_positions_survive_normalisation():
     request = "What's the ICC; Kenward-Roger; plot the gizmo"
     with pytest.raises(ParseError) as info:
