@@ -1,7 +1,9 @@
 """``make demo``: a narrated session on the built-in pain_trial sample.
 
 Runs the requests of the seed's scenario table one after another in one session,
-printing each request and its answer; figures go to ./lmm-output/.
+printing each request and its answer; figures go to ./lmm-output/. The requests are
+the opening of transcripts/pain_trial_walkthrough.txt, so ``make test`` checks every
+answer the demo gives.
 """
 
 from __future__ import annotations

@@ -26,9 +26,10 @@ from assistant.replay import render_answer
 class AssistantResult:
     """One answer, shown as HTML in a notebook and as plain text elsewhere."""
 
-    def __init__(self, request: str, answer: Any):
+    def __init__(self, request: str, answer: Any, *, level: str = "detailed"):
         self.request = request
         self.answer = answer
+        self.level = level
 
     @property
     def ok(self) -> bool:
@@ -42,14 +43,14 @@ class AssistantResult:
     def figures(self) -> list[Path]:
         return list(self.answer.figures)
 
-    def text(self, level: str = "brief") -> str:
-        return render_answer(self.answer, level=level)
+    def text(self, level: str | None = None) -> str:
+        return render_answer(self.answer, level=level or self.level)
 
     def to_json(self) -> list[dict]:
         return self.answer.to_json()
 
     def _repr_html_(self) -> str:
-        return answer_html(self.answer)
+        return answer_html(self.answer, level=self.level)
 
     def __str__(self) -> str:
         return self.text()
@@ -58,9 +59,9 @@ class AssistantResult:
         return self.text()
 
 
-def answer_html(answer: Any) -> str:
-    """The answer's HTML, with its error, and every figure inline as a base64 <img>."""
-    body = answer.html()
+def answer_html(answer: Any, *, level: str = "detailed") -> str:
+    """The answer's HTML (its tables, its error) with every figure inline as a base64 <img>."""
+    body = answer.html(level=level)
     error = getattr(answer, "error", None)
     if error is not None and html.escape(str(error)) not in body:
         body += f'<p class="lmm-error"><b>Error:</b> {html.escape(str(error))}</p>'
@@ -74,15 +75,18 @@ def answer_html(answer: Any) -> str:
         body += (f'<figure><img alt="{html.escape(path.name)}" '
                  f'src="data:image/png;base64,{encoded}"/>'
                  f"<figcaption>{html.escape(str(path))}</figcaption></figure>")
-    return f'<div class="lmm-answer">{body}</div>'
+    return body
 
 
 class Assistant:
-    """A conversation with the assistant inside a notebook (one session)."""
+    """A conversation with the assistant inside a notebook (one session).
+
+    Answers show every table by default (``detailed=False`` gives the short answers).
+    """
 
     def __init__(self, data: Any = None, *, sample: str | None = None,
                  data_path: str | Path | None = None,
-                 output_dir: str | Path = DEFAULT_OUTPUT_DIR):
+                 output_dir: str | Path = DEFAULT_OUTPUT_DIR, detailed: bool = True):
         from assistant.session import Session
 
         kwargs: dict[str, Any] = {}
@@ -94,10 +98,11 @@ class Assistant:
             kwargs["data_path"] = str(data_path)
         self.session = Session(output_dir=Path(output_dir), **kwargs)
         self.results: list[AssistantResult] = []
+        self.level = "detailed" if detailed else "brief"
 
     def ask(self, text: str) -> AssistantResult:
         """Run one request; the result shows its tables and figures as HTML."""
-        result = AssistantResult(text, self.session.ask(text))
+        result = AssistantResult(text, self.session.ask(text), level=self.level)
         self.results.append(result)
         return result
 

@@ -56,7 +56,7 @@ class ChatState:
 def _request_parser() -> Any:
     """The grammar's LALR parser of one request clause, or None if it cannot be built."""
     try:
-        from grammar.parse import request_parser
+        from grammar.request_parser import request_parser
 
         return request_parser()
     except Exception:  # noqa: BLE001 - completion is a convenience; the chat works without it
