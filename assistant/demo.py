@@ -22,10 +22,10 @@ DEMO_REQUESTS: tuple[str, ...] = (
     "report variance components: random intercept variance, residual variance, ICC",
     "caterpillar plot of random intercepts",
     "plot fixed effect trajectory with 95% CI band; overlay individual BLUPs for each subject",
-    "fit 3 models: (1) random intercept, (2) random slope, (3) intercept + slope; "
-    "compare AIC/BIC; likelihood ratio test",
     "LMM handles missing data; report how many observations per subject; "
     "compare to listwise deletion RM-ANOVA",
+    "fit 3 models: (1) random intercept, (2) random slope, (3) intercept + slope; "
+    "compare AIC/BIC; likelihood ratio test",
 )
 
 
