@@ -282,3 +282,15 @@ def test_parse_errors_carry_their_suggestions():
     assert message == (
         "I could not read 'fti a model'. Did you mean: `fit a random intercept model`; `help`?"
     )
+
+
+def test_nested_model_is_described_within_its_parent():
+    data = pd.read_csv(REFERENCE / "data" / "Pastes.csv")
+    fit = fit_lmm("strength ~ 1 + (1 | batch/cask)", data)
+    text = to_text(visible(fit_blocks(model_of(fit, structure="nested")), detailed=False))
+    assert "a random intercept for each cask within batch" in text
+    assert "30 levels of cask within batch (2 each)" in text
+    mean = fit.fixed_effects[0]
+    shown = re.search(rf"The average strength is {NUMBER}", text).group(1)
+    assert_shows(shown, mean.estimate)
+    assert "no single ICC" in text
