@@ -279,7 +279,7 @@ def modify_formula(
 ) -> str:
     """lme4 text for the model after one ``modify_model`` operation (``group``: the
     grouping factor of an added random slope, when the request names one)."""
-    variables = [v for v in variables if v]
+    variables = [_as_label(v) for v in variables if v]
     fixed = [t.label for t in mf.fixed_terms]
     bars = list(mf.written_random)
     if operation in {"add_covariate", "drop_term", "drop_interaction"}:
@@ -313,6 +313,14 @@ def modify_formula(
         rhs = " + ".join([*head, *(fixed or ["1"]), *(b.text() for b in bars)])
         return f"{mf.response_label} ~ {rhs}"
     return _modify_random(mf, operation, variables, fixed, group)
+
+
+def _as_label(name: str) -> str:
+    """A column as the formula's term labels spell it: `pain score` in backticks; names,
+    quoted names, calls and interactions as they are."""
+    if name.startswith("`") or "(" in name or ":" in name:
+        return name
+    return _quoted(name)
 
 
 def _need(variables: list[str], what: str) -> None:
@@ -353,8 +361,8 @@ def _modify_random(
                 terms.append(target)
         grouping = {*mf.grouping_variables(), target["group"]}
         for v in variables:
-            if v in grouping:
-                others = [f for f in fixed if f not in grouping and ":" not in f]
+            if v in grouping or v.strip("`") in grouping:
+                others = [f for f in fixed if f not in grouping and _quoted(f) == f]
                 example = f", e.g. `add a random slope for {others[0]}`" if others else ""
                 raise AssistantError(
                     f"{v} is a grouping factor of the model, so it cannot also have a random "

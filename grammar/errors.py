@@ -51,7 +51,7 @@ class ParseError(ValueError):
         if self.expected:
             lines[0] = f"{self.message} Expected {self.expected}."
         shown = self.request.replace("\n", " ")
-        if shown and len(shown) <= 200:
+        if shown.strip() and len(shown) <= 200:
             lines.append(f"    {shown}")
             lines.append("    " + " " * min(self.position, len(shown)) + "^")
         if self.suggestions:

@@ -347,7 +347,8 @@ def test_an_empty_request():
 
 
 def test_a_blank_request():
-    ask_and_check(fitted_session(), "   \n\t ", "empty")
+    answer = ask_and_check(fitted_session(), "   \n\t ", "The request is empty", "Did you mean")
+    assert "^" not in message(answer)  # nothing to point at
 
 
 def test_gibberish():
@@ -574,3 +575,25 @@ def test_a_random_term_with_too_many_effects_is_named_briefly():
         "simplify the random-effects part",
     )
     assert len(message(answer)) < 300
+
+
+def test_model_changes_name_columns_with_spaces_in_backticks():
+    """Found while checking injection through `add ... as a covariate`: a column with a
+    space or an accent went into the new formula unquoted."""
+    data = long_data().rename(columns={"age": "âge du patient", "time": "visit time"})
+    session = Session(data=data)
+    assert session.ask("LMM: score ~ `visit time` + (1 | subject)").ok
+    steps = [
+        ("add `âge du patient` as a covariate",
+         "score ~ `visit time` + `âge du patient` + (1 | subject)"),
+        ("add a random slope for `visit time`",
+         "score ~ `visit time` + `âge du patient` + (1 + `visit time` | subject)"),
+        ("remove the random slope", "score ~ `visit time` + `âge du patient` + (1 | subject)"),
+        ("drop `âge du patient`", "score ~ `visit time` + (1 | subject)"),
+    ]
+    for request, formula in steps:
+        answer = session.ask(request)
+        assert answer.ok, answer.text()
+        assert session.models[max(session.models)].fit.formula == formula
+    # the last model is the first one again: same estimates
+    assert estimates(session.models[5].fit) == pytest.approx(estimates(session.models[1].fit))
