@@ -61,6 +61,24 @@ def _scale_words(step: Any) -> str:
     )
 
 
+def _iteration_words(step: Any) -> str:
+    cap = fmt.integer(step.detail.get("max_iter"))
+    if step.decision == "failed":
+        return (
+            f"The optimizer had stopped at its limit of {cap} iterations; refitting without "
+            f"that limit failed: {step.detail.get('error', '')}"
+        )
+    if step.decision == "kept":
+        return (
+            f"The optimizer had stopped at its limit of {cap} iterations; refitted without "
+            "that limit, it converged, and that fit is kept."
+        )
+    return (
+        f"The optimizer had stopped at its limit of {cap} iterations; even without that "
+        "limit it did not converge."
+    )
+
+
 def _simplify_words(step: Any) -> str:
     change = str(step.detail.get("change", ""))
     what, _, where = change.partition(":")
@@ -92,6 +110,8 @@ def audit_blocks(audit: Any, model: Any) -> list[Block]:
             trail.append(_check_words(step))
         elif step.kind == "center_scale":
             trail.append(_scale_words(step))
+        elif step.kind == "iteration_limit":
+            trail.append(_iteration_words(step))
         elif step.kind == "optimizer":
             if optimizer_position is None:
                 optimizer_position = len(trail)
@@ -167,6 +187,11 @@ def _outcome_words(audit: Any, model: Any) -> str:
     simpler = audit.final_formula != audit.requested_formula
     scaled = "scaled_predictors" in audit.changes
     if not simpler and not scaled:
+        if "raised_iteration_limit" in audit.changes:
+            return (
+                f"Model {model.number} is the model you asked for, fitted without the "
+                "iteration limit; the estimates shown are from that fit."
+            )
         return f"Model {model.number} is the model you asked for."
     pieces = []
     if simpler:
