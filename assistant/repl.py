@@ -85,6 +85,16 @@ def request_words() -> list[str]:
     return sorted(word for word in words if word)
 
 
+def sample_names() -> list[str]:
+    """Names of the built-in samples (``use sample pa<Tab>``)."""
+    try:
+        from engine.samples import sample_names as names
+
+        return list(names())
+    except Exception:  # noqa: BLE001 - completion is a convenience
+        return []
+
+
 def next_words(text: str) -> list[str]:
     """The keywords the grammar accepts after ``text`` (the last clause of it), found with
     Lark's interactive parser; empty when ``text`` already cannot be parsed."""
@@ -288,7 +298,8 @@ def run_repl(session: Any, *, history_file: str | Path | None = None, show_plan:
         return _run_plain(chat, sys.stdin)
     prompt = PromptSession(
         history=open_history(history_file),
-        completer=ChatCompleter(session.column_names, request_words(), next_words),
+        completer=ChatCompleter(session.column_names, request_words() + sample_names(),
+                                next_words),
         complete_while_typing=False,
         key_bindings=continuation_bindings(),
         prompt_continuation=CONTINUATION_PROMPT,

@@ -135,6 +135,22 @@ def test_request_words_come_from_the_grammar():
     assert {"caterpillar", "compare", "reshape"} <= set(words)
 
 
+def test_next_words_come_from_the_grammars_interactive_parser():
+    from assistant.repl import next_words
+
+    assert {"intercept", "slope"} <= set(next_words("LMM with random "))
+    assert "fit" in next_words("")
+    assert next_words("LMM: y ~ ) (") == []  # already unreadable: nothing to offer
+
+
+def test_tab_after_a_partial_word_offers_what_the_grammar_expects_first():
+    from assistant.repl import next_words, request_words, sample_names
+
+    completer = ChatCompleter(lambda: [], request_words() + sample_names(), next_words)
+    assert completions(completer, "LMM with random sl")[:2] == ["slope", "slopes"]
+    assert "pain_trial" in completions(completer, "use sample pa")
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_chat_in_a_pseudo_terminal(tmp_path):
     pexpect = pytest.importorskip("pexpect")
