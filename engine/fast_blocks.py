@@ -1,14 +1,11 @@
-"""Prototype kernels for large crossed random-intercept models (not wired into the fit).
+"""Prototype kernel for large crossed random-intercept models (not wired into the fit).
 
 Two measured ideas for models whose random-effects terms are all scalar intercepts,
 such as InstEval's ``y ~ service + (1|s) + (1|d) + (1|dept:service)``; see
 benchmarks/README.md for the timings.
 
-1. :func:`moment_start`: lme4's starting point for such models (``mkLmerDevfun`` in
-   lme4 >= 1.1): for each grouping factor k, v_k is the sample variance of the
-   response's group means spread back over the rows, v_e = var(y) - sum(v_k), and
-   theta_k = sqrt(v_k / v_e) when v_e > 0; otherwise the usual start of ones. On the
-   InstEval-shaped benchmark BOBYQA then needs 67 evaluations instead of 131, as lme4.
+1. :func:`moment_start`: lme4's starting point for such models, now used by the fit
+   and defined in engine.start (re-exported here for the benchmarks).
 2. :class:`ScalarCrossedDeviance`: the profiled (RE)ML deviance of Bates et al.
    (2015, JSS 67(1), eqs. 34 and 41) with the first (largest) term eliminated in
    closed form and the Schur complement of the remaining columns built only on its
@@ -20,40 +17,15 @@ benchmarks/README.md for the timings.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
 from engine.model import LmmModel
+from engine.start import is_scalar_intercept_model, moment_start
+
+__all__ = ["ScalarCrossedDeviance", "is_scalar_intercept_model", "moment_start"]
 
 LOG_2PI = float(np.log(2 * np.pi))
-
-
-def is_scalar_intercept_model(model: LmmModel) -> bool:
-    """True when every random-effects term is one intercept column on its own factor."""
-    groups = [t.group for t in model.terms]
-    return len(set(groups)) == len(groups) and all(
-        t.n_columns == 1 and np.all(np.asarray(t.matrix) == 1.0) for t in model.terms
-    )
-
-
-def moment_start(model: LmmModel) -> np.ndarray | None:
-    """lme4's moment-based starting theta for scalar random intercepts, or ``None``.
-
-    ``None`` means lme4 would start from ones: the model has other terms, or the
-    group-mean variances leave no positive residual variance.
-    """
-    if not is_scalar_intercept_model(model):
-        return None
-    y = pd.Series(np.asarray(model.y, dtype=float))
-    spread = [
-        float(np.var(y.groupby(t.codes).transform("mean").to_numpy(), ddof=1))
-        for t in model.terms
-    ]
-    residual = float(np.var(y.to_numpy(), ddof=1)) - sum(spread)
-    if not residual > 0:
-        return None
-    return np.sqrt(np.asarray(spread) / residual)
 
 
 class ScalarCrossedDeviance:

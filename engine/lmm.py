@@ -19,6 +19,7 @@ from engine.errors import LmmInputError
 from engine.model import LmmModel
 from engine.optimize import OptSummary, minimize, scaled_gradient_size
 from engine.results import FixedEffect, LmmFit, VarianceComponent
+from engine.start import lme4_start
 from grammar.formula import FormulaError, ModelFormula, parse_formula
 
 __all__ = ["LmmModel", "fit_lmm", "DDF_METHODS"]
@@ -197,7 +198,7 @@ def _optimize(
 ) -> tuple[OptSummary, np.ndarray, float, float]:
     """Minimise the profiled deviance; returns (record, theta, criterion, gradient size).
 
-    lme4's sequence: optimise from theta = (1, 0, 1, ...), ``restart_edge``,
+    lme4's sequence: optimise from lme4's start (engine.start), ``restart_edge``,
     ``check.boundary``, then the gradient check (:func:`_recheck_gradient`).
     """
 
@@ -211,7 +212,7 @@ def _optimize(
         return minimize(objective, start, model.theta_lower,
                         optimizer=optimizer, max_iter=max_iter, gradient=with_gradient)
 
-    opt = _restart_edge(model, run(model.theta_start), objective, run, optimizer)
+    opt = _restart_edge(model, run(lme4_start(model)), objective, run, optimizer)
     theta, criterion = _check_boundary(model, opt.final, opt.fmin, reml)
     opt.final, opt.fmin = theta, criterion
     opt, size = _recheck_gradient(model, opt, objective, run, reml)

@@ -92,7 +92,10 @@ def variance_explained(fit: LmmFit) -> VarianceExplained:
     model = fit.model
     sigma2 = float(fit.sigma) ** 2
     linear_predictor = model.X @ np.asarray(fit.beta, dtype=float)
-    var_fixed = float(np.var(linear_predictor, ddof=1)) if linear_predictor.size > 1 else 0.0
+    # A constant predictor (intercept-only fixed part) has variance exactly 0; np.var
+    # would return rounding noise from the pairwise-summed mean.
+    constant = linear_predictor.size < 2 or np.ptp(linear_predictor) == 0.0
+    var_fixed = 0.0 if constant else float(np.var(linear_predictor, ddof=1))
 
     by_group: dict[str, float] = {}
     seen: dict[str, int] = {}
