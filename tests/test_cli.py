@@ -172,3 +172,11 @@ def test_the_demo_is_the_opening_of_the_walkthrough_transcript():
         "pain_trial_walkthrough.txt"
     requests = [e.request for e in read_transcript(walkthrough).exchanges]
     assert requests[: len(DEMO_REQUESTS)] == list(DEMO_REQUESTS)
+
+
+def test_json_after_a_failed_request_holds_the_steps_that_ran():
+    status, out, err = run(["ask", FIT, "LMM: pain_score ~ tme + (1 | patient)",
+                            "--sample", "pain_trial", "--json"])
+    assert status == 2
+    assert [item["kind"] for item in json.loads(out)] == ["lmm_fit"]
+    assert "tme" in err and "Traceback" not in err
