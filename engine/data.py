@@ -341,7 +341,8 @@ class ColumnSummary:
     ``kind`` is ``numeric`` (a number the model can use as is) or ``factor`` (text,
     categories, booleans). ``levels`` lists up to ``MAX_LEVELS_SHOWN`` levels of a factor in
     sorted order (``n_levels`` counts them all); ``minimum``/``mean``/``maximum``/``sd`` (sample
-    SD, ddof 1) describe a numeric column over its non-missing values.
+    SD, ddof 1) describe a numeric column over its finite values; ``n_infinite`` counts its
+    infinite values (a model refuses them until they are replaced or marked missing).
     """
 
     name: str
@@ -355,9 +356,11 @@ class ColumnSummary:
     mean: float | None = None
     maximum: float | None = None
     sd: float | None = None
+    n_infinite: int = 0
 
     def to_dict(self) -> dict:
         return {
+            "n_infinite": self.n_infinite,
             "name": self.name, "kind": self.kind, "dtype": self.dtype,
             "n_missing": self.n_missing, "n_unique": self.n_unique,
             "levels": list(self.levels) if self.levels is not None else None,
@@ -415,10 +418,12 @@ def _summarise_column(name: str, series: pd.Series) -> ColumnSummary:
     dtype = str(series.dtype)
     if _is_numeric(series):
         values = present.to_numpy(dtype=float)
+        infinite = np.isinf(values)
+        values = values[~infinite]
         has = values.size > 0
         return ColumnSummary(
             name=str(name), kind="numeric", dtype=dtype, n_missing=n_missing,
-            n_unique=n_unique,
+            n_unique=n_unique, n_infinite=int(infinite.sum()),
             minimum=_finite_float(values.min()) if has else None,
             mean=_finite_float(values.mean()) if has else None,
             maximum=_finite_float(values.max()) if has else None,

@@ -597,3 +597,26 @@ def test_model_changes_name_columns_with_spaces_in_backticks():
         assert session.models[max(session.models)].fit.formula == formula
     # the last model is the first one again: same estimates
     assert estimates(session.models[5].fit) == pytest.approx(estimates(session.models[1].fit))
+
+
+def test_one_dropped_row_is_said_in_the_singular():
+    data = long_data()
+    data.loc[4, "subject"] = np.nan
+    session = Session(data=data)
+    answer = session.ask(FIT)
+    assert answer.ok
+    assert "1 row with missing values was left out (1 missing subject)" in answer.text()
+
+
+def test_describing_data_with_infinite_values_says_so_and_summarises_the_rest():
+    data = pd.DataFrame({"y": [1.0, np.inf, 2.0, -np.inf, 6.0], "g": list("abacb")})
+    session = Session(data=data)
+    before = snapshot(session)
+    answer = session.ask("describe the data")
+    assert answer.ok
+    column = answer.steps[0].result.result.column("y")
+    assert column.n_infinite == 2
+    assert (column.minimum, column.maximum, column.mean) == (1.0, 6.0, 3.0)
+    assert column.sd == pytest.approx(np.std([1.0, 2.0, 6.0], ddof=1))
+    assert "without 2 infinite values: replace them or mark as missing" in answer.text()
+    assert_same_state(before, session)

@@ -70,6 +70,12 @@ def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
                 f"{fmt.value(col.minimum)} to {fmt.value(col.maximum)}, mean "
                 f"{fmt.number(col.mean)}, SD {fmt.number(col.sd)}"
             )
+            infinite = getattr(col, "n_infinite", 0)
+            if infinite:
+                detail += (
+                    f" (without {fmt.plural(infinite, 'infinite value')}: replace "
+                    f"{'it' if infinite == 1 else 'them'} or mark as missing before fitting)"
+                )
         else:
             levels = ", ".join((col.levels or [])[:MAX_LEVELS])
             more = (col.n_levels or 0) - len((col.levels or [])[:MAX_LEVELS])

@@ -118,7 +118,8 @@ def group_size_sentence(fit: Any) -> str:
         ]
         detail = f" ({fmt.join_words(by_var)})" if by_var else ""
         text += (
-            f" {fmt.plural(fit.n_dropped, 'row')} with missing values were left out{detail}; "
+            f" {fmt.plural(fit.n_dropped, 'row')} with missing values "
+            f"{'was' if fit.n_dropped == 1 else 'were'} left out{detail}; "
             "every other observation of those subjects is still used."
         )
     else:
