@@ -211,6 +211,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def user_problem_types() -> tuple[type[BaseException], ...]:
+    """The exceptions that are a user's problem (exit 2 with their message).
+
+    The engine's error type is included only once the engine is loaded: ``lmm plan``
+    and ``lmm replay --help`` never import it, so they start in a fraction of the time.
+    """
+    from assistant.errors import AssistantError
+
+    types: list[type[BaseException]] = [CliProblem, AssistantError, OSError]
+    engine_errors = sys.modules.get("engine.errors")
+    if engine_errors is not None:
+        types.append(engine_errors.LmmInputError)
+    return tuple(types)
+
+
 def first_line(text: str) -> str:
     """The first non-empty line of ``text`` (for one-line internal-error messages)."""
     for line in text.splitlines():
@@ -222,9 +237,6 @@ def first_line(text: str) -> str:
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     """Run ``lmm``; returns the exit status (the console script passes it to sys.exit)."""
-    from assistant.errors import AssistantError
-    from engine.errors import LmmInputError
-
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
     parser = build_parser()
@@ -236,7 +248,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return args.handler(args, stdout, stderr)
-    except (CliProblem, AssistantError, LmmInputError, OSError) as err:
+    except user_problem_types() as err:
         message = str(err).strip() or type(err).__name__
         stderr.write(f"lmm: {message}\n")
         return EXIT_PROBLEM
