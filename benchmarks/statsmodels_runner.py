@@ -88,6 +88,8 @@ def prepare_frame(data: pd.DataFrame, spec: StatsmodelsSpec) -> pd.DataFrame:
     for column, variables in spec.group_columns.items():
         if not variables:
             frame[column] = 1
+        elif len(variables) == 1:
+            frame[column] = frame[variables[0]].astype(str)
         else:
             frame[column] = frame[list(variables)].astype(str).agg(":".join, axis=1)
     return frame
