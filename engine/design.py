@@ -304,12 +304,86 @@ def _numeric_matrix(
     return matrix, names, term_columns
 
 
+def _treatment_matrix(
+    intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
+) -> tuple[np.ndarray, list[str], dict[str, list[int]]] | None:
+    """The model matrix formulaic builds, for the common shapes only, without its overhead.
+
+    Handled: an intercept, and terms with at most one factor column, each a product of
+    single numeric columns and at most one factor whose margin (the term without the
+    factor, or the intercept) is in the model. Then every factor is treatment-coded
+    (R's ``contr.treatment``: one indicator per level but the first), columns are named
+    as formulaic names them (``f[T.level]``, ``x:f[T.level]``) and terms are ordered by
+    degree, as formulaic and R order them. Anything else returns ``None``.
+    """
+    if not intercept:
+        return None
+    present = {frozenset(t.key) for t in terms} | {frozenset()}
+    plans = []
+    for term in terms:
+        names = [column_of[_factor_key(f)] for f in term.factors]
+        if any(len(cols) != 1 or "`" in cols[0] for cols in names):
+            return None
+        names = [cols[0] for cols in names]
+        factor_at = [
+            i for i, n in enumerate(names) if isinstance(private[n].dtype, pd.CategoricalDtype)
+        ]
+        if len(factor_at) > 1:
+            return None
+        if factor_at:
+            f = factor_at[0]
+            margin = frozenset(t.text() for i, t in enumerate(term.factors) if i != f)
+            categories = private[names[f]].cat.categories
+            codes = private[names[f]].cat.codes.to_numpy()
+            if (
+                margin not in present
+                or len(categories) < 2
+                or not all(isinstance(c, str) for c in categories)
+                or np.any(codes < 0)
+            ):
+                return None
+        plans.append((term, names, factor_at[0] if factor_at else None))
+    n = len(private)
+    columns: list[np.ndarray] = [np.ones(n)]
+    out_names = ["(Intercept)"]
+    term_columns: dict[str, list[int]] = {"(Intercept)": [0]}
+    for term, names, f in sorted(plans, key=lambda plan: plan[0].order):
+        numeric = np.ones(n)
+        for i, name in enumerate(names):
+            if i != f:
+                numeric = numeric * private[name].to_numpy(dtype=float)
+        if f is None:
+            term_columns.setdefault(term.label, []).append(len(columns))
+            columns.append(numeric)
+            out_names.append(":".join(names))
+            continue
+        series = private[names[f]]
+        codes = series.cat.codes.to_numpy()
+        for level_index, level in enumerate(series.cat.categories[1:], start=1):
+            parts = list(names)
+            parts[f] = f"{names[f]}[T.{level}]"
+            term_columns.setdefault(term.label, []).append(len(columns))
+            columns.append(numeric * (codes == level_index))
+            out_names.append(":".join(parts))
+    return np.column_stack(columns), out_names, term_columns
+
+
 def _formulaic_matrix(
     intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
     used = {n for t in terms for f in t.factors for n in column_of[_factor_key(f)]}
     if not any(isinstance(private[n].dtype, pd.CategoricalDtype) for n in used):
         return _numeric_matrix(intercept, terms, private, column_of)
+    direct = _treatment_matrix(intercept, terms, private, column_of)
+    if direct is not None:
+        return direct
+    return _formulaic_model_matrix(intercept, terms, private, column_of)
+
+
+def _formulaic_model_matrix(
+    intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
+) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
+    """formulaic's ``model_matrix`` on the private frame, names in lme4's style."""
     specs = ["1" if intercept else "0"] + [_term_spec(t, column_of) for t in terms]
     frame = private if len(private.columns) else pd.DataFrame(index=private.index)
     frame = frame.rename(columns=_formulaic_name)

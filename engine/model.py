@@ -72,6 +72,8 @@ class TermStructure:
     def factor(self, theta: np.ndarray) -> np.ndarray:
         """Relative covariance factor T (lower triangular, filled column by column)."""
         s = self.n_columns
+        if s == 1:
+            return np.array([[theta[self.theta_slice.start]]], dtype=float)
         t = np.zeros((s, s))
         rows, cols = _lower_indices(s)
         t[rows, cols] = theta[self.theta_slice]
@@ -194,9 +196,16 @@ class LmmModel:
                 a11[:, a, b] = v
                 a11[:, b, a] = v
         self._a11 = a11
+        # Contiguous copies of the 2 x 2 blocks' entries for the closed form.
+        self._a11_entries = (
+            tuple(np.ascontiguousarray(a11[:, i, j]) for i, j in ((0, 0), (0, 1), (1, 1)))
+            if s1 == 2
+            else None
+        )
         rest_terms = self.terms[1:]
         self._m_re = sum(t.n_levels * t.n_columns for t in rest_terms)
         self._m = self._m_re + self.p + 1
+        self._re_diagonal = (np.arange(self._m_re), np.arange(self._m_re))
         if self._m > MAX_REST_WIDTH:
             raise LmmInputError(
                 f"The model has {self._m_re} random effects outside its largest grouping "
@@ -305,9 +314,9 @@ class LmmModel:
             lam2 = t1[0, 0] ** 2
             mdiag = lam2 * a[:, 0, 0] + 1.0
             inv = (1.0 / mdiag)[:, None, None]
-            return float(np.sum(np.log(mdiag))), inv, lam2 * inv
+            return float(np.log(mdiag).sum()), inv, lam2 * inv
         if s1 == 2:
-            return _first_block_2x2(a, t1)
+            return _first_block_2x2(self._a11_entries, t1)
         mm = np.matmul(np.matmul(t1.T, a), t1)
         mm[:, np.arange(s1), np.arange(s1)] += 1.0
         chol = np.linalg.cholesky(mm)
@@ -370,20 +379,20 @@ class LmmModel:
         schur = self._scale_rest(schur, factors)
         m_re = self._m_re
         if m_re:
-            schur[np.arange(m_re), np.arange(m_re)] += 1.0
+            schur[self._re_diagonal] += 1.0
         # S is symmetric, so its transpose is the same matrix in Fortran order: LAPACK
         # then factors it in place, without a copy.
         chol, info = lapack.dpotrf(schur.T, lower=1, clean=1, overwrite_a=1)
         if info != 0:
             return None
-        diag = np.diag(chol)
-        logdet_rest = 2.0 * float(np.sum(np.log(diag[:m_re])))
-        logdet_rx = 2.0 * float(np.sum(np.log(diag[m_re : m_re + self.p])))
+        log_diag = np.log(chol.diagonal())
+        logdet_rest = 2.0 * float(log_diag[:m_re].sum())
+        logdet_rx = 2.0 * float(log_diag[m_re : m_re + self.p].sum())
         return ThetaEvaluation(
             theta=theta,
             logdet_re=logdet1 + logdet_rest,
             logdet_rx=logdet_rx,
-            pwrss=float(diag[-1] ** 2),
+            pwrss=float(chol[-1, -1] ** 2),
             rest_factor=chol,
             first_inverse=inv,
             factors=factors,
@@ -540,23 +549,24 @@ class LmmModel:
         return f
 
 
-def _first_block_2x2(a: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """M = T'AT + I, log det M, M^-1 and T M^-1 T' for 2 x 2 blocks, elementwise."""
-    t0, t1, t2 = t[0, 0], t[1, 0], t[1, 1]
-    a00, a01, a11 = a[:, 0, 0], a[:, 0, 1], a[:, 1, 1]
+def _first_block_2x2(
+    a: tuple[np.ndarray, np.ndarray, np.ndarray], t: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """M = T'AT + I, log det M, M^-1 and T M^-1 T' for 2 x 2 blocks, elementwise.
+
+    ``a`` holds the per-level entries (A_00, A_01, A_11) of the symmetric blocks.
+    """
+    t0, t1, t2 = float(t[0, 0]), float(t[1, 0]), float(t[1, 1])
+    a00, a01, a11 = a
     b00 = a00 * t0 + a01 * t1
     b10 = a01 * t0 + a11 * t1
     m00 = t0 * b00 + t1 * b10 + 1.0
     m01 = t2 * b10
     m11 = t2 * t2 * a11 + 1.0
     det = m00 * m11 - m01 * m01
-    inv = np.empty_like(a)
-    inv[:, 0, 0] = m11 / det
-    inv[:, 1, 1] = m00 / det
-    inv[:, 0, 1] = inv[:, 1, 0] = -m01 / det
-    i00, i01, i11 = inv[:, 0, 0], inv[:, 0, 1], inv[:, 1, 1]
-    w = np.empty_like(a)
-    w[:, 0, 0] = t0 * t0 * i00
-    w[:, 0, 1] = w[:, 1, 0] = t0 * (t1 * i00 + t2 * i01)
-    w[:, 1, 1] = t1 * t1 * i00 + 2.0 * t1 * t2 * i01 + t2 * t2 * i11
-    return float(np.sum(np.log(det))), inv, w
+    i00, i01, i11 = m11 / det, -m01 / det, m00 / det
+    inv = np.stack([i00, i01, i01, i11], axis=1).reshape(-1, 2, 2)
+    w01 = t0 * (t1 * i00 + t2 * i01)
+    w11 = t1 * t1 * i00 + 2.0 * t1 * t2 * i01 + t2 * t2 * i11
+    w = np.stack([t0 * t0 * i00, w01, w01, w11], axis=1).reshape(-1, 2, 2)
+    return float(np.log(det).sum()), inv, w
