@@ -13,10 +13,12 @@ Conventions shared with the executor
   fresh session would use (``"REML"`` for ``None``) and ``method_given`` tells whether
   the request chose it.
 * ``FitLmm.formula`` is canonical lme4 text when the request contains a formula or
-  describes the whole model in words; otherwise it is ``None`` and the executor builds
-  the model at run time from ``structure`` and the other fields, filling what is
-  missing from the current model or the data's roles. :func:`random_part` is the one
-  definition of what each structure means.
+  describes the whole model in words: the formula as written, re-spaced by the formula
+  grammar's own printer (``score~time*group+(1|id)`` becomes
+  ``score ~ time * group + (1 | id)``; terms are not expanded). Otherwise it is
+  ``None`` and the executor builds the model at run time from ``structure`` and the
+  other fields, filling what is missing from the current model or the data's roles.
+  :func:`random_part` is the one definition of what each structure means.
 * ``Transform.columns`` empty means "the continuous predictors of the current model".
 """
 
