@@ -85,10 +85,18 @@ def visible(blocks: list[Block] | tuple[Block, ...], detailed: bool) -> list[Blo
 # ------------------------------------------------------------------ plain text
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`]+)`")
+#: A Markdown code span that itself contains backticks, as :func:`code` writes it.
+_DOUBLE_CODE = re.compile(r"`` (.+?) ``")
+
+
+def code(text: str) -> str:
+    """``text`` as a code span; text with backticks (quoted column names) gets the
+    double-backtick delimiters Markdown needs, which plain text and HTML unwrap."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 def _plain_inline(text: str) -> str:
-    return _BOLD.sub(r"\1", text)
+    return _BOLD.sub(r"\1", _DOUBLE_CODE.sub(r"\1", text))
 
 
 def display_width(text: str) -> int:
@@ -135,7 +143,8 @@ def to_text(blocks: list[Block]) -> str:
             parts.append("\n".join(f"- {_plain_inline(i)}" for i in block.items))
         elif isinstance(block, Table):
             parts.append(table_text(block))
-        elif isinstance(block, Image):
+        elif isinstance(block, Image) and not any(block.shown_as in p for p in parts):
+            # the sentence introducing a figure usually names its file already
             parts.append(f"Figure: {block.shown_as}")
     return "\n\n".join(p for p in parts if p)
 
@@ -177,9 +186,16 @@ def to_markdown(blocks: list[Block]) -> str:
 
 # ------------------------------------------------------------------------ html
 def _html_inline(text: str) -> str:
-    escaped = html.escape(text, quote=False)
-    escaped = _CODE.sub(r"<code>\1</code>", escaped)
-    return _BOLD.sub(r"<strong>\1</strong>", escaped)
+    pieces = _DOUBLE_CODE.split(text)
+    out = []
+    for i, piece in enumerate(pieces):
+        escaped = html.escape(piece, quote=False)
+        if i % 2:
+            out.append(f"<code>{escaped}</code>")
+        else:
+            escaped = _CODE.sub(r"<code>\1</code>", escaped)
+            out.append(_BOLD.sub(r"<strong>\1</strong>", escaped))
+    return "".join(out)
 
 
 def _image_src(path: Path) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.narrate import numbers as fmt
-from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
+from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, code, table
 from assistant.step_results import SessionComparison
 
 REFIT_WORDS = {
@@ -29,8 +29,25 @@ REFIT_WORDS = {
 }
 
 
-def _name(model: Any) -> str:
-    return f"{model.number}: {model.label or model.name}"
+def _names(models: list[Any]) -> list[str]:
+    """``2: random intercept model`` per model. Models that share a structure name also
+    show their random part where it differs, and their fixed part where it does not."""
+    words = [model.label or model.name for model in models]
+    out = []
+    for model, word in zip(models, words, strict=True):
+        twins = [m for m, w in zip(models, words, strict=True) if w == word and m is not model]
+        if twins and model.label is None:
+            random = _random_text(model)
+            if any(_random_text(m) != random for m in twins):
+                word += f", {random}"
+            if any(_random_text(m) == random for m in twins):
+                word += f", fixed {model.fit.model_formula.fixed_text()}"
+        out.append(f"{model.number}: {word}")
+    return out
+
+
+def _random_text(model: Any) -> str:
+    return " + ".join(b.text() for b in model.fit.model_formula.written_random)
 
 
 def comparison_blocks(result: SessionComparison) -> list[Block]:
@@ -41,8 +58,8 @@ def comparison_blocks(result: SessionComparison) -> list[Block]:
     if any(fmt.is_number(r.get("p_boundary")) for r in records):
         columns.append("p (boundary)")
     rows = []
-    for model, rec in zip(result.models, records, strict=True):
-        row = [_name(model), fmt.integer(rec["npar"])]
+    for name, rec in zip(_names(result.models), records, strict=True):
+        row = [name, fmt.integer(rec["npar"])]
         row += [fmt.number(rec[k]) for k in show_ic]
         tested = fmt.is_number(rec["Df"]) and rec["Df"] > 0
         row += [
@@ -63,7 +80,7 @@ def comparison_blocks(result: SessionComparison) -> list[Block]:
     if "LRT" in result.criteria:
         blocks.extend(_lrt_blocks(result, records))
     blocks.append(
-        Detail(tuple(Paragraph(f"Model {m.number}: `{m.fit.formula}`") for m in result.models))
+        Detail(tuple(Paragraph(f"Model {m.number}: {code(m.fit.formula)}") for m in result.models))
     )
     return blocks
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.narrate import numbers as fmt
-from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, table
+from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
 
 DECISION_WORDS = {
     "ok": "fine",
@@ -96,7 +96,7 @@ def _simplify_words(step: Any) -> str:
         if step.decision == "accepted"
         else "the simpler model fits significantly worse, so the ladder stopped"
     )
-    return f"{action} (`{step.formula}`): {test}; {verdict}."
+    return f"{action} ({code(step.formula)}): {test}; {verdict}."
 
 
 def audit_blocks(audit: Any, model: Any) -> list[Block]:
@@ -195,17 +195,17 @@ def _outcome_words(audit: Any, model: Any) -> str:
         return f"Model {model.number} is the model you asked for."
     pieces = []
     if simpler:
-        pieces.append(f"the simpler model `{audit.final_formula}`")
+        pieces.append(f"the simpler model {code(audit.final_formula)}")
     if scaled:
         pieces.append("centred and scaled predictors")
     suggestion = (
-        f" To use it, type `LMM: {audit.final_formula}`"
+        f" To use it, type {code('LMM: ' + audit.final_formula)}"
         + (" after `standardize` of the scaled columns" if scaled else "")
         + "."
     )
     state = "resolves the problem" if audit.resolved else "is better behaved"
     return (
         f"The ladder ends with {fmt.join_words(pieces)}, which {state}. Model "
-        f"{model.number} is still the model you asked for (`{audit.requested_formula}`); "
+        f"{model.number} is still the model you asked for ({code(audit.requested_formula)}); "
         f"nothing was replaced.{suggestion}"
     )

@@ -67,7 +67,7 @@ def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
     for col in summary.columns:
         if col.kind == "numeric":
             detail = (
-                f"{fmt.value(col.minimum)} to {fmt.value(col.maximum)}, mean "
+                f"{fmt.value_range(col.minimum, col.maximum)}, mean "
                 f"{fmt.number(col.mean)}, SD {fmt.number(col.sd)}"
             )
             infinite = getattr(col, "n_infinite", 0)
@@ -98,7 +98,7 @@ def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
 
 
 def reshape_sentence(result: Any) -> str:
-    times = ", ".join(fmt.number(t) for t in result.time_values)
+    times = ", ".join(fmt.value(t) for t in result.time_values)
     measures = fmt.join_words(list(result.value_columns))
     created = " (a new id column, one per row of the wide data)" if result.id_created else ""
     text = (

@@ -18,7 +18,7 @@ from assistant.narrate import (
     side_by_side,
     tables,
 )
-from assistant.narrate.blocks import Block, Paragraph
+from assistant.narrate.blocks import Block, Paragraph, code
 from assistant.narrate.numbers import join_words
 from assistant.step_results import (
     DatasetLoaded,
@@ -66,7 +66,7 @@ def step_words(step: Any) -> str:
         formula = getattr(step, "formula", None)
         structure = getattr(step, "structure", None)
         if formula:
-            return f"fit `{formula}`"
+            return f"fit {code(formula)}"
         if structure:
             return f"fit the {structure.replace('_', ' ')} model"
     return words

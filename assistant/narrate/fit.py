@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from assistant.narrate import numbers as fmt
-from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, table
+from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
 from assistant.narrate.terms import (
     INTERCEPT_NAMES,
     contrast_words,
@@ -22,6 +22,7 @@ from assistant.narrate.terms import (
     split_term,
 )
 from assistant.narrate.variance import (
+    group_name,
     has_random_slope,
     icc_blocks,
     is_residual,
@@ -74,8 +75,8 @@ def random_structure_words(fit: Any) -> str:
         if intercept:
             pieces.append("a random intercept")
         if slopes:
-            noun = "slope" if len(slopes) == 1 else "slopes"
-            pieces.append(f"a random {noun} for {fmt.join_words(slopes)}")
+            noun = "a random slope" if len(slopes) == 1 else "random slopes"
+            pieces.append(f"{noun} for {fmt.join_words(slopes)}")
         text = f"{' and '.join(pieces)} for each {group_words(group, labels)}"
         if intercept and slopes:
             correlated = len(terms) == 1 and not terms[0].from_double_bar
@@ -85,7 +86,7 @@ def random_structure_words(fit: Any) -> str:
 
 
 def fit_heading(model: Any) -> str:
-    return f"{model.title}: `{model.fit.formula}`"
+    return f"{model.title}: {code(model.fit.formula)}"
 
 
 def method_sentence(fit: Any) -> str:
@@ -250,12 +251,15 @@ def boundary_components(fit: Any) -> list[str]:
         if is_residual(vc):
             continue
         if vc.var2 is None and abs(vc.sdcor) <= NEAR_ZERO_SD_RATIO * max(sigma, 1e-12):
-            found.append(f"the {vc.group} {_term_words(vc.var1)} variance is estimated as zero")
+            found.append(
+                f"the {group_name(vc.group)} {_term_words(vc.var1)} variance is estimated as zero"
+            )
         elif vc.var2 is not None and fmt.is_number(vc.sdcor):
             if abs(vc.sdcor) >= NEAR_ONE_CORRELATION:
                 found.append(
-                    f"the correlation between the {vc.group} {plural_term(vc.var1)} and "
-                    f"{plural_term(vc.var2)} is {fmt.proportion(vc.sdcor)}"
+                    f"the correlation between the {group_name(vc.group)} "
+                    f"{plural_term(vc.var1)} and {plural_term(vc.var2)} is "
+                    f"{fmt.proportion(vc.sdcor)}"
                 )
     return found
 

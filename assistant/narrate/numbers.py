@@ -78,6 +78,15 @@ def value(x: float | None) -> str:
     return number(x)
 
 
+def value_range(low: float | None, high: float | None) -> str:
+    """``17.3 to 87.0``: both ends with the same decimals (``1 to 6`` for whole numbers)."""
+    ends = [value(low), value(high)]
+    if not (is_number(low) and is_number(high)) or any("e" in end for end in ends):
+        return f"{ends[0]} to {ends[1]}"
+    places = max(len(end.split(".")[1]) if "." in end else 0 for end in ends)
+    return f"{fixed(low, places)} to {fixed(high, places)}"
+
+
 def estimate(value: float | None, se: float | None) -> str:
     """An estimate (or a CI bound) rounded to two significant digits of its SE.
 

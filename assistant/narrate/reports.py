@@ -8,7 +8,7 @@ from typing import Any
 from assistant.narrate import fit as fit_words
 from assistant.narrate import numbers as fmt
 from assistant.narrate import variance as variance_words
-from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, table
+from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
 from assistant.narrate.terms import INTERCEPT_NAMES
 from assistant.step_results import ModelView, OptionChanged
 
@@ -40,7 +40,7 @@ def model_view_blocks(view: ModelView) -> list[Block]:
     if view.view == "current":
         return [
             Paragraph(
-                f"Using {model.title}, `{fit.formula}`, fitted to all "
+                f"Using {model.title}, {code(fit.formula)}, fitted to all "
                 f"{fmt.plural(fit.nobs, 'observation')}, for what follows."
             )
         ]
