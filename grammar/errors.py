@@ -82,6 +82,8 @@ START_EXPECTED = (
     "the start of a request, such as 'fit', 'compare', 'report', 'plot', 'load', 'use', "
     "'help', or a formula like y ~ x + (1 | g)"
 )
+#: Offered when nothing typed is close to a request the grammar reads.
+STARTER_REQUESTS = ("help", "use sample pain_trial", "describe the data")
 
 
 def _terminal_word(name: str) -> str | None:
@@ -205,6 +207,17 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
             position=start,
             expected=err.what,
             suggestions=suggestions_for(typed),
+        )
+    first_word = re.match(r"\s*([A-Za-z]+)", text)
+    if "~" not in text and first_word and first_word.group(1).lower() not in _keywords():
+        # Nothing in the clause starts like a request: listing the parser's next
+        # tokens after an arbitrary word would only confuse.
+        return ParseError(
+            f"I did not recognise {typed!r} as a request.",
+            request=request,
+            position=start,
+            expected=START_EXPECTED,
+            suggestions=suggestions_for(typed) or STARTER_REQUESTS,
         )
     local = len(text)
     names: set[str] = set()

@@ -23,7 +23,13 @@ from grammar.build import (
     merge_steps,
     step_builder,
 )
-from grammar.errors import START_EXPECTED, ParseError, clause_error, suggestions_for
+from grammar.errors import (
+    START_EXPECTED,
+    STARTER_REQUESTS,
+    ParseError,
+    clause_error,
+    suggestions_for,
+)
 from grammar.examples import EXAMPLE_REQUESTS
 from grammar.plan import Help, Plan, Step
 from grammar.request_parser import request_parser
@@ -158,7 +164,7 @@ def _parse_request(text: str) -> Plan:
             request=text,
             position=0,
             expected=START_EXPECTED,
-            suggestions=("help", "use sample pain_trial", "describe the data"),
+            suggestions=STARTER_REQUESTS,
         )
     steps: list[Step] = []
     index = 0

@@ -134,12 +134,12 @@ def test_error_at_the_start_lists_what_a_request_can_begin_with():
     assert "fit" in info.value.expected
 
 
-def test_an_unknown_first_word_is_read_as_a_formula_outcome():
-    # a plain word could begin a formula, so reading stops at the next word
+def test_an_unknown_first_word_without_a_formula_is_not_a_request_start():
+    # no '~' anywhere, and the first word is no keyword: say how requests begin
     with pytest.raises(ParseError) as info:
         parse("frobnicate everything")
-    assert info.value.position == len("frobnicate ")
-    assert "'~' (a formula)" in info.value.expected
+    assert info.value.position == 0
+    assert "formula like y ~ x + (1 | g)" in info.value.expected
 
 
 def test_suggestions_are_close_understood_requests():

@@ -353,7 +353,7 @@ def test_a_blank_request():
 
 def test_gibberish():
     answer = ask_and_check(
-        fitted_session(), "flurb glorp zzk wibble", "could not understand", "Type `help`"
+        fitted_session(), "flurb glorp zzk wibble", "did not recognise", "did you mean: \"help\""
     )
     assert "Traceback" not in message(answer)
 
