@@ -161,6 +161,15 @@ class ConvergenceAudit:
         }
 
 
+def _finite_moments(column: pd.Series) -> tuple[float, float]:
+    """Mean and sample SD over the finite values (rows the model drops may hold inf)."""
+    values = column.to_numpy(float)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return (float(values.mean()) if values.size else 0.0), 0.0
+    return float(values.mean()), float(values.std(ddof=1))
+
+
 def _json_safe(value: object) -> object:
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
@@ -440,14 +449,11 @@ def remedy_convergence(
                                     tuple(steps), current, True)
 
     # 2. centre and scale the continuous predictors
-    columns = [c for c in _continuous_columns(current.model_formula, frame)
-               if float(np.nanstd(frame[c].to_numpy(float), ddof=1)) > 0]
+    candidates = {c: _finite_moments(frame[c]) for c in
+                  _continuous_columns(current.model_formula, frame)}
+    columns = [c for c, (_, sd) in candidates.items() if sd > 0]
     if columns:
-        moments = {
-            c: (float(np.nanmean(frame[c].to_numpy(float))),
-                float(np.nanstd(frame[c].to_numpy(float), ddof=1)))
-            for c in columns
-        }
+        moments = {c: candidates[c] for c in columns}
         scaled_frame = frame.copy()
         for c, (mean, sd) in moments.items():
             scaled_frame[c] = (frame[c].astype(float) - mean) / sd

@@ -883,6 +883,12 @@ def _plan_transform(series: pd.Series, name: str, op: str) -> ColumnTransform:
     values = series.dropna().to_numpy(dtype=float)
     if values.size == 0:
         raise LmmInputError(f"The column '{name}' has no values; choose a column with data.")
+    infinite = int(np.isinf(values).sum())
+    if infinite:
+        raise LmmInputError(
+            f"The column '{name}' holds {infinite} infinite value(s), so it cannot be "
+            f"{_past(op)}; replace them with finite numbers or mark them as missing first."
+        )
     if op == "log":
         bad = values[values <= 0]
         if bad.size:

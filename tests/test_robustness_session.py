@@ -620,3 +620,15 @@ def test_describing_data_with_infinite_values_says_so_and_summarises_the_rest():
     assert column.sd == pytest.approx(np.std([1.0, 2.0, 6.0], ddof=1))
     assert "without 2 infinite values: replace them or mark as missing" in answer.text()
     assert_same_state(before, session)
+
+
+@pytest.mark.parametrize("operation", ["center", "standardize", "scale", "log transform"])
+def test_transforming_a_column_with_infinite_values_is_refused(operation):
+    """Found by fuzzing: centring a column holding inf silently turned it into NaN/-inf."""
+    data = long_data()
+    data["age"] = data["age"].astype(float)
+    data.loc[2, "age"] = np.inf
+    ask_and_check(
+        fitted_session(data), f"{operation} age",
+        "The column 'age' holds 1 infinite value(s), so it cannot be", "mark them as missing",
+    )
