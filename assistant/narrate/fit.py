@@ -17,6 +17,7 @@ from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
 from assistant.narrate.terms import (
     INTERCEPT_NAMES,
+    column_of,
     contrast_words,
     per_unit,
     split_term,
@@ -205,7 +206,7 @@ def _reference_point(fit: Any) -> str:
                 names.append(f"{part.variable} = 0")
             elif part.level is not None:
                 ref = contrast_words(part, fit.data).split(" vs ")[-1]
-                names.append(f"{part.variable} = {ref}")
+                names.append(f"{column_of(part.variable)} = {ref}")
     unique = list(dict.fromkeys(names))
     return fmt.join_words(unique) if unique else "all predictors at zero"
 

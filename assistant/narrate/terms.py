@@ -69,8 +69,20 @@ def _split_colons(name: str) -> list[str]:
     return pieces
 
 
+_FACTOR_CALL = re.compile(r"^(?:factor|as\.factor)\((?P<inner>.+)\)$")
+
+
+def column_of(variable: str) -> str:
+    """The data column behind a term variable: ``factor(time)`` -> ``time``."""
+    match = _FACTOR_CALL.match(variable)
+    if not match:
+        return variable
+    return match.group("inner").strip().strip("`")
+
+
 def reference_level(data: pd.DataFrame | None, variable: str) -> str | None:
     """The reference (first) level of a factor column of the model frame."""
+    variable = column_of(variable)
     if data is None or variable not in data.columns:
         return None
     column = data[variable]
@@ -88,8 +100,12 @@ def reference_level(data: pd.DataFrame | None, variable: str) -> str | None:
 def contrast_words(part: TermPart, data: pd.DataFrame | None) -> str:
     """``treated vs control`` (or ``treatment = treated`` when the reference is unknown)."""
     ref = reference_level(data, part.variable)
+    column = column_of(part.variable)
     if ref is None:
-        return f"{part.variable} = {part.level}"
+        return f"{column} = {part.level}"
+    if re.fullmatch(r"-?\d+(\.\d+)?", part.level):
+        # bare numbers say nothing without their variable: "time 3 vs 0"
+        return f"{column} {part.level} vs {ref}"
     return f"{part.level} vs {ref}"
 
 
