@@ -40,26 +40,12 @@ MAX_REST_WIDTH = 8_000
 MAX_PAIRS = 30_000_000
 
 
-@dataclass
-class TermStructure:
+@dataclass(kw_only=True)
+class TermStructure(RandomTermDesign):
     """One random-effects term in lme4's order, with its place in theta and in Z."""
 
-    group: str
-    columns: list[str]
-    levels: list[str]
-    codes: np.ndarray
-    matrix: np.ndarray
     theta_slice: slice
     z_slice: slice
-    from_double_bar: bool
-
-    @property
-    def n_columns(self) -> int:
-        return self.matrix.shape[1]
-
-    @property
-    def n_levels(self) -> int:
-        return len(self.levels)
 
     @property
     def n_theta(self) -> int:
