@@ -144,6 +144,16 @@ def missing_data_audit(
     table = {k: v for k, v in table.items() if v > 0}
 
     missing_by_variable = {v: int(df[v].isna().sum()) for v in variables}
+    shared = {
+        "subject": subject, "variables": variables,
+        "n_subjects": int(len(subjects)), "n_rows": int(len(df)),
+        "n_observations": int(len(observed)),
+        "obs_per_subject_min": int(count_values.min()),
+        "obs_per_subject_median": float(np.median(count_values)),
+        "obs_per_subject_max": int(count_values.max()),
+        "obs_per_subject_mean": float(count_values.mean()),
+        "obs_count_table": table, "missing_by_variable": missing_by_variable,
+    }
 
     if time is None:
         incomplete = frame[~complete_row].groupby(subject, sort=False).size()
@@ -151,15 +161,7 @@ def missing_data_audit(
         complete_ids = set(subjects) - set(incomplete.index)
         n_complete_case_rows = int(observed[subject].isin(complete_ids).sum())
         return MissingAudit(
-            subject=subject, time=None, variables=variables,
-            n_subjects=int(len(subjects)), n_rows=int(len(df)),
-            n_observations=int(len(observed)),
-            obs_per_subject_min=int(count_values.min()),
-            obs_per_subject_median=float(np.median(count_values)),
-            obs_per_subject_max=int(count_values.max()),
-            obs_per_subject_mean=float(count_values.mean()),
-            obs_count_table=table, time_points=[], missing_by_time=[],
-            missing_by_variable=missing_by_variable,
+            **shared, time=None, time_points=[], missing_by_time=[],
             n_complete_subjects=n_complete_subjects,
             n_complete_case_rows=n_complete_case_rows,
             n_dropped_by_listwise=int(len(observed) - n_complete_case_rows),
@@ -194,17 +196,9 @@ def missing_data_audit(
         else:
             intermittent += 1
     return MissingAudit(
-        subject=subject, time=time, variables=variables,
-        n_subjects=int(len(subjects)), n_rows=int(len(df)),
-        n_observations=int(len(observed)),
-        obs_per_subject_min=int(count_values.min()),
-        obs_per_subject_median=float(np.median(count_values)),
-        obs_per_subject_max=int(count_values.max()),
-        obs_per_subject_mean=float(count_values.mean()),
-        obs_count_table=table,
+        **shared, time=time,
         time_points=[_json_time(t) for t in times],
         missing_by_time=by_time,
-        missing_by_variable=missing_by_variable,
         n_complete_subjects=int(complete_subject.sum()),
         n_complete_case_rows=n_complete_case_rows,
         n_dropped_by_listwise=int(len(seen) - n_complete_case_rows),
