@@ -24,54 +24,51 @@ def _level(value: float) -> float:
     return value / 100 if value > 1 else value
 
 
-def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+def _figure_step(
+    kind: str, draw: Any, step: Any, state: SessionState, **options: Any
+) -> StepResult:
+    """Draw one figure of the referenced model into the output folder, in the chosen format."""
     model = resolve_one(state, step_field(step, "model"))
+    folder, fmt = _target(state)
+    figure = draw(model.fit, folder, fmt=fmt, prefix=f"model{model.number}", **options)
+    return StepResult(EngineResult(kind, figure, model), state, tuple(figure.paths))
+
+
+def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     from engine.plots import caterpillar_figure
 
-    folder, fmt = _target(state)
-    figure = caterpillar_figure(
-        model.fit,
-        folder,
+    return _figure_step(
+        "figure_caterpillar",
+        caterpillar_figure,
+        step,
+        state,
         term=step_field(step, "term"),
         level=state.options.level,
-        fmt=fmt,
-        prefix=f"model{model.number}",
     )
-    return StepResult(EngineResult("figure_caterpillar", figure, model), state, tuple(figure.paths))
 
 
 def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    model = resolve_one(state, step_field(step, "model"))
     from engine.plots import trajectory_figure
 
-    folder, fmt = _target(state)
-    figure = trajectory_figure(
-        model.fit,
-        folder,
+    return _figure_step(
+        "figure_trajectory",
+        trajectory_figure,
+        step,
+        state,
         band=bool(step_field(step, "band", True)),
         overlay_blups=bool(step_field(step, "overlay_blups", True)),
         by=step_field(step, "by"),
         time=step_field(step, "over"),
         level=_level(step_field(step, "level", state.options.level)),
-        fmt=fmt,
-        prefix=f"model{model.number}",
     )
-    return StepResult(EngineResult("figure_trajectory", figure, model), state, tuple(figure.paths))
 
 
 def residuals(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    model = resolve_one(state, step_field(step, "model"))
     from engine.plots import residual_figure
 
-    folder, fmt = _target(state)
-    figure = residual_figure(
-        model.fit,
-        folder,
-        which=step_field(step, "which", "all"),
-        fmt=fmt,
-        prefix=f"model{model.number}",
+    return _figure_step(
+        "figure_residuals", residual_figure, step, state, which=step_field(step, "which", "all")
     )
-    return StepResult(EngineResult("figure_residuals", figure, model), state, tuple(figure.paths))
 
 
 HANDLERS = {
