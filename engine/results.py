@@ -159,6 +159,13 @@ class LmmFit:
         return self._cache["satterthwaite"]
 
     # ------------------------------------------------------------ methods
+    def group_size_range(self, group: str) -> tuple[int, float, int] | None:
+        """Observations per level of ``group``: (min, median, max), or None if unknown."""
+        sizes = np.asarray(self.group_sizes.get(group, []))
+        if not sizes.size:
+            return None
+        return int(sizes.min()), float(np.median(sizes)), int(sizes.max())
+
     def fitted(self) -> np.ndarray:
         """Conditional fitted values X beta-hat + Z b."""
         return self.model.X @ self.beta + self.model.Z @ self.b

@@ -250,3 +250,13 @@ def test_fit_blas_threads_sets_and_restores_openblas(monkeypatch):
     monkeypatch.setattr(blas_threads, "FIT_BLAS_THREADS", None)
     with blas_threads.fit_blas_threads():
         assert [getter() for getter, _ in controls] == before
+
+
+def test_group_size_range_counts_observations_per_level(reference_dir):
+    import pandas as pd
+
+    from engine import fit_lmm
+
+    data = pd.read_csv(reference_dir / "data" / "Orthodont.csv")
+    fit = fit_lmm("distance ~ age + (1 | Subject)", data.iloc[:-3])
+    assert fit.group_size_range("Subject") == (1, 4.0, 4)

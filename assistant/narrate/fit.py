@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
 from assistant.narrate.terms import (
@@ -101,9 +99,9 @@ def group_size_sentence(fit: Any) -> str:
     pieces = []
     labels = set(fit.ngroups)
     for group, count in fit.ngroups.items():
-        sizes = np.asarray(fit.group_sizes.get(group, []))
-        if sizes.size:
-            low, mid, high = int(sizes.min()), float(np.median(sizes)), int(sizes.max())
+        size_range = fit.group_size_range(group)
+        if size_range is not None:
+            low, mid, high = size_range
             spread = (
                 f"{fmt.integer(low)} each"
                 if low == high
