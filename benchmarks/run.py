@@ -1,11 +1,12 @@
 """Side-by-side timings of our fit, lme4 and statsmodels: ``python -m benchmarks.run``.
 
 Every engine fits the same data in the same run. Ours runs in this process (median of
-``--repeats`` calls of ``engine.fit_lmm``, everything from formula to result, Satterthwaite
-df included); lme4 runs in ``Rscript`` (median of repeated ``lmer()`` calls, data
-loading outside the timer); statsmodels runs in a child process with a time budget
-(``from_formula`` + ``fit()``, its defaults, ``reml`` matched). Criterion differences
-(−2 log-likelihood, the other tool minus ours) show whether the optimum is the same:
+``--repeats`` calls, at least 25 on small cases, of ``engine.fit_lmm``, everything from
+formula to result; the Satterthwaite df are timed on their own, as lmerTest's). lme4
+runs in ``Rscript`` (median of repeated ``lmer()`` calls, data loading outside the
+timer). statsmodels runs in a child process with a time budget (``from_formula`` +
+``fit()``, its defaults, ``reml`` matched). Criterion differences (−2 log-likelihood,
+the other tool minus ours) show whether the optimum is the same:
 positive means ours found a better (lower) one.
 
 Options: ``--only small|insteval|million`` (repeatable), ``--no-statsmodels``,
@@ -37,6 +38,8 @@ SPEEDUP_TARGET_BIG = 10.0
 SPEEDUP_TARGET_STATSMODELS = 30.0
 MEMORY_TARGET_MIB = 2048.0
 SATTERTHWAITE_TARGET_SECONDS = 2.0
+#: Timed calls of our fit per small case (the median is reported).
+SMALL_REPEATS_OURS = 25
 
 
 @dataclass
@@ -302,7 +305,9 @@ def run_case(
 ) -> CaseReport:
     """Time one case with every tool asked for, on one CSV of its data."""
     big = case.group != "small"
-    ours_repeats = max(1, min(repeats, 3)) if big else repeats
+    # Small fits take milliseconds, so more repeats cost nothing and steady the median
+    # against the odd slow call; every tool's time is a median with its first call in.
+    ours_repeats = max(1, min(repeats, 3)) if big else max(repeats, SMALL_REPEATS_OURS)
     csv_path = workdir / f"{case.name}.csv"
     case.data.to_csv(csv_path, index=False)
     ours = time_ours(case, ours_repeats)
@@ -316,7 +321,7 @@ def run_case(
     if use_statsmodels:
         sm = time_statsmodels(
             csv_path, case.formula, reml=case.reml, factor_columns=case.factor_columns,
-            repeats=1 if big else min(repeats, 3), timeout=sm_timeout,
+            repeats=1 if big else max(min(repeats, 5), 3), timeout=sm_timeout,
         )
     return CaseReport(case, ours, lme4, sm)
 
