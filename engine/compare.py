@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from engine.distributions import chi2_upper
 from engine.errors import LmmInputError
 
 REFIT_MODES = ("auto", "ml", "none")
@@ -130,8 +130,8 @@ CHISQ_ZERO = 1e-8
 
 def boundary_p_value(chisq: float, df: int) -> float:
     """p-value of the 50:50 mixture of χ²(df−1) and χ²(df) (χ²(0) is a point mass at 0)."""
-    upper = stats.chi2.sf(chisq, df)
-    lower = stats.chi2.sf(chisq, df - 1) if df > 1 else (0.0 if chisq > CHISQ_ZERO else 1.0)
+    upper = chi2_upper(chisq, df)
+    lower = chi2_upper(chisq, df - 1) if df > 1 else (0.0 if chisq > CHISQ_ZERO else 1.0)
     return float(0.5 * upper + 0.5 * lower)
 
 
@@ -199,7 +199,7 @@ def compare_models(fits, refit: str = "auto") -> ModelComparison:
             row["Chisq"] = chisq
             row["Df"] = df
             if df > 0:
-                row["p"] = float(stats.chi2.sf(chisq, df))
+                row["p"] = chi2_upper(chisq, df)
                 if _fixed_key(f) == _fixed_key(previous) and _adds_variances(previous, f):
                     row["p_boundary"] = boundary_p_value(chisq, df)
         rows.append(row)

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from engine.distributions import chi2_upper
 from engine.errors import LmmInputError
 
 #: lme4's tolerance on the scaled gradient (``check.conv.grad``).
@@ -370,7 +370,7 @@ def _continuous_columns(model_formula, data: pd.DataFrame) -> list[str]:
 def _lrt(simple, complex_) -> tuple[float, int, float, float]:
     chisq = max(0.0, float(simple.criterion) - float(complex_.criterion))
     df = int(complex_.npar) - int(simple.npar)
-    p = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
+    p = chi2_upper(chisq, df) if df > 0 else float("nan")
     from engine.compare import boundary_p_value
 
     p_boundary = boundary_p_value(chisq, df) if df > 0 else float("nan")

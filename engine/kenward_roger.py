@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy import stats
 
+from engine.distributions import f_upper, t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
 
 #: Largest number of random effects (columns of Z) for which dense q×q work is accepted.
@@ -305,7 +305,7 @@ def kenward_roger_f_test(
         F=F,
         num_df=q,
         den_df=df2,
-        p=float(stats.f.sf(F, q, df2)),
+        p=f_upper(F, q, df2),
         F_unscaled=F_unscaled,
         scaling=scaling,
     )
@@ -334,13 +334,13 @@ def kenward_roger_contrast(
     estimate = float(c @ np.asarray(fit.beta, dtype=float))
     se = float(np.sqrt(c @ adj.vcov_adjusted @ c))
     t = estimate / se
-    half = stats.t.ppf((1 + level) / 2, df) * se
+    half = t_quantile((1 + level) / 2, df) * se
     return KenwardRogerContrast(
         estimate=estimate,
         se=se,
         df=df,
         t=t,
-        p=float(2 * stats.t.sf(abs(t), df)),
+        p=t_two_sided_p(t, df),
         ci_lower=estimate - half,
         ci_upper=estimate + half,
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from engine.blas_threads import fit_blas_threads
 from engine.design import ModelDesign, build_design, poorly_scaled_columns
+from engine.distributions import t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
 from engine.model import LmmModel
 from engine.optimize import OptSummary, minimize, scaled_gradient_size
@@ -382,15 +382,8 @@ def coefficient_table(fit: LmmFit, ddf_method: str, level: float) -> list[FixedE
         se = np.array([fe.se for fe in table], dtype=float)
         df = np.array([fe.df for fe in table], dtype=float)
     t = beta / se
-    # lmerTest's two-sided p, 2 * pt(|t|, df, lower.tail = FALSE), and the Wald-t
-    # quantile, from the distribution functions directly (scipy.stats' generic
-    # machinery costs more than the rest of a small fit); infinite df is the z test.
-    z = np.isinf(df)
-    finite_df = np.where(z, 1.0, df)
-    abs_t = np.abs(t)
-    p_values = np.where(z, 2.0 * special.ndtr(-abs_t), 2.0 * special.stdtr(finite_df, -abs_t))
-    upper = 1.0 - (1.0 - level) / 2.0
-    crit = np.where(z, special.ndtri(upper), special.stdtrit(finite_df, upper))
+    p_values = t_two_sided_p(t, df)
+    crit = t_quantile(1.0 - (1.0 - level) / 2.0, df)
     lower_ci = beta - crit * se
     upper_ci = beta + crit * se
     return [

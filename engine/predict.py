@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from engine.design import fixed_design_for
+from engine.distributions import t_quantile
 from engine.errors import LmmInputError
 from grammar.formula import Call, ModelFormula, variables_in
 
@@ -215,8 +215,7 @@ def _interval(
 ) -> dict[str, np.ndarray]:
     estimate = rows @ beta
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", rows, vcov, rows), 0.0))
-    q = np.where(np.isfinite(df), stats.t.ppf(0.5 + level / 2.0, np.where(df > 0, df, 1.0)),
-                 stats.norm.ppf(0.5 + level / 2.0))
+    q = t_quantile(0.5 + level / 2.0, np.where(df > 0, df, 1.0))
     return {"estimate": estimate, "se": se, "df": df, "lower": estimate - q * se,
             "upper": estimate + q * se}
 

@@ -32,8 +32,9 @@ from collections.abc import Callable
 import nlopt
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from engine.distributions import normal_quantile, t_quantile
 from engine.errors import LmmInputError
 
 CONFINT_METHODS = ("wald", "profile")
@@ -57,9 +58,9 @@ def wald_confint(fit, level: float = 0.95) -> pd.DataFrame:
     for fe in fit.fixed_effects:
         df = fe.df
         if df is None or not np.isfinite(df):
-            quantile = stats.norm.ppf((1 + level) / 2)
+            quantile = normal_quantile((1 + level) / 2)
         else:
-            quantile = stats.t.ppf((1 + level) / 2, df)
+            quantile = t_quantile((1 + level) / 2, df)
         rows.append(
             {
                 "parameter": fe.term,
@@ -256,7 +257,7 @@ def profile_confint(fit, level: float = 0.95) -> pd.DataFrame:
     model = fit.model
     scale = _VarianceScale(model)
     _check_time_budget(model, np.asarray(fit.theta, float), len(scale.names) + len(fit.beta))
-    target = float(stats.norm.ppf((1 + level) / 2))
+    target = normal_quantile((1 + level) / 2)
     theta_lower = np.asarray(model.theta_lower, dtype=float)
     theta_upper = np.full_like(theta_lower, np.inf)
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
+from engine.distributions import f_upper
 from engine.errors import LmmInputError
 from engine.model import LmmModel, ThetaEvaluation
 
@@ -171,5 +171,5 @@ def satterthwaite_f_test(fit: LmmFit, L: np.ndarray) -> tuple[float, int, float,
         ]
     )
     den_df = fstat_ddf(nu)
-    p_value = float(stats.f.sf(f_value, rank, den_df))
+    p_value = f_upper(f_value, rank, den_df)
     return f_value, rank, den_df, p_value

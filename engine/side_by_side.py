@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from engine.distributions import chi2_upper, f_upper
 from engine.errors import LmmInputError
 from grammar.formula import Var, variables_in
 
@@ -236,8 +236,7 @@ def rm_anova_side_by_side(
     if len(within_names) == 1:
         wide = complete.pivot(index=subject, columns=within_names[0], values=outcome)
         epsilon = greenhouse_geisser_epsilon(wide.to_numpy(dtype=float))
-        p_gg = float(stats.f.sf(rm_test.F, epsilon * rm_test.num_df,
-                                epsilon * rm_test.den_df))
+        p_gg = f_upper(rm_test.F, epsilon * rm_test.num_df, epsilon * rm_test.den_df)
 
     n_rows_used = int(frame[subject].isin(complete_ids).sum())
     lmm_part = _lmm_test(fit, frame, subject, within_names, outcome)
@@ -395,7 +394,7 @@ def lmm_term_test(fit: LmmFit, term: str) -> FTest:
     cov = np.asarray(fit.vcov_beta)[np.ix_(columns, columns)]
     chisq = float(beta @ np.linalg.solve(cov, beta))
     r = len(columns)
-    return FTest(F=chisq / r, num_df=float(r), den_df=None, p=float(stats.chi2.sf(chisq, r)),
+    return FTest(F=chisq / r, num_df=float(r), den_df=None, p=chi2_upper(chisq, r),
                  method="wald_chisq")
 
 
