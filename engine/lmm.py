@@ -17,7 +17,7 @@ from engine.design import ModelDesign, build_design, poorly_scaled_columns
 from engine.distributions import t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
 from engine.model import LmmModel
-from engine.optimize import OptSummary, minimize, scaled_gradient_size
+from engine.optimize import CentralDifferences, OptSummary, minimize, scaled_gradient_size
 from engine.results import FixedEffect, LmmFit, VarianceComponent
 from engine.start import lme4_start
 from grammar.formula import FormulaError, ModelFormula, parse_formula
@@ -95,7 +95,7 @@ def fit_lmm(
         sigma = float(np.sqrt(solution.sigma2))
         n, p = model.n, model.p
         npar = theta.size + p + 1
-        singular = bool(np.any(theta[model.theta_lower == 0.0] < SINGULAR_TOL))
+        singular = _is_singular(model, theta)
         poorly_scaled = poorly_scaled_columns(design.X, list(design.fixed_names))
         fit = LmmFit(
             formula=model_formula.source if isinstance(formula, ModelFormula) else str(formula),
@@ -230,15 +230,20 @@ def _optimize(
 def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, float]:
     """lme4's ``check.conv.grad`` (small models only, as lme4), with one restart.
 
-    When the scaled gradient exceeds the tolerance, the optimizer is restarted once
-    from its end point. The restart is adopted only if it lowers the criterion by
-    more than 1e-6 relative; otherwise the deviance is merely flat there, the first
-    optimum (lme4's path) is kept and no alarm is raised.
+    As lme4's ``checkConv``, singular fits are not checked, and the scaled gradient
+    (:func:`engine.optimize.scaled_gradient_size`) needs the Hessian only when the
+    plain gradient already exceeds the tolerance. When the scaled gradient exceeds
+    it, the optimizer is restarted once from its end point. The restart is adopted
+    only if it lowers the criterion by more than 1e-6 relative; otherwise the
+    deviance is merely flat there, the first optimum (lme4's path) is kept and no
+    alarm is raised.
     """
     small = model.n <= CHECK_MAX_NOBS and model.n_theta <= CHECK_MAX_NTHETA
     if not (small and opt.converged and opt.max_abs_gradient > GRADIENT_TOL):
         return opt, 0.0
-    if scaled_gradient_size(objective, opt.final, opt.gradient) <= GRADIENT_TOL:
+    if _is_singular(model, opt.final):
+        return opt, 0.0
+    if scaled_gradient_size(_hessian(model, opt, objective), opt.gradient) <= GRADIENT_TOL:
         return opt, 0.0
     again = run(opt.final)
     theta, criterion = _check_boundary(model, again.final, again.fmin, reml)
@@ -249,9 +254,22 @@ def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, flo
     again.seconds += opt.seconds
     again.final, again.fmin = theta, criterion
     size = 0.0
-    if again.max_abs_gradient > GRADIENT_TOL:
-        size = scaled_gradient_size(objective, theta, again.gradient)
+    if again.max_abs_gradient > GRADIENT_TOL and not _is_singular(model, theta):
+        size = scaled_gradient_size(_hessian(model, again, objective), again.gradient)
     return again, size
+
+
+def _is_singular(model: LmmModel, theta: np.ndarray) -> bool:
+    """lme4's ``isSingular``: a bounded theta (a standard deviation) below the tolerance."""
+    return bool(np.any(theta[model.theta_lower == 0.0] < SINGULAR_TOL))
+
+
+def _hessian(model: LmmModel, opt: OptSummary, objective) -> np.ndarray:
+    """lme4's ``deriv12`` Hessian at ``opt.final``, reusing the gradient's steps."""
+    differences = opt.differences
+    if differences is None or not np.array_equal(differences.x, opt.final):
+        differences = CentralDifferences(objective, opt.final, opt.fmin, model.theta_lower)
+    return differences.hessian()
 
 
 def _restart_edge(model, opt, objective, run, optimizer: str) -> OptSummary:

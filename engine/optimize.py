@@ -1,16 +1,18 @@
 """Bound-constrained minimisation of the profiled deviance, with a record of the run.
 
-The default is BOBYQA (Powell 2009) from NLopt, with the settings of lme4's
-``nloptwrap`` (``xtol_abs = 1e-8``, ``ftol_abs = 1e-8``, ``maxeval = 1e5``; NLopt's
-default initial step). scipy's L-BFGS-B (with an analytic gradient when the model
-provides one), Nelder-Mead and Powell are the alternatives.
+The default is BOBYQA (Powell 2009) from NLopt, with the settings lme4's ``nloptwrap``
+runs it with: ``xtol_abs = 1e-8``, ``ftol_abs = 1e-8``, ``maxeval = 1e5`` set by lme4,
+plus ``xtol_rel = 1e-4``, the default nloptr fills in for every option lme4 leaves
+unset, and NLopt's default initial step. With these the run follows lme4's evaluation
+by evaluation. scipy's L-BFGS-B (with an analytic gradient when the model provides
+one), Nelder-Mead and Powell are the alternatives.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import nlopt
 import numpy as np
@@ -20,10 +22,13 @@ from engine.errors import LmmInputError
 
 OPTIMIZERS = ("bobyqa", "l-bfgs-b", "nelder-mead", "powell")
 
-#: lme4's nloptwrap defaults.
+#: lme4's nloptwrap defaults, and nloptr's default relative x tolerance (which lme4 inherits).
 XTOL_ABS = 1e-8
 FTOL_ABS = 1e-8
+XTOL_REL = 1e-4
 MAX_EVAL = 100_000
+#: lme4's ``deriv12`` step (absolute).
+DERIV_STEP = 1e-4
 
 
 @dataclass
@@ -40,6 +45,9 @@ class OptSummary:
     converged: bool
     seconds: float
     max_iter: int | None = None
+    #: The central differences behind ``gradient`` (derivative-free fits), reused for the
+    #: Hessian of the convergence check.
+    differences: CentralDifferences | None = field(default=None, repr=False, compare=False)
 
     @property
     def max_abs_gradient(self) -> float:
@@ -93,17 +101,74 @@ def finite_difference_hessian(
     return hess
 
 
-def scaled_gradient_size(
-    fun: Callable[[np.ndarray], float], x: np.ndarray, gradient: np.ndarray
-) -> float:
-    """lme4's ``check.conv.grad`` statistic: max of min(|H^-1/2 g|, |g|) elementwise.
+class CentralDifferences:
+    """lme4's ``deriv12`` at x, in two stages: the gradient first, the Hessian on demand.
+
+    Steps are absolute (``delta = 1e-4``), as in lme4; f(x) is the optimizer's minimum
+    (lme4 passes ``fx = opt$value``), so the gradient costs 2 d evaluations. The
+    one-dimensional steps are kept, so the Hessian adds only the 2 d (d - 1) cross
+    evaluations. Unlike lme4, a coordinate whose backward step would cross its lower
+    bound gets a forward difference (lme4 skips the check for such singular fits).
+    """
+
+    def __init__(
+        self,
+        fun: Callable[[np.ndarray], float],
+        x: np.ndarray,
+        f0: float,
+        lower: np.ndarray,
+        step: float = DERIV_STEP,
+    ):
+        self.fun, self.x, self.f0, self.step = fun, np.asarray(x, dtype=float), f0, step
+        d = self.x.size
+        self.up = np.empty(d)
+        self.down = np.full(d, np.nan)
+        self.gradient = np.empty(d)
+        for i in range(d):
+            point = self.x.copy()
+            point[i] += step
+            self.up[i] = fun(point)
+            if self.x[i] - step < lower[i]:
+                self.gradient[i] = (self.up[i] - f0) / step
+                continue
+            point[i] = self.x[i] - step
+            self.down[i] = fun(point)
+            self.gradient[i] = (self.up[i] - self.down[i]) / (2 * step)
+
+    def hessian(self) -> np.ndarray:
+        """lme4's ``deriv12`` Hessian (central second differences, step ``delta``)."""
+        x, h, d = self.x, self.step, self.x.size
+        if np.any(np.isnan(self.down)):
+            raise ValueError("the Hessian needs central differences in every coordinate")
+        hess = np.diag((self.up - 2 * self.f0 + self.down) / h**2)
+
+        def shifted(i: int, si: float, j: int, sj: float) -> float:
+            point = x.copy()
+            point[i] += si * h
+            point[j] += sj * h
+            return self.fun(point)
+
+        for j in range(d):
+            for i in range(j):
+                value = (
+                    shifted(i, 1, j, 1)
+                    - shifted(i, 1, j, -1)
+                    - shifted(i, -1, j, 1)
+                    + shifted(i, -1, j, -1)
+                ) / (4 * h * h)
+                hess[i, j] = hess[j, i] = value
+        return hess
+
+
+def scaled_gradient_size(hessian: np.ndarray, gradient: np.ndarray) -> float:
+    """lme4's ``check.conv.grad`` statistic: max_i min(|(R^-1 g)_i|, |g_i|), H = R'R.
 
     The gradient is scaled by the Cholesky factor of the Hessian, so that a flat
-    direction of the deviance does not raise a false alarm.
+    direction of the deviance does not raise a false alarm (lme4's ``checkConv``).
+    An indefinite Hessian leaves the plain gradient.
     """
-    hess = finite_difference_hessian(fun, x)
     try:
-        chol = np.linalg.cholesky(hess)
+        chol = np.linalg.cholesky(hessian)
     except np.linalg.LinAlgError:
         return float(np.max(np.abs(gradient)))
     scaled = np.linalg.solve(chol.T, gradient)
@@ -122,7 +187,7 @@ def minimize(
     """Minimise ``fun`` over x >= lower; ``gradient`` returns (value, grad) if available.
 
     The analytic gradient drives L-BFGS-B and gives the final gradient of the record;
-    without it, the final gradient is a central difference.
+    without it, the final gradient is lme4's central difference (:class:`CentralDifferences`).
     """
     name = optimizer.lower().replace("_", "-")
     if name not in OPTIMIZERS:
@@ -149,10 +214,12 @@ def minimize(
         x, fmin, code, converged = _scipy(name, counted, x0, lower, max_iter, gradient, count)
     seconds = time.perf_counter() - start
     evaluations = count[0]
+    differences = None
     if gradient is not None:
         grad = np.asarray(gradient(x)[1], dtype=float)
     else:
-        grad = finite_difference_gradient(fun, x, lower)
+        differences = CentralDifferences(fun, x, float(fmin), lower)
+        grad = differences.gradient
     return OptSummary(
         optimizer=name,
         initial=x0,
@@ -164,6 +231,7 @@ def minimize(
         converged=converged,
         seconds=seconds,
         max_iter=max_iter,
+        differences=differences,
     )
 
 
@@ -194,6 +262,7 @@ def _bobyqa(fun, x0, lower, max_iter):
     opt.set_lower_bounds(np.where(np.isfinite(lower), lower, -np.inf).tolist())
     opt.set_min_objective(objective)
     opt.set_xtol_abs(XTOL_ABS)
+    opt.set_xtol_rel(XTOL_REL)
     opt.set_ftol_abs(FTOL_ABS)
     opt.set_maxeval(max_iter if max_iter is not None else MAX_EVAL)
     try:
