@@ -30,10 +30,12 @@ ANOVA_DDF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger"}
 
 def _factor_block(value, n: int) -> tuple[np.ndarray, bool]:
     """Over-parameterised columns of one factor of a term, and whether it is numeric."""
-    if isinstance(value, pd.Categorical):
-        value = value.remove_unused_categories()
-        codes = np.asarray(value.codes)
-        block = np.zeros((n, len(value.categories)))
+    from engine.transforms import Factor
+
+    if isinstance(value, Factor):
+        value = value.without_unused_levels()
+        codes = value.codes
+        block = np.zeros((n, len(value.levels)))
         block[np.arange(n), codes] = 1.0
         return block, False
     arr = np.asarray(value, dtype=float)

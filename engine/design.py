@@ -1,8 +1,11 @@
 """From a parsed lme4 formula and a DataFrame to the model's matrices.
 
-* The fixed part goes through formulaic (treatment coding, first sorted level as the
-  reference), but formulaic only ever sees plain backtick-quoted column names of a
-  private frame: every whitelisted call is evaluated first by ``engine.transforms``.
+* Columns are read one by one (``ModelColumns``), never copied into a DataFrame first;
+  every whitelisted call is evaluated by ``engine.transforms`` into named columns
+  (float arrays or ``Factor``s, ``EvaluatedColumns``).
+* Treatment coding (first level as the reference) is built directly for the common
+  shapes; other fixed parts go through formulaic, which only ever sees plain
+  backtick-quoted names of the evaluated columns.
 * Random terms become ``RandomTermDesign`` objects: the term's own model matrix
   (n x s), its grouping factor as integer codes and level labels. Level labels of an
   interaction grouping factor join the values with ``:`` (lme4's ``a:b``).
@@ -22,7 +25,14 @@ import pandas as pd
 from formulaic import model_matrix
 
 from engine.errors import LmmInputError
-from engine.transforms import TransformState, evaluate, format_level, is_factor_column
+from engine.transforms import (
+    Factor,
+    ModelColumns,
+    TransformState,
+    evaluate,
+    format_level,
+    is_factor_dtype,
+)
 from grammar.formula import Expr, ModelFormula, RandomTerm, Term, Var, variables_in
 
 #: lme4's rank tolerance for the fixed-effects model matrix (``lmerControl``).
@@ -72,31 +82,38 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
         raise LmmInputError("The data must be a table (a pandas DataFrame); load a data set first.")
     variables = model_formula.variables()
     _check_columns_exist(variables, data)
-    response_vars = variables_in(model_formula.response)
-    _check_outcome(model_formula.response, response_vars, data)
+    series = {name: data[name] for name in variables}
+    missing = {name: _missing_mask(column) for name, column in series.items()}
+    _check_outcome(variables_in(model_formula.response), series, missing)
     if not model_formula.random_terms:
         raise LmmInputError(
             "The formula has no random-effects term; add one such as (1 | group), "
             "or fit an ordinary linear model instead."
         )
 
-    frame, n_dropped, dropped_by_variable = _drop_missing(data, variables)
-    if len(frame) == 0:
+    keep, n_dropped, dropped_by_variable = _rows_to_keep(missing, len(data))
+    n = len(data) - n_dropped
+    if n == 0:
         raise LmmInputError(
             "No row has a value for every variable in the model; check for missing values."
         )
-    _check_finite(frame, variables)
+    if keep is not None:
+        series = {name: column[keep] for name, column in series.items()}
+    columns = ModelColumns(series, n)
+    _check_finite(columns, variables)
 
     state = TransformState()
-    y_value = evaluate(model_formula.response, frame, state)
+    y_value = evaluate(model_formula.response, columns, state)
+    if isinstance(y_value, Factor):
+        y_value = y_value.to_categorical()
     y = np.asarray(y_value, dtype=float).reshape(-1)
 
-    private, column_of = _private_frame(model_formula, frame, state)
+    private, column_of = _private_frame(model_formula, columns, state)
     X, names, term_columns = _fixed_matrix(model_formula, private, column_of)
     X, names, term_columns, aliased = drop_aliased_columns(X, names, term_columns)
 
     random_terms = [
-        _random_term(rt, frame, private, column_of, state) for rt in model_formula.random_terms
+        _random_term(rt, columns, private, column_of, state) for rt in model_formula.random_terms
     ]
     _check_enough_rows(len(y), X.shape[1], n_dropped)
     _check_grouping(random_terms, len(y))
@@ -108,11 +125,21 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
         fixed_term_columns=term_columns,
         aliased=aliased,
         random_terms=random_terms,
-        frame=frame,
+        frame=_model_frame(data, variables, keep),
         n_dropped=n_dropped,
         dropped_by_variable=dropped_by_variable,
         state=state,
     )
+
+
+def _model_frame(
+    data: pd.DataFrame, variables: tuple[str, ...], keep: np.ndarray | None
+) -> pd.DataFrame:
+    """The model's variables on the kept rows, indexed 0..n-1 (``LmmFit.data``)."""
+    subset = data[list(variables)]
+    if keep is not None:
+        subset = subset.loc[keep]
+    return subset.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------- checks
@@ -135,38 +162,55 @@ def _check_columns_exist(variables: tuple[str, ...], data: pd.DataFrame) -> None
         raise LmmInputError(f"The data has no column '{name}'; {hint}")
 
 
-def _check_outcome(response: Expr, response_vars: tuple[str, ...], data: pd.DataFrame) -> None:
+def _check_outcome(
+    response_vars: tuple[str, ...],
+    series: dict[str, pd.Series],
+    missing: dict[str, np.ndarray],
+) -> None:
     for name in response_vars:
-        series = data[name]
-        if series.isna().all():
+        if missing[name].all():
             raise LmmInputError(
                 f"The outcome '{name}' has no values (every row is missing); "
                 "choose a column that holds the measurements."
             )
-        if is_factor_column(series):
+        if is_factor_dtype(series[name].dtype):
             raise LmmInputError(
                 f"The outcome '{name}' is not numeric; a linear mixed model needs a numeric "
                 "outcome, so choose a numeric column or convert this one to numbers."
             )
 
 
-def _drop_missing(
-    data: pd.DataFrame, variables: tuple[str, ...]
-) -> tuple[pd.DataFrame, int, dict[str, int]]:
-    subset = data[list(variables)]
-    missing = subset.isna()
-    by_variable = {name: int(missing[name].sum()) for name in variables}
-    keep = ~missing.any(axis=1).to_numpy()
-    n_dropped = int((~keep).sum())
-    return subset.loc[keep].reset_index(drop=True), n_dropped, by_variable
+def _missing_mask(series: pd.Series) -> np.ndarray:
+    """Which rows of a column are missing, as ``Series.isna`` tells, read from the values."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind in "iub":
+            return np.zeros(len(series), dtype=bool)
+        if dtype.kind == "f":
+            return np.isnan(series.to_numpy())
+        return pd.isna(series.to_numpy())
+    return np.asarray(series.array.isna(), dtype=bool)
 
 
-def _check_finite(frame: pd.DataFrame, variables: tuple[str, ...]) -> None:
+def _rows_to_keep(
+    missing: dict[str, np.ndarray], n_rows: int
+) -> tuple[np.ndarray | None, int, dict[str, int]]:
+    """The rows without a missing value (None when that is every row), how many were
+    dropped, and the missing count of each variable."""
+    by_variable = {name: int(mask.sum()) for name, mask in missing.items()}
+    masks = [mask for name, mask in missing.items() if by_variable[name]]
+    if not masks:
+        return None, 0, by_variable
+    keep = ~np.logical_or.reduce(masks) if len(masks) > 1 else ~masks[0]
+    return keep, n_rows - int(keep.sum()), by_variable
+
+
+def _check_finite(columns: ModelColumns, variables: tuple[str, ...]) -> None:
     for name in variables:
-        series = frame[name]
-        if is_factor_column(series):
+        dtype = columns[name].dtype
+        if is_factor_dtype(dtype) or (isinstance(dtype, np.dtype) and dtype.kind in "iu"):
             continue
-        values = series.to_numpy(dtype=float)
+        values = columns[name].to_numpy(dtype=float)
         bad = int(np.isinf(values).sum())
         if bad:
             raise LmmInputError(
@@ -222,15 +266,35 @@ def _factor_key(expr: Expr) -> str:
     return expr.name if isinstance(expr, Var) else expr.text()
 
 
+class EvaluatedColumns(dict):
+    """Named columns evaluated from a formula's factors (float arrays or ``Factor``s),
+    all ``n_rows`` long."""
+
+    def __init__(self, n_rows: int) -> None:
+        super().__init__()
+        self.n_rows = n_rows
+
+    def as_table(self) -> pd.DataFrame:
+        """The columns as a DataFrame (factors as ``pd.Categorical``), for formulaic."""
+        return pd.DataFrame(
+            {
+                name: value.to_categorical() if isinstance(value, Factor) else value
+                for name, value in self.items()
+            },
+            index=range(self.n_rows),
+        )
+
+
 def _private_frame(
-    model_formula: ModelFormula, frame: pd.DataFrame, state: TransformState,
+    model_formula: ModelFormula, frame: pd.DataFrame | ModelColumns, state: TransformState,
     *, fitting: bool = True,
-) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """Evaluate each factor of each term into named columns of a fresh frame.
+) -> tuple[EvaluatedColumns, dict[str, list[str]]]:
+    """Evaluate each factor of each term into named columns (float arrays or factors).
 
     ``fitting=False`` makes stateful transforms reuse ``state`` (new data).
     """
-    columns: dict[str, object] = {}
+    n = len(frame)
+    columns = EvaluatedColumns(n)
     column_of: dict[str, list[str]] = {}
     terms = list(model_formula.fixed_terms)
     for rt in model_formula.random_terms:
@@ -241,19 +305,18 @@ def _private_frame(
             if key in column_of:
                 continue
             value = evaluate(factor, frame, state, fitting=fitting)
-            if isinstance(value, pd.Categorical):
-                value = value.remove_unused_categories()
-                columns[key] = value
+            if isinstance(value, Factor):
+                columns[key] = value.without_unused_levels()
                 column_of[key] = [key]
             elif np.ndim(value) == 2:
                 names = [f"{key}{i + 1}" for i in range(np.shape(value)[1])]
                 for i, name in enumerate(names):
-                    columns[name] = np.asarray(value)[:, i]
+                    columns[name] = np.asarray(value, dtype=float)[:, i]
                 column_of[key] = names
             else:
-                columns[key] = np.broadcast_to(np.asarray(value, dtype=float), (len(frame),))
+                columns[key] = np.broadcast_to(np.asarray(value, dtype=float), (n,))
                 column_of[key] = [key]
-    return pd.DataFrame(columns, index=range(len(frame))), column_of
+    return columns, column_of
 
 
 #: Stands in for a backtick inside a column name handed to formulaic, whose quoted names
@@ -275,7 +338,7 @@ def _term_spec(term: Term, column_of: dict[str, list[str]]) -> str:
 
 
 def _numeric_matrix(
-    intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
+    intercept: bool, terms: tuple[Term, ...], private: EvaluatedColumns, column_of: dict
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
     """The model matrix when no factor is involved: products of numeric columns.
 
@@ -283,7 +346,7 @@ def _numeric_matrix(
     column per combination when a factor has several columns, e.g. ``poly(x, 2)1:z``),
     without its overhead, which dominates small fits.
     """
-    n = len(private)
+    n = private.n_rows
     columns: list[np.ndarray] = []
     names: list[str] = []
     term_columns: dict[str, list[int]] = {}
@@ -296,7 +359,7 @@ def _numeric_matrix(
         for combo in itertools.product(*choices):
             value = np.ones(n)
             for name in combo:
-                value = value * private[name].to_numpy(dtype=float)
+                value = value * private[name]
             term_columns.setdefault(term.label, []).append(len(columns))
             columns.append(value)
             names.append(":".join(combo))
@@ -305,7 +368,7 @@ def _numeric_matrix(
 
 
 def _treatment_matrix(
-    intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
+    intercept: bool, terms: tuple[Term, ...], private: EvaluatedColumns, column_of: dict
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]]] | None:
     """The model matrix formulaic builds, for the common shapes only, without its overhead.
 
@@ -325,25 +388,17 @@ def _treatment_matrix(
         if any(len(cols) != 1 or "`" in cols[0] for cols in names):
             return None
         names = [cols[0] for cols in names]
-        factor_at = [
-            i for i, n in enumerate(names) if isinstance(private[n].dtype, pd.CategoricalDtype)
-        ]
+        factor_at = [i for i, n in enumerate(names) if isinstance(private[n], Factor)]
         if len(factor_at) > 1:
             return None
         if factor_at:
             f = factor_at[0]
             margin = frozenset(t.text() for i, t in enumerate(term.factors) if i != f)
-            categories = private[names[f]].cat.categories
-            codes = private[names[f]].cat.codes.to_numpy()
-            if (
-                margin not in present
-                or len(categories) < 2
-                or not all(isinstance(c, str) for c in categories)
-                or np.any(codes < 0)
-            ):
+            factor = private[names[f]]
+            if margin not in present or len(factor.levels) < 2 or np.any(factor.codes < 0):
                 return None
         plans.append((term, names, factor_at[0] if factor_at else None))
-    n = len(private)
+    n = private.n_rows
     columns: list[np.ndarray] = [np.ones(n)]
     out_names = ["(Intercept)"]
     term_columns: dict[str, list[int]] = {"(Intercept)": [0]}
@@ -351,28 +406,27 @@ def _treatment_matrix(
         numeric = np.ones(n)
         for i, name in enumerate(names):
             if i != f:
-                numeric = numeric * private[name].to_numpy(dtype=float)
+                numeric = numeric * private[name]
         if f is None:
             term_columns.setdefault(term.label, []).append(len(columns))
             columns.append(numeric)
             out_names.append(":".join(names))
             continue
-        series = private[names[f]]
-        codes = series.cat.codes.to_numpy()
-        for level_index, level in enumerate(series.cat.categories[1:], start=1):
+        factor = private[names[f]]
+        for level_index, level in enumerate(factor.levels[1:], start=1):
             parts = list(names)
             parts[f] = f"{names[f]}[T.{level}]"
             term_columns.setdefault(term.label, []).append(len(columns))
-            columns.append(numeric * (codes == level_index))
+            columns.append(numeric * (factor.codes == level_index))
             out_names.append(":".join(parts))
     return np.column_stack(columns), out_names, term_columns
 
 
 def _formulaic_matrix(
-    intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
+    intercept: bool, terms: tuple[Term, ...], private: EvaluatedColumns, column_of: dict
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
     used = {n for t in terms for f in t.factors for n in column_of[_factor_key(f)]}
-    if not any(isinstance(private[n].dtype, pd.CategoricalDtype) for n in used):
+    if not any(isinstance(private[n], Factor) for n in used):
         return _numeric_matrix(intercept, terms, private, column_of)
     direct = _treatment_matrix(intercept, terms, private, column_of)
     if direct is not None:
@@ -381,17 +435,16 @@ def _formulaic_matrix(
 
 
 def _formulaic_model_matrix(
-    intercept: bool, terms: tuple[Term, ...], private: pd.DataFrame, column_of: dict
+    intercept: bool, terms: tuple[Term, ...], private: EvaluatedColumns, column_of: dict
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
-    """formulaic's ``model_matrix`` on the private frame, names in lme4's style."""
+    """formulaic's ``model_matrix`` on the evaluated columns, names in lme4's style."""
     specs = ["1" if intercept else "0"] + [_term_spec(t, column_of) for t in terms]
-    frame = private if len(private.columns) else pd.DataFrame(index=private.index)
-    frame = frame.rename(columns=_formulaic_name)
+    frame = private.as_table().rename(columns=_formulaic_name)
     mm = model_matrix(" + ".join(specs), frame, na_action="ignore")
     names = [
         "(Intercept)" if c == "Intercept" else str(c).replace(_TICK, "`") for c in mm.columns
     ]
-    matrix = np.asarray(mm, dtype=float).reshape(len(private), len(names))
+    matrix = np.asarray(mm, dtype=float).reshape(private.n_rows, len(names))
     by_factors = {}
     for term in terms:
         cols = frozenset(n for f in term.factors for n in column_of[_factor_key(f)])
@@ -413,7 +466,7 @@ def _formulaic_model_matrix(
 
 
 def _fixed_matrix(
-    model_formula: ModelFormula, private: pd.DataFrame, column_of: dict
+    model_formula: ModelFormula, private: EvaluatedColumns, column_of: dict
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
     return _formulaic_matrix(model_formula.intercept, model_formula.fixed_terms, private, column_of)
 
@@ -490,7 +543,7 @@ def drop_aliased_columns(
 
 # -------------------------------------------------------------- random part
 def grouping_factor(
-    group: tuple[Expr, ...], frame: pd.DataFrame, state: TransformState
+    group: tuple[Expr, ...], frame: pd.DataFrame | ModelColumns, state: TransformState
 ) -> tuple[np.ndarray, list[str]]:
     """Integer codes per row and level labels of a grouping factor.
 
@@ -503,9 +556,9 @@ def grouping_factor(
     labels_list: list[list[str]] = []
     for expr in group:
         value = evaluate(expr, frame, state)
-        if isinstance(value, pd.Categorical):
-            codes_list.append(np.asarray(value.codes, dtype=np.int64))
-            labels_list.append([str(c) for c in value.categories.to_numpy(dtype=object)])
+        if isinstance(value, Factor):
+            codes_list.append(value.codes)
+            labels_list.append(value.levels)
         else:
             codes, uniques = pd.factorize(np.asarray(value).reshape(-1), sort=False)
             labels = [format_level(v) for v in uniques]
@@ -541,8 +594,8 @@ def grouping_factor(
 
 def _random_term(
     rt: RandomTerm,
-    frame: pd.DataFrame,
-    private: pd.DataFrame,
+    frame: ModelColumns,
+    private: EvaluatedColumns,
     column_of: dict,
     state: TransformState,
 ) -> RandomTermDesign:
@@ -581,21 +634,29 @@ def fixed_design_for(fit, new_data: pd.DataFrame) -> np.ndarray:
             "give a value for every predictor of the model's fixed part."
         )
     state = copy.deepcopy(fit.transform_state) or TransformState()
-    fitted_frame, _ = _private_frame(fixed_only, fit.data, state, fitting=False)
-    new_frame, column_of = _private_frame(fixed_only, new_data, state, fitting=False)
-    for name in new_frame.columns:
-        if not isinstance(new_frame[name].dtype, pd.CategoricalDtype):
+    fitted_columns, _ = _private_frame(fixed_only, fit.data, state, fitting=False)
+    new_columns, column_of = _private_frame(fixed_only, new_data, state, fitting=False)
+    for name, value in new_columns.items():
+        if not isinstance(value, Factor):
             continue
-        levels = list(fitted_frame[name].cat.categories)
-        unseen = sorted(set(new_frame[name].astype(str)) - set(levels))
+        levels = fitted_columns[name].levels
+        n_missing = int(np.sum(value.codes < 0))
+        if n_missing:
+            raise LmmInputError(
+                f"'{name}' is missing in {n_missing} row(s) of the new data; give every row "
+                f"one of the levels {', '.join(levels)}."
+            )
+        unseen = sorted(set(value.levels) - set(levels))
         if unseen:
             raise LmmInputError(
                 f"'{name}' has the level(s) {', '.join(unseen)}, which the fitted data do "
                 f"not have; use one of: {', '.join(levels)}."
             )
-        new_frame[name] = pd.Categorical(new_frame[name].astype(str), categories=levels)
+        position = {level: i for i, level in enumerate(levels)}
+        fitted_code = np.array([position[level] for level in value.levels], dtype=np.int64)
+        new_columns[name] = Factor(fitted_code[value.codes], list(levels))
     X, names, _ = _formulaic_matrix(
-        fixed_only.intercept, fixed_only.fixed_terms, new_frame, column_of
+        fixed_only.intercept, fixed_only.fixed_terms, new_columns, column_of
     )
     position = {name: i for i, name in enumerate(names)}
     return X[:, [position[name] for name in fit.fixed_names]]

@@ -36,11 +36,59 @@ class TransformState:
     factor_levels: dict[str, list] = field(default_factory=dict)
 
 
-Value = np.ndarray | pd.Categorical | float
+@dataclass(frozen=True, eq=False)
+class Factor:
+    """A factor as R stores one: a 0-based level code per row (-1 when missing) and the
+    level labels in order. Lighter than ``pd.Categorical``, whose construction validates
+    its categories and costs more than a whole small design."""
+
+    codes: np.ndarray
+    levels: list[str]
+
+    def __len__(self) -> int:
+        return self.codes.shape[0]
+
+    def without_unused_levels(self) -> Factor:
+        """The same factor with the levels no row uses left out (R's ``droplevels``)."""
+        counts = np.bincount(self.codes[self.codes >= 0], minlength=len(self.levels))
+        used = np.flatnonzero(counts)
+        if used.size == len(self.levels):
+            return self
+        new_code = np.full(len(self.levels) + 1, -1, dtype=np.int64)
+        new_code[used] = np.arange(used.size)
+        return Factor(new_code[self.codes], [self.levels[i] for i in used])
+
+    def labels(self) -> np.ndarray:
+        """The label of every row (object array; ``None`` where the value is missing)."""
+        table = np.array([*self.levels, None], dtype=object)
+        return table[self.codes]
+
+    def to_categorical(self) -> pd.Categorical:
+        return pd.Categorical.from_codes(self.codes, categories=self.levels)
+
+
+Value = np.ndarray | Factor | float
+
+
+class ModelColumns:
+    """The model's variables on the rows a fit keeps, looked up by name as in a DataFrame.
+
+    Holds one ``pd.Series`` per variable, so no DataFrame is built just to read columns.
+    """
+
+    def __init__(self, columns: dict[str, pd.Series], n_rows: int) -> None:
+        self._columns = columns
+        self._n_rows = n_rows
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self._columns[name]
+
+    def __len__(self) -> int:
+        return self._n_rows
 
 
 def _numeric(value: Value, what: str) -> np.ndarray | float:
-    if isinstance(value, pd.Categorical):
+    if isinstance(value, Factor):
         raise LmmInputError(
             f"{what} needs numbers, but it was given a categorical variable; "
             "use a numeric column there."
@@ -89,21 +137,28 @@ def _factor(call: Call, args: list[Value], state: TransformState, fitting: bool)
     """R's ``factor(x)``: numeric values sort numerically, text sorts as text."""
     key = call.text()
     value = args[0]
-    if isinstance(value, pd.Categorical):
-        raw = np.asarray(value.astype(object))
+    if isinstance(value, Factor):
+        uniques, inverse = _distinct(value.labels())
     else:
-        raw = np.asarray(value)
+        uniques, inverse = _distinct(np.asarray(value))
     if fitting or key not in state.factor_levels:
-        state.factor_levels[key] = sorted(pd.unique(raw).tolist())
+        state.factor_levels[key] = sorted(uniques)
     levels = state.factor_levels[key]
-    labels = [format_level(v) for v in levels]
-    codes = pd.Categorical(raw, categories=levels).codes
+    position = {level: i for i, level in enumerate(levels)}
+    known = np.array([position.get(u, -1) for u in uniques], dtype=np.int64)
+    codes = known[inverse]
     if (codes < 0).any():
         raise LmmInputError(
             f"{key} has values that were not seen when the model was fitted; "
             "predict only for levels present in the fitting data."
         )
-    return pd.Categorical.from_codes(codes, categories=labels)
+    return Factor(codes, [format_level(v) for v in levels])
+
+
+def _distinct(values: np.ndarray) -> tuple[list, np.ndarray]:
+    """The distinct values (as Python objects, in order of appearance) and each row's index."""
+    inverse, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
+    return uniques.tolist(), np.asarray(inverse, dtype=np.int64)
 
 
 def poly_fit(x: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -192,12 +247,12 @@ _ARITHMETIC = {
 
 
 def evaluate(
-    expr: Expr, data: pd.DataFrame, state: TransformState, *, fitting: bool = True
+    expr: Expr, data: pd.DataFrame | ModelColumns, state: TransformState, *, fitting: bool = True
 ) -> Value:
     """Value of a formula expression on ``data``: a column, a number or a call.
 
-    Columns come back as float arrays when numeric and as ``pd.Categorical`` when
-    they are factors (text, categorical or boolean columns).
+    Columns come back as float arrays when numeric and as a ``Factor`` when they are
+    factors (text, categorical or boolean columns).
     """
     if isinstance(expr, Var):
         return column_value(data, expr.name)
@@ -215,7 +270,7 @@ def evaluate(
     if isinstance(expr, Call):
         args = [evaluate(a, data, state, fitting=fitting) for a in expr.args]
         value = IMPLEMENTATIONS[expr.func](expr, args, state, fitting)
-        if not isinstance(value, pd.Categorical):
+        if not isinstance(value, Factor):
             value = np.broadcast_to(np.asarray(value, dtype=float), _shape(value, len(data)))
             if not np.all(np.isfinite(value)):
                 bad = int(np.sum(~np.isfinite(value).reshape(len(data), -1).all(axis=1)))
@@ -237,34 +292,56 @@ def _shape(value: object, n: int) -> tuple[int, ...]:
 
 def is_factor_column(series: pd.Series) -> bool:
     """R's rule: text, categorical and logical columns are factors."""
-    return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+    return is_factor_dtype(series.dtype)
 
 
-def column_value(data: pd.DataFrame, name: str) -> np.ndarray | pd.Categorical:
-    """A column as floats, or as a factor (``pd.Categorical`` with text labels).
+def is_factor_dtype(dtype: object) -> bool:
+    """``is_factor_column`` for a column's dtype."""
+    return not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+
+def column_value(data: pd.DataFrame | ModelColumns, name: str) -> np.ndarray | Factor:
+    """A column as floats, or as a ``Factor`` with text labels (see ``series_value``)."""
+    return series_value(data[name])
+
+
+def series_value(series: pd.Series) -> np.ndarray | Factor:
+    """A column's values as floats, or as a ``Factor`` with text labels.
 
     Levels of text columns sort as text, numbers numerically, booleans FALSE < TRUE;
-    a pandas categorical keeps its own level order (R's factor levels). Only the
-    distinct values are formatted, so this stays fast on millions of rows.
+    a pandas categorical keeps its own level order (R's factor levels) without the
+    levels no row uses. Only the distinct values are formatted, so this stays fast on
+    millions of rows. Missing values get the code -1.
     """
-    series = data[name]
-    if not is_factor_column(series):
+    dtype = series.dtype
+    if not is_factor_dtype(dtype):
         return series.to_numpy(dtype=float)
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        cat = series.cat.remove_unused_categories()
-        categories = cat.cat.categories
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = dtype.categories
         if pd.api.types.is_numeric_dtype(categories.dtype) or categories.dtype == bool:
             labels = [format_level(v) for v in categories]
         else:
             labels = [str(v) for v in categories.to_numpy(dtype=object)]
-        return pd.Categorical.from_codes(cat.cat.codes.to_numpy(), categories=labels)
-    codes, uniques = pd.factorize(series, sort=False)
+        codes = np.asarray(series.array.codes, dtype=np.int64)
+        return _checked_factor(Factor(codes, labels).without_unused_levels())
+    codes, uniques = pd.factorize(series.array, sort=False)
     uniques = list(uniques)
     order = sorted(range(len(uniques)), key=lambda i: _level_key(uniques[i]))
-    rank = np.empty(len(uniques), dtype=np.int64)
+    rank = np.full(len(uniques) + 1, -1, dtype=np.int64)
     rank[order] = np.arange(len(uniques))
     labels = [format_level(uniques[i]) for i in order]
-    return pd.Categorical.from_codes(rank[codes], categories=labels)
+    return _checked_factor(Factor(rank[codes], labels))
+
+
+def _checked_factor(factor: Factor) -> Factor:
+    """Refuse two levels that print alike (``1`` and ``"1"`` in one column)."""
+    if len(set(factor.levels)) < len(factor.levels):
+        twice = next(level for level in factor.levels if factor.levels.count(level) > 1)
+        raise LmmInputError(
+            f"A factor holds different values that all read '{twice}'; make that column "
+            "all text or all numbers."
+        )
+    return factor
 
 
 def _level_key(value: object) -> tuple:

@@ -308,7 +308,7 @@ def test_numeric_fast_path_matches_formulaic(sleepstudy, rhs):
             cols = [f"`{c}`" for c in column_of[f.name if hasattr(f, "name") else f.text()]]
             parts.append(cols[0] if len(cols) == 1 else "(" + " + ".join(cols) + ")")
         specs.append(":".join(parts))
-    reference = model_matrix(" + ".join(specs), private)
+    reference = model_matrix(" + ".join(specs), private.as_table())
     names = ["(Intercept)" if c == "Intercept" else c for c in reference.columns]
     assert ours[1] == names
     np.testing.assert_allclose(ours[0], np.asarray(reference), rtol=1e-12)
