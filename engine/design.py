@@ -59,6 +59,33 @@ class RandomTermDesign:
         return len(self.levels)
 
 
+class ModelFrame:
+    """The model frame: the model's variables on the rows the fit used, indexed 0..n-1.
+
+    Built on first use (``table``), as few fits ever need it and building it costs more
+    than the rest of a small design. It keeps a shallow copy of the data, which pandas
+    copies on write, so later edits of the caller's DataFrame do not reach it.
+    """
+
+    def __init__(
+        self, data: pd.DataFrame, variables: tuple[str, ...], keep: np.ndarray | None
+    ) -> None:
+        self._data = data.copy(deep=False)
+        self._variables = list(variables)
+        self._keep = keep
+        self._table: pd.DataFrame | None = None
+
+    def table(self) -> pd.DataFrame:
+        """The model frame as a DataFrame (the same object on every call)."""
+        if self._table is None:
+            subset = self._data[self._variables]
+            if self._keep is not None:
+                subset = subset.loc[self._keep]
+            self._table = subset.reset_index(drop=True)
+            self._data = None
+        return self._table
+
+
 @dataclass
 class ModelDesign:
     """Everything the numerical model needs, plus what was dropped on the way."""
@@ -70,10 +97,15 @@ class ModelDesign:
     fixed_term_columns: dict[str, list[int]]
     aliased: list[str]
     random_terms: list[RandomTermDesign]
-    frame: pd.DataFrame
+    model_frame: ModelFrame
     n_dropped: int
     dropped_by_variable: dict[str, int]
     state: TransformState = field(default_factory=TransformState)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The used rows and the model's variables, indexed 0..n-1 (``LmmFit.data``)."""
+        return self.model_frame.table()
 
 
 def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign:
@@ -125,21 +157,11 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
         fixed_term_columns=term_columns,
         aliased=aliased,
         random_terms=random_terms,
-        frame=_model_frame(data, variables, keep),
+        model_frame=ModelFrame(data, variables, keep),
         n_dropped=n_dropped,
         dropped_by_variable=dropped_by_variable,
         state=state,
     )
-
-
-def _model_frame(
-    data: pd.DataFrame, variables: tuple[str, ...], keep: np.ndarray | None
-) -> pd.DataFrame:
-    """The model's variables on the kept rows, indexed 0..n-1 (``LmmFit.data``)."""
-    subset = data[list(variables)]
-    if keep is not None:
-        subset = subset.loc[keep]
-    return subset.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------- checks

@@ -130,7 +130,7 @@ def fit_lmm(
             fixed_term_columns=design.fixed_term_columns,
             aliased=list(design.aliased),
             response_name=design.response_name,
-            data=design.frame,
+            model_frame=design.model_frame,
             model=model,
             b=solution.b,
             u=solution.u,

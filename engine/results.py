@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from engine.blas_threads import fit_blas_threads
+from engine.design import ModelFrame
 from engine.model import LmmModel
 from engine.optimize import OptSummary
 from grammar.formula import ModelFormula
@@ -101,7 +102,7 @@ class LmmFit:
     fixed_term_columns: dict[str, list[int]]
     aliased: list[str]
     response_name: str
-    data: pd.DataFrame
+    model_frame: ModelFrame
     model: LmmModel
     b: np.ndarray
     u: np.ndarray
@@ -112,6 +113,11 @@ class LmmFit:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------- lazy parts
+    @property
+    def data(self) -> pd.DataFrame:
+        """The used rows and the model's variables, indexed 0..n-1 (built on first use)."""
+        return self.model_frame.table()
+
     @property
     def random_effects(self) -> list[RandomEffect]:
         """Every BLUP with its conditional SD, ordered as lme4's ``as.data.frame(ranef)``."""

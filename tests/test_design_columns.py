@@ -122,3 +122,14 @@ def test_prediction_rows_with_a_missing_factor_value_are_refused():
         fixed_design_for(fit, grid)
     rows = fixed_design_for(fit, pd.DataFrame({"x": [0.5], "arm": ["placebo"]}))
     assert rows.tolist() == [[1.0, 0.5, 0.0, 1.0]]  # (Intercept), x, arm[T.low], arm[T.placebo]
+
+
+def test_the_model_frame_is_built_once_and_ignores_later_edits_of_the_data():
+    data = _data()
+    data.loc[4, "x"] = np.nan
+    fit = fit_lmm("y ~ x + arm + (1 | g)", data)
+    expected = data[["y", "x", "arm", "g"]].dropna().reset_index(drop=True)
+    data.loc[0, "x"] = 1000.0
+    data["arm"] = "changed"
+    assert fit.data is fit.data
+    pd.testing.assert_frame_equal(fit.data, expected, check_exact=True)
