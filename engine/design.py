@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 from formulaic import model_matrix
+from scipy.linalg import lapack
 
 from engine.errors import LmmInputError
 from engine.transforms import (
@@ -527,6 +528,26 @@ def poorly_scaled_columns(
     return []
 
 
+#: A column whose part orthogonal to the earlier columns is at least this share of its
+#: norm is kept by the rule of ``drop_aliased_columns`` whatever the rounding.
+_CLEARLY_INDEPENDENT = 1e3 * RANK_TOLERANCE
+
+
+def _clearly_full_rank(X: np.ndarray) -> bool:
+    """Every column far from the span of the earlier ones (|R_jj| of X's QR against the
+    column's norm, which is the norm of R's column j)."""
+    n, p = X.shape
+    if n < p:
+        return False
+    factored, _, _, info = lapack.dgeqrf(X)
+    R = np.triu(factored[:p])
+    diagonal = R.diagonal()
+    squared_norms = np.einsum("ij,ij->j", R, R)
+    return info == 0 and bool(
+        (diagonal * diagonal > _CLEARLY_INDEPENDENT**2 * squared_norms).all()
+    )
+
+
 def drop_aliased_columns(
     X: np.ndarray, names: list[str], term_columns: dict[str, list[int]]
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]], list[str]]:
@@ -535,10 +556,11 @@ def drop_aliased_columns(
     lme4 (``chkRank.drop.cols``) uses R's limited-pivoting QR (``qr(X, tol = 1e-7)``),
     which keeps columns in order and moves a column to the end when its part
     orthogonal to the columns already kept is below the tolerance. This reproduces
-    that rule with a column-by-column Gram-Schmidt on the kept columns.
+    that rule with a column-by-column Gram-Schmidt on the kept columns, unless a
+    Householder QR shows every column far above the tolerance.
     """
     p = X.shape[1]
-    if p == 0:
+    if p == 0 or _clearly_full_rank(X):
         return X, names, term_columns, []
     norms = np.linalg.norm(X, axis=0)
     kept: list[int] = []

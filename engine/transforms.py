@@ -73,18 +73,27 @@ Value = np.ndarray | Factor | float
 class ModelColumns:
     """The model's variables on the rows a fit keeps, looked up by name as in a DataFrame.
 
-    Holds one ``pd.Series`` per variable, so no DataFrame is built just to read columns.
+    Holds one ``pd.Series`` per variable, so no DataFrame is built just to read columns,
+    and evaluates each column once however many terms use it (``(1 | a/b)`` reads ``a``
+    twice).
     """
 
     def __init__(self, columns: dict[str, pd.Series], n_rows: int) -> None:
         self._columns = columns
         self._n_rows = n_rows
+        self._values: dict[str, np.ndarray | Factor] = {}
 
     def __getitem__(self, name: str) -> pd.Series:
         return self._columns[name]
 
     def __len__(self) -> int:
         return self._n_rows
+
+    def value(self, name: str) -> np.ndarray | Factor:
+        """``series_value`` of a column, computed once."""
+        if name not in self._values:
+            self._values[name] = series_value(self._columns[name])
+        return self._values[name]
 
 
 def _numeric(value: Value, what: str) -> np.ndarray | float:
@@ -302,6 +311,8 @@ def is_factor_dtype(dtype: object) -> bool:
 
 def column_value(data: pd.DataFrame | ModelColumns, name: str) -> np.ndarray | Factor:
     """A column as floats, or as a ``Factor`` with text labels (see ``series_value``)."""
+    if isinstance(data, ModelColumns):
+        return data.value(name)
     return series_value(data[name])
 
 
@@ -325,11 +336,15 @@ def series_value(series: pd.Series) -> np.ndarray | Factor:
         codes = np.asarray(series.array.codes, dtype=np.int64)
         return _checked_factor(Factor(codes, labels).without_unused_levels())
     codes, uniques = pd.factorize(series.array, sort=False)
-    uniques = list(uniques)
-    order = sorted(range(len(uniques)), key=lambda i: _level_key(uniques[i]))
+    uniques = uniques.tolist()
+    if all(type(value) is str for value in uniques):
+        order = sorted(range(len(uniques)), key=uniques.__getitem__)
+        labels = [uniques[i] for i in order]
+    else:
+        order = sorted(range(len(uniques)), key=lambda i: _level_key(uniques[i]))
+        labels = [format_level(uniques[i]) for i in order]
     rank = np.full(len(uniques) + 1, -1, dtype=np.int64)
     rank[order] = np.arange(len(uniques))
-    labels = [format_level(uniques[i]) for i in order]
     return _checked_factor(Factor(rank[codes], labels))
 
 
