@@ -64,26 +64,31 @@ class ModelFrame:
     """The model frame: the model's variables on the rows the fit used, indexed 0..n-1.
 
     Built on first use (``table``), as few fits ever need it and building it costs more
-    than the rest of a small design. It keeps a shallow copy of the data, which pandas
-    copies on write, so later edits of the caller's DataFrame do not reach it.
+    than the rest of a small design. It keeps the columns read for the fit, which
+    pandas copies on write, so later edits of the caller's DataFrame do not reach it.
     """
 
     def __init__(
-        self, data: pd.DataFrame, variables: tuple[str, ...], keep: np.ndarray | None
+        self, data: pd.DataFrame, series: dict[str, pd.Series], keep: np.ndarray | None
     ) -> None:
-        self._data = data.copy(deep=False)
-        self._variables = list(variables)
+        self._series = series
+        self._column_index = data.columns
         self._keep = keep
         self._table: pd.DataFrame | None = None
 
     def table(self) -> pd.DataFrame:
-        """The model frame as a DataFrame (the same object on every call)."""
+        """``data[variables]`` on the kept rows with a fresh index (the same object on
+        every call)."""
         if self._table is None:
-            subset = self._data[self._variables]
+            names = list(self._series)
+            subset = pd.DataFrame(dict(enumerate(self._series.values())))
+            subset.columns = self._column_index.take(
+                [self._column_index.get_loc(name) for name in names]
+            )
             if self._keep is not None:
                 subset = subset.loc[self._keep]
             self._table = subset.reset_index(drop=True)
-            self._data = None
+            self._series = {}
         return self._table
 
 
@@ -130,6 +135,7 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
         raise LmmInputError(
             "No row has a value for every variable in the model; check for missing values."
         )
+    model_frame = ModelFrame(data, series, keep)
     if keep is not None:
         series = {name: column[keep] for name, column in series.items()}
     columns = ModelColumns(series, n)
@@ -158,7 +164,7 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
         fixed_term_columns=term_columns,
         aliased=aliased,
         random_terms=random_terms,
-        model_frame=ModelFrame(data, variables, keep),
+        model_frame=model_frame,
         n_dropped=n_dropped,
         dropped_by_variable=dropped_by_variable,
         state=state,

@@ -306,6 +306,8 @@ def is_factor_column(series: pd.Series) -> bool:
 
 def is_factor_dtype(dtype: object) -> bool:
     """``is_factor_column`` for a column's dtype."""
+    if isinstance(dtype, np.dtype):
+        return dtype.kind not in "iufc"
     return not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
 
 
