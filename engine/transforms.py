@@ -337,8 +337,7 @@ def series_value(series: pd.Series) -> np.ndarray | Factor:
             labels = [str(v) for v in categories.to_numpy(dtype=object)]
         codes = np.asarray(series.array.codes, dtype=np.int64)
         return _checked_factor(Factor(codes, labels).without_unused_levels())
-    codes, uniques = pd.factorize(series.array, sort=False)
-    uniques = uniques.tolist()
+    codes, uniques = _factorize(series.array)
     if all(type(value) is str for value in uniques):
         order = sorted(range(len(uniques)), key=uniques.__getitem__)
         labels = [uniques[i] for i in order]
@@ -348,6 +347,18 @@ def series_value(series: pd.Series) -> np.ndarray | Factor:
     rank = np.full(len(uniques) + 1, -1, dtype=np.int64)
     rank[order] = np.arange(len(uniques))
     return _checked_factor(Factor(rank[codes], labels))
+
+
+def _factorize(values: pd.api.extensions.ExtensionArray) -> tuple[np.ndarray, list]:
+    """``pd.factorize``: a code per row (-1 when missing) and the distinct values in order
+    of appearance. Arrow-backed text goes through Arrow's dictionary encoding, which
+    spares pandas' conversions (a third of a small design's time per text column)."""
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        encoded = values.__arrow_array__().combine_chunks().dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy()
+        return codes.astype(np.int64), encoded.dictionary.to_pylist()
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes, uniques.tolist()
 
 
 def _checked_factor(factor: Factor) -> Factor:

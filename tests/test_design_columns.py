@@ -133,3 +133,22 @@ def test_the_model_frame_is_built_once_and_ignores_later_edits_of_the_data():
     data["arm"] = "changed"
     assert fit.data is fit.data
     pd.testing.assert_frame_equal(fit.data, expected, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.array(["b", "a", None, "b", "c"], dtype="str"),
+        pd.concat([pd.Series(["x", "y"], dtype="str"), pd.Series([None, "x"], dtype="str")]).array,
+        pd.array([], dtype="str"),
+        pd.array(["b", None, "a"], dtype="string[python]"),
+        pd.array(["b", None, "a"], dtype=object),
+    ],
+)
+def test_factorize_equals_pandas(values):
+    from engine.transforms import _factorize
+
+    codes, uniques = _factorize(values)
+    expected_codes, expected_uniques = pd.factorize(values, sort=False)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques == expected_uniques.tolist()
