@@ -375,24 +375,24 @@ def _numeric_matrix(
     column per combination when a factor has several columns, e.g. ``poly(x, 2)1:z``),
     without its overhead, which dominates small fits.
     """
-    n = private.n_rows
-    columns: list[np.ndarray] = []
-    names: list[str] = []
-    term_columns: dict[str, list[int]] = {}
-    if intercept:
-        columns.append(np.ones(n))
-        names.append("(Intercept)")
-        term_columns["(Intercept)"] = [0]
+    products: list[tuple[str, ...]] = [()] if intercept else []
+    names: list[str] = ["(Intercept)"] if intercept else []
+    term_columns: dict[str, list[int]] = {"(Intercept)": [0]} if intercept else {}
     for term in terms:
         choices = [column_of[_factor_key(f)] for f in term.factors]
         for combo in itertools.product(*choices):
-            value = np.ones(n)
-            for name in combo:
-                value = value * private[name]
-            term_columns.setdefault(term.label, []).append(len(columns))
-            columns.append(value)
+            term_columns.setdefault(term.label, []).append(len(products))
+            products.append(combo)
             names.append(":".join(combo))
-    matrix = np.column_stack(columns) if columns else np.zeros((n, 0))
+    matrix = np.empty((private.n_rows, len(products)))
+    for j, combo in enumerate(products):
+        column = matrix[:, j]
+        if not combo:
+            column[:] = 1.0
+            continue
+        column[:] = private[combo[0]]
+        for name in combo[1:]:
+            np.multiply(column, private[name], out=column)
     return matrix, names, term_columns
 
 

@@ -331,14 +331,17 @@ def series_value(series: pd.Series) -> np.ndarray | Factor:
         return series.to_numpy(dtype=float)
     if isinstance(dtype, pd.CategoricalDtype):
         categories = dtype.categories
+        codes = np.asarray(series.array.codes, dtype=np.int64)
+        if isinstance(categories.dtype, pd.StringDtype):
+            return Factor(codes, categories.tolist()).without_unused_levels()
         if pd.api.types.is_numeric_dtype(categories.dtype) or categories.dtype == bool:
             labels = [format_level(v) for v in categories]
         else:
             labels = [str(v) for v in categories.to_numpy(dtype=object)]
-        codes = np.asarray(series.array.codes, dtype=np.int64)
         return _checked_factor(Factor(codes, labels).without_unused_levels())
     codes, uniques = _factorize(series.array)
-    if all(type(value) is str for value in uniques):
+    text = all(type(value) is str for value in uniques)
+    if text:
         order = sorted(range(len(uniques)), key=uniques.__getitem__)
         labels = [uniques[i] for i in order]
     else:
@@ -346,7 +349,8 @@ def series_value(series: pd.Series) -> np.ndarray | Factor:
         labels = [format_level(uniques[i]) for i in order]
     rank = np.full(len(uniques) + 1, -1, dtype=np.int64)
     rank[order] = np.arange(len(uniques))
-    return _checked_factor(Factor(rank[codes], labels))
+    factor = Factor(rank[codes], labels)
+    return factor if text else _checked_factor(factor)
 
 
 def _factorize(values: pd.api.extensions.ExtensionArray) -> tuple[np.ndarray, list]:
