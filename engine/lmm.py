@@ -18,6 +18,7 @@ from engine.distributions import t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
 from engine.model import LmmModel
 from engine.optimize import CentralDifferences, OptSummary, minimize, scaled_gradient_size
+from engine.profiled_deviance import deviance_function
 from engine.results import FixedEffect, LmmFit, VarianceComponent
 from engine.start import lme4_start
 from grammar.formula import FormulaError, ModelFormula, parse_formula
@@ -202,8 +203,7 @@ def _optimize(
     ``check.boundary``, then the gradient check (:func:`_recheck_gradient`).
     """
 
-    def objective(th: np.ndarray) -> float:
-        return model.deviance(th, reml)
+    objective = deviance_function(model, reml)
 
     def with_gradient(th: np.ndarray) -> tuple[float, np.ndarray]:
         return model.deviance_and_gradient(th, reml)

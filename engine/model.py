@@ -21,6 +21,7 @@ MixedModels.jl organises it:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +39,8 @@ DENSE_WORK_LIMIT = 1e7
 MAX_REST_WIDTH = 8_000
 #: Above this many precomputed index pairs the product is a sparse matrix product.
 MAX_PAIRS = 30_000_000
+#: Up to this many factors, a log-determinant is the log of their product.
+SHORT_LOG_SUM = 64
 
 
 @dataclass(kw_only=True)
@@ -182,9 +185,9 @@ class LmmModel:
                 a11[:, a, b] = v
                 a11[:, b, a] = v
         self._a11 = a11
-        # Contiguous copies of the 2 x 2 blocks' entries for the closed form.
-        self._a11_entries = (
-            tuple(np.ascontiguousarray(a11[:, i, j]) for i, j in ((0, 0), (0, 1), (1, 1)))
+        # The 2 x 2 blocks' entries (00, 01, 11) and ones, one row each (blocks_2x2).
+        self._a11_rows = (
+            np.vstack([a11[:, 0, 0], a11[:, 0, 1], a11[:, 1, 1], np.ones(l1)])
             if s1 == 2
             else None
         )
@@ -221,16 +224,17 @@ class LmmModel:
         if self._dense_first:
             ad = self._a_r1.toarray().reshape(m, l1, s1).transpose(1, 0, 2)
             # With W_j symmetric, sum_j A_j W_j A_j' only needs W's upper triangle and
-            # the upper triangle of the result: Q[(j, a<=b), (r<=c)] holds
+            # the upper triangle of the result: Q[(a<=b, j), (r<=c)] holds
             # A[j,r,a] A[j,c,b] (+ A[j,r,b] A[j,c,a] when a < b), so the product for a
-            # new theta is one vector-matrix product with W's upper triangle.
+            # new theta is one vector-matrix product with W's upper triangle, entry
+            # by entry over the levels.
             wa, wb = np.triu_indices(s1)
             ra, rc = np.triu_indices(m)
             q = ad[:, ra][:, :, wa] * ad[:, rc][:, :, wb]
             off = wa != wb
             q[:, :, off] += ad[:, ra][:, :, wb[off]] * ad[:, rc][:, :, wa[off]]
-            self._outer = np.ascontiguousarray(q.transpose(0, 2, 1)).reshape(
-                l1 * wa.size, ra.size
+            self._outer = np.ascontiguousarray(q.transpose(2, 0, 1)).reshape(
+                wa.size * l1, ra.size
             )
             self._w_upper = (wa, wb)
             self._g_upper = (ra, rc)
@@ -291,8 +295,8 @@ class LmmModel:
     def _first_block(self, t1: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """log det of M_j = T1' A_j T1 + I over levels j, M^-1 and W = T1 M^-1 T1'.
 
-        Closed forms for 1 x 1 and 2 x 2 blocks (elementwise over levels), batched
-        LAPACK otherwise; nothing loops over levels in Python.
+        Closed forms for 1 x 1 and 2 x 2 blocks (:func:`blocks_2x2`), batched LAPACK
+        otherwise; nothing loops over levels in Python.
         """
         a = self._a11
         s1 = t1.shape[0]
@@ -302,7 +306,18 @@ class LmmModel:
             inv = (1.0 / mdiag)[:, None, None]
             return float(np.log(mdiag).sum()), inv, lam2 * inv
         if s1 == 2:
-            return _first_block_2x2(self._a11_entries, t1)
+            t = (float(t1[0, 0]), float(t1[1, 0]), float(t1[1, 1]))
+            logdet, m_rows, det, w_rows = blocks_2x2(self._a11_rows, t)
+            inv = np.empty((l1 := det.size, 2, 2))
+            np.divide(m_rows[2], det, out=inv[:, 0, 0])
+            np.divide(m_rows[1], det, out=inv[:, 0, 1])
+            np.negative(inv[:, 0, 1], out=inv[:, 0, 1])
+            inv[:, 1, 0] = inv[:, 0, 1]
+            np.divide(m_rows[0], det, out=inv[:, 1, 1])
+            w = np.empty((l1, 2, 2))
+            w[:, 0, 0], w[:, 0, 1], w[:, 1, 1] = w_rows
+            w[:, 1, 0] = w[:, 0, 1]
+            return logdet, inv, w
         mm = np.matmul(np.matmul(t1.T, a), t1)
         mm[:, np.arange(s1), np.arange(s1)] += 1.0
         chol = np.linalg.cholesky(mm)
@@ -317,7 +332,7 @@ class LmmModel:
         if self._dense_first:
             wa, wb = self._w_upper
             ra, rc = self._g_upper
-            values = w[:, wa, wb].reshape(-1) @ self._outer
+            values = w[:, wa, wb].T.reshape(-1) @ self._outer
             out = np.empty((m, m))
             out[ra, rc] = values
             out[rc, ra] = values
@@ -535,24 +550,54 @@ class LmmModel:
         return f
 
 
-def _first_block_2x2(
-    a: tuple[np.ndarray, np.ndarray, np.ndarray], t: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """M = T'AT + I, log det M, M^-1 and T M^-1 T' for 2 x 2 blocks, elementwise.
+def blocks_2x2(
+    a_rows: np.ndarray, t: tuple[float, float, float], work: dict[str, np.ndarray] | None = None
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """M_j = T'A_jT + I over levels j for 2 x 2 blocks: sum_j log|M_j|, M_j's entries,
+    |M_j| and the upper entries of W_j = T M_j^-1 T'.
 
-    ``a`` holds the per-level entries (A_00, A_01, A_11) of the symmetric blocks.
+    ``a_rows`` (4 x levels) holds A_j's entries (00, 01, 11) and a row of ones; ``t`` is
+    (T_00, T_10, T_11). For fixed T, M_j's entries are linear in A_j's and W_j's linear
+    in adj(M_j) = (m11, -m01, m00), so each is one small matrix product over all
+    levels. ``work`` holds preallocated arrays (the optimizer's kernel reuses them).
     """
-    t0, t1, t2 = float(t[0, 0]), float(t[1, 0]), float(t[1, 1])
-    a00, a01, a11 = a
-    b00 = a00 * t0 + a01 * t1
-    b10 = a01 * t0 + a11 * t1
-    m00 = t0 * b00 + t1 * b10 + 1.0
-    m01 = t2 * b10
-    m11 = t2 * t2 * a11 + 1.0
-    det = m00 * m11 - m01 * m01
-    i00, i01, i11 = m11 / det, -m01 / det, m00 / det
-    inv = np.stack([i00, i01, i01, i11], axis=1).reshape(-1, 2, 2)
-    w01 = t0 * (t1 * i00 + t2 * i01)
-    w11 = t1 * t1 * i00 + 2.0 * t1 * t2 * i01 + t2 * t2 * i11
-    w = np.stack([t0 * t0 * i00, w01, w01, w11], axis=1).reshape(-1, 2, 2)
-    return float(np.log(det).sum()), inv, w
+    t0, t1, t2 = t
+    levels = a_rows.shape[1]
+    if work is None:
+        work = {
+            "to_m": np.zeros((3, 4)),
+            "to_w": np.zeros((3, 3)),
+            "m_rows": np.empty((3, levels)),
+            "w_rows": np.empty((3, levels)),
+            "det": np.empty(levels),
+            "square": np.empty(levels),
+        }
+        work["to_m"][0, 3] = work["to_m"][2, 3] = 1.0
+    to_m = work["to_m"]
+    to_m[0, 0], to_m[0, 1], to_m[0, 2] = t0 * t0, 2.0 * t0 * t1, t1 * t1
+    to_m[1, 1], to_m[1, 2] = t0 * t2, t1 * t2
+    to_m[2, 2] = t2 * t2
+    m_rows = np.dot(to_m, a_rows, out=work["m_rows"])
+    det = np.multiply(m_rows[0], m_rows[2], out=work["det"])
+    det -= np.square(m_rows[1], out=work["square"])
+    to_w = work["to_w"]
+    to_w[0, 2] = t0 * t0
+    to_w[1, 1], to_w[1, 2] = -t0 * t2, t0 * t1
+    to_w[2, 0], to_w[2, 1], to_w[2, 2] = t2 * t2, -2.0 * t1 * t2, t1 * t1
+    w_rows = np.dot(to_w, m_rows, out=work["w_rows"])
+    w_rows /= det
+    return log_sum(det), m_rows, det, w_rows
+
+
+def log_sum(values: np.ndarray) -> float:
+    """sum(log(values)) for positive values.
+
+    Short vectors take the log of their product (one call instead of numpy's
+    per-call overhead) unless it leaves the normal floating-point range.
+    """
+    if values.size <= SHORT_LOG_SUM:
+        product = math.prod(values.tolist())
+        if 1e-300 < product < 1e300:
+            return math.log(product)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.log(values).sum())

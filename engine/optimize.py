@@ -10,6 +10,7 @@ one), Nelder-Mead and Powell are the alternatives.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ XTOL_ABS = 1e-8
 FTOL_ABS = 1e-8
 XTOL_REL = 1e-4
 MAX_EVAL = 100_000
+#: What the optimizer sees where the deviance is not finite.
+INVALID = 1e300
 #: lme4's ``deriv12`` step (absolute).
 DERIV_STEP = 1e-4
 
@@ -205,11 +208,11 @@ def minimize(
     def counted(x: np.ndarray) -> float:
         count[0] += 1
         value = float(fun(np.asarray(x, dtype=float)))
-        return value if np.isfinite(value) else 1e300
+        return value if math.isfinite(value) else INVALID
 
     start = time.perf_counter()
     if name == "bobyqa":
-        x, fmin, code, converged = _bobyqa(counted, x0, lower, max_iter)
+        x, fmin, code, converged = _bobyqa(fun, x0, lower, max_iter, count)
     else:
         x, fmin, code, converged = _scipy(name, counted, x0, lower, max_iter, gradient, count)
     seconds = time.perf_counter() - start
@@ -245,17 +248,23 @@ _NLOPT_CODES = {
 }
 
 
-def _bobyqa(fun, x0, lower, max_iter):
+def _bobyqa(fun, x0, lower, max_iter, count):
     """NLopt's BOBYQA. When NLopt gives up (roundoff errors, a generic failure) it raises
     instead of returning; then the best point it evaluated is kept and the fit is marked
-    as not converged, as lme4 does for a negative NLopt status."""
+    as not converged, as lme4 does for a negative NLopt status.
+
+    The callback is the only Python layer between NLopt and ``fun``: on small models
+    an evaluation costs a few microseconds, as much as a wrapper call."""
     n = x0.size
-    best: list = [np.inf, x0.copy()]
+    best: list = [math.inf, x0.copy()]
 
     def objective(x, grad):
-        value = fun(np.asarray(x))
+        count[0] += 1
+        value = float(fun(x))
+        if not math.isfinite(value):
+            value = INVALID
         if value < best[0]:
-            best[0], best[1] = value, np.array(x, dtype=float)
+            best[0], best[1] = value, x.copy()
         return value
 
     opt = nlopt.opt(nlopt.LN_BOBYQA, n)
