@@ -173,7 +173,14 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
 
 # ------------------------------------------------------------------- checks
 def _check_columns_exist(variables: tuple[str, ...], data: pd.DataFrame) -> None:
-    columns = [str(c) for c in data.columns]
+    index = data.columns
+    if (
+        isinstance(index.dtype, pd.StringDtype)
+        and index.is_unique
+        and all(name in index for name in variables)
+    ):
+        return
+    columns = [str(c) for c in index]
     for name in variables:
         if columns.count(name) > 1:
             raise LmmInputError(
@@ -546,12 +553,18 @@ def _clearly_full_rank(X: np.ndarray) -> bool:
     if n < p:
         return False
     factored, _, _, info = lapack.dgeqrf(X)
+    if info != 0:
+        return False
+    threshold = _CLEARLY_INDEPENDENT**2
+    if p <= 8:  # plain floats: NumPy's per-call overhead would dominate
+        R = factored[:p].tolist()
+        return all(
+            R[j][j] ** 2 > threshold * sum(R[i][j] ** 2 for i in range(j + 1))
+            for j in range(p)
+        )
     R = np.triu(factored[:p])
     diagonal = R.diagonal()
-    squared_norms = np.einsum("ij,ij->j", R, R)
-    return info == 0 and bool(
-        (diagonal * diagonal > _CLEARLY_INDEPENDENT**2 * squared_norms).all()
-    )
+    return bool((diagonal * diagonal > threshold * np.einsum("ij,ij->j", R, R)).all())
 
 
 def drop_aliased_columns(
@@ -628,7 +641,8 @@ def grouping_factor(
     combined = np.zeros(len(frame), dtype=np.int64)
     for codes, labels in zip(codes_list, labels_list, strict=True):
         combined = combined * len(labels) + codes
-    used, inverse = np.unique(combined, return_inverse=True)
+    n_combinations = int(np.prod([len(labels) for labels in labels_list]))
+    used, inverse = _sorted_distinct(combined, n_combinations)
     names = []
     for key in used.tolist():
         parts = []
@@ -640,6 +654,16 @@ def grouping_factor(
     rank = np.empty(len(names), dtype=np.int64)
     rank[order] = np.arange(len(names))
     return rank[inverse], [names[i] for i in order]
+
+
+def _sorted_distinct(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for keys in ``0..bound-1``; by counting
+    when the range is small, which is much cheaper than sorting for short columns."""
+    if bound > 4 * keys.size + 1024:
+        return np.unique(keys, return_inverse=True)
+    present = np.bincount(keys, minlength=bound) > 0
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present), position[keys]
 
 
 def _random_term(

@@ -152,3 +152,32 @@ def test_factorize_equals_pandas(values):
     expected_codes, expected_uniques = pd.factorize(values, sort=False)
     assert codes.tolist() == expected_codes.tolist()
     assert uniques == expected_uniques.tolist()
+
+
+@pytest.mark.parametrize("bound", [7, 10**6])
+def test_sorted_distinct_equals_numpy_unique(bound):
+    from engine.design import _sorted_distinct
+
+    keys = np.random.default_rng(2).choice([0, 3, 5, 6], size=50)
+    used, inverse = _sorted_distinct(keys, bound)
+    expected_used, expected_inverse = np.unique(keys, return_inverse=True)
+    assert used.tolist() == expected_used.tolist()
+    assert inverse.tolist() == expected_inverse.tolist()
+
+
+@pytest.mark.parametrize("p", [1, 3, 12])
+def test_the_qr_shortcut_only_vouches_for_clearly_independent_columns(p):
+    from engine.design import _clearly_full_rank, drop_aliased_columns
+
+    rng = np.random.default_rng(p)
+    X = rng.normal(size=(40, p))
+    assert _clearly_full_rank(X)
+    aliased = np.column_stack([X, X[:, :1] * 2.0])
+    assert not _clearly_full_rank(aliased)
+    # kept by lme4's rule (1e-6 > 1e-7) but too close to the tolerance for the shortcut
+    nearly = np.column_stack([X, X[:, :1] + 1e-6 * rng.normal(size=(40, 1))])
+    assert not _clearly_full_rank(nearly)
+    names = [f"c{j}" for j in range(p + 1)]
+    kept = drop_aliased_columns(aliased, names, {"all": list(range(p + 1))})
+    assert kept[3] == [f"c{p}"]
+    assert drop_aliased_columns(nearly, names, {})[3] == []
