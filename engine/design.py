@@ -434,28 +434,35 @@ def _treatment_matrix(
             if margin not in present or len(factor.levels) < 2 or np.any(factor.codes < 0):
                 return None
         plans.append((term, names, factor_at[0] if factor_at else None))
-    n = private.n_rows
-    columns: list[np.ndarray] = [np.ones(n)]
+    plans.sort(key=lambda plan: plan[0].order)
     out_names = ["(Intercept)"]
     term_columns: dict[str, list[int]] = {"(Intercept)": [0]}
-    for term, names, f in sorted(plans, key=lambda plan: plan[0].order):
-        numeric = np.ones(n)
+    for term, names, f in plans:
+        levels = [None] if f is None else private[names[f]].levels[1:]
+        for level in levels:
+            parts = list(names)
+            if f is not None:
+                parts[f] = f"{names[f]}[T.{level}]"
+            term_columns.setdefault(term.label, []).append(len(out_names))
+            out_names.append(":".join(parts))
+    matrix = np.empty((private.n_rows, len(out_names)))
+    matrix[:, 0] = 1.0
+    j = 1
+    for _, names, f in plans:
+        numeric = matrix[:, j]
+        numeric[:] = 1.0
         for i, name in enumerate(names):
             if i != f:
-                numeric = numeric * private[name]
+                np.multiply(numeric, private[name], out=numeric)
         if f is None:
-            term_columns.setdefault(term.label, []).append(len(columns))
-            columns.append(numeric)
-            out_names.append(":".join(names))
+            j += 1
             continue
         factor = private[names[f]]
-        for level_index, level in enumerate(factor.levels[1:], start=1):
-            parts = list(names)
-            parts[f] = f"{names[f]}[T.{level}]"
-            term_columns.setdefault(term.label, []).append(len(columns))
-            columns.append(numeric * (factor.codes == level_index))
-            out_names.append(":".join(parts))
-    return np.column_stack(columns), out_names, term_columns
+        # The numeric product sits in the first level's column, so that one is filled last.
+        for level_index in range(len(factor.levels) - 1, 0, -1):
+            np.multiply(numeric, factor.codes == level_index, out=matrix[:, j + level_index - 1])
+        j += len(factor.levels) - 1
+    return matrix, out_names, term_columns
 
 
 def _formulaic_matrix(
