@@ -143,7 +143,7 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
 
     state = TransformState()
     y_value = evaluate(model_formula.response, columns, state)
-    if isinstance(y_value, Factor):
+    if isinstance(y_value, Factor):  # factor(y): its labels read back as numbers
         y_value = y_value.to_categorical()
     y = np.asarray(y_value, dtype=float).reshape(-1)
 
