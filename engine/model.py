@@ -39,6 +39,9 @@ DENSE_WORK_LIMIT = 1e7
 MAX_REST_WIDTH = 8_000
 #: Above this many precomputed index pairs the product is a sparse matrix product.
 MAX_PAIRS = 30_000_000
+#: Products summed row by row (LmmModel._row_products) up to this many entries;
+#: above, the rest block's cross-products are sparse matrix products.
+MAX_ROW_PRODUCTS = 2_000_000
 #: Up to this many factors, a log-determinant is the log of their product.
 SHORT_LOG_SUM = 64
 
@@ -67,6 +70,34 @@ class TermStructure(RandomTermDesign):
         rows, cols = _lower_indices(s)
         t[rows, cols] = theta[self.theta_slice]
         return t
+
+
+def _level_sums(
+    codes: np.ndarray, n_levels: int, left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
+    """(levels, a, b): sums over the rows of each level of left[:, a] * right[:, b].
+
+    One ``np.bincount`` for all pairs of columns; it adds the products row by row,
+    as one bincount per pair does.
+    """
+    n, a, b = left.shape[0], left.shape[1], right.shape[1]
+    products = (left[:, :, None] * right[:, None, :]).reshape(n, a * b)
+    index = codes[:, None] * (a * b) + np.arange(a * b)
+    sums = np.bincount(index.reshape(-1), weights=products.reshape(-1), minlength=n_levels * a * b)
+    return sums.reshape(n_levels, a, b)
+
+
+def _dense(matrix: np.ndarray | sp.spmatrix) -> np.ndarray:
+    return matrix.toarray() if sp.issparse(matrix) else matrix
+
+
+@lru_cache(maxsize=64)
+def _upper_indices(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.triu_indices(size), cached and read-only."""
+    rows, cols = np.triu_indices(size)
+    rows.setflags(write=False)
+    cols.setflags(write=False)
+    return rows, cols
 
 
 @lru_cache(maxsize=32)
@@ -178,12 +209,7 @@ class LmmModel:
         first = self.terms[0]
         s1, l1 = first.n_columns, first.n_levels
         m1 = first.matrix
-        a11 = np.zeros((l1, s1, s1))
-        for a in range(s1):
-            for b in range(a, s1):
-                v = np.bincount(first.codes, weights=m1[:, a] * m1[:, b], minlength=l1)
-                a11[:, a, b] = v
-                a11[:, b, a] = v
+        a11 = _level_sums(first.codes, l1, m1, m1)
         self._a11 = a11
         # The 2 x 2 blocks' entries (00, 01, 11) and ones, one row each (blocks_2x2).
         self._a11_rows = (
@@ -201,17 +227,15 @@ class LmmModel:
                 "factor, more than this engine can handle in memory; simplify the "
                 "random-effects part."
             )
+        self._rest_offsets = self._rest_offsets_of()
         xy = np.column_stack([self.X, self.y])
         if not rest_terms:
             # One grouping factor: the cross-products are sums within levels.
             self._a_rest = xy.T @ xy
-            cross = np.empty((xy.shape[1], l1, s1))
-            for r in range(xy.shape[1]):
-                for a in range(s1):
-                    cross[r, :, a] = np.bincount(
-                        first.codes, weights=xy[:, r] * m1[:, a], minlength=l1
-                    )
-            self._a_r1 = sp.csr_matrix(cross.reshape(xy.shape[1], l1 * s1))
+            cross = _level_sums(first.codes, l1, xy, m1).transpose(1, 0, 2)
+            self._a_r1 = np.ascontiguousarray(cross).reshape(xy.shape[1], l1 * s1)
+        elif self._fits_row_products(l1 * s1):
+            self._a_rest, self._a_r1 = self._row_products(xy)
         else:
             rest_parts = [self._term_z(t) for t in rest_terms]
             rest_parts.append(sp.csc_matrix(xy))
@@ -222,14 +246,14 @@ class LmmModel:
         m = self._m
         self._dense_first = l1 * m * m * s1 * s1 <= DENSE_WORK_LIMIT
         if self._dense_first:
-            ad = self._a_r1.toarray().reshape(m, l1, s1).transpose(1, 0, 2)
+            ad = _dense(self._a_r1).reshape(m, l1, s1).transpose(1, 0, 2)
             # With W_j symmetric, sum_j A_j W_j A_j' only needs W's upper triangle and
             # the upper triangle of the result: Q[(a<=b, j), (r<=c)] holds
             # A[j,r,a] A[j,c,b] (+ A[j,r,b] A[j,c,a] when a < b), so the product for a
             # new theta is one vector-matrix product with W's upper triangle, entry
             # by entry over the levels.
-            wa, wb = np.triu_indices(s1)
-            ra, rc = np.triu_indices(m)
+            wa, wb = _upper_indices(s1)
+            ra, rc = _upper_indices(m)
             q = ad[:, ra][:, :, wa] * ad[:, rc][:, :, wb]
             off = wa != wb
             q[:, :, off] += ad[:, ra][:, :, wb[off]] * ad[:, rc][:, :, wa[off]]
@@ -240,17 +264,69 @@ class LmmModel:
             self._g_upper = (ra, rc)
         else:
             self._prepare_pairs(l1, s1, m)
-        self._rest_offsets = []
-        off = 0
-        for t in rest_terms:
-            width = t.n_levels * t.n_columns
-            self._rest_offsets.append((off, off + width))
-            off += width
         self._rest_all_scalar = all(t.n_columns == 1 for t in rest_terms)
+
+    def _fits_row_products(self, width1: int) -> bool:
+        """Whether the rest block's cross-products are cheap to form row by row."""
+        per_row = sum(t.n_columns for t in self.terms[1:]) + self.p + 1
+        size = self.n * per_row * max(per_row, self.terms[0].n_columns)
+        return size <= MAX_ROW_PRODUCTS and self._m * width1 <= MAX_ROW_PRODUCTS
+
+    def _row_products(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """R'R and R'Z1 (dense) for R = [Z2 .. ZK, X, y], summed over rows in order.
+
+        Each row of R has few nonzeros (s_k per term, then X and y); their pairwise
+        products are added into place with one ``np.bincount``, observation by
+        observation. That is the order in which scipy's sparse product sums them,
+        so the result is the same to the last bit, without building R.
+        """
+        n, m = self.n, self._m
+        columns, values = [], []
+        for (lo, _), term in zip(self._rest_offsets, self.terms[1:], strict=True):
+            s = term.n_columns
+            columns.append(lo + term.codes[:, None] * s + np.arange(s))
+            values.append(term.matrix)
+        columns.append(np.broadcast_to(np.arange(self._m_re, m), (n, m - self._m_re)))
+        values.append(xy)
+        cols = np.hstack(columns)
+        vals = np.hstack(values)
+        a_rest = np.bincount(
+            (cols[:, :, None] * m + cols[:, None, :]).reshape(-1),
+            weights=(vals[:, :, None] * vals[:, None, :]).reshape(-1),
+            minlength=m * m,
+        ).reshape(m, m)
+        first = self.terms[0]
+        s1 = first.n_columns
+        width1 = first.n_levels * s1
+        cols1 = first.codes[:, None] * s1 + np.arange(s1)
+        a_r1 = np.bincount(
+            (cols[:, :, None] * width1 + cols1[:, None, :]).reshape(-1),
+            weights=(vals[:, :, None] * first.matrix[:, None, :]).reshape(-1),
+            minlength=m * width1,
+        ).reshape(m, width1)
+        return a_rest, a_r1
+
+    def _rest_offsets_of(self) -> list[tuple[int, int]]:
+        offsets, off = [], 0
+        for t in self.terms[1:]:
+            width = t.n_levels * t.n_columns
+            offsets.append((off, off + width))
+            off += width
+        return offsets
+
+    def _a_r1_transpose_times(self, vec: np.ndarray) -> np.ndarray:
+        """(R'Z1)' vec, summed row by row as scipy's sparse product does."""
+        a_r1 = self._a_r1
+        if sp.issparse(a_r1):
+            return a_r1.T @ vec
+        out = np.zeros(a_r1.shape[1])
+        for row, value in zip(a_r1, vec.tolist(), strict=True):
+            out += row * value
+        return out
 
     def _prepare_pairs(self, l1: int, s1: int, m: int) -> None:
         """Index pairs for sum_j A_j W_j A_j' over levels j of the first term."""
-        coo = self._a_r1.tocoo()
+        coo = sp.coo_matrix(self._a_r1)
         level = coo.col // s1
         comp = coo.col % s1
         keys = level.astype(np.int64) * m + coo.row
@@ -340,7 +416,8 @@ class LmmModel:
         if self._pair_matrix is None:
             l1, s1 = w.shape[0], w.shape[1]
             blocks = sp.bsr_matrix((w, np.arange(l1), np.arange(l1 + 1)), shape=(l1 * s1,) * 2)
-            return np.asarray((self._a_r1 @ (blocks @ self._a_r1.T)).toarray())
+            a_r1 = sp.csr_matrix(self._a_r1)
+            return np.asarray((a_r1 @ (blocks @ a_r1.T)).toarray())
         values = self._pair_matrix @ w.reshape(-1)
         out = np.zeros(m * m)
         upper, lower = self._pair_positions
@@ -475,7 +552,7 @@ class LmmModel:
         beta = x2[m_re:]
         b_rest = self._apply_rest_lambda(u_rest, ev.factors)
         vec = np.concatenate([b_rest, beta, [-1.0]])
-        rhs = -(self._a_r1.T @ vec)
+        rhs = -self._a_r1_transpose_times(vec)
         first = self.terms[0]
         s1 = first.n_columns
         t1 = ev.factors[0]
@@ -526,7 +603,7 @@ class LmmModel:
             bsr = sp.bsr_matrix(
                 (tm, np.arange(l1), np.arange(l1 + 1)), shape=(l1 * s1, l1 * s1)
             )
-            f = (self._a_r1[:m_re] @ bsr).toarray()
+            f = (sp.csr_matrix(self._a_r1[:m_re]) @ bsr).toarray()
             f = self._scale_rest_rows(f, ev.factors)
             e = solve_triangular(l22, f, lower=True, check_finite=False)
             e3 = e.reshape(m_re, l1, s1)
