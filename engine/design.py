@@ -350,7 +350,8 @@ def _private_frame(
                     columns[name] = np.asarray(value, dtype=float)[:, i]
                 column_of[key] = names
             else:
-                columns[key] = np.broadcast_to(np.asarray(value, dtype=float), (n,))
+                value = np.asarray(value, dtype=float)
+                columns[key] = value if value.shape == (n,) else np.broadcast_to(value, (n,))
                 column_of[key] = [key]
     return columns, column_of
 

@@ -50,10 +50,10 @@ class Factor:
 
     def without_unused_levels(self) -> Factor:
         """The same factor with the levels no row uses left out (R's ``droplevels``)."""
-        counts = np.bincount(self.codes[self.codes >= 0], minlength=len(self.levels))
-        used = np.flatnonzero(counts)
-        if used.size == len(self.levels):
+        counts = np.bincount(self.codes + 1, minlength=len(self.levels) + 1)[1:]
+        if np.count_nonzero(counts) == len(self.levels):
             return self
+        used = np.flatnonzero(counts)
         new_code = np.full(len(self.levels) + 1, -1, dtype=np.int64)
         new_code[used] = np.arange(used.size)
         return Factor(new_code[self.codes], [self.levels[i] for i in used])
