@@ -140,8 +140,8 @@ class ProfiledDeviance:
         # (np.add.reduce is ndarray.sum without its Python wrapper).
         log_diagonal = np.log(chol.diagonal())
         m_re, p = self.m_re, self.p
-        logdet_rest = 2.0 * float(_sum(log_diagonal[:m_re])) if m_re else 0.0
-        logdet_rx = 2.0 * float(_sum(log_diagonal[m_re : m_re + p]))
+        logdet_rest = 2.0 * _reduce(log_diagonal[:m_re]) if m_re else 0.0
+        logdet_rx = 2.0 * _reduce(log_diagonal[m_re : m_re + p])
         pwrss = float(chol[-1, -1] ** 2)
         if pwrss <= 0:
             return math.inf
@@ -151,3 +151,14 @@ class ProfiledDeviance:
         else:
             value = logdet + logdet_rest + self.n * (1 + LOG_2PI + np.log(pwrss / self.n))
         return float(value)
+
+
+def _reduce(values: np.ndarray) -> float:
+    """``np.add.reduce(values)``; one or two values are added without the ufunc call
+    (numpy returns the single value, or the sum of the two)."""
+    size = values.shape[0]
+    if size == 1:
+        return float(values[0])
+    if size == 2:
+        return float(values[0]) + float(values[1])
+    return float(_sum(values))

@@ -36,7 +36,15 @@ def _group_mean_variance(y: np.ndarray, codes: np.ndarray, n_levels: int) -> flo
     sums = np.bincount(codes, weights=y, minlength=n_levels)
     counts = np.bincount(codes, minlength=n_levels)
     means = np.divide(sums, counts, out=np.zeros(n_levels), where=counts > 0)
-    return float(np.var(means[codes], ddof=1))
+    return _sample_variance(means[codes])
+
+
+def _sample_variance(x: np.ndarray) -> float:
+    """``np.var(x, ddof=1)``: the same operations, without its argument handling."""
+    n = x.size
+    deviations = x - np.add.reduce(x) / n
+    np.multiply(deviations, deviations, out=deviations)
+    return float(np.add.reduce(deviations) / (n - 1))
 
 
 def moment_start(model: LmmModel) -> np.ndarray | None:
@@ -53,7 +61,7 @@ def moment_start(model: LmmModel) -> np.ndarray | None:
     spread = np.array(
         [_group_mean_variance(y, t.codes, t.n_levels) for t in model.terms], dtype=float
     )
-    residual = float(np.var(y, ddof=1)) - float(np.sum(spread))
+    residual = _sample_variance(y) - float(np.sum(spread))
     if not residual > 0:
         return None
     return np.sqrt(spread / residual)
