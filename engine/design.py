@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from formulaic import model_matrix
 from scipy.linalg import lapack
 
 from engine.errors import LmmInputError
@@ -482,6 +481,10 @@ def _formulaic_model_matrix(
     intercept: bool, terms: tuple[Term, ...], private: EvaluatedColumns, column_of: dict
 ) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
     """formulaic's ``model_matrix`` on the evaluated columns, names in lme4's style."""
+    # Imported here: most designs never reach formulaic, and importing it costs a
+    # tenth of a second at every start of the assistant.
+    from formulaic import model_matrix
+
     specs = ["1" if intercept else "0"] + [_term_spec(t, column_of) for t in terms]
     frame = private.as_table().rename(columns=_formulaic_name)
     mm = model_matrix(" + ".join(specs), frame, na_action="ignore")
