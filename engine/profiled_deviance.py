@@ -121,7 +121,8 @@ class ProfiledDeviance:
         logdet, w = self._first_block(theta)
         if not math.isfinite(logdet):
             return math.inf
-        values = np.matmul(w, self.outer, out=self.values)
+        # np.dot and the @ of LmmModel._first_product run the same BLAS product.
+        values = np.dot(w, self.outer, out=self.values)
         np.subtract(self.a_upper, values, out=values)
         if self.theta_ext is not None:
             ext = self.theta_ext
@@ -138,8 +139,12 @@ class ProfiledDeviance:
         # The same operations, in the same order, as LmmModel.evaluate and
         # profiled_deviance, so that the optimizer sees exactly LmmModel.deviance
         # (np.add.reduce is ndarray.sum without its Python wrapper).
-        log_diagonal = np.log(chol.diagonal())
         m_re, p = self.m_re, self.p
+        if m_re + p <= 2:
+            # numpy's log of one value equals its log within an array.
+            log_diagonal = [np.log(v) for v in chol.diagonal()[: m_re + p].tolist()]
+        else:
+            log_diagonal = np.log(chol.diagonal())
         logdet_rest = 2.0 * _reduce(log_diagonal[:m_re]) if m_re else 0.0
         logdet_rx = 2.0 * _reduce(log_diagonal[m_re : m_re + p])
         pwrss = float(chol[-1, -1] ** 2)
@@ -153,10 +158,12 @@ class ProfiledDeviance:
         return float(value)
 
 
-def _reduce(values: np.ndarray) -> float:
-    """``np.add.reduce(values)``; one or two values are added without the ufunc call
-    (numpy returns the single value, or the sum of the two)."""
-    size = values.shape[0]
+def _reduce(values: np.ndarray | list) -> float:
+    """``np.add.reduce(values)``; up to two values are added without the ufunc call
+    (numpy returns 0, the single value, or the sum of the two)."""
+    size = len(values)
+    if size == 0:
+        return 0.0
     if size == 1:
         return float(values[0])
     if size == 2:
