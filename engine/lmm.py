@@ -282,7 +282,8 @@ def _restart_edge(model, opt, objective, run, optimizer: str) -> OptSummary:
     on_bound = np.flatnonzero((model.theta_lower == 0.0) & (opt.final == 0.0))
     if on_bound.size == 0 or not np.isfinite(opt.fmin):
         return opt
-    base = objective(opt.final)
+    # lme4 re-evaluates the deviance at the end point; the optimizer's minimum is it.
+    base = opt.fmin
     slopes = []
     for i in on_bound:
         moved = opt.final.copy()
@@ -295,7 +296,7 @@ def _restart_edge(model, opt, objective, run, optimizer: str) -> OptSummary:
         start[on_bound] = model.theta_start[on_bound]
     again = run(start)
     again.initial = opt.initial
-    again.evaluations += opt.evaluations + on_bound.size + 1
+    again.evaluations += opt.evaluations + on_bound.size
     again.seconds += opt.seconds
     return again if again.fmin <= opt.fmin else opt
 
