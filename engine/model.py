@@ -91,6 +91,12 @@ def _dense(matrix: np.ndarray | sp.spmatrix) -> np.ndarray:
     return matrix.toarray() if sp.issparse(matrix) else matrix
 
 
+#: Rows of (m00, m01, m11) giving M^-1's entries (00, 01, 10, 11) up to sign and |M|;
+#: rows of W's (00, 01, 11) giving its entries (00, 01, 10, 11).
+_ADJUGATE_ROWS = np.array([2, 1, 1, 0])
+_SYMMETRIC_ROWS = np.array([0, 1, 1, 2])
+
+
 @lru_cache(maxsize=64)
 def _upper_indices(size: int) -> tuple[np.ndarray, np.ndarray]:
     """np.triu_indices(size), cached and read-only."""
@@ -265,6 +271,11 @@ class LmmModel:
         else:
             self._prepare_pairs(l1, s1, m)
         self._rest_all_scalar = all(t.n_columns == 1 for t in rest_terms)
+        # Each rest column's term among the rest terms (scalar terms); X and y get the
+        # position after them.
+        self._rest_scale_index = np.full(self._m, len(rest_terms))
+        for k, (lo, hi) in enumerate(self._rest_offsets):
+            self._rest_scale_index[lo:hi] = k
 
     def _fits_row_products(self, width1: int) -> bool:
         """Whether the rest block's cross-products are cheap to form row by row."""
@@ -384,15 +395,12 @@ class LmmModel:
         if s1 == 2:
             t = (float(t1[0, 0]), float(t1[1, 0]), float(t1[1, 1]))
             logdet, m_rows, det, w_rows = blocks_2x2(self._a11_rows, t)
-            inv = np.empty((l1 := det.size, 2, 2))
-            np.divide(m_rows[2], det, out=inv[:, 0, 0])
-            np.divide(m_rows[1], det, out=inv[:, 0, 1])
-            np.negative(inv[:, 0, 1], out=inv[:, 0, 1])
-            inv[:, 1, 0] = inv[:, 0, 1]
-            np.divide(m_rows[0], det, out=inv[:, 1, 1])
-            w = np.empty((l1, 2, 2))
-            w[:, 0, 0], w[:, 0, 1], w[:, 1, 1] = w_rows
-            w[:, 1, 0] = w[:, 0, 1]
+            levels = det.size
+            # M^-1 = (m11, -m01; -m01, m00) / |M| and W, entry rows to (levels, 2, 2).
+            inv_rows = m_rows[_ADJUGATE_ROWS] / det
+            inv_rows[1:3] *= -1.0
+            inv = np.ascontiguousarray(inv_rows.T).reshape(levels, 2, 2)
+            w = np.ascontiguousarray(w_rows[_SYMMETRIC_ROWS].T).reshape(levels, 2, 2)
             return logdet, inv, w
         mm = np.matmul(np.matmul(t1.T, a), t1)
         mm[:, np.arange(s1), np.arange(s1)] += 1.0
@@ -431,9 +439,7 @@ class LmmModel:
         if not rest_factors:
             return s
         if self._rest_all_scalar:
-            scale = np.ones(self._m)
-            for (lo, hi), t in zip(self._rest_offsets, rest_factors, strict=True):
-                scale[lo:hi] = t[0, 0]
+            scale = np.array([*(t[0, 0] for t in rest_factors), 1.0])[self._rest_scale_index]
             s *= scale[:, None]
             s *= scale[None, :]
             return s
@@ -457,7 +463,7 @@ class LmmModel:
         schur = self._scale_rest(schur, factors)
         m_re = self._m_re
         if m_re:
-            schur[self._re_diagonal] += 1.0
+            schur.reshape(-1)[: m_re * (self._m + 1) : self._m + 1] += 1.0
         # S is symmetric, so its transpose is the same matrix in Fortran order: LAPACK
         # then factors it in place, without a copy.
         chol, info = lapack.dpotrf(schur.T, lower=1, clean=1, overwrite_a=1)
@@ -639,17 +645,20 @@ def blocks_2x2(
     levels. ``work`` holds preallocated arrays (the optimizer's kernel reuses them).
     """
     t0, t1, t2 = t
-    levels = a_rows.shape[1]
     if work is None:
-        work = {
-            "to_m": np.zeros((3, 4)),
-            "to_w": np.zeros((3, 3)),
-            "m_rows": np.empty((3, levels)),
-            "w_rows": np.empty((3, levels)),
-            "det": np.empty(levels),
-            "square": np.empty(levels),
-        }
-        work["to_m"][0, 3] = work["to_m"][2, 3] = 1.0
+        to_m = np.array(
+            [[t0 * t0, 2.0 * t0 * t1, t1 * t1, 1.0], [0.0, t0 * t2, t1 * t2, 0.0],
+             [0.0, 0.0, t2 * t2, 1.0]]
+        )
+        m_rows = np.dot(to_m, a_rows)
+        det = m_rows[0] * m_rows[2]
+        det -= np.square(m_rows[1])
+        to_w = np.array(
+            [[0.0, 0.0, t0 * t0], [0.0, -t0 * t2, t0 * t1], [t2 * t2, -2.0 * t1 * t2, t1 * t1]]
+        )
+        w_rows = np.dot(to_w, m_rows)
+        w_rows /= det
+        return log_sum(det), m_rows, det, w_rows
     to_m = work["to_m"]
     to_m[0, 0], to_m[0, 1], to_m[0, 2] = t0 * t0, 2.0 * t0 * t1, t1 * t1
     to_m[1, 1], to_m[1, 2] = t0 * t2, t1 * t2
