@@ -224,6 +224,7 @@ def _optimize(
     theta, criterion = _check_boundary(model, opt.final, opt.fmin, reml)
     opt.final, opt.fmin = theta, criterion
     opt, size = _recheck_gradient(model, opt, objective, run, reml)
+    opt.differences = None  # the fit keeps the record, not the deviance's work arrays
     return opt, opt.final, opt.fmin, size
 
 
