@@ -64,8 +64,11 @@ class TermStructure(RandomTermDesign):
     def factor(self, theta: np.ndarray) -> np.ndarray:
         """Relative covariance factor T (lower triangular, filled column by column)."""
         s = self.n_columns
+        k = self.theta_slice.start
         if s == 1:
-            return np.array([[theta[self.theta_slice.start]]], dtype=float)
+            return np.array([[theta[k]]], dtype=float)
+        if s == 2:
+            return np.array([[theta[k], 0.0], [theta[k + 1], theta[k + 2]]], dtype=float)
         t = np.zeros((s, s))
         rows, cols = _lower_indices(s)
         t[rows, cols] = theta[self.theta_slice]
@@ -416,7 +419,8 @@ class LmmModel:
         if self._dense_first:
             wa, wb = self._w_upper
             ra, rc = self._g_upper
-            values = w[:, wa, wb].T.reshape(-1) @ self._outer
+            upper = w.reshape(-1) if w.shape[1] == 1 else w[:, wa, wb].T.reshape(-1)
+            values = upper @ self._outer
             out = np.empty((m, m))
             out[ra, rc] = values
             out[rc, ra] = values
