@@ -114,6 +114,8 @@ def time_ours(case: BenchCase, repeats: int) -> OursTiming:
 def _seconds(value: float | None, error: str | None = None) -> str:
     if value is None:
         return error or "–"
+    if value < 0.1:  # small fits take milliseconds: keep three significant digits
+        return f"{value:.5f}" if value < 0.01 else f"{value:.4f}"
     return f"{value:.3f}" if value < 10 else f"{value:.1f}"
 
 
