@@ -532,12 +532,17 @@ def poorly_scaled_columns(
     two columns' SDs differ by more than a factor ``tol``. The columns named are those
     whose SD is itself out of range, else the two with the smallest and largest SD.
     """
-    continuous = [
-        j for j in range(X.shape[1])
-        if not np.all(np.isin(X[:, j], (0.0, 1.0))) and X.shape[0] > 1
-    ]
-    sds = {names[j]: float(np.std(X[:, j], ddof=1)) for j in continuous}
-    sds = {name: sd for name, sd in sds.items() if np.isfinite(sd) and sd > 0}
+    if X.shape[0] < 2:
+        return []
+    columns = X.T.copy()  # one row per column: the reductions below run on contiguous rows
+    dummy = ((columns == 0.0) | (columns == 1.0)).all(axis=1)
+    continuous = np.flatnonzero(~dummy)
+    column_sd = columns[continuous].std(axis=1, ddof=1)
+    sds = {
+        names[j]: float(sd)
+        for j, sd in zip(continuous, column_sd, strict=True)
+        if np.isfinite(sd) and sd > 0
+    }
     if not sds:
         return []
     log_sd = {name: float(np.log(sd)) for name, sd in sds.items()}
