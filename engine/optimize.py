@@ -136,7 +136,10 @@ class CentralDifferences:
                 continue
             point[i] = self.x[i] - step
             self.down[i] = fun(point)
-            self.gradient[i] = (self.up[i] - self.down[i]) / (2 * step)
+            # Both sides infinite (the deviance is undefined around x) leaves NaN, an
+            # unknown gradient, which the convergence check does not read as an alarm.
+            with np.errstate(invalid="ignore"):
+                self.gradient[i] = (self.up[i] - self.down[i]) / (2 * step)
 
     def hessian(self) -> np.ndarray:
         """lme4's ``deriv12`` Hessian (central second differences, step ``delta``)."""
