@@ -96,7 +96,12 @@ class FitOutcome:
         return self.model.fit
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe(self.model.fit.to_dict())
+        """The fit (CONTRACTS §3), plus the convergence ladder's record when it ran, so
+        that JSON readers see every remedy that was tried, as the narration tells it."""
+        out = self.model.fit.to_dict()
+        if self.model.audit is not None:
+            out["convergence_audit"] = self.model.audit.to_dict()
+        return json_safe(out)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,30 @@ def test_ask_json_fit_is_exactly_the_engines_to_dict(fit_json):
     assert json.loads(json.dumps(direct)) == fit
 
 
+def test_ask_json_fit_carries_the_convergence_ladder_when_it_ran():
+    """A singular fit runs the ladder: the JSON keeps every remedy, as the text tells it."""
+    singular = "LMM: pain_score ~ time + treatment + (1 + time | patient)"
+    status, out, err = run(["ask", singular, "--sample", "pain_trial", "--json"])
+    assert status == 0, err
+    (fit,) = json.loads(out)
+    assert fit["kind"] == "lmm_fit" and fit["singular"] is True
+    audit = fit["convergence_audit"]
+    assert audit["kind"] == "convergence_audit"
+    assert audit["requested_formula"] == singular.removeprefix("LMM: ")
+    assert audit["final_formula"] == "pain_score ~ time + treatment + (1 | patient)"
+    assert audit["changes"] == ["uncorrelated:patient", "dropped_slope:time|patient"]
+    kinds = [step["kind"] for step in audit["steps"]]
+    assert kinds[0] == "check_optimum" and kinds[-2:] == ["uncorrelated", "drop_slope"]
+    assert audit["final_fit"]["formula"] == audit["final_formula"]
+    # the model kept is still the one asked for
+    assert fit["formula"] == audit["requested_formula"]
+
+
+def test_ask_json_plain_fit_has_no_ladder(fit_json):
+    fit = next(item for item in fit_json if item["kind"] == "lmm_fit")
+    assert "convergence_audit" not in fit
+
+
 def test_ask_json_has_one_object_per_step_and_figures_go_to_out(fit_json, tmp_path):
     kinds = [item["kind"] for item in fit_json]
     assert kinds[0] == "lmm_fit"

@@ -414,6 +414,12 @@ def test_a_convergence_audit_is_json_safe(tmp_path):
     answer = session.ask("fix the convergence problem")
     assert answer.ok, answer.text()
     items = json.loads(json.dumps(answer.to_json()))
-    audit = next(i for i in items if i["kind"] == "convergence_audit")
+    # the audit is its own item when the model stays, and rides on the new fit when a
+    # remedy gave a better optimum (which one happens depends on the optimizer's path)
+    audit = next(
+        i if i["kind"] == "convergence_audit" else i["convergence_audit"]
+        for i in items
+        if i["kind"] == "convergence_audit" or "convergence_audit" in i
+    )
     assert audit["requested_formula"] == "y ~ g + (1 | subject)"
     assert [step["kind"] for step in audit["steps"]][0] == "check_optimum"
