@@ -21,6 +21,11 @@ al. 2017, J. Memory and Language 94: 305-315):
    when a variance is removed, Self and Liang 1987); the ladder stops at the first one
    that makes the fit significantly worse.
 
+A request for one remedy ("try another optimizer", "simplify the random effects") runs
+the check and that rung only (``rungs``); a rung asked for runs even when the check finds
+nothing wrong, and the simplification rung then tries the simpler structures whatever
+the fit's singularity, each still tested by the likelihood-ratio test.
+
 Every step is recorded as an :class:`AuditStep`; :class:`ConvergenceAudit` states the
 requested and the final formula and every change, so the final model is never silently
 different from the one asked for. All fields are numbers or codes; words are the narration's.
@@ -47,6 +52,12 @@ OPTIMA_AGREE_TOL = 1e-4
 OPTIMIZERS = ("bobyqa", "l-bfgs-b", "nelder-mead", "powell")
 #: At most this many simplifications of the random part are tried.
 MAX_SIMPLIFICATIONS = 20
+#: The rungs after the check, in the order the ladder climbs them.
+RUNG_ITERATIONS = "iterations"
+RUNG_SCALE = "scale"
+RUNG_OPTIMIZER = "optimizer"
+RUNG_SIMPLIFY = "simplify"
+RUNGS = (RUNG_ITERATIONS, RUNG_SCALE, RUNG_OPTIMIZER, RUNG_SIMPLIFY)
 
 # Step kinds
 STEP_CHECK = "check_optimum"
@@ -284,11 +295,15 @@ def _slope_sds(fit) -> dict[tuple[str, str], float]:
     return out
 
 
-def _simplifications(fit) -> list[tuple[str, list[_RandomBlock], str]]:
-    """Candidate simpler random parts, in the order tried: ``||`` first, then near-zero slopes.
+def _simplifications(
+    fit, *, near_zero_only: bool = True
+) -> list[tuple[str, list[_RandomBlock], str]]:
+    """Candidate simpler random parts, in the order tried: ``||`` first, then slopes.
 
     A written slope (``x``, or a factor ``f`` with columns ``f[T.b]``, ...) is near zero
-    when every model column it produced has an SD below 1e-3 of the residual SD.
+    when every model column it produced has an SD below 1e-3 of the residual SD; only
+    those are dropped unless ``near_zero_only`` is False (a simplification asked for),
+    when every slope is a candidate, the smallest SD relative to σ first.
     """
     blocks = _blocks(fit.model_formula)
     sds = _slope_sds(fit)
@@ -313,7 +328,9 @@ def _simplifications(fit) -> list[tuple[str, list[_RandomBlock], str]]:
                 for (group, column), sd in sds.items()
                 if group == block.group and (column == label or column.startswith(label + "["))
             ]
-            if matched and max(matched) / fit.sigma < BOUNDARY_TOL * 10:
+            if matched and (
+                not near_zero_only or max(matched) / fit.sigma < BOUNDARY_TOL * 10
+            ):
                 ratios.append((max(matched) / fit.sigma, block.group, label))
     for _, group, label in sorted(ratios):
         new_blocks = []
@@ -387,9 +404,21 @@ def remedy_convergence(
     max_iter: int | None = None,
     alpha: float = 0.05,
     fit=None,
+    rungs: tuple[str, ...] | None = None,
 ) -> ConvergenceAudit:
-    """Run the ladder on ``formula``/``data`` (or on an existing ``fit`` of them)."""
+    """Run the ladder on ``formula``/``data`` (or on an existing ``fit`` of them).
+
+    ``rungs``: the remedies to try (a subset of :data:`RUNGS`); ``None`` climbs the
+    whole ladder and stops early when the check finds nothing wrong.
+    """
     from engine.lmm import fit_lmm
+
+    unknown = sorted(set(rungs or ()) - set(RUNGS))
+    if unknown:
+        raise LmmInputError(
+            f"There is no remedy called {', '.join(unknown)}; choose from {', '.join(RUNGS)}."
+        )
+    asked = set(RUNGS if rungs is None else rungs)
 
     limit = {"max_iter": max_iter if fit is None else fit.opt.max_iter}
 
@@ -420,11 +449,11 @@ def remedy_convergence(
             },
         )
     )
-    if check.ok:
+    if check.ok and rungs is None:
         return ConvergenceAudit(requested, requested, False, (), tuple(steps), current, True)
 
     # 1b. an optimizer stopped by an iteration limit gets the default budget
-    if not current.converged and limit["max_iter"] is not None:
+    if RUNG_ITERATIONS in asked and not current.converged and limit["max_iter"] is not None:
         capped = limit["max_iter"]
         limit["max_iter"] = None
         try:
@@ -444,7 +473,7 @@ def remedy_convergence(
                 changes.append("raised_iteration_limit")
             else:
                 limit["max_iter"] = capped
-        if check.ok:
+        if check.ok and rungs is None:
             return ConvergenceAudit(requested, current.formula, True, tuple(changes),
                                     tuple(steps), current, True)
 
@@ -452,7 +481,7 @@ def remedy_convergence(
     candidates = {c: _finite_moments(frame[c]) for c in
                   _continuous_columns(current.model_formula, frame)}
     columns = [c for c, (_, sd) in candidates.items() if sd > 0]
-    if columns:
+    if columns and RUNG_SCALE in asked:
         moments = {c: candidates[c] for c in columns}
         scaled_frame = frame.copy()
         for c, (mean, sd) in moments.items():
@@ -475,7 +504,7 @@ def remedy_convergence(
 
     # 3. every optimizer, compare the optima (lme4's allFit)
     trials = {}
-    for name in OPTIMIZERS:
+    for name in OPTIMIZERS if RUNG_OPTIMIZER in asked else ():
         try:
             trials[name] = (
                 current if name == current.optimizer else refit(current.formula, frame, name)
@@ -507,12 +536,16 @@ def remedy_convergence(
         current, check = good[best], checks[best]
         changes.append(f"optimizer:{best}")
 
-    # 4. simplify the random effects while the fit is singular
+    # 4. simplify the random effects while the fit is singular (or because it was asked)
     tried: set[str] = set()
-    for _ in range(MAX_SIMPLIFICATIONS):
-        if not current.singular:
+    on_request = rungs is not None and RUNG_SIMPLIFY in rungs
+    for _ in range(MAX_SIMPLIFICATIONS if RUNG_SIMPLIFY in asked else 0):
+        if not (current.singular or on_request):
             break
-        candidates = [c for c in _simplifications(current) if c[2] not in tried]
+        candidates = [
+            c for c in _simplifications(current, near_zero_only=not on_request)
+            if c[2] not in tried
+        ]
         if not candidates:
             break
         kind, new_blocks, code = candidates[0]

@@ -203,9 +203,15 @@ def _outcome_words(audit: Any, model: Any) -> str:
         + (" after `standardize` of the scaled columns" if scaled else "")
         + "."
     )
-    state = "resolves the problem" if audit.resolved else "is better behaved"
+    if audit.steps and audit.steps[0].decision == "ok":
+        # nothing was wrong: the simplification was asked for, and the tests allowed it
+        state = "which the likelihood-ratio tests above do not reject"
+    elif audit.resolved:
+        state = "which resolves the problem"
+    else:
+        state = "which is better behaved"
     return (
-        f"The ladder ends with {fmt.join_words(pieces)}, which {state}. Model "
+        f"The ladder ends with {fmt.join_words(pieces)}, {state}. Model "
         f"{model.number} is still the model you asked for ({code(audit.requested_formula)}); "
         f"nothing was replaced.{suggestion}"
     )

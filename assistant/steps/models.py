@@ -63,8 +63,9 @@ def fit_formula(
     )
 
 
-def run_ladder(fit: Any, data: Any) -> Any:
-    """engine.convergence's remediation ladder for a fit that had trouble."""
+def run_ladder(fit: Any, data: Any, rungs: tuple[str, ...] | None = None) -> Any:
+    """engine.convergence's remediation ladder for a fit that had trouble (``rungs``: only
+    those remedies, e.g. ``("optimizer",)``, when the user asked for one)."""
     return remedy_convergence(
         fit.formula,
         data,
@@ -73,6 +74,7 @@ def run_ladder(fit: Any, data: Any) -> Any:
         ddf=fit.ddf_method,
         max_iter=fit.opt.max_iter,
         fit=fit,
+        rungs=rungs,
     )
 
 
@@ -237,8 +239,9 @@ MIN_ITERATIONS = 10_000
 
 
 def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    """Run the ladder on a model (or, for ``strategy="iterations"``, refit it with a larger
-    evaluation limit); a better optimum of the same model becomes a new model."""
+    """Run the ladder on a model, or only the rung asked for (``strategy="optimizer"`` or
+    ``"simplify"``; ``"iterations"`` refits with a larger evaluation limit); a better
+    optimum of the same model becomes a new model."""
     model = resolve_one(state, step_field(step, "model"))
     data = model_data(model)
     if step_field(step, "strategy") == "iterations":
@@ -250,7 +253,8 @@ def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> Ste
             new_model, f"model {model.number}", {}, note, variance_without_icc(more)
         )
         return StepResult(outcome, new_state)
-    audit = run_ladder(model.fit, data)
+    strategy = step_field(step, "strategy")
+    audit = run_ladder(model.fit, data, rungs=(strategy,) if strategy else None)
     kept = kept_fit(model.fit, audit)
     if kept is model.fit:
         return StepResult(EngineResult("convergence_audit", audit, model), state)
