@@ -1,12 +1,14 @@
 """Model references ("model 2", "the last model", "both models", "the random slope
-model") resolved against the models a session has fitted."""
+model", "model baseline") resolved against the models a session has fitted."""
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from assistant.errors import AssistantError
 from assistant.state import STRUCTURE_NAMES, FittedModel, SessionState
+from grammar.plan import referenced_label
 
 NO_MODEL = (
     "There is no fitted model yet. Fit one first, e.g. `LMM: y ~ x + (1 | id)`, "
@@ -61,6 +63,8 @@ def resolve(state: SessionState, ref: str | int | None) -> list[FittedModel]:
         raise AssistantError(NO_MODEL)
     if ref is None:
         return [require_model(state)]
+    if isinstance(ref, str) and (label := referenced_label(ref)) is not None:
+        return [_by_label(state, label)]
     if isinstance(ref, int) or str(ref).strip().isdigit():
         return [_by_number(state, int(ref))]
     text = str(ref).strip().lower()
@@ -108,6 +112,39 @@ def _by_number(state: SessionState, number: int) -> FittedModel:
             f"Refer to one of them by number, e.g. `model {_last_number(state)}`."
         )
     return model
+
+
+def _by_label(state: SessionState, label: str) -> FittedModel:
+    """The model fitted with this label (case-insensitive; the latest if several share it)."""
+    wanted = label.strip().casefold()
+    found = [m for m in state.models.values() if m.label and m.label.casefold() == wanted]
+    if found:
+        return found[-1]
+    raise AssistantError(_unknown_label(state, label))
+
+
+def _unknown_label(state: SessionState, label: str) -> str:
+    """No model has this label: the closest label if one is near, and every model."""
+    labels = {m.label.casefold(): m.label for m in state.models.values() if m.label}
+    close = difflib.get_close_matches(label.casefold(), list(labels), n=1, cutoff=0.6)
+    models = [f"{m.number} ({m.label or m.name})" for m in state.models.values()]
+    listed = (
+        f"The only model is {models[0]}."
+        if len(models) == 1
+        else f"The models are {', '.join(models[:-1])} and {models[-1]}."
+    )
+    if close:
+        return f"There is no model called {label!r}; did you mean {labels[close[0]]!r}? {listed}"
+    if not labels:
+        return (
+            f"There is no model called {label!r}: no model has been given a name. {listed} "
+            f"Refer to one by number, e.g. `model {_last_number(state)}`, or name a model "
+            "when you fit it (`... called baseline`)."
+        )
+    return (
+        f"There is no model called {label!r}. {listed} Refer to one by its name or number, "
+        f"e.g. `model {_last_number(state)}`."
+    )
 
 
 def _last_number(state: SessionState) -> int:

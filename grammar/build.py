@@ -9,6 +9,7 @@ neighbouring steps that are one request said in two breaths.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,6 +45,7 @@ from grammar.plan import (
     Transform,
     UseSample,
     VarianceComponents,
+    label_ref,
     random_part,
 )
 
@@ -59,6 +61,11 @@ class _Col:
 @dataclass(frozen=True)
 class _Ref:
     ref: str | None  # None: the current model
+
+
+@dataclass(frozen=True)
+class _Label:
+    text: str  # a model's label as the user wrote it, without quotes
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,27 @@ def _cols(items: list[Any]) -> list[str]:
 def _ref(items: list[Any]) -> str | None:
     refs = [i.ref for i in _flat(items) if isinstance(i, _Ref)]
     return refs[-1] if refs else None
+
+
+def _label_text(token: Token) -> str:
+    """A model's label as written, without its quotes or backticks."""
+    text = str(token).strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'`":
+        text = text[1:-1].strip()
+    return text
+
+
+#: Words of comparisons that a bare label must not merely misspell ("compare the modles").
+_MODEL_WORDS = ("model", "models", "them", "both", "all", "last", "latest", "current",
+                "aic", "bic", "lrt", "lrts", "anova", "likelihood", "deviance")
+
+
+def _misspelt_model_word(word: str) -> bool:
+    """A bare label close to a comparison word is more likely a typo than a name.
+
+    Such a name still works in quotes or after "model": `compare "modle" and base`.
+    """
+    return bool(difflib.get_close_matches(word.casefold(), _MODEL_WORDS, n=1, cutoff=0.75))
 
 
 def _number(token: Token) -> float:
@@ -191,6 +219,19 @@ class StepBuilder(Transformer):
     def ref_structure(self, items):
         return _Ref(_flat(items)[0].value)
 
+    def model_label(self, items):
+        return _Label(_label_text(items[0]))
+
+    def ref_label(self, items):
+        # "model baseline" brings a _Label up from model_label; a bare label is a token
+        labels = [i.text for i in _flat(items) if isinstance(i, _Label)]
+        if labels:
+            return _Ref(label_ref(labels[0]))
+        token = items[0]
+        if token.type == "NAME" and _misspelt_model_word(str(token)):
+            raise NotUnderstood("a model: `model 2`, `the last model`, or a model's name")
+        return _Ref(label_ref(_label_text(token)))
+
     # ------------------------------------------------------------ structures
     def s_random_intercept(self, _):
         return _Field("structure", "random_intercept")
@@ -255,8 +296,7 @@ class StepBuilder(Transformer):
         return _Field("max_iter", int(_flat(items)[0]))
 
     def fit_label(self, items):
-        text = str(items[0])
-        return _Field("label", text.strip("\"'"))
+        return _Field("label", _label_text(items[0]))
 
     def fit_again(self, _):
         return _Field("again", True)

@@ -7,6 +7,8 @@ Conventions shared with the executor
 ------------------------------------
 * Model references are strings: ``"last"``, ``"1"``, ``"2"``, ..., ``"all"``, or a
   structure name such as ``"random_slope"``. ``None`` means the current (last) model.
+  A model named at its fit ("... called baseline") is referred to as ``"label:baseline"``
+  (:func:`label_ref`), so that a label never reads as a number, "all" or a structure.
 * ``FitLmm.method`` is ``"REML"``, ``"ML"``, or ``None`` when the request did not say;
   ``None`` means the session's option (``set_option`` with name ``method``), which is
   REML, lme4's default, until the user changes it. ``to_dict()`` writes the method a
@@ -35,6 +37,22 @@ STRUCTURES: dict[str, str] = {
     "intercept_and_slope": "(1 + {slope} | {group})",
     "uncorrelated_slope": "(1 + {slope} || {group})",
 }
+
+
+#: What starts a model reference by label: ``"label:baseline"``.
+LABEL_REF_PREFIX = "label:"
+
+
+def label_ref(label: str) -> str:
+    """The model reference for the model fitted with label ``label``."""
+    return LABEL_REF_PREFIX + label
+
+
+def referenced_label(ref: str | None) -> str | None:
+    """The label a reference names, or ``None`` when it is not a reference by label."""
+    if ref is not None and ref.startswith(LABEL_REF_PREFIX):
+        return ref[len(LABEL_REF_PREFIX):]
+    return None
 
 
 def random_part(structure: str, group: str, slope: str | None = None) -> str:
@@ -78,12 +96,22 @@ class Step:
             if value is True:
                 parts.append(f.name.replace("_", " "))
                 continue
+            if f.name in ("model", "models"):
+                value = _shown_refs(value)
             if isinstance(value, tuple):
                 value = ", ".join(str(v) for v in value)
             shown = str(value).replace("_", " ") if f.name in _WORDY_FIELDS else value
             parts.append(f"{f.name.replace('_', ' ')}: {shown}")
         title = STEP_TITLES.get(self.kind, self.kind.replace("_", " "))
         return title + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def _shown_refs(value: Any) -> Any:
+    """Model references for people: a reference by label reads as the quoted label."""
+    if isinstance(value, tuple):
+        return tuple(_shown_refs(v) for v in value)
+    label = referenced_label(value) if isinstance(value, str) else None
+    return value if label is None else repr(label)
 
 
 #: Fields whose values are words joined by underscores (shown with spaces).
