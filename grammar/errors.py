@@ -11,7 +11,13 @@ import difflib
 import re
 from functools import lru_cache
 
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+from lark import Token, Tree
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 from lark.lexer import PatternStr
 
 from grammar.build import ClauseFormulaError, CountMismatch, NotUnderstood, step_builder
@@ -71,10 +77,15 @@ _TERMINAL_WORDS = {
     "$END": "the end of the request",
     "TILDE": "'~' (a formula)",
 }
+#: The same terminals where they can only name a model ("compare baseline and slopes").
+_MODEL_NAME_WORDS = {"NAME": "a model's name", "STRING": "a quoted model name"}
+#: Rules a name or a quoted text is reduced into when it names a model.
+_MODEL_NAME_RULES = frozenset({"model_label", "named_model_ref", "short_model_ref"})
 #: Shown first, in this order, when they are among the possibilities.
 _PREFERRED_WORDS = (
-    "'~' (a formula)", "a column name", "a file name such as data.csv", "a quoted file name",
-    "a folder name", "a number", "the end of the request",
+    "'~' (a formula)", "a column name", "a model's name", "a file name such as data.csv",
+    "a quoted file name", "a quoted model name", "a folder name", "a number",
+    "the end of the request",
 )
 _HIDDEN_WORDS = {"a `quoted column name`"}  # implied by "a column name"
 _MAX_WORDS = 8
@@ -101,15 +112,57 @@ def _terminal_word(name: str) -> str | None:
     return None
 
 
-def expected_words(names: set[str], at_start: bool) -> str:
+def _model_name_roles(err: UnexpectedToken, names: set[str]) -> dict[str, tuple[bool, bool]]:
+    """For NAME and STRING where reading stopped: (can name a model, can be anything else).
+
+    The parser is fed the token on a copy and the rules it would then be reduced into
+    are read from the parse table.
+    """
+    roles: dict[str, tuple[bool, bool]] = {}
+    parser = getattr(err, "interactive_parser", None)
+    for terminal in _MODEL_NAME_WORDS.keys() & names:
+        if parser is None:
+            continue
+        probe = parser.copy()
+        try:
+            probe.feed_token(Token(terminal, "x"))
+        except UnexpectedInput:
+            continue
+        state = probe.parser_state
+        actions = state.parse_conf.parse_table.states[state.position].values()
+        rules = {arg.origin.name for action, arg in actions if action.name == "Reduce"}
+        roles[terminal] = (bool(rules & _MODEL_NAME_RULES), bool(rules - _MODEL_NAME_RULES))
+    return roles
+
+
+def _name_read_last(err: Exception) -> str | None:
+    """The plain name the parser read last before it stopped, if that was a name."""
+    parser = getattr(err, "interactive_parser", None)
+    if parser is None or not parser.parser_state.value_stack:
+        return None
+    last = parser.parser_state.value_stack[-1]
+    if isinstance(last, Tree) and last.data == "model_label" and last.children:
+        last = last.children[0]
+    return str(last) if isinstance(last, Token) and last.type == "NAME" else None
+
+
+def expected_words(
+    names: set[str], at_start: bool, model_roles: dict[str, tuple[bool, bool]] | None = None
+) -> str:
     """What could have come where reading stopped, from the parse table, in words.
 
     Kinds of word come first, then keywords; punctuation is listed only when nothing
-    else could come, so the list stays short enough to read.
+    else could come, so the list stays short enough to read. ``model_roles`` says where a
+    name or a quoted text would name a model (see :func:`_model_name_roles`).
     """
     if at_start:
         return START_EXPECTED
     words = {w for w in (_terminal_word(n) for n in names) if w} - _HIDDEN_WORDS
+    for terminal, (names_model, other) in (model_roles or {}).items():
+        if names_model:
+            words.add(_MODEL_NAME_WORDS[terminal])
+            if not other:
+                words.discard(_TERMINAL_WORDS[terminal])
     if not words:
         return ""
     kinds = [w for w in _PREFERRED_WORDS if w in words]
@@ -221,6 +274,7 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
         )
     local = len(text)
     names: set[str] = set()
+    model_roles: dict[str, tuple[bool, bool]] = {}
     if isinstance(err, UnexpectedCharacters):
         local = err.pos_in_stream
         names = set(err.allowed or ())
@@ -228,6 +282,7 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
         local = len(text) if err.token.type == "$END" else (err.token.start_pos or 0)
         # accepts: what the interactive parser takes after reductions (narrower)
         names = set(getattr(err, "accepts", None) or err.expected or ())
+        model_roles = _model_name_roles(err, names)
     elif isinstance(err, UnexpectedEOF):
         names = set(err.expected or ())
     at_start = local == 0 or not text[:local].strip()
@@ -236,6 +291,11 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
         formula_hint = _formula_problem(text)
         if formula_hint:
             return ParseError(formula_hint, request=request, position=position)
+    expected = expected_words(names, at_start, model_roles)
+    word = _name_read_last(err)
+    if names == {"MODEL"} and word:
+        # "show the BLUPs for subject": outside comparisons a name is a model's with "model"
+        expected = f"'model' after a model's name (`the {word} model` or `model {word}`)"
     if local >= len(text):
         message = f"The request {typed!r} stops too early."
     else:
@@ -246,7 +306,7 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
         message,
         request=request,
         position=position,
-        expected=expected_words(names, at_start),
+        expected=expected,
         suggestions=suggestions_for(typed),
     )
 

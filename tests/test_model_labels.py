@@ -266,3 +266,20 @@ def test_the_plan_shows_names_in_quotes():
     text = parse("compare baseline and model 2; refit model `my model` with ML").describe()
     assert "models: 'baseline', 2" in text
     assert "model: 'my model'" in text
+
+
+def test_a_parse_error_where_a_model_is_expected_speaks_of_model_names():
+    with pytest.raises(ParseError) as caught:
+        parse("compare baseline and 3")
+    assert "Expected one of a model's name, a quoted model name, 'all'" in str(caught.value)
+    assert "column" not in str(caught.value)
+    with pytest.raises(ParseError) as caught:
+        parse("show the BLUPs for subject")
+    assert (
+        "Expected 'model' after a model's name (`the subject model` or `model subject`)."
+        in str(caught.value)
+    )
+    # Where a column can come as well as a model, both are said.
+    with pytest.raises(ParseError) as caught:
+        parse("remove the random slope for")
+    assert "Expected one of a column name, a quoted model name" in str(caught.value)
