@@ -114,12 +114,22 @@ def _by_number(state: SessionState, number: int) -> FittedModel:
     return model
 
 
+#: R users' names for fitted models: m1, m2, mod1, model_2, fit3.
+_R_STYLE_NAME = re.compile(r"(?:m|mod|model|fit)_?(\d+)", re.IGNORECASE)
+
+
 def _by_label(state: SessionState, label: str) -> FittedModel:
-    """The model fitted with this label (case-insensitive; the latest if several share it)."""
+    """The model fitted with this label (case-insensitive; the latest if several share it).
+
+    A name no model has but that reads like R code's ``m2`` or ``fit2`` is model 2.
+    """
     wanted = label.strip().casefold()
     found = [m for m in state.models.values() if m.label and m.label.casefold() == wanted]
     if found:
         return found[-1]
+    r_style = _R_STYLE_NAME.fullmatch(wanted)
+    if r_style and int(r_style.group(1)) in state.models:
+        return state.models[int(r_style.group(1))]
     raise AssistantError(_unknown_label(state, label))
 
 

@@ -189,6 +189,9 @@ class StepBuilder(Transformer):
     def ref_number(self, items):
         return _Ref(str(int(_flat(items)[-1])))
 
+    def ref_bare_number(self, items):
+        return _Ref(str(int(_flat(items)[-1])))
+
     def ref_ordinal(self, items):
         return _Ref(_flat(items)[0])
 
@@ -556,7 +559,10 @@ class StepBuilder(Transformer):
         return CompareModels(_criteria(criteria), tuple(dict.fromkeys(models)), refit)
 
     def compare_r_anova(self, items):
-        return CompareModels(("AIC", "BIC", "LRT"), (), "ml")
+        """R's ``anova(m1, m2)``: lme4 refits with ML; the names are models (``m2`` is
+        model 2 unless a model was given that name)."""
+        names = [str(t) for t in items if isinstance(t, Token) and t.type == "NAME"]
+        return CompareModels(("AIC", "BIC", "LRT"), tuple(label_ref(n) for n in names), "ml")
 
     def vs_rm_anova(self, items):
         return CompareRmAnova(_ref(items))
