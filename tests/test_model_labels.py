@@ -270,8 +270,11 @@ def test_the_plan_shows_names_in_quotes():
 
 def test_a_parse_error_where_a_model_is_expected_speaks_of_model_names():
     with pytest.raises(ParseError) as caught:
-        parse("compare baseline and 3")
-    assert "Expected one of a model's name, a quoted model name, 'all'" in str(caught.value)
+        parse("compare baseline and (")
+    assert (
+        "Expected one of a model's name, a quoted model name, a number, 'all'"
+        in str(caught.value)
+    )
     assert "column" not in str(caught.value)
     with pytest.raises(ParseError) as caught:
         parse("show the BLUPs for subject")
