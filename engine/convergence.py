@@ -155,6 +155,8 @@ class ConvergenceAudit:
     final_fit: object
     resolved: bool
     scaled_columns: dict = field(default_factory=dict)
+    #: the remedies asked for (a subset of RUNGS), or None for the whole ladder
+    rungs: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict:
         """JSON-safe: the ladder's steps and changes, the final fit as its own to_dict()."""
@@ -168,6 +170,7 @@ class ConvergenceAudit:
             "resolved": bool(self.resolved),
             "steps": [step.to_dict() for step in self.steps],
             "scaled_columns": _json_safe(self.scaled_columns),
+            "rungs": None if self.rungs is None else list(self.rungs),
             "final_fit": final.to_dict() if hasattr(final, "to_dict") else None,
         }
 
@@ -315,6 +318,7 @@ def _simplifications(
         if (
             block.correlated
             and slopes
+            and len(block.columns) >= 2  # one column has no correlation to remove
             and all((block.group, c) in numeric for c in slopes)
         ):
             new_blocks = blocks.copy()
@@ -582,4 +586,5 @@ def remedy_convergence(
         final_fit=current,
         resolved=check.ok,
         scaled_columns=scaled,
+        rungs=None if rungs is None else tuple(rungs),
     )

@@ -84,3 +84,26 @@ def test_simplify_on_request_reports_the_tests_and_keeps_the_model(sleepstudy_se
     assert "resolves the problem" not in text
     assert "Model 1 is still the model you asked for" in text
     assert len(sleepstudy_session.state.models) == 1
+
+
+def test_a_single_column_term_has_no_correlation_to_remove():
+    """(0 + x | g) is one column: `||` would rewrite it as itself (a χ² on 0 df)."""
+    audit = remedy_convergence("y ~ x + (0 + x | g)", zero_slope_data(), rungs=("simplify",))
+    assert [s.kind for s in audit.steps] == ["check_optimum"]
+    assert audit.rungs == ("simplify",) and audit.to_dict()["rungs"] == ["simplify"]
+    assert remedy_convergence("y ~ x + (1 | g)", zero_slope_data()).to_dict()["rungs"] is None
+
+
+@pytest.mark.parametrize(
+    ("formula", "said"),
+    [
+        ("Reaction ~ Days + (1 | Subject)", "every grouping factor has a random intercept only"),
+        ("Reaction ~ Days + (0 + Days | Subject)", "dropping it would leave no random effects"),
+    ],
+)
+def test_nothing_simpler_to_try_is_said(tmp_path, formula, said):
+    session = Session(data=load_data("sleepstudy_slope"), output_dir=tmp_path)
+    assert session.ask(f"LMM: {formula}").ok
+    text = session.ask("simplify the random effects").text()
+    assert "Nothing simpler to try: " in text and said in text
+    assert "χ²(0)" not in text

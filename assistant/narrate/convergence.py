@@ -132,6 +132,19 @@ def audit_blocks(audit: Any, model: Any) -> list[Block]:
                 kept_optimizer = name
         else:
             trail.append(_simplify_words(step))
+    simplified = any(step.kind in ("uncorrelated", "drop_slope") for step in audit.steps)
+    if audit.rungs and "simplify" in audit.rungs and not simplified:
+        terms = audit.final_fit.model.terms
+        if all(column == "(Intercept)" for term in terms for column in term.columns):
+            trail.append(
+                "Nothing simpler to try: every grouping factor has a random intercept only, "
+                "the simplest random part there is."
+            )
+        else:
+            trail.append(
+                "Nothing simpler to try: the random part is a single slope term, and "
+                "dropping it would leave no random effects at all."
+            )
     if optimizer_rows:
         agree = any(s.detail.get("optima_agree") for s in audit.steps if s.kind == "optimizer")
         text = f"Refitted with {fmt.plural(len(optimizer_rows), 'optimizer')}"
