@@ -113,17 +113,21 @@ def next_words(text: str) -> list[str]:
 
 
 class ChatCompleter(Completer):
-    """Completes chat commands, column names of the session's data and request words.
+    """Completes chat commands, column names of the session's data, the names given to
+    fitted models ("... called baseline") and request words.
 
     With nothing typed of the current word it offers the words the grammar expects next;
-    otherwise columns first, then keywords (those the grammar expects next first).
+    otherwise columns first, then model names, then keywords (those the grammar expects
+    next first).
     """
 
     def __init__(self, column_names: Callable[[], Iterable[str]], words: Iterable[str],
-                 next_words: Callable[[str], list[str]] = lambda _text: []):
+                 next_words: Callable[[str], list[str]] = lambda _text: [],
+                 model_names: Callable[[], Iterable[str]] = lambda: ()):
         self._column_names = column_names
         self._words = sorted(set(words))
         self._next_words = next_words
+        self._model_names = model_names
 
     def get_completions(self, document: Document,
                         complete_event: CompleteEvent) -> Iterator[Completion]:
@@ -149,13 +153,31 @@ class ChatCompleter(Completer):
             columns = []
         for name in columns:
             if name.lower().startswith(bare) and name != prefix:
-                quoted = name if re.fullmatch(r"[A-Za-z_.][\w.]*", name) else f"`{name}`"
-                yield Completion(quoted, start_position=-len(prefix), display_meta="column")
+                yield Completion(_quoted(name), start_position=-len(prefix),
+                                 display_meta="column")
+        try:
+            models = [m for m in self._model_names() if m not in columns]
+        except Exception:  # noqa: BLE001 - completion must never break the prompt
+            models = []
+        for name in models:
+            if name.lower().startswith(bare) and name != prefix:
+                yield Completion(_quoted(name), start_position=-len(prefix),
+                                 display_meta="model")
         ranked = [w for w in expected if w in self._words] + [
             w for w in self._words if w not in expected]
         for word in ranked:
             if word.lower().startswith(bare) and word != prefix and word not in columns:
                 yield Completion(word, start_position=-len(prefix))
+
+
+def _quoted(name: str) -> str:
+    """A name as a request can spell it: bare when it is one word, else in backticks."""
+    return name if re.fullmatch(r"[A-Za-z_.][\w.]*", name) else f"`{name}`"
+
+
+def model_names_of(session: Any) -> Callable[[], list[str]]:
+    """The names the session's models were given, for completion."""
+    return lambda: [m.label for m in session.models.values() if m.label]
 
 
 def continuation_bindings() -> KeyBindings:
@@ -299,7 +321,7 @@ def run_repl(session: Any, *, history_file: str | Path | None = None, show_plan:
     prompt = PromptSession(
         history=open_history(history_file),
         completer=ChatCompleter(session.column_names, request_words() + sample_names(),
-                                next_words),
+                                next_words, model_names_of(session)),
         complete_while_typing=False,
         key_bindings=continuation_bindings(),
         prompt_continuation=CONTINUATION_PROMPT,

@@ -176,3 +176,18 @@ def test_chat_in_a_pseudo_terminal(tmp_path):
     assert child.exitstatus == 0
     assert "Traceback" not in (child.before or "")
     assert "report variance components" in (tmp_path / ".lmm_history").read_text()
+
+
+def test_completion_offers_the_names_given_to_models(tmp_path):
+    from assistant.repl import model_names_of
+
+    session = open_session(sample="sleepstudy", out=tmp_path)
+    assert session.ask("LMM: Reaction ~ Days + (1 | Subject) called baseline").ok
+    assert session.ask("LMM: Reaction ~ Days + (Days | Subject) called 'by day'").ok
+    completer = ChatCompleter(session.column_names, ["compare", "by"], lambda _t: [],
+                              model_names_of(session))
+    assert completions(completer, "compare bas") == ["baseline"]
+    assert completions(completer, "compare baseline and b") == ["baseline", "`by day`", "by"]
+    document = Document("compare ba", len("compare ba"))
+    (offer,) = completer.get_completions(document, CompleteEvent())
+    assert offer.display_meta_text == "model"
