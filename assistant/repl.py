@@ -147,27 +147,25 @@ class ChatCompleter(Completer):
             for word in expected:
                 yield Completion(word, display_meta="next word")
             return
-        try:
-            columns = list(self._column_names())
-        except Exception:  # noqa: BLE001 - completion must never break the prompt
-            columns = []
-        for name in columns:
-            if name.lower().startswith(bare) and name != prefix:
-                yield Completion(_quoted(name), start_position=-len(prefix),
-                                 display_meta="column")
-        try:
-            models = [m for m in self._model_names() if m not in columns]
-        except Exception:  # noqa: BLE001 - completion must never break the prompt
-            models = []
-        for name in models:
-            if name.lower().startswith(bare) and name != prefix:
-                yield Completion(_quoted(name), start_position=-len(prefix),
-                                 display_meta="model")
+        columns = _names_or_none(self._column_names)
+        models = [m for m in _names_or_none(self._model_names) if m not in columns]
+        for names, meta in ((columns, "column"), (models, "model")):
+            for name in names:
+                if name.lower().startswith(bare) and name != prefix:
+                    yield Completion(_quoted(name), start_position=-len(prefix),
+                                     display_meta=meta)
         ranked = [w for w in expected if w in self._words] + [
             w for w in self._words if w not in expected]
         for word in ranked:
             if word.lower().startswith(bare) and word != prefix and word not in columns:
                 yield Completion(word, start_position=-len(prefix))
+
+
+def _names_or_none(source: Callable[[], Iterable[str]]) -> list[str]:
+    try:
+        return list(source())
+    except Exception:  # noqa: BLE001 - completion must never break the prompt
+        return []
 
 
 def _quoted(name: str) -> str:
