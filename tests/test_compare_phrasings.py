@@ -83,3 +83,12 @@ def test_an_r_style_name_without_its_model_is_refused_in_words(three):
     assert not answer.ok
     assert str(answer.error).startswith("There is no model called 'm7'")
     assert "1 (random intercept model)" in str(answer.error)
+
+
+def test_a_comparison_of_one_named_model_asks_for_the_second(three):
+    answer = three.ask("compare 2 and")
+    assert not answer.ok
+    assert str(answer.error) == (
+        "A comparison needs two models, and the request names only model 2; name both, "
+        "e.g. `compare models 2 and 1`."
+    )

@@ -26,6 +26,13 @@ def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     duplicates: list[tuple[int, int]] = []
     if not refs:
         models, duplicates = _distinct_models_of_current_data(state, models)
+    if len(models) < 2 and refs and len(state.models) >= 2:
+        named = models[0].number if models else refs[0]
+        other = next(number for number in state.models if number != named)
+        raise AssistantError(
+            f"A comparison needs two models, and the request names only model {named}; "
+            f"name both, e.g. `compare models {named} and {other}`."
+        )
     if len(models) < 2:
         raise AssistantError(
             "Comparing needs at least two fitted models; fit another one first, e.g. "
