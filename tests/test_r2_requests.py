@@ -1,0 +1,38 @@
+"""Asking for R²: the variance-components report carries Nakagawa and Schielzeth's
+marginal and conditional R², computed once by engine.variance."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.session import Session
+from engine.variance import variance_explained
+
+
+@pytest.fixture(scope="module")
+def pain(tmp_path_factory) -> Session:
+    session = Session(sample="pain_trial", output_dir=tmp_path_factory.mktemp("figures"))
+    assert session.ask("LMM: pain_score ~ time + treatment + (1 | patient)").ok
+    return session
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "report R squared",
+        "what is the marginal and conditional R2?",
+        "how much variance does the model explain",
+        "variance explained",
+    ],
+)
+def test_r2_requests_report_the_engines_r2(pain, request_text):
+    answer = pain.ask(request_text)
+    assert answer.ok, answer.error
+    (step,) = answer.steps
+    assert step.kind == "variance_components"
+    r2 = variance_explained(pain.models[1].fit)
+    # Nakagawa's R²: var(Xβ) and the intercept variance over the total
+    assert 0 < r2.r2_marginal < r2.r2_conditional < 1
+    text = answer.text()
+    assert f"explain {round(100 * r2.r2_marginal)}% of the variance (marginal R²)" in text
+    assert f"together explain {round(100 * r2.r2_conditional)}%" in text
