@@ -131,6 +131,8 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
     data = require_data(state)
     roles = data_roles(state)
     per = step_field(step, "per")
+    if per not in data.columns and isinstance(per, str) and per.endswith("s"):
+        per = per[:-1]  # "how many patients are there": the column is `patient`
     if per in data.columns:  # "per subject" names a role, "per patient" may name a column
         roles["group"] = per
     if "group" not in roles:

@@ -1,5 +1,6 @@
-"""Asking for R²: the variance-components report carries Nakagawa and Schielzeth's
-marginal and conditional R², computed once by engine.variance."""
+"""Questions in plain words: R² (the variance-components report carries Nakagawa and
+Schielzeth's marginal and conditional R², computed once by engine.variance) and counts
+of subjects ("how many patients are there?")."""
 
 from __future__ import annotations
 
@@ -36,3 +37,15 @@ def test_r2_requests_report_the_engines_r2(pain, request_text):
     text = answer.text()
     assert f"explain {round(100 * r2.r2_marginal)}% of the variance (marginal R²)" in text
     assert f"together explain {round(100 * r2.r2_conditional)}%" in text
+
+
+def test_how_many_patients_counts_the_grouping_column(pain):
+    """'patients' is not a column: the plural of `patient` is read as that column."""
+    answer = pain.ask("how many patients are there?")
+    assert answer.ok, answer.error
+    (step,) = answer.steps
+    audit = step.result.result
+    assert audit.subject == "patient"
+    data = pain.state.data
+    assert audit.n_subjects == data["patient"].nunique() == 80
+    assert "from 80 levels of patient" in answer.text()
