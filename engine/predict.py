@@ -60,6 +60,8 @@ class PredictionGrid:
     held_at_mean: dict[str, float] = field(default_factory=dict)
     level: float = 0.95
     df_method: str = "satterthwaite"
+    #: predictor values the user fixed (``at=``), as given
+    fixed_at: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.frame.replace([np.inf, -np.inf], np.nan).astype(object)
@@ -71,6 +73,7 @@ class PredictionGrid:
             "factors": list(self.factors),
             "averaged_over": list(self.averaged_over),
             "held_at_mean": dict(self.held_at_mean),
+            "fixed_at": {k: str(v) for k, v in self.fixed_at.items()},
             "level": self.level,
             "df_method": self.df_method,
             "rows": rows.to_dict(orient="records"),
@@ -223,7 +226,7 @@ def _interval(
 def population_predictions(
     fit, grid: pd.DataFrame | None = None, *, time: str | None = None,
     average_over: tuple[str, ...] | list[str] = (), level: float = 0.95,
-    n_points: int = GRID_POINTS,
+    n_points: int = GRID_POINTS, at: dict[str, Any] | None = None,
 ) -> PredictionGrid:
     """Population-level predictions x'β̂ with SE √(x'Vx) and a ``level`` Wald-t interval.
 
@@ -233,7 +236,9 @@ def population_predictions(
     each factor, other continuous predictors at their means. Factors named in
     ``average_over`` are averaged out with equal weights: the design rows of their
     levels are averaged before x'β̂ and x'Vx are formed (emmeans' default weighting),
-    so the SE stays exact.
+    so the SE stays exact. ``at`` fixes predictors of the default grid at given values
+    (``{"time": 3, "treatment": "treated"}``): a continuous one takes that value instead
+    of its range or mean, a factor keeps that level only (emmeans' ``at``).
 
     The interval uses the t distribution with the df of :func:`prediction_df`.
     """
@@ -247,6 +252,10 @@ def population_predictions(
         crossed, time_var, kept, means = default_grid(
             fit, time=time, average_over=averaged, n_points=n_points
         )
+        if at:
+            crossed, time_var, kept, means = _fix_values(
+                fit, crossed, dict(at), time_var, kept, means, averaged
+            )
         rows = fixed_design_for(fit, crossed)
         block = int(np.prod([len(factor_levels(fit.data[f])) for f in averaged])) if averaged else 1
         rows = rows.reshape(-1, block, rows.shape[1]).mean(axis=1)
@@ -284,7 +293,50 @@ def population_predictions(
         held_at_mean=means,
         level=level,
         df_method=df_method,
+        fixed_at=dict(at or {}),
     )
+
+
+def _fix_values(
+    fit, grid: pd.DataFrame, at: dict[str, Any], time_var: str | None,
+    kept: tuple[str, ...], means: dict[str, float], averaged: tuple[str, ...],
+) -> tuple[pd.DataFrame, str | None, tuple[str, ...], dict[str, float]]:
+    """The default grid with the ``at`` predictors fixed; the time axis and the crossed
+    factors lose the ones fixed, so the table shows only what still varies."""
+    variables = fixed_part_variables(fit.model_formula, fit.data)
+    known = (*variables.continuous, *variables.factors)
+    means = dict(means)
+    for name, value in at.items():
+        if name not in known:
+            raise LmmInputError(
+                f"'{name}' is not among the model's predictors ({', '.join(known) or 'none'}); "
+                f"fix one of those, or add {name} to the model first."
+            )
+        if name in averaged:
+            raise LmmInputError(
+                f"{name} is averaged over, so it cannot also be fixed at {value}; "
+                "do one or the other."
+            )
+        if name in variables.factors:
+            levels = [str(level) for level in factor_levels(fit.data[name])]
+            if str(value) not in levels:
+                raise LmmInputError(
+                    f"{name} has no level '{value}'; its levels are {', '.join(levels)}."
+                )
+            grid = grid[grid[name].astype(str) == str(value)]
+            kept = tuple(f for f in kept if f != name)
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise LmmInputError(
+                    f"{name} is numeric, so it needs a number, not '{value}'."
+                ) from None
+            grid = grid.assign(**{name: number})
+            means.pop(name, None)
+            if name == time_var:
+                time_var = None
+    return grid.drop_duplicates().reset_index(drop=True), time_var, kept, means
 
 
 def subject_predictions(fit) -> pd.DataFrame:

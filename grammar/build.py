@@ -618,8 +618,32 @@ class StepBuilder(Transformer):
     def item_confint(self, items):
         return _flat(items)[0]
 
-    def item_predict(self, _):
-        return _Item("predict")
+    def item_predict(self, items):
+        parts = _flat(items)
+        fixed = [f for f in parts if isinstance(f, _Field) and f.name == "at"]
+        refs = [r for r in parts if isinstance(r, _Ref)]
+        return [_Item("predict", fixed[0].value if fixed else ()), *refs]
+
+    def predict_at(self, items):
+        # "predictions for model 2": a "value" named model is the model referred to
+        pairs = [v for v in _flat(items) if isinstance(v, tuple)]
+        refs = [_Ref(value) for name, value in pairs if name.casefold() == "model"]
+        kept = tuple(pair for pair in pairs if pair[0].casefold() != "model")
+        return [_Field("at", kept), *refs]
+
+    def fixed_value(self, items):
+        name = _cols(items)[0]
+        value = items[-1]
+        if isinstance(value, Token):
+            text = str(value)
+            text = text[1:-1] if value.type == "QUOTED_NAME" else text
+        else:
+            text = format(value, "g")
+        return (name, text)
+
+    def report_predict(self, items):
+        fixed = [f for f in _flat(items) if isinstance(f, _Field) and f.name == "at"]
+        return Predict(_ref(items), fixed[0].value if fixed else ())
 
     def item_criterion(self, items):
         return _Item("criterion", _flat(items)[0] if isinstance(_flat(items)[0], list) else
@@ -1020,7 +1044,7 @@ class _Item:
         if self.kind == "anova":
             return Anova(model, fields.get("ddf"))
         if self.kind == "predict":
-            return Predict(model)
+            return Predict(model, tuple(self.value or ()))
         if self.kind == "confint":
             method, level = self.value
             return Confint(model, fields.get("ci_method", method), fields.get("level", level))

@@ -302,8 +302,11 @@ class Confint(Step):
 
 @dataclass(frozen=True)
 class Predict(Step):
+    """Population predictions; ``at`` fixes predictors at values, as (name, text) pairs."""
+
     kind: ClassVar[str] = "predict"
     model: str | None = None
+    at: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

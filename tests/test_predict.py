@@ -166,3 +166,44 @@ def test_band_df_follows_the_fit_df_method(ddf, expected_df):
     assert preds.df_method == ddf and (frame["df"] == expected_df).all()
     q = stats.t.ppf(0.95, expected_df) if np.isfinite(expected_df) else stats.norm.ppf(0.95)
     np.testing.assert_allclose(frame["upper"] - frame["estimate"], q * frame["se"], rtol=1e-12)
+
+
+def test_fixed_values_give_x_beta_at_those_values(orthodont):
+    """at={"age": 11, "Sex": "Female"}: x'β̂ and √(x'Vx) for the row of
+    distance ~ age * Sex at age 11 for girls, built by hand from the column names."""
+    preds = population_predictions(orthodont, at={"age": 11, "Sex": "Female"})
+    frame = preds.frame
+    assert len(frame) == 1 and frame.loc[0, "age"] == 11.0 and frame.loc[0, "Sex"] == "Female"
+    names = orthodont.fixed_names
+    x = np.array([
+        1.0 if n == "(Intercept)" else 11.0 if n == "age"
+        else float("Female" in n) * (11.0 if n.startswith("age:") else 1.0)
+        for n in names
+    ])
+    assert frame.loc[0, "estimate"] == pytest.approx(float(x @ orthodont.beta), rel=1e-12)
+    assert frame.loc[0, "se"] == pytest.approx(
+        float(np.sqrt(x @ orthodont.vcov_beta @ x)), rel=1e-10
+    )
+    assert preds.time is None and preds.factors == () and preds.fixed_at == {
+        "age": 11, "Sex": "Female"
+    }
+
+
+def test_fixing_time_keeps_every_level_of_the_other_factors(orthodont):
+    preds = population_predictions(orthodont, at={"age": "8"})
+    assert sorted(preds.frame["Sex"]) == ["Female", "Male"]
+    assert set(preds.frame["age"]) == {8.0}
+    assert preds.factors == ("Sex",)
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        ({"height": 3}, "'height' is not among the model's predictors (age, Sex)"),
+        ({"Sex": "Other"}, "Sex has no level 'Other'; its levels are Female, Male."),
+        ({"age": "old"}, "age is numeric, so it needs a number, not 'old'."),
+    ],
+)
+def test_fixed_values_that_cannot_be_used_are_refused_in_words(orthodont, at, message):
+    with pytest.raises(LmmInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        population_predictions(orthodont, at=at)

@@ -49,3 +49,16 @@ def test_how_many_patients_counts_the_grouping_column(pain):
     data = pain.state.data
     assert audit.n_subjects == data["patient"].nunique() == 80
     assert "from 80 levels of patient" in answer.text()
+
+
+def test_predictions_at_given_values_are_narrated_with_them(pain):
+    answer = pain.ask("predict pain_score at time 3 for treatment treated")
+    assert answer.ok, answer.error
+    (step,) = answer.steps
+    frame = step.result.result.frame
+    fit = pain.models[1].fit
+    expected = fit.beta[0] + 3 * fit.beta[1] + fit.beta[2]  # intercept + 3 time + treated
+    assert frame.loc[0, "estimate"] == pytest.approx(expected, rel=1e-12)
+    text = answer.text()
+    assert "At time = 3 and treatment = treated." in text
+    assert f"{expected:.1f}" in text

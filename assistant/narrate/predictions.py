@@ -10,8 +10,15 @@ from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
 MAX_ROWS_BRIEF = 12
 
 
+def _keys(grid: Any) -> list[str]:
+    """The predictor columns a row is told apart by, then the ones the user fixed."""
+    varying = ([grid.time] if grid.time else []) + list(grid.factors)
+    fixed = [k for k in getattr(grid, "fixed_at", {}) if k in grid.frame and k not in varying]
+    return varying + fixed
+
+
 def _rows(grid: Any, records: list[dict]) -> list[list[str]]:
-    keys = ([grid.time] if grid.time else []) + list(grid.factors)
+    keys = _keys(grid)
     rows = []
     for rec in records:
         cells = [fmt.value(rec[k]) if isinstance(rec[k], float) else str(rec[k]) for k in keys]
@@ -40,7 +47,7 @@ def _thin(records: list[dict], grid: Any) -> list[dict]:
 
 def prediction_blocks(grid: Any, model: Any) -> list[Block]:
     records = grid.frame.to_dict(orient="records")
-    keys = ([grid.time] if grid.time else []) + list(grid.factors)
+    keys = _keys(grid)
     level = fmt.level_percent(grid.level)
     columns = [*keys, f"Predicted {grid.response}", f"{level} lower", f"{level} upper"]
     align = "r" * len(keys) + "rrr"
@@ -53,6 +60,9 @@ def prediction_blocks(grid: Any, model: Any) -> list[Block]:
         text += (
             " Averaged with equal weights over " + fmt.join_words(list(grid.averaged_over)) + "."
         )
+    fixed = getattr(grid, "fixed_at", {})
+    if fixed:
+        text += " At " + fmt.join_words([f"{k} = {v}" for k, v in fixed.items()]) + "."
     if grid.held_at_mean:
         held = [f"{k} = {fmt.number(v)}" for k, v in grid.held_at_mean.items()]
         text += " Other predictors at their means: " + fmt.join_words(held) + "."

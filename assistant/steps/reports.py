@@ -125,7 +125,8 @@ def confint(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
-    grid = population_predictions(model.fit, level=state.options.level)
+    at = {name: value for name, value in step_field(step, "at", ()) or ()}
+    grid = population_predictions(model.fit, level=state.options.level, at=at or None)
     return StepResult(EngineResult("predictions", grid, model), state)
 
 
