@@ -632,8 +632,13 @@ class StepBuilder(Transformer):
         return [_Field("at", kept), *refs]
 
     def fixed_value(self, items):
+        """(name, value text); a name alone ("for treated") has the value ""."""
         name = _cols(items)[0]
-        value = items[-1]
+        values = [i for i in items[1:] if not (isinstance(i, Token) and i.type not in
+                                               ("NAME", "QUOTED_NAME"))]
+        if not values:
+            return (name, "")
+        value = values[-1]
         if isinstance(value, Token):
             text = str(value)
             text = text[1:-1] if value.type == "QUOTED_NAME" else text

@@ -62,3 +62,22 @@ def test_predictions_at_given_values_are_narrated_with_them(pain):
     text = answer.text()
     assert "At time = 3 and treatment = treated." in text
     assert f"{expected:.1f}" in text
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["predict pain at time 3 for treated patients", "predictions at time 3 for treated"],
+)
+def test_a_level_named_alone_fixes_its_factor(pain, request_text):
+    by_level = pain.ask(request_text)
+    spelled_out = pain.ask("predictions at time 3 for treatment treated")
+    assert by_level.ok, by_level.error
+    frame = by_level.steps[0].result.result.frame
+    assert list(frame["treatment"]) == ["treated"]
+    assert frame.equals(spelled_out.steps[0].result.result.frame)
+
+
+def test_a_predictor_without_a_value_is_asked_for(pain):
+    answer = pain.ask("predictions at time")
+    assert not answer.ok
+    assert str(answer.error) == "Give a value for time, e.g. `predictions at time 3`."

@@ -13,7 +13,7 @@ from assistant.step_results import EngineResult, ModelTable, ModelView, SessionC
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.options import normalise_ddf
 from engine.compare import compare_models
-from engine.predict import population_predictions
+from engine.predict import factor_levels, fixed_part_variables, population_predictions
 from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
 from engine.variance import variance_explained
 
@@ -125,9 +125,32 @@ def confint(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
-    at = {name: value for name, value in step_field(step, "at", ()) or ()}
+    at = _fixed_values(model.fit, step_field(step, "at", ()) or ())
     grid = population_predictions(model.fit, level=state.options.level, at=at or None)
     return StepResult(EngineResult("predictions", grid, model), state)
+
+
+def _fixed_values(fit: Any, pairs: Any) -> dict[str, str]:
+    """The request's (name, value) pairs as predictor values. "for treated patients"
+    arrives as the pair (treated, patients): a name that is no predictor but a level of
+    exactly one factor of the model stands for that factor at that level."""
+    variables = fixed_part_variables(fit.model_formula, fit.data)
+    levels = {
+        str(level).casefold(): (factor, str(level))
+        for factor in variables.factors
+        for level in factor_levels(fit.data[factor])
+    }
+    predictors = {*variables.continuous, *variables.factors}
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        if name not in predictors and name.casefold() in levels:
+            factor, level = levels[name.casefold()]
+            out[factor] = level
+        elif not value:
+            raise AssistantError(f"Give a value for {name}, e.g. `predictions at {name} 3`.")
+        else:
+            out[name] = value
+    return out
 
 
 def compare_rm_anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
