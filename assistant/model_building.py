@@ -63,11 +63,12 @@ class ModelParts:
     slope: str | None
     nested_in: str | None = None
 
-    def formula(self, structure: str, *, slope_only: bool = False) -> str:
+    def formula(self, structure: str, *, uncorrelated: bool = False) -> str:
         """lme4 text for a named structure (``grammar.plan.random_part`` defines each one).
 
-        ``slope_only`` builds ``(0 + x | g)``: the slope without a random intercept, for
-        a request that names "random slope" next to "intercept + slope".
+        ``uncorrelated`` builds the random slope as ``(1 + x || g)``, intercept and slope
+        without their correlation, for a request that names "random slope" next to
+        "intercept + slope".
         """
         fixed = list(self.fixed_terms)
         if not self.intercept:
@@ -80,8 +81,8 @@ class ModelParts:
                 "A random slope needs a numeric predictor that varies within "
                 f"{self.group}; name it, e.g. `fit a random slope for time by {self.group}`."
             )
-        if slope_only:
-            random = f"(0 + {self.slope} | {group})"
+        if uncorrelated:
+            random = random_part("uncorrelated_slope", group, self.slope)
         else:
             random = random_part(structure, group, self.slope)
         rhs = " + ".join([*(fixed or ["1"]), random])

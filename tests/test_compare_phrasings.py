@@ -92,3 +92,24 @@ def test_a_comparison_of_one_named_model_asks_for_the_second(three):
         "A comparison needs two models, and the request names only model 2; name both, "
         "e.g. `compare models 2 and 1`."
     )
+
+
+def test_the_seed_three_models_are_the_references_nested_structures(tmp_path):
+    """'(1) random intercept, (2) random slope, (3) intercept + slope' on sleepstudy fits
+    the three structures of reference/comparisons/sleepstudy_structures.json, and the
+    ML comparison reproduces lme4's anova() of them."""
+    ref = json.loads(
+        (find_reference_dir() / "comparisons" / "sleepstudy_structures.json").read_text()
+    )
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "fit 3 models: (1) random intercept, (2) random slope, (3) intercept + slope")
+    fitted_formulas = [m.fit.formula for m in session.models.values()]
+    assert [f.replace("(1 + Days ", "(Days ") for f in fitted_formulas] == ref["formulas"]
+    result = comparison(session, "compare models 1, 2 and 3 after refitting with ML")
+    table = result.comparison.table
+    for (_, row), lme4 in zip(table.iterrows(), ref["rows"], strict=True):
+        for column in ("AIC", "BIC", "logLik"):
+            assert row[column] == pytest.approx(lme4[column], rel=1e-6)
+        if lme4["Chisq"] is not None:
+            assert row["Df"] == lme4["Df"]
+            assert row["Chisq"] == pytest.approx(lme4["Chisq"], rel=1e-4, abs=1e-6)

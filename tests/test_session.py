@@ -66,9 +66,10 @@ def test_seed_model_comparison_right_after_loading(tmp_path):
         session, "fit 3 models: (1) random intercept, (2) random slope, (3) intercept + slope"
     )
     assert [o.kind for o in fits.steps] == ["fit_lmm"] * 3
+    # "random slope" next to "intercept + slope" is the uncorrelated pair: nested models
     assert [m.structure for m in session.models.values()] == [
         "random_intercept",
-        "random_slope",
+        "uncorrelated_slope",
         "intercept_and_slope",
     ]
     answer = ask_ok(session, "compare AIC/BIC; likelihood ratio test")
@@ -164,7 +165,7 @@ def test_structure_models_on_fresh_data_start_from_the_sample_model(session):
     formulas = [m.fit.formula for m in session.models.values()]
     assert formulas == [
         "pain_score ~ time + treatment + (1 | patient)",
-        "pain_score ~ time + treatment + (0 + time | patient)",
+        "pain_score ~ time + treatment + (1 + time || patient)",
         "pain_score ~ time + treatment + (1 + time | patient)",
     ]
 

@@ -29,7 +29,8 @@ class PlanContext:
     @property
     def contrasts_slope_structures(self) -> bool:
         """True when one request names both a random slope and an intercept + slope model:
-        the random slope then means the slope alone, so the two models differ."""
+        the random slope then has no correlation, ``(1 + x || g)``, so the models differ
+        and nest (the reference's ``sleepstudy_structures`` comparison)."""
         return "random_slope" in self.structures and "intercept_and_slope" in self.structures
 
 

@@ -25,9 +25,10 @@ from engine.data import describe_data
 from engine.lmm import fit_lmm as engine_fit_lmm
 from engine.variance import variance_explained
 
-SLOPE_ONLY_NOTE = (
-    'Next to an intercept + slope model, "random slope" is read as the slope alone, '
-    "without a random intercept, so the three models differ."
+UNCORRELATED_SLOPE_NOTE = (
+    'Next to an intercept + slope model, "random slope" is read as a random intercept '
+    "and a random slope without their correlation, so the models are nested: each adds "
+    "one variance parameter to the one before, and likelihood-ratio tests compare them."
 )
 SLOPE_WITH_INTERCEPT_NOTE = (
     "A random slope model keeps the random intercept too (the usual lme4 reading); "
@@ -151,9 +152,9 @@ def _formula_for(
         return str(formula), None, {}, None
     structure = step_field(step, "structure", "random_intercept")
     note = None
-    slope_only = structure == "random_slope" and context.contrasts_slope_structures
+    uncorrelated = structure == "random_slope" and context.contrasts_slope_structures
     if structure == "random_slope":
-        note = SLOPE_ONLY_NOTE if slope_only else SLOPE_WITH_INTERCEPT_NOTE
+        note = UNCORRELATED_SLOPE_NOTE if uncorrelated else SLOPE_WITH_INTERCEPT_NOTE
     overrides = {
         "response": step_field(step, "response"),
         "group": group_column(step_field(step, "group"), data.columns),
@@ -176,7 +177,7 @@ def _formula_for(
             **overrides,
         )
         parts, built_from, roles = guessed.parts, "data", guessed.roles
-    text = parts.formula(structure, slope_only=slope_only)
+    text = parts.formula(structure, uncorrelated=uncorrelated)
     check_formula(text)
     return text, built_from, roles, note
 
