@@ -10,6 +10,7 @@ neighbouring steps that are one request said in two breaths.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -1148,7 +1149,9 @@ def _require_random_terms(formula: _Formula) -> None:
 
 
 def _format_word(clause: str, items: list[Any]) -> str:
-    return "svg" if "svg" in clause.lower() else "png"
+    """The figure format a clause names (one of state.FIGURE_FORMATS), png by default."""
+    words = set(re.findall(r"[a-z]+", clause.lower()))
+    return next((fmt for fmt in ("svg", "pdf") if fmt in words), "png")
 
 
 _OPTION_CHECKS: dict[str, str] = {

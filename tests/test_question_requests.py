@@ -81,3 +81,14 @@ def test_a_predictor_without_a_value_is_asked_for(pain):
     answer = pain.ask("predictions at time")
     assert not answer.ok
     assert str(answer.error) == "Give a value for time, e.g. `predictions at time 3`."
+
+
+def test_figures_can_be_saved_as_pdf(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time + treatment + (1 | patient)").ok
+    assert session.ask("save figures as pdf").ok
+    answer = session.ask("caterpillar plot of random intercepts")
+    assert answer.ok, answer.error
+    (figure,) = answer.figures
+    assert figure.suffix == ".pdf"
+    assert figure.read_bytes().startswith(b"%PDF")
