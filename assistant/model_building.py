@@ -45,11 +45,16 @@ GROUP_ROLE_WORDS = frozenset(
 
 def group_column(name: str | None, columns: Any) -> str | None:
     """``name`` when it is a column; None when it is only a role word such as "subject"
-    (the model's or the data's grouping factor is meant); otherwise ``name`` unchanged,
+    (the model's or the data's grouping factor is meant); the singular column for a
+    plural ("patients" when the column is ``patient``); otherwise ``name`` unchanged,
     so that the missing column is reported."""
     if name is None or name in columns:
         return name
-    return None if name.lower() in GROUP_ROLE_WORDS else name
+    if name.lower() in GROUP_ROLE_WORDS:
+        return None
+    if name.endswith("s") and name[:-1] in columns:
+        return name[:-1]
+    return name
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from assistant.errors import AssistantError
-from assistant.model_building import parts_from_formula
+from assistant.model_building import group_column, parts_from_formula
 from assistant.references import NO_DATA
 from assistant.state import SessionState
 from assistant.step_results import DatasetLoaded, EngineResult
@@ -130,10 +130,8 @@ def continuous_predictors(state: SessionState) -> list[str]:
 def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     data = require_data(state)
     roles = data_roles(state)
-    per = step_field(step, "per")
-    if per not in data.columns and isinstance(per, str) and per.endswith("s"):
-        per = per[:-1]  # "how many patients are there": the column is `patient`
-    if per in data.columns:  # "per subject" names a role, "per patient" may name a column
+    per = group_column(step_field(step, "per"), data.columns)
+    if per in data.columns:  # "per subject" names a role, "per patient(s)" a column
         roles["group"] = per
     if "group" not in roles:
         raise AssistantError(
