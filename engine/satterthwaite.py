@@ -119,9 +119,9 @@ def satterthwaite_setup(
 
     center = at(theta)
     unscaled = model.vcov_unscaled(center)
-    derivatives = _richardson_derivatives if uses_richardson(model) else _central_derivatives
-    hess_theta, pwrss_grad, jac_theta = derivatives(
-        theta, at, theta_part, lambda ev: sigma2 * model.vcov_unscaled(ev)
+    hess_theta, pwrss_grad, jac_theta = _derivatives(
+        theta, at, theta_part, lambda ev: sigma2 * model.vcov_unscaled(ev),
+        _first_steps(theta, uses_richardson(model)),
     )
     p = unscaled.shape[0]
     hess = np.zeros((d + 1, d + 1))
@@ -155,54 +155,29 @@ def _shifted(theta: np.ndarray, moves: dict[int, float]) -> np.ndarray:
     return point
 
 
-def _central_derivatives(
-    theta: np.ndarray, at: Evaluate, theta_part: Scalar, vcov: Matrix
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(Hessian of theta_part, gradient of pwrss, Jacobian of vcov) by one central
-    difference per direction: 1 + 2d + d(d - 1) evaluations."""
-    d = theta.size
-    steps = STEP * np.maximum(np.abs(theta), 1.0)
-    f0 = theta_part(at(theta))
-    hess = np.zeros((d, d))
-    pwrss_grad = np.zeros(d)
-    jac = None
-    for i in range(d):
-        up, down = at(_shifted(theta, {i: steps[i]})), at(_shifted(theta, {i: -steps[i]}))
-        hess[i, i] = (theta_part(up) - 2 * f0 + theta_part(down)) / steps[i] ** 2
-        pwrss_grad[i] = (up.pwrss - down.pwrss) / (2 * steps[i])
-        slope = (vcov(up) - vcov(down)) / (2 * steps[i])
-        jac = np.zeros((d, *slope.shape)) if jac is None else jac
-        jac[i] = slope
-    for i in range(d):
-        for j in range(i):
-            # Second-order accurate with two new points per pair:
-            # f(++) + f(--) - f(+0) - f(-0) - f(0+) - f(0-) + 2 f(00) = 2 h_i h_j f_ij.
-            pp = theta_part(at(_shifted(theta, {i: steps[i], j: steps[j]})))
-            mm = theta_part(at(_shifted(theta, {i: -steps[i], j: -steps[j]})))
-            axes = sum(
-                theta_part(at(_shifted(theta, {k: sign * steps[k]})))
-                for k in (i, j)
-                for sign in (1, -1)
-            )
-            hess[i, j] = hess[j, i] = (pp + mm - axes + 2 * f0) / (2 * steps[i] * steps[j])
-    return hess, pwrss_grad, jac
-
-
-def _richardson_derivatives(
-    theta: np.ndarray, at: Evaluate, theta_part: Scalar, vcov: Matrix
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same derivatives by Richardson extrapolation over ``RICHARDSON_LEVELS`` steps
-    (numDeriv's ``genD`` scheme, as lmerTest uses): 1 + 2 d r + d (d - 1) r evaluations.
-
-    A cross derivative takes f(x + h_i e_i + h_j e_j) + f(x - h_i e_i - h_j e_j) - 2 f(x),
-    which is h_i^2 f_ii + h_j^2 f_jj + 2 h_i h_j f_ij + O(h^4), less the extrapolated
-    diagonal terms, so its error is again a series in even powers of h.
-    """
-    d = theta.size
+def _first_steps(theta: np.ndarray, richardson_steps: bool) -> list[np.ndarray]:
+    """The step sizes per theta: one central step of 1e-4 max(|theta_i|, 1), or
+    ``RICHARDSON_LEVELS`` halvings from 0.1 |theta_i| (1e-4 near 0), as numDeriv."""
+    if not richardson_steps:
+        return [STEP * np.maximum(np.abs(theta), 1.0)]
     first = np.where(
         np.abs(theta) > RICHARDSON_ZERO, RICHARDSON_SHARE * np.abs(theta), RICHARDSON_ZERO
     )
-    levels = [first / 2.0**k for k in range(RICHARDSON_LEVELS)]
+    return [first / 2.0**k for k in range(RICHARDSON_LEVELS)]
+
+
+def _derivatives(
+    theta: np.ndarray, at: Evaluate, theta_part: Scalar, vcov: Matrix, levels: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(Hessian of theta_part, gradient of pwrss, Jacobian of vcov) from symmetric
+    differences at each step size in ``levels``, combined by :func:`richardson` (with
+    one step size, plain central differences): 1 + 2 d r + d (d - 1) r evaluations.
+
+    A cross derivative takes f(x + h_i e_i + h_j e_j) + f(x - h_i e_i - h_j e_j) - 2 f(x),
+    which is h_i^2 f_ii + h_j^2 f_jj + 2 h_i h_j f_ij + O(h^4), less the diagonal terms,
+    so its error is again a series in even powers of h (numDeriv's ``genD`` scheme).
+    """
+    d = theta.size
     f0 = theta_part(at(theta))
     hess = np.zeros((d, d))
     pwrss_grad = np.zeros(d)
