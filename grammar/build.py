@@ -593,12 +593,6 @@ class StepBuilder(Transformer):
     def report_what(self, items):
         return self.report(items)
 
-    def report_model(self, items):
-        """ "show me the model", "show model 2": its coefficient table and variance components."""
-        numbers = [n for n in _flat(items) if isinstance(n, int | float)]
-        model = str(int(numbers[0])) if numbers else None
-        return [FixedEffects(model), VarianceComponents(model)]
-
     def report_significance(self, items):
         """ "is the treatment effect significant?": the coefficient table holds the test."""
         return FixedEffects(_ref(items))
