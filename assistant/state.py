@@ -92,6 +92,10 @@ class SessionState:
     options: SessionOptions = field(default_factory=SessionOptions)
     #: A model the data set's provider suggests (built-in samples), by data set name.
     suggested_formulas: dict[str, str] = field(default_factory=dict)
+    #: For each option the user set: the number of the newest model at that moment, so
+    #: that a setting chosen after a model was fitted applies when that model is refitted
+    #: or reported ("the most recent choice wins").
+    options_set_after: dict[str, int] = field(default_factory=dict)
 
     @property
     def data(self) -> pd.DataFrame | None:
@@ -120,6 +124,28 @@ class SessionState:
 
     def with_options(self, **changes: Any) -> SessionState:
         return replace(self, options=replace(self.options, **changes))
+
+    def with_option_chosen(self, name: str, value: Any) -> SessionState:
+        """The option set by the user now, remembered as newer than every model so far."""
+        chosen = dict(self.options_set_after)
+        chosen[name] = max(self.models, default=0)
+        return replace(self.with_options(**{name: value}), options_set_after=chosen)
+
+    def newer_option(self, model: FittedModel, name: str) -> Any:
+        """The session's value of option ``name`` when the user chose it after ``model`` was
+        fitted; None when the model's own setting is the newer choice."""
+        if self.options_set_after.get(name, -1) >= model.number:
+            return getattr(self.options, name)
+        return None
+
+    def newer_data(self, model: FittedModel) -> pd.DataFrame | None:
+        """The model's data set as it is now, when it was transformed after the model was
+        fitted (the fit keeps the frame it was given); None when it is unchanged or gone."""
+        current = self.datasets.get(model.dataset)
+        fitted = getattr(model.fit, "source_data", None)
+        if current is None or fitted is None or current is fitted:
+            return None
+        return current
 
     def next_model_number(self) -> int:
         return max(self.models, default=0) + 1

@@ -90,6 +90,9 @@ class FitOutcome:
     guessed_roles: dict[str, str] = field(default_factory=dict)
     note: str | None = None  # e.g. how a "random slope" request was read
     variance: Any = None  # engine.variance.VarianceExplained when the fit has no plain ICC
+    #: What a refit took from choices made after the original fit: option name -> value,
+    #: and ``"data"`` -> the data set's name when it was transformed since.
+    newer_choices: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fit(self) -> Any:
@@ -216,6 +219,8 @@ class OptionChanged:
     name: str
     value: Any
     previous: Any
+    #: The session now says ML and Kenward-Roger: ML fits will use Satterthwaite df.
+    kr_needs_reml: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe(

@@ -94,6 +94,9 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         )
         if result.note:
             blocks.insert(1, Paragraph(result.note))
+        newer = fit.newer_choices_sentence(result.newer_choices, result.built_from)
+        if newer:
+            blocks.insert(2 if result.built_from else 1, Paragraph(newer))
         if result.model.audit is not None:
             blocks.extend(convergence.audit_blocks(result.model.audit, result.model))
         return blocks

@@ -373,6 +373,38 @@ def optimizer_sentence(fit: Any) -> str | None:
     )
 
 
+def newer_choices_sentence(choices: dict[str, Any], built_from: str | None) -> str | None:
+    """What a refit took from choices the user made after the original fit."""
+    if not choices:
+        return None
+    settings = []
+    for name, value in choices.items():
+        if name == "method":
+            settings.append("REML" if value == "REML" else "maximum likelihood (ML)")
+        elif name == "ddf":
+            settings.append(DDF_WORDS.get(value, f"{value} degrees of freedom"))
+        elif name == "optimizer":
+            settings.append(f"the {value} optimizer")
+        elif name == "max_iter":
+            settings.append(f"an iteration limit of {fmt.integer(value)}")
+    since = f"after {built_from} was fitted" if built_from else "since the last fit"
+    parts = []
+    if settings:
+        parts.append(f"with the session's current settings: {fmt.join_words(settings)}")
+    if "data" in choices:
+        parts.append(
+            f"on `{choices['data']}` as it is now (it was transformed {since}; "
+            "the earlier model keeps the old values)"
+        )
+    text = "Refitted " + "; and ".join(parts) + "." if parts else ""
+    if choices.get("kenward_roger_needs_reml"):
+        text += (
+            " Kenward-Roger's correction is defined for REML fits only, so this ML fit "
+            "uses Satterthwaite degrees of freedom."
+        )
+    return text.strip() or None
+
+
 # -------------------------------------------------------------------- the whole
 def fit_blocks(
     model: Any,

@@ -28,11 +28,21 @@ def option_sentence(change: OptionChanged) -> str:
     if change.name == "level":
         value = fmt.level_percent(value)
     text = f"{OPTION_WORDS.get(change.name, change.name)} set to {value}"
-    if change.name in {"method", "ddf", "optimizer", "max_iter", "level"}:
+    if change.name == "ddf":
+        text += "; the tests reported from now on use it, for earlier models too"
+    elif change.name in {"method", "optimizer", "max_iter"}:
+        text += "; it applies to models fitted from now on, and `refit` refits a model with it"
+    elif change.name == "level":
         text += "; it applies to models fitted from now on"
     if change.name == "method" and change.value == "ML":
         text += ". Use ML to compare fixed effects; report the final model with REML"
-    return text + "."
+    text += "."
+    if change.kr_needs_reml:
+        text += (
+            " Kenward-Roger's correction is defined for REML fits only, so ML fits use "
+            "Satterthwaite degrees of freedom until you say `use REML`."
+        )
+    return text
 
 
 def model_view_blocks(view: ModelView) -> list[Block]:

@@ -57,11 +57,20 @@ def fit_formula(
         formula,
         data,
         reml=method == "REML",
-        ddf=ddf or options.ddf,
+        ddf=ddf or session_ddf(options.ddf, method),
         optimizer=optimizer or options.optimizer,
         max_iter=max_iter if max_iter is not None else options.max_iter,
         level=options.level,
     )
+
+
+def session_ddf(ddf: str, method: str) -> str:
+    """The session's df method for a fit by ``method``: Kenward-Roger is defined for REML
+    fits only (pbkrtest), so a default of Kenward-Roger gives ML fits Satterthwaite df.
+    A request that names both still gets the engine's error."""
+    if ddf == "kenward-roger" and method != "REML":
+        return "satterthwaite"
+    return ddf
 
 
 def run_ladder(fit: Any, data: Any, rungs: tuple[str, ...] | None = None) -> Any:
@@ -267,26 +276,87 @@ def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> Ste
     )
 
 
+#: The settings a refit takes from the session when the user chose them after the model.
+REFIT_SETTINGS = ("method", "ddf", "optimizer", "max_iter")
+
+
 def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    """The same model with another method, df method, optimizer or iteration limit."""
+    """The same formula fitted again, as R's ``update(m)``: settings the step names win;
+    a setting the user chose after the model was fitted comes next; the model's own
+    setting otherwise. When the model's data set was transformed after the fit, the
+    refit uses the data set as it is now."""
     base = resolve_one(state, step_field(step, "model"))
-    method = normalise_method(step_field(step, "method"))
-    fit = base.fit.refit(
-        reml=None if method is None else method == "REML",
-        ddf=normalise_ddf(step_field(step, "ddf")),
-        optimizer=normalise_optimizer(step_field(step, "optimizer")),
-        max_iter=step_field(step, "max_iter"),
-    )
-    data = model_data(base)
+    given, newer = _refit_settings(step, state, base)
+    current = state.newer_data(base)
+    if current is not None:
+        newer["data"] = base.dataset
+        fit = fit_formula(base.fit.formula, current, state, **_keep_own(base.fit, given))
+        data = current
+    else:
+        method = given["method"]
+        fit = base.fit.refit(
+            reml=None if method is None else method == "REML",
+            ddf=given["ddf"],
+            optimizer=given["optimizer"],
+            max_iter=given["max_iter"],
+        )
+        data = model_data(base)
     audit = None
     if has_trouble(fit):
         audit = run_ladder(fit, data)
         fit = kept_fit(fit, audit)
     working = _on_dataset(state, base, data)
     model, new_state = register(working, fit, None, audit)
-    return StepResult(
-        FitOutcome(model, f"model {base.number}", {}, None, variance_without_icc(fit)), new_state
+    outcome = FitOutcome(
+        model, f"model {base.number}", {}, None, variance_without_icc(fit), newer_choices=newer
     )
+    return StepResult(outcome, new_state)
+
+
+def _refit_settings(
+    step: Any, state: SessionState, base: FittedModel
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The settings of a refit (None keeps the model's own) and those of them that come
+    from choices the user made after the model was fitted."""
+    given = {
+        "method": normalise_method(step_field(step, "method")),
+        "ddf": normalise_ddf(step_field(step, "ddf")),
+        "optimizer": normalise_optimizer(step_field(step, "optimizer")),
+        "max_iter": step_field(step, "max_iter"),
+    }
+    newer: dict[str, Any] = {}
+    for name in REFIT_SETTINGS:
+        if given[name] is None:
+            value = state.newer_option(base, name)
+            if value is not None and value != _fit_setting(base.fit, name):
+                given[name] = newer[name] = value
+    method = given["method"] or base.fit.method
+    fell_back = base.fit.method != "REML" and base.fit.ddf_method == "satterthwaite"
+    if given["ddf"] is None and fell_back and state.options.ddf == "kenward-roger":
+        given["ddf"] = newer["ddf"] = "kenward-roger"  # the session's choice ML could not use
+    if normalise_ddf(step_field(step, "ddf")) is None:
+        ddf = given["ddf"] or base.fit.ddf_method
+        if session_ddf(ddf, method) != ddf:
+            given["ddf"] = "satterthwaite"
+            newer.pop("ddf", None)
+            newer["kenward_roger_needs_reml"] = True
+    return given, newer
+
+
+def _fit_setting(fit: Any, name: str) -> Any:
+    """A fit's own value of a session option."""
+    return {
+        "method": fit.method,
+        "ddf": fit.ddf_method,
+        "optimizer": fit.optimizer,
+        "max_iter": fit.opt.max_iter,
+    }[name]
+
+
+def _keep_own(fit: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """``fit_formula`` arguments: each setting given, else the fit's own."""
+    return {name: given[name] if given[name] is not None else _fit_setting(fit, name)
+            for name in REFIT_SETTINGS}
 
 
 HANDLERS = {

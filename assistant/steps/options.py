@@ -111,9 +111,10 @@ def set_option(step: Any, state: SessionState, context: PlanContext) -> StepResu
         raise AssistantError(f"Give a value for {name}, e.g. `use ML`.")
     clean = setter(value)
     previous = getattr(state.options, str(name))
-    return StepResult(
-        OptionChanged(str(name), clean, previous), state.with_options(**{name: clean})
-    )
+    new_state = state.with_option_chosen(str(name), clean)
+    clash = name in {"method", "ddf"} and not new_state.options.reml
+    clash = clash and new_state.options.ddf == "kenward-roger"
+    return StepResult(OptionChanged(str(name), clean, previous, clash), new_state)
 
 
 def show_help(step: Any, state: SessionState, context: PlanContext) -> StepResult:

@@ -93,7 +93,7 @@ def _view(name: str) -> Any:
         if name in {"variance_components", "icc"}:
             variance = variance_explained(model.fit)
         include_icc = bool(step_field(step, "include_icc", True))
-        ddf = normalise_ddf(step_field(step, "ddf"))
+        ddf = normalise_ddf(step_field(step, "ddf")) or state.newer_option(model, "ddf")
         if name == "fixed_effects" and ddf is not None and ddf != model.fit.ddf_method:
             # the same model's tests with other degrees of freedom; no new model is filed
             model = replace(model, fit=model.fit.refit(ddf=ddf))
@@ -104,7 +104,11 @@ def _view(name: str) -> Any:
 
 def anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
-    ddf = normalise_ddf(step_field(step, "ddf")) or state.options.ddf
+    ddf = (
+        normalise_ddf(step_field(step, "ddf"))
+        or state.newer_option(model, "ddf")
+        or model.fit.ddf_method
+    )
     if ddf not in {"satterthwaite", "kenward-roger"}:
         ddf = "satterthwaite"
     table = model.fit.anova(ddf=ddf)
