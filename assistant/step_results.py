@@ -232,6 +232,12 @@ class OptionChanged:
 class HelpAnswer:
     topic: HelpTopic
     samples: tuple[tuple[str, str], ...] = ()  # (name, description) for the samples topic
+    #: The newest model's value of what the topic explains ("what is the ICC?" after a
+    #: fit asks for the number as much as for the idea), or None.
+    current: ModelView | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "help", "topic": self.topic.key, "title": self.topic.title}
+        out = {"kind": "help", "topic": self.topic.key, "title": self.topic.title}
+        if self.current is not None:
+            out["current"] = self.current.to_dict()
+        return out

@@ -92,3 +92,26 @@ def test_figures_can_be_saved_as_pdf(tmp_path):
     (figure,) = answer.figures
     assert figure.suffix == ".pdf"
     assert figure.read_bytes().startswith(b"%PDF")
+
+
+def test_what_is_the_icc_gives_the_number_once_a_model_is_fitted(pain, tmp_path):
+    """The concept without a model; the newest model's ICC, then the concept, with one."""
+    fresh = Session(sample="pain_trial", output_dir=tmp_path)
+    concept = fresh.ask("what is the ICC?")
+    assert concept.ok, concept.error
+    assert "ICC =" not in concept.text()
+    assert "between-cluster variance divided by the sum of both" in concept.text()
+
+    answer = pain.ask("what is the ICC?")
+    assert answer.ok, answer.error
+    (step,) = answer.steps
+    assert step.kind == "help"
+    fit = pain.models[1].fit
+    intercept = next(v for v in fit.variance_components if v.group == "patient")
+    residual = next(v for v in fit.variance_components if v.group == "Residual")
+    icc = intercept.vcov / (intercept.vcov + residual.vcov)
+    assert fit.icc == pytest.approx(icc, rel=1e-12)
+    text = answer.text()
+    assert f"ICC = {icc:.2f}" in text
+    assert text.index("ICC =") < text.index("between-cluster variance divided by the sum")
+    assert step.result.to_dict()["current"]["icc"] == pytest.approx(icc, rel=1e-12)

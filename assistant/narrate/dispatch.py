@@ -111,7 +111,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
     if isinstance(result, OptionChanged):
         return [Paragraph(reports.option_sentence(result))]
     if isinstance(result, HelpAnswer):
-        return help.help_blocks(result)
+        current = [] if result.current is None else reports.model_view_blocks(result.current)
+        return current + help.help_blocks(result)
     if isinstance(result, EngineResult):
         return engine_result_blocks(result, paths)
     return [Paragraph(f"Done ({type(result).__name__}).")]

@@ -8,9 +8,10 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.help_topics import help_topic
 from assistant.state import DDF_METHODS, FIGURE_FORMATS, OPTIMIZERS, SessionState
-from assistant.step_results import HelpAnswer, OptionChanged
+from assistant.step_results import HelpAnswer, ModelView, OptionChanged
 from assistant.steps.base import PlanContext, StepResult, step_field
 from engine.samples import list_samples
+from engine.variance import variance_explained
 
 _METHODS = {
     "reml": "REML",
@@ -122,7 +123,11 @@ def show_help(step: Any, state: SessionState, context: PlanContext) -> StepResul
     samples: tuple[tuple[str, str], ...] = ()
     if topic.key == "samples":
         samples = tuple((s.name, s.description) for s in list_samples())
-    return StepResult(HelpAnswer(topic, samples), state)
+    current = None
+    model = state.last_model
+    if topic.key == "icc" and model is not None:
+        current = ModelView("icc", model, variance_explained(model.fit), True)
+    return StepResult(HelpAnswer(topic, samples, current), state)
 
 
 HANDLERS = {"set_option": set_option, "help": show_help}
