@@ -32,6 +32,7 @@ _topic(
         "clusters (pupils in schools) or repeat over time (visits per patient). Each "
         "request is turned into a plan of steps, and each step is run and explained.",
         "Load or pick data, fit a model by formula or by name, compare models, look at "
+        "how well a model fits (log-likelihood, AIC, BIC, marginal and conditional R²), "
         "variance components, confidence intervals, type III tests, predictions, "
         "residuals and caterpillar plots. For more, ask `help reml` (ML or REML), "
         "`help ICC`, `help convergence`, `help RM-ANOVA`, `help BLUPs`, `help random slopes`, "
@@ -42,6 +43,7 @@ _topic(
         "LMM: pain_score ~ time + treatment + (1 | patient)",
         "fit 3 models: (1) random intercept, (2) random slope, (3) intercept + slope",
         "compare AIC/BIC; likelihood ratio test",
+        "how well does the model fit?",
         "report variance components: random intercept variance, residual variance, ICC",
         "caterpillar plot of random intercepts",
     ],
@@ -189,6 +191,7 @@ _topic(
         "fit a random intercept model",
         "use ML; use Kenward-Roger",
         "compare AIC/BIC; likelihood ratio test",
+        "what is the AIC of model 2?",
         "profile confidence intervals",
         "type III tests",
         "residual plots",

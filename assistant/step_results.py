@@ -134,6 +134,38 @@ class ModelView:
 
 
 @dataclass(frozen=True)
+class FitStatisticsReport:
+    """How well one or several session models fit (``engine.fit_statistics``).
+
+    ``statistics[i]`` belongs to ``models[i]`` (in order of fitting); ``focus`` is the
+    model the question was about (``None`` when several were asked for);
+    ``comparability`` is ``None`` when the models' own likelihoods may be set side by
+    side, else an ``engine.fit_statistics.ISSUE_*`` code.
+    """
+
+    models: tuple[FittedModel, ...]
+    statistics: tuple[Any, ...]  # engine.fit_statistics.FitStatistics
+    focus: FittedModel | None = None
+    comparability: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = []
+        for model, stats in zip(self.models, self.statistics, strict=True):
+            body = stats.to_dict()
+            body.pop("kind", None)
+            rows.append({"model": model_ref(model), **body})
+        return json_safe(
+            {
+                "kind": "fit_statistics",
+                "focus": self.focus.number if self.focus is not None else None,
+                "comparable": self.comparability is None,
+                "comparability_issue": self.comparability,
+                "models": rows,
+            }
+        )
+
+
+@dataclass(frozen=True)
 class SessionComparison:
     """An AIC/BIC/LRT comparison (``engine.compare.ModelComparison``) of session models.
 

@@ -28,6 +28,7 @@ from grammar.plan import (
     Confint,
     DescribeData,
     FitLmm,
+    FitStatistics,
     FixConvergence,
     FixedEffects,
     Help,
@@ -49,6 +50,9 @@ from grammar.plan import (
     label_ref,
     random_part,
 )
+
+#: What "deviance" reads as among criteria: a test after "compare", a statistic after "show".
+_DEVIANCE = "deviance"
 
 #: The sample data set used when a request asks for "a sample dataset" without a name.
 DEFAULT_SAMPLE = "pain_trial"
@@ -516,6 +520,10 @@ class StepBuilder(Transformer):
     def crit_lrt(self, _):
         return ["LRT"]
 
+    def crit_deviance(self, _):
+        # "compare the deviance" is a likelihood-ratio test; "show the deviance" a statistic
+        return [_DEVIANCE]
+
     def criteria(self, items):
         return _Field("criteria", [c for c in _flat(items) if isinstance(c, str)])
 
@@ -541,13 +549,28 @@ class StepBuilder(Transformer):
         refs = [r for r in _flat(items) if isinstance(r, _Field) and r.name == "models"]
         return _Field("against", refs[0].value if refs else [])
 
+    def compare_fit_statistics(self, items):
+        """ "compare fit statistics (of models 1 and 2)": AIC and BIC side by side."""
+        return self.compare([*items, _Field("criteria", ["AIC", "BIC"])])
+
+    def shown_criteria(self, items):
+        """ "show AIC", "what is the BIC of model 2", "give me the AIC and BIC": each
+        model's own numbers (fit_statistics). A test (LRT), a refit, or two or more
+        models named make it a comparison."""
+        step = self.compare(items)
+        found = [c for part in _flat(items) if isinstance(part, _Field) and
+                 part.name == "criteria" for c in part.value]
+        if "LRT" in found or step.refit != "auto" or len(step.models) > 1:
+            return step
+        return FitStatistics(step.models[0] if step.models else None)
+
     def compare(self, items):
         criteria: list[str] = []
         models: list[str] = []
         refit = "auto"
         for part in _flat(items):
             if isinstance(part, _Field) and part.name == "criteria":
-                criteria += part.value
+                criteria += ["LRT" if c == _DEVIANCE else c for c in part.value]
             elif isinstance(part, _Field) and part.name == "models":
                 models += part.value
             elif isinstance(part, _Field) and part.name == "against":
@@ -606,6 +629,13 @@ class StepBuilder(Transformer):
 
     def item_icc(self, _):
         return _Item("icc")
+
+    def item_fit(self, _):
+        return _Item("fit")
+
+    def report_fit(self, items):
+        """ "how well does the model fit?", "how good is model 2?" """
+        return FitStatistics(_ref(items))
 
     def item_fixed(self, _):
         return _Item("fixed")
@@ -1045,6 +1075,8 @@ class _Item:
             return VarianceComponents(model, bool(fields.get("icc")))
         if self.kind == "icc":
             return Icc(model)
+        if self.kind == "fit":
+            return FitStatistics(model)
         if self.kind == "fixed":
             return FixedEffects(model, fields.get("ddf"))
         if self.kind == "blups":

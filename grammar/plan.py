@@ -130,6 +130,7 @@ STEP_TITLES: dict[str, str] = {
     "compare_models": "Compare models",
     "variance_components": "Report the variance components",
     "icc": "Report the ICC",
+    "fit_statistics": "Report how well the model fits (log-likelihood, AIC, BIC, R²)",
     "fixed_effects": "Report the fixed effects",
     "blups": "Report the BLUPs (random effects)",
     "anova": "Type III F tests",
@@ -258,6 +259,20 @@ class VarianceComponents(Step):
     kind: ClassVar[str] = "variance_components"
     model: str | None = None
     include_icc: bool = False
+
+
+@dataclass(frozen=True)
+class FitStatistics(Step):
+    """Log-likelihood, AIC, BIC, REML criterion or deviance, and Nakagawa's R².
+
+    ``model`` names one model; ``"all"`` (or a reference to several) gives one row per
+    model; ``None`` is the current model, with a row for every other model of the
+    current data set when there are several (each model's own numbers, as R's
+    ``AIC(m1, m2)``; a comparison with ML refits and tests is ``compare_models``).
+    """
+
+    kind: ClassVar[str] = "fit_statistics"
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -392,7 +407,7 @@ STEP_TYPES: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, FitLmm, ModifyModel,
-        Refit, CompareModels, VarianceComponents, Icc, FixedEffects, Blups, Anova,
+        Refit, CompareModels, VarianceComponents, FitStatistics, Icc, FixedEffects, Blups, Anova,
         Confint, Predict, MissingData, CompareRmAnova, CompareOls, PlotCaterpillar,
         PlotTrajectory, PlotResiduals, FixConvergence, SetOption, Help,
     )

@@ -1,4 +1,4 @@
-"""Questions in plain words: R² (the variance-components report carries Nakagawa and
+"""Questions in plain words: R² (the fit statistics report carries Nakagawa and
 Schielzeth's marginal and conditional R², computed once by engine.variance) and counts
 of subjects ("how many patients are there?")."""
 
@@ -30,13 +30,15 @@ def test_r2_requests_report_the_engines_r2(pain, request_text):
     answer = pain.ask(request_text)
     assert answer.ok, answer.error
     (step,) = answer.steps
-    assert step.kind == "variance_components"
+    assert step.kind == "fit_statistics"
     r2 = variance_explained(pain.models[1].fit)
     # Nakagawa's R²: var(Xβ) and the intercept variance over the total
     assert 0 < r2.r2_marginal < r2.r2_conditional < 1
+    (stats,) = step.result.statistics
+    assert stats.r2_marginal == r2.r2_marginal and stats.r2_conditional == r2.r2_conditional
     text = answer.text()
-    assert f"explain {round(100 * r2.r2_marginal)}% of the variance (marginal R²)" in text
-    assert f"together explain {round(100 * r2.r2_conditional)}%" in text
+    assert f"Marginal R² {r2.r2_marginal:.2f} (fixed effects alone)" in text
+    assert f"conditional R² {r2.r2_conditional:.2f} (fixed plus random effects)" in text
 
 
 def test_how_many_patients_counts_the_grouping_column(pain):

@@ -11,6 +11,7 @@ from assistant.narrate import (
     data,
     figures,
     fit,
+    fit_statistics,
     help,
     missing,
     predictions,
@@ -24,6 +25,7 @@ from assistant.step_results import (
     DatasetLoaded,
     EngineResult,
     FitOutcome,
+    FitStatisticsReport,
     HelpAnswer,
     ModelTable,
     ModelView,
@@ -41,6 +43,7 @@ STEP_WORDS = {
     "compare_models": "compare the models",
     "variance_components": "report the variance components",
     "icc": "report the ICC",
+    "fit_statistics": "report the fit statistics",
     "fixed_effects": "report the fixed effects",
     "blups": "report the BLUPs",
     "anova": "run the type III tests",
@@ -104,6 +107,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         return data.dataset_blocks(result)
     if isinstance(result, ModelView):
         return reports.model_view_blocks(result)
+    if isinstance(result, FitStatisticsReport):
+        return fit_statistics.fit_statistics_blocks(result)
     if isinstance(result, SessionComparison):
         return compare.comparison_blocks(result)
     if isinstance(result, ModelTable):

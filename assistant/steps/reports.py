@@ -7,12 +7,19 @@ from dataclasses import replace
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.references import resolve_many, resolve_one
+from assistant.references import resolve, resolve_many, resolve_one
 from assistant.state import SessionState
-from assistant.step_results import EngineResult, ModelTable, ModelView, SessionComparison
+from assistant.step_results import (
+    EngineResult,
+    FitStatisticsReport,
+    ModelTable,
+    ModelView,
+    SessionComparison,
+)
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.options import normalise_ddf
 from engine.compare import compare_models
+from engine.fit_statistics import comparability_issue, fit_statistics
 from engine.predict import factor_levels, fixed_part_variables, population_predictions
 from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
 from engine.variance import variance_explained
@@ -102,6 +109,30 @@ def _view(name: str) -> Any:
     return handler
 
 
+def fit_statistics_report(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Log-likelihood, AIC, BIC and R² of the model named, or of several models.
+
+    With no model named the question is about the current model; when its data set has
+    other models too, they get a row each, so that "fit statistics" after fitting three
+    models shows all three (each model's own numbers, as R's ``AIC(m1, m2, m3)``).
+    """
+    ref = step_field(step, "model")
+    if ref is None:
+        focus = resolve_one(state, None)
+        models = [m for m in state.models.values() if m.dataset == focus.dataset]
+    else:
+        models = resolve(state, ref)
+        focus = models[0] if len(models) == 1 else None
+    fits = [m.fit for m in models]
+    result = FitStatisticsReport(
+        tuple(models),
+        tuple(fit_statistics(fit) for fit in fits),
+        focus,
+        comparability_issue(fits),
+    )
+    return StepResult(result, state)
+
+
 def anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
     ddf = (
@@ -173,6 +204,7 @@ HANDLERS = {
     "compare_models": compare,
     "variance_components": _view("variance_components"),
     "icc": _view("icc"),
+    "fit_statistics": fit_statistics_report,
     "fixed_effects": _view("fixed_effects"),
     "blups": _view("blups"),
     "anova": anova,
