@@ -89,3 +89,17 @@ def test_compared_models_with_one_structure_name_get_distinct_labels(spaced):
     assert f"3: {name}, (1 + time | patient), fixed 1 + time " in text
     assert f"4: {name}, (1 + time + age | patient) " in text
     assert "1: uncorrelated intercept and slope model " in text
+
+
+def test_a_grouping_factor_with_very_few_levels_is_flagged(tmp_path):
+    """Two clusters cannot pin down a variance: the answer says so and names the fix;
+    a factor with 80 levels gets no such note."""
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    few = session.ask("LMM: pain_score ~ time + (1 | treatment)")
+    assert few.ok, few.error
+    assert few.steps[0].result.fit.ngroups == {"treatment": 2}
+    assert "`treatment` has only 2 levels" in few.text()
+    assert "consider `treatment` as a fixed effect instead" in few.text()
+    many = session.ask("LMM: pain_score ~ time + (1 | patient)")
+    assert many.ok, many.error
+    assert "has only" not in many.text()

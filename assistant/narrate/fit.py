@@ -324,6 +324,7 @@ def trouble_blocks(fit: Any) -> list[Block]:
             )
         )
     blocks.extend(scale_blocks(fit))
+    blocks.extend(few_levels_blocks(fit))
     # The engine's own notes on singularity, convergence and scales are said above in full.
     extra = [
         w
@@ -336,6 +337,25 @@ def trouble_blocks(fit: Any) -> list[Block]:
     if extra:
         blocks.append(Detail((Bullets(tuple(f"Engine note: {w}" for w in extra)),)))
     return blocks
+
+
+#: Fewer levels than this make a variance estimate very imprecise: the rule of thumb of
+#: Bolker's GLMM FAQ (at least 5 to 6 levels per random-effect grouping factor).
+FEW_LEVELS = 5
+
+
+def few_levels_blocks(fit: Any) -> list[Block]:
+    """A grouping factor with very few levels, and what to do instead."""
+    few = {group: n for group, n in fit.ngroups.items() if n < FEW_LEVELS}
+    return [
+        Paragraph(
+            f"`{group}` has only {n} levels: a variance estimated from {n} clusters is very "
+            f"imprecise (a common rule of thumb asks for at least {FEW_LEVELS}). With so "
+            f"few, consider `{group}` as a fixed effect instead: add it to the fixed part "
+            "and drop its random term."
+        )
+        for group, n in few.items()
+    ]
 
 
 def scale_blocks(fit: Any) -> list[Block]:
