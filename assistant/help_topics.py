@@ -139,8 +139,19 @@ _topic(
         "Each BLUP has a conditional standard deviation. In a caterpillar plot the BLUPs "
         "are sorted with their intervals; a subject whose interval excludes zero sits "
         "reliably above or below the average.",
+        "Ask for one level by name (a number such as subject 308 works too), or for the "
+        "levels with the highest or lowest intercepts, or the steepest or flattest "
+        "slopes; a ranking shows 5 levels unless you give a number, and `rank ... by` "
+        "shows them all.",
     ],
-    ["show the BLUPs", "caterpillar plot of random intercepts"],
+    [
+        "show the BLUPs",
+        "show the BLUPs for patient P001",
+        "which patients have the highest intercepts",
+        "which subjects have the steepest slopes",
+        "top 5 schools",
+        "caterpillar plot of random intercepts",
+    ],
 )
 
 _topic(

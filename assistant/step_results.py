@@ -115,6 +115,7 @@ class ModelView:
     model: FittedModel
     variance: Any = None  # engine.variance result (R², adjusted ICC) when computed
     include_icc: bool = True
+    group: str | None = None  # BLUPs of this grouping factor only (None: every factor)
 
     def to_dict(self) -> dict[str, Any]:
         fit = self.model.fit.to_dict()
@@ -124,7 +125,10 @@ class ModelView:
         elif self.view == "fixed_effects":
             out["fixed_effects"] = fit["fixed_effects"]
         elif self.view == "blups":
-            out["random_effects"] = fit["random_effects"]
+            out["random_effects"] = [
+                row for row in fit["random_effects"]
+                if self.group is None or row["group"] == self.group
+            ]
         else:
             out["variance_components"] = fit["variance_components"]
             out["icc"] = fit["icc"]

@@ -20,6 +20,7 @@ from lark.visitors import merge_transformers
 from grammar.formula import FormulaError, FormulaToAst, ModelFormula, Var, build_model_formula
 from grammar.formula import parse_formula as _parse_formula
 from grammar.plan import (
+    DEFAULT_TOP,
     Anova,
     Blups,
     CompareModels,
@@ -640,8 +641,72 @@ class StepBuilder(Transformer):
     def item_fixed(self, _):
         return _Item("fixed")
 
-    def item_blups(self, _):
-        return _Item("blups")
+    def item_blups(self, items):
+        parts = _flat(items)
+        target = next((p for p in parts if isinstance(p, _BlupLevel)), None)
+        return [_Item("blups", target), *[p for p in parts if isinstance(p, _Ref)]]
+
+    def blup_target(self, items):
+        return _flat(items)
+
+    def level_of_group(self, items):
+        return _BlupLevel(_cols(items)[0], _flat(items)[-1].text)
+
+    def level_alone(self, items):
+        return _BlupLevel(None, _flat(items)[-1].text)
+
+    def level_value(self, items):
+        token = items[0]
+        text = str(token)
+        return _LevelText(text[1:-1] if token.type.endswith("QUOTED_NAME") else text)
+
+    # -------------------------------------------------------------- rankings
+    def blup_rank_all(self, items):
+        return self.blup_rank(items, every_level=True)
+
+    def blup_rank(self, items, every_level: bool = False):
+        """ "which patients have the highest intercepts", "top 5 schools": a number
+        given is kept; without one a question shows DEFAULT_TOP levels, "rank ... by"
+        every level."""
+        parts = _flat(items)
+        orders = [p.value for p in parts if isinstance(p, _Field) and p.name == "order"]
+        order = orders[0] if orders else "highest"
+        terms = [p for p in parts if isinstance(p, _Term)]
+        term = terms[0].term if terms else None
+        if term is None and order in ("steepest", "flattest"):
+            term = "slope"
+        groups = [c.name for c in parts if isinstance(c, _Col)]
+        numbers = [p for p in parts if isinstance(p, float)]
+        top = int(numbers[0]) if numbers else (None if every_level else DEFAULT_TOP)
+        if top is not None and top < 1:
+            raise NotUnderstood("a number of levels to show, 1 or more")
+        return Blups(_ref(parts), group=groups[0] if groups else None, term=term,
+                     order=order, top=top)
+
+    def order_highest(self, _):
+        return _Field("order", "highest")
+
+    def order_lowest(self, _):
+        return _Field("order", "lowest")
+
+    def order_steepest(self, _):
+        return _Field("order", "steepest")
+
+    def order_flattest(self, _):
+        return _Field("order", "flattest")
+
+    def rank_by(self, items):
+        return _flat(items)
+
+    def term_intercept(self, _):
+        return _Term("(Intercept)")
+
+    def term_slope(self, items):
+        cols = _cols(items)
+        return _Term(cols[0] if cols else "slope")
+
+    def term_default(self, _):
+        return _Term(None)
 
     def item_missing(self, items):
         cols = _cols(items)
@@ -1080,7 +1145,9 @@ class _Item:
         if self.kind == "fixed":
             return FixedEffects(model, fields.get("ddf"))
         if self.kind == "blups":
-            return Blups(model)
+            if self.value is None:
+                return Blups(model)
+            return Blups(model, group=self.value.group, level=self.value.level)
         if self.kind == "missing":
             return MissingData(self.value)
         if self.kind == "anova":
@@ -1125,6 +1192,17 @@ class _Splittable:
 @dataclass(frozen=True)
 class _Term:
     term: str | None
+
+
+@dataclass(frozen=True)
+class _BlupLevel:
+    group: str | None  # the grouping factor as named, or None
+    level: str
+
+
+@dataclass(frozen=True)
+class _LevelText:
+    text: str
 
 
 @dataclass(frozen=True)

@@ -118,10 +118,23 @@ def _steps_of(request: str, clause: Clause, following: Clause | None) -> tuple[l
             return _parse_clause(joined), True
         except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
             pass
+    if isinstance(first_error, UnexpectedInput) and "~" in clause.text.text:
+        # a formula whose response is spelled like a keyword ("rank ~ x + (1 | g)")
+        try:
+            return _parse_clause(_as_fit(clause.text)), False
+        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
+            pass
     topic = _question_topic(clause.text.text)
     if topic is not None and not isinstance(first_error, ClauseFormulaError):
         return [Help(topic)], False
     raise clause_error(request, clause.text, first_error)
+
+
+def _as_fit(clause: Mapped) -> Mapped:
+    """The clause read as a model request: "fit " before it, mapped to its start."""
+    prefix = "fit "
+    start = clause.origin[0] if clause.origin else 0
+    return Mapped(prefix + clause.text, (start,) * len(prefix) + clause.origin)
 
 
 def _join(first: Mapped, following: Clause) -> Mapped:

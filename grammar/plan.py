@@ -290,10 +290,44 @@ class FixedEffects(Step):
     ddf: str | None = None
 
 
+#: How many levels a ranking shows when the request gives no number ("which patients
+#: have the highest intercepts").
+DEFAULT_TOP = 5
+
+
 @dataclass(frozen=True)
 class Blups(Step):
+    """The BLUPs; optionally of one level, or levels ranked by one term.
+
+    ``group`` is the grouping factor as the request named it ("patient", "subjects",
+    "schools"; None: whichever factor has the level, or the model's only one);
+    ``level`` one level's name as typed ("P001", "308"). ``order`` (highest, lowest,
+    steepest, flattest) ranks the levels by ``term``: ``(Intercept)``, a slope's
+    variable, ``slope`` for the factor's one random slope, None for the intercept;
+    ``top`` is how many to show (None: all of them).
+    """
+
     kind: ClassVar[str] = "blups"
     model: str | None = None
+    group: str | None = None
+    level: str | None = None
+    term: str | None = None
+    order: str | None = None
+    top: int | None = None
+
+    def describe(self) -> str:
+        if self.order is not None:
+            return _with_title(self, "Rank the levels by their random effects")
+        if self.level is not None:
+            return _with_title(self, "Look up one level's random effects (BLUPs)")
+        return super().describe()
+
+
+def _with_title(step: Step, title: str) -> str:
+    """``step.describe()`` with another title."""
+    plain = Step.describe(step)
+    default = STEP_TITLES.get(step.kind, step.kind)
+    return title + plain[len(default):]
 
 
 @dataclass(frozen=True)

@@ -277,7 +277,7 @@ def test_a_parse_error_where_a_model_is_expected_speaks_of_model_names():
     )
     assert "column" not in str(caught.value)
     with pytest.raises(ParseError) as caught:
-        parse("show the BLUPs for subject")
+        parse("show the fixed effects for subject")
     assert (
         "Expected 'model' after a model's name (`the subject model` or `model subject`)."
         in str(caught.value)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.narrate import (
+    blups,
     compare,
     convergence,
     data,
@@ -135,6 +136,10 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return side_by_side.ols_blocks(result.result, result.model)
     if kind == "predictions":
         return predictions.prediction_blocks(result.result, result.model)
+    if kind == "blup_lookup":
+        return blups.lookup_blocks(result.result, result.model)
+    if kind == "blup_ranking":
+        return blups.ranking_blocks(result.result, result.model)
     if kind == "convergence_audit":
         return convergence.audit_blocks(result.result, result.model)
     if kind.startswith("figure_"):

@@ -3,12 +3,11 @@ convergence audits and option changes."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from assistant.narrate import blups as blup_words
 from assistant.narrate import fit as fit_words
 from assistant.narrate import numbers as fmt
 from assistant.narrate import variance as variance_words
-from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
+from assistant.narrate.blocks import Block, Bullets, Heading, Paragraph, code
 from assistant.narrate.terms import INTERCEPT_NAMES
 from assistant.step_results import ModelView, OptionChanged
 
@@ -63,7 +62,7 @@ def model_view_blocks(view: ModelView) -> list[Block]:
             fit_words.fixed_effects_table(fit),
         ]
     if view.view == "blups":
-        return blup_blocks(model)
+        return blup_words.blup_blocks(model, view.group)
     blocks: list[Block] = [Heading(f"Variance components of {model.title}")]
     if view.view == "variance_components":
         blocks.append(Paragraph(variance_words.variance_sentence(fit)))
@@ -74,32 +73,6 @@ def model_view_blocks(view: ModelView) -> list[Block]:
     if explained:
         blocks.append(Paragraph(explained))
     blocks.extend(fit_words.trouble_blocks(fit))
-    return blocks
-
-
-def blup_blocks(model: Any) -> list[Block]:
-    fit = model.fit
-    effects = list(fit.random_effects)
-    rows = [
-        [e.group, e.term, str(e.level), fmt.number(e.value), fmt.number(e.cond_sd)] for e in effects
-    ]
-    shown = rows if len(rows) <= 40 else rows[:40]
-    blocks: list[Block] = [
-        Heading(f"BLUPs of {model.title}"),
-        Paragraph(
-            f"{fmt.plural(len(effects), 'predicted random effect')}: each level's deviation "
-            "from the population average, shrunk toward zero in proportion to how little "
-            "data it has. The conditional SD is its uncertainty."
-        ),
-    ]
-    if len(rows) > 40:
-        blocks.append(Paragraph("The first 40 are shown here; all of them are in the JSON."))
-        blocks.append(table(["Group", "Term", "Level", "BLUP", "Cond. SD"], shown, "lllrr"))
-        blocks.append(
-            Detail((table(["Group", "Term", "Level", "BLUP", "Cond. SD"], rows[40:], "lllrr"),))
-        )
-    else:
-        blocks.append(table(["Group", "Term", "Level", "BLUP", "Cond. SD"], rows, "lllrr"))
     return blocks
 
 

@@ -206,7 +206,6 @@ HANDLERS = {
     "icc": _view("icc"),
     "fit_statistics": fit_statistics_report,
     "fixed_effects": _view("fixed_effects"),
-    "blups": _view("blups"),
     "anova": anova,
     "confint": confint,
     "predict": predict,

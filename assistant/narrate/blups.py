@@ -1,0 +1,164 @@
+"""Words for BLUPs: the whole table, one level's random effects, and rankings of levels.
+
+Numbers come from ``engine.blups`` (BLUP, conditional SD, the interval b̂ ± z·cond_sd
+of lme4's caterpillar plot, and the level's own coefficient β̂ + b̂ where it exists).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
+from assistant.narrate.terms import INTERCEPT_NAMES
+
+_TABLE_LIMIT = 40
+
+
+def blup_blocks(model: Any, group: str | None = None) -> list[Block]:
+    """Every BLUP of the model (of one grouping factor when ``group`` is given)."""
+    fit = model.fit
+    effects = [e for e in fit.random_effects if group is None or e.group == group]
+    rows = [
+        [e.group, e.term, str(e.level), fmt.number(e.value), fmt.number(e.cond_sd)] for e in effects
+    ]
+    columns = ["Group", "Term", "Level", "BLUP", "Cond. SD"]
+    of_group = f" for {group}" if group is not None else ""
+    blocks: list[Block] = [
+        Heading(f"BLUPs of {model.title}{of_group}"),
+        Paragraph(
+            f"{fmt.plural(len(effects), 'predicted random effect')}: each level's deviation "
+            "from the population average, shrunk toward zero in proportion to how little "
+            "data it has. The conditional SD is its uncertainty."
+        ),
+    ]
+    if len(rows) > _TABLE_LIMIT:
+        blocks.append(
+            Paragraph(f"The first {_TABLE_LIMIT} are shown here; all of them are in the JSON.")
+        )
+        blocks.append(table(columns, rows[:_TABLE_LIMIT], "lllrr"))
+        blocks.append(Detail((table(columns, rows[_TABLE_LIMIT:], "lllrr"),)))
+    else:
+        blocks.append(table(columns, rows, "lllrr"))
+    return blocks
+
+
+def _is_intercept(term: str) -> bool:
+    return term in INTERCEPT_NAMES
+
+
+def _effect_name(term: str) -> str:
+    return "random intercept" if _is_intercept(term) else f"random slope for {term}"
+
+
+def _level_name(group: str, level: str) -> str:
+    """``Patient P001``; a level that already says its factor (``school_12``) alone."""
+    if level.casefold().startswith(group.casefold()):
+        return level
+    return f"{group[:1].upper()}{group[1:]} {level}"
+
+
+def _signed(value: float, decimals: int) -> str:
+    text = fmt.fixed(value, decimals)
+    return "+" + text if value > 0 and text.strip("0.") else text
+
+
+def _interval_words(level: float, z: float) -> str:
+    return (
+        f"The {fmt.level_percent(level)} intervals are the BLUP ± {z:.2f} conditional SDs, "
+        "as lme4's caterpillar plot draws them; they leave out the uncertainty in the "
+        "estimated variances."
+    )
+
+
+def lookup_blocks(lookup: Any, model: Any) -> list[Block]:
+    """One level's random effects, one sentence each."""
+    name = _level_name(lookup.group, lookup.level)
+    response = model.fit.response_name
+    average = f"the average {_noun(lookup.group)}"
+    sentences = []
+    for e in lookup.effects:
+        places = fmt.decimals_for(e.cond_sd)
+        size = fmt.fixed(abs(e.value), places)
+        side = "above" if e.value > 0 else "below"
+        head = (
+            f"{name}: {_effect_name(e.term)} {_signed(e.value, places)} (conditional SD "
+            f"{fmt.fixed(e.cond_sd, places)}; {fmt.level_percent(lookup.interval_level)} "
+            f"interval {fmt.fixed(e.lower, places)} to {fmt.fixed(e.upper, places)})"
+        )
+        if fmt.fixed(e.value, places).lstrip("−-").strip("0.") == "":
+            meaning = f"i.e. {lookup.level} is at the level of {average}"
+        elif _is_intercept(e.term):
+            meaning = f"i.e. {lookup.level}'s baseline {response} is {size} {side} {average}'s"
+        elif e.coefficient is not None:
+            meaning = (
+                f"i.e. {lookup.level}'s {response} changes by "
+                f"{fmt.fixed(e.coefficient, places)} per unit of {e.term}, against "
+                f"{fmt.fixed(e.coefficient - e.value, places)} for {average}"
+            )
+        else:
+            meaning = f"i.e. {lookup.level}'s {e.term} slope is {size} {side} {average}'s"
+        sentences.append(f"{head}, {meaning}.")
+    return [
+        Heading(f"Random effects of {name} in {model.title}"),
+        *(Paragraph(s) for s in sentences),
+        Paragraph(_interval_words(lookup.interval_level, lookup.z)),
+    ]
+
+
+def _noun(group: str) -> str:
+    """A factor's name as a noun in prose: ``Subject`` reads ``subject``."""
+    return group[:1].lower() + group[1:] if group[1:].islower() else group
+
+
+def _plural(word: str) -> str:
+    return word if word.endswith("s") else word + "s"
+
+
+def ranking_blocks(ranking: Any, model: Any) -> list[Block]:
+    """A ranked table of levels with one sentence of what it shows."""
+    group = _noun(ranking.group)
+    groups = _plural(group)
+    effect = _effect_name(ranking.term)
+    shown = len(ranking.rows)
+    if ranking.top is None:
+        title = f"{groups[:1].upper()}{groups[1:]} ranked by {effect}, {ranking.order} first"
+        which = f"All {fmt.plural(ranking.n_levels, group, groups)}"
+    else:
+        title = f"{groups[:1].upper()}{groups[1:]} with the {ranking.order} {effect}"
+        which = f"The {shown} of {fmt.plural(ranking.n_levels, group, groups)}"
+    own = "intercept" if _is_intercept(ranking.term) else f"{ranking.term} slope"
+    if ranking.by_size:
+        if ranking.fixed_estimate is not None:
+            basis = (
+                f"ordered by the size of each one's own {own} (the fixed "
+                f"{fmt.number(ranking.fixed_estimate)} plus its BLUP)"
+            )
+        else:
+            basis = f"ordered by the size of the BLUP of the {effect}"
+    else:
+        basis = f"ordered by the BLUP of the {effect}"
+    excluding = (
+        f"{ranking.n_excluding_zero} of these {shown} intervals exclude 0."
+        if shown > 1 else
+        f"Its interval {'excludes' if ranking.n_excluding_zero else 'includes'} 0."
+    )
+    places = fmt.decimals_for(min((r.cond_sd for r in ranking.rows), default=None))
+    with_own = any(r.coefficient is not None for r in ranking.rows)
+    percent = fmt.level_percent(ranking.interval_level)
+    columns = ["Rank", ranking.group, "BLUP", "Cond. SD", f"{percent} interval"]
+    if with_own:
+        columns.append(f"Own {own}")
+    rows = []
+    for rank, r in enumerate(ranking.rows, 1):
+        row = [str(rank), r.level, _signed(r.value, places), fmt.fixed(r.cond_sd, places),
+               f"{fmt.fixed(r.lower, places)} to {fmt.fixed(r.upper, places)}"]
+        if with_own:
+            row.append(fmt.fixed(r.coefficient, places) if r.coefficient is not None else "")
+        rows.append(row)
+    return [
+        Heading(f"{title} ({model.title})"),
+        Paragraph(f"{which}, {basis}. {excluding}"),
+        table(columns, rows, "rlrrr" + ("r" if with_own else "")),
+        Paragraph(_interval_words(ranking.interval_level, ranking.z)),
+    ]

@@ -1,0 +1,101 @@
+"""The ``blups`` step: all BLUPs, one level's, one factor's, or levels ranked by a term.
+
+Which grouping factor a word means is decided here, as for the other steps that take a
+group (``assistant.model_building.group_column``): the factor itself in any case, its
+plural ("patients"), or a role word ("subject") when the model has one factor or only
+one factor has the level asked for. The statistics are ``engine.blups``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.model_building import GROUP_ROLE_WORDS
+from assistant.references import resolve_one
+from assistant.state import SessionState
+from assistant.step_results import EngineResult, ModelView
+from assistant.steps.base import PlanContext, StepResult, step_field
+from engine.blups import grouping_factors, levels_of, lookup_blups, match_level, rank_blups
+
+
+def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    model = resolve_one(state, step_field(step, "model"))
+    fit = model.fit
+    word = step_field(step, "group")
+    level = step_field(step, "level")
+    order = step_field(step, "order")
+    interval = state.options.level
+    if order is not None:
+        group = _group_for(fit, word, None, "rank")
+        ranking = rank_blups(
+            fit, group, step_field(step, "term"), str(order), step_field(step, "top"), interval
+        )
+        return StepResult(EngineResult("blup_ranking", ranking, model), state)
+    if level is not None:
+        if word is None and _named_group(fit, str(level)) and not _groups_with(fit, level):
+            # "show the BLUPs for subject": the factor's BLUPs, not a level called subject
+            return StepResult(ModelView("blups", model, group=_named_group(fit, level)), state)
+        group = _group_for(fit, word, str(level), "look up")
+        lookup = lookup_blups(fit, group, str(level), interval)
+        return StepResult(EngineResult("blup_lookup", lookup, model), state)
+    group = _group_for(fit, word, None, "show") if word is not None else None
+    return StepResult(ModelView("blups", model, group=group), state)
+
+
+def _named_group(fit: Any, word: str) -> str | None:
+    """The grouping factor ``word`` names: itself in any case, or its plural."""
+    groups = grouping_factors(fit)
+    folded = word.casefold()
+    for candidate in (folded, folded[:-1] if folded.endswith("s") else None,
+                      folded[:-2] if folded.endswith("es") else None):
+        found = [g for g in groups if candidate and g.casefold() == candidate]
+        if len(found) == 1:
+            return found[0]
+    if folded in GROUP_ROLE_WORDS and len(groups) == 1:
+        return groups[0]
+    return None
+
+
+def _groups_with(fit: Any, level: str) -> list[str]:
+    """The grouping factors with this level: by exact name if any has it, else by the
+    looser matches of ``engine.blups.match_level``."""
+    groups = grouping_factors(fit)
+    exact = [g for g in groups if level in levels_of(fit, g)]
+    return exact or [g for g in groups if match_level(levels_of(fit, g), level)]
+
+
+def _group_for(fit: Any, word: str | None, level: str | None, verb: str) -> str:
+    """The grouping factor a request means (see the module docstring)."""
+    groups = grouping_factors(fit)
+    if word is not None:
+        named = _named_group(fit, word)
+        if named is not None:
+            return named
+        if word.casefold() not in GROUP_ROLE_WORDS:
+            raise AssistantError(
+                f"{word!r} is not a grouping factor of the model; its grouping "
+                f"{'factor is' if len(groups) == 1 else 'factors are'} {', '.join(groups)}."
+            )
+    if len(groups) == 1:
+        return groups[0]
+    if level is not None:
+        having = _groups_with(fit, level)
+        if len(having) == 1:
+            return having[0]
+        if having:
+            raise AssistantError(
+                f"Both {' and '.join(having)} have a level {level!r}; say which, e.g. "
+                f"`show the BLUPs for {having[0]} {level}`."
+            )
+        raise AssistantError(
+            f"No grouping factor of the model has a level {level!r}; its grouping factors "
+            f"are {', '.join(groups)}."
+        )
+    raise AssistantError(
+        f"The model has several grouping factors ({', '.join(groups)}); say which to {verb}, "
+        f"e.g. `top 5 {groups[0]}`."
+    )
+
+
+HANDLERS = {"blups": blups}
