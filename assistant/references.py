@@ -118,6 +118,17 @@ def _by_number(state: SessionState, number: int) -> FittedModel:
 _R_STYLE_NAME = re.compile(r"(?:m|mod|model|fit)_?(\d+)", re.IGNORECASE)
 
 
+#: One-word names of structures ("the slope model"), used when no model has that label.
+_STRUCTURE_SHORTHAND = {
+    "slope": "random_slope",
+    "slopes": "random_slope",
+    "intercept": "random_intercept",
+    "uncorrelated": "uncorrelated_slope",
+    "nested": "nested",
+    "crossed": "crossed",
+}
+
+
 def _by_label(state: SessionState, label: str) -> FittedModel:
     """The model fitted with this label (case-insensitive; the latest if several share it).
 
@@ -130,6 +141,11 @@ def _by_label(state: SessionState, label: str) -> FittedModel:
     r_style = _R_STYLE_NAME.fullmatch(wanted)
     if r_style and int(r_style.group(1)) in state.models:
         return state.models[int(r_style.group(1))]
+    labels = [m.label.casefold() for m in state.models.values() if m.label]
+    near_label = difflib.get_close_matches(wanted, labels, n=1, cutoff=0.6)
+    if wanted in _STRUCTURE_SHORTHAND and not near_label:
+        # "the slope model": no model is called "slope" (or nearly), so the structure is meant
+        return resolve(state, _STRUCTURE_SHORTHAND[wanted])[0]
     raise AssistantError(_unknown_label(state, label))
 
 

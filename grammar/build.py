@@ -589,6 +589,14 @@ class StepBuilder(Transformer):
         names = [str(t) for t in items if isinstance(t, Token) and t.type == "NAME"]
         return CompareModels(("AIC", "BIC", "LRT"), tuple(label_ref(n) for n in names), "ml")
 
+    @v_args(meta=True)
+    def compare_r_aic(self, meta, items):
+        """R's ``AIC(m1, m2)`` / ``BIC(m1, m2)``: each model's own criterion side by side,
+        without refitting (unlike ``anova()``)."""
+        names = [str(t) for t in items if isinstance(t, Token) and t.type == "NAME"]
+        word = self.source_text[meta.start_pos:meta.end_pos].lstrip()[:3].upper()
+        return CompareModels((word,), tuple(label_ref(n) for n in names), "none")
+
     def vs_rm_anova(self, items):
         return CompareRmAnova(_ref(items))
 

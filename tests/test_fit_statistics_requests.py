@@ -164,3 +164,31 @@ def test_same_fixed_effects_reml_models_are_comparable(tmp_path):
 def test_compare_requests_still_compare(three_models):
     answer = ask_ok(three_models, "compare AIC/BIC")
     assert answer.steps[0].kind == "compare_models"
+
+
+def test_the_slope_model_is_found_by_its_structure(three_models):
+    """No model is called 'slope': 'the slope model' is the random slope model (model 1)."""
+    answer = ask_ok(three_models, "what is the AIC of the slope model")
+    assert answer.steps[0].result.focus is three_models.models[1]
+    assert "How well Model 1 (random intercept and slope model) fits" in answer.text()
+
+
+def test_r_style_calls(three_models):
+    single = ask_ok(three_models, "AIC(m2)").steps[0].result
+    assert single.focus is three_models.models[2]
+    answer = ask_ok(three_models, "AIC(m1, m2)")
+    (step,) = answer.steps
+    assert step.kind == "compare_models"
+    comparison = step.result.comparison
+    assert not comparison.refitted_with_ml  # R's AIC() compares the fits as they are
+    ref = load_case("sleepstudy_intercept")
+    assert sorted(comparison.table["AIC"]) == pytest.approx(
+        sorted([ref["AIC"], load_case("sleepstudy_slope")["AIC"]]), rel=1e-6
+    )
+
+
+def test_comparing_one_model_points_to_its_fit_statistics(one_model):
+    answer = one_model.ask("compare AIC/BIC")
+    assert not answer.ok
+    assert "at least two fitted models" in str(answer.error)
+    assert "`how well does the model fit`" in str(answer.error)

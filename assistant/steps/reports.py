@@ -43,7 +43,8 @@ def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     if len(models) < 2:
         raise AssistantError(
             "Comparing needs at least two fitted models; fit another one first, e.g. "
-            "`fit a random slope model`."
+            "`fit a random slope model`. For this model's own AIC, BIC and R², ask "
+            "`how well does the model fit`."
         )
     datasets = {m.dataset for m in models}
     if len(datasets) > 1:
