@@ -309,6 +309,9 @@ def _read_parquet(file: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------- describe
 ColumnKind = Literal["numeric", "factor"]
 
+#: Fewer levels than this make a poor guess at the clustering (Bolker's GLMM FAQ asks
+#: for at least 5 levels to estimate a variance).
+MIN_CLUSTER_LEVELS = 5
 _ID_WORDS = (
     "id", "subject", "patient", "participant", "person", "case", "student", "school",
     "cluster", "group", "batch", "plate", "hospital", "clinic", "site", "family", "unit",
@@ -477,11 +480,14 @@ def _guess_id(df: pd.DataFrame) -> str | None:
         any(w not in _ID_WORDS for w in _name_words(str(c))),
         df[c].nunique(),
     ))
-    repeating = [c for c in usable if df[c].nunique() < n]
+    # a column of 2 to 4 levels ("group": A/B) is more likely a between-subject factor
+    # than the clustering: too few levels to estimate a variance from
+    enough = [c for c in usable if df[c].nunique() >= MIN_CLUSTER_LEVELS]
+    repeating = [c for c in enough if df[c].nunique() < n]
     if repeating:
         return str(repeating[0])
-    if usable:
-        return str(usable[0])
+    if enough or usable:
+        return str((enough or usable)[0])
     for c in df.columns:
         if not _is_numeric(df[c]) and df[c].notna().all() and df[c].is_unique and n > 1:
             return str(c)

@@ -202,6 +202,24 @@ def test_describe_guesses_the_cluster_not_a_cluster_level_number():
     )
 
 
+def test_a_two_level_group_column_is_not_taken_for_the_subject_id():
+    """`group` (A/B, constant within subject) repeats, but 2 levels cannot carry a
+    variance: the per-row `id` is the subject, so these wide data are seen as wide."""
+    wide = pd.DataFrame(
+        {
+            "id": [f"S{i}" for i in range(8)],
+            "group": list("ABABABAB"),
+            "score_t0": np.arange(8.0),
+            "score_t1": np.arange(8.0) + 1,
+        }
+    )
+    summary = describe_data(wide)
+    assert (summary.id_guess, summary.layout, summary.wide_stubs) == ("id", "wide", ["score"])
+    long = wide.melt(id_vars=["id", "group"], var_name="time", value_name="score")
+    long["time"] = long["time"].str[-1].astype(int)
+    assert describe_data(long).id_guess == "id"
+
+
 # --------------------------------------------------------------------------- reshape_long
 def test_stub_groups_read_suffixes_with_time_tags():
     df = pd.DataFrame(columns=["id", "pain_m0", "pain_m1", "pain_m12", "mood.1", "age"])

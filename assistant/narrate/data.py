@@ -108,7 +108,8 @@ def reshape_sentence(result: Any) -> str:
     )
     if result.n_missing_cells:
         text += (
-            f" {fmt.plural(result.n_missing_cells, 'cell')} were empty; those rows stay out, "
+            f" {fmt.plural(result.n_missing_cells, 'cell')} "
+            f"{'was' if result.n_missing_cells == 1 else 'were'} empty; those rows stay out, "
             "and a mixed model uses every other observation of those subjects."
         )
     return text

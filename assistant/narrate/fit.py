@@ -30,6 +30,7 @@ from assistant.narrate.variance import (
     variance_sentence,
     variance_table,
 )
+from engine.data import MIN_CLUSTER_LEVELS
 
 #: A variance this small relative to the residual variance counts as zero (lme4's
 #: singularity check looks at theta on the boundary; this mirrors it for wording).
@@ -339,18 +340,13 @@ def trouble_blocks(fit: Any) -> list[Block]:
     return blocks
 
 
-#: Fewer levels than this make a variance estimate very imprecise: the rule of thumb of
-#: Bolker's GLMM FAQ (at least 5 to 6 levels per random-effect grouping factor).
-FEW_LEVELS = 5
-
-
 def few_levels_blocks(fit: Any) -> list[Block]:
     """A grouping factor with very few levels, and what to do instead."""
-    few = {group: n for group, n in fit.ngroups.items() if n < FEW_LEVELS}
+    few = {group: n for group, n in fit.ngroups.items() if n < MIN_CLUSTER_LEVELS}
     return [
         Paragraph(
             f"`{group}` has only {n} levels: a variance estimated from {n} clusters is very "
-            f"imprecise (a common rule of thumb asks for at least {FEW_LEVELS}). With so "
+            f"imprecise (a common rule of thumb asks for at least {MIN_CLUSTER_LEVELS}). With so "
             f"few, consider `{group}` as a fixed effect instead: add it to the fixed part "
             "and drop its random term."
         )

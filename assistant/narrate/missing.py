@@ -38,7 +38,7 @@ def missing_blocks(audit: Any) -> list[Block]:
         blocks.append(
             Paragraph(
                 f"Missing visits by {audit.time}: {fmt.integer(audit.n_missing_visits)} in all; "
-                f"{fmt.integer(audit.n_monotone_dropout)} subjects dropped out and never came "
+                f"{fmt.plural(audit.n_monotone_dropout, 'subject')} dropped out and never came "
                 f"back, {fmt.integer(audit.n_intermittent)} missed a visit and returned."
             )
         )
