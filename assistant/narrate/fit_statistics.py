@@ -112,6 +112,19 @@ def fit_statistics_table(report: FitStatisticsReport) -> Any:
     )
 
 
+def best_sentence(report: FitStatisticsReport) -> str:
+    """For comparable fits: which model has the lowest AIC and the lowest BIC."""
+    pairs = list(zip(report.models, report.statistics, strict=True))
+    by_aic = min(pairs, key=lambda pair: pair[1].aic)
+    by_bic = min(pairs, key=lambda pair: pair[1].bic)
+    return (
+        "Their likelihoods can be compared (same outcome, rows and criterion"
+        + (", and the same fixed effects" if by_aic[1].reml else "")
+        + f"): AIC is lowest for {by_aic[0].title} ({fmt.number(by_aic[1].aic)}) and BIC "
+        f"for {by_bic[0].title} ({fmt.number(by_bic[1].bic)}); lower is better."
+    )
+
+
 def fit_statistics_blocks(report: FitStatisticsReport) -> list[Block]:
     """The focus model in sentences, then a table when several models are shown."""
     blocks: list[Block] = []
@@ -127,8 +140,7 @@ def fit_statistics_blocks(report: FitStatisticsReport) -> list[Block]:
     if len(report.models) > 1:
         blocks.append(fit_statistics_table(report))
         issue = ISSUE_WORDS.get(report.comparability or "")
-        if issue:
-            blocks.append(Paragraph(issue))
+        blocks.append(Paragraph(issue or best_sentence(report)))
     if methods == {"REML"}:
         blocks.append(Paragraph(REML_CAVEAT))
     elif methods == {"ML"}:
