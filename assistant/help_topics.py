@@ -34,7 +34,8 @@ _topic(
         "Load or pick data, fit a model by formula or by name, compare models, look at "
         "how well a model fits (log-likelihood, AIC, BIC, marginal and conditional R²), "
         "variance components, confidence intervals, type III tests, predictions, "
-        "residuals and caterpillar plots. For more, ask `help reml` (ML or REML), "
+        "residuals and caterpillar plots, and write the tables to CSV files "
+        "(`export the results`). For more, ask `help reml` (ML or REML), "
         "`help ICC`, `help convergence`, `help RM-ANOVA`, `help BLUPs`, `help random slopes`, "
         "`help samples` or `help language`.",
     ],
@@ -192,6 +193,10 @@ _topic(
         "`(1 | a) + (1 | b)` crossed. Functions allowed: log, exp, sqrt, scale, center, "
         "factor, poly, I(...).",
         "Several steps can go in one request, separated by `;` or `then`.",
+        "Results go to files in the output folder: `export the results` writes the fixed "
+        "effects, variance components and BLUPs as CSV files, the whole fit as JSON, and "
+        "the last model comparison; name one table and a .csv or .json file to write just "
+        "that (`save the BLUPs to blups.csv`). An existing file is replaced, and I say so.",
     ],
     [
         "use sample sleepstudy",
@@ -209,6 +214,9 @@ _topic(
         "plot fixed effect trajectory with 95% CI band; overlay individual BLUPs",
         "what if I ignore clustering",
         "center age",
+        "show the BLUPs for patient P001",
+        "export the results",
+        "save the BLUPs to blups.csv",
     ],
 )
 

@@ -92,6 +92,8 @@ class SessionState:
     options: SessionOptions = field(default_factory=SessionOptions)
     #: A model the data set's provider suggests (built-in samples), by data set name.
     suggested_formulas: dict[str, str] = field(default_factory=dict)
+    #: The last model comparison run (assistant.step_results.SessionComparison), for export.
+    last_comparison: Any = None
     #: For each option the user set: the number of the newest model at that moment, so
     #: that a setting chosen after a model was fitted applies when that model is refitted
     #: or reported ("the most recent choice wins").

@@ -251,6 +251,36 @@ class EngineResult:
 
 
 @dataclass(frozen=True)
+class ExportedFile:
+    """One file written: what it holds, how many rows, and whether it replaced a file."""
+
+    path: Path
+    table: str  # fixed_effects, variance_components, random_effects, fit, comparison
+    rows: int | None  # None for the fit JSON
+    overwritten: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({"path": self.path, "table": self.table, "rows": self.rows,
+                          "overwritten": self.overwritten})
+
+
+@dataclass(frozen=True)
+class ExportedFiles:
+    """Files an ``export_results`` step wrote (``model`` None for a comparison alone)."""
+
+    model: FittedModel | None
+    files: tuple[ExportedFile, ...]
+    #: True when "results" went to one CSV file, which holds the fixed effects only
+    fixed_effects_for_results: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": "export", "files": [f.to_dict() for f in self.files]}
+        if self.model is not None:
+            out["model"] = model_ref(self.model)
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
 class OptionChanged:
     name: str
     value: Any

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
+from pathlib import PurePath
 from typing import Any
 
 from lark import Token, Transformer, v_args
@@ -28,6 +29,7 @@ from grammar.plan import (
     CompareRmAnova,
     Confint,
     DescribeData,
+    ExportResults,
     FitLmm,
     FitStatistics,
     FixConvergence,
@@ -954,10 +956,81 @@ class StepBuilder(Transformer):
         return _Setting("format", self.source_text[meta.start_pos:meta.end_pos].strip().lower())
 
     def option_save(self, items):
-        return [p for p in _flat(items) if isinstance(p, SetOption)]
+        steps = [p for p in _flat(items) if isinstance(p, SetOption)]
+        if not steps:
+            # "save the results": the tables to files; figures are saved as they are drawn
+            if _names_figures(self.source_text):
+                raise NotUnderstood("where to save the figures, e.g. `save figures to results/`")
+            return ExportResults()
+        steps = [self._file_as_export(step) for step in steps]
+        folder_set = any(isinstance(s, SetOption) and s.name == "output_dir" for s in steps)
+        if folder_set and not _names_figures(self.source_text):
+            # "save results to out/": that folder from now on, and the tables in it
+            steps.append(ExportResults())
+        return steps
 
     def option_output_dir(self, items):
-        return SetOption("output_dir", _flat(items)[0])
+        return self._file_as_export(SetOption("output_dir", _flat(items)[0]))
+
+    def _file_as_export(self, step: SetOption) -> Step:
+        """ "save the results to results.csv": a file name where a folder can stand
+        writes the results to that file; figures need a folder."""
+        if step.name != "output_dir" or not _looks_like_file(str(step.value)):
+            return step
+        if _names_figures(self.source_text):
+            raise NotUnderstood(
+                f"a folder for the figures, not the file {step.value!r} (e.g. `figures/`)"
+            )
+        return ExportResults(path=str(step.value))
+
+    # ---------------------------------------------------------------- export
+    def export(self, items):
+        parts = _flat(items)
+        tables = [p.table for p in parts if isinstance(p, _ExportWhat)]
+        table = tables[0] if tables else None
+        targets = [p for p in parts if isinstance(p, _ExportFile)]
+        target = targets[0] if targets else _ExportFile()
+        model = _ref(parts)
+        if target.path is not None and not _looks_like_file(target.path) and (
+            target.folder or target.path.endswith("/")
+        ):
+            # "export the results to out/": that folder from now on, and the files in it
+            return [SetOption("output_dir", target.path), ExportResults(model, table)]
+        return ExportResults(model, table, target.path, target.format)
+
+    def export_all(self, _):
+        return _ExportWhat(None)
+
+    def export_fixed(self, _):
+        return _ExportWhat("fixed_effects")
+
+    def export_variance(self, _):
+        return _ExportWhat("variance_components")
+
+    def export_blups(self, _):
+        return _ExportWhat("random_effects")
+
+    def export_fit(self, _):
+        return _ExportWhat("fit")
+
+    def export_comparison(self, _):
+        return _ExportWhat("comparison")
+
+    def export_target(self, items):
+        return _flat(items)
+
+    def export_path(self, items):
+        token = items[0]
+        return _ExportFile(str(token), folder=token.type.endswith("DIR_PATH"))
+
+    def export_path_quoted(self, items):
+        return _ExportFile(str(items[0])[1:-1])
+
+    def export_csv(self, _):
+        return _ExportFile(format="csv")
+
+    def export_json(self, _):
+        return _ExportFile(format="json")
 
     def save_dir(self, items):
         return SetOption("output_dir", _flat(items)[0])
@@ -1211,6 +1284,35 @@ class _BlupLevel:
 @dataclass(frozen=True)
 class _LevelText:
     text: str
+
+
+@dataclass(frozen=True)
+class _ExportWhat:
+    table: str | None  # None: every table
+
+
+@dataclass(frozen=True)
+class _ExportFile:
+    path: str | None = None
+    format: str | None = None
+    folder: bool = False  # written as a folder (out/, ./tables)
+
+
+_FIGURE_WORDS = re.compile(r"\b(figures?|plots?|graphs?|images?)\b", re.IGNORECASE)
+
+def _names_figures(clause: str) -> bool:
+    """True when a save request is about figures (words inside quotes are names)."""
+    return bool(_FIGURE_WORDS.search(re.sub(r"\"[^\"]*\"|'[^']*'|`[^`]*`", "", clause)))
+
+
+#: Extensions that make a name a file, not a folder, where either could stand.
+_FILE_SUFFIXES = frozenset(
+    ".csv .json .tsv .tab .txt .xlsx .xls .xlsm .parquet .pq".split()
+)
+
+
+def _looks_like_file(name: str) -> bool:
+    return not name.endswith(("/", "\\")) and PurePath(name).suffix.lower() in _FILE_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def _shown_refs(value: Any) -> Any:
 
 
 #: Fields whose values are words joined by underscores (shown with spaces).
-_WORDY_FIELDS = frozenset({"structure", "operation", "topic", "strategy"})
+_WORDY_FIELDS = frozenset({"structure", "operation", "topic", "strategy", "table"})
 
 #: How each kind of step reads in ``Plan.describe()``.
 STEP_TITLES: dict[str, str] = {
@@ -144,6 +144,7 @@ STEP_TITLES: dict[str, str] = {
     "plot_residuals": "Residual plots",
     "fix_convergence": "Fix convergence problems",
     "set_option": "Set an option",
+    "export_results": "Write results to files",
     "help": "Help",
 }
 
@@ -408,6 +409,29 @@ class PlotResiduals(Step):
     which: str = "all"
 
 
+# ----------------------------------------------------------------------- files
+#: The tables ``export_results`` can write on their own.
+EXPORT_TABLES = ("fixed_effects", "variance_components", "random_effects", "fit", "comparison")
+
+
+@dataclass(frozen=True)
+class ExportResults(Step):
+    """Write a model's results to files in the output folder.
+
+    ``table`` None writes every table (fixed effects, variance components and random
+    effects as CSV, the fit as JSON, and the last model comparison when there is one);
+    otherwise one of :data:`EXPORT_TABLES`. ``path`` is the file name the request gave
+    (a folder part is allowed; relative names go inside the output folder); ``format``
+    (``csv``/``json``) is a format named without a file name ("as csv").
+    """
+
+    kind: ClassVar[str] = "export_results"
+    model: str | None = None
+    table: str | None = None
+    path: str | None = None
+    format: str | None = None
+
+
 # ------------------------------------------------------------ options and help
 @dataclass(frozen=True)
 class FixConvergence(Step):
@@ -443,7 +467,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, FitLmm, ModifyModel,
         Refit, CompareModels, VarianceComponents, FitStatistics, Icc, FixedEffects, Blups, Anova,
         Confint, Predict, MissingData, CompareRmAnova, CompareOls, PlotCaterpillar,
-        PlotTrajectory, PlotResiduals, FixConvergence, SetOption, Help,
+        PlotTrajectory, PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
     )
 }
 

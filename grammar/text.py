@@ -16,7 +16,7 @@ CLAUSE_VERBS = frozenset(
     remove drop include exclude use switch set load open read import reshape pivot convert
     describe summarize summarise center centre scale standardize standardise log treat check
     test compute calculate tell explain overlay save write refit fix simplify increase estimate
-    predict help list get""".split()
+    predict help list get export""".split()
 )
 
 #: Hyphenated words that are read as two words ("Kenward-Roger" -> "kenward roger").

@@ -10,6 +10,7 @@ from assistant.narrate import (
     compare,
     convergence,
     data,
+    exports,
     figures,
     fit,
     fit_statistics,
@@ -25,6 +26,7 @@ from assistant.narrate.numbers import join_words
 from assistant.step_results import (
     DatasetLoaded,
     EngineResult,
+    ExportedFiles,
     FitOutcome,
     FitStatisticsReport,
     HelpAnswer,
@@ -58,6 +60,7 @@ STEP_WORDS = {
     "plot_residuals": "draw the residual plots",
     "fix_convergence": "run the convergence remedies",
     "set_option": "change the option",
+    "export_results": "write the results to files",
     "transform": "transform the columns",
     "help": "show help",
 }
@@ -121,6 +124,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         return current + help.help_blocks(result)
     if isinstance(result, EngineResult):
         return engine_result_blocks(result, paths)
+    if isinstance(result, ExportedFiles):
+        return exports.export_blocks(result)
     return [Paragraph(f"Done ({type(result).__name__}).")]
 
 

@@ -17,7 +17,7 @@ OPTION_WORDS = {
     "optimizer": "Optimizer",
     "max_iter": "Iteration limit",
     "level": "Confidence level",
-    "output_dir": "Figure folder",
+    "output_dir": "Output folder (figures and exported files)",
     "format": "Figure format",
 }
 

@@ -91,13 +91,24 @@ def _format(value: Any) -> str:
     return text
 
 
+def _output_dir(value: Any) -> Path:
+    """A folder; a .csv or .json name is a file, which `save the results to` writes."""
+    text = str(value)
+    if Path(text).suffix.lower() in (".csv", ".json") and not text.endswith("/"):
+        raise AssistantError(
+            f"{text!r} is a file name, not a folder; to write the results to it, say "
+            f"`save the results to {text}`, or name a folder such as `results/`."
+        )
+    return Path(text)
+
+
 _SETTERS = {
     "method": normalise_method,
     "ddf": normalise_ddf,
     "optimizer": normalise_optimizer,
     "max_iter": _max_iter,
     "level": _level,
-    "output_dir": lambda v: Path(str(v)),
+    "output_dir": _output_dir,
     "format": _format,
 }
 

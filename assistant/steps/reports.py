@@ -61,7 +61,7 @@ def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     result = SessionComparison(
         ordered, comparison, criteria or CRITERIA, tuple(pairwise), tuple(duplicates)
     )
-    return StepResult(result, state)
+    return StepResult(result, replace(state, last_comparison=result))
 
 
 def _distinct_models_of_current_data(
