@@ -191,11 +191,11 @@ def require_level(fit: Any, group: str, text: str) -> str:
     if found is not None:
         return found
     close = difflib.get_close_matches(str(text), levels, n=3, cutoff=0.6)
-    hint = f" Did you mean {' or '.join(close)}?" if close else ""
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
     listed = "are" if len(levels) <= 5 else "include"
     raise LmmInputError(
-        f"{group} has no level {text!r}; its {len(levels)} levels {listed} "
-        f"{', '.join(levels[:5])}.{hint}"
+        f"{group} has no level {text!r}{hint}; its {len(levels)} levels {listed} "
+        f"{', '.join(levels[:5])}."
     )
 
 
