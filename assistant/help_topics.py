@@ -33,7 +33,8 @@ _topic(
         "request is turned into a plan of steps, and each step is run and explained.",
         "Load or pick data, fit a model by formula or by name, compare models, look at "
         "how well a model fits (log-likelihood, AIC, BIC, marginal and conditional R²), "
-        "variance components, confidence intervals, type III tests, predictions, "
+        "variance components, confidence intervals, type III tests, estimated marginal "
+        "means with pairwise comparisons, predictions, "
         "residuals and caterpillar plots, and write the tables to CSV files "
         "(`export the results`). For more, ask `help reml` (ML or REML), "
         "`help ICC`, `help convergence`, `help RM-ANOVA`, `help BLUPs`, `help random slopes`, "
@@ -45,6 +46,7 @@ _topic(
         "fit 3 models: (1) random intercept, (2) random slope, (3) intercept + slope",
         "compare AIC/BIC; likelihood ratio test",
         "how well does the model fit?",
+        "pairwise comparisons of treatment",
         "report variance components: random intercept variance, residual variance, ICC",
         "caterpillar plot of random intercepts",
     ],

@@ -37,6 +37,7 @@ from grammar.plan import (
     Help,
     Icc,
     LoadData,
+    MarginalMeans,
     MissingData,
     ModifyModel,
     PlotCaterpillar,
@@ -669,6 +670,33 @@ class StepBuilder(Transformer):
         token = items[0]
         text = str(token)
         return _LevelText(text[1:-1] if token.type.endswith("QUOTED_NAME") else text)
+
+    # -------------------------------------------------------------- marginal means
+    def marginal_means(self, items):
+        parts = _flat(items)
+        factors = [p.name for p in parts if isinstance(p, _Col)]
+        adjust = [p.value for p in parts if isinstance(p, _Field) and p.name == "adjust"]
+        return MarginalMeans(
+            _ref(parts), factors[0] if factors else None, adjust[0] if adjust else "tukey"
+        )
+
+    def mm_factor(self, items):
+        return self.column(items)
+
+    def mm_adjust(self, items):
+        return _flat(items)
+
+    def adjust_tukey(self, _):
+        return _Field("adjust", "tukey")
+
+    def adjust_holm(self, _):
+        return _Field("adjust", "holm")
+
+    def adjust_bonferroni(self, _):
+        return _Field("adjust", "bonferroni")
+
+    def adjust_none(self, _):
+        return _Field("adjust", "none")
 
     # -------------------------------------------------------------- rankings
     def blup_rank_all(self, items):

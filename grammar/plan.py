@@ -133,6 +133,7 @@ STEP_TITLES: dict[str, str] = {
     "fit_statistics": "Report how well the model fits (log-likelihood, AIC, BIC, R²)",
     "fixed_effects": "Report the fixed effects",
     "blups": "Report the BLUPs (random effects)",
+    "marginal_means": "Estimated marginal means and pairwise comparisons",
     "anova": "Type III F tests",
     "confint": "Confidence intervals",
     "predict": "Predictions",
@@ -294,6 +295,18 @@ class FixedEffects(Step):
 #: How many levels a ranking shows when the request gives no number ("which patients
 #: have the highest intercepts").
 DEFAULT_TOP = 5
+
+
+@dataclass(frozen=True)
+class MarginalMeans(Step):
+    """Estimated marginal means of a factor's levels and their pairwise differences
+    (emmeans). ``factor`` None: the model's only factor; ``adjust``: tukey (default),
+    holm, bonferroni or none."""
+
+    kind: ClassVar[str] = "marginal_means"
+    model: str | None = None
+    factor: str | None = None
+    adjust: str = "tukey"
 
 
 @dataclass(frozen=True)
@@ -465,7 +478,8 @@ STEP_TYPES: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, FitLmm, ModifyModel,
-        Refit, CompareModels, VarianceComponents, FitStatistics, Icc, FixedEffects, Blups, Anova,
+        Refit, CompareModels, VarianceComponents, FitStatistics, Icc, FixedEffects, Blups,
+        MarginalMeans, Anova,
         Confint, Predict, MissingData, CompareRmAnova, CompareOls, PlotCaterpillar,
         PlotTrajectory, PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
     )

@@ -15,6 +15,7 @@ from assistant.narrate import (
     fit,
     fit_statistics,
     help,
+    marginal_means,
     missing,
     predictions,
     reports,
@@ -141,6 +142,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return side_by_side.ols_blocks(result.result, result.model)
     if kind == "predictions":
         return predictions.prediction_blocks(result.result, result.model)
+    if kind == "marginal_means":
+        return marginal_means.marginal_means_blocks(result.result, result.model)
     if kind == "blup_lookup":
         return blups.lookup_blocks(result.result, result.model)
     if kind == "blup_ranking":

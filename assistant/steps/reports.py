@@ -20,6 +20,7 @@ from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.options import normalise_ddf
 from engine.compare import compare_models
 from engine.fit_statistics import comparability_issue, fit_statistics
+from engine.marginal_means import marginal_means
 from engine.predict import factor_levels, fixed_part_variables, population_predictions
 from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
 from engine.variance import variance_explained
@@ -201,8 +202,49 @@ def compare_ols(step: Any, state: SessionState, context: PlanContext) -> StepRes
     return StepResult(EngineResult("ols_side_by_side", result, model), state)
 
 
+def marginal_means_report(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Estimated marginal means of a factor and their pairwise comparisons."""
+    model = resolve_one(state, step_field(step, "model"))
+    fit = model.fit
+    ddf = state.newer_option(model, "ddf")
+    if ddf is not None and ddf != fit.ddf_method:
+        fit = fit.refit(ddf=ddf)
+        model = replace(model, fit=fit)
+    factor = _factor_of(model, step_field(step, "factor"))
+    result = marginal_means(
+        fit, factor, level=state.options.level, adjust=step_field(step, "adjust", "tukey")
+    )
+    return StepResult(EngineResult("marginal_means", result, model), state)
+
+
+def _factor_of(model: Any, name: str | None) -> str:
+    """The factor a request names (a plural or another case is forgiven), or the model's
+    only factor when it names none."""
+    fit = model.fit
+    factors = fixed_part_variables(fit.model_formula, fit.data).factors
+    if name is None:
+        if len(factors) == 1:
+            return factors[0]
+        if not factors:
+            raise AssistantError(
+                f"{model.title} has no factor among its fixed effects, so there are no "
+                "levels to compare; treat a predictor as one with `factor(x)` in the formula."
+            )
+        listed = " or ".join(f"`{f}`" for f in factors)
+        raise AssistantError(
+            f"Say which factor to compare, e.g. `pairwise comparisons of {factors[0]}`; "
+            f"{model.title} has {listed}."
+        )
+    for candidate in (name, name[:-1] if name.endswith("s") else None):
+        matches = [f for f in factors if candidate and f.casefold() == candidate.casefold()]
+        if matches:
+            return matches[0]
+    return name
+
+
 HANDLERS = {
     "compare_models": compare,
+    "marginal_means": marginal_means_report,
     "variance_components": _view("variance_components"),
     "icc": _view("icc"),
     "fit_statistics": fit_statistics_report,
