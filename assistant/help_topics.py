@@ -38,7 +38,7 @@ _topic(
         "residuals and caterpillar plots, and write the tables to CSV files "
         "(`export the results`). For more, ask `help reml` (ML or REML), "
         "`help ICC`, `help convergence`, `help RM-ANOVA`, `help BLUPs`, `help random slopes`, "
-        "`help samples` or `help language`.",
+        "`help subsets`, `help samples` or `help language`.",
     ],
     [
         "use sample pain_trial",
@@ -178,6 +178,36 @@ _topic(
 )
 
 _topic(
+    "subsets",
+    "Subsets of the data and outliers",
+    [
+        "Leave rows out by a level of a column (a subject, a school, a treatment arm), by "
+        "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`, or the words is, is not, above, "
+        "below, over, under, at least, at most), or by row number (numbered from 1, as the "
+        "residual plots number them). The rows kept become a new data set, "
+        "`<name>_subset`, which the next models use; models fitted before keep their "
+        "rows, and `switch to <name>` goes back to an earlier data set.",
+        "A selection that would leave no rows, or one level of a grouping factor, is "
+        "refused and changes nothing.",
+        "`refit without the outliers` fits the newest model (or the one you name) again "
+        "without the observations the residual diagnostics call outlying (a standardized "
+        "residual beyond a Bonferroni bound of at least 3), files it as a new model and "
+        "sets each fixed effect with and without those rows side by side: a sensitivity "
+        "check, not a licence to drop data.",
+    ],
+    [
+        "exclude patient P001",
+        "exclude patients P001 and P002",
+        "only treated patients",
+        "keep only rows where age is at least 18",
+        "remove rows where age > 70",
+        "exclude rows 57, 8 and 60",
+        "switch to pain_trial",
+        "refit without the outliers",
+    ],
+)
+
+_topic(
     "samples",
     "Sample data sets",
     ["These data sets are built in; load one with `use sample <name>`."],
@@ -219,6 +249,8 @@ _topic(
         "show the BLUPs for patient P001",
         "export the results",
         "save the BLUPs to blups.csv",
+        "exclude patient P001",
+        "refit without the outliers",
     ],
 )
 

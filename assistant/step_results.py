@@ -82,6 +82,42 @@ class DatasetLoaded:
 
 
 @dataclass(frozen=True)
+class DataSubset:
+    """Rows dropped or kept (``engine.subset.SubsetResult``): the kept rows became the
+    data set ``name``, cut from ``parent``. ``refit_formula`` is the formula of the
+    newest model of ``parent``, for the narration to offer fitting it on these rows."""
+
+    name: str
+    parent: str
+    result: Any  # engine.subset.SubsetResult
+    refit_formula: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = json_safe(self.result)
+        out.update({"kind": "subset_data", "name": self.name, "parent": self.parent})
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
+class OutlierRefit:
+    """A model fitted again without its outlying observations
+    (``engine.sensitivity.OutlierSensitivity``); ``refitted`` is the new session model
+    and ``dataset`` the data set of its rows (both None when there were no outliers)."""
+
+    model: FittedModel
+    result: Any  # engine.sensitivity.OutlierSensitivity
+    refitted: FittedModel | None = None
+    dataset: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = json_safe(self.result)
+        out["model"] = model_ref(self.model)
+        out["refitted"] = None if self.refitted is None else model_ref(self.refitted)
+        out["dataset"] = self.dataset
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
 class FitOutcome:
     """A model the session fitted, with how its formula came about."""
 

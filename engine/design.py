@@ -90,6 +90,14 @@ class ModelFrame:
             self._series = {}
         return self._table
 
+    def source_positions(self, n_source: int) -> np.ndarray:
+        """For each row of the model frame, its 0-based position in the data the fit was
+        given (``n_source`` rows): the same numbers unless rows were dropped for missing
+        values."""
+        if self._keep is None:
+            return np.arange(n_source)
+        return np.flatnonzero(self._keep)
+
 
 @dataclass
 class ModelDesign:

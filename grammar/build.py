@@ -45,10 +45,13 @@ from grammar.plan import (
     PlotTrajectory,
     Predict,
     Refit,
+    RefitWithoutOutliers,
     ReshapeLong,
     SetOption,
     Step,
+    SubsetData,
     Transform,
+    UseDataset,
     UseSample,
     VarianceComponents,
     label_ref,
@@ -510,6 +513,9 @@ class StepBuilder(Transformer):
 
     def refit_ml(self, items):
         return Refit(_ref(items), "ML")
+
+    def refit_no_outliers(self, items):
+        return RefitWithoutOutliers(_ref(items))
 
     # -------------------------------------------------------------- compare
     def crit_aic(self, _):
@@ -1150,6 +1156,77 @@ class StepBuilder(Transformer):
     def factor(self, items):
         return self._transform("factor", items)
 
+    # ---------------------------------------------------------------- subsets
+    def drop_levels(self, items):
+        return _subset_by_levels("drop", _cols(items)[0], _level_texts(items))
+
+    def keep_levels(self, items):
+        return _subset_by_levels("keep", _cols(items)[0], _level_texts(items))
+
+    def drop_rows(self, items):
+        return SubsetData("drop", rows=_row_numbers(items))
+
+    def keep_rows(self, items):
+        return SubsetData("keep", rows=_row_numbers(items))
+
+    def drop_where(self, items):
+        return _subset_where("drop", items)
+
+    def keep_where(self, items):
+        return _subset_where("keep", items)
+
+    def subset_values(self, items):
+        return [i for i in items if isinstance(i, _LevelText)]
+
+    def subset_numbers(self, items):
+        return [_RowNumber(i) for i in _flat(items) if isinstance(i, float)]
+
+    def condition(self, items):
+        parts = _flat(items)
+        column = next(p for p in parts if isinstance(p, _Col))
+        operator = next(p for p in parts if isinstance(p, _Operator))
+        value = next(p for p in parts if isinstance(p, _Compared))
+        return _Condition(column.name, operator.sign, value.text)
+
+    def op_eq(self, _):
+        return _Operator("==")
+
+    def op_ne(self, _):
+        return _Operator("!=")
+
+    def op_lt(self, _):
+        return _Operator("<")
+
+    def op_le(self, _):
+        return _Operator("<=")
+
+    def op_gt(self, _):
+        return _Operator(">")
+
+    def op_ge(self, _):
+        return _Operator(">=")
+
+    def compared_value(self, items):
+        item = items[0]
+        if isinstance(item, float):
+            return _Compared(_number_text(item))
+        text = str(item)
+        if item.type.endswith("QUOTED_NAME") or item.type == "STRING":
+            text = text[1:-1]
+        return _Compared(text)
+
+    def negative_value(self, items):
+        return _Compared(_number_text(-_flat(items)[0]))
+
+    def switch_data(self, items):
+        names = [p for p in _flat(items) if isinstance(p, _SampleName)]
+        return UseDataset(names[0].name)
+
+    def dataset_name(self, items):
+        token = items[0]
+        text = str(token)
+        return _SampleName(text[1:-1] if token.type.endswith("QUOTED_NAME") else text)
+
     def chosen_columns(self, items):
         return _flat(items)
 
@@ -1215,6 +1292,9 @@ class StepBuilder(Transformer):
 
     def topic_samples(self, _):
         return "samples"
+
+    def topic_subsets(self, _):
+        return "subsets"
 
     def topic_language(self, _):
         return "language"
@@ -1341,6 +1421,68 @@ _FILE_SUFFIXES = frozenset(
 
 def _looks_like_file(name: str) -> bool:
     return not name.endswith(("/", "\\")) and PurePath(name).suffix.lower() in _FILE_SUFFIXES
+
+
+@dataclass(frozen=True)
+class _RowNumber:
+    value: float
+
+
+@dataclass(frozen=True)
+class _Operator:
+    sign: str
+
+
+@dataclass(frozen=True)
+class _Compared:
+    text: str
+
+
+@dataclass(frozen=True)
+class _Condition:
+    column: str
+    operator: str
+    value: str
+
+
+#: Plural nouns for the units of a study: after a level they name no column ("only
+#: treated patients" keeps the level "treated" of whichever column has it).
+UNIT_NOUNS = frozenset({
+    "patients", "subjects", "participants", "individuals", "people", "persons", "students",
+    "pupils", "children", "schools", "classes", "clusters", "groups", "cases", "respondents",
+    "units", "animals", "sites", "centres", "centers", "hospitals", "clinics", "ones",
+    "observations", "rows", "visits", "measurements", "women", "men",
+})
+
+
+def _level_texts(items: list[Any]) -> list[str]:
+    return [i.text for i in _flat(items) if isinstance(i, _LevelText)]
+
+
+def _subset_by_levels(action: str, column: str, values: list[str]) -> SubsetData:
+    """ "exclude patient P001", "only treated patients", "only women": a column and its
+    levels, or a level alone (the column that has it is found at run time)."""
+    if not values:
+        return SubsetData(action, None, "==", (column,))
+    if len(values) == 1 and values[0].casefold() in UNIT_NOUNS:
+        return SubsetData(action, None, "==", (column,))
+    return SubsetData(action, column, "==", tuple(values))
+
+
+def _row_numbers(items: list[Any]) -> tuple[int, ...]:
+    numbers = [r.value for r in _flat(items) if isinstance(r, _RowNumber)]
+    if any(not n.is_integer() or n < 1 for n in numbers):
+        raise NotUnderstood("row numbers: whole numbers from 1, e.g. `exclude rows 57, 8 and 60`")
+    return tuple(dict.fromkeys(int(n) for n in numbers))
+
+
+def _subset_where(action: str, items: list[Any]) -> SubsetData:
+    condition = next(p for p in _flat(items) if isinstance(p, _Condition))
+    return SubsetData(action, condition.column, condition.operator, (condition.value,))
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 @dataclass(frozen=True)
@@ -1473,13 +1615,16 @@ def merge_steps(steps: list[Step]) -> list[Step]:
     * variance components then ICC (same model): one step with ``include_icc``;
     * two comparisons of the same models: one comparison with both sets of criteria;
     * a trajectory plot then "overlay the BLUPs" or "with a CI band": one plot;
-    * the same step twice in a row: once.
+    * the same step twice in a row: once;
+    * a plain refit after a refit without the outliers: part of it.
     """
     out: list[Step] = []
     for step in steps:
         prev = out[-1] if out else None
         if prev is not None and prev == step:
             continue
+        if isinstance(prev, RefitWithoutOutliers) and step == Refit():
+            continue  # "exclude the outliers and refit": the refit is the step before
         if isinstance(prev, VarianceComponents) and isinstance(step, Icc) and (
             prev.model == step.model
         ):

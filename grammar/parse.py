@@ -55,6 +55,7 @@ _QUESTION_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("blups", re.compile(r"\b(blups?|conditional modes?|shrink)", re.IGNORECASE)),
     ("random_slopes", re.compile(r"\brandom slopes?\b", re.IGNORECASE)),
     ("samples", re.compile(r"\b(samples?|example data)", re.IGNORECASE)),
+    ("subsets", re.compile(r"\b(outliers?|subsets?|exclud\w*)\b", re.IGNORECASE)),
     ("language", re.compile(r"\b(what can (you|i)|commands|syntax)\b", re.IGNORECASE)),
 )
 

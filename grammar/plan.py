@@ -124,6 +124,9 @@ STEP_TITLES: dict[str, str] = {
     "reshape_long": "Reshape the data from wide to long",
     "describe_data": "Describe the data",
     "transform": "Transform columns",
+    "subset_data": "Select rows of the data",
+    "use_dataset": "Switch to another data set",
+    "refit_without_outliers": "Refit without the outlying observations (sensitivity check)",
     "fit_lmm": "Fit a linear mixed model",
     "modify_model": "Change the model and fit it",
     "refit": "Fit the model again",
@@ -191,6 +194,34 @@ class Transform(Step):
     columns: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class SubsetData(Step):
+    """Drop or keep rows: the result becomes a new data set, made current.
+
+    ``action`` is ``drop`` or ``keep``. Rows are chosen by ``rows`` (1-based row
+    numbers, as the residual diagnostics number them) or by ``column`` compared with
+    ``values`` by ``operator`` (``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``; ``==``
+    with several values means any of them). ``column`` is the name as typed: a column,
+    its plural ("patients") or a role word ("subject"); None means whichever column has
+    the level ("only treated patients"). Values are text as typed ("P001", "70").
+    """
+
+    kind: ClassVar[str] = "subset_data"
+    action: str = "drop"
+    column: str | None = None
+    operator: str | None = None
+    values: tuple[str, ...] = ()
+    rows: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class UseDataset(Step):
+    """Make an earlier data set of the session current again (``name`` as listed)."""
+
+    kind: ClassVar[str] = "use_dataset"
+    name: str = ""
+
+
 # ----------------------------------------------------------------------- models
 @dataclass(frozen=True)
 class FitLmm(Step):
@@ -243,6 +274,15 @@ class Refit(Step):
     ddf: str | None = None
     optimizer: str | None = None
     max_iter: int | None = None
+
+
+@dataclass(frozen=True)
+class RefitWithoutOutliers(Step):
+    """The same model fitted again without its outlying observations (the residual
+    diagnostics' rule), set side by side with the model fitted to every row."""
+
+    kind: ClassVar[str] = "refit_without_outliers"
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -468,7 +508,7 @@ class SetOption(Step):
 @dataclass(frozen=True)
 class Help(Step):
     """``topic``: None, ml_vs_reml, icc, convergence, rm_anova, blups, random_slopes,
-    samples, language."""
+    subsets, samples, language."""
 
     kind: ClassVar[str] = "help"
     topic: str | None = None
@@ -477,11 +517,11 @@ class Help(Step):
 STEP_TYPES: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (
-        UseSample, LoadData, ReshapeLong, DescribeData, Transform, FitLmm, ModifyModel,
-        Refit, CompareModels, VarianceComponents, FitStatistics, Icc, FixedEffects, Blups,
-        MarginalMeans, Anova,
-        Confint, Predict, MissingData, CompareRmAnova, CompareOls, PlotCaterpillar,
-        PlotTrajectory, PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
+        UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, UseDataset,
+        FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
+        FitStatistics, Icc, FixedEffects, Blups, MarginalMeans, Anova, Confint, Predict,
+        MissingData, CompareRmAnova, CompareOls, PlotCaterpillar, PlotTrajectory,
+        PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
     )
 }
 

@@ -16,6 +16,7 @@ SOURCE_WORDS = {
     "reshape": "Reshaped to long format as",
     "transform": "Transformed columns of",
     "given": "Using",
+    "switch": "Switched to",
 }
 
 

@@ -20,12 +20,14 @@ from assistant.narrate import (
     predictions,
     reports,
     side_by_side,
+    subset,
     tables,
 )
 from assistant.narrate.blocks import Block, Paragraph, code
 from assistant.narrate.numbers import join_words
 from assistant.step_results import (
     DatasetLoaded,
+    DataSubset,
     EngineResult,
     ExportedFiles,
     FitOutcome,
@@ -34,6 +36,7 @@ from assistant.step_results import (
     ModelTable,
     ModelView,
     OptionChanged,
+    OutlierRefit,
     SessionComparison,
 )
 
@@ -63,6 +66,9 @@ STEP_WORDS = {
     "set_option": "change the option",
     "export_results": "write the results to files",
     "transform": "transform the columns",
+    "subset_data": "select the rows",
+    "use_dataset": "switch the data set",
+    "refit_without_outliers": "refit without the outliers",
     "help": "show help",
 }
 
@@ -110,6 +116,10 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         return blocks
     if isinstance(result, DatasetLoaded):
         return data.dataset_blocks(result)
+    if isinstance(result, DataSubset):
+        return subset.subset_blocks(result)
+    if isinstance(result, OutlierRefit):
+        return subset.outlier_refit_blocks(result)
     if isinstance(result, ModelView):
         return reports.model_view_blocks(result)
     if isinstance(result, FitStatisticsReport):

@@ -1,0 +1,199 @@
+"""Subsets of the data and the refit without outliers, in words.
+
+The numbers come from ``engine.subset.SubsetResult`` and
+``engine.sensitivity.OutlierSensitivity``; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, code, table
+from assistant.narrate.fit import trouble_blocks
+from assistant.step_results import DataSubset, OutlierRefit
+
+#: How many row numbers or levels a sentence lists before "and N more".
+SHOWN = 10
+ALPHA = 0.05
+
+OPERATOR_WORDS = {"==": "is", "!=": "is not", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+
+
+def listed(items: list[str], limit: int = SHOWN) -> str:
+    """``a, b and c``; past ``limit`` items, ``a, b, … and 12 more``."""
+    if len(items) <= limit:
+        return fmt.join_words(items)
+    return ", ".join(items[:limit]) + f" and {fmt.integer(len(items) - limit)} more"
+
+
+def _values(result: Any) -> str:
+    return fmt.join_words([fmt.value(v) if isinstance(v, float) else str(v)
+                           for v in result.values])
+
+
+def _rule_words(result: Any) -> str:
+    """The rows the request named, after "where": "treatment is treated", "age > 70"."""
+    if result.operator == "==":
+        return f"{result.column} is {' or '.join(_value_texts(result))}"
+    return f"{result.column} {OPERATOR_WORDS[result.operator]} {_values(result)}"
+
+
+def _value_texts(result: Any) -> list[str]:
+    return [fmt.value(v) if isinstance(v, float) else str(v) for v in result.values]
+
+
+def _of_levels(result: Any) -> str:
+    """ "patient P001", "patients P001 and P002": levels of the subjects' column."""
+    column = result.column
+    if len(result.values) > 1 and not column.endswith("s"):
+        column += "s"
+    return f"{column} {_values(result)}"
+
+
+def _what_changed(r: Any) -> str:
+    rows = fmt.plural(r.n_removed, "row")
+    if r.rule == "rows":
+        numbers = listed([str(v) for v in r.values])
+        word = "row" if len(r.values) == 1 else "rows"
+        if r.action == "drop":
+            return f"removed {word} {numbers}"
+        return f"kept {word} {numbers} and removed the other {rows}"
+    by_subject = r.rule == "levels" and r.column == r.group
+    if r.action == "drop" and by_subject and r.operator == "==":
+        return f"removed the {rows} of {_of_levels(r)}"
+    if r.action == "keep" and by_subject and r.operator == "==":
+        return f"kept {_of_levels(r)} and removed the other {rows}"
+    if r.action == "drop":
+        return f"removed the {rows} where {_rule_words(r)}"
+    return f"kept the rows where {_rule_words(r)} and removed the other {rows}"
+
+
+def subset_blocks(outcome: DataSubset) -> list[Block]:
+    r = outcome.result
+    head = (
+        f"Kept {fmt.integer(r.n_after)} of {fmt.integer(r.n_before)} rows of "
+        f"`{outcome.parent}` as `{outcome.name}`: {_what_changed(r)}."
+    )
+    blocks: list[Block] = [Paragraph(head)]
+    notes = []
+    named_subjects = r.rule == "levels" and r.column == r.group and r.action == "drop"
+    if r.groups_lost and r.group and not named_subjects:
+        lost = len(r.groups_lost)
+        notes.append(
+            f"{fmt.integer(lost)} of {fmt.integer(r.n_groups_before)} levels of {r.group} "
+            f"{'has' if lost == 1 else 'have'} no rows left ({listed(list(r.groups_lost))}); "
+            f"{fmt.integer(r.n_groups_after)} remain."
+        )
+    if r.n_missing_compared and r.rule == "compare":
+        notes.append(
+            f"{fmt.plural(r.n_missing_compared, 'row')} with no {r.column} value "
+            f"{'counts' if r.n_missing_compared == 1 else 'count'} as not matching."
+        )
+    if r.single_valued:
+        one = len(r.single_valued) == 1
+        notes.append(
+            f"The column{'' if one else 's'} {fmt.join_words(list(r.single_valued))} now "
+            f"{'takes' if one else 'take'} a single value, so leave {'it' if one else 'them'} "
+            "out of models fitted on these rows."
+        )
+    if notes:
+        blocks.append(Paragraph(" ".join(notes)))
+    follow = (
+        "Models fitted from now on use these rows; earlier models keep their data. "
+        f"Say {code('switch to ' + outcome.parent)} to go back."
+    )
+    if outcome.refit_formula:
+        follow += (
+            " To fit the newest model of "
+            f"`{outcome.parent}` on these rows: {code('LMM: ' + outcome.refit_formula)}."
+        )
+    blocks.append(Paragraph(follow))
+    if r.rule != "rows" and r.removed_rows:
+        removed = listed([str(i) for i in r.removed_rows], 30)
+        blocks.append(
+            Detail((Paragraph(f"Rows removed (numbered as in `{outcome.parent}`): {removed}."),))
+        )
+    return blocks
+
+
+def _significant(p: float | None) -> bool | None:
+    return None if p is None else p < ALPHA
+
+
+def outlier_refit_blocks(outcome: OutlierRefit) -> list[Block]:
+    r = outcome.result
+    base = outcome.model
+    rule = f"|standardized residual| > {fmt.number(r.threshold)}, the residual diagnostics' rule"
+    if not r.found or outcome.refitted is None:
+        return [
+            Paragraph(
+                f"{base.title} has no outlying observations ({rule}), so there is nothing to "
+                "leave out; no model was fitted."
+            )
+        ]
+    numbers = [str(i + 1) for i in r.source_rows]
+    refit = outcome.refitted
+    blocks: list[Block] = [
+        Heading(f"{base.title} without its outlying observations"),
+        Paragraph(
+            f"{base.title} has {fmt.plural(len(r.rows), 'outlying observation')} ({rule}): "
+            f"{'row' if len(numbers) == 1 else 'rows'} {listed(numbers)} of "
+            f"`{base.dataset}`. Refitted the same formula without "
+            f"{'it' if len(numbers) == 1 else 'them'} as {refit.title}, on "
+            f"{fmt.integer(refit.fit.nobs)} of {fmt.integer(r.nobs_all)} rows "
+            f"(data set `{outcome.dataset}`; the current data set is unchanged)."
+        ),
+    ]
+    blocks.extend(trouble_blocks(refit.fit))
+    rows = []
+    for t in r.terms:
+        rows.append([
+            t.term,
+            fmt.estimate(t.estimate_all, t.se_all), fmt.estimate(t.se_all, t.se_all),
+            fmt.p_cell(t.p_all),
+            fmt.estimate(t.estimate_without, t.se_without),
+            fmt.estimate(t.se_without, t.se_without), fmt.p_cell(t.p_without),
+            fmt.fixed(t.shift_in_se, 2),
+        ])
+    blocks.append(
+        table(
+            ["Term", "Estimate (all)", "SE", "p", "Estimate (without)", "SE", "p",
+             "Shift (SEs)"],
+            rows,
+            "lrrrrrrr",
+        )
+    )
+    blocks.append(Paragraph(_verdict(r)))
+    return blocks
+
+
+def _verdict(r: Any) -> str:
+    """The largest shift, any change of significance, and the residual SD."""
+    if not r.terms:
+        return "No fixed effect could be compared."
+    largest = max(r.terms, key=lambda t: abs(t.shift_in_se))
+    sentences = [
+        f"The largest change is in {largest.term}: "
+        f"{fmt.estimate(largest.estimate_all, largest.se_all)} → "
+        f"{fmt.estimate(largest.estimate_without, largest.se_without)}, "
+        f"{fmt.fixed(abs(largest.shift_in_se), 2)} standard errors of the full-data estimate."
+    ]
+    flipped = [t for t in r.terms
+               if _significant(t.p_all) is not None and _significant(t.p_without) is not None
+               and _significant(t.p_all) != _significant(t.p_without)]
+    if flipped:
+        parts = [
+            f"{t.term} is {'significant' if _significant(t.p_all) else 'not significant'} at "
+            f"5% with every row but {'not ' if _significant(t.p_all) else ''}without the outliers"
+            for t in flipped
+        ]
+        sentences.append(fmt.join_words(parts).capitalize()[0] + fmt.join_words(parts)[1:] + ".")
+    else:
+        sentences.append("No fixed effect changes its significance at 5%.")
+    if r.sigma_all is not None and r.sigma_without is not None:
+        sentences.append(
+            f"The residual SD goes from {fmt.number(r.sigma_all)} to "
+            f"{fmt.number(r.sigma_without)}."
+        )
+    return " ".join(sentences)

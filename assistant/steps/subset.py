@@ -1,0 +1,206 @@
+"""Subsets of the data and the refit without outliers.
+
+* ``subset_data``: the rows kept (``engine.subset.select_rows``) become a new data set,
+  ``<name>_subset`` (numbered when taken), made current; earlier models keep their data.
+  A column may be named as itself, its plural or a role word ("subject"), as for the
+  other steps that take a group (``assistant.model_building.group_column``), or not at
+  all ("only treated patients": the column that has the level).
+* ``use_dataset``: an earlier data set of the session becomes current again.
+* ``refit_without_outliers``: a model fitted again without the observations the residual
+  diagnostics call outlying (``engine.sensitivity``), filed as a new model on a data set
+  of its own, ``<name>_without_outliers``; the current data set does not change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from assistant.errors import AssistantError
+from assistant.model_building import classify_structure, group_column
+from assistant.references import resolve_one
+from assistant.state import FittedModel, SessionState
+from assistant.step_results import DatasetLoaded, DataSubset, OutlierRefit
+from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.data import require_data, use_sample
+from engine.blups import match_level
+from engine.data import closest_names, describe_data
+from engine.samples import list_samples
+from engine.sensitivity import outlier_sensitivity
+from engine.subset import select_rows
+from grammar.plan import UseSample
+
+SUBSET_SUFFIX = "_subset"
+NO_OUTLIERS_SUFFIX = "_without_outliers"
+
+
+def fresh_name(datasets: dict[str, Any], base: str) -> str:
+    """``base``, or ``base_2``, ``base_3``, … when it is taken."""
+    if base not in datasets:
+        return base
+    n = 2
+    while f"{base}_{n}" in datasets:
+        n += 1
+    return f"{base}_{n}"
+
+
+def subset_base(parent: str) -> str:
+    """The name subsets of ``parent`` share: ``pain_trial_subset`` for ``pain_trial`` and
+    for its subsets (``pain_trial_subset_2`` too), numbered by :func:`fresh_name`."""
+    found = re.fullmatch(rf"(.+?){SUBSET_SUFFIX}(_\d+)?", parent)
+    return (found.group(1) if found else parent) + SUBSET_SUFFIX
+
+
+def newest_model_on(state: SessionState, dataset: str | None) -> FittedModel | None:
+    """The most recent model fitted to ``dataset``."""
+    on_it = [m for m in state.models.values() if m.dataset == dataset]
+    return max(on_it, key=lambda m: m.number) if on_it else None
+
+
+def _grouping(state: SessionState, data: pd.DataFrame) -> tuple[str | None, tuple[str, ...]]:
+    """(the subjects' column, every grouping column that must keep two levels): the
+    newest model's grouping factors on this data, else the column guessed as the id."""
+    model = newest_model_on(state, state.current_data_name)
+    if model is not None:
+        names = [g for g in model.fit.model_formula.grouping_variables() if g in data.columns]
+        if names:
+            return names[0], tuple(names)
+    guess = describe_data(data).id_guess
+    return guess, (guess,) if guess else ()
+
+
+def _text_columns(data: pd.DataFrame) -> list[str]:
+    return [
+        str(c)
+        for c in data.columns
+        if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])
+    ]
+
+
+def _has_levels(series: pd.Series, values: tuple[str, ...]) -> bool:
+    levels = [str(v) for v in pd.unique(series.dropna())]
+    return all(match_level(levels, v) is not None for v in values)
+
+
+def _column_with_levels(data: pd.DataFrame, values: tuple[str, ...]) -> str:
+    """The one column that has every value ("only treated patients": treatment)."""
+    having = [c for c in _text_columns(data) if _has_levels(data[c], values)]
+    if len(having) == 1:
+        return having[0]
+    shown = ", ".join(repr(v) for v in values)
+    if having:
+        raise AssistantError(
+            f"Both {having[0]} and {having[1]} have {shown}; name the column, e.g. "
+            f"`keep only {having[0]} = {values[0]}`."
+        )
+    levels = sorted({str(v) for c in _text_columns(data) for v in data[c].dropna().unique()})
+    close = closest_names(values[0], levels)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise AssistantError(
+        f"No column of the data has the value {values[0]!r}; name the column and the "
+        f"value, e.g. `keep only treatment = treated`.{hint}"
+    )
+
+
+def _column_for(
+    word: str | None, values: tuple[str, ...], data: pd.DataFrame, state: SessionState
+) -> str:
+    """The column a request means: itself, its plural, a role word, or none named."""
+    if word is None:
+        return _column_with_levels(data, values)
+    name = group_column(word, data.columns)
+    if name is None:  # a role word: the grouping factor
+        _, grouping = _grouping(state, data)
+        having = [g for g in grouping if _has_levels(data[g], values)]
+        if having or grouping:
+            return (having or list(grouping))[0]
+        raise AssistantError(
+            f"I could not tell which column holds the {word}s; name the column, e.g. "
+            f"`exclude {data.columns[0]} {values[0] if values else 1}`."
+        )
+    if name not in data.columns:
+        folded = [str(c) for c in data.columns if str(c).casefold() in
+                  {name.casefold(), name.casefold().removesuffix("s")}]
+        if len(folded) == 1:
+            return folded[0]
+    return name
+
+
+def subset_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    data = require_data(state)
+    parent = state.current_data_name or "data"
+    values = tuple(str(v) for v in step_field(step, "values", ()))
+    rows = tuple(int(r) for r in step_field(step, "rows", ()))
+    subjects, grouping = _grouping(state, data)
+    column = None if rows else _column_for(step_field(step, "column"), values, data, state)
+    result = select_rows(
+        data,
+        step_field(step, "action", "drop"),
+        column=column,
+        operator=step_field(step, "operator", "=="),
+        values=values,
+        rows=rows,
+        group=subjects,
+        grouping=grouping,
+    )
+    name = fresh_name(state.datasets, subset_base(parent))
+    model = newest_model_on(state, parent)
+    outcome = DataSubset(name, parent, result, model.fit.formula if model else None)
+    hint = state.suggested_formulas.get(parent)
+    return StepResult(outcome, state.with_dataset(name, result.data, hint))
+
+
+def use_dataset(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Make an earlier data set current; a sample not loaded yet is loaded."""
+    wanted = str(step_field(step, "name", "")).strip()
+    names = list(state.datasets)
+    found = wanted if wanted in state.datasets else next(
+        (n for n in names if n.casefold() == wanted.casefold()), None
+    )
+    if found is None:
+        if wanted.lower() in {s.name for s in list_samples()}:
+            return use_sample(UseSample(wanted), state, context)
+        close = closest_names(wanted, names)
+        known = (
+            f"this session has {', '.join(names)}" if names else "no data set is loaded yet"
+        )
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise AssistantError(f"There is no data set called {wanted!r}; {known}.{hint}")
+    frame = state.datasets[found]
+    loaded = DatasetLoaded(
+        name=found,
+        source="switch",
+        nrows=int(len(frame)),
+        columns=tuple(str(c) for c in frame.columns),
+        summary=describe_data(frame),
+    )
+    return StepResult(loaded, state.with_dataset(found, frame))
+
+
+def refit_without_outliers(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    base = resolve_one(state, step_field(step, "model"))
+    found = outlier_sensitivity(base.fit)
+    if not found.found:
+        return StepResult(OutlierRefit(base, found), state)
+    name = fresh_name(state.datasets, base.dataset + NO_OUTLIERS_SUFFIX)
+    datasets = dict(state.datasets)
+    datasets[name] = found.data_without
+    model = FittedModel(
+        number=state.next_model_number(),
+        structure=classify_structure(found.refit.model_formula),
+        fit=found.refit,
+        dataset=name,
+        label=f"model {base.number} without outliers",
+    )
+    new_state = replace(state, datasets=datasets).with_model(model)
+    return StepResult(OutlierRefit(base, found, model, name), new_state)
+
+
+HANDLERS = {
+    "subset_data": subset_data,
+    "use_dataset": use_dataset,
+    "refit_without_outliers": refit_without_outliers,
+}

@@ -1,0 +1,169 @@
+"""Subsets of the data and the refit without outliers, through the Session."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.session import Session
+from engine.lmm import fit_lmm
+from engine.residual_checks import check_residuals
+from engine.samples import load_sample
+from tests.session_state import assert_same_state, snapshot
+
+PAIN_FORMULA = "pain_score ~ time + treatment + (1 | patient)"
+SLEEP_FORMULA = "Reaction ~ Days + (Days | Subject)"
+
+
+def ask_ok(session: Session, request: str):
+    answer = session.ask(request)
+    assert answer.ok, f"{request!r}: {answer.error}"
+    json.dumps(answer.to_json(), allow_nan=False)
+    return answer
+
+
+def ask_fails(session: Session, request: str) -> str:
+    before = snapshot(session)
+    answer = session.ask(request)
+    assert not answer.ok, request
+    assert_same_state(before, session)
+    return str(answer.error)
+
+
+@pytest.fixture()
+def pain(tmp_path) -> Session:
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, f"LMM: {PAIN_FORMULA}")
+    return session
+
+
+def test_excluding_a_patient_makes_a_new_current_data_set(pain):
+    raw = load_sample("pain_trial")
+    answer = ask_ok(pain, "exclude patient P001")
+    kept = int((raw["patient"] != "P001").sum())
+    assert pain.current_data_name == "pain_trial_subset"
+    assert len(pain.datasets["pain_trial_subset"]) == kept
+    assert len(pain.datasets["pain_trial"]) == len(raw)
+    assert pain.models[1].dataset == "pain_trial" and pain.models[1].fit.nobs == len(raw)
+    text = answer.text()
+    assert f"Kept {kept} of {len(raw)} rows of `pain_trial` as `pain_trial_subset`" in text
+    assert "removed the 3 rows of patient P001" in text
+    assert "`switch to pain_trial`" in text
+    assert answer.to_json()[0]["n_removed"] == len(raw) - kept
+    # the next model uses the subset; the first one keeps its rows
+    ask_ok(pain, f"LMM: {PAIN_FORMULA}")
+    assert pain.models[2].fit.nobs == kept and pain.models[2].dataset == "pain_trial_subset"
+    assert "P001" not in set(pain.models[2].fit.data["patient"])
+    # the way back the narration names works
+    ask_ok(pain, "switch to pain_trial")
+    assert pain.current_data_name == "pain_trial"
+    ask_ok(pain, f"LMM: {PAIN_FORMULA}")
+    assert pain.models[3].fit.nobs == len(raw)
+
+
+def test_plurals_role_words_and_subsets_of_subsets(pain):
+    raw = load_sample("pain_trial")
+    ask_ok(pain, "exclude patients P001 and P002")
+    assert len(pain.datasets["pain_trial_subset"]) == int(
+        (~raw["patient"].isin(["P001", "P002"])).sum()
+    )
+    answer = ask_ok(pain, "drop subject P003")  # the role word means the model's factor
+    assert pain.current_data_name == "pain_trial_subset_2"
+    assert "P003" not in set(pain.datasets["pain_trial_subset_2"]["patient"])
+    assert "`pain_trial_subset` as `pain_trial_subset_2`" in answer.text()
+
+
+def test_only_treated_patients_finds_the_column_with_that_level(pain):
+    raw = load_sample("pain_trial")
+    answer = ask_ok(pain, "only treated patients")
+    subset = pain.datasets[pain.current_data_name]
+    assert set(subset["treatment"]) == {"treated"}
+    assert len(subset) == int((raw["treatment"] == "treated").sum())
+    lost = raw.loc[raw["treatment"] != "treated", "patient"].nunique()
+    text = answer.text()
+    assert f"{lost} of {raw['patient'].nunique()} levels of patient have no rows left" in text
+    assert "treatment now takes a single value" in text
+
+
+def test_comparison_and_row_numbers(pain):
+    raw = load_sample("pain_trial")
+    answer = ask_ok(pain, "remove rows where age > 70")
+    assert len(pain.datasets["pain_trial_subset"]) == int((raw["age"] <= 70).sum())
+    assert f"removed the {int((raw['age'] > 70).sum())} rows where age > 70" in answer.text()
+    ask_ok(pain, "switch to pain_trial")
+    answer = ask_ok(pain, "exclude rows 57, 8 and 60")
+    expected = raw.drop(index=[56, 7, 59]).reset_index(drop=True)
+    assert pain.datasets["pain_trial_subset_2"].equals(expected)
+    assert "removed rows 8, 57 and 60" in answer.text()
+
+
+def test_refusals_leave_the_session_unchanged(pain):
+    assert "did you mean 'treated'" in ask_fails(pain, "keep only treatment = treatd")
+    assert "did you mean 'age'" in ask_fails(pain, "remove rows where agee > 70")
+    assert "no order" in ask_fails(pain, "remove rows where treatment > 3")
+    assert "no row 1000" in ask_fails(pain, "exclude rows 1000")
+    assert "one level of the grouping factor patient" in ask_fails(pain, "only patient P001")
+    assert "leaving no data" in ask_fails(pain, "remove rows where time >= 0")
+    assert "no value 'Z9'" in ask_fails(pain, "exclude patient Z9")
+    assert "No column of the data has the value 'purple'" in ask_fails(pain, "only purple")
+    assert "no data set called 'pain_trail'" in ask_fails(pain, "switch to pain_trail")
+
+
+# ------------------------------------------------------------- refit without outliers
+@pytest.fixture(scope="module")
+def sleep(tmp_path_factory) -> Session:
+    session = Session(sample="sleepstudy", output_dir=tmp_path_factory.mktemp("out"))
+    ask_ok(session, f"LMM: {SLEEP_FORMULA}")
+    return session
+
+
+def test_refit_without_the_outliers_of_sleepstudy(sleep):
+    raw = load_sample("sleepstudy")
+    full = sleep.models[1].fit
+    answer = ask_ok(sleep, "refit without the outliers")
+    outliers = [f for f in check_residuals(full).findings if f.code == "outlying_observations"]
+    assert [r + 1 for r in outliers[0].rows] == [57, 8, 60]  # as the diagnostics narrate
+    text = answer.text()
+    assert "rows 57, 8 and 60 of `sleepstudy`" in text
+    refit = sleep.models[2]
+    assert refit.fit.nobs == len(raw) - 3
+    assert refit.title == "Model 2 (model 1 without outliers)"
+    assert sleep.current_data_name == "sleepstudy"  # the full data stay current
+    assert sleep.models[1].fit is full and full.nobs == len(raw)
+    independent = fit_lmm(SLEEP_FORMULA, raw.drop(index=[56, 7, 59]).reset_index(drop=True))
+    np.testing.assert_allclose(refit.fit.beta, independent.beta, rtol=1e-10)
+    by_term = {t.term: t for t in answer.steps[0].result.result.terms}
+    for fe_all, fe_without in zip(full.fixed_effects, independent.fixed_effects, strict=True):
+        row = by_term[fe_all.term]
+        assert row.estimate_all == pytest.approx(fe_all.estimate, rel=1e-12)
+        assert row.se_without == pytest.approx(fe_without.se, rel=1e-8)
+        assert row.p_without == pytest.approx(fe_without.p, rel=1e-6)
+        assert row.shift_in_se == pytest.approx(
+            (fe_without.estimate - fe_all.estimate) / fe_all.se, rel=1e-8
+        )
+    # the table of the answer shows the estimates with and without the rows
+    assert "Estimate (without)" in text and "The largest change is in" in text
+    # a model without outliers is said so, and nothing is fitted
+    count = len(sleep.models)
+    answer = ask_ok(sleep, "refit model 2 without outliers")
+    assert "has no outlying observations" in answer.text()
+    assert len(sleep.models) == count
+
+
+def test_outlier_rows_are_numbered_in_the_data_when_the_fit_dropped_rows():
+    from engine.sensitivity import outlier_sensitivity
+
+    raw = load_sample("sleepstudy")
+    holes = raw.copy()
+    holes.loc[[0, 1, 2], "Reaction"] = np.nan
+    fit = fit_lmm(SLEEP_FORMULA, holes)
+    found = outlier_sensitivity(fit)
+    assert found.found
+    positions = np.flatnonzero(holes["Reaction"].notna())
+    assert found.source_rows == tuple(int(positions[r]) for r in found.rows)
+    assert all(s == r + 3 for s, r in zip(found.source_rows, found.rows, strict=True))
+    expected = holes.drop(index=list(found.source_rows)).reset_index(drop=True)
+    assert found.data_without.equals(expected)
+    assert found.refit.nobs == fit.nobs - len(found.rows)
