@@ -31,7 +31,8 @@ _topic(
         "I fit linear mixed models: regressions for data where observations come in "
         "clusters (pupils in schools) or repeat over time (visits per patient). Each "
         "request is turned into a plan of steps, and each step is run and explained.",
-        "Load or pick data, fit a model by formula or by name, compare models, look at "
+        "Load or pick data, plot it before any model (one line per subject, or the "
+        "outcome of each cluster), fit a model by formula or by name, compare models, look at "
         "how well a model fits (log-likelihood, AIC, BIC, marginal and conditional R²), "
         "variance components, confidence intervals, type III tests, estimated marginal "
         "means with pairwise comparisons, predictions, "
@@ -42,6 +43,7 @@ _topic(
     ],
     [
         "use sample pain_trial",
+        "plot the observed trajectories by treatment",
         "LMM: pain_score ~ time + treatment + (1 | patient)",
         "fit 3 models: (1) random intercept, (2) random slope, (3) intercept + slope",
         "compare AIC/BIC; likelihood ratio test",
@@ -229,12 +231,18 @@ _topic(
         "effects, variance components and BLUPs as CSV files, the whole fit as JSON, and "
         "the last model comparison; name one table and a .csv or .json file to write just "
         "that (`save the BLUPs to blups.csv`). An existing file is replaced, and I say so.",
+        "`plot the data` (or `spaghetti plot`) draws the observed data before any model: "
+        "the outcome against time with one line per subject and the mean in bold, or, "
+        "without a time variable, the outcome of each cluster. Name the columns to choose "
+        "them (`plot score over week for each id by group`). A `fitted spaghetti plot` "
+        "is the model's trajectory plot instead.",
     ],
     [
         "use sample sleepstudy",
         "load visits.csv",
         "reshape from wide to long format first",
         "describe the data",
+        "plot Reaction over Days for each Subject",
         "LMM: Reaction ~ Days + (Days | Subject)",
         "fit a random intercept model",
         "use ML; use Kenward-Roger",

@@ -41,6 +41,7 @@ from grammar.plan import (
     MissingData,
     ModifyModel,
     PlotCaterpillar,
+    PlotData,
     PlotResiduals,
     PlotTrajectory,
     Predict,
@@ -179,7 +180,13 @@ class StepBuilder(Transformer):
     def column(self, items):
         tok = items[0]
         text = str(tok)
-        return _Col(text[1:-1] if tok.type.endswith("QUOTED_NAME") else text)
+        if tok.type.endswith("QUOTED_NAME"):
+            return _Col(text[1:-1])
+        if text.endswith(".") and tok.end_pos >= len(self.source_text.rstrip()):
+            # a name may hold dots (R's names do), so "center age." lexes as `age.`: a dot
+            # that ends the clause ends the sentence, not the name
+            text = text.rstrip(".") or text
+        return _Col(text)
 
     def columns(self, items):
         return [i for i in items if isinstance(i, _Col)]
@@ -887,6 +894,32 @@ class StepBuilder(Transformer):
     def item_trajectory(self, _):
         return _PlotTarget("trajectory")
 
+    def item_spaghetti(self, _):
+        return _PlotTarget("spaghetti")
+
+    def item_data(self, _):
+        return _PlotTarget("data")
+
+    def target_data(self, _):
+        return _PlotTarget("data")
+
+    def target_outcome(self, items):
+        name = _cols(items)[0]
+        # "plot the residuals." lexes as a name (the dot joins it); read it as the keyword
+        return _PLOT_WORDS.get(name.casefold(), _PlotTarget("data", outcome=name))
+
+    def data_words(self, _):
+        return []
+
+    def opt_for_each(self, items):
+        return _Field("for_each", _cols(items)[0])
+
+    def opt_data(self, _):
+        return _Field("data", True)
+
+    def opt_fitted(self, _):
+        return _Field("fitted", True)
+
     def opt_band(self, items):
         nums = [p for p in _flat(items) if isinstance(p, float)]
         out = [_Field("band", True)]
@@ -1357,9 +1390,25 @@ class _PlotTarget:
     kind: str
     which: str | None = None
     term: str | None = None
+    outcome: str | None = None
 
     def build(self, model: str | None, fields: dict[str, Any]) -> Step:
-        if self.kind == "caterpillar":
+        kind = self.kind
+        if kind == "spaghetti":
+            # the observed data unless the request names a model or its predictions
+            about_model = model is not None or any(
+                fields.get(k) for k in ("fitted", "band", "overlay")
+            )
+            kind = "trajectory" if about_model and not fields.get("data") else "data"
+        if kind == "data":
+            if model is not None or fields.get("fitted"):
+                raise NotUnderstood(
+                    "either the data (`plot the data`) or a model's trajectory "
+                    "(`plot the fitted trajectories of model 2`)"
+                )
+            return PlotData(self.outcome, fields.get("over"), fields.get("for_each"),
+                            fields.get("by"))
+        if kind == "caterpillar":
             return PlotCaterpillar(model, self.which or self.term)
         if self.kind == "residuals":
             return PlotResiduals(model, self.which or "all")
@@ -1367,10 +1416,20 @@ class _PlotTarget:
             model,
             band=bool(fields.get("band")),
             overlay_blups=bool(fields.get("overlay")),
-            by=fields.get("by"),
+            by=fields.get("by") or fields.get("for_each"),
             over=fields.get("over"),
             level=fields.get("level"),
         )
+
+
+#: One-word plot targets, for when a sentence-ending dot made one of them lex as a name.
+_PLOT_WORDS: dict[str, _PlotTarget] = {
+    **{w: _PlotTarget("trajectory") for w in (
+        "trajectory", "trajectories", "curve", "curves", "line", "lines", "predictions")},
+    **{w: _PlotTarget("data") for w in ("data", "dataset", "columns", "variables")},
+    "residuals": _PlotTarget("residuals", "all"),
+    "blups": _PlotTarget("caterpillar"),
+}
 
 
 @dataclass(frozen=True)

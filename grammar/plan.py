@@ -143,6 +143,7 @@ STEP_TITLES: dict[str, str] = {
     "missing_data": "Missing-data audit",
     "compare_rm_anova": "Compare with repeated-measures ANOVA",
     "compare_ols": "Compare with ordinary regression (ignoring the grouping)",
+    "plot_data": "Plot the observed data",
     "plot_caterpillar": "Caterpillar plot of the random effects",
     "plot_trajectory": "Plot the fitted trajectory",
     "plot_residuals": "Residual plots",
@@ -434,6 +435,20 @@ class CompareOls(Step):
 
 # ------------------------------------------------------------------------ plots
 @dataclass(frozen=True)
+class PlotData(Step):
+    """The observed data before any model: ``outcome`` against time (``over``), one line
+    per subject (``group``), one panel per level of ``by``. A field left None is taken
+    from the newest model on the data, else guessed from the data; with no time
+    variable the outcome is plotted per cluster."""
+
+    kind: ClassVar[str] = "plot_data"
+    outcome: str | None = None
+    over: str | None = None
+    group: str | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
 class PlotCaterpillar(Step):
     """BLUPs with intervals; ``term`` None = every random term, ``(Intercept)`` etc."""
 
@@ -520,7 +535,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
         FitStatistics, Icc, FixedEffects, Blups, MarginalMeans, Anova, Confint, Predict,
-        MissingData, CompareRmAnova, CompareOls, PlotCaterpillar, PlotTrajectory,
+        MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
     )
 }

@@ -110,7 +110,7 @@ def test_describe_is_one_numbered_line_per_step():
 
 # --------------------------------------------------------------------- errors
 def test_error_points_at_the_unknown_word_in_the_original_text():
-    request = "fit the model; plot the zebras"
+    request = "fit the model; plot the raw zebras"  # "plot zebras" plots a column
     with pytest.raises(ParseError) as info:
         parse(request)
     err = info.value
@@ -167,7 +167,7 @@ def test_a_misspelt_keyword_is_corrected_in_the_first_suggestion(typo, corrected
 
 
 def test_positions_survive_normalisation():
-    request = "What's the ICC; Kenward-Roger; plot the gizmo"
+    request = "What's the ICC; Kenward-Roger; plot the raw gizmo"
     with pytest.raises(ParseError) as info:
         parse(request)
     assert request[info.value.position:].startswith("gizmo")

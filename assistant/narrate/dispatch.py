@@ -59,6 +59,7 @@ STEP_WORDS = {
     "missing_data": "audit the missing data",
     "compare_rm_anova": "compare with RM-ANOVA",
     "compare_ols": "compare with OLS",
+    "plot_data": "plot the data",
     "plot_caterpillar": "draw the caterpillar plot",
     "plot_trajectory": "draw the trajectory plot",
     "plot_residuals": "draw the residual plots",

@@ -7,6 +7,7 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Bullets, Image, Paragraph
+from assistant.narrate.observed_data import observed_data_sentences
 from assistant.narrate.terms import INTERCEPT_NAMES
 
 FUNNEL_WORDS = (
@@ -28,11 +29,18 @@ def figure_blocks(figure: Any, model: Any, paths: list[Path]) -> list[Block]:
         words = trajectory_sentences(figure, model)
     elif kind == "ResidualFigure":
         words = residual_sentences(figure.checks, model)
+    elif kind == "ObservedDataFigure":
+        words = observed_data_sentences(figure)
     else:
         words = []
     files = fmt.join_words([f"`{p}`" for p in paths])
     noun = "Figure" if len(paths) == 1 else "Figures"
-    head = f"{noun} for {model.title} saved as {files}." if model else f"{noun}: {files}."
+    if model:
+        head = f"{noun} for {model.title} saved as {files}."
+    elif kind == "ObservedDataFigure":
+        head = f"{noun} of the data (no model) saved as {files}."
+    else:
+        head = f"{noun}: {files}."
     blocks: list[Block] = [Paragraph(head)]
     if words:
         blocks.append(Bullets(tuple(words)))

@@ -1,4 +1,5 @@
-"""Figure steps: caterpillar, trajectory and residual plots, written to the output folder.
+"""Figure steps: the observed data, caterpillar, trajectory and residual plots, written to
+the output folder.
 
 ``engine.plots`` is imported inside each handler: it loads matplotlib, which costs a
 second at start-up that sessions without figures should not pay.
@@ -9,10 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import AssistantError
+from assistant.model_building import group_column
 from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.data import data_roles, require_data
+from engine.data import describe_data
+
+#: Words that mean "the time variable, whatever its column is called" ("over time").
+TIME_ROLE_WORDS = frozenset({"time", "times", "occasion", "occasions", "visit", "visits",
+                             "wave", "waves"})
 
 
 def _target(state: SessionState) -> tuple[Path, str]:
@@ -71,7 +80,73 @@ def residuals(step: Any, state: SessionState, context: PlanContext) -> StepResul
     )
 
 
+def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """The data before any model: roles named in the request, else those of the newest
+    model on this data, else guessed from the data (:func:`data_roles`)."""
+    from engine.plots import observed_data_figure
+
+    data = require_data(state)
+    roles = data_roles(state)
+    outcome = step_field(step, "outcome") or roles.get("outcome")
+    group = group_column(step_field(step, "group"), data.columns) or roles.get("group")
+    by = step_field(step, "by")
+    by = None if by is None else (group_column(by, data.columns) or roles.get("group"))
+    if by is not None and by == group:
+        by = None  # "plot pain_score by patient": one line per patient, no panels
+    if outcome is None:
+        raise AssistantError(
+            "I could not tell which column is the outcome; name it, e.g. "
+            "`plot score over time for each id`."
+        )
+    if group is None:
+        raise AssistantError(
+            "I could not tell which column identifies the subjects or clusters; name it, "
+            f"e.g. `plot {outcome} over time for each id`."
+        )
+    time = _time_role(step_field(step, "over"), state, roles, data.columns)
+    folder, fmt = _target(state)
+    figure = observed_data_figure(
+        data, folder, outcome=outcome, group=group, time=time, by=by, fmt=fmt,
+        prefix=state.current_data_name or "",
+    )
+    return StepResult(EngineResult("figure_observed_data", figure), state, tuple(figure.paths))
+
+
+def _time_role(
+    named: str | None, state: SessionState, roles: dict[str, str], columns: Any
+) -> str | None:
+    """The time axis of a data plot, or None for the per-cluster layout.
+
+    A column the request names; "time" (and the like) means the time role. Otherwise
+    the role only when it is time-like: the data's own time guess, or a variable with a
+    random slope in the newest model. A covariate that a model merely contains (SES of
+    pupils in schools) does not turn clustered data into trajectories.
+    """
+    if named is not None:
+        if named in columns or named.lower() not in TIME_ROLE_WORDS:
+            return named
+        if "time" not in roles:
+            raise AssistantError(
+                "I could not tell which column is the time variable; name it, e.g. "
+                "`plot score over week for each id`."
+            )
+        return roles["time"]
+    candidate = roles.get("time")
+    if candidate is None:
+        return None
+    data = require_data(state)
+    if candidate == describe_data(data).time_guess:
+        return candidate
+    model = state.last_model
+    if model is not None and model.dataset == state.current_data_name:
+        slopes = {term.label for rt in model.fit.model_formula.random_terms for term in rt.terms}
+        if candidate in slopes:
+            return candidate
+    return None
+
+
 HANDLERS = {
+    "plot_data": observed_data,
     "plot_caterpillar": caterpillar,
     "plot_trajectory": trajectory,
     "plot_residuals": residuals,

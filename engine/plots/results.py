@@ -18,7 +18,8 @@ def _plain(value: Any) -> Any:
     """A JSON-safe copy: paths as strings, tuples as lists, NaN as None."""
     if isinstance(value, Path):
         return str(value)
-    if isinstance(value, PredictionGrid | ResidualChecks | CaterpillarPanel):
+    if isinstance(value, PredictionGrid | ResidualChecks | CaterpillarPanel | ObservedPanel
+                  | ClusterSpread):
         return value.to_dict()
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
@@ -110,3 +111,71 @@ class ResidualFigure(Figure):
     kind: ClassVar[str] = "residual_diagnostics"
     panels: tuple[str, ...]
     checks: ResidualChecks
+
+
+@dataclass(frozen=True)
+class ObservedPanel:
+    """One panel of the observed-data plot (one level of ``by``, or the whole data).
+
+    ``first_time`` / ``last_time`` are the earliest and latest time values (a level's
+    name when time is not numeric); ``start_value`` / ``end_value`` are the bold summary
+    line there: the mean outcome at that time value, or the LOWESS smoother's value.
+    All four are None in the cluster layout.
+    """
+
+    level: str | None
+    n_groups: int
+    n_observations: int
+    first_time: float | str | None
+    last_time: float | str | None
+    start_value: float | None
+    end_value: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class ClusterSpread:
+    """Cluster means of the outcome (cluster layout): the lowest and highest cluster and
+    their means, the mean of all observations and the SD of the cluster means."""
+
+    lowest_level: str
+    lowest_mean: float
+    highest_level: str
+    highest_mean: float
+    overall_mean: float
+    sd_of_means: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class ObservedDataFigure(Figure):
+    """The data before any model: the outcome against time with one thin line per
+    subject and a bold summary line (``layout`` ``trajectories``), or, without a time
+    variable, the outcome of each cluster sorted by cluster mean (``clusters``).
+
+    ``summary`` is ``mean`` (mean at each time value), ``lowess`` (a smoother, when time
+    has many distinct values) or ``cluster_means``. ``per_group_min`` / ``per_group_max``
+    are the fewest and most observations of one subject; ``n_dropped`` counts rows left
+    out for a missing outcome, time, subject or panel value.
+    """
+
+    kind: ClassVar[str] = "observed_data"
+    layout: str
+    response: str
+    time: str | None
+    group: str
+    by: str | None
+    by_levels: tuple[str, ...]
+    summary: str
+    n_groups: int
+    n_observations: int
+    n_dropped: int
+    per_group_min: int
+    per_group_max: int
+    n_time_values: int
+    panels: tuple[ObservedPanel, ...]
+    clusters: ClusterSpread | None = None

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib as mpl
+import numpy as np
 from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
@@ -130,3 +131,10 @@ def save_figure(fig: MplFigure, out_dir: str | Path, stem: str, fmt: str) -> Pat
     path = folder / f"{stem}.{fmt}"
     fig.savefig(path, format=fmt, dpi=SAVE_DPI)
     return path
+
+
+def subject_line_style(n_lines: int) -> tuple[float, float]:
+    """(alpha, line width) for one thin line per subject: fainter as there are more."""
+    alpha = float(np.clip(3.0 / np.sqrt(max(n_lines, 1)), 0.08, 0.6))
+    width = 0.8 if n_lines <= 50 else 0.5
+    return alpha, width

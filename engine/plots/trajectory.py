@@ -31,6 +31,7 @@ from engine.plots.style import (
     file_stem,
     new_figure,
     save_figure,
+    subject_line_style,
 )
 from engine.predict import (
     FixedPartVariables,
@@ -65,13 +66,6 @@ class TrajectoryDrawing(NamedTuple):
     by: str | None
     by_levels: tuple[str, ...]
     n_subjects: int
-
-
-def _subject_line_style(n_lines: int) -> tuple[float, float]:
-    """(alpha, line width) for subject lines: fainter as there are more of them."""
-    alpha = float(np.clip(3.0 / np.sqrt(max(n_lines, 1)), 0.08, 0.6))
-    width = 0.8 if n_lines <= 50 else 0.5
-    return alpha, width
 
 
 def _legend_handle(handle, *, neutral: bool):
@@ -201,7 +195,7 @@ def draw_trajectory(
     fig = new_figure(width, PANEL_HEIGHT_IN * nrows + 1.1)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
     pct = f"{100 * level:g}%"
-    alpha, line_width = _subject_line_style(max(1, n_subjects // max(1, n_panels)))
+    alpha, line_width = subject_line_style(max(1, n_subjects // max(1, n_panels)))
     for i, (ax, lev) in enumerate(zip(axes, by_levels, strict=False)):
         colour = CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
         rows = preds.frame if lev is None else preds.frame[preds.frame[by_var] == lev]
