@@ -45,6 +45,7 @@ from grammar.plan import (
     PlotResiduals,
     PlotTrajectory,
     Predict,
+    RandomEffectsTests,
     Refit,
     RefitWithoutOutliers,
     ReshapeLong,
@@ -683,6 +684,10 @@ class StepBuilder(Transformer):
         token = items[0]
         text = str(token)
         return _LevelText(text[1:-1] if token.type.endswith("QUOTED_NAME") else text)
+
+    # -------------------------------------------------------------- ranova
+    def random_test(self, items):
+        return RandomEffectsTests(_ref(items))
 
     # -------------------------------------------------------------- marginal means
     def marginal_means(self, items):

@@ -137,6 +137,7 @@ STEP_TITLES: dict[str, str] = {
     "fixed_effects": "Report the fixed effects",
     "blups": "Report the BLUPs (random effects)",
     "marginal_means": "Estimated marginal means and pairwise comparisons",
+    "random_effects_tests": "Likelihood-ratio tests of the random effects",
     "anova": "Type III F tests",
     "confint": "Confidence intervals",
     "predict": "Predictions",
@@ -339,6 +340,14 @@ DEFAULT_TOP = 5
 
 
 @dataclass(frozen=True)
+class RandomEffectsTests(Step):
+    """Likelihood-ratio tests of each random-effect term (lmerTest's ``ranova``)."""
+
+    kind: ClassVar[str] = "random_effects_tests"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
 class MarginalMeans(Step):
     """Estimated marginal means of a factor's levels and their pairwise differences
     (emmeans). ``factor`` None: the model's only factor; ``adjust``: tukey (default),
@@ -534,7 +543,7 @@ STEP_TYPES: dict[str, type[Step]] = {
     for cls in (
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
-        FitStatistics, Icc, FixedEffects, Blups, MarginalMeans, Anova, Confint, Predict,
+        FitStatistics, Icc, FixedEffects, Blups, MarginalMeans, RandomEffectsTests, Anova, Confint, Predict,
         MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
     )

@@ -18,6 +18,7 @@ from assistant.narrate import (
     marginal_means,
     missing,
     predictions,
+    random_tests,
     reports,
     side_by_side,
     subset,
@@ -153,6 +154,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return side_by_side.ols_blocks(result.result, result.model)
     if kind == "predictions":
         return predictions.prediction_blocks(result.result, result.model)
+    if kind == "random_effects_tests":
+        return random_tests.random_tests_blocks(result.result, result.model)
     if kind == "marginal_means":
         return marginal_means.marginal_means_blocks(result.result, result.model)
     if kind == "blup_lookup":

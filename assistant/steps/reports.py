@@ -22,6 +22,7 @@ from engine.compare import compare_models
 from engine.fit_statistics import comparability_issue, fit_statistics
 from engine.marginal_means import marginal_means
 from engine.predict import factor_levels, fixed_part_variables, population_predictions
+from engine.random_effects_tests import random_effects_tests
 from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
 from engine.variance import variance_explained
 
@@ -217,6 +218,15 @@ def marginal_means_report(step: Any, state: SessionState, context: PlanContext) 
     return StepResult(EngineResult("marginal_means", result, model), state)
 
 
+def random_effects_tests_report(
+    step: Any, state: SessionState, context: PlanContext
+) -> StepResult:
+    """Likelihood-ratio tests of each random-effect term (lmerTest's ranova)."""
+    model = resolve_one(state, step_field(step, "model"))
+    result = random_effects_tests(model.fit)
+    return StepResult(EngineResult("random_effects_tests", result, model), state)
+
+
 def _factor_of(model: Any, name: str | None) -> str:
     """The factor a request names (a plural or another case is forgiven), or the model's
     only factor when it names none."""
@@ -245,6 +255,7 @@ def _factor_of(model: Any, name: str | None) -> str:
 HANDLERS = {
     "compare_models": compare,
     "marginal_means": marginal_means_report,
+    "random_effects_tests": random_effects_tests_report,
     "variance_components": _view("variance_components"),
     "icc": _view("icc"),
     "fit_statistics": fit_statistics_report,
