@@ -543,7 +543,8 @@ STEP_TYPES: dict[str, type[Step]] = {
     for cls in (
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
-        FitStatistics, Icc, FixedEffects, Blups, MarginalMeans, RandomEffectsTests, Anova, Confint, Predict,
+        FitStatistics, Icc, FixedEffects, Blups, MarginalMeans, RandomEffectsTests, Anova,
+        Confint, Predict,
         MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
     )
