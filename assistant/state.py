@@ -98,6 +98,9 @@ class SessionState:
     #: that a setting chosen after a model was fitted applies when that model is refitted
     #: or reported ("the most recent choice wins").
     options_set_after: dict[str, int] = field(default_factory=dict)
+    #: For each data set cut from another (a subset, the rows without a model's
+    #: outliers): the data set it was cut from.
+    subset_of: dict[str, str] = field(default_factory=dict)
 
     @property
     def data(self) -> pd.DataFrame | None:
@@ -118,6 +121,35 @@ class SessionState:
         if suggested_formula:
             hints[name] = suggested_formula
         return replace(self, datasets=datasets, current_data_name=name, suggested_formulas=hints)
+
+    def with_subset(
+        self, name: str, frame: pd.DataFrame, parent: str, *, current: bool = True
+    ) -> SessionState:
+        """A data set cut from ``parent`` (made current unless ``current`` is False); it
+        shares the parent's suggested model."""
+        parents = dict(self.subset_of)
+        parents[name] = parent
+        if current:
+            state = self.with_dataset(name, frame, self.suggested_formulas.get(parent))
+        else:
+            datasets = dict(self.datasets)
+            datasets[name] = frame
+            state = replace(self, datasets=datasets)
+        return replace(state, subset_of=parents)
+
+    def current_subset_of(self, model: FittedModel) -> str | None:
+        """The current data set's name when it was cut (directly or in steps) from the
+        data set ``model`` was fitted to, so that refits and changes of the model use the
+        rows kept; None otherwise."""
+        name = self.current_data_name
+        seen: set[str] = set()
+        while name is not None and name not in seen:
+            seen.add(name)
+            parent = self.subset_of.get(name)
+            if parent == model.dataset:
+                return self.current_data_name
+            name = parent
+        return None
 
     def with_model(self, model: FittedModel) -> SessionState:
         models = dict(self.models)

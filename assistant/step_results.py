@@ -84,13 +84,13 @@ class DatasetLoaded:
 @dataclass(frozen=True)
 class DataSubset:
     """Rows dropped or kept (``engine.subset.SubsetResult``): the kept rows became the
-    data set ``name``, cut from ``parent``. ``refit_formula`` is the formula of the
-    newest model of ``parent``, for the narration to offer fitting it on these rows."""
+    data set ``name``, cut from ``parent``. ``parent_model`` is the newest model of
+    ``parent``, which a refit would now fit to these rows."""
 
     name: str
     parent: str
     result: Any  # engine.subset.SubsetResult
-    refit_formula: str | None = None
+    parent_model: FittedModel | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = json_safe(self.result)
@@ -127,7 +127,9 @@ class FitOutcome:
     note: str | None = None  # e.g. how a "random slope" request was read
     variance: Any = None  # engine.variance.VarianceExplained when the fit has no plain ICC
     #: What a refit took from choices made after the original fit: option name -> value,
-    #: and ``"data"`` -> the data set's name when it was transformed since.
+    #: and ``"data"`` -> the data set's name when it was transformed since;
+    #: ``"subset"`` -> (current data set, model's data set) when the fit used the rows
+    #: of a subset cut from the model's data set.
     newer_choices: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -125,10 +125,28 @@ def _steps_of(request: str, clause: Clause, following: Clause | None) -> tuple[l
             return _parse_clause(_as_fit(clause.text)), False
         except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
             pass
+    named = _USE_NAME.fullmatch(clause.text.text)
+    if named is not None and isinstance(first_error, UnexpectedInput):
+        # "use pain_trial": "use" opens any clause, so a data set's bare name is tried
+        # as "switch to pain_trial" only when nothing else reads the clause
+        try:
+            return _parse_clause(_replaced(clause.text, "switch to " + named.group(1))), False
+        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
+            pass
     topic = _question_topic(clause.text.text)
     if topic is not None and not isinstance(first_error, ClauseFormulaError):
         return [Help(topic)], False
     raise clause_error(request, clause.text, first_error)
+
+
+#: A clause of "use" and one name: a data set of the session ("use pain_trial").
+_USE_NAME = re.compile(r"\s*use\s+([A-Za-z][A-Za-z0-9_.]*)\s*[.!]?\s*", re.IGNORECASE)
+
+
+def _replaced(clause: Mapped, text: str) -> Mapped:
+    """Other text for a clause, every character mapped to the clause's start."""
+    start = clause.origin[0] if clause.origin else 0
+    return Mapped(text, (start,) * len(text))
 
 
 def _as_fit(clause: Mapped) -> Mapped:

@@ -56,11 +56,32 @@ def test_excluding_a_patient_makes_a_new_current_data_set(pain):
     ask_ok(pain, f"LMM: {PAIN_FORMULA}")
     assert pain.models[2].fit.nobs == kept and pain.models[2].dataset == "pain_trial_subset"
     assert "P001" not in set(pain.models[2].fit.data["patient"])
-    # the way back the narration names works
+    # the way back the narration names works, and so does "use <name>"
     ask_ok(pain, "switch to pain_trial")
     assert pain.current_data_name == "pain_trial"
     ask_ok(pain, f"LMM: {PAIN_FORMULA}")
     assert pain.models[3].fit.nobs == len(raw)
+    ask_ok(pain, "use pain_trial_subset")
+    assert pain.current_data_name == "pain_trial_subset"
+
+
+def test_refits_and_changes_after_a_subset_use_the_rows_kept(pain):
+    raw = load_sample("pain_trial")
+    kept = raw[raw["patient"] != "P001"].reset_index(drop=True)
+    answer = ask_ok(pain, "exclude patient P001 and refit")
+    refit = pain.models[2]
+    assert refit.dataset == "pain_trial_subset" and refit.fit.nobs == len(kept)
+    assert pain.current_data_name == "pain_trial_subset"
+    independent = fit_lmm(PAIN_FORMULA, kept)
+    np.testing.assert_allclose(refit.fit.beta, independent.beta, rtol=1e-8)
+    assert "Fitted to `pain_trial_subset`, the rows kept from `pain_trial`" in answer.text()
+    assert pain.models[1].fit.nobs == len(raw)
+    ask_ok(pain, "add age to model 1")
+    assert pain.models[3].fit.nobs == len(kept)
+    assert pain.models[3].dataset == "pain_trial_subset"
+    ask_ok(pain, "switch to pain_trial")
+    ask_ok(pain, "refit model 1")  # back on the full data, a refit uses every row again
+    assert pain.models[4].fit.nobs == len(raw)
 
 
 def test_plurals_role_words_and_subsets_of_subsets(pain):
@@ -167,3 +188,22 @@ def test_outlier_rows_are_numbered_in_the_data_when_the_fit_dropped_rows():
     expected = holes.drop(index=list(found.source_rows)).reset_index(drop=True)
     assert found.data_without.equals(expected)
     assert found.refit.nobs == fit.nobs - len(found.rows)
+
+
+def test_diagnostics_and_the_refit_number_rows_as_the_data_set(tmp_path):
+    """With rows dropped for missing values, the residual plot's row numbers are rows of
+    the data set, so `exclude rows ...` with those numbers drops those observations."""
+    holes = load_sample("sleepstudy")
+    holes.loc[[0, 1, 2], "Reaction"] = np.nan
+    session = Session(data=holes, data_name="sleep_holes", output_dir=tmp_path)
+    ask_ok(session, f"LMM: {SLEEP_FORMULA}")
+    fit = session.models[1].fit
+    (finding,) = [f for f in check_residuals(fit).findings if f.code == "outlying_observations"]
+    shown = [r + 4 for r in finding.rows]  # three rows dropped before every outlier
+    plot = ask_ok(session, "plot the residuals").text()
+    assert f"(rows {', '.join(map(str, shown))})" in plot
+    refit = ask_ok(session, "refit without the outliers").text()
+    assert f"rows {', '.join(map(str, shown[:-1]))} and {shown[-1]} of `sleep_holes`" in refit
+    ask_ok(session, "exclude rows " + ", ".join(map(str, shown)))
+    ask_ok(session, f"LMM: {SLEEP_FORMULA}")
+    np.testing.assert_allclose(session.models[3].fit.beta, session.models[2].fit.beta, rtol=1e-8)

@@ -126,6 +126,18 @@ def trajectory_sentences(figure: Any, model: Any) -> list[str]:
     return out
 
 
+def data_rows(rows: Any, model: Any) -> list[int]:
+    """Model-frame positions (0-based) as 1-based rows of the model's data set, the
+    numbering `exclude rows ...` uses: the same numbers unless the fit dropped rows with
+    missing values."""
+    fit = getattr(model, "fit", None)
+    if fit is None or not getattr(fit, "n_dropped", 0):
+        return [int(r) + 1 for r in rows]
+    source = fit.source_data if fit.source_data is not None else fit.data
+    positions = fit.model_frame.source_positions(len(source))
+    return [int(positions[r]) + 1 for r in rows]
+
+
 def residual_sentences(checks: Any, model: Any) -> list[str]:
     out = []
     for finding in checks.findings:
@@ -143,7 +155,8 @@ def residual_sentences(checks: Any, model: Any) -> list[str]:
             out.append(
                 f"{fmt.plural(len(finding.rows), 'observation')} lie beyond "
                 f"±{fmt.number(checks.outlier_threshold)} residual SDs (rows "
-                f"{', '.join(str(r + 1) for r in finding.rows[:10])}); check them for errors."
+                f"{', '.join(str(r) for r in data_rows(finding.rows[:10], model))}); "
+                "check them for errors."
             )
         elif finding.code == "extreme_levels":
             what = "intercept" if finding.term in INTERCEPT_NAMES else f"{finding.term} slope"

@@ -413,6 +413,12 @@ def newer_choices_sentence(choices: dict[str, Any], built_from: str | None) -> s
             "the earlier model keeps the old values)"
         )
     text = "Refitted " + "; and ".join(parts) + "." if parts else ""
+    if "subset" in choices:
+        subset, parent = choices["subset"]
+        text += (
+            f" Fitted to `{subset}`, the rows kept from `{parent}`; "
+            f"{built_from or 'the earlier model'} keeps every row it had."
+        )
     if choices.get("kenward_roger_needs_reml"):
         text += (
             " Kenward-Roger's correction is defined for REML fits only, so this ML fit "

@@ -100,14 +100,13 @@ def subset_blocks(outcome: DataSubset) -> list[Block]:
     if notes:
         blocks.append(Paragraph(" ".join(notes)))
     follow = (
-        "Models fitted from now on use these rows; earlier models keep their data. "
+        "Models fitted from now on use these rows, and so do refits and changes of "
+        f"models of `{outcome.parent}`; the models already fitted keep their data. "
         f"Say {code('switch to ' + outcome.parent)} to go back."
     )
-    if outcome.refit_formula:
-        follow += (
-            " To fit the newest model of "
-            f"`{outcome.parent}` on these rows: {code('LMM: ' + outcome.refit_formula)}."
-        )
+    if outcome.parent_model is not None:
+        number = outcome.parent_model.number
+        follow += f" Say {code(f'refit model {number}')} to fit model {number} on these rows."
     blocks.append(Paragraph(follow))
     if r.rule != "rows" and r.removed_rows:
         removed = listed([str(i) for i in r.removed_rows], 30)

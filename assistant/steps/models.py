@@ -229,6 +229,9 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     )
     data = model_data(base)
     working = _on_dataset(state, base, data)
+    subset = state.current_subset_of(base)
+    if subset is not None:  # the rows kept from the model's data set, which is current
+        data, working = state.datasets[subset], state
     fit, audit = _fit_with_ladder(
         formula,
         data,
@@ -238,9 +241,11 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
         optimizer=base.fit.optimizer,
     )
     model, new_state = register(working, fit, None, audit)
-    return StepResult(
-        FitOutcome(model, f"model {base.number}", {}, None, variance_without_icc(fit)), new_state
+    kept = {"subset": (subset, base.dataset)} if subset is not None else {}
+    outcome = FitOutcome(
+        model, f"model {base.number}", {}, None, variance_without_icc(fit), newer_choices=kept
     )
+    return StepResult(outcome, new_state)
 
 
 #: "More iterations": the new evaluation limit is this many times what the fit used.
@@ -284,11 +289,17 @@ def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     """The same formula fitted again, as R's ``update(m)``: settings the step names win;
     a setting the user chose after the model was fitted comes next; the model's own
     setting otherwise. When the model's data set was transformed after the fit, the
-    refit uses the data set as it is now."""
+    refit uses the data set as it is now; when the current data set is a subset cut from
+    the model's data set, the refit uses the rows kept (and files the model there)."""
     base = resolve_one(state, step_field(step, "model"))
     given, newer = _refit_settings(step, state, base)
     current = state.newer_data(base)
-    if current is not None:
+    subset = state.current_subset_of(base)
+    if subset is not None:  # rows were left out of the model's data since: use the rest
+        newer["subset"] = (subset, base.dataset)
+        data = state.datasets[subset]
+        fit = fit_formula(base.fit.formula, data, state, **_keep_own(base.fit, given))
+    elif current is not None:
         newer["data"] = base.dataset
         fit = fit_formula(base.fit.formula, current, state, **_keep_own(base.fit, given))
         data = current
@@ -305,7 +316,7 @@ def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     if has_trouble(fit):
         audit = run_ladder(fit, data)
         fit = kept_fit(fit, audit)
-    working = _on_dataset(state, base, data)
+    working = state if subset is not None else _on_dataset(state, base, data)
     model, new_state = register(working, fit, None, audit)
     outcome = FitOutcome(
         model, f"model {base.number}", {}, None, variance_without_icc(fit), newer_choices=newer

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -148,9 +147,8 @@ def subset_data(step: Any, state: SessionState, context: PlanContext) -> StepRes
     )
     name = fresh_name(state.datasets, subset_base(parent))
     model = newest_model_on(state, parent)
-    outcome = DataSubset(name, parent, result, model.fit.formula if model else None)
-    hint = state.suggested_formulas.get(parent)
-    return StepResult(outcome, state.with_dataset(name, result.data, hint))
+    outcome = DataSubset(name, parent, result, model)
+    return StepResult(outcome, state.with_subset(name, result.data, parent))
 
 
 def use_dataset(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -186,8 +184,6 @@ def refit_without_outliers(step: Any, state: SessionState, context: PlanContext)
     if not found.found:
         return StepResult(OutlierRefit(base, found), state)
     name = fresh_name(state.datasets, base.dataset + NO_OUTLIERS_SUFFIX)
-    datasets = dict(state.datasets)
-    datasets[name] = found.data_without
     model = FittedModel(
         number=state.next_model_number(),
         structure=classify_structure(found.refit.model_formula),
@@ -195,7 +191,8 @@ def refit_without_outliers(step: Any, state: SessionState, context: PlanContext)
         dataset=name,
         label=f"model {base.number} without outliers",
     )
-    new_state = replace(state, datasets=datasets).with_model(model)
+    new_state = state.with_subset(name, found.data_without, base.dataset, current=False)
+    new_state = new_state.with_model(model)
     return StepResult(OutlierRefit(base, found, model, name), new_state)
 
 
