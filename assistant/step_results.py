@@ -154,6 +154,10 @@ class ModelView:
     variance: Any = None  # engine.variance result (R², adjusted ICC) when computed
     include_icc: bool = True
     group: str | None = None  # BLUPs of this grouping factor only (None: every factor)
+    #: fixed effects: the variable a question is about, and the type III tests of the
+    #: terms that contain it (a DataFrame as ``LmmFit.anova`` returns it)
+    focus: str | None = None
+    focus_tests: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         fit = self.model.fit.to_dict()

@@ -643,8 +643,10 @@ class StepBuilder(Transformer):
         return self.report(items)
 
     def report_significance(self, items):
-        """ "is the treatment effect significant?": the coefficient table holds the test."""
-        return FixedEffects(_ref(items))
+        """ "is the treatment effect significant?": the coefficient table, led by the
+        tests of the variable asked about."""
+        columns = _cols(items)
+        return FixedEffects(_ref(items), term=columns[0] if columns else None)
 
     def report_summary(self, items):
         model = _ref(items)

@@ -327,11 +327,13 @@ class Icc(Step):
 
 @dataclass(frozen=True)
 class FixedEffects(Step):
-    """Estimates, SEs, df, t and p; ``ddf`` None means the session's df method."""
+    """Estimates, SEs, df, t and p; ``ddf`` None means the session's df method;
+    ``term`` the variable a question is about ("is the treatment effect significant?")."""
 
     kind: ClassVar[str] = "fixed_effects"
     model: str | None = None
     ddf: str | None = None
+    term: str | None = None
 
 
 #: How many levels a ranking shows when the request gives no number ("which patients

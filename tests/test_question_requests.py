@@ -117,3 +117,37 @@ def test_what_is_the_icc_gives_the_number_once_a_model_is_fitted(pain, tmp_path)
     assert f"ICC = {icc:.2f}" in text
     assert text.index("ICC =") < text.index("between-cluster variance divided by the sum")
     assert step.result.to_dict()["current"]["icc"] == pytest.approx(icc, rel=1e-12)
+
+
+def test_is_x_significant_leads_with_the_tests_of_x(tmp_path):
+    """Type III F tests of the terms containing the variable (lmerTest's anova rows);
+    a 1-df main effect without interaction has F = t² of its coefficient; a grouping
+    factor gets the likelihood-ratio test of its random effects."""
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time + treatment + (1 | patient)").ok
+    answer = session.ask("is the treatment effect significant?")
+    assert answer.ok, answer.error
+    view = answer.steps[0].result
+    fit = session.models[1].fit
+    (row,) = view.focus_tests.to_dict(orient="records")
+    treated = next(fe for fe in fit.fixed_effects if fe.term == "treatment[T.treated]")
+    assert row["F"] == pytest.approx(treated.t**2, rel=1e-9)
+    assert row["den_df"] == pytest.approx(treated.df, rel=1e-6)
+    assert row["p"] == pytest.approx(treated.p, rel=1e-6)
+    assert f"Test of treatment: F(1, {treated.df:.1f})" in answer.text()
+
+    assert session.ask("LMM: pain_score ~ time * treatment + (1 | patient)").ok
+    both = session.ask("are treatments significant")
+    assert both.ok, both.error
+    tests = both.steps[0].result.focus_tests
+    expected = session.models[2].fit.anova()
+    assert list(tests["term"]) == ["treatment", "time:treatment"]
+    assert list(tests["F"]) == pytest.approx(list(expected["F"].iloc[1:]), rel=1e-12)
+    assert "Its interaction time:treatment" in both.text()
+
+    grouping = session.ask("is the patient effect significant?")
+    assert grouping.ok, grouping.error
+    assert grouping.steps[0].result.kind == "random_effects_tests"
+    unknown = session.ask("is age significant")
+    assert not unknown.ok
+    assert "has no predictor or grouping factor `age`" in str(unknown.error)

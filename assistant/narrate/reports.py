@@ -57,6 +57,7 @@ def model_view_blocks(view: ModelView) -> list[Block]:
         ddf = fit_words.DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
         return [
             Heading(f"Fixed effects of {model.title}"),
+            *focus_blocks(view),
             Paragraph(f"Tests and intervals use {ddf}."),
             Bullets(tuple(fit_words.fixed_effect_sentence(fe, fit) for fe in fit.fixed_effects)),
             fit_words.fixed_effects_table(fit),
@@ -78,3 +79,32 @@ def model_view_blocks(view: ModelView) -> list[Block]:
 
 def _term_words(term: str) -> str:
     return "intercept" if term in INTERCEPT_NAMES else f"{term} slope"
+
+
+def focus_blocks(view: ModelView) -> list[Block]:
+    """The answer to "is <variable> significant?" before the whole table: the type III
+    test of each term containing the variable."""
+    if view.focus is None or view.focus_tests is None:
+        return []
+    rows = view.focus_tests.to_dict(orient="records")
+    if not rows:
+        return []
+
+    def test(row: dict) -> str:
+        verdict = "significant" if row["p"] < 0.05 else "not significant"
+        return (
+            f"F({fmt.integer(row['num_df'])}, {fmt.degrees_of_freedom(row['den_df'])}) = "
+            f"{fmt.statistic(row['F'])}, {fmt.p_value(row['p'])}: {verdict} at the 5% level"
+        )
+
+    main = [r for r in rows if r["term"] == view.focus]
+    others = [r for r in rows if r["term"] != view.focus]
+    sentences = [f"Test of {view.focus}: {test(r)}." for r in main]
+    sentences += [f"Its interaction {r['term']}: {test(r)}." for r in others]
+    if main and others:
+        sentences.append(
+            f"With an interaction in the model, the test of {view.focus} alone is about the "
+            "point where the variables it interacts with are 0 (or at their reference "
+            "level); the interaction test says whether its effect changes with them."
+        )
+    return [Paragraph(" ".join(sentences) + " (Type III F tests, as lmerTest's `anova`.)")]

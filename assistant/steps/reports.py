@@ -25,6 +25,7 @@ from engine.predict import factor_levels, fixed_part_variables, population_predi
 from engine.random_effects_tests import random_effects_tests
 from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
 from engine.variance import variance_explained
+from grammar.formula import variables_in
 
 CRITERIA = ("AIC", "BIC", "LRT")
 
@@ -107,9 +108,48 @@ def _view(name: str) -> Any:
         if name == "fixed_effects" and ddf is not None and ddf != model.fit.ddf_method:
             # the same model's tests with other degrees of freedom; no new model is filed
             model = replace(model, fit=model.fit.refit(ddf=ddf))
+        term = step_field(step, "term")
+        if name == "fixed_effects" and term:
+            return _significance_of(model, str(term), state)
         return StepResult(ModelView(name, model, variance, include_icc), state)
 
     return handler
+
+
+def _significance_of(model: Any, name: str, state: SessionState) -> StepResult:
+    """The answer to "is <variable> significant?": the type III tests of the fixed-effect
+    terms containing it, or, for a grouping factor, the tests of its random effects."""
+    fit = model.fit
+    variables = fixed_part_variables(fit.model_formula, fit.data).ordered
+    grouping = fit.model_formula.grouping_variables()
+    variable = _matching_name(name, variables) or _matching_name(name, grouping)
+    if variable is None:
+        listed = ", ".join(f"`{v}`" for v in variables) or "none"
+        raise AssistantError(
+            f"{model.title} has no predictor or grouping factor `{name}`; its predictors "
+            f"are {listed}."
+        )
+    if variable not in variables:
+        return StepResult(
+            EngineResult("random_effects_tests", random_effects_tests(fit), model), state
+        )
+    ddf = fit.ddf_method if fit.ddf_method in {"satterthwaite", "kenward-roger"} else (
+        "satterthwaite"
+    )
+    table = fit.anova(ddf=ddf)
+    terms = fit.model_formula.fixed_terms
+    labels = {t.label for t in terms if any(variable in variables_in(f) for f in t.factors)}
+    tests = table[table["term"].isin(labels)].reset_index(drop=True)
+    return StepResult(ModelView("fixed_effects", model, focus=variable, focus_tests=tests), state)
+
+
+def _matching_name(name: str, names: Any) -> str | None:
+    """``name`` among ``names``, forgiving case and a plural ``s``."""
+    for candidate in (name, name[:-1] if name.endswith("s") else ""):
+        for known in names:
+            if candidate and known.casefold() == candidate.casefold():
+                return known
+    return None
 
 
 def fit_statistics_report(step: Any, state: SessionState, context: PlanContext) -> StepResult:
