@@ -237,6 +237,9 @@ _topic(
         "without a time variable, the outcome of each cluster. Name the columns to choose "
         "them (`plot score over week for each id by group`). A `fitted spaghetti plot` "
         "is the model's trajectory plot instead.",
+        "`add a quadratic time term` (or `add time squared`) adds I(time^2) to the fixed "
+        "part and fits the new model; centring time first (`center time`) reduces the "
+        "correlation between the linear and quadratic estimates.",
     ],
     [
         "use sample sleepstudy",

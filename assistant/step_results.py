@@ -118,6 +118,14 @@ class OutlierRefit:
 
 
 @dataclass(frozen=True)
+class ModelChange:
+    """A modify_model step: its ``operation`` and the ``variables`` (term labels) it named."""
+
+    operation: str
+    variables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FitOutcome:
     """A model the session fitted, with how its formula came about."""
 
@@ -131,6 +139,10 @@ class FitOutcome:
     #: ``"subset"`` -> (current data set, model's data set) when the fit used the rows
     #: of a subset cut from the model's data set.
     newer_choices: dict[str, Any] = field(default_factory=dict)
+    #: The modify_model change that made this model from ``built_from``, or None.
+    change: ModelChange | None = None
+    #: ``engine.fixed_covariance.QuadraticTerm`` for each I(x^2) term of the fit.
+    quadratics: tuple[Any, ...] = ()
 
     @property
     def fit(self) -> Any:

@@ -501,6 +501,11 @@ class StepBuilder(Transformer):
     def add_covariate(self, items):
         return ModifyModel("add_covariate", tuple(_cols(items)), _ref(items))
 
+    def add_quadratic(self, items):
+        """ "add a quadratic time term", "add time squared": the fixed term I(time^2)."""
+        (name,) = _cols(items)
+        return ModifyModel("add_covariate", (f"I({Var(name).text()}^2)",), _ref(items))
+
     def add_interaction(self, items):
         return ModifyModel("add_covariate", (":".join(_cols(items)),), _ref(items))
 

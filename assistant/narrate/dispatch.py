@@ -107,6 +107,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
             variance=result.variance,
             built_from=result.built_from,
             guessed=result.guessed_roles,
+            change=result.change,
+            quadratics=result.quadratics,
         )
         if result.note:
             blocks.insert(1, Paragraph(result.note))

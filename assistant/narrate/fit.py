@@ -13,12 +13,14 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
+from assistant.narrate.changes import centring_blocks, change_words
 from assistant.narrate.terms import (
     INTERCEPT_NAMES,
     column_of,
     contrast_words,
     per_unit,
     split_term,
+    squared_variable,
 )
 from assistant.narrate.variance import (
     group_name,
@@ -174,7 +176,22 @@ def fixed_effect_sentence(fe: Any, fit: Any) -> str:
     parts = split_term(fe.term)
     size = fmt.magnitude(fe.estimate, fe.se)
     up = fe.estimate >= 0
-    if len(parts) == 1 and parts[0].level is None and parts[0].variable in fit.data.columns:
+    squared = squared_variable(fe.term)
+    curved = {squared_variable(other.term) for other in fit.fixed_effects}
+    if squared is not None:
+        text = (
+            f"The {squared} squared term is {fmt.estimate(fe.estimate, fe.se)} {bracket}: "
+            f"the {response} curve over {squared} bends {'upward' if up else 'downward'} "
+            f"(its {squared} slope {'grows' if up else 'falls'} as {squared} increases)."
+        )
+    elif len(parts) == 1 and parts[0].level is None and parts[0].variable in curved:
+        variable = parts[0].variable
+        verb = "rising" if up else "falling"
+        text = (
+            f"At {variable} = 0 {response} was {verb} by {size} {per_unit(variable)} "
+            f"{bracket}; with the squared term the slope changes with {variable}."
+        )
+    elif len(parts) == 1 and parts[0].level is None and parts[0].variable in fit.data.columns:
         verb = "rose" if up else "fell"
         text = f"{response} {verb} by {size} {per_unit(parts[0].variable)} {bracket}."
     elif len(parts) == 1 and parts[0].level is not None:
@@ -434,8 +451,14 @@ def fit_blocks(
     variance: Any = None,
     built_from: str | None = None,
     guessed: dict[str, str] | None = None,
+    change: Any = None,
+    quadratics: tuple[Any, ...] = (),
 ) -> list[Block]:
-    """Everything about one fitted model: brief prose, with tables at the detailed level."""
+    """Everything about one fitted model: brief prose, with tables at the detailed level.
+
+    ``change`` is the modify_model change that built it from ``built_from``;
+    ``quadratics`` the engine's record of its squared terms (for the centring advice).
+    """
     fit = model.fit
     blocks: list[Block] = [Heading(fit_heading(model))]
     if built_from == "data" and guessed:
@@ -446,6 +469,8 @@ def fit_blocks(
                 "formula yourself, e.g. `LMM: y ~ x + (1 | id)`."
             )
         )
+    elif built_from and change is not None:
+        blocks.append(Paragraph(f"Built from {built_from} by {change_words(change)}."))
     elif built_from:
         blocks.append(
             Paragraph(f"Built from {built_from}: same outcome, fixed effects and grouping.")
@@ -453,6 +478,7 @@ def fit_blocks(
     blocks.append(Paragraph(f"{method_sentence(fit)} {group_size_sentence(fit)}"))
     blocks.extend(trouble_blocks(fit))
     blocks.extend(fixed_effects_blocks(fit, detailed=False))
+    blocks.extend(centring_blocks(quadratics))
     blocks.append(Paragraph(variance_sentence(fit)))
     blocks.append(Detail((variance_table(fit),)))
     blocks.extend(icc_blocks(fit, variance))

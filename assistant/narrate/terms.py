@@ -69,6 +69,21 @@ def _split_colons(name: str) -> list[str]:
     return pieces
 
 
+_SQUARE = re.compile(r"^I\((?P<var>.+?)\s*(?:\^|\*\*)\s*2\)$")
+
+
+def squared_variable(term: str) -> str | None:
+    """``time`` for the squared term ``I(time^2)``; None for any other term."""
+    match = _SQUARE.match(term)
+    return match.group("var").strip().strip("`") if match else None
+
+
+def readable_term(term: str) -> str:
+    """A term label for prose: ``I(time^2)`` reads ``time squared``; others unchanged."""
+    variable = squared_variable(term)
+    return f"{variable} squared" if variable else term
+
+
 _FACTOR_CALL = re.compile(r"^(?:factor|as\.factor)\((?P<inner>.+)\)$")
 
 

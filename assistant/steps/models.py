@@ -16,12 +16,13 @@ from assistant.model_building import (
 )
 from assistant.references import resolve_one
 from assistant.state import FittedModel, SessionState
-from assistant.step_results import EngineResult, FitOutcome, ModelView
+from assistant.step_results import EngineResult, FitOutcome, ModelChange, ModelView
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.data import require_data
 from assistant.steps.options import normalise_ddf, normalise_method, normalise_optimizer
 from engine.convergence import remedy_convergence
 from engine.data import describe_data
+from engine.fixed_covariance import quadratic_terms
 from engine.lmm import fit_lmm as engine_fit_lmm
 from engine.variance import variance_explained
 
@@ -212,7 +213,8 @@ def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         max_iter=step_field(step, "max_iter"),
     )
     model, new_state = register(state, fit, step_field(step, "label"), audit)
-    outcome = FitOutcome(model, built_from, roles, note, variance_without_icc(fit))
+    outcome = FitOutcome(model, built_from, roles, note, variance_without_icc(fit),
+                         quadratics=quadratic_terms(fit))
     return StepResult(outcome, new_state)
 
 
@@ -242,8 +244,10 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     )
     model, new_state = register(working, fit, None, audit)
     kept = {"subset": (subset, base.dataset)} if subset is not None else {}
+    change = ModelChange(operation, tuple(step_field(step, "variables", ())))
     outcome = FitOutcome(
-        model, f"model {base.number}", {}, None, variance_without_icc(fit), newer_choices=kept
+        model, f"model {base.number}", {}, None, variance_without_icc(fit), newer_choices=kept,
+        change=change, quadratics=quadratic_terms(fit),
     )
     return StepResult(outcome, new_state)
 

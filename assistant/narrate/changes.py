@@ -1,0 +1,56 @@
+"""How a model was changed into a new one, and advice on the terms a change added."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Paragraph, code
+from assistant.narrate.terms import readable_term
+
+
+def _terms(variables: tuple[str, ...]) -> str:
+    """``age``; ``time squared (`I(time^2)`)`` for a squared term."""
+    words = []
+    for name in variables:
+        readable = readable_term(name)
+        words.append(f"{readable} ({code(name)})" if readable != name else name)
+    return fmt.join_words(words)
+
+
+def change_words(change: Any) -> str:
+    """``adding time squared (`I(time^2)`) to the fixed part``, for "Built from model 1 by …"."""
+    names = tuple(change.variables)
+    operation = change.operation
+    if operation == "add_covariate":
+        return f"adding {_terms(names)} to the fixed part"
+    if operation == "drop_term":
+        return f"dropping {_terms(names)} from the fixed part"
+    if operation == "drop_interaction":
+        return f"dropping the interaction {_terms(names)}" if names else "dropping its interaction"
+    if operation == "add_random_slope":
+        return f"adding a random slope for {_terms(names)}" if names else "adding a random slope"
+    if operation == "remove_random_slope":
+        return "removing the random slope" + (f" for {_terms(names)}" if names else "")
+    if operation == "uncorrelated":
+        return "making the random effects uncorrelated"
+    return operation.replace("_", " ")
+
+
+def centring_blocks(quadratics: tuple[Any, ...]) -> list[Block]:
+    """For each squared term of an uncentred variable: the correlation of its linear and
+    quadratic estimates, and that centring the variable first reduces it."""
+    out: list[Block] = []
+    for term in quadratics:
+        if term.centred or term.linear_term is None or term.correlation is None:
+            continue
+        variable = term.variable
+        out.append(Paragraph(
+            f"{variable} is not centred (mean {fmt.number(term.mean)}), so the estimates of "
+            f"{variable} and {variable} squared are correlated (r = "
+            f"{fmt.fixed(term.correlation, 2)}). Centring {variable} first "
+            f"({code('center ' + variable)}, then fit the model again) reduces the "
+            "correlation between the linear and quadratic terms without changing the "
+            "fitted curve."
+        ))
+    return out
