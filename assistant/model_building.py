@@ -226,7 +226,8 @@ def parts_from_data(
         if slope:
             parts = replace(parts, slope=_quoted(slope))
         roles = {"outcome": parts.response, "grouping factor": parts.group}
-        if parts.slope:
+        if parts.slope and parts.slope == summary.time_guess:
+            # a slope variable that is not time-like (SES) is not called "time"
             roles["time"] = parts.slope
         return GuessedParts(parts, roles)
     if summary.layout == "wide" and not explicit:

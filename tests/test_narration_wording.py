@@ -103,3 +103,11 @@ def test_a_grouping_factor_with_very_few_levels_is_flagged(tmp_path):
     many = session.ask("LMM: pain_score ~ time + (1 | patient)")
     assert many.ok, many.error
     assert "has only" not in many.text()
+
+
+def test_a_slope_variable_that_is_not_time_is_not_called_time(tmp_path):
+    session = Session(sample="schools", output_dir=tmp_path)
+    answer = session.ask("fit a random intercept model")
+    assert answer.ok, answer.error
+    assert "(outcome test_score, grouping factor school)" in answer.text()
+    assert "time SES" not in answer.text()
