@@ -43,7 +43,8 @@ class SubsetResult:
     ``rule`` is ``"levels"`` (a column equal / not equal to named values), ``"compare"``
     (an ordering against a number) or ``"rows"`` (row numbers). ``values`` holds the
     values as stored in the column (the level a typed "p1" matched, or the number);
-    ``removed_rows`` are 1-based positions in the data before. ``group`` is the column
+    ``removed_rows`` are 1-based positions in the data before. A text column whose
+    values all spell numbers ("308", "309") is ordered by those numbers. ``group`` is the column
     whose levels count as subjects: ``groups_lost`` had rows before and none after.
     ``single_valued`` lists columns that varied before and take one value now (such a
     column can no longer be a predictor). ``n_missing_compared`` counts rows whose value
@@ -227,6 +228,17 @@ def _column_mask(
             hits |= found
             stored.append(_shown(number))
         return (hits if operator == "==" else present & ~hits), tuple(stored), missing
+    if operator in _ORDERING and _numbers_as_text(series) is not None:
+        # subject codes such as "308", "309": ordered as the numbers they spell
+        numbers = [_as_number(v) for v in values]
+        if any(n is None for n in numbers):
+            raise LmmInputError(
+                f"Compare {column} with a number, e.g. `{column} {operator} "
+                f"{_levels(series)[0]}`; {str(values[0])!r} is not one."
+            )
+        _one_value(column, operator, numbers)
+        data = _numbers_as_text(series)
+        return _ordered(data, operator, numbers[0]) & present, (_shown(numbers[0]),), missing
     if operator in _ORDERING:
         levels = _levels(series)
         raise LmmInputError(
@@ -244,6 +256,14 @@ def _column_mask(
         chosen.append(level)
     hits = text.isin(chosen).to_numpy() & present
     return (hits if operator == "==" else present & ~hits), tuple(dict.fromkeys(chosen)), missing
+
+
+def _numbers_as_text(series: pd.Series) -> np.ndarray | None:
+    """The column's values as numbers when every value is a number written as text."""
+    converted = pd.to_numeric(series, errors="coerce")
+    if series.notna().any() and (converted.notna() == series.notna()).all():
+        return converted.to_numpy(dtype=float, na_value=np.nan)
+    return None
 
 
 def _one_value(column: str, operator: str, numbers: list[float]) -> None:

@@ -215,6 +215,16 @@ class SubsetData(Step):
     values: tuple[str, ...] = ()
     rows: tuple[int, ...] = ()
 
+    def describe(self) -> str:
+        verb = "Drop" if self.action == "drop" else "Keep only"
+        if self.rows:
+            numbers = ", ".join(str(r) for r in self.rows)
+            return f"{verb} row{'s' if len(self.rows) > 1 else ''} {numbers}"
+        values = " or ".join(self.values)
+        if self.column is None:
+            return f"{verb} the rows of {values} (the column that has it)"
+        return f"{verb} the rows where {self.column} {self.operator} {values}"
+
 
 @dataclass(frozen=True)
 class UseDataset(Step):

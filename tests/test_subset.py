@@ -151,3 +151,15 @@ def test_one_level_of_a_grouping_factor_is_refused(pain):
     text = _message(df=pain, action="keep", column="patient", values=["P001"],
                     grouping=["patient"])
     assert "one level of the grouping factor patient" in text
+
+
+def test_codes_written_as_numbers_are_ordered_as_numbers():
+    sleep = load_sample("sleepstudy")
+    assert not pd.api.types.is_numeric_dtype(sleep["Subject"])
+    result = select_rows(sleep, "drop", column="Subject", operator=">", values=["330"],
+                         group="Subject", grouping=["Subject"])
+    codes = sleep["Subject"].astype(int)
+    assert result.n_after == int((codes <= 330).sum())
+    assert set(result.groups_lost) == set(sleep.loc[codes > 330, "Subject"])
+    assert "is not one" in _message(df=sleep, action="drop", column="Subject", operator=">",
+                                    values=["abc"])

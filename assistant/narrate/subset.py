@@ -46,6 +46,8 @@ def _value_texts(result: Any) -> list[str]:
 def _of_levels(result: Any) -> str:
     """ "patient P001", "patients P001 and P002": levels of the subjects' column."""
     column = result.column
+    if all(str(v).casefold().startswith(column.casefold()) for v in result.values):
+        return _values(result)  # "school_12", not "school school_12"
     if len(result.values) > 1 and not column.endswith("s"):
         column += "s"
     return f"{column} {_values(result)}"
@@ -99,14 +101,16 @@ def subset_blocks(outcome: DataSubset) -> list[Block]:
         )
     if notes:
         blocks.append(Paragraph(" ".join(notes)))
-    follow = (
-        "Models fitted from now on use these rows, and so do refits and changes of "
-        f"models of `{outcome.parent}`; the models already fitted keep their data. "
-        f"Say {code('switch to ' + outcome.parent)} to go back."
-    )
-    if outcome.parent_model is not None:
+    back = f"Say {code('switch to ' + outcome.parent)} to go back."
+    if outcome.parent_model is None:
+        follow = f"Models fitted from now on use these rows. {back}"
+    else:
         number = outcome.parent_model.number
-        follow += f" Say {code(f'refit model {number}')} to fit model {number} on these rows."
+        follow = (
+            "Models fitted from now on use these rows, and so do refits and changes of "
+            f"models of `{outcome.parent}`; the models already fitted keep their data. "
+            f"{back} Say {code(f'refit model {number}')} to fit model {number} on these rows."
+        )
     blocks.append(Paragraph(follow))
     if r.rule != "rows" and r.removed_rows:
         removed = listed([str(i) for i in r.removed_rows], 30)
