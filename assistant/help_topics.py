@@ -240,6 +240,9 @@ _topic(
         "`add a quadratic time term` (or `add time squared`) adds I(time^2) to the fixed "
         "part and fits the new model; centring time first (`center time`) reduces the "
         "correlation between the linear and quadratic estimates.",
+        "`vcov` (or `show the variance-covariance matrix of the fixed effects`) shows the "
+        "covariance matrix of the fixed-effect estimates and their correlations, as R's "
+        "vcov() and lme4's summary() print them.",
     ],
     [
         "use sample sleepstudy",

@@ -41,12 +41,26 @@ class FixedEffectsCovariance:
     vcov: np.ndarray
     correlation: np.ndarray
 
+    @property
+    def largest_correlation(self) -> tuple[str, str, float] | None:
+        """The pair of estimates with the largest |correlation| (None for one term)."""
+        p = len(self.terms)
+        if p < 2:
+            return None
+        rows, cols = np.tril_indices(p, k=-1)
+        values = np.nan_to_num(np.abs(self.correlation[rows, cols]), nan=-1.0)
+        k = int(np.argmax(values))
+        i, j = int(rows[k]), int(cols[k])
+        return self.terms[j], self.terms[i], float(self.correlation[i, j])
+
     def to_dict(self) -> dict[str, Any]:
+        pair = self.largest_correlation
         return {
             "kind": self.kind,
             "terms": list(self.terms),
             "vcov": self.vcov.tolist(),
             "correlation": self.correlation.tolist(),
+            "largest_correlation": None if pair is None else list(pair),
         }
 
 

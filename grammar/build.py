@@ -34,6 +34,7 @@ from grammar.plan import (
     FitStatistics,
     FixConvergence,
     FixedEffects,
+    FixedEffectsVcov,
     Help,
     Icc,
     LoadData,
@@ -672,6 +673,12 @@ class StepBuilder(Transformer):
 
     def item_fixed(self, _):
         return _Item("fixed")
+
+    def item_vcov(self, items):
+        return [_Item("vcov"), *[p for p in _flat(items) if isinstance(p, _Ref)]]
+
+    def vcov_of(self, items):
+        return _flat(items)
 
     def item_blups(self, items):
         parts = _flat(items)
@@ -1378,6 +1385,8 @@ class _Item:
             return FitStatistics(model)
         if self.kind == "fixed":
             return FixedEffects(model, fields.get("ddf"))
+        if self.kind == "vcov":
+            return FixedEffectsVcov(model)
         if self.kind == "blups":
             if self.value is None:
                 return Blups(model)

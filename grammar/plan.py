@@ -135,6 +135,7 @@ STEP_TITLES: dict[str, str] = {
     "icc": "Report the ICC",
     "fit_statistics": "Report how well the model fits (log-likelihood, AIC, BIC, R²)",
     "fixed_effects": "Report the fixed effects",
+    "vcov": "Report the covariance matrix of the fixed-effect estimates",
     "blups": "Report the BLUPs (random effects)",
     "marginal_means": "Estimated marginal means and pairwise comparisons",
     "random_effects_tests": "Likelihood-ratio tests of the random effects",
@@ -407,6 +408,15 @@ def _with_title(step: Step, title: str) -> str:
 
 
 @dataclass(frozen=True)
+class FixedEffectsVcov(Step):
+    """The covariance matrix of the fixed-effect estimates (lme4's ``vcov()``) and their
+    correlations (``summary()``'s "Correlation of Fixed Effects")."""
+
+    kind: ClassVar[str] = "vcov"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
 class Anova(Step):
     """Type III F tests; ``ddf`` None means the session's df method."""
 
@@ -555,8 +565,8 @@ STEP_TYPES: dict[str, type[Step]] = {
     for cls in (
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
-        FitStatistics, Icc, FixedEffects, Blups, MarginalMeans, RandomEffectsTests, Anova,
-        Confint, Predict,
+        FitStatistics, Icc, FixedEffects, FixedEffectsVcov, Blups, MarginalMeans,
+        RandomEffectsTests, Anova, Confint, Predict,
         MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
     )

@@ -27,7 +27,8 @@ HYPHENATED = frozenset(
     within-subject between-group within-group wide-to-long likelihood-ratio type-iii
     random-intercept random-slope non-convergence re-fit re-run intra-class
     subject-specific group-specific built-in intercept-only p-values t-values data-set chi-square
-    maximum-likelihood log-likelihood goodness-of-fit r-squared post-hoc""".split()
+    maximum-likelihood log-likelihood goodness-of-fit r-squared post-hoc
+    variance-covariance var-cov""".split()
 )
 
 _CONTRACTIONS = {

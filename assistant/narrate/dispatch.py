@@ -9,6 +9,7 @@ from assistant.narrate import (
     blups,
     compare,
     convergence,
+    covariance,
     data,
     exports,
     figures,
@@ -53,6 +54,7 @@ STEP_WORDS = {
     "icc": "report the ICC",
     "fit_statistics": "report the fit statistics",
     "fixed_effects": "report the fixed effects",
+    "vcov": "report the covariance matrix of the estimates",
     "blups": "report the BLUPs",
     "anova": "run the type III tests",
     "confint": "compute the confidence intervals",
@@ -150,6 +152,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return data.summary_blocks(result.result)
     if kind == "missing_data":
         return missing.missing_blocks(result.result)
+    if kind == "fixed_effects_covariance":
+        return covariance.covariance_blocks(result.result, result.model)
     if kind == "rm_anova_side_by_side":
         return side_by_side.rm_anova_blocks(result.result, result.model)
     if kind == "ols_side_by_side":

@@ -20,6 +20,7 @@ from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.options import normalise_ddf
 from engine.compare import compare_models
 from engine.fit_statistics import comparability_issue, fit_statistics
+from engine.fixed_covariance import fixed_effects_covariance
 from engine.marginal_means import marginal_means
 from engine.predict import factor_levels, fixed_part_variables, population_predictions
 from engine.random_effects_tests import random_effects_tests
@@ -292,8 +293,16 @@ def _factor_of(model: Any, name: str | None) -> str:
     return name
 
 
+def vcov_report(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """lme4's ``vcov()`` of one model, with the correlations of the estimates."""
+    model = resolve_one(state, step_field(step, "model"))
+    covariance = fixed_effects_covariance(model.fit)
+    return StepResult(EngineResult("fixed_effects_covariance", covariance, model), state)
+
+
 HANDLERS = {
     "compare_models": compare,
+    "vcov": vcov_report,
     "marginal_means": marginal_means_report,
     "random_effects_tests": random_effects_tests_report,
     "variance_components": _view("variance_components"),
