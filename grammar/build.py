@@ -683,7 +683,11 @@ class StepBuilder(Transformer):
     def item_blups(self, items):
         parts = _flat(items)
         target = next((p for p in parts if isinstance(p, _BlupLevel)), None)
-        return [_Item("blups", target), *[p for p in parts if isinstance(p, _Ref)]]
+        refs = [p for p in parts if isinstance(p, _Ref)]
+        if target is not None and (target.group or "").casefold() == "model":
+            # "the BLUPs of model 2": the lexer reads "model" as a name here
+            return [_Item("blups", None), _Ref(target.level)]
+        return [_Item("blups", target), *refs]
 
     def blup_target(self, items):
         return _flat(items)
