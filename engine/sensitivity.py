@@ -64,6 +64,9 @@ class OutlierSensitivity:
     terms: tuple[TermSensitivity, ...] = ()
     sigma_all: float | None = None
     sigma_without: float | None = None
+    #: (group, term, levels) of the diagnostics' ``extreme_levels`` findings: whole
+    #: clusters far from the rest, which this refit keeps.
+    extreme_levels: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     @property
     def found(self) -> bool:
@@ -81,6 +84,10 @@ class OutlierSensitivity:
             "terms": [t.to_dict() for t in self.terms],
             "sigma_all": _finite(self.sigma_all),
             "sigma_without": _finite(self.sigma_without),
+            "extreme_levels": [
+                {"group": g, "term": t, "levels": list(levels)}
+                for g, t, levels in self.extreme_levels
+            ],
         }
 
 
@@ -94,8 +101,15 @@ def outlier_sensitivity(fit: Any) -> OutlierSensitivity:
     """Find ``fit``'s outlying observations (the diagnostics' rule) and refit without them."""
     checks = check_residuals(fit)
     finding = next((f for f in checks.findings if f.code == "outlying_observations"), None)
+    extreme = tuple(
+        (str(f.group), str(f.term), tuple(f.levels))
+        for f in checks.findings
+        if f.code == "extreme_levels"
+    )
     if finding is None:
-        return OutlierSensitivity(checks.outlier_threshold, (), (), (), int(fit.nobs))
+        return OutlierSensitivity(
+            checks.outlier_threshold, (), (), (), int(fit.nobs), extreme_levels=extreme
+        )
     rows = tuple(int(r) for r in finding.rows)
     z = np.asarray(fit.residuals(), dtype=float)[list(rows)] / float(fit.sigma)
     source = fit.source_data if fit.source_data is not None else fit.data
@@ -127,6 +141,7 @@ def outlier_sensitivity(fit: Any) -> OutlierSensitivity:
         terms=_term_table(fit, refit),
         sigma_all=float(fit.sigma),
         sigma_without=float(refit.sigma),
+        extreme_levels=extreme,
     )
 
 

@@ -207,3 +207,19 @@ def test_diagnostics_and_the_refit_number_rows_as_the_data_set(tmp_path):
     ask_ok(session, "exclude rows " + ", ".join(map(str, shown)))
     ask_ok(session, f"LMM: {SLEEP_FORMULA}")
     np.testing.assert_allclose(session.models[3].fit.beta, session.models[2].fit.beta, rtol=1e-8)
+
+
+def test_an_extreme_subject_is_named_with_the_way_to_check_it(tmp_path):
+    shifted = load_sample("sleepstudy")
+    shifted.loc[shifted["Subject"] == "309", "Reaction"] += 400
+    session = Session(data=shifted, data_name="shifted", output_dir=tmp_path)
+    ask_ok(session, "LMM: Reaction ~ Days + (1 | Subject)")
+    answer = ask_ok(session, "refit without the outliers")
+    found = answer.steps[0].result.result
+    assert found.extreme_levels == (("Subject", "(Intercept)", ("309",)),)
+    text = answer.text()
+    assert "also call Subject 309 (intercept) extreme" in text
+    assert "`exclude Subject 309` and then `refit model 1`" in text
+    ask_ok(session, "exclude Subject 309")
+    ask_ok(session, "refit model 1")
+    assert session.models[3].fit.ngroups == {"Subject": 17}

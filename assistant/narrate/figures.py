@@ -153,10 +153,12 @@ def residual_sentences(checks: Any, model: Any) -> list[str]:
             )
         elif finding.code == "outlying_observations":
             out.append(
-                f"{fmt.plural(len(finding.rows), 'observation')} lie beyond "
-                f"±{fmt.number(checks.outlier_threshold)} residual SDs (rows "
+                f"{fmt.plural(len(finding.rows), 'observation')} "
+                f"{'lies' if len(finding.rows) == 1 else 'lie'} beyond "
+                f"±{fmt.number(checks.outlier_threshold)} residual SDs "
+                f"({'row' if len(finding.rows) == 1 else 'rows'} "
                 f"{', '.join(str(r) for r in data_rows(finding.rows[:10], model))}); "
-                "check them for errors."
+                f"check {'it' if len(finding.rows) == 1 else 'them'} for errors."
             )
         elif finding.code == "extreme_levels":
             what = "intercept" if finding.term in INTERCEPT_NAMES else f"{finding.term} slope"

@@ -129,12 +129,14 @@ def outlier_refit_blocks(outcome: OutlierRefit) -> list[Block]:
     base = outcome.model
     rule = f"|standardized residual| > {fmt.number(r.threshold)}, the residual diagnostics' rule"
     if not r.found or outcome.refitted is None:
-        return [
+        blocks: list[Block] = [
             Paragraph(
                 f"{base.title} has no outlying observations ({rule}), so there is nothing to "
                 "leave out; no model was fitted."
             )
         ]
+        blocks.extend(_extreme_levels_blocks(r, base))
+        return blocks
     numbers = [str(i + 1) for i in r.source_rows]
     refit = outcome.refitted
     blocks: list[Block] = [
@@ -168,7 +170,26 @@ def outlier_refit_blocks(outcome: OutlierRefit) -> list[Block]:
         )
     )
     blocks.append(Paragraph(_verdict(r)))
+    blocks.extend(_extreme_levels_blocks(r, base))
     return blocks
+
+
+def _extreme_levels_blocks(r: Any, base: Any) -> list[Block]:
+    """Whole clusters the diagnostics call extreme stay in: say how to check them."""
+    if not r.extreme_levels:
+        return []
+    parts = []
+    for group, term, levels in r.extreme_levels:
+        what = "intercept" if term == "(Intercept)" else f"{term} slope"
+        parts.append(f"{group} {listed(list(levels), 5)} ({what})")
+    group, _, levels = r.extreme_levels[0]
+    return [
+        Paragraph(
+            f"The diagnostics also call {fmt.join_words(parts)} extreme; a whole cluster is "
+            f"not an outlying observation, so it stays in. To see its influence, say "
+            f"{code(f'exclude {group} {levels[0]}')} and then {code(f'refit model {base.number}')}."
+        )
+    ]
 
 
 def _verdict(r: Any) -> str:
