@@ -215,6 +215,26 @@ def test_clustered_data_without_time_are_plotted_per_cluster(out):
             f"{means.max():.1f} ({means.idxmax()})") in text
 
 
+def test_by_the_time_variable_or_the_subject_means_no_panels(out):
+    session = Session(sample="pain_trial", output_dir=out)
+    for request_text in ("plot pain_score by time", "plot pain_score by patient"):
+        answer = session.ask(request_text)
+        assert answer.ok, answer.error
+        figure = answer.steps[0].result.result
+        assert (figure.time, figure.group, figure.by) == ("time", "patient", None)
+        assert len(figure.panels) == 1 and figure.n_groups == 80
+
+
+def test_role_words_stand_for_the_guessed_columns(out):
+    """sleepstudy has no column called time or subject: the words mean the roles."""
+    session = Session(sample="sleepstudy", output_dir=out)
+    answer = session.ask("plot Reaction over time for each subject")
+    assert answer.ok, answer.error
+    figure = answer.steps[0].result.result
+    assert (figure.response, figure.time, figure.group) == ("Reaction", "Days", "Subject")
+    assert figure.n_groups == 18 and figure.n_time_values == 10
+
+
 def test_an_unknown_outcome_is_refused_in_one_sentence(out):
     answer = Session(sample="pain_trial", output_dir=out).ask("plot pain_scor over time")
     assert not answer.ok

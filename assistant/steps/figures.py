@@ -104,6 +104,8 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
             f"e.g. `plot {outcome} over time for each id`."
         )
     time = _time_role(step_field(step, "over"), state, roles, data.columns)
+    if by is not None and by == time:
+        by = None  # "plot pain_score by time": against time, not a panel per visit
     folder, fmt = _target(state)
     figure = observed_data_figure(
         data, folder, outcome=outcome, group=group, time=time, by=by, fmt=fmt,
