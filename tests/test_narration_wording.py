@@ -111,3 +111,19 @@ def test_a_slope_variable_that_is_not_time_is_not_called_time(tmp_path):
     assert answer.ok, answer.error
     assert "(outcome test_score, grouping factor school)" in answer.text()
     assert "time SES" not in answer.text()
+
+
+def test_a_factor_by_factor_interaction_is_read_as_a_changing_difference(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    answer = session.ask("LMM: pain_score ~ treatment * sex + (1 | patient)")
+    assert answer.ok, answer.error
+    fit = session.models[1].fit
+    inter = next(fe for fe in fit.fixed_effects if ":" in fe.term)
+    assert inter.term == "treatment[T.treated]:sex[T.male]"
+    size = fmt.magnitude(inter.estimate, inter.se)
+    direction = "higher" if inter.estimate > 0 else "lower"
+    assert (
+        f"The male vs female difference in pain_score was {size} {direction} for treated "
+        "than for control" in answer.text()
+    )
+    assert "treatment[T.treated]:sex[T.male]: estimate" not in answer.text()

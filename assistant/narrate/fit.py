@@ -9,6 +9,7 @@ fit had with the next thing to try. Every number is formatted by
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from assistant.narrate import numbers as fmt
@@ -19,6 +20,7 @@ from assistant.narrate.terms import (
     column_of,
     contrast_words,
     per_unit,
+    reference_level,
     split_term,
     squared_variable,
 )
@@ -207,11 +209,30 @@ def fixed_effect_sentence(fe: Any, fit: Any) -> str:
             f"The {slope.variable} slope of {response} was {size} {direction} for "
             f"{contrast_words(factor, fit.data)} {bracket}."
         )
+    elif len(parts) == 2 and all(p.level is not None for p in parts):
+        # a factor-by-factor interaction: how the second contrast changes with the first
+        direction = "higher" if up else "lower"
+        text = (
+            f"The {contrast_words(parts[1], fit.data)} difference in {response} was {size} "
+            f"{direction} for {_level_words(parts[0], fit)} than for "
+            f"{_level_words(parts[0], fit, reference=True)} {bracket}."
+        )
     else:
         text = f"{fe.term}: estimate {fmt.estimate(fe.estimate, fe.se)} {bracket}."
     if _includes_zero(fe):
         text += " The interval includes zero, so the data are consistent with no effect."
     return text
+
+
+def _level_words(part: Any, fit: Any, reference: bool = False) -> str:
+    """``time 3`` for a number (bare numbers say nothing alone), else the level itself;
+    ``reference`` gives the factor's reference level instead."""
+    level = reference_level(fit.data, part.variable) if reference else part.level
+    if level is None:
+        return f"{column_of(part.variable)} other than {part.level}"
+    if re.fullmatch(r"-?\d+(\.\d+)?", str(level)):
+        return f"{column_of(part.variable)} {level}"
+    return str(level)
 
 
 def _reference_point(fit: Any) -> str:
