@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -146,30 +147,28 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
     return [Paragraph(f"Done ({type(result).__name__}).")]
 
 
+#: Narration of each kind of engine result about a model: (result, model) -> blocks.
+MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
+    "fixed_effects_covariance": covariance.covariance_blocks,
+    "rm_anova_side_by_side": side_by_side.rm_anova_blocks,
+    "ols_side_by_side": side_by_side.ols_blocks,
+    "predictions": predictions.prediction_blocks,
+    "random_effects_tests": random_tests.random_tests_blocks,
+    "marginal_means": marginal_means.marginal_means_blocks,
+    "blup_lookup": blups.lookup_blocks,
+    "blup_ranking": blups.ranking_blocks,
+    "convergence_audit": convergence.audit_blocks,
+}
+
+
 def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]:
     kind = result.kind
     if kind == "data_summary":
         return data.summary_blocks(result.result)
     if kind == "missing_data":
         return missing.missing_blocks(result.result)
-    if kind == "fixed_effects_covariance":
-        return covariance.covariance_blocks(result.result, result.model)
-    if kind == "rm_anova_side_by_side":
-        return side_by_side.rm_anova_blocks(result.result, result.model)
-    if kind == "ols_side_by_side":
-        return side_by_side.ols_blocks(result.result, result.model)
-    if kind == "predictions":
-        return predictions.prediction_blocks(result.result, result.model)
-    if kind == "random_effects_tests":
-        return random_tests.random_tests_blocks(result.result, result.model)
-    if kind == "marginal_means":
-        return marginal_means.marginal_means_blocks(result.result, result.model)
-    if kind == "blup_lookup":
-        return blups.lookup_blocks(result.result, result.model)
-    if kind == "blup_ranking":
-        return blups.ranking_blocks(result.result, result.model)
-    if kind == "convergence_audit":
-        return convergence.audit_blocks(result.result, result.model)
+    if kind in MODEL_RESULT_BLOCKS:
+        return MODEL_RESULT_BLOCKS[kind](result.result, result.model)
     if kind.startswith("figure_"):
         return figures.figure_blocks(result.result, result.model, paths)
     return [Paragraph(f"Done ({kind}).")]
