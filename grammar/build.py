@@ -1214,22 +1214,22 @@ class StepBuilder(Transformer):
 
     # ---------------------------------------------------------------- subsets
     def drop_levels(self, items):
-        return _subset_by_levels("drop", _cols(items)[0], _level_texts(items))
+        return _then_refit(_subset_by_levels("drop", _cols(items)[0], _level_texts(items)), items)
 
     def keep_levels(self, items):
-        return _subset_by_levels("keep", _cols(items)[0], _level_texts(items))
+        return _then_refit(_subset_by_levels("keep", _cols(items)[0], _level_texts(items)), items)
 
     def drop_rows(self, items):
-        return SubsetData("drop", rows=_row_numbers(items))
+        return _then_refit(SubsetData("drop", rows=_row_numbers(items)), items)
 
     def keep_rows(self, items):
-        return SubsetData("keep", rows=_row_numbers(items))
+        return _then_refit(SubsetData("keep", rows=_row_numbers(items)), items)
 
     def drop_where(self, items):
-        return _subset_where("drop", items)
+        return _then_refit(_subset_where("drop", items), items)
 
     def keep_where(self, items):
-        return _subset_where("keep", items)
+        return _then_refit(_subset_where("keep", items), items)
 
     def subset_values(self, items):
         return [i for i in items if isinstance(i, _LevelText)]
@@ -1551,6 +1551,12 @@ def _subset_by_levels(action: str, column: str, values: list[str]) -> SubsetData
     if len(values) == 1 and values[0].casefold() in UNIT_NOUNS:
         return SubsetData(action, None, "==", (column,))
     return SubsetData(action, column, "==", tuple(values))
+
+
+def _then_refit(step: SubsetData, items: list[Any]) -> list[Step]:
+    """ "exclude patient P001 from model 2": the subset, then the model fitted to it."""
+    refs = [i for i in _flat(items) if isinstance(i, _Ref)]
+    return [step, Refit(refs[-1].ref)] if refs else [step]
 
 
 def _row_numbers(items: list[Any]) -> tuple[int, ...]:

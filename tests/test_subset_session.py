@@ -223,3 +223,17 @@ def test_an_extreme_subject_is_named_with_the_way_to_check_it(tmp_path):
     ask_ok(session, "exclude Subject 309")
     ask_ok(session, "refit model 1")
     assert session.models[3].fit.ngroups == {"Subject": 17}
+
+
+def test_a_level_named_alone_points_to_the_subset_request(pain):
+    text = ask_fails(pain, "exclude P001")
+    assert "P001 is not a term of the model but a level of patient" in text
+    assert "`exclude patient P001`" in text
+
+
+def test_excluding_from_a_named_model_refits_it_on_the_rows_kept(pain):
+    raw = load_sample("pain_trial")
+    ask_ok(pain, "exclude patient P001 from model 1")
+    assert pain.models[2].fit.formula == pain.models[1].fit.formula
+    assert pain.models[2].fit.nobs == int((raw["patient"] != "P001").sum())
+    assert pain.current_data_name == "pain_trial_subset"

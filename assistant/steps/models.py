@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from assistant.errors import AssistantError
 from assistant.model_building import (
     check_formula,
@@ -223,6 +225,8 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     operation = step_field(step, "operation")
     if not operation:
         raise AssistantError("Say how to change the model, e.g. `add a random slope for time`.")
+    if operation == "drop_term":
+        _refuse_level_as_term(base, step_field(step, "variables", []))
     formula = modify_formula(
         base.fit.model_formula,
         operation,
@@ -250,6 +254,25 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
         change=change, quadratics=quadratic_terms(fit),
     )
     return StepResult(outcome, new_state)
+
+
+def _refuse_level_as_term(base: FittedModel, variables: Any) -> None:
+    """ "exclude P001" reads as dropping a term; when P001 is no term but a level of a
+    column, say how to leave its rows out instead."""
+    data = model_data(base)
+    terms = {t.label for t in base.fit.model_formula.fixed_terms}
+    for name in variables:
+        if name in terms or name in data.columns:
+            continue
+        for column in data.columns:
+            series = data[column]
+            if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+                continue
+            if name in {str(v) for v in series.dropna().unique()}:
+                raise AssistantError(
+                    f"{name} is not a term of the model but a level of {column}; to leave "
+                    f"its rows out, say `exclude {column} {name}`."
+                )
 
 
 #: "More iterations": the new evaluation limit is this many times what the fit used.
