@@ -674,6 +674,12 @@ class StepBuilder(Transformer):
     def item_fixed(self, _):
         return _Item("fixed")
 
+    def report_r_vcov(self, items):
+        """R's ``vcov(m2)``: the name is a model (``m2`` is model 2 unless a model was
+        given that name), as in ``anova(m1, m2)``."""
+        names = [str(t) for t in items if isinstance(t, Token) and t.type == "NAME"]
+        return FixedEffectsVcov(label_ref(names[0]) if names else None)
+
     def item_vcov(self, items):
         return [_Item("vcov"), *[p for p in _flat(items) if isinstance(p, _Ref)]]
 

@@ -92,6 +92,11 @@ def test_vcov_of_a_named_model(pain):
     result = answer.steps[0].result.result
     np.testing.assert_array_equal(result.vcov, pain.models[2].fit.vcov_beta)
     assert result.terms == ("(Intercept)", "time")
+    # R's spelling: m1 is model 1
+    answer = pain.ask("vcov(m1)")
+    assert answer.ok, answer.error
+    assert answer.steps[0].result.model.number == 1
+    np.testing.assert_array_equal(answer.steps[0].result.result.vcov, pain.models[1].fit.vcov_beta)
 
 
 @pytest.mark.parametrize(
