@@ -178,6 +178,9 @@ class ModelView:
             out["formula"] = fit["formula"]
         elif self.view == "fixed_effects":
             out["fixed_effects"] = fit["fixed_effects"]
+            if self.focus is not None and self.focus_tests is not None:
+                out["focus"] = self.focus
+                out["focus_tests"] = self.focus_tests.to_dict(orient="records")
         elif self.view == "blups":
             out["random_effects"] = [
                 row for row in fit["random_effects"]

@@ -135,6 +135,8 @@ def test_is_x_significant_leads_with_the_tests_of_x(tmp_path):
     assert row["den_df"] == pytest.approx(treated.df, rel=1e-6)
     assert row["p"] == pytest.approx(treated.p, rel=1e-6)
     assert f"Test of treatment: F(1, {treated.df:.1f})" in answer.text()
+    (json_row,) = view.to_dict()["focus_tests"]
+    assert json_row["term"] == "treatment" and json_row["F"] == pytest.approx(row["F"])
 
     assert session.ask("LMM: pain_score ~ time * treatment + (1 | patient)").ok
     both = session.ask("are treatments significant")
