@@ -186,8 +186,8 @@ _topic(
     [
         "Leave rows out by a level of a column (a subject, a school, a treatment arm), by "
         "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`, or the words is, is not, above, "
-        "below, over, under, at least, at most), or by row number (numbered from 1, as the "
-        "residual plots number them). The rows kept become a new data set, "
+        "below, over, under, at least, at most), by a missing value (`is missing`), or by "
+        "row number (numbered from 1, as the residual plots number them). The rows kept become a new data set, "
         "`<name>_subset`, which the next models use; models fitted before keep their "
         "rows, and `switch to <name>` goes back to an earlier data set.",
         "A selection that would leave no rows, or one level of a grouping factor, is "
@@ -204,6 +204,7 @@ _topic(
         "only treated patients",
         "keep only rows where age is at least 18",
         "remove rows where age > 70",
+        "remove rows where pain_score is missing",
         "exclude rows 57, 8 and 60",
         "switch to pain_trial",
         "refit without the outliers",

@@ -27,8 +27,10 @@ from engine.blups import match_level
 from engine.data import closest_names, require_columns
 from engine.errors import LmmInputError
 
-#: The comparisons a request can make; "==" with several values means "any of them".
-OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
+#: The comparisons a request can make; "==" with several values means "any of them";
+#: the last two take no value.
+OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "is_missing", "not_missing")
+_MISSINGNESS = frozenset({"is_missing", "not_missing"})
 _ORDERING = frozenset({"<", "<=", ">", ">="})
 #: How many of a column's levels an error message names.
 LEVELS_NAMED = 6
@@ -41,7 +43,8 @@ class SubsetResult:
     """Which rows a selection kept, and what was lost with the others.
 
     ``rule`` is ``"levels"`` (a column equal / not equal to named values), ``"compare"``
-    (an ordering against a number) or ``"rows"`` (row numbers). ``values`` holds the
+    (an ordering against a number), ``"missing"`` (a value missing or present) or
+    ``"rows"`` (row numbers). ``values`` holds the
     values as stored in the column (the level a typed "p1" matched, or the number);
     ``removed_rows`` are 1-based positions in the data before. A text column whose
     values all spell numbers ("308", "309") is ordered by those numbers. ``group`` is the column
@@ -53,7 +56,7 @@ class SubsetResult:
 
     data: pd.DataFrame = field(repr=False)
     action: Action
-    rule: Literal["levels", "compare", "rows"]
+    rule: Literal["levels", "compare", "missing", "rows"]
     column: str | None
     operator: str | None
     values: tuple[Any, ...]
@@ -135,10 +138,15 @@ def select_rows(
             raise LmmInputError(
                 f"{operator!r} is not a comparison I know; use one of {', '.join(OPERATORS)}."
             )
-        if not values:
+        if operator in _MISSINGNESS:
+            absent = df[column].isna().to_numpy()
+            matches = absent if operator == "is_missing" else ~absent
+            shown_values, missing, rule = (), int(absent.sum()), "missing"
+        elif not values:
             raise LmmInputError(f"Say which value of {column} to compare with.")
-        matches, shown_values, missing = _column_mask(df[column], column, operator, values)
-        rule = "compare" if operator in _ORDERING else "levels"
+        else:
+            matches, shown_values, missing = _column_mask(df[column], column, operator, values)
+            rule = "compare" if operator in _ORDERING else "levels"
         operator_used = operator
     keep = ~matches if action == "drop" else matches
     kept = df.loc[keep].reset_index(drop=True)

@@ -1250,6 +1250,12 @@ class StepBuilder(Transformer):
         value = next(p for p in parts if isinstance(p, _Compared))
         return _Condition(column.name, operator.sign, value.text)
 
+    def cond_missing(self, items):
+        return _Condition(_cols(items)[0], "is_missing", None)
+
+    def cond_present(self, items):
+        return _Condition(_cols(items)[0], "not_missing", None)
+
     def op_eq(self, _):
         return _Operator("==")
 
@@ -1532,7 +1538,7 @@ class _Compared:
 class _Condition:
     column: str
     operator: str
-    value: str
+    value: str | None  # None for is_missing / not_missing
 
 
 #: Plural nouns for the units of a study: after a level they name no column ("only
@@ -1574,7 +1580,8 @@ def _row_numbers(items: list[Any]) -> tuple[int, ...]:
 
 def _subset_where(action: str, items: list[Any]) -> SubsetData:
     condition = next(p for p in _flat(items) if isinstance(p, _Condition))
-    return SubsetData(action, condition.column, condition.operator, (condition.value,))
+    values = () if condition.value is None else (condition.value,)
+    return SubsetData(action, condition.column, condition.operator, values)
 
 
 def _number_text(value: float) -> str:

@@ -204,7 +204,8 @@ class SubsetData(Step):
     ``action`` is ``drop`` or ``keep``. Rows are chosen by ``rows`` (1-based row
     numbers, as the residual diagnostics number them) or by ``column`` compared with
     ``values`` by ``operator`` (``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``; ``==``
-    with several values means any of them). ``column`` is the name as typed: a column,
+    with several values means any of them; ``is_missing`` and ``not_missing`` take no
+    value). ``column`` is the name as typed: a column,
     its plural ("patients") or a role word ("subject"); None means whichever column has
     the level ("only treated patients"). Values are text as typed ("P001", "70").
     """
@@ -222,6 +223,9 @@ class SubsetData(Step):
             numbers = ", ".join(str(r) for r in self.rows)
             return f"{verb} row{'s' if len(self.rows) > 1 else ''} {numbers}"
         values = " or ".join(self.values)
+        if self.operator in ("is_missing", "not_missing"):
+            state = "is missing" if self.operator == "is_missing" else "is not missing"
+            return f"{verb} the rows where {self.column} {state}"
         if self.column is None:
             return f"{verb} the rows of {values} (the column that has it)"
         return f"{verb} the rows where {self.column} {self.operator} {values}"

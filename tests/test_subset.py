@@ -163,3 +163,14 @@ def test_codes_written_as_numbers_are_ordered_as_numbers():
     assert set(result.groups_lost) == set(sleep.loc[codes > 330, "Subject"])
     assert "is not one" in _message(df=sleep, action="drop", column="Subject", operator=">",
                                     values=["abc"])
+
+
+def test_rows_with_a_missing_value():
+    frame = pd.DataFrame({"g": list("aabbcc"), "x": [1.0, np.nan, 5.0, 7.0, np.nan, 9.0]})
+    dropped = select_rows(frame, "drop", column="x", operator="is_missing")
+    pd.testing.assert_frame_equal(dropped.data, frame.dropna().reset_index(drop=True))
+    assert dropped.rule == "missing" and dropped.removed_rows == (2, 5)
+    kept = select_rows(frame, "keep", column="x", operator="not_missing", group="g")
+    assert kept.n_after == int(frame["x"].notna().sum())
+    only_missing = select_rows(frame, "keep", column="x", operator="is_missing")
+    assert only_missing.n_after == 2

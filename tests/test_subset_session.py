@@ -237,3 +237,12 @@ def test_excluding_from_a_named_model_refits_it_on_the_rows_kept(pain):
     assert pain.models[2].fit.formula == pain.models[1].fit.formula
     assert pain.models[2].fit.nobs == int((raw["patient"] != "P001").sum())
     assert pain.current_data_name == "pain_trial_subset"
+
+
+def test_rows_with_a_missing_outcome_are_dropped_by_name(tmp_path):
+    holes = load_sample("sleepstudy")
+    holes.loc[[3, 40], "Reaction"] = np.nan
+    session = Session(data=holes, data_name="holes", output_dir=tmp_path)
+    answer = ask_ok(session, "remove rows where Reaction is missing")
+    assert "removed the 2 rows where Reaction is missing" in answer.text()
+    assert session.datasets["holes_subset"].equals(holes.dropna().reset_index(drop=True))

@@ -34,6 +34,9 @@ def _values(result: Any) -> str:
 
 def _rule_words(result: Any) -> str:
     """The rows the request named, after "where": "treatment is treated", "age > 70"."""
+    if result.rule == "missing":
+        state = "is missing" if result.operator == "is_missing" else "is not missing"
+        return f"{result.column} {state}"
     if result.operator == "==":
         return f"{result.column} is {' or '.join(_value_texts(result))}"
     return f"{result.column} {OPERATOR_WORDS[result.operator]} {_values(result)}"
