@@ -187,9 +187,9 @@ _topic(
         "Leave rows out by a level of a column (a subject, a school, a treatment arm), by "
         "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`, or the words is, is not, above, "
         "below, over, under, at least, at most), by a missing value (`is missing`), or by "
-        "row number (numbered from 1, as the residual plots number them). The rows kept become a new data set, "
-        "`<name>_subset`, which the next models use; models fitted before keep their "
-        "rows, and `switch to <name>` goes back to an earlier data set.",
+        "row number (numbered from 1, as the residual plots number them). The rows kept "
+        "become a new data set, `<name>_subset`, which the next models use; models fitted "
+        "before keep their rows, and `switch to <name>` goes back to an earlier data set.",
         "A selection that would leave no rows, or one level of a grouping factor, is "
         "refused and changes nothing.",
         "`refit without the outliers` fits the newest model (or the one you name) again "
