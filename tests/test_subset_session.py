@@ -166,6 +166,9 @@ def test_refit_without_the_outliers_of_sleepstudy(sleep):
         )
     # the table of the answer shows the estimates with and without the rows
     assert "Estimate (without)" in text and "The largest change is in" in text
+    detailed = answer.text(level="detailed")
+    residual = [v for v in independent.variance_components if v.group == "Residual"][0]
+    assert f"{residual.sdcor:.1f}" in detailed and "Without outliers" in detailed
     # a model without outliers is said so, and nothing is fitted
     count = len(sleep.models)
     answer = ask_ok(sleep, "refit model 2 without outliers")

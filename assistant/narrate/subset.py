@@ -173,8 +173,25 @@ def outlier_refit_blocks(outcome: OutlierRefit) -> list[Block]:
         )
     )
     blocks.append(Paragraph(_verdict(r)))
+    blocks.append(Detail((_variance_table(base.fit, refit.fit),)))
     blocks.extend(_extreme_levels_blocks(r, base))
     return blocks
+
+
+def _variance_table(fit: Any, refit: Any) -> Block:
+    """lme4's VarCorr rows (SDs and correlations) of both fits side by side."""
+    after = {(v.group, v.var1, v.var2): v.sdcor for v in refit.variance_components}
+    rows = []
+    for v in fit.variance_components:
+        if v.var1 is None:
+            what = "SD"
+        elif v.var2 is None:
+            what = f"SD of {v.var1}"
+        else:
+            what = f"correlation of {v.var1} and {v.var2}"
+        rows.append([v.group, what, fmt.number(v.sdcor),
+                     fmt.number(after.get((v.group, v.var1, v.var2)))])
+    return table(["Group", "Parameter", "All rows", "Without outliers"], rows, "llrr")
 
 
 def _extreme_levels_blocks(r: Any, base: Any) -> list[Block]:
