@@ -37,6 +37,8 @@ GROUP_ROLE_WORDS = frozenset(
         "individuals",
         "participant",
         "participants",
+        "patient",
+        "patients",
         "person",
         "unit",
     }

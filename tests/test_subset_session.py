@@ -249,3 +249,12 @@ def test_rows_with_a_missing_outcome_are_dropped_by_name(tmp_path):
     answer = ask_ok(session, "remove rows where Reaction is missing")
     assert "removed the 2 rows where Reaction is missing" in answer.text()
     assert session.datasets["holes_subset"].equals(holes.dropna().reset_index(drop=True))
+
+
+def test_role_words_name_the_grouping_column_of_any_data(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)  # no model: the id guess
+    raw = load_sample("sleepstudy")
+    for request in ("drop patient 308", "exclude subjects 309 and 310"):
+        ask_ok(session, request)
+    left = session.datasets[session.current_data_name]
+    assert len(left) == int((~raw["Subject"].isin(["308", "309", "310"])).sum())
