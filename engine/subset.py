@@ -313,15 +313,15 @@ def _example_number(series: pd.Series) -> str:
 
 
 def _no_value_message(series: pd.Series, column: str, value: str) -> str:
+    """One sentence, as for an unknown level elsewhere: close matches, then a few values."""
     levels = _levels(series)
     close = closest_names(value, levels)
-    hint = (
-        f"did you mean {', '.join(repr(c) for c in close)}?"
-        if close
-        else f"its values include {', '.join(levels[:LEVELS_NAMED])}"
-        + (f" (and {len(levels) - LEVELS_NAMED:,} more)." if len(levels) > LEVELS_NAMED else ".")
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    listed = "are" if len(levels) <= LEVELS_NAMED else "include"
+    return (
+        f"{column} has no value {value!r}{hint}; its {len(levels):,} values {listed} "
+        f"{', '.join(levels[:LEVELS_NAMED])}."
     )
-    return f"{column} has no value {value!r}; {hint}"
 
 
 def _refuse_empty_or_single(

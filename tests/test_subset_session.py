@@ -121,7 +121,7 @@ def test_comparison_and_row_numbers(pain):
 
 
 def test_refusals_leave_the_session_unchanged(pain):
-    assert "did you mean 'treated'" in ask_fails(pain, "keep only treatment = treatd")
+    assert "(did you mean treated?)" in ask_fails(pain, "keep only treatment = treatd")
     assert "did you mean 'age'" in ask_fails(pain, "remove rows where agee > 70")
     assert "no order" in ask_fails(pain, "remove rows where treatment > 3")
     assert "no row 1000" in ask_fails(pain, "exclude rows 1000")
