@@ -91,6 +91,8 @@ class DataSubset:
     parent: str
     result: Any  # engine.subset.SubsetResult
     parent_model: FittedModel | None = None
+    #: The same request goes on to refit or change a model (no need to suggest it).
+    refit_follows: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out = json_safe(self.result)

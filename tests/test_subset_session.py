@@ -51,6 +51,7 @@ def test_excluding_a_patient_makes_a_new_current_data_set(pain):
     assert f"Kept {kept} of {len(raw)} rows of `pain_trial` as `pain_trial_subset`" in text
     assert "removed the 3 rows of patient P001" in text
     assert "`switch to pain_trial`" in text
+    assert "Say `refit model 1` to fit model 1 on these rows." in text
     assert answer.to_json()[0]["n_removed"] == len(raw) - kept
     # the next model uses the subset; the first one keeps its rows
     ask_ok(pain, f"LMM: {PAIN_FORMULA}")
@@ -75,6 +76,7 @@ def test_refits_and_changes_after_a_subset_use_the_rows_kept(pain):
     independent = fit_lmm(PAIN_FORMULA, kept)
     np.testing.assert_allclose(refit.fit.beta, independent.beta, rtol=1e-8)
     assert "Fitted to `pain_trial_subset`, the rows kept from `pain_trial`" in answer.text()
+    assert "Say `refit model 1`" not in answer.text()  # the request refits already
     assert pain.models[1].fit.nobs == len(raw)
     ask_ok(pain, "add age to model 1")
     assert pain.models[3].fit.nobs == len(kept)

@@ -112,8 +112,10 @@ def subset_blocks(outcome: DataSubset) -> list[Block]:
         follow = (
             "Models fitted from now on use these rows, and so do refits and changes of "
             f"models of `{outcome.parent}`; the models already fitted keep their data. "
-            f"{back} Say {code(f'refit model {number}')} to fit model {number} on these rows."
+            f"{back}"
         )
+        if not outcome.refit_follows:
+            follow += f" Say {code(f'refit model {number}')} to fit model {number} on these rows."
     blocks.append(Paragraph(follow))
     if r.rule != "rows" and r.removed_rows:
         removed = listed([str(i) for i in r.removed_rows], 30)

@@ -147,7 +147,8 @@ def subset_data(step: Any, state: SessionState, context: PlanContext) -> StepRes
     )
     name = fresh_name(state.datasets, subset_base(parent))
     model = newest_model_on(state, parent)
-    outcome = DataSubset(name, parent, result, model)
+    follows = bool({"refit", "modify_model"} & set(context.kinds))
+    outcome = DataSubset(name, parent, result, model, refit_follows=follows)
     return StepResult(outcome, state.with_subset(name, result.data, parent))
 
 
