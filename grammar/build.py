@@ -1408,7 +1408,7 @@ class _Item:
                 return Blups(model)
             return Blups(model, group=self.value.group, level=self.value.level)
         if self.kind == "missing":
-            return MissingData(self.value)
+            return MissingData(self.value, model)
         if self.kind == "anova":
             return Anova(model, fields.get("ddf"))
         if self.kind == "predict":

@@ -450,10 +450,12 @@ class Predict(Step):
 
 @dataclass(frozen=True)
 class MissingData(Step):
-    """Missing-data audit; ``per`` names the column to count observations by."""
+    """Missing-data audit; ``per`` names the column to count observations by; ``model``
+    a model whose data and variables to audit (None: the current data and model)."""
 
     kind: ClassVar[str] = "missing_data"
     per: str | None = None
+    model: str | None = None
 
 
 @dataclass(frozen=True)

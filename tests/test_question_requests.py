@@ -153,3 +153,19 @@ def test_is_x_significant_leads_with_the_tests_of_x(tmp_path):
     unknown = session.ask("is age significant")
     assert not unknown.ok
     assert "has no predictor or grouping factor `age`" in str(unknown.error)
+
+
+def test_observation_count_of_a_named_model_uses_that_models_data(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time + (1 | patient)").ok
+    assert session.ask("exclude patient P001").ok
+    assert session.ask("LMM: pain_score ~ time + (1 | patient)").ok
+    first = session.ask("how many observations were used in model 1")
+    assert first.ok, first.error
+    audit = first.steps[0].result.result
+    assert (audit.n_subjects, session.models[1].fit.nobs) == (80, 287)
+    assert "287 complete observations" in first.text()
+    newest = session.ask("how many observations were used")
+    assert newest.ok, newest.error
+    assert newest.steps[0].result.result.n_subjects == 79
+    assert f"{session.models[2].fit.nobs} complete observations" in newest.text()

@@ -9,7 +9,7 @@ import pandas as pd
 
 from assistant.errors import AssistantError
 from assistant.model_building import group_column, parts_from_formula
-from assistant.references import NO_DATA
+from assistant.references import NO_DATA, resolve_one
 from assistant.state import SessionState
 from assistant.step_results import DatasetLoaded, EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
@@ -128,8 +128,14 @@ def continuous_predictors(state: SessionState) -> list[str]:
 
 
 def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    data = require_data(state)
-    roles = data_roles(state)
+    ref = step_field(step, "model")
+    model = resolve_one(state, ref) if ref is not None else None
+    if model is None:
+        data = require_data(state)
+    else:
+        source = getattr(model.fit, "source_data", None)
+        data = source if source is not None else model.fit.data
+    roles = data_roles(state, model=model, data=data)
     per = group_column(step_field(step, "per"), data.columns)
     if per in data.columns:  # "per subject" names a role, "per patient(s)" a column
         roles["group"] = per
@@ -138,28 +144,44 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
             "I could not tell which column identifies the subjects; fit a model first, "
             "e.g. `LMM: y ~ time + (1 | id)`, and ask again."
         )
-    variables = roles_variables(state, roles)
+    variables = roles_variables(state, roles, model=model)
     audit = missing_data_audit(data, roles["group"], time=roles.get("time"), variables=variables)
     return StepResult(EngineResult("missing_data", audit), state)
 
 
-def roles_variables(state: SessionState, roles: dict[str, str]) -> list[str] | None:
-    """The variables whose presence makes an observation: the last model's, else the outcome."""
-    model = state.last_model
+def _model_on_current_data(state: SessionState, model: Any) -> Any:
+    """The model named, else the newest model when it was fitted to the current data."""
+    if model is not None:
+        return model
+    newest = state.last_model
+    if newest is not None and newest.dataset == state.current_data_name:
+        return newest
+    return None
+
+
+def roles_variables(
+    state: SessionState, roles: dict[str, str], model: Any = None
+) -> list[str] | None:
+    """The variables whose presence makes an observation: the model's (the one named, else
+    the newest on the current data), else the outcome."""
+    model = _model_on_current_data(state, model)
     skip = {roles.get("group"), roles.get("time")}
-    if model is not None and model.dataset == state.current_data_name:
+    if model is not None:
         names = [v for v in model.fit.model_formula.variables() if v not in skip]
         return names or None
     outcome = roles.get("outcome")
     return [outcome] if outcome else None
 
 
-def data_roles(state: SessionState) -> dict[str, str]:
-    """Outcome, time and grouping column: from the last model on this data, else guessed."""
-    data = require_data(state)
-    model = state.last_model
+def data_roles(
+    state: SessionState, model: Any = None, data: Any = None
+) -> dict[str, str]:
+    """Outcome, time and grouping column: from the model (the one named, else the newest
+    on the current data), else guessed from the data."""
+    data = require_data(state) if data is None else data
+    model = _model_on_current_data(state, model)
     roles: dict[str, str] = {}
-    if model is not None and model.dataset == state.current_data_name:
+    if model is not None:
         parts = parts_from_formula(model.fit.model_formula, data)
         roles = {"outcome": parts.response, "group": parts.group}
         if parts.slope and parts.slope in data.columns:
