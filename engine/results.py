@@ -187,11 +187,14 @@ class LmmFit:
         optimizer: str | None = None,
         max_iter: int | None = None,
         level: float | None = None,
+        data: pd.DataFrame | None = None,
     ) -> LmmFit:
-        """A new fit of the same formula and data with some settings changed."""
+        """A new fit of the same formula with some settings changed, to the same data or
+        to ``data`` (a subset, or the data set after a transform)."""
         from engine.lmm import fit_lmm
 
-        data = self.source_data if self.source_data is not None else self.data
+        if data is None:
+            data = self.source_data if self.source_data is not None else self.data
         return fit_lmm(
             self.formula,
             data,

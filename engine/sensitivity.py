@@ -119,17 +119,7 @@ def outlier_sensitivity(fit: Any) -> OutlierSensitivity:
     keep[list(source_rows)] = False
     without = source.loc[keep].reset_index(drop=True)
 
-    from engine.lmm import fit_lmm
-
-    refit = fit_lmm(
-        fit.formula,
-        without,
-        reml=fit.reml,
-        ddf=fit.ddf_method,
-        optimizer=fit.optimizer,
-        max_iter=fit.opt.max_iter,
-        level=fit.level,
-    )
+    refit = fit.refit(data=without)
     return OutlierSensitivity(
         threshold=float(finding.values["threshold"]),
         rows=rows,

@@ -325,20 +325,19 @@ def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     if subset is not None:  # rows were left out of the model's data since: use the rest
         newer["subset"] = (subset, base.dataset)
         data = state.datasets[subset]
-        fit = fit_formula(base.fit.formula, data, state, **_keep_own(base.fit, given))
     elif current is not None:
         newer["data"] = base.dataset
-        fit = fit_formula(base.fit.formula, current, state, **_keep_own(base.fit, given))
         data = current
     else:
-        method = given["method"]
-        fit = base.fit.refit(
-            reml=None if method is None else method == "REML",
-            ddf=given["ddf"],
-            optimizer=given["optimizer"],
-            max_iter=given["max_iter"],
-        )
         data = model_data(base)
+    method = given["method"]
+    fit = base.fit.refit(
+        reml=None if method is None else method == "REML",
+        ddf=given["ddf"],
+        optimizer=given["optimizer"],
+        max_iter=given["max_iter"],
+        data=data,
+    )
     audit = None
     if has_trouble(fit):
         audit = run_ladder(fit, data)
@@ -389,12 +388,6 @@ def _fit_setting(fit: Any, name: str) -> Any:
         "optimizer": fit.optimizer,
         "max_iter": fit.opt.max_iter,
     }[name]
-
-
-def _keep_own(fit: Any, given: dict[str, Any]) -> dict[str, Any]:
-    """``fit_formula`` arguments: each setting given, else the fit's own."""
-    return {name: given[name] if given[name] is not None else _fit_setting(fit, name)
-            for name in REFIT_SETTINGS}
 
 
 HANDLERS = {
