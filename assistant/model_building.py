@@ -246,6 +246,7 @@ def parts_from_data(
     response = response or summary.outcome_guess
     if response is None or response in taken or response == time:
         raise _cannot_guess("outcome", data)
+    skipped: list[str] = []
     if predictors:
         fixed = list(predictors)
     else:
@@ -254,6 +255,11 @@ def parts_from_data(
             for c in data.columns
             if str(c) not in taken | {response, time} and not _looks_like_identifier(data, str(c))
         ]
+        skipped = [
+            c for c in others
+            if _looks_like_dates(data[c]) or (time is not None and _same_partition(data, c, time))
+        ]
+        others = [c for c in others if c not in skipped]
         fixed = ([time] if time else []) + others
     if slope is None and time is not None and time in fixed and _is_numeric(data, time):
         slope = time
@@ -268,7 +274,35 @@ def parts_from_data(
     roles = {"outcome": response, "grouping factor": group}
     if time:
         roles["time"] = time
+    if not predictors and skipped:
+        roles["left out"] = " and ".join(skipped)
     return GuessedParts(parts, roles)
+
+
+_DATE_TEXT = re.compile(
+    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+)
+
+
+def _looks_like_dates(column: pd.Series) -> bool:
+    """Dates or date-times (a datetime column, or text such as 2024-01-15 or 15/01/2024):
+    as a predictor they would be one category per day, so a built formula leaves them out."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return True
+    if not pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return False
+    present = column.dropna().astype(str).str.strip()
+    return bool(len(present) and present.map(lambda v: bool(_DATE_TEXT.fullmatch(v))).all())
+
+
+def _same_partition(data: pd.DataFrame, column: str, other: str) -> bool:
+    """``column`` only relabels ``other`` (visit "week 4" for weeks 4): one-to-one values."""
+    pair = data[[column, other]].dropna().drop_duplicates()
+    return bool(
+        len(pair)
+        and not pair[column].duplicated().any()
+        and not pair[other].duplicated().any()
+    )
 
 
 def _looks_like_identifier(data: pd.DataFrame, name: str) -> bool:

@@ -346,6 +346,8 @@ class ColumnSummary:
     sorted order (``n_levels`` counts them all); ``minimum``/``mean``/``maximum``/``sd`` (sample
     SD, ddof 1) describe a numeric column over its finite values; ``n_infinite`` counts its
     infinite values (a model refuses them until they are replaced or marked missing).
+    ``stray_text`` lists the entries that kept a column of numbers from being read as
+    numeric (``'n/a'``, ``'missing'``): see :func:`stray_text_values`.
     """
 
     name: str
@@ -360,10 +362,12 @@ class ColumnSummary:
     maximum: float | None = None
     sd: float | None = None
     n_infinite: int = 0
+    stray_text: list[str] | None = None
 
     def to_dict(self) -> dict:
         return {
             "n_infinite": self.n_infinite,
+            "stray_text": list(self.stray_text) if self.stray_text is not None else None,
             "name": self.name, "kind": self.kind, "dtype": self.dtype,
             "n_missing": self.n_missing, "n_unique": self.n_unique,
             "levels": list(self.levels) if self.levels is not None else None,
@@ -439,7 +443,37 @@ def _summarise_column(name: str, series: pd.Series) -> ColumnSummary:
     return ColumnSummary(
         name=str(name), kind="factor", dtype=dtype, n_missing=n_missing, n_unique=n_unique,
         levels=levels[:MAX_LEVELS_SHOWN], n_levels=len(levels),
+        stray_text=stray_text_values(series),
     )
+
+
+#: A text column is taken for numbers spoiled by a few stray entries when at least this
+#: share of its non-missing values read as numbers.
+STRAY_TEXT_MIN_NUMERIC_SHARE = 0.8
+MAX_STRAY_VALUES = 5
+
+
+def stray_text_values(series: pd.Series) -> list[str] | None:
+    """The distinct entries that made a column of numbers text (``'n/a'``, ``'missing'``).
+
+    pandas (like R's ``read.csv``) reads only empty cells and ``NA``-like tokens as missing;
+    any other word turns the whole column into text. When at least
+    ``STRAY_TEXT_MIN_NUMERIC_SHARE`` of the non-missing values (and at least three) are
+    numbers, the rest (up to ``MAX_STRAY_VALUES``, sorted) are returned; otherwise ``None``.
+    """
+    if _is_numeric(series) or isinstance(series.dtype, pd.CategoricalDtype):
+        return None
+    present = series.dropna()
+    if pd.api.types.is_bool_dtype(present) or len(present) < 3:
+        return None
+    text = present.astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    n_numeric = int(numbers.notna().sum())
+    if n_numeric < 3 or n_numeric == len(text):
+        return None
+    if n_numeric / len(text) < STRAY_TEXT_MIN_NUMERIC_SHARE:
+        return None
+    return sorted(set(text[numbers.isna()]))[:MAX_STRAY_VALUES]
 
 
 def describe_data(df: pd.DataFrame) -> DataSummary:
@@ -509,6 +543,9 @@ def _varies_within(df: pd.DataFrame, column: str, id_column: str | None) -> bool
 def _guess_time(df: pd.DataFrame, id_column: str | None) -> str | None:
     candidates = [c for c in df.columns if c != id_column and _name_matches(str(c), _TIME_WORDS)]
     within = [c for c in candidates if _varies_within(df, str(c), id_column)]
+    # a numeric time ("weeks": 0, 4, 12) before its text labels ("visit": "week 4"), so
+    # that a random slope has a variable to vary along
+    within.sort(key=lambda c: not _is_numeric(df[c]))
     if within:
         return str(within[0])
     if candidates and (id_column is None or not df[id_column].duplicated().any()):
@@ -560,6 +597,11 @@ def _stub_of_prefix(prefix: str) -> str:
     parts = re.split(r"[_.\- ]", base)
     if len(parts) > 1 and parts[-1].lower() in _TIME_TAGS:
         base = base[: len(base) - len(parts[-1])].rstrip(_SEPARATORS)
+    else:
+        # a capitalised tag glued to the measure: scoreT1, painWeek2
+        camel = re.fullmatch(r"(?P<stem>.*[a-z])(?P<tag>[A-Z][a-z]*)", base)
+        if camel and camel["tag"].lower() in _TIME_TAGS:
+            base = camel["stem"]
     return base or prefix
 
 

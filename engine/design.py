@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import lapack
 
+from engine.data import stray_text_values
 from engine.errors import LmmInputError
 from engine.transforms import (
     Factor,
@@ -217,6 +218,15 @@ def _check_outcome(
                 "choose a column that holds the measurements."
             )
         if is_factor_dtype(series[name].dtype):
+            stray = stray_text_values(series[name])
+            if stray:
+                entries = ", ".join(f"'{v}'" for v in stray)
+                word, them = ("entry", "it") if len(stray) == 1 else ("entries", "them")
+                raise LmmInputError(
+                    f"The outcome '{name}' was read as text because of the {word} {entries}; "
+                    f"only empty cells and NA count as missing, so write {them} as NA "
+                    "(or leave the cells empty) and load the file again."
+                )
             raise LmmInputError(
                 f"The outcome '{name}' is not numeric; a linear mixed model needs a numeric "
                 "outcome, so choose a numeric column or convert this one to numbers."

@@ -34,6 +34,7 @@ def dataset_blocks(result: DatasetLoaded) -> list[Block]:
         blocks.append(Paragraph(transform_sentence(result.engine_result)))
     if result.summary is not None:
         blocks.append(Paragraph(roles_sentence(result.summary)))
+        blocks.extend(Paragraph(text) for text in stray_text_sentences(result.summary))
         blocks.append(Detail(tuple(summary_blocks(result.summary, heading=False))))
     return blocks
 
@@ -61,6 +62,24 @@ def roles_sentence(summary: Any) -> str:
         + fmt.join_words(parts)
         + "."
     )
+
+
+def stray_text_sentences(summary: Any) -> list[str]:
+    """One sentence per column of numbers that a few words turned into text."""
+    sentences = []
+    for col in summary.columns:
+        stray = getattr(col, "stray_text", None)
+        if not stray:
+            continue
+        entries = fmt.join_words([f"'{v}'" for v in stray])
+        word = "entry" if len(stray) == 1 else "entries"
+        sentences.append(
+            f"`{col.name}` holds numbers but was read as text because of the {word} "
+            f"{entries}; only empty cells and NA count as missing, so write "
+            f"{'it' if len(stray) == 1 else 'them'} as NA (or leave the cells empty) "
+            "and load the file again."
+        )
+    return sentences
 
 
 def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
@@ -94,6 +113,7 @@ def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
                 + roles_sentence(summary)
             )
         )
+        blocks.extend(Paragraph(text) for text in stray_text_sentences(summary))
     blocks.append(table(["Column", "Kind", "Missing", "Values"], rows, "llrl"))
     return blocks
 

@@ -1,0 +1,81 @@
+"""Regressions found by driving the assistant with real-world data files."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assistant.session import Session
+from engine.data import describe_data, find_stub_groups, load_data, stray_text_values
+
+
+def _visits(n_subjects: int = 12) -> pd.DataFrame:
+    """Long data with a numeric time (weeks), its text labels (visit) and a date."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for subject in range(1, n_subjects + 1):
+        shift, slope = rng.normal(0, 2), rng.normal(0.5, 0.2)
+        for day, (weeks, label) in enumerate([(0, "baseline"), (4, "week 4"), (12, "week 12")]):
+            rows.append({
+                "subject": subject, "visit": label, "weeks": weeks,
+                "group": "A" if subject % 2 else "B",
+                "score": 20 + shift + slope * weeks + rng.normal(0, 1),
+                "date": f"2024-0{1 + day}-{10 + subject:02d}",
+            })
+    return pd.DataFrame(rows)
+
+
+def test_numeric_time_is_guessed_before_its_text_labels():
+    summary = describe_data(_visits())
+    assert summary.time_guess == "weeks"
+
+
+def test_random_slope_model_uses_the_numeric_time_and_leaves_out_labels_and_dates():
+    session = Session(data=_visits())
+    answer = session.ask("fit a random slope model")
+    assert answer.ok, answer.error
+    formula = session.models[1].fit.formula
+    assert formula == "score ~ weeks + group + (1 + weeks | subject)"
+    assert "left out visit and date" in answer.text()
+
+
+def test_stray_words_in_a_numeric_column_are_named():
+    column = pd.Series(["1.5", "2", "missing", "3.25", None, "n.a.", "4", "5", "6", "7", "8"])
+    assert stray_text_values(column) == ["missing", "n.a."]
+    assert stray_text_values(pd.Series(["a", "b", "1"])) is None
+    assert stray_text_values(pd.Series([1.0, 2.0, np.nan])) is None
+
+
+def test_describe_and_fit_explain_a_numeric_outcome_read_as_text(tmp_path):
+    data = _visits().drop(columns="date")
+    data["score"] = data["score"].round(2).astype(object)
+    data.loc[4, "score"] = "missing"
+    path = tmp_path / "visits.csv"
+    data.to_csv(path, index=False)
+    session = Session(data_path=str(path))
+    described = session.ask("describe the data")
+    assert "`score` holds numbers but was read as text because of the entry 'missing'" in (
+        described.text()
+    )
+    before = session.datasets[session.current_data_name]
+    answer = session.ask("LMM: score ~ weeks + (1 | subject)")
+    assert not answer.ok
+    assert "read as text because of the entry 'missing'" in str(answer.error)
+    assert session.models == {}
+    assert session.datasets[session.current_data_name] is before
+
+
+@pytest.mark.parametrize(
+    ("columns", "stub"),
+    [(["scoreT1", "scoreT2", "scoreT3"], "score"), (["painWeek0", "painWeek4"], "pain")],
+)
+def test_camel_case_time_tag_is_not_part_of_the_stub(columns, stub):
+    frame = pd.DataFrame({"id": [1, 2], **{c: [1.0, 2.0] for c in columns}})
+    assert [g.stub for g in find_stub_groups(frame)] == [stub]
+
+
+def test_semicolon_file_with_decimal_commas_and_bom(tmp_path):
+    path = tmp_path / "export excel.csv"
+    path.write_bytes("\ufeffid;Pain score;âge\n1;2,5;30\n2;3,75;41\n".encode())
+    frame = load_data(path)
+    assert list(frame.columns) == ["id", "Pain score", "âge"]
+    assert frame["Pain score"].tolist() == [2.5, 3.75]
