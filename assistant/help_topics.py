@@ -86,9 +86,11 @@ _topic(
         "between-cluster variance divided by the sum of both. It is also the correlation "
         "between two observations from the same cluster.",
         "Above 0.5, differences between clusters dominate and ignoring the clustering "
-        "would make standard errors far too small. Below 0.05, clustering barely "
-        "matters and ordinary regression would give almost the same answer. In between, "
-        "clustering matters moderately and a mixed model is the safer choice.",
+        "would make the standard errors of predictors that vary between clusters far too "
+        "small. Below 0.05 little of the variance lies between clusters, yet with large "
+        "clusters ignoring it can still understate those standard errors (the design "
+        "effect is 1 + (cluster size − 1) × ICC). In between, clustering matters "
+        "moderately and a mixed model is the safer choice.",
         "With random slopes the between-cluster variance depends on the value of the "
         "slope variable, so a single ICC does not exist; I report the adjusted ICC of "
         "Nakagawa and Schielzeth instead, which averages the random-effect variance over "

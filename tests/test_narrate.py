@@ -91,8 +91,8 @@ def test_numbers_use_a_true_minus_and_no_negative_zero():
         (ICC_HIGH, "moderately"),
         (0.2, "moderately"),
         (ICC_LOW, "moderately"),
-        (ICC_LOW - 1e-9, "barely"),
-        (0.01, "barely"),
+        (ICC_LOW - 1e-9, "Little of the variance"),
+        (0.01, "Little of the variance"),
     ],
 )
 def test_icc_wording_follows_the_thresholds(icc, word):

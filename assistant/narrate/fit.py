@@ -17,10 +17,12 @@ from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph,
 from assistant.narrate.changes import centring_blocks, change_words
 from assistant.narrate.terms import (
     INTERCEPT_NAMES,
+    coefficient_words,
     column_of,
     contrast_words,
     per_unit,
     reference_level,
+    scaled_variable,
     split_term,
     squared_variable,
 )
@@ -196,6 +198,11 @@ def fixed_effect_sentence(fe: Any, fit: Any) -> str:
     elif len(parts) == 1 and parts[0].level is None and parts[0].variable in fit.data.columns:
         verb = "rose" if up else "fell"
         text = f"{response} {verb} by {size} {per_unit(parts[0].variable)} {bracket}."
+    elif len(parts) == 1 and (scaled := scaled_variable(fe.term)) is not None:
+        verb = "rose" if up else "fell"
+        text = (
+            f"{response} {verb} by {size} per standard deviation of {scaled} {bracket}."
+        )
     elif len(parts) == 1 and parts[0].level is not None:
         direction = "higher" if up else "lower"
         text = (
@@ -217,11 +224,63 @@ def fixed_effect_sentence(fe: Any, fit: Any) -> str:
             f"{direction} for {_level_words(parts[0], fit)} than for "
             f"{_level_words(parts[0], fit, reference=True)} {bracket}."
         )
+    elif (words := coefficient_words(fe.term)) is not None:
+        subject, caveat = words
+        text = f"{subject} is {fmt.estimate(fe.estimate, fe.se)} {bracket}.{caveat}"
     else:
         text = f"{fe.term}: estimate {fmt.estimate(fe.estimate, fe.se)} {bracket}."
+    if len(parts) == 1 and squared is None and _first_of_its_variable(fe, fit):
+        text += _interaction_caveat(parts[0], fit)
     if _includes_zero(fe):
         text += " The interval includes zero, so the data are consistent with no effect."
     return text
+
+
+def _first_of_its_variable(fe: Any, fit: Any) -> bool:
+    """True for the first main-effect coefficient of a variable (``time 1 vs 0`` of a
+    factor's three contrasts), so a caveat about all of them is said once."""
+    variable = column_of(split_term(fe.term)[0].variable)
+    for other in fit.fixed_effects:
+        pieces = split_term(other.term)
+        if len(pieces) == 1 and column_of(pieces[0].variable) == variable:
+            return other is fe
+    return True
+
+
+def _interaction_caveat(part: Any, fit: Any) -> str:
+    """A main effect in a model where its variable also enters an interaction is the effect
+    at the partners' reference point (level or zero), not an average: say so."""
+    variable = column_of(part.variable)
+    partners: dict[str, str] = {}
+    for other in fit.fixed_effects:
+        pieces = split_term(other.term)
+        if len(pieces) < 2 or variable not in {column_of(p.variable) for p in pieces}:
+            continue
+        for piece in pieces:
+            column = column_of(piece.variable)
+            if column == variable or column in partners:
+                continue
+            if piece.level is None:
+                partners[column] = f"{column} = 0"
+            else:
+                ref = reference_level(fit.data, piece.variable)
+                known = ref is not None
+                partners[column] = f"{column} = {ref}" if known else f"the reference {column}"
+    if not partners:
+        return ""
+    levels = sum(
+        len(p) == 1 and column_of(p[0].variable) == variable
+        for p in (split_term(other.term) for other in fit.fixed_effects)
+    )
+    kind = "slope" if part.level is None else "difference"
+    if levels < 2:
+        subject, average = f"this is the {kind}", "an average effect"
+    else:
+        subject, average = f"these {levels} differences are", "average effects"
+    return (
+        f" Because {variable} interacts with {fmt.join_words(list(partners))}, {subject} "
+        f"at {fmt.join_words(list(partners.values()))} only, not {average}."
+    )
 
 
 def _level_words(part: Any, fit: Any, reference: bool = False) -> str:
@@ -241,6 +300,8 @@ def _reference_point(fit: Any) -> str:
         for part in split_term(fe.term):
             if part.level is None and part.variable in fit.data.columns:
                 names.append(f"{part.variable} = 0")
+            elif part.level is None and (scaled := scaled_variable(part.variable)):
+                names.append(f"{scaled} at its mean")
             elif part.level is not None:
                 ref = contrast_words(part, fit.data).split(" vs ")[-1]
                 names.append(f"{column_of(part.variable)} = {ref}")

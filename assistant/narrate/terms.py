@@ -78,10 +78,61 @@ def squared_variable(term: str) -> str | None:
     return match.group("var").strip().strip("`") if match else None
 
 
+_SCALE = re.compile(r"^scale\((?P<var>[^,()]+)\)$")
+_POLY = re.compile(r"^poly\((?P<var>[^,()]+),\s*(?P<degree>\d+)[^()]*\)(?P<power>\d+)$")
+_POWER_WORDS = {1: "linear", 2: "quadratic", 3: "cubic"}
+
+
+def scaled_variable(term: str) -> str | None:
+    """``age`` for the standardized term ``scale(age)``; None for any other term."""
+    match = _SCALE.match(term)
+    return match.group("var").strip().strip("`") if match else None
+
+
+def polynomial_words(term: str) -> str | None:
+    """``the linear orthogonal polynomial term of age`` for ``poly(age, 2)1``; else None.
+
+    R's ``poly()`` columns are orthogonal polynomials, not powers of the variable, so
+    their coefficients are not slopes per unit of it."""
+    match = _POLY.match(term)
+    if not match:
+        return None
+    power = int(match.group("power"))
+    name = _POWER_WORDS.get(power, f"degree-{power}")
+    variable = match.group("var").strip().strip("`")
+    return f"the {name} orthogonal polynomial term of {variable}"
+
+
+def coefficient_words(term: str) -> tuple[str, str] | None:
+    """For a ``poly()`` coefficient, the sentence's subject (``The linear orthogonal
+    polynomial term of age (poly(age, 2)1)``) and, on the linear term only, a caveat that
+    it is not a per-unit slope (empty on the others); None for any other term."""
+    words = polynomial_words(term)
+    match = _POLY.match(term)
+    if words is None or match is None:
+        return None
+    variable = match.group("var").strip().strip("`")
+    caveat = (
+        f" Orthogonal polynomial coefficients are not slopes per unit of {variable}; "
+        "predictions show the fitted curve."
+    )
+    return f"{words[0].upper()}{words[1:]} ({term})", caveat if match["power"] == "1" else ""
+
+
 def readable_term(term: str) -> str:
-    """A term label for prose: ``I(time^2)`` reads ``time squared``; others unchanged."""
+    """A term label for prose: ``I(time^2)`` reads ``time squared``, ``scale(age)``
+    ``age (standardized)``, ``poly(age, 2)1`` ``linear orthogonal polynomial term of age``;
+    others unchanged."""
     variable = squared_variable(term)
-    return f"{variable} squared" if variable else term
+    if variable:
+        return f"{variable} squared"
+    scaled = scaled_variable(term)
+    if scaled:
+        return f"{scaled} (standardized)"
+    poly = polynomial_words(term)
+    if poly:
+        return poly.removeprefix("the ")
+    return term
 
 
 _FACTOR_CALL = re.compile(r"^(?:factor|as\.factor)\((?P<inner>.+)\)$")

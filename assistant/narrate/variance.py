@@ -81,12 +81,14 @@ def icc_meaning(icc: float) -> str:
     if icc > ICC_HIGH:
         return (
             "Differences between clusters dominate: observations from the same cluster are "
-            "strongly alike, and ignoring the clustering would make standard errors far "
-            "too small."
+            "strongly alike, and ignoring the clustering would make the standard errors of "
+            "predictors that vary between clusters far too small."
         )
     if icc < ICC_LOW:
         return (
-            "Clustering barely matters here: ordinary regression would give almost the same answer."
+            "Little of the variance lies between clusters; even so, with large clusters "
+            "ignoring the clustering can understate the standard errors of predictors that "
+            "vary between clusters."
         )
     return (
         "Clustering matters moderately: observations from the same cluster are "

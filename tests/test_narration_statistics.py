@@ -1,0 +1,83 @@
+"""Statistical wording found in review (main effects beside interactions, standardized and
+orthogonal-polynomial terms, what an ICC says about standard errors), each asserted on a
+real session's answer on lme4's Orthodont data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assistant.session import Session
+
+REQUESTS = (
+    "LMM: distance ~ age * Sex + (1|Subject)",
+    "LMM: log(distance) ~ scale(age) + Sex + (1|Subject)",
+    "LMM: distance ~ poly(age, 2) + (1|Subject)",
+)
+
+
+@pytest.fixture(scope="module")
+def orthodont(reference_dir, tmp_path_factory):
+    data = pd.read_csv(reference_dir / "data" / "Orthodont.csv")
+    session = Session(data=data, output_dir=tmp_path_factory.mktemp("orthodont"))
+    answers = {}
+    for request in REQUESTS:
+        answer = session.ask(request)
+        assert answer.ok, f"{request!r}: {answer.error}"
+        answers[request] = answer.text()
+    return answers
+
+
+def test_a_main_effect_beside_its_interaction_is_read_at_the_partners_reference(orthodont):
+    text = orthodont["LMM: distance ~ age * Sex + (1|Subject)"]
+    assert (
+        "distance rose by 0.480 per unit of age (95% CI 0.293 to 0.666; t(79.0) = 5.13, "
+        "p < .001). Because age interacts with Sex, this is the slope at Sex = Female only, "
+        "not an average effect." in text
+    )
+    assert (
+        "Because Sex interacts with age, this is the difference at age = 0 only, "
+        "not an average effect." in text
+    )
+    # the interaction itself carries no such caveat
+    assert text.count("not an average effect") == 2
+
+
+def test_a_model_without_interactions_has_no_interaction_caveat(orthodont):
+    text = orthodont["LMM: log(distance) ~ scale(age) + Sex + (1|Subject)"]
+    assert "interacts with" not in text
+
+
+def test_a_standardized_predictor_reads_per_standard_deviation(orthodont):
+    text = orthodont["LMM: log(distance) ~ scale(age) + Sex + (1|Subject)"]
+    assert "log(distance) rose by 0.0616 per standard deviation of age (95% CI" in text
+    assert "(age at its mean and Sex = Female)" in text
+    assert "scale(age): estimate" not in text
+
+
+def test_orthogonal_polynomial_terms_are_named_and_not_read_as_slopes(orthodont):
+    text = orthodont["LMM: distance ~ poly(age, 2) + (1|Subject)"]
+    assert "The linear orthogonal polynomial term of age (poly(age, 2)1) is 15.3" in text
+    assert "The quadratic orthogonal polynomial term of age (poly(age, 2)2) is 1.2" in text
+    assert text.count("Orthogonal polynomial coefficients are not slopes per unit of age") == 1
+    assert "poly(age, 2)1: estimate" not in text
+
+
+def test_a_large_icc_names_which_standard_errors_ignoring_clusters_would_shrink(orthodont):
+    text = orthodont["LMM: distance ~ age * Sex + (1|Subject)"]
+    assert (
+        "ignoring the clustering would make the standard errors of predictors that vary "
+        "between clusters far too small." in text
+    )
+
+
+def test_the_contrasts_of_an_interacting_factor_share_one_caveat(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    answer = session.ask("LMM: pain_score ~ factor(time) * treatment + (1 | patient)")
+    assert answer.ok, answer.error
+    text = answer.text()
+    assert (
+        "Because time interacts with treatment, these 3 differences are at "
+        "treatment = control only, not average effects." in text
+    )
+    assert text.count("Because time interacts with treatment") == 1
