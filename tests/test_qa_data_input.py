@@ -79,3 +79,17 @@ def test_semicolon_file_with_decimal_commas_and_bom(tmp_path):
     frame = load_data(path)
     assert list(frame.columns) == ["id", "Pain score", "âge"]
     assert frame["Pain score"].tolist() == [2.5, 3.75]
+
+
+def test_standardize_the_predictors_before_any_model_uses_the_numeric_predictors():
+    data = _visits().drop(columns=["visit", "date"])
+    data["age"] = 30.0 + data["subject"] % 7
+    session = Session(data=data)
+    answer = session.ask("standardize the predictors")
+    assert answer.ok, answer.error
+    changed = session.datasets[session.current_data_name]
+    for name in ("weeks", "age"):
+        assert changed[name].mean() == pytest.approx(0.0, abs=1e-12)
+        assert changed[name].std(ddof=1) == pytest.approx(1.0)
+    pd.testing.assert_series_equal(changed["score"], data["score"])
+    pd.testing.assert_series_equal(changed["subject"], data["subject"])

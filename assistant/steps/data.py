@@ -110,11 +110,23 @@ def transform(step: Any, state: SessionState, context: PlanContext) -> StepResul
 
 
 def continuous_predictors(state: SessionState) -> list[str]:
-    """Numeric predictor columns of the last model on the current data ("the predictors")."""
+    """Numeric predictor columns of the last model on the current data ("the predictors");
+    before any model of these data, the numeric columns other than the guessed grouping
+    factor and outcome (``engine.data.describe_data``)."""
     model = state.last_model
     data = state.data
-    if model is None or data is None or model.dataset != state.current_data_name:
+    if data is None:
         return []
+    if model is None or model.dataset != state.current_data_name:
+        summary = describe_data(data)
+        skip = {summary.id_guess, summary.outcome_guess}
+        return [
+            str(name)
+            for name in data.columns
+            if str(name) not in skip
+            and pd.api.types.is_numeric_dtype(data[name])
+            and not pd.api.types.is_bool_dtype(data[name])
+        ]
     mf = model.fit.model_formula
     skip = set(mf.grouping_variables()) | {mf.response_label}
     return [
