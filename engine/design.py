@@ -131,6 +131,7 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
     series = {name: data[name] for name in variables}
     missing = {name: _missing_mask(column) for name, column in series.items()}
     _check_outcome(variables_in(model_formula.response), series, missing)
+    _check_numbers_read_as_text(model_formula, series)
     if not model_formula.random_terms:
         raise LmmInputError(
             "The formula has no random-effects term; add one such as (1 | group), "
@@ -230,6 +231,39 @@ def _check_outcome(
             raise LmmInputError(
                 f"The outcome '{name}' is not numeric; a linear mixed model needs a numeric "
                 "outcome, so choose a numeric column or convert this one to numbers."
+            )
+
+
+#: More distinct numbers than this in a text predictor mean a measurement, not categories.
+MAX_NUMERIC_LABELS = 20
+
+
+def _check_numbers_read_as_text(
+    model_formula: ModelFormula, series: dict[str, pd.Series]
+) -> None:
+    """Refuse a bare predictor that holds measurements turned into text by a stray word.
+
+    Used as it is, such a column would become a factor with one coefficient per distinct
+    number. A few numeric labels (doses 0, 10, 20 and 'placebo') stay a factor, and
+    ``factor(x)`` asks for one explicitly.
+    """
+    terms = list(model_formula.fixed_terms)
+    for rt in model_formula.random_terms:
+        terms.extend(rt.terms)
+    for term in terms:
+        for factor in term.factors:
+            if not isinstance(factor, Var) or factor.name not in series:
+                continue
+            column = series[factor.name]
+            stray = stray_text_values(column)
+            if not stray or column.nunique(dropna=True) - len(stray) <= MAX_NUMERIC_LABELS:
+                continue
+            entries = ", ".join(f"'{v}'" for v in stray)
+            word, them = ("entry", "it") if len(stray) == 1 else ("entries", "them")
+            raise LmmInputError(
+                f"The predictor '{factor.name}' holds numbers but was read as text because of "
+                f"the {word} {entries}; only empty cells and NA count as missing, so write "
+                f"{them} as NA (or leave the cells empty) and load the file again."
             )
 
 

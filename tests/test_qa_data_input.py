@@ -93,3 +93,28 @@ def test_standardize_the_predictors_before_any_model_uses_the_numeric_predictors
         assert changed[name].std(ddof=1) == pytest.approx(1.0)
     pd.testing.assert_series_equal(changed["score"], data["score"])
     pd.testing.assert_series_equal(changed["subject"], data["subject"])
+
+
+def test_a_measurement_read_as_text_is_refused_as_a_predictor():
+    data = _visits().drop(columns=["visit", "date"])
+    data["weight"] = (60 + data.index * 0.37).round(2).astype(object)
+    data.loc[5, "weight"] = "."
+    session = Session(data=data)
+    answer = session.ask("LMM: score ~ weight + (1 | subject)")
+    assert not answer.ok
+    assert str(answer.error) == (
+        "The predictor 'weight' holds numbers but was read as text because of the entry '.'; "
+        "only empty cells and NA count as missing, so write it as NA (or leave the cells "
+        "empty) and load the file again."
+    )
+    assert session.models == {}
+
+
+def test_a_few_numeric_labels_with_one_word_stay_a_factor():
+    data = _visits().drop(columns=["visit", "date"])
+    doses = ["0", "10", "20", "40", "80", "10", "20", "40", "80", "placebo"]
+    data["dose"] = [doses[i % len(doses)] for i in range(len(data))]
+    session = Session(data=data)
+    answer = session.ask("LMM: score ~ dose + (1 | subject)")
+    assert answer.ok, answer.error
+    assert len(session.models[1].fit.fixed_names) == 6
