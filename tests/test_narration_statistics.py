@@ -81,3 +81,43 @@ def test_the_contrasts_of_an_interacting_factor_share_one_caveat(tmp_path):
         "treatment = control only, not average effects." in text
     )
     assert text.count("Because time interacts with treatment") == 1
+
+
+@pytest.fixture(scope="module")
+def slopes(reference_dir, tmp_path_factory):
+    data = pd.read_csv(reference_dir / "data" / "Orthodont.csv")
+    session = Session(data=data, output_dir=tmp_path_factory.mktemp("slopes"))
+    requests = (
+        "LMM: distance ~ age * Sex + (age|Subject)",
+        "anova",
+        "which subjects have the steepest slopes",
+        "residual diagnostics",
+        "center age",
+        "LMM: distance ~ age * Sex + (age|Subject)",
+        "anova",
+    )
+    texts = []
+    for request in requests:
+        answer = session.ask(request)
+        assert answer.ok, f"{request!r}: {answer.error}"
+        texts.append(answer.text())
+    return texts
+
+
+def test_type3_anova_says_a_factor_is_tested_where_its_covariate_is_zero(slopes):
+    assert "Sex       0.42       1    25.0    .524" in slopes[1]
+    assert (
+        "Because of the interaction, Sex is tested at age = 0, not at the mean; to test it "
+        "at the mean instead, centre first (`center age`) and fit the model again." in slopes[1]
+    )
+    # after centring, age = 0 is the mean: the test changes and the note goes
+    assert "Sex       9.29       1    25.0    .005" in slopes[6]
+    assert "is tested at" not in slopes[6]
+
+
+def test_one_interval_excluding_zero_takes_a_singular_verb(slopes):
+    assert "1 of these 5 intervals excludes 0." in slopes[2]
+
+
+def test_the_expected_count_beyond_three_sd_is_not_given_to_three_digits(slopes):
+    assert "2 beyond ±3 SD where about 0.3 are expected" in slopes[3]

@@ -139,7 +139,7 @@ def ranking_blocks(ranking: Any, model: Any) -> list[Block]:
     else:
         basis = f"ordered by the BLUP of the {effect}"
     excluding = (
-        f"{ranking.n_excluding_zero} of these {shown} intervals exclude 0."
+        _excluding_words(ranking.n_excluding_zero, shown)
         if shown > 1 else
         f"Its interval {'excludes' if ranking.n_excluding_zero else 'includes'} 0."
     )
@@ -162,3 +162,11 @@ def ranking_blocks(ranking: Any, model: Any) -> list[Block]:
         table(columns, rows, "rlrrr" + ("r" if with_own else "")),
         Paragraph(_interval_words(ranking.interval_level, ranking.z)),
     ]
+
+
+def _excluding_words(count: int, shown: int) -> str:
+    """``1 of these 5 intervals excludes 0.``, ``None of these 5 ...``, ``3 of ... exclude``."""
+    if count == 0:
+        return f"None of these {shown} intervals excludes 0."
+    verb = "excludes" if count == 1 else "exclude"
+    return f"{count} of these {shown} intervals {verb} 0."

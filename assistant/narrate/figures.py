@@ -148,7 +148,7 @@ def residual_sentences(checks: Any, model: Any) -> list[str]:
                 f"The residuals have heavier tails than a normal distribution (excess "
                 f"kurtosis {fmt.number(checks.excess_kurtosis)}; "
                 f"{fmt.integer(checks.n_beyond_3)} beyond ±3 SD where about "
-                f"{fmt.number(checks.expected_beyond_3)} are expected). Fixed-effect "
+                f"{fmt.fixed(checks.expected_beyond_3, 1)} are expected). Fixed-effect "
                 "estimates stay unbiased, but check the extreme rows."
             )
         elif finding.code == "outlying_observations":

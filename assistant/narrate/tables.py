@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Heading, Paragraph, table
 from assistant.step_results import ModelTable
@@ -26,7 +28,7 @@ def anova_blocks(result: ModelTable) -> list[Block]:
         rows.append([str(rec["term"]), f, df1, df2, fmt.p_cell(rec["p"])])
         sentences.append(f"{rec['term']}: F({df1}, {df2}) = {f}, {fmt.p_value(rec['p'])}")
     ddf = DDF_NAMES.get(result.method, result.method)
-    return [
+    blocks: list[Block] = [
         Heading(f"Type III tests for {result.model.title}"),
         Paragraph(
             f"Each term is tested given all the others, with {ddf} denominator degrees of "
@@ -34,6 +36,51 @@ def anova_blocks(result: ModelTable) -> list[Block]:
         ),
         table(["Term", "F", "num df", "den df", "p"], rows, "lrrrr"),
     ]
+    note = _covariate_zero_note([str(t) for t in frame["term"]], result.model.fit.data)
+    if note:
+        blocks.append(Paragraph(note))
+    return blocks
+
+
+def _covariate_zero_note(terms: list[str], data: pd.DataFrame) -> str | None:
+    """lmerTest's type III test of a term that interacts with a numeric covariate tests
+    it where the covariate is 0 (covariates are not centred), which may lie outside the
+    data: say so for each such term."""
+    notes: list[str] = []
+    covariates: list[str] = []
+    for term in terms:
+        if ":" in term or term not in data.columns:
+            continue
+        partners = []
+        for other in terms:
+            pieces = other.split(":")
+            if term not in pieces or len(pieces) < 2:
+                continue
+            partners += [
+                p for p in pieces if p != term and p not in partners and _uncentred(data, p)
+            ]
+        if partners:
+            covariates += partners
+            where = fmt.join_words([f"{p} = 0" for p in partners])
+            notes.append(f"{term} is tested at {where}")
+    if not notes:
+        return None
+    columns = list(dict.fromkeys(covariates))
+    commands = " and ".join(f"`center {c}`" for c in columns)
+    return (
+        f"Because of the interaction{'s' if len(notes) > 1 else ''}, "
+        f"{fmt.join_words(notes)}, not at the mean; to test "
+        f"{'it' if len(notes) == 1 else 'them'} at the mean instead, centre first "
+        f"({commands}) and fit the model again."
+    )
+
+
+def _uncentred(data: pd.DataFrame, column: str) -> bool:
+    """A numeric column of the model frame whose zero is not its mean."""
+    if column not in data.columns or not pd.api.types.is_numeric_dtype(data[column]):
+        return False
+    values = data[column].astype(float)
+    return abs(values.mean()) > 1e-8 * max(values.std(), 1.0)
 
 
 def _parameter_words(name: str) -> str:
