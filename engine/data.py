@@ -207,6 +207,8 @@ def _read_text_table(file: Path, kind: FileFormat) -> pd.DataFrame:
     text = _decode(file.read_bytes())
     if not text.strip():
         raise LmmInputError(f"The file '{file.name}' is empty; check that it was saved fully.")
+    text = text.lstrip("\ufeff")
+    text = _without_title_lines(text)
     separator, decimal = _sniff_separator(text, kind)
     header = next(csv.reader(io.StringIO(text), delimiter=separator))
     seen: set[str] = set()
@@ -233,6 +235,36 @@ def _read_text_table(file: Path, kind: FileFormat) -> pd.DataFrame:
         raise LmmInputError(
             f"The file '{file.name}' is empty; check that it was saved fully."
         ) from None
+
+
+#: Lines read to tell title lines above a table from its header.
+_TITLE_SCAN_LINES = 30
+
+
+def _filled_fields(line: str) -> tuple[int, int]:
+    """(fields, non-empty fields) of one line, split at its most frequent separator."""
+    separator = max((",", ";", "\t"), key=line.count)
+    fields = next(csv.reader([line], delimiter=separator), [])
+    return len(fields), sum(1 for f in fields if f.strip())
+
+
+def _without_title_lines(text: str) -> str:
+    """``text`` from its header on: a spreadsheet export often starts with a title line
+    ("My study, exported 3 May") and blank lines above a table of three or more columns.
+    Leading lines with at most one filled field are dropped when the lines below them
+    are wider."""
+    lines = text.splitlines(keepends=True)
+    counts = [_filled_fields(line) for line in lines[:_TITLE_SCAN_LINES]]
+    widths = [n for n, _ in counts if n > 1]
+    if not widths:
+        return text
+    width = max(set(widths), key=widths.count)
+    if width < 3:
+        return text
+    skip = 0
+    while skip < len(counts) - 1 and counts[skip][1] <= 1:
+        skip += 1
+    return "".join(lines[skip:]) if skip else text
 
 
 def _sniff_separator(text: str, kind: FileFormat) -> tuple[str, str]:
@@ -268,8 +300,10 @@ def _read_excel(file: Path) -> pd.DataFrame:
             f"'{file.name}' is not an Excel workbook; if it is a CSV file, rename it to .csv."
         )
     try:
-        header = pd.read_excel(file, engine="openpyxl", header=None, nrows=1)
-        frame = pd.read_excel(file, engine="openpyxl")
+        top = pd.read_excel(file, engine="openpyxl", header=None, nrows=_TITLE_SCAN_LINES)
+        skip = _excel_title_rows(top)
+        header = top.iloc[skip : skip + 1]
+        frame = pd.read_excel(file, engine="openpyxl", skiprows=skip)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
         raise LmmInputError(
             f"'{file.name}' could not be opened as an Excel workbook; save it again as .xlsx."
@@ -284,6 +318,19 @@ def _read_excel(file: Path) -> pd.DataFrame:
             "rename them so that every column has its own name."
         )
     return frame
+
+
+def _excel_title_rows(top: pd.DataFrame) -> int:
+    """How many title rows (at most one filled cell) sit above a sheet's header row, when
+    the table below has three or more filled columns (see ``_without_title_lines``)."""
+    filled = top.notna().sum(axis=1).tolist()
+    wide = [n for n in filled if n > 1]
+    if not wide or max(set(wide), key=wide.count) < 3:
+        return 0
+    skip = 0
+    while skip < len(filled) - 1 and filled[skip] <= 1:
+        skip += 1
+    return skip
 
 
 def _read_parquet(file: Path) -> pd.DataFrame:

@@ -118,3 +118,33 @@ def test_a_few_numeric_labels_with_one_word_stay_a_factor():
     answer = session.ask("LMM: score ~ dose + (1 | subject)")
     assert answer.ok, answer.error
     assert len(session.models[1].fit.fixed_names) == 6
+
+
+@pytest.mark.parametrize(
+    "title", ["My study export\n", "My study export,,\n", "My study export\n\n", ";;\nTitle;;\n"]
+)
+def test_title_lines_above_a_csv_header_are_skipped(tmp_path, title):
+    separator = ";" if title.startswith(";") else ","
+    body = separator.join(["id", "time", "y"]) + "\n" + "\n".join(
+        separator.join(row) for row in [["1", "0", "2.5"], ["1", "1", "3.5"], ["2", "0", "1"]]
+    )
+    path = tmp_path / "export.csv"
+    path.write_text(title + body + "\n", encoding="utf-8")
+    frame = load_data(path)
+    assert list(frame.columns) == ["id", "time", "y"]
+    assert frame["y"].tolist() == [2.5, 3.5, 1.0]
+
+
+def test_title_rows_above_an_excel_header_are_skipped(tmp_path):
+    path = tmp_path / "export.xlsx"
+    table = pd.DataFrame({"id": [1, 1, 2], "time": [0, 1, 0], "y": [2.5, 3.5, 1.0]})
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["My study export"]]).to_excel(writer, index=False, header=False)
+        table.to_excel(writer, index=False, startrow=2)
+    pd.testing.assert_frame_equal(load_data(path), table)
+
+
+def test_a_two_column_table_keeps_its_first_line_as_header(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("y\n1\n2\n3\n", encoding="utf-8")
+    assert list(load_data(path).columns) == ["y"]
