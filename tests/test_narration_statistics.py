@@ -37,7 +37,7 @@ def test_a_main_effect_beside_its_interaction_is_read_at_the_partners_reference(
     )
     assert (
         "Because Sex interacts with age, this is the difference at age = 0 only, "
-        "not an average effect." in text
+        "not an average effect; age = 0 lies outside the data (8 to 14)." in text
     )
     # the interaction itself carries no such caveat
     assert text.count("not an average effect") == 2
@@ -121,3 +121,43 @@ def test_one_interval_excluding_zero_takes_a_singular_verb(slopes):
 
 def test_the_expected_count_beyond_three_sd_is_not_given_to_three_digits(slopes):
     assert "2 beyond ±3 SD where about 0.3 are expected" in slopes[3]
+
+
+@pytest.fixture(scope="module")
+def schools(tmp_path_factory):
+    session = Session(sample="schools", output_dir=tmp_path_factory.mktemp("schools"))
+    texts = {}
+    for request in (
+        "LMM: test_score ~ SES * school_size + (1|school)",
+        "LMM: test_score ~ 0 + SES + (1|school)",
+        "icc",
+    ):
+        answer = session.ask(request)
+        assert answer.ok, f"{request!r}: {answer.error}"
+        texts[request] = answer.text()
+    return texts
+
+
+def test_a_continuous_by_continuous_interaction_reads_as_a_changing_slope(schools):
+    text = schools["LMM: test_score ~ SES * school_size + (1|school)"]
+    assert (
+        "The SES slope of test_score was 0.00166 higher per unit of school_size "
+        "(95% CI 0.00004 to 0.00328; t(1,513.9) = 2.01, p = .045)." in text
+    )
+    assert "SES:school_size: estimate" not in text
+    assert (
+        "this is the slope at school_size = 0 only, not an average effect; "
+        "school_size = 0 lies outside the data (203 to 1,194)." in text
+    )
+    # SES = 0 lies inside the data: no range remark
+    assert "this is the slope at SES = 0 only, not an average effect." in text
+
+
+def test_no_icc_is_read_when_the_fixed_part_has_no_intercept(schools):
+    for request in ("LMM: test_score ~ 0 + SES + (1|school)", "icc"):
+        text = schools[request]
+        assert (
+            "The fixed part has no intercept, so the random intercepts vary around zero "
+            "rather than around the mean test_score" in text
+        )
+        assert "ICC = " not in text

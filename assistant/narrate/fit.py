@@ -12,6 +12,8 @@ import math
 import re
 from typing import Any
 
+import pandas as pd
+
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
 from assistant.narrate.changes import centring_blocks, change_words
@@ -216,6 +218,15 @@ def fixed_effect_sentence(fe: Any, fit: Any) -> str:
             f"The {slope.variable} slope of {response} was {size} {direction} for "
             f"{contrast_words(factor, fit.data)} {bracket}."
         )
+    elif (
+        len(parts) == 2
+        and all(p.level is None and p.variable in fit.data.columns for p in parts)
+    ):
+        direction = "higher" if up else "lower"
+        text = (
+            f"The {parts[0].variable} slope of {response} was {size} {direction} "
+            f"{per_unit(parts[1].variable)} {bracket}."
+        )
     elif len(parts) == 2 and all(p.level is not None for p in parts):
         # a factor-by-factor interaction: how the second contrast changes with the first
         direction = "higher" if up else "lower"
@@ -236,6 +247,20 @@ def fixed_effect_sentence(fe: Any, fit: Any) -> str:
     return text
 
 
+def _outside_words(fit: Any, column: str) -> str:
+    """``school_size = 0 lies outside the data (203 to 1,194)`` when 0 is outside the
+    column's range in the model frame, else empty."""
+    if column not in fit.data.columns:
+        return ""
+    values = fit.data[column]
+    if not pd.api.types.is_numeric_dtype(values) or values.empty:
+        return ""
+    low, high = float(values.min()), float(values.max())
+    if low <= 0 <= high:
+        return ""
+    return f"{column} = 0 lies outside the data ({fmt.value_range(low, high)})"
+
+
 def _first_of_its_variable(fe: Any, fit: Any) -> bool:
     """True for the first main-effect coefficient of a variable (``time 1 vs 0`` of a
     factor's three contrasts), so a caveat about all of them is said once."""
@@ -252,6 +277,7 @@ def _interaction_caveat(part: Any, fit: Any) -> str:
     at the partners' reference point (level or zero), not an average: say so."""
     variable = column_of(part.variable)
     partners: dict[str, str] = {}
+    outside: list[str] = []
     for other in fit.fixed_effects:
         pieces = split_term(other.term)
         if len(pieces) < 2 or variable not in {column_of(p.variable) for p in pieces}:
@@ -262,6 +288,7 @@ def _interaction_caveat(part: Any, fit: Any) -> str:
                 continue
             if piece.level is None:
                 partners[column] = f"{column} = 0"
+                outside.append(_outside_words(fit, column))
             else:
                 ref = reference_level(fit.data, piece.variable)
                 known = ref is not None
@@ -277,10 +304,12 @@ def _interaction_caveat(part: Any, fit: Any) -> str:
         subject, average = f"this is the {kind}", "an average effect"
     else:
         subject, average = f"these {levels} differences are", "average effects"
-    return (
+    text = (
         f" Because {variable} interacts with {fmt.join_words(list(partners))}, {subject} "
-        f"at {fmt.join_words(list(partners.values()))} only, not {average}."
+        f"at {fmt.join_words(list(partners.values()))} only, not {average}"
     )
+    outside = [words for words in outside if words]
+    return text + (f"; {fmt.join_words(outside)}." if outside else ".")
 
 
 def _level_words(part: Any, fit: Any, reference: bool = False) -> str:

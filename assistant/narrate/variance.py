@@ -136,9 +136,33 @@ def adjusted_icc(variance: Any) -> float | None:
 
 
 def icc_blocks(fit: Any, variance: Any) -> list[Block]:
+    if _random_intercept_without_fixed_intercept(fit):
+        return [Paragraph(no_fixed_intercept_sentence(fit))]
     if fit.icc is not None and fmt.is_number(fit.icc):
         return [Paragraph(icc_sentence(fit))]
     return [Paragraph(no_single_icc_sentence(fit, variance))]
+
+
+def _random_intercept_without_fixed_intercept(fit: Any) -> bool:
+    has_fixed = any(name in ("Intercept", "(Intercept)") for name in fit.fixed_names)
+    has_random = any(
+        not is_residual(vc) and vc.var2 is None and vc.var1 == "(Intercept)"
+        for vc in fit.variance_components
+    )
+    return has_random and not has_fixed
+
+
+def no_fixed_intercept_sentence(fit: Any) -> str:
+    """Why an ICC is not read when the fixed part has no intercept (``y ~ 0 + x``): the
+    random intercepts then vary around zero, not around the mean, so their variance
+    also holds the overall level of the outcome."""
+    return (
+        f"The fixed part has no intercept, so the random intercepts vary around zero rather "
+        f"than around the mean {fit.response_name}: their variance also holds the overall "
+        f"level of {fit.response_name}, so an ICC or R² built on it does not measure how "
+        "alike observations of the same cluster are. Keep the intercept (leave out `0 +`) "
+        "to read them."
+    )
 
 
 def variance_explained_sentence(variance: Any) -> str | None:
