@@ -212,6 +212,11 @@ def _keywords() -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
+def keyword_set() -> frozenset[str]:
+    """Every keyword of the request grammar, lower case, for membership tests."""
+    return frozenset(_keywords())
+
+
 def _spelling_corrections(text: str) -> list[str]:
     keywords = _keywords()
     found: list[str] = []

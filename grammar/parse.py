@@ -28,6 +28,7 @@ from grammar.errors import (
     STARTER_REQUESTS,
     ParseError,
     clause_error,
+    keyword_set,
     suggestions_for,
 )
 from grammar.examples import EXAMPLE_REQUESTS
@@ -133,10 +134,37 @@ def _steps_of(request: str, clause: Clause, following: Clause | None) -> tuple[l
             return _parse_clause(_replaced(clause.text, "switch to " + named.group(1))), False
         except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
             pass
+    quoted = _keyword_before_error_quoted(clause.text, first_error)
+    if quoted is not None:
+        # a column spelled like a keyword ("with Subject as the grouping variable")
+        try:
+            return _parse_clause(quoted), False
+        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
+            pass
     topic = _question_topic(clause.text.text)
     if topic is not None and not isinstance(first_error, ClauseFormulaError):
         return [Help(topic)], False
     raise clause_error(request, clause.text, first_error)
+
+
+_WORD_BEFORE = re.compile(r"(?<![`A-Za-z0-9_.])([A-Za-z][A-Za-z0-9_]*)\s*$")
+
+
+def _keyword_before_error_quoted(clause: Mapped, error: Exception) -> Mapped | None:
+    """The clause with the keyword just before a parse error in backticks, so that it is
+    read as a column name; None when the word there is not a keyword."""
+    position = getattr(error, "pos_in_stream", None)
+    if not isinstance(error, UnexpectedInput) or position is None:
+        return None
+    match = _WORD_BEFORE.search(clause.text[:position])
+    if match is None or match.group(1).lower() not in keyword_set():
+        return None
+    start, end = match.span(1)
+    text = clause.text[:start] + "`" + clause.text[start:end] + "`" + clause.text[end:]
+    origin = clause.origin[:start] + clause.origin[start:start + 1] + clause.origin[start:end] + (
+        clause.origin[end - 1 : end] + clause.origin[end:]
+    )
+    return Mapped(text, origin)
 
 
 #: A clause of "use" and one name: a data set of the session ("use pain_trial").

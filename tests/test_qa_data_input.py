@@ -148,3 +148,13 @@ def test_a_two_column_table_keeps_its_first_line_as_header(tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("y\n1\n2\n3\n", encoding="utf-8")
     assert list(load_data(path).columns) == ["y"]
+
+
+def test_a_grouping_column_named_like_a_keyword_is_read_as_the_column():
+    session = Session(sample="sleepstudy")
+    answer = session.ask(
+        "random intercept model of Reaction on Days with Subject as the grouping variable"
+    )
+    assert answer.ok, answer.error
+    assert session.models[1].fit.formula == "Reaction ~ Days + (1 | Subject)"
+    assert session.models[1].fit.ngroups == {"Subject": 18}
