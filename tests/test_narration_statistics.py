@@ -161,3 +161,18 @@ def test_no_icc_is_read_when_the_fixed_part_has_no_intercept(schools):
             "rather than around the mean test_score" in text
         )
         assert "ICC = " not in text
+
+
+def test_effects_on_a_log_outcome_are_read_as_ratios_once(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    for request in ("LMM: log(pain_score) ~ time + treatment + (1|patient)", "fixed effects"):
+        answer = session.ask(request)
+        assert answer.ok, answer.error
+        text = answer.text()
+        assert "log(pain_score) fell by 0.0478 per unit of time" in text
+        assert text.count(
+            "The outcome is log(pain_score) (natural log), so these effects are on the log "
+            "scale: a difference b multiplies the geometric mean of pain_score by e^b"
+        ) == 1
+    plain = session.ask("LMM: pain_score ~ time + treatment + (1|patient)")
+    assert "log scale" not in plain.text()

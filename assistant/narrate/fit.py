@@ -363,9 +363,29 @@ def fixed_effects_table(fit: Any) -> Any:
     )
 
 
+_LOG_CALL = re.compile(r"^log\((?P<inner>[^,()]+)\)$")
+
+
+def log_outcome_sentence(fit: Any) -> str | None:
+    """How effects on a natural-log outcome read on the outcome's own scale (a difference
+    b in log(y) is a ratio e^b in y); None for any other outcome."""
+    match = _LOG_CALL.match(str(fit.response_name))
+    if not match:
+        return None
+    inner = match.group("inner").strip().strip("`")
+    return (
+        f"The outcome is log({inner}) (natural log), so these effects are on the log scale: "
+        f"a difference b multiplies the geometric mean of {inner} by e^b (a change of "
+        "about 100·b% when b is small)."
+    )
+
+
 def fixed_effects_blocks(fit: Any, detailed: bool) -> list[Block]:
     sentences = [fixed_effect_sentence(fe, fit) for fe in fit.fixed_effects]
     blocks: list[Block] = [Bullets(tuple(sentences))]
+    log_scale = log_outcome_sentence(fit)
+    if log_scale and len(fit.fixed_effects) > 1:
+        blocks.append(Paragraph(log_scale))
     blocks.append(Detail((fixed_effects_table(fit),)))
     return blocks
 

@@ -60,6 +60,7 @@ def model_view_blocks(view: ModelView) -> list[Block]:
             *focus_blocks(view),
             Paragraph(f"Tests and intervals use {ddf}."),
             Bullets(tuple(fit_words.fixed_effect_sentence(fe, fit) for fe in fit.fixed_effects)),
+            *[Paragraph(text) for text in [fit_words.log_outcome_sentence(fit)] if text],
             fit_words.fixed_effects_table(fit),
         ]
     if view.view == "blups":
