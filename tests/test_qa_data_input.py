@@ -158,3 +158,17 @@ def test_a_grouping_column_named_like_a_keyword_is_read_as_the_column():
     assert answer.ok, answer.error
     assert session.models[1].fit.formula == "Reaction ~ Days + (1 | Subject)"
     assert session.models[1].fit.ngroups == {"Subject": 18}
+
+
+def test_a_subset_that_removes_nothing_leaves_the_session_unchanged():
+    session = Session(sample="pain_trial")
+    session.ask("center age")
+    before = dict(session.datasets)
+    answer = session.ask("remove rows where age > 70")
+    assert answer.ok, answer.error
+    assert answer.text() == (
+        "There is no row where age > 70 in `pain_trial`, so nothing was removed: "
+        "`pain_trial` is unchanged and stays the current data."
+    )
+    assert session.datasets == before
+    assert session.current_data_name == "pain_trial"

@@ -27,6 +27,17 @@ def listed(items: list[str], limit: int = SHOWN) -> str:
     return ", ".join(items[:limit]) + f" and {fmt.integer(len(items) - limit)} more"
 
 
+def _nothing_removed(outcome: DataSubset) -> str:
+    """A rule that matched no row to remove (a centred column compared in its old units)."""
+    r, parent = outcome.result, outcome.parent
+    unchanged = f"so nothing was removed: `{parent}` is unchanged and stays the current data."
+    if r.rule == "rows":
+        return f"Those are all the rows of `{parent}`, {unchanged}"
+    if r.action == "keep":
+        return f"Every row of `{parent}` is one where {_rule_words(r)}, {unchanged}"
+    return f"There is no row where {_rule_words(r)} in `{parent}`, {unchanged}"
+
+
 def _values(result: Any) -> str:
     return fmt.join_words([fmt.value(v) if isinstance(v, float) else str(v)
                            for v in result.values])
@@ -76,6 +87,8 @@ def _what_changed(r: Any) -> str:
 
 def subset_blocks(outcome: DataSubset) -> list[Block]:
     r = outcome.result
+    if r.n_removed == 0:
+        return [Paragraph(_nothing_removed(outcome))]
     head = (
         f"Kept {fmt.integer(r.n_after)} of {fmt.integer(r.n_before)} rows of "
         f"`{outcome.parent}` as `{outcome.name}`: {_what_changed(r)}."

@@ -145,9 +145,12 @@ def subset_data(step: Any, state: SessionState, context: PlanContext) -> StepRes
         group=subjects,
         grouping=grouping,
     )
-    name = fresh_name(state.datasets, subset_base(parent))
     model = newest_model_on(state, parent)
     follows = bool({"refit", "modify_model"} & set(context.kinds))
+    if result.n_removed == 0:
+        # nothing matched: no new data set; the narration says the data are unchanged
+        return StepResult(DataSubset(parent, parent, result, model, follows), state)
+    name = fresh_name(state.datasets, subset_base(parent))
     outcome = DataSubset(name, parent, result, model, refit_follows=follows)
     return StepResult(outcome, state.with_subset(name, result.data, parent))
 
