@@ -134,6 +134,13 @@ def _steps_of(request: str, clause: Clause, following: Clause | None) -> tuple[l
             return _parse_clause(_replaced(clause.text, "switch to " + named.group(1))), False
         except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
             pass
+    spaced = _spaced_path_quoted(request, clause.text)
+    if spaced is not None and isinstance(first_error, UnexpectedInput):
+        # "load tab file.tsv": a file name with spaces, written without quotes
+        try:
+            return _parse_clause(spaced), False
+        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
+            pass
     quoted = _keyword_before_error_quoted(clause.text, first_error)
     if quoted is not None:
         # a column spelled like a keyword ("with Subject as the grouping variable")
@@ -145,6 +152,26 @@ def _steps_of(request: str, clause: Clause, following: Clause | None) -> tuple[l
     if topic is not None and not isinstance(first_error, ClauseFormulaError):
         return [Help(topic)], False
     raise clause_error(request, clause.text, first_error)
+
+
+_LOAD_SPACED_PATH = re.compile(
+    r"\s*(load|open|read|import)\s+(\S.*\s.*\.(csv|tsv|tab|txt|xlsx|xls|xlsm|parquet|pq))\s*[.!]?\s*",
+    re.IGNORECASE,
+)
+
+
+def _spaced_path_quoted(request: str, clause: Mapped) -> Mapped | None:
+    """``load "<path>"`` for a clause that loads a file whose name has spaces, the path
+    taken from the request as typed (articles such as "my" kept); None otherwise."""
+    match = _LOAD_SPACED_PATH.fullmatch(clause.text)
+    if match is None:
+        return None
+    start = clause.original_index(match.start(2))
+    end = clause.original_index(match.end(2) - 1) + 1
+    path = request[start:end]
+    if any(mark in path for mark in "\"'`;"):
+        return None
+    return _replaced(clause, f'load "{path}"')
 
 
 _WORD_BEFORE = re.compile(r"(?<![`A-Za-z0-9_.])([A-Za-z][A-Za-z0-9_]*)\s*$")

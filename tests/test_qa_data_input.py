@@ -172,3 +172,14 @@ def test_a_subset_that_removes_nothing_leaves_the_session_unchanged():
     )
     assert session.datasets == before
     assert session.current_data_name == "pain_trial"
+
+
+def test_a_file_name_with_spaces_loads_without_quotes(tmp_path):
+    folder = tmp_path / "my study"
+    folder.mkdir()
+    _visits().to_csv(folder / "tab file.tsv", sep="\t", index=False)
+    session = Session()
+    answer = session.ask(f"load {folder}/tab file.tsv")
+    assert answer.ok, answer.error
+    assert session.current_data_name == "tab file"
+    assert len(session.datasets["tab file"]) == 36
