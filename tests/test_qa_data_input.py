@@ -183,3 +183,18 @@ def test_a_file_name_with_spaces_loads_without_quotes(tmp_path):
     assert answer.ok, answer.error
     assert session.current_data_name == "tab file"
     assert len(session.datasets["tab file"]) == 36
+
+
+def test_reshape_with_two_measures_says_a_row_with_one_empty_cell_is_kept():
+    wide = pd.DataFrame({
+        "id": [1, 2, 3], "score_1": [1.0, 2.0, 3.0], "score_2": [2.0, np.nan, 4.0],
+        "anx_1": [5.0, 6.0, 7.0], "anx_2": [5.5, 6.5, np.nan],
+    })
+    session = Session(data=wide)
+    answer = session.ask("reshape from wide to long format")
+    assert answer.ok, answer.error
+    assert len(session.datasets[session.current_data_name]) == 6
+    assert (
+        "2 cells were empty; their rows are kept because another measure was observed there"
+        in answer.text()
+    )

@@ -127,12 +127,30 @@ def reshape_sentence(result: Any) -> str:
         f"{measures} at {result.time_name} = {times}; {fmt.integer(result.n_rows_wide)} wide "
         f"rows became {fmt.integer(result.n_rows_long)} long rows."
     )
-    if result.n_missing_cells:
-        text += (
-            f" {fmt.plural(result.n_missing_cells, 'cell')} "
-            f"{'was' if result.n_missing_cells == 1 else 'were'} empty; those rows stay out, "
-            "and a mixed model uses every other observation of those subjects."
-        )
+    cells = result.n_missing_cells
+    if cells:
+        left_out = result.n_rows_wide * len(result.time_values) - result.n_rows_long
+        empty = f" {fmt.plural(cells, 'cell')} {'was' if cells == 1 else 'were'} empty; "
+        if left_out >= cells:
+            text += (
+                empty + "those rows stay out, and a mixed model uses every other observation "
+                "of those subjects."
+            )
+        elif left_out == 0:
+            one = cells == 1
+            text += (
+                empty + f"{'its row is' if one else 'their rows are'} kept because another "
+                "measure was observed there, and a model of that measure leaves "
+                f"{'it' if one else 'them'} out."
+            )
+        else:
+            # several measures: a row stays when one of its measures was observed
+            text += (
+                empty + f"{fmt.plural(left_out, 'row')} with every measure empty "
+                f"{'stays' if left_out == 1 else 'stay'} out; the other empty cells are "
+                "missing values in rows that are kept, and a model of that measure leaves "
+                "them out."
+            )
     return text
 
 
