@@ -146,7 +146,8 @@ _topic(
         "subjects with few or noisy observations.",
         "Each BLUP has a conditional standard deviation. In a caterpillar plot the BLUPs "
         "are sorted with their intervals; a subject whose interval excludes zero sits "
-        "reliably above or below the average.",
+        "above or below the average, though with many subjects a few intervals exclude "
+        "zero by chance alone (each interval is for one subject, not adjusted for the rest).",
         "Ask for one level by name (a number such as subject 308 works too), or for the "
         "levels with the highest or lowest intercepts, or the steepest or flattest "
         "slopes; a ranking shows 5 levels unless you give a number, and `rank ... by` "

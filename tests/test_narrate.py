@@ -241,8 +241,8 @@ def test_caterpillar_says_how_many_levels_stand_out(pain_fit, tmp_path):
     figure = caterpillar_figure(pain_fit, tmp_path)
     panel = figure.panels[0]
     text = to_text(figure_blocks(figure, model_of(pain_fit), list(figure.paths)))
-    assert f"{panel.n_above} patients sit reliably above average" in text
-    assert f"{panel.n_below} patients reliably below" in text
+    assert f"{panel.n_above} patients sit above average" in text
+    assert f"{panel.n_below} patients below" in text
     assert str(figure.paths[0]) in text
 
 

@@ -176,3 +176,37 @@ def test_effects_on_a_log_outcome_are_read_as_ratios_once(tmp_path):
         ) == 1
     plain = session.ask("LMM: pain_score ~ time + treatment + (1|patient)")
     assert "log scale" not in plain.text()
+
+
+def test_a_predictor_dropped_as_aliased_is_not_said_to_be_held_at_its_mean(
+    reference_dir, tmp_path
+):
+    data = pd.read_csv(reference_dir / "data" / "sleepstudy.csv")
+    data["Days2"] = data["Days"]
+    session = Session(data=data, output_dir=tmp_path)
+    fitted = session.ask("LMM: Reaction ~ Days + Days2 + (1|Subject)")
+    assert fitted.ok, fitted.error
+    assert "Left out `Days2`" in fitted.text()
+    answer = session.ask("predict Reaction at Days 5")
+    assert answer.ok, answer.error
+    text = answer.text()
+    assert "Other predictors at their means" not in text
+    assert (
+        "At Days = 5. Days2 was left out of the model (aliased), so the predictions do not "
+        "depend on it." in text
+    )
+
+
+def test_caterpillar_and_ranking_do_not_overclaim_unadjusted_intervals(reference_dir, tmp_path):
+    data = pd.read_csv(reference_dir / "data" / "Exam.csv")
+    session = Session(data=data, output_dir=tmp_path)
+    assert session.ask("LMM: normexam ~ standLRT + (1|school)").ok
+    plot = session.ask("caterpillar plot").text()
+    assert "15 schools sit above average (53, 6, 63," in plot
+    assert (
+        "Each interval is for one level alone, not adjusted for looking at all 65, so a few "
+        "may exclude zero by chance." in plot
+    )
+    assert "reliably" not in plot
+    ranking = session.ask("which schools have the highest intercepts").text()
+    assert "All 5 intervals exclude 0." in ranking

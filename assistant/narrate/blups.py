@@ -168,5 +168,7 @@ def _excluding_words(count: int, shown: int) -> str:
     """``1 of these 5 intervals excludes 0.``, ``None of these 5 ...``, ``3 of ... exclude``."""
     if count == 0:
         return f"None of these {shown} intervals excludes 0."
+    if count == shown:
+        return f"All {shown} intervals exclude 0."
     verb = "excludes" if count == 1 else "exclude"
     return f"{count} of these {shown} intervals {verb} 0."

@@ -72,11 +72,11 @@ def caterpillar_sentences(figure: Any, model: Any) -> list[str]:
         intercept = panel.term in INTERCEPT_NAMES
         what = "intercepts" if intercept else f"{panel.term} slopes"
         high, low = (
-            ("sit reliably above average", "reliably below")
+            ("sit above average", "below")
             if intercept
             else (
-                f"have a reliably larger {panel.term} slope than average",
-                "a reliably smaller one",
+                f"have a larger {panel.term} slope than average",
+                "a smaller one",
             )
         )
         text = (
@@ -95,9 +95,14 @@ def caterpillar_sentences(figure: Any, model: Any) -> list[str]:
                 f"({_listed(panel.levels_below, panel.n_below)})"
             )
         if pieces:
-            text += fmt.join_words(pieces) + ": their intervals exclude zero."
+            # the intervals are one per level, unadjusted: some exclude zero by chance
+            text += (
+                fmt.join_words(pieces) + ": their intervals exclude zero. Each interval "
+                f"is for one level alone, not adjusted for looking at all "
+                f"{fmt.integer(panel.n_levels)}, so a few may exclude zero by chance."
+            )
         else:
-            text += "Every interval includes zero: no level stands out reliably."
+            text += "Every interval includes zero: no level stands out."
         out.append(text)
     return out
 

@@ -63,9 +63,19 @@ def prediction_blocks(grid: Any, model: Any) -> list[Block]:
     fixed = getattr(grid, "fixed_at", {})
     if fixed:
         text += " At " + fmt.join_words([f"{k} = {v}" for k, v in fixed.items()]) + "."
-    if grid.held_at_mean:
-        held = [f"{k} = {fmt.number(v)}" for k, v in grid.held_at_mean.items()]
+    # a predictor whose only column was dropped as aliased plays no part in x'beta
+    aliased = set(getattr(getattr(model, "fit", None), "aliased", None) or ())
+    held_items = {k: v for k, v in grid.held_at_mean.items() if k not in aliased}
+    if held_items:
+        held = [f"{k} = {fmt.number(v)}" for k, v in held_items.items()]
         text += " Other predictors at their means: " + fmt.join_words(held) + "."
+    left_out = [k for k in grid.held_at_mean if k in aliased]
+    if left_out:
+        text += (
+            f" {fmt.join_words(left_out)} {'was' if len(left_out) == 1 else 'were'} left out "
+            "of the model (aliased), so the predictions do not depend on "
+            f"{'it' if len(left_out) == 1 else 'them'}."
+        )
     blocks: list[Block] = [Heading(f"Predictions from {model.title}"), Paragraph(text)]
     if len(brief) < len(records):
         blocks.append(Paragraph("Start and end of each line (all points at the detailed level):"))
