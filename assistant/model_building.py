@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from assistant.errors import AssistantError
-from engine.data import describe_data
+from engine.data import describe_data, looks_like_dates
 from grammar.formula import FormulaError, ModelFormula, Var, parse_formula
 from grammar.plan import STRUCTURES, random_part
 
@@ -257,7 +257,7 @@ def parts_from_data(
         ]
         skipped = [
             c for c in others
-            if _looks_like_dates(data[c]) or (time is not None and _same_partition(data, c, time))
+            if looks_like_dates(data[c]) or (time is not None and _same_partition(data, c, time))
         ]
         others = [c for c in others if c not in skipped]
         fixed = ([time] if time else []) + others
@@ -277,22 +277,6 @@ def parts_from_data(
     if not predictors and skipped:
         roles["left out"] = " and ".join(skipped)
     return GuessedParts(parts, roles)
-
-
-_DATE_TEXT = re.compile(
-    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
-)
-
-
-def _looks_like_dates(column: pd.Series) -> bool:
-    """Dates or date-times (a datetime column, or text such as 2024-01-15 or 15/01/2024):
-    as a predictor they would be one category per day, so a built formula leaves them out."""
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return True
-    if not pd.api.types.is_string_dtype(column) and column.dtype != object:
-        return False
-    present = column.dropna().astype(str).str.strip()
-    return bool(len(present) and present.map(lambda v: bool(_DATE_TEXT.fullmatch(v))).all())
 
 
 def _same_partition(data: pd.DataFrame, column: str, other: str) -> bool:

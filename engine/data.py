@@ -494,6 +494,23 @@ def _summarise_column(name: str, series: pd.Series) -> ColumnSummary:
     )
 
 
+_DATE_TEXT = re.compile(
+    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+)
+
+
+def looks_like_dates(column: pd.Series) -> bool:
+    """Dates or date-times: a datetime column, or text such as 2024-01-15 or 15/01/2024.
+    As a predictor they would be one category per day (a built formula leaves them out,
+    the design refuses them as a bare predictor)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return True
+    if not pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return False
+    present = column.dropna().astype(str).str.strip()
+    return bool(len(present) and present.map(lambda v: bool(_DATE_TEXT.fullmatch(v))).all())
+
+
 #: A text column is taken for numbers spoiled by a few stray entries when at least this
 #: share of its non-missing values read as numbers.
 STRAY_TEXT_MIN_NUMERIC_SHARE = 0.8

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import lapack
 
-from engine.data import stray_text_values
+from engine.data import looks_like_dates, stray_text_values
 from engine.errors import LmmInputError
 from engine.transforms import (
     Factor,
@@ -241,7 +241,8 @@ MAX_NUMERIC_LABELS = 20
 def _check_numbers_read_as_text(
     model_formula: ModelFormula, series: dict[str, pd.Series]
 ) -> None:
-    """Refuse a bare predictor that holds measurements turned into text by a stray word.
+    """Refuse a bare predictor that holds dates, or measurements turned into text by a
+    stray word.
 
     Used as it is, such a column would become a factor with one coefficient per distinct
     number. A few numeric labels (doses 0, 10, 20 and 'placebo') stay a factor, and
@@ -255,6 +256,15 @@ def _check_numbers_read_as_text(
             if not isinstance(factor, Var) or factor.name not in series:
                 continue
             column = series[factor.name]
+            if looks_like_dates(column) and (
+                pd.api.types.is_datetime64_any_dtype(column)
+                or column.nunique(dropna=True) > MAX_NUMERIC_LABELS
+            ):
+                raise LmmInputError(
+                    f"The predictor '{factor.name}' holds dates, which would enter the model as "
+                    "one category per day; use a number instead, such as the days since "
+                    "each subject's first visit or the visit number, as a column of the file."
+                )
             stray = stray_text_values(column)
             if not stray or column.nunique(dropna=True) - len(stray) <= MAX_NUMERIC_LABELS:
                 continue

@@ -198,3 +198,15 @@ def test_reshape_with_two_measures_says_a_row_with_one_empty_cell_is_kept():
         "2 cells were empty; their rows are kept because another measure was observed there"
         in answer.text()
     )
+
+
+@pytest.mark.parametrize("as_datetime", [True, False])
+def test_a_date_predictor_is_refused_with_the_fix(as_datetime):
+    data = _visits()
+    if as_datetime:
+        data["date"] = pd.to_datetime(data["date"])
+    session = Session(data=data)
+    answer = session.ask("LMM: score ~ date + (1 | subject)")
+    assert not answer.ok
+    assert str(answer.error).startswith("The predictor 'date' holds dates, which would enter")
+    assert session.models == {}
