@@ -210,3 +210,20 @@ def test_caterpillar_and_ranking_do_not_overclaim_unadjusted_intervals(reference
     assert "reliably" not in plot
     ranking = session.ask("which schools have the highest intercepts").text()
     assert "All 5 intervals exclude 0." in ranking
+
+
+def test_profile_intervals_name_each_parameter_and_say_they_profile_the_ml_likelihood(
+    reference_dir, tmp_path
+):
+    data = pd.read_csv(reference_dir / "data" / "sleepstudy.csv")
+    session = Session(data=data, output_dir=tmp_path)
+    assert session.ask("LMM: Reaction ~ Days + (Days|Subject)").ok
+    answer = session.ask("profile confidence intervals")
+    assert answer.ok, answer.error
+    text = answer.text()
+    assert "correlation of the Subject intercept and Days slope  −0.481  0.685" in text
+    assert "Days                          fixed effect" in text
+    assert "The profile is of the ML likelihood, as lme4 computes it also for a REML fit" in text
+    session.ask("refit by ML")
+    ml = session.ask("profile confidence intervals").text()
+    assert "The profile is of the ML likelihood" not in ml

@@ -91,7 +91,12 @@ def _parameter_words(name: str) -> str:
         return f"SD of the {group} {'intercept' if term == '(Intercept)' else term + ' slope'}"
     if name.startswith("cor_"):
         terms, _, group = name[4:].partition("|")
-        return f"correlation of {terms.replace('.', ' and ', 1)} by {group}"
+        first, _, second = terms.partition(".")
+        words = sorted(
+            ("intercept" if t == "(Intercept)" else f"{t} slope" for t in (first, second)),
+            key=lambda w: w != "intercept",
+        )
+        return f"correlation of the {group} {words[0]} and {words[1]}"
     return name
 
 
@@ -107,7 +112,8 @@ def confint_blocks(result: ModelTable) -> list[Block]:
             lower, upper = fmt.estimate(rec["lower"], se), fmt.estimate(rec["upper"], se)
         else:
             lower, upper = fmt.number(rec["lower"]), fmt.number(rec["upper"])
-        rows.append([name, _parameter_words(name) if name not in se_by_term else "", lower, upper])
+        meaning = "fixed effect" if name in se_by_term else _parameter_words(name)
+        rows.append([name, meaning, lower, upper])
     level = fmt.level_percent(result.level or 0.95)
     how = (
         "profile likelihood (the interval holds the values the likelihood ratio test "
@@ -115,6 +121,12 @@ def confint_blocks(result: ModelTable) -> list[Block]:
         if result.method == "profile"
         else "Wald intervals (estimate ± a t quantile times the SE)"
     )
+    if result.method == "profile" and getattr(fit, "reml", False):
+        how += (
+            ". The profile is of the ML likelihood, as lme4 computes it also for a REML fit, "
+            "so the intervals for the SDs surround the ML estimates, which are somewhat "
+            "smaller than the REML ones the fit reports"
+        )
     return [
         Heading(f"{level} confidence intervals for {result.model.title}"),
         Paragraph(f"Method: {how}."),
