@@ -218,8 +218,10 @@ def _read_text_table(file: Path, kind: FileFormat) -> pd.DataFrame:
             f"The file '{file.name}' has duplicated column names ({_fmt_names(duplicated)}); "
             "rename them so that every column has its own name."
         )
+    # "1.234,50": a decimal comma with dots grouping the thousands
+    thousands = "." if decimal == "," and _THOUSANDS_DOTS.search(text) else None
     try:
-        return pd.read_csv(io.StringIO(text), sep=separator, decimal=decimal)
+        return pd.read_csv(io.StringIO(text), sep=separator, decimal=decimal, thousands=thousands)
     except pd.errors.ParserError as err:
         match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
         if match:
@@ -265,6 +267,9 @@ def _without_title_lines(text: str) -> str:
     while skip < len(counts) - 1 and counts[skip][1] <= 1:
         skip += 1
     return "".join(lines[skip:]) if skip else text
+
+
+_THOUSANDS_DOTS = re.compile(r"(^|;)\s*-?\d{1,3}(\.\d{3})+,\d+\s*(;|$)", flags=re.MULTILINE)
 
 
 def _sniff_separator(text: str, kind: FileFormat) -> tuple[str, str]:

@@ -210,3 +210,10 @@ def test_a_date_predictor_is_refused_with_the_fix(as_datetime):
     assert not answer.ok
     assert str(answer.error).startswith("The predictor 'date' holds dates, which would enter")
     assert session.models == {}
+
+
+def test_decimal_commas_with_thousands_dots(tmp_path):
+    path = tmp_path / "income.csv"
+    path.write_text("id;time;income\n1;0;1.234,50\n1;1;2.345,75\n2;0;987,25\n2;1;1.000,00\n")
+    frame = load_data(path)
+    assert frame["income"].tolist() == [1234.5, 2345.75, 987.25, 1000.0]
