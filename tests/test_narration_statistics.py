@@ -227,3 +227,18 @@ def test_profile_intervals_name_each_parameter_and_say_they_profile_the_ml_likel
     session.ask("refit by ML")
     ml = session.ask("profile confidence intervals").text()
     assert "The profile is of the ML likelihood" not in ml
+
+
+def test_a_zero_icc_from_a_singular_fit_is_not_read_as_no_clustering(reference_dir, tmp_path):
+    data = pd.read_csv(reference_dir / "data" / "Dyestuff2.csv")
+    session = Session(data=data, output_dir=tmp_path)
+    for request in ("LMM: Yield ~ 1 + (1|Batch)", "icc"):
+        answer = session.ask(request)
+        assert answer.ok, answer.error
+        text = answer.text()
+        assert (
+            "ICC = 0.00: 0% of the variance in Yield not explained by the fixed effects lies "
+            "between levels of Batch. The Batch variance is estimated as zero (a singular "
+            "fit): these data cannot tell between-cluster variation apart from noise" in text
+        )
+        assert "Little of the variance" not in text

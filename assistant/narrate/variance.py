@@ -98,10 +98,18 @@ def icc_meaning(icc: float) -> str:
 
 def icc_sentence(fit: Any) -> str:
     group = next(iter(fit.ngroups))
+    meaning = icc_meaning(fit.icc)
+    if getattr(fit, "singular", False) and fit.icc < ICC_LOW:
+        # the boundary estimate: zero variance is what the optimum says, not a finding
+        meaning = (
+            f"The {group} variance is estimated as zero (a singular fit): these data "
+            "cannot tell between-cluster variation apart from noise, which is not the "
+            "same as showing there is none."
+        )
     return (
         f"ICC = {fmt.proportion(fit.icc)}: {fmt.percent(fit.icc)} of the variance in "
         f"{fit.response_name} not explained by the fixed effects lies between levels of "
-        f"{group}. {icc_meaning(fit.icc)}"
+        f"{group}. {meaning}"
     )
 
 
