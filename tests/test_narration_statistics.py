@@ -242,3 +242,14 @@ def test_a_zero_icc_from_a_singular_fit_is_not_read_as_no_clustering(reference_d
             "fit): these data cannot tell between-cluster variation apart from noise" in text
         )
         assert "Little of the variance" not in text
+
+
+def test_orthogonal_estimates_are_not_given_a_strongest_correlation(reference_dir, tmp_path):
+    data = pd.read_csv(reference_dir / "data" / "Orthodont.csv")
+    session = Session(data=data, output_dir=tmp_path)
+    assert session.ask("LMM: distance ~ poly(age, 2) + (1|Subject)").ok
+    text = session.ask("vcov").text()
+    assert "The estimates are uncorrelated: every correlation rounds to 0.00." in text
+    assert "The strongest correlation" not in text
+    assert session.ask("LMM: distance ~ age + (1|Subject)").ok
+    assert "The strongest correlation is between" in session.ask("vcov").text()

@@ -35,6 +35,12 @@ def covariance_blocks(result: Any, model: Any) -> list[Block]:
     blocks.append(table(["Term", *terms[:-1]], corr_rows, "l" + "r" * (len(terms) - 1),
                         caption="Correlation of the estimates"))
     first, second, r = result.largest_correlation
+    if fmt.fixed(abs(r), 2) == "0.00":
+        # orthogonal columns (poly(), balanced centred designs): no pair stands out
+        blocks.append(Paragraph(
+            "The estimates are uncorrelated: every correlation rounds to 0.00."
+        ))
+        return blocks
     text = (
         f"The strongest correlation is between the {readable_term(first)} and "
         f"{readable_term(second)} estimates (r = {fmt.fixed(r, 2)})."
