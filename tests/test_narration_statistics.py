@@ -253,3 +253,17 @@ def test_orthogonal_estimates_are_not_given_a_strongest_correlation(reference_di
     assert "The strongest correlation" not in text
     assert session.ask("LMM: distance ~ age + (1|Subject)").ok
     assert "The strongest correlation is between" in session.ask("vcov").text()
+
+
+def test_an_intercept_only_model_says_its_marginal_r2_is_zero_by_construction(
+    reference_dir, tmp_path
+):
+    data = pd.read_csv(reference_dir / "data" / "Dyestuff.csv")
+    session = Session(data=data, output_dir=tmp_path)
+    assert session.ask("LMM: Yield ~ 1 + (1|Batch)").ok
+    text = session.ask("icc").text()
+    assert (
+        "The fixed part is the intercept alone, so the marginal R² is 0 by construction; "
+        "the random effects explain 42% of the variance" in text
+    )
+    assert "The fixed effects explain 0%" not in text

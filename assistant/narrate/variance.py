@@ -178,6 +178,13 @@ def variance_explained_sentence(variance: Any) -> str | None:
     conditional = getattr(variance, "r2_conditional", None)
     if not (fmt.is_number(marginal) and fmt.is_number(conditional)):
         return None
+    if getattr(variance, "var_fixed", None) == 0:
+        # an intercept-only fixed part has no fixed-effect variance: R²m is 0 by definition
+        return (
+            "The fixed part is the intercept alone, so the marginal R² is 0 by construction; "
+            f"the random effects explain {fmt.percent(conditional)} of the variance "
+            "(conditional R², Nakagawa and Schielzeth)."
+        )
     return (
         f"The fixed effects explain {fmt.percent(marginal)} of the variance (marginal R²); "
         f"fixed and random effects together explain {fmt.percent(conditional)} "
