@@ -251,15 +251,24 @@ def _check_numbers_read_as_text(
     terms = list(model_formula.fixed_terms)
     for rt in model_formula.random_terms:
         terms.extend(rt.terms)
+    checked: set[str] = set()
     for term in terms:
         for factor in term.factors:
             if not isinstance(factor, Var) or factor.name not in series:
                 continue
+            if factor.name in checked:
+                continue
+            checked.add(factor.name)
             column = series[factor.name]
-            if looks_like_dates(column) and (
-                pd.api.types.is_datetime64_any_dtype(column)
-                or column.nunique(dropna=True) > MAX_NUMERIC_LABELS
+            dated = pd.api.types.is_datetime64_any_dtype(column)
+            # numbers are fine, and a text column with few values is a factor either way:
+            # both checks below need more than MAX_NUMERIC_LABELS distinct values
+            if not dated and (
+                pd.api.types.is_numeric_dtype(column)
+                or column.nunique(dropna=True) <= MAX_NUMERIC_LABELS
             ):
+                continue
+            if dated or looks_like_dates(column):
                 raise LmmInputError(
                     f"The predictor '{factor.name}' holds dates, which would enter the model as "
                     "one category per day; use a number instead, such as the days since "
