@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -360,6 +360,24 @@ def _read_parquet(file: Path) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- describe
 ColumnKind = Literal["numeric", "factor"]
+
+#: A column counts as centred when its mean is this small relative to its SD (or to 1).
+CENTRED_TOLERANCE = 1e-8
+
+
+def is_centred(values: Any) -> bool:
+    """Whether numeric values have mean zero up to rounding: |mean| ≤ 1e-8 · max(SD, 1).
+
+    Where a covariate's zero is its mean, a main effect next to its interaction is the
+    effect at the average covariate, and x and x² are uncorrelated for symmetric x.
+    """
+    array = np.asarray(values, dtype=float)
+    array = array[~np.isnan(array)]
+    if array.size == 0:
+        return True
+    sd = float(array.std(ddof=1)) if array.size > 1 else 0.0
+    return abs(float(array.mean())) <= CENTRED_TOLERANCE * max(sd, 1.0)
+
 
 #: Fewer levels than this make a poor guess at the clustering (Bolker's GLMM FAQ asks
 #: for at least 5 levels to estimate a variance).

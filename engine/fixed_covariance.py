@@ -21,11 +21,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from engine.data import is_centred
+
 if TYPE_CHECKING:
     from engine.results import LmmFit
-
-#: A variable counts as centred when its mean is this small relative to its SD.
-CENTRED_TOLERANCE = 1e-8
 
 _SQUARE = re.compile(r"^I\((?P<var>.+?)\s*(?:\^|\*\*)\s*2\)$")
 
@@ -79,7 +78,7 @@ def fixed_effects_covariance(fit: LmmFit) -> FixedEffectsCovariance:
 class QuadraticTerm:
     """A squared term ``I(x^2)`` of the fixed part: its variable, the linear term ``x``
     when the model has one, the variable's mean and SD in the model frame, whether it is
-    centred (mean within :data:`CENTRED_TOLERANCE` SDs of zero) and the correlation of
+    centred (:func:`engine.data.is_centred`) and the correlation of
     the linear and quadratic estimates (None without a linear term)."""
 
     variable: str
@@ -112,6 +111,6 @@ def quadratic_terms(fit: LmmFit) -> tuple[QuadraticTerm, ...]:
             correlation = float(covariance.correlation[names.index(linear), index])
         found.append(QuadraticTerm(
             variable=variable, quadratic_term=name, linear_term=linear, mean=mean, sd=sd,
-            centred=abs(mean) <= CENTRED_TOLERANCE * max(sd, 1.0), correlation=correlation,
+            centred=is_centred(values), correlation=correlation,
         ))
     return tuple(found)

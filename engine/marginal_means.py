@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from engine.design import fixed_design_for
-from engine.distributions import t_quantile, t_two_sided_p
+from engine.distributions import t_two_sided_p
 from engine.errors import LmmInputError
-from engine.predict import factor_levels, fixed_part_variables, prediction_df
+from engine.predict import factor_levels, fixed_part_variables, prediction_df, wald_intervals
 from grammar.formula import variables_in
 
 ADJUSTMENTS = ("tukey", "holm", "bonferroni", "none")
@@ -183,16 +183,15 @@ def contrast_tests(
             )
         return tests, "kenward-roger"
     df, df_method = prediction_df(fit, rows)
-    vcov = np.asarray(fit.vcov_beta, dtype=float)
-    estimate = rows @ beta
-    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", rows, vcov, rows), 0.0))
-    t = estimate / se
+    numbers = wald_intervals(rows, beta, np.asarray(fit.vcov_beta, dtype=float), df, level)
+    t = numbers["estimate"] / numbers["se"]
     p = np.asarray(t_two_sided_p(t, df), dtype=float).reshape(-1)
-    half = np.asarray(t_quantile(0.5 + level / 2.0, df), dtype=float).reshape(-1) * se
     return [
-        ContrastTest(float(e), float(s), float(d), float(tt), float(pp), float(e - h),
-                     float(e + h))
-        for e, s, d, tt, pp, h in zip(estimate, se, df, t, p, half, strict=True)
+        ContrastTest(float(e), float(s), float(d), float(tt), float(pp), float(lo), float(up))
+        for e, s, d, tt, pp, lo, up in zip(
+            numbers["estimate"], numbers["se"], df, t, p, numbers["lower"], numbers["upper"],
+            strict=True,
+        )
     ], df_method
 
 

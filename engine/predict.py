@@ -213,9 +213,10 @@ def prediction_df(fit, rows: np.ndarray) -> tuple[np.ndarray, str]:
     return np.array([setup.contrast_df(row) for row in rows], dtype=float), "satterthwaite"
 
 
-def _interval(
+def wald_intervals(
     rows: np.ndarray, beta: np.ndarray, vcov: np.ndarray, df: np.ndarray, level: float
 ) -> dict[str, np.ndarray]:
+    """Each contrast row x'β̂ with SE √(x'Vx) and its ``level`` Wald-t interval on ``df``."""
     estimate = rows @ beta
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", rows, vcov, rows), 0.0))
     q = t_quantile(0.5 + level / 2.0, np.where(df > 0, df, 1.0))
@@ -278,7 +279,7 @@ def population_predictions(
         rows = fixed_design_for(fit, frame)
         time_var, kept = None, variables.factors
     df, df_method = prediction_df(fit, rows)
-    numbers = _interval(
+    numbers = wald_intervals(
         rows, np.asarray(fit.beta, dtype=float), np.asarray(fit.vcov_beta, dtype=float), df,
         level,
     )

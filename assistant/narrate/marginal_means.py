@@ -6,17 +6,12 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Heading, Paragraph, table
+from assistant.narrate.fit import DDF_WORDS
 
 ADJUSTMENT_WORDS = {
     "tukey": "Tukey's method",
     "holm": "Holm's method",
     "bonferroni": "Bonferroni's method",
-}
-DF_WORDS = {
-    "satterthwaite": "Satterthwaite degrees of freedom",
-    "kenward-roger": "Kenward-Roger degrees of freedom and adjusted standard errors",
-    "residual": "residual degrees of freedom",
-    "asymptotic": "large-sample z tests",
 }
 
 
@@ -90,7 +85,7 @@ def _grid_sentence(result: Any) -> str:
             )
         )
     grid = f" ({'; '.join(parts)})" if parts else ""
-    df = DF_WORDS.get(result.df_method, f"{result.df_method} degrees of freedom")
+    df = DDF_WORDS.get(result.df_method, f"{result.df_method} degrees of freedom")
     return (
         f"The model's mean {result.response} at each level of {result.factor}{grid}, as "
         f"emmeans computes them; tests and intervals use {df}."

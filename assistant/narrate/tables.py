@@ -7,6 +7,7 @@ import pandas as pd
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Heading, Paragraph, table
 from assistant.step_results import ModelTable
+from engine.data import is_centred
 
 DDF_NAMES = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger"}
 
@@ -79,8 +80,7 @@ def _uncentred(data: pd.DataFrame, column: str) -> bool:
     """A numeric column of the model frame whose zero is not its mean."""
     if column not in data.columns or not pd.api.types.is_numeric_dtype(data[column]):
         return False
-    values = data[column].astype(float)
-    return abs(values.mean()) > 1e-8 * max(values.std(), 1.0)
+    return not is_centred(data[column])
 
 
 def _parameter_words(name: str) -> str:

@@ -134,14 +134,17 @@ def _significance_of(model: Any, name: str, state: SessionState) -> StepResult:
         return StepResult(
             EngineResult("random_effects_tests", random_effects_tests(fit), model), state
         )
-    ddf = fit.ddf_method if fit.ddf_method in {"satterthwaite", "kenward-roger"} else (
-        "satterthwaite"
-    )
-    table = fit.anova(ddf=ddf)
+    table = fit.anova(ddf=_anova_ddf(fit.ddf_method))
     terms = fit.model_formula.fixed_terms
     labels = {t.label for t in terms if any(variable in variables_in(f) for f in t.factors)}
     tests = table[table["term"].isin(labels)].reset_index(drop=True)
     return StepResult(ModelView("fixed_effects", model, focus=variable, focus_tests=tests), state)
+
+
+def _anova_ddf(ddf: str) -> str:
+    """The F tests' df method: lmerTest's anova has Satterthwaite and Kenward-Roger only,
+    so a fit with residual or asymptotic df is tested with Satterthwaite df."""
+    return ddf if ddf in {"satterthwaite", "kenward-roger"} else "satterthwaite"
 
 
 def _matching_name(name: str, names: Any) -> str | None:
@@ -179,13 +182,11 @@ def fit_statistics_report(step: Any, state: SessionState, context: PlanContext) 
 
 def anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     model = resolve_one(state, step_field(step, "model"))
-    ddf = (
+    ddf = _anova_ddf(
         normalise_ddf(step_field(step, "ddf"))
         or state.newer_option(model, "ddf")
         or model.fit.ddf_method
     )
-    if ddf not in {"satterthwaite", "kenward-roger"}:
-        ddf = "satterthwaite"
     table = model.fit.anova(ddf=ddf)
     return StepResult(ModelTable("anova", model, table, ddf), state)
 
@@ -286,11 +287,7 @@ def _factor_of(model: Any, name: str | None) -> str:
             f"Say which factor to compare, e.g. `pairwise comparisons of {factors[0]}`; "
             f"{model.title} has {listed}."
         )
-    for candidate in (name, name[:-1] if name.endswith("s") else None):
-        matches = [f for f in factors if candidate and f.casefold() == candidate.casefold()]
-        if matches:
-            return matches[0]
-    return name
+    return _matching_name(name, factors) or name
 
 
 def vcov_report(step: Any, state: SessionState, context: PlanContext) -> StepResult:
