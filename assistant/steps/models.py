@@ -368,9 +368,12 @@ def _refit_settings(
             if value is not None and value != _fit_setting(base.fit, name):
                 given[name] = newer[name] = value
     method = given["method"] or base.fit.method
-    fell_back = base.fit.method != "REML" and base.fit.ddf_method == "satterthwaite"
-    if given["ddf"] is None and fell_back and state.options.ddf == "kenward-roger":
-        given["ddf"] = newer["ddf"] = "kenward-roger"  # the session's choice ML could not use
+    own = base.fit.ddf_method
+    # a model whose df followed the session's choice (as its method allowed) follows it
+    # still: an ML fit that got Satterthwaite for a Kenward-Roger choice gets KR by REML
+    followed = own == session_ddf(state.options.ddf, base.fit.method)
+    if given["ddf"] is None and followed and state.options.ddf != own:
+        given["ddf"] = newer["ddf"] = state.options.ddf
     if normalise_ddf(step_field(step, "ddf")) is None:
         ddf = given["ddf"] or base.fit.ddf_method
         if session_ddf(ddf, method) != ddf:
