@@ -25,9 +25,17 @@ def normal_quantile(prob: ArrayLike) -> ArrayLike:
     return _out(special.ndtri(np.asarray(prob, dtype=float)))
 
 
+def _usual_df(df: np.ndarray) -> bool:
+    """Every df finite and positive: the tests' usual case, which needs no masking."""
+    return bool(np.all(df > 0) and np.all(df < np.inf))
+
+
 def t_quantile(prob: ArrayLike, df: ArrayLike) -> ArrayLike:
     """R's ``qt(prob, df)``; ``df = Inf`` gives the normal quantile."""
-    prob, df = np.broadcast_arrays(np.asarray(prob, float), np.asarray(df, float))
+    prob, df = np.asarray(prob, float), np.asarray(df, float)
+    if _usual_df(df):
+        return _out(special.stdtrit(df, prob))
+    prob, df = np.broadcast_arrays(prob, df)
     finite = np.isfinite(df)
     valid_df = np.where(finite & (df > 0), df, 1.0)
     value = np.where(finite, special.stdtrit(valid_df, prob), special.ndtri(prob))
@@ -40,7 +48,10 @@ def t_two_sided_p(t: ArrayLike, df: ArrayLike) -> ArrayLike:
     The lower tail at ``-|t|`` is computed directly, so tiny p-values keep their
     precision; ``df = Inf`` is the z test.
     """
-    t, df = np.broadcast_arrays(np.asarray(t, float), np.asarray(df, float))
+    t, df = np.asarray(t, float), np.asarray(df, float)
+    if _usual_df(df):
+        return _out(2.0 * special.stdtr(df, -np.abs(t)))
+    t, df = np.broadcast_arrays(t, df)
     neg = -np.abs(t)
     finite = np.isfinite(df)
     valid_df = np.where(finite & (df > 0), df, 1.0)

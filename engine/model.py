@@ -555,9 +555,13 @@ class LmmModel:
             )
         chol = ev.rest_factor
         m_re, p = self._m_re, self.p
-        x2 = solve_triangular(
-            chol[:-1, :-1], chol[-1, :-1], lower=True, trans="T", check_finite=False
-        )
+        # LAPACK's triangular solve, which scipy's solve_triangular wraps in ~10 µs of checks.
+        x2, info = lapack.dtrtrs(chol[:-1, :-1], chol[-1, :-1], lower=1, trans=1)
+        if info != 0:
+            raise LmmInputError(
+                "The model could not be evaluated at these variance parameters; "
+                "check the data for constant or duplicated columns."
+            )
         u_rest = x2[:m_re]
         beta = x2[m_re:]
         b_rest = self._apply_rest_lambda(u_rest, ev.factors)

@@ -441,7 +441,13 @@ def parse_formula(text: str) -> ModelFormula:
         )
     if len(text) > 5000:
         raise FormulaError("The formula is longer than 5,000 characters, which is not plausible.")
-    text = text.strip()
+    return _parse_stripped(text.strip())
+
+
+@lru_cache(maxsize=256)
+def _parse_stripped(text: str) -> ModelFormula:
+    """The parse of a stripped formula text; a ModelFormula is immutable, so refits and
+    repeated requests share one parse (a failed parse raises again each time)."""
     if "~" not in text:
         raise FormulaError(
             "A formula needs a '~' between the outcome and the predictors, "
