@@ -605,10 +605,14 @@ def poorly_scaled_columns(
     """
     if X.shape[0] < 2:
         return []
-    columns = X.T.copy()  # one row per column: the reductions below run on contiguous rows
-    dummy = ((columns == 0.0) | (columns == 1.0)).all(axis=1)
+    dummy = ((X == 0.0) | (X == 1.0)).all(axis=0)
     continuous = np.flatnonzero(~dummy)
-    column_sd = columns[continuous].std(axis=1, ddof=1)
+    if continuous.size == 0:
+        return []
+    # one row per continuous column, so that the reductions run on contiguous rows
+    columns = np.ascontiguousarray(X[:, continuous].T)
+    deviations = columns - (np.add.reduce(columns, axis=1) / X.shape[0])[:, None]
+    column_sd = np.sqrt(np.add.reduce(deviations * deviations, axis=1) / (X.shape[0] - 1))
     sds = {
         names[j]: float(sd)
         for j, sd in zip(continuous, column_sd, strict=True)

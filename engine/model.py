@@ -142,6 +142,14 @@ class Solution:
     vcov_unscaled: np.ndarray
 
 
+@lru_cache(maxsize=64)
+def _lower_triangle(p: int) -> np.ndarray:
+    """A p x p mask of the lower triangle (``np.tril``'s, built once per size)."""
+    mask = np.tri(p)
+    mask.setflags(write=False)
+    return mask
+
+
 class LmmModel:
     """Profiled (RE)ML deviance of a linear mixed model, with lme4's structure.
 
@@ -542,7 +550,7 @@ class LmmModel:
         if p == 0:
             return np.zeros((0, 0))
         inv, _ = lapack.dtrtri(lxx, lower=1)
-        inv = np.tril(inv)
+        inv *= _lower_triangle(p)  # dtrtri leaves the input's upper triangle in place
         return inv.T @ inv
 
     def solve(self, theta: np.ndarray, reml: bool = True) -> Solution:

@@ -14,6 +14,7 @@ from engine.design import (
     _private_frame,
     build_design,
     drop_aliased_columns,
+    poorly_scaled_columns,
 )
 from engine.errors import LmmInputError
 from engine.model import LmmModel
@@ -313,3 +314,22 @@ def test_numeric_fast_path_matches_formulaic(sleepstudy, rhs):
     assert ours[1] == names
     np.testing.assert_allclose(ours[0], np.asarray(reference), rtol=1e-12)
     assert _formulaic_matrix(mf.intercept, mf.fixed_terms, private, column_of)[1] == names
+
+
+def test_poorly_scaled_columns_follow_lme4_check_scale_x():
+    """lme4's checkScaleX: 0/1 dummies are ignored; an SD beyond 1e3 (or below 1e-3) is
+    named; otherwise two SDs more than 1e3 apart name the smallest and the largest."""
+    rng = np.random.default_rng(7)
+    n = 50
+    ones = np.ones(n)
+    dummy = (np.arange(n) % 2).astype(float)
+    unit = rng.normal(size=n)
+    big = rng.normal(scale=5e3, size=n)
+    tiny = rng.normal(scale=2e-4, size=n)
+    assert poorly_scaled_columns(np.column_stack([ones, dummy]), ["(Intercept)", "d"]) == []
+    assert poorly_scaled_columns(np.column_stack([ones, unit, big]), ["1", "u", "big"]) == ["big"]
+    assert poorly_scaled_columns(np.column_stack([ones, tiny, unit]), ["1", "t", "u"]) == ["t"]
+    # SDs 0.04 and 80 are each in range, but 2,000 apart
+    a, b = unit / np.std(unit, ddof=1) * 0.04, unit[::-1] / np.std(unit, ddof=1) * 80
+    assert poorly_scaled_columns(np.column_stack([ones, a, b]), ["1", "a", "b"]) == ["a", "b"]
+    assert poorly_scaled_columns(np.column_stack([ones, a, b * 0.4]), ["1", "a", "b"]) == []
