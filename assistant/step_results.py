@@ -128,6 +128,21 @@ class ModelChange:
 
 
 @dataclass(frozen=True)
+class RefitUnchanged:
+    """A refit naming settings the model already has (the same method, df,
+    optimizer, iteration limit and rows), so nothing was fitted. ``named`` holds the
+    settings the request named (option name -> value), e.g. ``{"method": "ML"}``."""
+
+    model: FittedModel
+    named: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(
+            {"kind": "refit_unchanged", "model": model_ref(self.model), "named": self.named}
+        )
+
+
+@dataclass(frozen=True)
 class FitOutcome:
     """A model the session fitted, with how its formula came about."""
 

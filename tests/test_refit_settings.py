@@ -116,3 +116,45 @@ def test_naming_ml_and_kenward_roger_together_is_refused_and_changes_nothing(sle
     assert not answer.ok
     assert "REML fits only" in str(answer.error)
     assert list(sleep.models) == [1]
+
+
+@pytest.mark.parametrize("request_text", ["refit by ML", "refit with ML", "refit model 1 using ML"])
+def test_refit_by_ml_of_an_ml_model_says_so_and_fits_nothing(tmp_path, request_text):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    assert session.ask(f"fit {SLOPE} using ML").ok
+    fit_before = session.models[1].fit
+    answer = session.ask(request_text)
+    assert answer.ok, answer.error
+    assert list(session.models) == [1]
+    assert session.models[1].fit is fit_before
+    (step,) = answer.steps
+    assert step.result.to_dict()["named"] == {"method": "ML"}
+    assert answer.text().startswith(
+        "Model 1 (random intercept and slope model) is already fitted by maximum likelihood (ML), "
+        "so I refitted nothing"
+    )
+
+
+def test_refit_by_reml_of_a_reml_model_fits_nothing_but_by_ml_fits_a_new_model(sleep):
+    answer = sleep.ask("refit with REML")
+    assert answer.ok, answer.error
+    assert list(sleep.models) == [1]
+    assert "already fitted by restricted maximum likelihood (REML)" in answer.text()
+    ml = _only_fit(sleep.ask("refit with ML"))
+    assert list(sleep.models) == [1, 2]
+    assert ml.method == "ML"
+    # lme4's deviance of this ML fit (reference case sleepstudy_slope_ml)
+    assert ml.criterion == pytest.approx(1751.93934448899, rel=1e-6)
+    again = sleep.ask("refit model 2 by ML")
+    assert list(sleep.models) == [1, 2]
+    assert "Model 2 (random intercept and slope model) is already fitted by maximum" in (
+        again.text()
+    )
+
+
+def test_refit_that_changes_another_setting_still_fits(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    assert session.ask(f"fit {SLOPE} using ML").ok
+    fit = _only_fit(session.ask("refit with ML and nelder-mead"))
+    assert (fit.method, fit.optimizer) == ("ML", "nelder-mead")
+    assert list(session.models) == [1, 2]

@@ -21,6 +21,7 @@ from assistant.narrate import (
     missing,
     predictions,
     random_tests,
+    refit,
     reports,
     side_by_side,
     subset,
@@ -40,6 +41,7 @@ from assistant.step_results import (
     ModelView,
     OptionChanged,
     OutlierRefit,
+    RefitUnchanged,
     SessionComparison,
 )
 
@@ -127,6 +129,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         return subset.subset_blocks(result)
     if isinstance(result, OutlierRefit):
         return subset.outlier_refit_blocks(result)
+    if isinstance(result, RefitUnchanged):
+        return refit.refit_unchanged_blocks(result)
     if isinstance(result, ModelView):
         return reports.model_view_blocks(result)
     if isinstance(result, FitStatisticsReport):

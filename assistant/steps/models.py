@@ -18,7 +18,13 @@ from assistant.model_building import (
 )
 from assistant.references import resolve_one
 from assistant.state import FittedModel, SessionState
-from assistant.step_results import EngineResult, FitOutcome, ModelChange, ModelView
+from assistant.step_results import (
+    EngineResult,
+    FitOutcome,
+    ModelChange,
+    ModelView,
+    RefitUnchanged,
+)
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.data import require_data
 from assistant.steps.options import normalise_ddf, normalise_method, normalise_optimizer
@@ -329,6 +335,10 @@ def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         newer["data"] = base.dataset
         data = current
     else:
+        named = {name: _fit_setting(base.fit, name) for name in REFIT_SETTINGS
+                 if step_field(step, name) is not None}
+        if named and _same_settings(base.fit, given):  # "refit by ML" of an ML fit
+            return StepResult(RefitUnchanged(base, named), state)
         data = model_data(base)
     method = given["method"]
     fit = base.fit.refit(
@@ -381,6 +391,12 @@ def _refit_settings(
             newer.pop("ddf", None)
             newer["kenward_roger_needs_reml"] = True
     return given, newer
+
+
+def _same_settings(fit: Any, given: dict[str, Any]) -> bool:
+    """True when a refit with ``given`` (None keeps the fit's own) would repeat ``fit``."""
+    return all(given[name] is None or given[name] == _fit_setting(fit, name)
+               for name in REFIT_SETTINGS)
 
 
 def _fit_setting(fit: Any, name: str) -> Any:
