@@ -10,7 +10,7 @@ the other tool minus ours) show whether the optimum is the same:
 positive means ours found a better (lower) one.
 
 Options: ``--only small|insteval|million`` (repeatable), ``--no-statsmodels``,
-``--no-lme4``, ``--no-memory``, ``--no-prototype``, ``--repeats N``, ``--sm-timeout SECONDS``,
+``--no-lme4``, ``--no-memory``, ``--no-prototype``, ``--no-breakdown``, ``--repeats N``, ``--sm-timeout SECONDS``,
 ``--markdown PATH`` (also write the report as Markdown), ``--blas-threads N`` (OpenBLAS
 threads for our fit and statsmodels; default 1, because R's reference BLAS is
 single-threaded and because on a shared 2-core machine a second OpenBLAS thread makes
@@ -335,6 +335,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-lme4", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-prototype", action="store_true")
+    parser.add_argument("--no-breakdown", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sm-timeout", type=float, default=120.0)
     parser.add_argument("--markdown", type=Path)
@@ -371,6 +372,20 @@ def main(argv: list[str] | None = None) -> None:
 
         print("… prototype kernel and start (engine/fast_blocks.py)", flush=True)
         prototype = measure_prototype(insteval[0])
+    breakdown = None
+    small = [r for r in reports if r.case.group == "small"]
+    if small and not args.no_breakdown:
+        from benchmarks.breakdown import breakdown_lines
+
+        print("… where the small fits' time goes", flush=True)
+        statsmodels_ms = {
+            r.case.name: 1e3 * r.statsmodels.median
+            for r in small
+            if r.statsmodels is not None and r.statsmodels.median is not None
+        }
+        breakdown = breakdown_lines(
+            [r.case for r in small], statsmodels_ms, SPEEDUP_TARGET_STATSMODELS
+        )
     memory = None
     if "insteval" in groups and not args.no_memory:
         from benchmarks.memory_probe import probe
@@ -387,6 +402,11 @@ def main(argv: list[str] | None = None) -> None:
             "",
             *target_lines(reports, memory),
             "",
+            *(
+                ["## Where the small fits' time goes (benchmarks/breakdown.py)", "", *breakdown, ""]
+                if breakdown
+                else []
+            ),
             *(
                 [
                     "## Prototype on insteval_like (engine/fast_blocks.py, not wired in)",

@@ -109,3 +109,26 @@ def test_lme4_output_is_parsed() -> None:
     assert parsed.median == 0.5
     assert parsed.criterion == 1743.6 and parsed.theta == [0.9, 0.01]
     assert parsed.evaluations == 31 and parsed.warnings == 0
+
+
+def test_breakdown_times_the_same_optimization_as_the_fit() -> None:
+    """The breakdown's optimization (BOBYQA from lme4's start, then the finite-difference
+    gradient) is the fit's: the same optimum and the same number of evaluations."""
+    from benchmarks.breakdown import breakdown
+    from engine import fit_lmm
+    from engine.optimize import minimize
+    from engine.profiled_deviance import deviance_function
+    from engine.start import lme4_start
+
+    for case in reference_cases():
+        if case.name not in ("dyestuff", "sleepstudy_slope"):
+            continue
+        fit = fit_lmm(case.formula, case.data, reml=case.reml, ddf="residual")
+        model = fit.model
+        alone = minimize(deviance_function(model, case.reml), lme4_start(model), model.theta_lower)
+        assert alone.evaluations == fit.opt.evaluations
+        assert alone.fmin == pytest.approx(fit.criterion, abs=1e-12)
+        np.testing.assert_allclose(alone.final, fit.theta, atol=1e-12)
+        timing = breakdown(case)
+        assert timing.evaluations == fit.opt.evaluations + 2 * model.n_theta
+        assert 0 < timing.optimization_ms and 0 < timing.nlopt_overhead_ms
