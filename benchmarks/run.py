@@ -10,11 +10,12 @@ the other tool minus ours) show whether the optimum is the same:
 positive means ours found a better (lower) one.
 
 Options: ``--only small|insteval|million`` (repeatable), ``--no-statsmodels``,
-``--no-lme4``, ``--no-memory``, ``--no-prototype``, ``--no-breakdown``, ``--repeats N``, ``--sm-timeout SECONDS``,
-``--markdown PATH`` (also write the report as Markdown), ``--blas-threads N`` (OpenBLAS
-threads for our fit and statsmodels; default 1, because R's reference BLAS is
-single-threaded and because on a shared 2-core machine a second OpenBLAS thread makes
-every dense step stall, see benchmarks/README.md; 0 leaves the environment's setting).
+``--no-lme4``, ``--no-memory``, ``--no-prototype``, ``--no-breakdown``, ``--repeats N``,
+``--sm-timeout SECONDS``, ``--markdown PATH`` (also write the report as Markdown),
+``--blas-threads N`` (OpenBLAS threads for our fit and statsmodels; default 1, because
+R's reference BLAS is single-threaded and because on a shared 2-core machine a second
+OpenBLAS thread makes every dense step stall, see benchmarks/README.md; 0 leaves the
+environment's setting).
 """
 
 from __future__ import annotations
