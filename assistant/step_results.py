@@ -101,6 +101,32 @@ class DataSubset:
 
 
 @dataclass(frozen=True)
+class VisitSubset:
+    """Each subject's first/last time points kept or dropped
+    (``engine.visit_subset.VisitSubsetResult``): the kept rows became the data set
+    ``name``, cut from ``parent`` (``name == parent`` when no row was removed).
+    ``guessed`` names the roles (``subject``, ``time``) the session guessed rather than
+    the request named; ``other_times`` are further time-like columns that vary within
+    subjects (a reason to name the time column)."""
+
+    name: str
+    parent: str
+    result: Any  # engine.visit_subset.VisitSubsetResult
+    parent_model: FittedModel | None = None
+    refit_follows: bool = False
+    guessed: tuple[str, ...] = ()
+    other_times: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out = json_safe(self.result)
+        out.update({
+            "name": self.name, "parent": self.parent, "guessed": list(self.guessed),
+            "other_times": list(self.other_times),
+        })
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
 class OutlierRefit:
     """A model fitted again without its outlying observations
     (``engine.sensitivity.OutlierSensitivity``); ``refitted`` is the new session model

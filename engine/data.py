@@ -627,12 +627,20 @@ def _varies_within(df: pd.DataFrame, column: str, id_column: str | None) -> bool
     return bool((per_group > 1).any())
 
 
-def _guess_time(df: pd.DataFrame, id_column: str | None) -> str | None:
+def time_candidates(df: pd.DataFrame, id_column: str | None) -> list[str]:
+    """Columns named like a time ("week", "visit") that vary within levels of
+    ``id_column``, numeric ones first: the first is :func:`describe_data`'s time guess."""
     candidates = [c for c in df.columns if c != id_column and _name_matches(str(c), _TIME_WORDS)]
-    within = [c for c in candidates if _varies_within(df, str(c), id_column)]
+    within = [str(c) for c in candidates if _varies_within(df, str(c), id_column)]
     # a numeric time ("weeks": 0, 4, 12) before its text labels ("visit": "week 4"), so
     # that a random slope has a variable to vary along
     within.sort(key=lambda c: not _is_numeric(df[c]))
+    return within
+
+
+def _guess_time(df: pd.DataFrame, id_column: str | None) -> str | None:
+    candidates = [c for c in df.columns if c != id_column and _name_matches(str(c), _TIME_WORDS)]
+    within = time_candidates(df, id_column)
     if within:
         return str(within[0])
     if candidates and (id_column is None or not df[id_column].duplicated().any()):

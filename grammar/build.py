@@ -53,6 +53,7 @@ from grammar.plan import (
     SetOption,
     Step,
     SubsetData,
+    SubsetVisits,
     Transform,
     UseDataset,
     UseSample,
@@ -1237,6 +1238,45 @@ class StepBuilder(Transformer):
     def keep_where(self, items):
         return _then_refit(_subset_where("keep", items), items)
 
+    def keep_visits(self, items):
+        return _then_refit(_visit_subset("keep", items), items)
+
+    def drop_visits(self, items):
+        return _then_refit(_visit_subset("drop", items), items)
+
+    def keep_visit_range(self, items):
+        return _then_refit(_visit_range("keep", items), items)
+
+    def drop_visit_range(self, items):
+        return _then_refit(_visit_range("drop", items), items)
+
+    def visit_pick(self, items):
+        return _flat(items)
+
+    def end_first(self, _):
+        return _Field("from_end", "first")
+
+    def end_last(self, _):
+        return _Field("from_end", "last")
+
+    def visit_count(self, items):
+        return _Field("count", _flat(items)[0])
+
+    def count_one(self, _):
+        return _Field("count", 1)
+
+    def count_five(self, _):
+        return _Field("count", 5)
+
+    def count_six(self, _):
+        return _Field("count", 6)
+
+    def visit_subject(self, items):
+        return _Field("subject", _cols(items)[0])
+
+    def visit_by(self, items):
+        return _Field("by", _cols(items)[0])
+
     def subset_values(self, items):
         return [i for i in items if isinstance(i, _LevelText)]
 
@@ -1569,6 +1609,52 @@ def _then_refit(step: SubsetData, items: list[Any]) -> list[Step]:
     """ "exclude patient P001 from model 2": the subset, then the model fitted to it."""
     refs = [i for i in _flat(items) if isinstance(i, _Ref)]
     return [step, Refit(refs[-1].ref)] if refs else [step]
+
+
+#: Words for a subject's time points in "only visits 1 to 3" (a column-name slot there).
+VISIT_WORDS = frozenset({
+    "visit", "visits", "timepoint", "timepoints", "occasion", "occasions", "measurement",
+    "measurements", "assessment", "assessments", "wave", "waves",
+})
+
+
+def _fields(items: list[Any]) -> dict[str, Any]:
+    return {p.name: p.value for p in _flat(items) if isinstance(p, _Field)}
+
+
+def _whole_count(value: Any, what: str) -> int:
+    number = float(value)
+    if not number.is_integer() or number < 1:
+        raise NotUnderstood(f"{what}: a whole number from 1, e.g. `only the first 3 visits`")
+    return int(number)
+
+
+def _visit_subset(action: str, items: list[Any]) -> SubsetVisits:
+    """ "only the first 3 visits", "drop the last visit": time points from one end."""
+    given = _fields(items)
+    count = _whole_count(given.get("count", 1), "how many time points")
+    return SubsetVisits(
+        action, given["from_end"], 1, count, given.get("subject"), given.get("by")
+    )
+
+
+def _visit_range(action: str, items: list[Any]) -> SubsetVisits:
+    """ "only visits 1 to 3": the time points numbered so from each subject's first."""
+    word = _cols(items)[0]
+    if word.casefold() not in VISIT_WORDS:
+        raise NotUnderstood(
+            "a range of time points, e.g. `only visits 1 to 3`; for a column's values say "
+            "`keep only rows where age >= 30`"
+        )
+    first, last = (
+        float(t) for t in items if isinstance(t, Token) and t.type.endswith("NUMBER")
+    )
+    start = _whole_count(first, "the first time point")
+    stop = _whole_count(last, "the last time point")
+    if stop < start:
+        start, stop = stop, start
+    given = _fields(items)
+    return SubsetVisits(action, "first", start, stop, given.get("subject"), given.get("by"))
 
 
 def _row_numbers(items: list[Any]) -> tuple[int, ...]:

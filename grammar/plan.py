@@ -232,6 +232,37 @@ class SubsetData(Step):
 
 
 @dataclass(frozen=True)
+class SubsetVisits(Step):
+    """Keep or drop each subject's time points ``start`` to ``stop`` (1-based), counted
+    from the ``first`` or the ``last`` (``from_end``) in the order of the time column:
+    "only the first 3 visits", "drop the last visit", "only visits 1 to 3". The rows kept
+    become a new data set, made current. ``subject`` is a column or role word as typed
+    ("per patient"); ``by`` a column named with "by" (the time column, or the subjects'
+    when it is not ordered); None means the session's guess.
+    """
+
+    kind: ClassVar[str] = "subset_visits"
+    action: str = "keep"
+    from_end: str = "first"
+    start: int = 1
+    stop: int = 1
+    subject: str | None = None
+    by: str | None = None
+
+    def describe(self) -> str:
+        verb = "Drop" if self.action == "drop" else "Keep only"
+        if self.start == 1:
+            count = "" if self.stop == 1 else f" {self.stop}"
+            noun = "time point" if self.stop == 1 else "time points"
+            which = f"the {self.from_end}{count} {noun}"
+        else:
+            which = f"time points {self.start} to {self.stop} (from the {self.from_end})"
+        subject = self.subject or "subject"
+        text = f"{verb} {which} of each {subject}"
+        return text + (f", ordered by {self.by}" if self.by else "")
+
+
+@dataclass(frozen=True)
 class UseDataset(Step):
     """Make an earlier data set of the session current again (``name`` as listed)."""
 
@@ -569,7 +600,8 @@ class Help(Step):
 STEP_TYPES: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (
-        UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, UseDataset,
+        UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, SubsetVisits,
+        UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
         FitStatistics, Icc, FixedEffects, FixedEffectsVcov, Blups, MarginalMeans,
         RandomEffectsTests, Anova, Confint, Predict,

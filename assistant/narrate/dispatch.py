@@ -26,6 +26,7 @@ from assistant.narrate import (
     side_by_side,
     subset,
     tables,
+    visit_subset,
 )
 from assistant.narrate.blocks import Block, Paragraph, code
 from assistant.narrate.numbers import join_words
@@ -43,6 +44,7 @@ from assistant.step_results import (
     OutlierRefit,
     RefitUnchanged,
     SessionComparison,
+    VisitSubset,
 )
 
 STEP_WORDS = {
@@ -74,6 +76,7 @@ STEP_WORDS = {
     "export_results": "write the results to files",
     "transform": "transform the columns",
     "subset_data": "select the rows",
+    "subset_visits": "select the time points",
     "use_dataset": "switch the data set",
     "refit_without_outliers": "refit without the outliers",
     "help": "show help",
@@ -127,6 +130,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         return data.dataset_blocks(result)
     if isinstance(result, DataSubset):
         return subset.subset_blocks(result)
+    if isinstance(result, VisitSubset):
+        return visit_subset.visit_subset_blocks(result)
     if isinstance(result, OutlierRefit):
         return subset.outlier_refit_blocks(result)
     if isinstance(result, RefitUnchanged):

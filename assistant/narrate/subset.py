@@ -117,25 +117,28 @@ def subset_blocks(outcome: DataSubset) -> list[Block]:
         )
     if notes:
         blocks.append(Paragraph(" ".join(notes)))
-    back = f"Say {code('switch to ' + outcome.parent)} to go back."
-    if outcome.parent_model is None:
-        follow = f"Models fitted from now on use these rows. {back}"
-    else:
-        number = outcome.parent_model.number
-        follow = (
-            "Models fitted from now on use these rows, and so do refits and changes of "
-            f"models of `{outcome.parent}`; the models already fitted keep their data. "
-            f"{back}"
-        )
-        if not outcome.refit_follows:
-            follow += f" Say {code(f'refit model {number}')} to fit model {number} on these rows."
-    blocks.append(Paragraph(follow))
+    blocks.append(follow_up(outcome.parent, outcome.parent_model, outcome.refit_follows))
     if r.rule != "rows" and r.removed_rows:
         removed = listed([str(i) for i in r.removed_rows], 30)
         blocks.append(
             Detail((Paragraph(f"Rows removed (numbered as in `{outcome.parent}`): {removed}."),))
         )
     return blocks
+
+
+def follow_up(parent: str, parent_model: Any, refit_follows: bool) -> Paragraph:
+    """What the new data set is used for, and the way back."""
+    back = f"Say {code('switch to ' + parent)} to go back."
+    if parent_model is None:
+        return Paragraph(f"Models fitted from now on use these rows. {back}")
+    number = parent_model.number
+    follow = (
+        "Models fitted from now on use these rows, and so do refits and changes of "
+        f"models of `{parent}`; the models already fitted keep their data. {back}"
+    )
+    if not refit_follows:
+        follow += f" Say {code(f'refit model {number}')} to fit model {number} on these rows."
+    return Paragraph(follow)
 
 
 def _significant(p: float | None) -> bool | None:

@@ -5,6 +5,8 @@
   A column may be named as itself, its plural or a role word ("subject"), as for the
   other steps that take a group (``assistant.model_building.group_column``), or not at
   all ("only treated patients": the column that has the level).
+* ``subset_visits``: each subject's first or last time points (``engine.visit_subset``),
+  a new data set like ``subset_data``'s; subject and time columns as named, else guessed.
 * ``use_dataset``: an earlier data set of the session becomes current again.
 * ``refit_without_outliers``: a model fitted again without the observations the residual
   diagnostics call outlying (``engine.sensitivity``), filed as a new model on a data set
@@ -22,14 +24,15 @@ from assistant.errors import AssistantError
 from assistant.model_building import classify_structure, group_column
 from assistant.references import resolve_one
 from assistant.state import FittedModel, SessionState
-from assistant.step_results import DatasetLoaded, DataSubset, OutlierRefit
+from assistant.step_results import DatasetLoaded, DataSubset, OutlierRefit, VisitSubset
 from assistant.steps.base import PlanContext, StepResult, step_field
-from assistant.steps.data import require_data, use_sample
+from assistant.steps.data import data_roles, require_data, use_sample
 from engine.blups import match_level
-from engine.data import closest_names, describe_data
+from engine.data import closest_names, describe_data, time_candidates
 from engine.samples import list_samples
 from engine.sensitivity import outlier_sensitivity
 from engine.subset import select_rows
+from engine.visit_subset import orderable_time, select_time_points
 from grammar.plan import UseSample
 
 SUBSET_SUFFIX = "_subset"
@@ -155,6 +158,65 @@ def subset_data(step: Any, state: SessionState, context: PlanContext) -> StepRes
     return StepResult(outcome, state.with_subset(name, result.data, parent))
 
 
+def _visit_roles(
+    step: Any, state: SessionState, data: pd.DataFrame
+) -> tuple[str, str, tuple[str, ...]]:
+    """(subject column, time column, roles guessed) of a time-point subset: the columns
+    the request names ("per patient", "by week"), else the newest model's on this data,
+    else the data's guess (:func:`assistant.steps.data.data_roles`)."""
+    roles = data_roles(state, data=data)
+    subject = group_column(step_field(step, "subject"), data.columns)
+    time = None
+    by = group_column(step_field(step, "by"), data.columns)
+    if by is not None:
+        if by in data.columns and orderable_time(data[by]) is None and subject is None:
+            subject = by  # "first 3 visits by patient": the subjects, not an order
+        else:
+            time = by
+    guessed = tuple(
+        role for role, named in (("subject", subject), ("time", time)) if named is None
+    )
+    subject = subject or roles.get("group")
+    if subject is None:
+        raise AssistantError(
+            "I could not tell which column identifies the subjects; name it, e.g. "
+            "`keep the first 3 visits per patient`."
+        )
+    time = time or roles.get("time")
+    if time is None or time == subject:
+        raise AssistantError(
+            f"I could not tell which column gives the order of each {subject}'s visits; "
+            "name it, e.g. `keep the first 3 visits by week`."
+        )
+    return subject, time, guessed
+
+
+def subset_visits(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Each subject's first or last time points (``engine.visit_subset``), kept or
+    dropped; the rows kept become a new data set, made current, as for ``subset_data``."""
+    data = require_data(state)
+    parent = state.current_data_name or "data"
+    subject, time, guessed = _visit_roles(step, state, data)
+    result = select_time_points(
+        data,
+        step_field(step, "action", "keep"),
+        subject=subject,
+        time=time,
+        from_end=step_field(step, "from_end", "first"),
+        start=int(step_field(step, "start", 1)),
+        stop=int(step_field(step, "stop", 1)),
+    )
+    others = tuple(c for c in time_candidates(data, subject) if c != time)
+    model = newest_model_on(state, parent)
+    follows = bool({"refit", "modify_model"} & set(context.kinds))
+    if result.n_removed == 0:
+        outcome = VisitSubset(parent, parent, result, model, follows, guessed, others)
+        return StepResult(outcome, state)
+    name = fresh_name(state.datasets, subset_base(parent))
+    outcome = VisitSubset(name, parent, result, model, follows, guessed, others)
+    return StepResult(outcome, state.with_subset(name, result.data, parent))
+
+
 def use_dataset(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     """Make an earlier data set current; a sample not loaded yet is loaded."""
     wanted = str(step_field(step, "name", "")).strip()
@@ -202,6 +264,7 @@ def refit_without_outliers(step: Any, state: SessionState, context: PlanContext)
 
 HANDLERS = {
     "subset_data": subset_data,
+    "subset_visits": subset_visits,
     "use_dataset": use_dataset,
     "refit_without_outliers": refit_without_outliers,
 }
