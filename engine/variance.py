@@ -15,6 +15,14 @@ adjusted ICC = σ²_r / (σ²_r + σ²_ε), conditional ICC = σ²_r / (σ²_f +
 These match MuMIn's ``r.squaredGLMM`` and performance's ``r2_nakagawa``/``icc`` for
 Gaussian models. The plain ICC σ²_u / (σ²_u + σ²_ε) exists only for a single random
 intercept; with random slopes σ²_r depends on where the covariate's zero lies.
+
+With several grouping factors and random intercepts only (crossed or nested), each
+factor k has its own share σ²_k / (σ²_r + σ²_ε) (performance's ``icc(by_group = TRUE)``),
+and the correlation of two observations given the fixed effects is the sum of the
+variances of the factors they share over σ²_r + σ²_ε. Sharing a level of a factor that
+is nested in another (every cask in one batch) means sharing the outer level too, so
+:class:`GroupShare` gives, per factor, the correlation of two observations that share
+that factor's level, and so the levels of every factor it is nested in, but nothing else.
 """
 
 from __future__ import annotations
@@ -42,6 +50,32 @@ def icc_random_intercept(var_intercept: float, var_residual: float) -> float:
 
 
 @dataclass(frozen=True)
+class GroupShare:
+    """One grouping factor of a random-intercept model with several factors.
+
+    ``variance_share`` is σ²_k / (σ²_r + σ²_ε); ``nested_in`` lists the factors whose
+    level every level of this one determines; ``correlation`` is the correlation of two
+    observations that share this factor's level (and so those outer levels) and no other
+    factor: (σ²_k + Σ_outer σ²_j) / (σ²_r + σ²_ε).
+    """
+
+    group: str
+    variance: float
+    variance_share: float
+    nested_in: tuple[str, ...]
+    correlation: float
+
+    def to_dict(self) -> dict:
+        return {
+            "group": self.group,
+            "variance": self.variance,
+            "variance_share": self.variance_share,
+            "nested_in": list(self.nested_in),
+            "correlation": self.correlation,
+        }
+
+
+@dataclass(frozen=True)
 class VarianceExplained:
     """The variance decomposition of one fit (see the module docstring for the formulas).
 
@@ -61,6 +95,13 @@ class VarianceExplained:
     var_residual: float
     var_random_by_group: dict[str, float]
     random_slopes: bool
+    group_shares: tuple[GroupShare, ...] = ()
+
+    @property
+    def residual_share(self) -> float:
+        """σ²_ε / (σ²_r + σ²_ε): the share of the variance left by the fixed effects that
+        lies within the clusters (1 − the adjusted ICC)."""
+        return self.var_residual / (self.var_random + self.var_residual)
 
     def to_dict(self) -> dict:
         def num(value: float | None) -> float | None:
@@ -78,6 +119,7 @@ class VarianceExplained:
             "var_residual": num(self.var_residual),
             "var_random_by_group": {k: num(v) for k, v in self.var_random_by_group.items()},
             "random_slopes": self.random_slopes,
+            "group_shares": [share.to_dict() for share in self.group_shares],
         }
 
 
@@ -109,6 +151,8 @@ def variance_explained(fit: LmmFit) -> VarianceExplained:
     var_random = float(sum(by_group.values()))
 
     total = var_fixed + var_random + sigma2
+    random_slopes = any(term.n_columns > 1 or term.columns != ["(Intercept)"]
+                        for term in model.terms)
     single_intercept = len(model.terms) == 1 and list(model.terms[0].columns) == ["(Intercept)"]
     icc = icc_random_intercept(var_random, sigma2) if single_intercept else None
     return VarianceExplained(
@@ -121,6 +165,41 @@ def variance_explained(fit: LmmFit) -> VarianceExplained:
         var_random=var_random,
         var_residual=sigma2,
         var_random_by_group=by_group,
-        random_slopes=any(term.n_columns > 1 or term.columns != ["(Intercept)"]
-                          for term in model.terms),
+        random_slopes=random_slopes,
+        group_shares=() if random_slopes else group_shares(model.terms, by_group, sigma2),
     )
+
+
+def group_shares(terms: list, variances: dict[str, float], sigma2: float) -> tuple[GroupShare, ...]:
+    """:class:`GroupShare` of each factor of a random-intercept model with at least two
+    distinct grouping factors (empty otherwise). ``terms`` are the model's terms (codes
+    per row), ``variances`` their σ²_k by lme4 group name, in the same order."""
+    names = list(variances)
+    if len(terms) < 2 or len({term.group for term in terms}) < len(terms):
+        return ()
+    total = sum(variances.values()) + sigma2
+    shares = []
+    for k, (name, term) in enumerate(zip(names, terms, strict=True)):
+        outer = tuple(
+            names[j] for j, other in enumerate(terms) if j != k and _nested(term, other)
+        )
+        shared = variances[name] + sum(variances[j] for j in outer)
+        shares.append(
+            GroupShare(
+                group=name,
+                variance=variances[name],
+                variance_share=variances[name] / total,
+                nested_in=outer,
+                correlation=shared / total,
+            )
+        )
+    return tuple(sorted(shares, key=lambda share: -share.correlation))
+
+
+def _nested(inner, outer) -> bool:
+    """Every level of ``inner`` occurs with a single level of ``outer`` (and ``inner`` has
+    more levels), as casks within batches."""
+    if inner.n_levels <= outer.n_levels:
+        return False
+    pairs = np.unique(inner.codes * outer.n_levels + outer.codes)
+    return pairs.size == inner.n_levels

@@ -159,6 +159,31 @@ def test_slope_model_explains_why_there_is_no_single_icc(sleep_slope_fit):
     assert_shows(shown.group(1), variance.icc_adjusted)
 
 
+@pytest.mark.parametrize(
+    ("formula", "data", "nested"),
+    [
+        ("diameter ~ 1 + (1 | plate) + (1 | sample)", "Penicillin", False),
+        ("strength ~ 1 + (1 | batch/cask)", "Pastes", True),
+    ],
+)
+def test_crossed_and_nested_models_give_each_factor_its_share(formula, data, nested):
+    fit = fit_lmm(formula, pd.read_csv(REFERENCE / "data" / f"{data}.csv"))
+    variance = variance_explained(fit)
+    view = ModelView("icc", model_of(fit, structure="crossed"), variance)
+    text = Answer("icc", None, [StepOutcome("icc", "done", result=view)]).text()
+    assert "no single ICC" in text
+    for share in variance.group_shares:
+        shown = re.search(rf"(?<![\w:]){re.escape(share.group)} (\d+)%", text).group(1)
+        assert abs(int(shown) - 100 * share.variance_share) <= 0.5
+        where = "(and so the same batch)" if share.nested_in else "only"
+        pattern = rf"(\d\.\d\d) for two in the same {re.escape(share.group)} {re.escape(where)}"
+        assert_shows(re.search(pattern, text).group(1), share.correlation)
+    shown = re.search(r"residual (\d+)%", text).group(1)
+    assert abs(int(shown) - 100 * variance.residual_share) <= 0.5
+    assert ("The first is also the adjusted ICC" in text) == nested
+    assert "Observations that share a " + variance.group_shares[0].group in text
+
+
 def test_singular_fit_is_named_with_the_next_step():
     data = pd.read_csv(REFERENCE / "data" / "Dyestuff2.csv")
     fit = fit_lmm("Yield ~ 1 + (1 | Batch)", data)

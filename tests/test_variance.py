@@ -122,3 +122,53 @@ def test_to_dict_is_json_safe(sleepstudy):
     d = variance_explained(fit).to_dict()
     json.dumps(d, allow_nan=False)
     assert d["icc"] == pytest.approx(0.5893089171, rel=TOL)
+
+
+def _reference_varcorr(case):
+    data = json.loads(open(f"/work/shared/reference/cases/{case}.json").read())
+    return {row["grp"]: row["vcov"] for row in data["varcorr"]}
+
+
+def test_crossed_factors_have_their_own_shares_from_lme4_varcorr():
+    """Penicillin (crossed): each factor's share σ²_k / (σ²_plate + σ²_sample + σ²_ε), the
+    value of performance's icc(by_group = TRUE), here from lme4's stored VarCorr."""
+    fit = fit_lmm("diameter ~ 1 + (1 | plate) + (1 | sample)", _read("Penicillin"))
+    result = variance_explained(fit)
+    ref = _reference_varcorr("penicillin_crossed")
+    total = ref["plate"] + ref["sample"] + ref["Residual"]
+    shares = {share.group: share for share in result.group_shares}
+    assert [share.group for share in result.group_shares] == ["sample", "plate"]
+    for group in ("plate", "sample"):
+        assert shares[group].nested_in == ()
+        assert shares[group].variance_share == pytest.approx(ref[group] / total, rel=TOL)
+        assert shares[group].correlation == pytest.approx(ref[group] / total, rel=TOL)
+    assert result.residual_share == pytest.approx(ref["Residual"] / total, rel=TOL)
+    assert result.residual_share == pytest.approx(1 - result.icc_adjusted, rel=1e-12)
+
+
+def test_nested_factor_shares_add_the_outer_factor():
+    """Pastes (casks within batches): two observations of one cask also share its batch,
+    so they correlate (σ²_cask + σ²_batch) / total; two of one batch only, σ²_batch / total."""
+    ref = _reference_varcorr("pastes_nested")
+    total = ref["cask:batch"] + ref["batch"] + ref["Residual"]
+    for formula, inner in (
+        ("strength ~ 1 + (1 | batch/cask)", "cask:batch"),
+        # the same design with cask labels unique across batches: nested without '/'
+        ("strength ~ 1 + (1 | batch) + (1 | sample)", "sample"),
+    ):
+        fit = fit_lmm(formula, _read("Pastes"))
+        shares = {share.group: share for share in variance_explained(fit).group_shares}
+        assert shares[inner].nested_in == ("batch",)
+        assert shares["batch"].nested_in == ()
+        assert shares[inner].variance_share == pytest.approx(ref["cask:batch"] / total, rel=TOL)
+        assert shares[inner].correlation == pytest.approx(
+            (ref["cask:batch"] + ref["batch"]) / total, rel=TOL
+        )
+        assert shares["batch"].correlation == pytest.approx(ref["batch"] / total, rel=TOL)
+
+
+def test_no_group_shares_with_one_factor_or_random_slopes(sleepstudy):
+    single = fit_lmm("Yield ~ 1 + (1 | Batch)", _read("Dyestuff"))
+    assert variance_explained(single).group_shares == ()
+    slopes = fit_lmm("Reaction ~ Days + (Days || Subject)", sleepstudy)
+    assert variance_explained(slopes).group_shares == ()

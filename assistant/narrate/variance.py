@@ -8,6 +8,7 @@ and Schielzeth 2017).
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -122,6 +123,9 @@ def no_single_icc_sentence(fit: Any, variance: Any) -> str:
             "number would depend on where you look."
         )
     else:
+        shares = getattr(variance, "group_shares", ())
+        if shares:
+            return group_shares_sentence(fit, variance, shares)
         why = (
             "With more than one grouping factor each factor has its own share of the "
             "variance, so no single ICC describes the model."
@@ -133,6 +137,56 @@ def no_single_icc_sentence(fit: Any, variance: Any) -> str:
         f"{why} The adjusted ICC (Nakagawa and Schielzeth), which averages the "
         f"random-effect variance over the data, is {fmt.proportion(adjusted)}. "
         f"{icc_meaning(adjusted)}"
+    )
+
+
+def group_shares_sentence(fit: Any, variance: Any, shares: Any) -> str:
+    """Each grouping factor's share of the variance and what two observations sharing it
+    have in common (``engine.variance.GroupShare``), for crossed or nested intercepts."""
+    parts = [f"{share.group} {fmt.percent(share.variance_share)}" for share in shares]
+    correlations = []
+    for share in shares:
+        where = (
+            f"in the same {share.group} (and so the same {fmt.join_words(list(share.nested_in))})"
+            if share.nested_in
+            else f"in the same {share.group} only"
+        )
+        correlations.append(f"{fmt.proportion(share.correlation)} for two {where}")
+    text = (
+        "With more than one grouping factor there is no single ICC: each factor has its own "
+        f"share of the variance in {fit.response_name} not explained by the fixed effects "
+        f"({fmt.join_words(parts)}; residual {fmt.percent(variance.residual_share)}). The "
+        "correlation of two observations depends on which levels they share: "
+        f"{fmt.join_words(correlations)}."
+    )
+    adjusted = adjusted_icc(variance)
+    top = shares[0]
+    if adjusted is not None and math.isclose(top.correlation, adjusted, rel_tol=1e-9):
+        text += " The first is also the adjusted ICC of Nakagawa and Schielzeth."
+    elif adjusted is not None:
+        text += (
+            f" Two observations that share every grouping factor correlate "
+            f"{fmt.proportion(adjusted)} (the adjusted ICC of Nakagawa and Schielzeth)."
+        )
+    return f"{text} {_shares_meaning(top)}"
+
+
+def _shares_meaning(top: Any) -> str:
+    """What the largest shared-level correlation means for the analysis."""
+    if top.correlation > ICC_HIGH:
+        return (
+            f"Observations that share a {top.group} are strongly alike, so ignoring that "
+            f"grouping would make the standard errors of predictors that vary between "
+            f"levels of {top.group} far too small."
+        )
+    if top.correlation < ICC_LOW:
+        return (
+            "Each factor on its own makes observations only slightly alike; even so, with "
+            "many observations per level ignoring a factor can understate standard errors."
+        )
+    return (
+        f"Observations that share a {top.group} are noticeably alike, so the mixed "
+        "model's standard errors are the ones to trust."
     )
 
 
