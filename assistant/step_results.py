@@ -251,6 +251,8 @@ class FitStatisticsReport:
     statistics: tuple[Any, ...]  # engine.fit_statistics.FitStatistics
     focus: FittedModel | None = None
     comparability: str | None = None
+    #: "r2" when only the R² were asked for ("R2 for each model"); None for everything
+    measure: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         rows = []
@@ -261,6 +263,7 @@ class FitStatisticsReport:
         return json_safe(
             {
                 "kind": "fit_statistics",
+                "measure": self.measure,
                 "focus": self.focus.number if self.focus is not None else None,
                 "comparable": self.comparability is None,
                 "comparability_issue": self.comparability,
@@ -284,6 +287,9 @@ class SessionComparison:
     pairwise: tuple[tuple[FittedModel, FittedModel, Any], ...] = ()
     #: (left out, same as) model numbers: identical formula and method, compared once.
     duplicates: tuple[tuple[int, int], ...] = ()
+    #: ``engine.fit_statistics.FitStatistics`` of each model as fitted (in row order),
+    #: when R² was asked for; empty otherwise.
+    r2: tuple[Any, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         c = self.comparison
@@ -301,6 +307,11 @@ class SessionComparison:
                 "pairwise": [
                     {"models": [small.number, large.number], "table": pair.table}
                     for small, large, pair in self.pairwise
+                ],
+                "r2": [
+                    {"model": model.number, "method": stats.method,
+                     "r2_marginal": stats.r2_marginal, "r2_conditional": stats.r2_conditional}
+                    for model, stats in zip(self.models, self.r2, strict=False)
                 ],
             }
         )

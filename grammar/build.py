@@ -578,6 +578,26 @@ class StepBuilder(Transformer):
         """ "compare fit statistics (of models 1 and 2)": AIC and BIC side by side."""
         return self.compare([*items, _Field("criteria", ["AIC", "BIC"])])
 
+    def compare_r2(self, items):
+        """ "compare R2 across the models", "compare the R2 of models 1 and 2": each
+        model's own R² side by side (fit_statistics), as fitted; no refit is involved.
+        Other criteria or a refit named with it make it a comparison with R² columns."""
+        step = self.compare([*items, _Field("criteria", [_R2])])
+        others = [c for part in _flat(items) if isinstance(part, _Field) and
+                  part.name == "criteria" for c in part.value if c != _R2]
+        if others or step.refit != "auto":
+            return step
+        refs = step.models or ("all",)
+        if len(refs) == 1:
+            return FitStatistics(refs[0], measure="r2")
+        return FitStatistics(models=refs, measure="r2")
+
+    def tail_r2(self, _):
+        return _Field("criteria", [_R2])
+
+    def crit_r2(self, _):
+        return [_R2]
+
     def shown_criteria(self, items):
         """ "show AIC", "what is the BIC of model 2", "give me the AIC and BIC": each
         model's own numbers (fit_statistics). A test (LRT), a refit, or two or more
@@ -667,6 +687,9 @@ class StepBuilder(Transformer):
 
     def item_fit(self, _):
         return _Item("fit")
+
+    def item_r2(self, _):
+        return _Item("r2")
 
     def report_fit(self, items):
         """ "how well does the model fit?", "how good is model 2?" """
@@ -1439,6 +1462,8 @@ class _Item:
             return Icc(model)
         if self.kind == "fit":
             return FitStatistics(model)
+        if self.kind == "r2":
+            return FitStatistics(model, measure="r2")
         if self.kind == "fixed":
             return FixedEffects(model, fields.get("ddf"))
         if self.kind == "vcov":
@@ -1755,11 +1780,13 @@ def _option_from(name: str, setting: _Setting) -> SetOption:
 
 
 _CRITERIA_ORDER = ("AIC", "BIC", "LRT")
+#: Nakagawa's R² asked for in a comparison: columns beside the chosen criteria.
+_R2 = "R2"
 
 
 def _criteria(found: list[str]) -> tuple[str, ...]:
-    chosen = [c for c in _CRITERIA_ORDER if c in found]
-    return tuple(chosen) if chosen else _CRITERIA_ORDER
+    chosen = tuple(c for c in _CRITERIA_ORDER if c in found) or _CRITERIA_ORDER
+    return (*chosen, _R2) if _R2 in found else chosen
 
 
 def _formula_from_words(
@@ -1803,6 +1830,7 @@ def merge_steps(steps: list[Step]) -> list[Step]:
 
     * variance components then ICC (same model): one step with ``include_icc``;
     * two comparisons of the same models: one comparison with both sets of criteria;
+    * two fit-statistics reports of the same models: one (R² alone only if both were);
     * a trajectory plot then "overlay the BLUPs" or "with a CI band": one plot;
     * the same step twice in a row: once;
     * a plain refit after a refit without the outliers: part of it.
@@ -1828,6 +1856,15 @@ def merge_steps(steps: list[Step]) -> list[Step]:
             prev.model == step.model
         ):
             out[-1] = replace(prev, include_icc=prev.include_icc or step.include_icc)
+            continue
+        if (
+            isinstance(prev, FitStatistics)
+            and isinstance(step, FitStatistics)
+            and (prev.model, prev.models) == (step.model, step.models)
+        ):
+            # "fit statistics and R2": one report; R² alone only when nothing else is asked
+            measure = prev.measure if prev.measure == step.measure else None
+            out[-1] = replace(prev, measure=measure)
             continue
         if (
             isinstance(prev, CompareModels)

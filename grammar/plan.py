@@ -335,7 +335,11 @@ class RefitWithoutOutliers(Step):
 
 @dataclass(frozen=True)
 class CompareModels(Step):
-    """AIC/BIC table and likelihood-ratio tests; ``models`` empty means every model."""
+    """AIC/BIC table and likelihood-ratio tests; ``models`` empty means every model.
+
+    ``criteria`` may also hold ``"R2"``: the table then shows each model's marginal and
+    conditional R² (of the model as fitted).
+    """
 
     kind: ClassVar[str] = "compare_models"
     criteria: tuple[str, ...] = ("AIC", "BIC", "LRT")
@@ -359,10 +363,15 @@ class FitStatistics(Step):
     model; ``None`` is the current model, with a row for every other model of the
     current data set when there are several (each model's own numbers, as R's
     ``AIC(m1, m2)``; a comparison with ML refits and tests is ``compare_models``).
+    ``models`` lists several references instead ("compare R2 of models 1 and 2").
+    ``measure`` ``"r2"`` asks for the R² alone (one R² row per model); ``None`` for
+    every statistic.
     """
 
     kind: ClassVar[str] = "fit_statistics"
     model: str | None = None
+    models: tuple[str, ...] = ()
+    measure: str | None = None
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def test_all_models_without_a_focus(three_models):
     answer = ask_ok(three_models, "R2 of all models")
     report = answer.steps[0].result
     assert report.focus is None and len(report.models) == 3
-    assert "How well the 3 models fit" in answer.text()
+    assert "R² of the 3 models" in answer.text()
     # the intercept-only model explains nothing by fixed effects
     assert report.statistics[2].r2_marginal == 0.0
 

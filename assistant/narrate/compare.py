@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.narrate import fit_statistics as fit_statistics_words
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, code, table
 from assistant.step_results import SessionComparison
@@ -57,8 +58,10 @@ def comparison_blocks(result: SessionComparison) -> list[Block]:
     columns = ["Model", "npar", *show_ic, "logLik", "Chisq", "Df", "p"]
     if any(fmt.is_number(r.get("p_boundary")) for r in records):
         columns.append("p (boundary)")
+    if result.r2:
+        columns += ["R² marg.", "R² cond."]
     rows = []
-    for name, rec in zip(_names(result.models), records, strict=True):
+    for i, (name, rec) in enumerate(zip(_names(result.models), records, strict=True)):
         row = [name, fmt.integer(rec["npar"])]
         row += [fmt.number(rec[k]) for k in show_ic]
         tested = fmt.is_number(rec["Df"]) and rec["Df"] > 0
@@ -70,6 +73,9 @@ def comparison_blocks(result: SessionComparison) -> list[Block]:
         ]
         if "p (boundary)" in columns:
             row.append(fmt.p_cell(rec.get("p_boundary")))
+        if result.r2:
+            row += [fmt.proportion(result.r2[i].r2_marginal),
+                    fmt.proportion(result.r2[i].r2_conditional)]
         rows.append(row)
     blocks: list[Block] = [
         Heading("Model comparison"),
@@ -79,10 +85,27 @@ def comparison_blocks(result: SessionComparison) -> list[Block]:
     ]
     if "LRT" in result.criteria:
         blocks.extend(_lrt_blocks(result, records))
+    if result.r2:
+        blocks.append(Paragraph(_r2_words(result)))
     blocks.append(
         Detail(tuple(Paragraph(f"Model {m.number}: {code(m.fit.formula)}") for m in result.models))
     )
     return blocks
+
+
+def _r2_words(result: SessionComparison) -> str:
+    """What the R² columns say, whose fits they are, and that they choose no model."""
+    text = fit_statistics_words.highest_r2_sentence(result.models, result.r2)
+    if result.comparison.refitted_with_ml and any(s.method == "REML" for s in result.r2):
+        text += (
+            " The R² are those of the models as you fitted them; the ML refits serve the "
+            "likelihoods, AIC and BIC only."
+        )
+    return (
+        f"{text} R² (Nakagawa and Schielzeth: marginal for the fixed effects alone, "
+        "conditional for fixed plus random effects) does not penalise extra parameters, so "
+        "it describes the models but does not choose between them."
+    )
 
 
 def _duplicates_words(result: SessionComparison) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.narrate import fit as fit_words
 from assistant.narrate import numbers as fmt
-from assistant.narrate.blocks import Block, Heading, Paragraph, table
+from assistant.narrate.blocks import Block, Heading, Paragraph, code, table
 from assistant.step_results import FitStatisticsReport
 from engine.fit_statistics import (
     ISSUE_DIFFERENT_DATA,
@@ -87,6 +87,94 @@ def r2_sentence(stats: Any) -> str:
     )
 
 
+R2_NOT_A_CRITERION = (
+    "R² does not penalise extra parameters, so it says how much variance each model "
+    "accounts for but does not choose between them; `compare models` does that with AIC, "
+    "BIC and likelihood-ratio tests."
+)
+R2_MIXED_METHODS = (
+    "REML and ML estimate the variances a little differently, so a REML fit and an ML fit "
+    "of the same model can differ slightly in R² for that reason alone."
+)
+R2_DIFFERENT_DATA = (
+    "These models were fitted to different outcomes or rows, so each R² describes its own "
+    "data."
+)
+
+
+def variance_parts_sentence(stats: Any) -> str:
+    """The three variances behind the R² (Nakagawa and Schielzeth's σ²_f, σ²_r, σ²_ε)."""
+    fixed = f"fixed effects {fmt.number(stats.var_fixed)}"
+    if stats.var_fixed == 0:
+        fixed += " (the fixed part is the intercept alone, so the marginal R² is 0)"
+    return (
+        f"The variance parts behind them: {fixed}, random effects "
+        f"{fmt.number(stats.var_random)} and residual {fmt.number(stats.var_residual)}."
+    )
+
+
+def r2_table(report: FitStatisticsReport) -> Any:
+    """One row per model: its R² and the variance parts they are built from."""
+    rows = [
+        [
+            model.title,
+            code(model.fit.formula),
+            stats.method,
+            fmt.proportion(stats.r2_marginal),
+            fmt.proportion(stats.r2_conditional),
+            fmt.number(stats.var_fixed),
+            fmt.number(stats.var_random),
+            fmt.number(stats.var_residual),
+        ]
+        for model, stats in zip(report.models, report.statistics, strict=True)
+    ]
+    return table(
+        ["Model", "Formula", "Method", "R² marg.", "R² cond.", "Var. fixed", "Var. random",
+         "Var. residual"],
+        rows,
+        "lllrrrrr",
+        caption="R² of each model (Nakagawa and Schielzeth)",
+    )
+
+
+def highest_r2_sentence(models: Any, statistics: Any) -> str:
+    """Which model's fixed effects, and which model's fixed plus random effects, explain
+    the most variance (as shown, to two decimals)."""
+    pieces = []
+    for field, words in (("r2_marginal", "Marginal R²"), ("r2_conditional", "conditional R²")):
+        values = [getattr(stats, field) for stats in statistics]
+        shown = [fmt.proportion(v) for v in values]
+        top = shown[max(range(len(values)), key=lambda i: values[i])]
+        tied = [model.title for model, text in zip(models, shown, strict=True) if text == top]
+        if len(tied) == len(models):
+            pieces.append(f"{words} is {top} for every model")
+        else:
+            pieces.append(f"{words} is highest for {fmt.join_words(tied)} ({top})")
+    return f"{pieces[0]}; {pieces[1]}."
+
+
+def r2_blocks(report: FitStatisticsReport) -> list[Block]:
+    """The answer to "R2 for each model": R² sentences for one model, a table for several."""
+    blocks: list[Block] = []
+    if report.focus is not None:
+        stats = report.statistics[report.models.index(report.focus)]
+        blocks.append(Heading(f"R² of {report.focus.title}"))
+        blocks.append(Paragraph(f"{r2_sentence(stats)} {variance_parts_sentence(stats)}"))
+        blocks.extend(fit_words.trouble_blocks(report.focus.fit))
+    else:
+        blocks.append(Heading(f"R² of the {len(report.models)} models"))
+    if len(report.models) > 1:
+        blocks.append(r2_table(report))
+        notes = [highest_r2_sentence(report.models, report.statistics), R2_NOT_A_CRITERION]
+        if report.comparability == ISSUE_DIFFERENT_DATA:
+            notes.append(R2_DIFFERENT_DATA)
+        elif len({stats.method for stats in report.statistics}) > 1:
+            notes.append(R2_MIXED_METHODS)
+        blocks.append(Paragraph(" ".join(notes)))
+    blocks.append(Paragraph(R2_MEANING))
+    return blocks
+
+
 def fit_statistics_table(report: FitStatisticsReport) -> Any:
     rows = []
     for model, stats in zip(report.models, report.statistics, strict=True):
@@ -127,6 +215,8 @@ def best_sentence(report: FitStatisticsReport) -> str:
 
 def fit_statistics_blocks(report: FitStatisticsReport) -> list[Block]:
     """The focus model in sentences, then a table when several models are shown."""
+    if report.measure == "r2":
+        return r2_blocks(report)
     blocks: list[Block] = []
     if report.focus is not None:
         index = report.models.index(report.focus)

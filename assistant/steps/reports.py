@@ -29,6 +29,8 @@ from engine.variance import variance_explained
 from grammar.formula import variables_in
 
 CRITERIA = ("AIC", "BIC", "LRT")
+#: Asked beside the criteria: each model's own R² in the comparison table.
+R2 = "R2"
 
 
 def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -55,15 +57,20 @@ def compare(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         raise AssistantError(
             "These models were fitted to different data sets; compare models of one data set."
         )
-    criteria = tuple(c for c in (step_field(step, "criteria", []) or CRITERIA) if c in CRITERIA)
+    asked = tuple(step_field(step, "criteria", []) or CRITERIA)
+    criteria = tuple(c for c in asked if c in CRITERIA) or CRITERIA
+    if R2 in asked:
+        criteria = (*criteria, R2)
     refit = str(step_field(step, "refit", "auto")).lower()
     comparison = compare_models([m.fit for m in models], refit=refit)
     ordered = tuple(models[i] for i in comparison.order)
     pairwise = []
     if "LRT" in criteria:
         pairwise = _skip_over_ties(ordered, comparison, refit)
+    # R² describes each model as the user fitted it, not its ML refit for the likelihoods
+    r2 = tuple(fit_statistics(m.fit) for m in ordered) if R2 in criteria else ()
     result = SessionComparison(
-        ordered, comparison, criteria or CRITERIA, tuple(pairwise), tuple(duplicates)
+        ordered, comparison, criteria, tuple(pairwise), tuple(duplicates), r2
     )
     return StepResult(result, replace(state, last_comparison=result))
 
@@ -164,7 +171,11 @@ def fit_statistics_report(step: Any, state: SessionState, context: PlanContext) 
     models shows all three (each model's own numbers, as R's ``AIC(m1, m2, m3)``).
     """
     ref = step_field(step, "model")
-    if ref is None:
+    refs = list(step_field(step, "models", ()) or ())
+    if refs:
+        models = resolve_many(state, refs)
+        focus = models[0] if len(models) == 1 else None
+    elif ref is None:
         focus = resolve_one(state, None)
         models = [m for m in state.models.values() if m.dataset == focus.dataset]
     else:
@@ -176,6 +187,7 @@ def fit_statistics_report(step: Any, state: SessionState, context: PlanContext) 
         tuple(fit_statistics(fit) for fit in fits),
         focus,
         comparability_issue(fits),
+        step_field(step, "measure"),
     )
     return StepResult(result, state)
 
