@@ -4,6 +4,10 @@
 A relative file name is placed inside the output folder (a folder part is kept:
 ``tables/fixed.csv``); an absolute one is used as it is. Folders are created as needed.
 Only ``.csv`` and ``.json`` names are written.
+
+Several models go to one file per table: a long CSV table whose first columns are
+``model`` (the model's number) and ``formula`` (:func:`long_table`), or a JSON object
+keyed by model label (:func:`model_keys`).
 """
 
 from __future__ import annotations
@@ -59,6 +63,19 @@ def write_json(payload: dict[str, Any], path: Path, what: str) -> ExportedFile:
     return ExportedFile(path, what, None, existed)
 
 
+def write_tables_json(tables: dict[str, pd.DataFrame], path: Path, what: str) -> ExportedFile:
+    """Several models' tables as one JSON object: each key's value is its list of rows."""
+    if path.suffix.lower() != ".json":
+        raise AssistantError(f"{path.name!r} is not a .json file name; name one such as "
+                             "`results.json`.")
+    existed = _prepare(path)
+    try:
+        path.write_text(json.dumps(json_safe(tables), indent=2, allow_nan=False) + "\n")
+    except OSError as err:
+        raise _not_written(path, err) from None
+    return ExportedFile(path, what, sum(len(t) for t in tables.values()), existed)
+
+
 def _prepare(path: Path) -> bool:
     """Create the folder; True when a file is already there (it will be replaced)."""
     if path.is_dir():
@@ -73,6 +90,31 @@ def _prepare(path: Path) -> bool:
 def _not_written(path: Path, err: OSError) -> AssistantError:
     reason = err.strerror or type(err).__name__
     return AssistantError(f"{path} could not be written ({reason}); choose another file or folder.")
+
+
+def model_keys(models: Any) -> list[str]:
+    """The key of each model in a JSON file of several models: its label when it was
+    given one ("called baseline"), else ``model<number>``; a clash falls back to the
+    number, so every key is unique."""
+    keys: list[str] = []
+    for model in models:
+        key = model.label or f"model{model.number}"
+        if key in keys:
+            key = f"model{model.number}"
+        keys.append(key)
+    return keys
+
+
+def long_table(models: Any, build: Any) -> pd.DataFrame:
+    """One table of several models: ``build(fit)``'s rows for each model, after a
+    ``model`` column (the model's number) and a ``formula`` column."""
+    parts = []
+    for model in models:
+        part = build(model.fit).copy()
+        part.insert(0, "formula", model.fit.formula)
+        part.insert(0, "model", model.number)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def comparison_table(comparison: Any) -> pd.DataFrame:

@@ -383,11 +383,19 @@ class ExportedFiles:
     files: tuple[ExportedFile, ...]
     #: True when "results" went to one CSV file, which holds the fixed effects only
     fixed_effects_for_results: bool = False
+    #: Several models written together ("export all models"); ``model`` is then None.
+    models: tuple[FittedModel, ...] = ()
+    #: The key of each of ``models`` in the JSON files (``assistant.exports.model_keys``).
+    keys: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "export", "files": [f.to_dict() for f in self.files]}
         if self.model is not None:
             out["model"] = model_ref(self.model)
+        if self.models:
+            out["models"] = [
+                {**model_ref(m), "key": key} for m, key in zip(self.models, self.keys, strict=True)
+            ]
         return json_safe(out)
 
 

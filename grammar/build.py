@@ -1111,12 +1111,16 @@ class StepBuilder(Transformer):
         targets = [p for p in parts if isinstance(p, _ExportFile)]
         target = targets[0] if targets else _ExportFile()
         model = _ref(parts)
+        listed = [r for p in parts if isinstance(p, _Field) and p.name == "models"
+                  for r in p.value]
+        models = tuple(dict.fromkeys(listed))
         if target.path is not None and not _looks_like_file(target.path) and (
             target.folder or target.path.endswith("/")
         ):
             # "export the results to out/": that folder from now on, and the files in it
-            return [SetOption("output_dir", target.path), ExportResults(model, table)]
-        return ExportResults(model, table, target.path, target.format)
+            return [SetOption("output_dir", target.path),
+                    ExportResults(model, table, models=models)]
+        return ExportResults(model, table, target.path, target.format, models)
 
     def export_all(self, _):
         return _ExportWhat(None)

@@ -568,6 +568,10 @@ class ExportResults(Step):
     otherwise one of :data:`EXPORT_TABLES`. ``path`` is the file name the request gave
     (a folder part is allowed; relative names go inside the output folder); ``format``
     (``csv``/``json``) is a format named without a file name ("as csv").
+
+    Several models (``model`` ``"all"``, or ``models``: "export models 1 and 2") go to
+    one file per table: a CSV is a long table with a ``model`` column, a JSON file an
+    object keyed by model label.
     """
 
     kind: ClassVar[str] = "export_results"
@@ -575,6 +579,7 @@ class ExportResults(Step):
     table: str | None = None
     path: str | None = None
     format: str | None = None
+    models: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------ options and help

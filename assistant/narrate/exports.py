@@ -20,13 +20,33 @@ def _file_words(file: ExportedFile) -> str:
     return f"`{file.path}` ({TABLE_WORDS.get(file.table, file.table)}{rows})"
 
 
+def _several_models_words(result: ExportedFiles) -> str:
+    """How a file of several models tells them apart."""
+    kinds = {f.path.suffix.lower() for f in result.files if f.table != "comparison"}
+    sentences = []
+    if ".csv" in kinds:
+        sentences.append(
+            "Each CSV file is one long table of all these models: its `model` column holds "
+            "the model number and `formula` the model's formula."
+        )
+    if ".json" in kinds:
+        keys = fmt.join_words([f"`{key}`" for key in result.keys])
+        sentences.append(f"The JSON file has one entry per model, keyed {keys}.")
+    return " " + " ".join(sentences) if sentences else ""
+
+
 def export_blocks(result: ExportedFiles) -> list[Block]:
     """One sentence listing the files, one naming any file replaced."""
     of_model = f" of {result.model.title}" if result.model is not None else ""
+    if result.models:
+        numbers = [str(m.number) for m in result.models]
+        of_model = f" of model{'s' if len(numbers) > 1 else ''} {fmt.join_words(numbers)}"
     noun = "file" if len(result.files) == 1 else "files"
     text = f"Wrote {len(result.files)} {noun}{of_model}: " + fmt.join_words(
         [_file_words(f) for f in result.files]
     ) + "."
+    if result.models:
+        text += _several_models_words(result)
     if result.fixed_effects_for_results:
         text += (" A CSV file holds one table, so it has the fixed effects; `export the "
                  "results` writes every table.")
