@@ -172,3 +172,35 @@ def test_comparison_without_r2_is_unchanged(three_models):
     assert answer.steps[0].result.r2 == ()
     assert "R² marg." not in answer.text()
     assert answer.to_json()[0]["r2"] == []
+
+
+#: R² of three schools models computed in R with lme4 1.1-31 alone (no MuMIn/performance):
+#: σ²_f = var(predict(m, re.form = NA)), σ²_r = mean of z'Σz over the rows (Johnson 2014),
+#: σ²_ε = sigma(m)^2, as in the script of tests/test_fit_statistics.py, on
+#: engine/sample_data/schools.csv. Values: σ²_f, σ²_r, σ²_ε, R²m, R²c.
+R_SCHOOLS = [
+    ("LMM: test_score ~ SES + school_size + (1 | school)", "REML",
+     (21.8923121823, 18.8825627494, 97.1526602003, 0.1587232902, 0.2956253434)),
+    ("LMM: test_score ~ SES + school_size + (1 + SES | school)", "REML",
+     (20.6908926430, 19.6356519574, 96.3377119435, 0.1513994454, 0.2950774813)),
+    ("fit test_score ~ SES + (1 + SES | school) using ML", "ML",
+     (15.6726784133, 24.4121633986, 96.3189579705, 0.1148991336, 0.2938689529)),
+]
+
+
+def test_each_schools_model_matches_r(tmp_path):
+    session = Session(sample="schools", output_dir=tmp_path)
+    for request, _, _ in R_SCHOOLS:
+        ask_ok(session, request)
+    answer = ask_ok(session, "R2 for each model")
+    report = answer.steps[0].result
+    fields = ("var_fixed", "var_random", "var_residual", "r2_marginal", "r2_conditional")
+    for stats, (_, method, expected) in zip(report.statistics, R_SCHOOLS, strict=True):
+        assert stats.method == method
+        for field, value in zip(fields, expected, strict=True):
+            assert getattr(stats, field) == pytest.approx(value, rel=R2_TOL), field
+    assert (
+        "Marginal R² is highest for Model 1 (random intercept model) (0.16); conditional "
+        "R² is highest for Model 1 (random intercept model) and Model 2 (random intercept "
+        "and slope model) (0.30)."
+    ) in answer.text()

@@ -26,8 +26,8 @@ def _several_models_words(result: ExportedFiles) -> str:
     sentences = []
     if ".csv" in kinds:
         sentences.append(
-            "Each CSV file is one long table of all these models: its `model` column holds "
-            "the model number and `formula` the model's formula."
+            "Each CSV file is a long table: its `model` column holds the model number and "
+            "`formula` the model's formula."
         )
     if ".json" in kinds:
         keys = fmt.join_words([f"`{key}`" for key in result.keys])
