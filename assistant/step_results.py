@@ -311,7 +311,8 @@ class SessionComparison:
                 "r2": [
                     {"model": model.number, "method": stats.method,
                      "r2_marginal": stats.r2_marginal, "r2_conditional": stats.r2_conditional}
-                    for model, stats in zip(self.models, self.r2, strict=False)
+                    for model, stats in (zip(self.models, self.r2, strict=True)
+                                         if self.r2 else ())
                 ],
             }
         )
