@@ -9,6 +9,7 @@ column names and types; when a guess is not possible the error says what to type
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -315,6 +316,9 @@ def modify_formula(
             for v in variables:
                 if v in fixed:
                     raise AssistantError(f"{v} is already in the model.")
+                # an interaction comes with its main effects (the hierarchy principle):
+                # without them its coefficient depends on how the variables are coded
+                fixed.extend(part for part in _main_effects(v) if part not in fixed)
                 fixed.append(v)
         elif operation == "drop_term":
             _need(variables, "the term to drop, e.g. `drop age`")
@@ -340,6 +344,16 @@ def modify_formula(
         rhs = " + ".join([*head, *(fixed or ["1"]), *(b.text() for b in bars)])
         return f"{mf.response_label} ~ {rhs}"
     return _modify_random(mf, operation, variables, fixed, group)
+
+
+def _main_effects(label: str) -> list[str]:
+    """The lower-order terms an interaction label implies: ``a`` and ``b`` for ``a:b``;
+    ``a``, ``b``, ``c``, ``a:b``, ``a:c`` and ``b:c`` for ``a:b:c``."""
+    parts = label.split(":")
+    if len(parts) < 2:
+        return []
+    return [":".join(combo) for size in range(1, len(parts))
+            for combo in itertools.combinations(parts, size)]
 
 
 def _as_label(name: str) -> str:

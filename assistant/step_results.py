@@ -151,6 +151,8 @@ class ModelChange:
 
     operation: str
     variables: tuple[str, ...] = ()
+    #: terms added because an added interaction needs them (its main effects)
+    implied: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,9 @@ class ModelView:
     #: terms that contain it (a DataFrame as ``LmmFit.anova`` returns it)
     focus: str | None = None
     focus_tests: Any = None
+    #: the question was about an interaction: ``focus`` holds its variables joined by
+    #: ':' ("interaction" when none was named); empty tests mean the model has none
+    focus_interaction: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         fit = self.model.fit.to_dict()
@@ -224,6 +229,7 @@ class ModelView:
             if self.focus is not None and self.focus_tests is not None:
                 out["focus"] = self.focus
                 out["focus_tests"] = self.focus_tests.to_dict(orient="records")
+                out["focus_interaction"] = self.focus_interaction
         elif self.view == "blups":
             out["random_effects"] = [
                 row for row in fit["random_effects"]

@@ -675,6 +675,13 @@ class StepBuilder(Transformer):
         columns = _cols(items)
         return FixedEffects(_ref(items), term=columns[0] if columns else None)
 
+    def report_interaction_significance(self, items):
+        """ "is the interaction significant?", "does the effect of time differ between
+        treatment groups?": the tests of the interaction terms (of the two variables
+        named, else of every interaction)."""
+        columns = _cols(items)
+        return FixedEffects(_ref(items), term=":".join(columns) or None, interaction=True)
+
     def report_summary(self, items):
         model = _ref(items)
         return [FixedEffects(model), VarianceComponents(model)]

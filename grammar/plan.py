@@ -383,12 +383,15 @@ class Icc(Step):
 @dataclass(frozen=True)
 class FixedEffects(Step):
     """Estimates, SEs, df, t and p; ``ddf`` None means the session's df method;
-    ``term`` the variable a question is about ("is the treatment effect significant?")."""
+    ``term`` the variable a question is about ("is the treatment effect significant?");
+    ``interaction``: the question is about an interaction, of the variables joined by ':'
+    in ``term`` or, when ``term`` is None, of every interaction in the model."""
 
     kind: ClassVar[str] = "fixed_effects"
     model: str | None = None
     ddf: str | None = None
     term: str | None = None
+    interaction: bool = False
 
 
 #: How many levels a ranking shows when the request gives no number ("which patients

@@ -162,6 +162,13 @@ def test_model_references_resolve_against_the_session(session):
         (PAIN, "add_covariate", ["age"], "pain_score ~ time + treatment + age + (1 | patient)"),
         (PAIN, "drop_term", ["treatment"], "pain_score ~ time + (1 | patient)"),
         ("y ~ a * b + (1 | g)", "drop_interaction", [], "y ~ a + b + (1 | g)"),
+        ("y ~ a + (1 | g)", "add_covariate", ["a:b"], "y ~ a + b + a:b + (1 | g)"),
+        (
+            "y ~ a + b + (1 | g)",
+            "add_covariate",
+            ["a:b:c"],
+            "y ~ a + b + c + a:b + a:c + b:c + a:b:c + (1 | g)",
+        ),
     ],
 )
 def test_modify_model_operations(formula, operation, variables, expected):

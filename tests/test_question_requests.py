@@ -169,3 +169,70 @@ def test_observation_count_of_a_named_model_uses_that_models_data(tmp_path):
     assert newest.ok, newest.error
     assert newest.steps[0].result.result.n_subjects == 79
     assert f"{session.models[2].fit.nobs} complete observations" in newest.text()
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "is the interaction significant?",
+        "is the time by treatment interaction significant?",
+        "test the interaction between time and treatment",
+        "does the effect of time differ between treatment groups?",
+        "does the effect of time depend on treatment",
+    ],
+)
+def test_interaction_questions_give_the_interaction_test(tmp_path, request_text):
+    """The type III F test of time:treatment (1 df, so F = t² of its coefficient, with
+    the same Satterthwaite df and p) and what it says."""
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time * treatment + (1 | patient)").ok
+    answer = session.ask(request_text)
+    assert answer.ok, answer.error
+    view = answer.steps[0].result
+    assert view.focus_interaction
+    (row,) = view.focus_tests.to_dict(orient="records")
+    fit = session.models[1].fit
+    slope_difference = next(fe for fe in fit.fixed_effects if fe.term.startswith("time:"))
+    assert row["term"] == "time:treatment"
+    assert row["F"] == pytest.approx(slope_difference.t**2, rel=1e-9)
+    assert row["den_df"] == pytest.approx(slope_difference.df, rel=1e-6)
+    assert row["p"] == pytest.approx(slope_difference.p, rel=1e-6)
+    text = answer.text()
+    assert "Test of the time:treatment interaction in Model 1" in text
+    assert f"F(1, {slope_difference.df:.1f})" in text
+    assert "do not show that the effect of time changes with treatment" in text
+
+
+def test_interaction_question_on_a_model_without_one_says_what_it_assumes(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time + treatment + (1 | patient)").ok
+    named = session.ask("is the time by treatment interaction significant?")
+    assert named.ok, named.error
+    assert named.steps[0].result.focus_tests.empty
+    assert "has no interaction between time and treatment" in named.text()
+    assert "`add the interaction between time and treatment`" in named.text()
+    any_interaction = session.ask("test the interaction")
+    assert "has no interaction terms" in any_interaction.text()
+    # sex is a column of the data, not of the model: the same advice
+    outside = session.ask("does the effect of time depend on sex")
+    assert outside.ok, outside.error
+    assert "has no interaction between time and sex" in outside.text()
+    unknown = session.ask("does the effect of time depend on weight")
+    assert not unknown.ok and "has no predictor `weight`" in str(unknown.error)
+    assert len(session.models) == 1  # questions fit nothing
+
+
+def test_adding_an_interaction_adds_its_missing_main_effect(tmp_path):
+    """The hierarchy principle: time:sex comes with sex, and the answer says so."""
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time + treatment + (1 | patient)").ok
+    answer = session.ask("add the interaction between time and sex")
+    assert answer.ok, answer.error
+    fit = session.models[2].fit
+    assert [t.label for t in fit.model_formula.fixed_terms] == [
+        "time", "treatment", "sex", "time:sex"
+    ]
+    assert "with sex on its own (an interaction needs its main effects)" in answer.text()
+    again = session.ask("add the time by treatment interaction")
+    assert again.ok, again.error
+    assert "on its own" not in again.text()

@@ -23,6 +23,13 @@ def change_words(change: Any) -> str:
     names = tuple(change.variables)
     operation = change.operation
     if operation == "add_covariate":
+        implied = tuple(getattr(change, "implied", ()))
+        if implied:
+            return (
+                f"adding {_terms(names)} to the fixed part, with {_terms(implied)} on "
+                f"{'its' if len(implied) == 1 else 'their'} own (an interaction needs its "
+                "main effects)"
+            )
         return f"adding {_terms(names)} to the fixed part"
     if operation == "drop_term":
         return f"dropping {_terms(names)} from the fixed part"

@@ -82,26 +82,86 @@ def _term_words(term: str) -> str:
     return "intercept" if term in INTERCEPT_NAMES else f"{term} slope"
 
 
+def _f_test(row: dict) -> str:
+    verdict = "significant" if row["p"] < 0.05 else "not significant"
+    return (
+        f"F({fmt.integer(row['num_df'])}, {fmt.degrees_of_freedom(row['den_df'])}) = "
+        f"{fmt.statistic(row['F'])}, {fmt.p_value(row['p'])}: {verdict} at the 5% level"
+    )
+
+
+def interaction_blocks(view: ModelView, rows: list[dict]) -> list[Block]:
+    """The answer to "is the interaction significant?" (or "does the effect of time differ
+    between treatment groups?"): each interaction term's type III test and what it says,
+    or, when the model has no such term, what the model assumes and how to test it."""
+    title = view.model.title
+    asked = [] if view.focus == "interaction" else view.focus.split(":")
+    if not rows:
+        return [Paragraph(_no_interaction_sentence(view, asked))]
+    sentences = []
+    for row in rows:
+        parts = row["term"].split(":")
+        sentences.append(f"Test of the {row['term']} interaction in {title}: {_f_test(row)}.")
+        first, rest = parts[0], fmt.join_words(parts[1:])
+        if row["p"] < 0.05:
+            sentences.append(
+                f"The effect of {first} changes with {rest}, so describe the effect of each "
+                "at chosen values or levels of the other rather than as one overall effect."
+            )
+        else:
+            sentences.append(
+                f"The data do not show that the effect of {first} changes with {rest}; a "
+                "test that is not significant does not prove the effects equal."
+            )
+    return [Paragraph(" ".join(sentences) + " (Type III F tests, as lmerTest's `anova`.)")]
+
+
+def _no_interaction_sentence(view: ModelView, asked: list[str]) -> str:
+    title = view.model.title
+    predictors = [t.label for t in view.model.fit.model_formula.fixed_terms if t.order == 1]
+    if len(asked) >= 2:
+        first, rest = asked[0], fmt.join_words(asked[1:])
+        pair = (asked[0], asked[1])
+        assumption = (
+            f"{title} has no interaction between {fmt.join_words(asked)}, so it assumes "
+            f"that the effect of {first} is the same whatever the value of {rest}."
+        )
+    elif asked:
+        others = [p for p in predictors if p != asked[0]]
+        pair = (asked[0], others[0]) if others else None
+        assumption = (
+            f"{title} has no interaction involving {asked[0]}, so it assumes that the "
+            f"effect of {asked[0]} is the same whatever the values of the other predictors."
+        )
+    else:
+        pair = (predictors[0], predictors[1]) if len(predictors) >= 2 else None
+        assumption = (
+            f"{title} has no interaction terms, so it assumes that each predictor's effect "
+            "is the same whatever the values of the others."
+        )
+    if pair is None:
+        return assumption
+    return (
+        f"{assumption} To test {'one' if not asked else 'it'}, add the interaction "
+        f"(`add the interaction between {pair[0]} and {pair[1]}`) and compare the two "
+        "models (`compare the models`)."
+    )
+
+
 def focus_blocks(view: ModelView) -> list[Block]:
     """The answer to "is <variable> significant?" before the whole table: the type III
     test of each term containing the variable."""
     if view.focus is None or view.focus_tests is None:
         return []
     rows = view.focus_tests.to_dict(orient="records")
+    if view.focus_interaction:
+        return interaction_blocks(view, rows)
     if not rows:
         return []
-
-    def test(row: dict) -> str:
-        verdict = "significant" if row["p"] < 0.05 else "not significant"
-        return (
-            f"F({fmt.integer(row['num_df'])}, {fmt.degrees_of_freedom(row['den_df'])}) = "
-            f"{fmt.statistic(row['F'])}, {fmt.p_value(row['p'])}: {verdict} at the 5% level"
-        )
-
     main = [r for r in rows if r["term"] == view.focus]
     others = [r for r in rows if r["term"] != view.focus]
-    sentences = [f"Test of {view.focus}: {test(r)}." for r in main]
-    sentences += [f"Its interaction {r['term']}: {test(r)}." for r in others]
+    sentences = [f"Test of {view.focus}: {_f_test(r)}." for r in main]
+    sentences += [f"Its interaction {r['term']}: {_f_test(r)}." for r in others]
     if main and others:
         sentences.append(
             f"With an interaction in the model, the test of {view.focus} alone is about the "

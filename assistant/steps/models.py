@@ -254,7 +254,13 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     )
     model, new_state = register(working, fit, None, audit)
     kept = {"subset": (subset, base.dataset)} if subset is not None else {}
-    change = ModelChange(operation, tuple(step_field(step, "variables", ())))
+    named = tuple(step_field(step, "variables", ()))
+    before = {t.label for t in base.fit.model_formula.fixed_terms}
+    implied = tuple(
+        t.label for t in fit.model_formula.fixed_terms
+        if t.label not in before and t.label not in named
+    ) if operation == "add_covariate" else ()
+    change = ModelChange(operation, named, implied)
     outcome = FitOutcome(
         model, f"model {base.number}", {}, None, variance_without_icc(fit), newer_choices=kept,
         change=change, quadratics=quadratic_terms(fit),

@@ -117,6 +117,8 @@ def _view(name: str) -> Any:
             # the same model's tests with other degrees of freedom; no new model is filed
             model = replace(model, fit=model.fit.refit(ddf=ddf))
         term = step_field(step, "term")
+        if name == "fixed_effects" and step_field(step, "interaction", False):
+            return _interaction_tests(model, str(term) if term else None, state)
         if name == "fixed_effects" and term:
             return _significance_of(model, str(term), state)
         return StepResult(ModelView(name, model, variance, include_icc), state)
@@ -146,6 +148,39 @@ def _significance_of(model: Any, name: str, state: SessionState) -> StepResult:
     labels = {t.label for t in terms if any(variable in variables_in(f) for f in t.factors)}
     tests = table[table["term"].isin(labels)].reset_index(drop=True)
     return StepResult(ModelView("fixed_effects", model, focus=variable, focus_tests=tests), state)
+
+
+def _interaction_tests(model: Any, term: str | None, state: SessionState) -> StepResult:
+    """The answer to "is the interaction significant?": the type III tests of the model's
+    interaction terms, those containing every variable of ``term`` ("time:treatment")
+    when it names some. A model without such a term gets an empty set of tests, which
+    the narration explains (the model assumes the effect does not change)."""
+    fit = model.fit
+    variables = fixed_part_variables(fit.model_formula, fit.data).ordered
+    wanted: list[str] = []
+    data_columns = [str(c) for c in getattr(fit.source_data, "columns", [])]
+    for name in (term.split(":") if term else []):
+        # a column the model leaves out cannot interact in it: the narration says so
+        variable = _matching_name(name, variables) or _matching_name(name, data_columns)
+        if variable is None:
+            listed = ", ".join(f"`{v}`" for v in variables) or "none"
+            raise AssistantError(
+                f"{model.title} has no predictor `{name}`; its predictors are {listed}."
+            )
+        wanted.append(variable)
+    labels = {
+        t.label
+        for t in fit.model_formula.fixed_terms
+        if t.order > 1
+        and all(any(v in variables_in(f) for f in t.factors) for v in wanted)
+    }
+    table = fit.anova(ddf=_anova_ddf(fit.ddf_method))
+    tests = table[table["term"].isin(labels)].reset_index(drop=True)
+    focus = ":".join(wanted) if wanted else "interaction"
+    return StepResult(
+        ModelView("fixed_effects", model, focus=focus, focus_tests=tests, focus_interaction=True),
+        state,
+    )
 
 
 def _anova_ddf(ddf: str) -> str:
