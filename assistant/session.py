@@ -96,7 +96,7 @@ class Session:
     def ask(self, text: str) -> Answer:
         """Parse ``text``, run its plan and return the narrated answer."""
         try:
-            plan = parse(text)
+            plan = parse(text, columns=self.column_names())
         except Exception as exc:  # a request that cannot be read is an answer, not a crash
             answer = Answer(text, None, [], parse_error(exc))
             self.history.append(answer)

@@ -13,6 +13,7 @@ Anything it cannot read raises :class:`ParseError`; no other exception escapes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from lark.exceptions import UnexpectedInput, VisitError
 
@@ -104,7 +105,9 @@ def _check_size(request: str) -> None:
         )
 
 
-def _steps_of(request: str, clause: Clause, following: Clause | None) -> tuple[list[Step], bool]:
+def _steps_of(
+    request: str, clause: Clause, following: Clause | None, columns: Sequence[str] = ()
+) -> tuple[list[Step], bool]:
     """Steps of one clause; True when the next clause was swallowed into this one.
 
     A cut before a verb can be wrong when a column is named like a verb ("on time and
@@ -141,6 +144,17 @@ def _steps_of(request: str, clause: Clause, following: Clause | None) -> tuple[l
             return _parse_clause(spaced), False
         except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
             pass
+    # a column of the current data spelled like a keyword ("plot time", "center time and
+    # test", where "test" would start a clause of its own)
+    texts = [(clause.text, False)]
+    if following is not None and following.joined_by_verb:
+        texts.append((_join(clause.text, following), True))
+    for text, swallows in texts:
+        for quoted in _columns_quoted(text, columns):
+            try:
+                return _parse_clause(quoted), swallows
+            except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
+                pass
     quoted = _keyword_before_error_quoted(clause.text, first_error)
     if quoted is not None:
         # a column spelled like a keyword ("with Subject as the grouping variable")
@@ -174,6 +188,51 @@ def _spaced_path_quoted(request: str, clause: Mapped) -> Mapped | None:
     return _replaced(clause, f'load "{path}"')
 
 
+#: A bare word of a clause (not in backticks or quotes, not part of a longer name).
+_BARE_WORD = re.compile(r"(?<![`'\"A-Za-z0-9_.])[A-Za-z][A-Za-z0-9_]*(?![`'\"A-Za-z0-9_])")
+#: At most this many words are tried one at a time as column names.
+MAX_COLUMN_WORDS = 6
+
+
+def _column_named(word: str, columns: Sequence[str]) -> str | None:
+    """The column ``word`` names: itself, or the one column that differs only in case."""
+    if word in columns:
+        return word
+    folded = [c for c in columns if c.casefold() == word.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _columns_quoted(clause: Mapped, columns: Sequence[str]) -> list[Mapped]:
+    """The clause with bare words that are both keywords and columns of the current data
+    in backticks, so that they are read as the columns: each word alone (the last first,
+    nearest where reading usually stops), then all of them."""
+    if not columns:
+        return []
+    keywords = keyword_set()
+    spans = []
+    for match in _BARE_WORD.finditer(clause.text):
+        word = match.group(0)
+        name = _column_named(word, columns)
+        if name is not None and word.lower() in keywords:
+            spans.append((match.start(), match.end(), name))
+    versions = [_quoted_spans(clause, [span]) for span in reversed(spans[-MAX_COLUMN_WORDS:])]
+    if len(spans) > 1:
+        versions.append(_quoted_spans(clause, spans))
+    return versions
+
+
+def _quoted_spans(clause: Mapped, spans: list[tuple[int, int, str]]) -> Mapped:
+    """``clause`` with each (start, end) span replaced by its column name in backticks,
+    every added character mapped to the original position of the word."""
+    text, origin, last = "", (), 0
+    for start, end, name in spans:
+        first = clause.origin[start]
+        text += clause.text[last:start] + "`" + name + "`"
+        origin += clause.origin[last:start] + (first,) * (len(name) + 2)
+        last = end
+    return Mapped(text + clause.text[last:], origin + clause.origin[last:])
+
+
 _WORD_BEFORE = re.compile(r"(?<![`A-Za-z0-9_.])([A-Za-z][A-Za-z0-9_]*)\s*$")
 
 
@@ -183,6 +242,8 @@ def _keyword_before_error_quoted(clause: Mapped, error: Exception) -> Mapped | N
     position = getattr(error, "pos_in_stream", None)
     if not isinstance(error, UnexpectedInput) or position is None:
         return None
+    if getattr(getattr(error, "token", None), "type", None) == "$END":
+        position = len(clause.text.rstrip())  # "plot time": reading stopped at the end
     match = _WORD_BEFORE.search(clause.text[:position])
     if match is None or match.group(1).lower() not in keyword_set():
         return None
@@ -217,16 +278,19 @@ def _join(first: Mapped, following: Clause) -> Mapped:
     return Mapped(first.text + sep + following.text.text, origin)
 
 
-def parse(text: str) -> Plan:
+def parse(text: str, *, columns: Sequence[str] = ()) -> Plan:
     """Read a request into a :class:`Plan`; raise :class:`ParseError` when it cannot.
 
-    No other exception escapes: overlong or deeply nested input is refused early.
+    ``columns`` are the current data's column names: a clause that cannot be read is
+    tried again with those of its words that are columns spelled like keywords in
+    backticks ("plot time" with a column ``time``). No other exception escapes:
+    overlong or deeply nested input is refused early.
     """
     if not isinstance(text, str):
         raise ParseError(f"A request must be text, not {type(text).__name__}.")
     _check_size(text)
     try:
-        return _parse_request(text)
+        return _parse_request(text, tuple(str(c) for c in columns))
     except ParseError:
         raise
     except RecursionError:
@@ -242,7 +306,7 @@ def parse(text: str) -> Plan:
         ) from None
 
 
-def _parse_request(text: str) -> Plan:
+def _parse_request(text: str, columns: Sequence[str] = ()) -> Plan:
     mapped = normalise(text)
     clauses = split_clauses(mapped)
     if not clauses:
@@ -253,11 +317,40 @@ def _parse_request(text: str) -> Plan:
             expected=START_EXPECTED,
             suggestions=STARTER_REQUESTS,
         )
-    steps: list[Step] = []
+    per_clause: list[list[Step]] = []
     index = 0
+    alone = False  # whether the clause before was read on its own
     while index < len(clauses):
         following = clauses[index + 1] if index + 1 < len(clauses) else None
-        clause_steps, swallowed = _steps_of(text, clauses[index], following)
-        steps.extend(clause_steps)
+        try:
+            clause_steps, swallowed = _steps_of(text, clauses[index], following, columns)
+        except ParseError:
+            rejoined = _rejoined(clauses, index, columns) if alone else None
+            if rejoined is None:
+                raise
+            per_clause[-1], index, alone = rejoined, index + 1, False
+            continue
+        per_clause.append(clause_steps)
         index += 2 if swallowed else 1
-    return Plan(text, tuple(merge_steps(steps)))
+        alone = not swallowed
+    return Plan(text, tuple(merge_steps([s for steps in per_clause for s in steps])))
+
+
+def _rejoined(clauses: list[Clause], index: int, columns: Sequence[str]) -> list[Step] | None:
+    """Steps of clause ``index - 1`` joined with clause ``index`` when the cut between them
+    was made before a column of the current data spelled like a verb ("center time and
+    test" with a column ``test``); None when that reading fails too."""
+    cut = clauses[index]
+    word = _BARE_WORD.match(cut.text.text.lstrip())
+    if not cut.joined_by_verb or word is None:
+        return None
+    name = _column_named(word.group(0), columns)
+    if name is None:
+        return None
+    joined = _join(clauses[index - 1].text, cut)
+    start = len(joined.text) - len(cut.text.text.lstrip())
+    quoted = _quoted_spans(joined, [(start, start + len(word.group(0)), name)])
+    try:
+        return _parse_clause(quoted)
+    except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
+        return None

@@ -87,8 +87,15 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
 
     data = require_data(state)
     roles = data_roles(state)
-    outcome = step_field(step, "outcome") or roles.get("outcome")
-    group = group_column(step_field(step, "group"), data.columns) or roles.get("group")
+    outcome = step_field(step, "outcome")
+    group = group_column(step_field(step, "group"), data.columns)
+    over = step_field(step, "over")
+    if outcome is not None and outcome == roles.get("time") and over is None:
+        outcome, over = None, outcome  # "plot time": the data over time
+    elif outcome is not None and outcome == roles.get("group") and group is None:
+        outcome, group = None, outcome  # "plot patient": a line or column per patient
+    outcome = outcome or roles.get("outcome")
+    group = group or roles.get("group")
     by = step_field(step, "by")
     by = None if by is None else (group_column(by, data.columns) or roles.get("group"))
     if by is not None and by == group:
@@ -103,7 +110,7 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
             "I could not tell which column identifies the subjects or clusters; name it, "
             f"e.g. `plot {outcome} over time for each id`."
         )
-    time = _time_role(step_field(step, "over"), state, roles, data.columns)
+    time = _time_role(over, state, roles, data.columns)
     if by is not None and by == time:
         by = None  # "plot pain_score by time": against time, not a panel per visit
     folder, fmt = _target(state)
