@@ -12,6 +12,7 @@ import difflib
 import io
 import math
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -359,7 +360,7 @@ def _read_parquet(file: Path) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- describe
-ColumnKind = Literal["numeric", "factor"]
+ColumnKind = Literal["numeric", "factor", "datetime"]
 
 #: A column counts as centred when its mean is this small relative to its SD (or to 1).
 CENTRED_TOLERANCE = 1e-8
@@ -411,8 +412,12 @@ def _name_matches(name: str, words: Sequence[str]) -> bool:
 class ColumnSummary:
     """One column of a data set.
 
-    ``kind`` is ``numeric`` (a number the model can use as is) or ``factor`` (text,
-    categories, booleans). ``levels`` lists up to ``MAX_LEVELS_SHOWN`` levels of a factor in
+    ``kind`` is ``numeric`` (a number the model can use as is), ``datetime`` (dates or
+    date-times: a datetime column, or text that reads as dates, see
+    :func:`looks_like_dates`) or ``factor`` (other text, categories, booleans). A
+    ``datetime`` column has ``first`` and ``last`` (ISO 8601 text: the date alone when every
+    value is at midnight), ``span_days`` (last minus first, in days) and ``n_unique``.
+    ``levels`` lists up to ``MAX_LEVELS_SHOWN`` levels of a factor in
     sorted order (``n_levels`` counts them all); ``minimum``/``mean``/``maximum``/``sd`` (sample
     SD, ddof 1) describe a numeric column over its finite values; ``n_infinite`` counts its
     infinite values (a model refuses them until they are replaced or marked missing).
@@ -433,9 +438,13 @@ class ColumnSummary:
     sd: float | None = None
     n_infinite: int = 0
     stray_text: list[str] | None = None
+    first: str | None = None
+    last: str | None = None
+    span_days: float | None = None
 
     def to_dict(self) -> dict:
         return {
+            "first": self.first, "last": self.last, "span_days": self.span_days,
             "n_infinite": self.n_infinite,
             "stray_text": list(self.stray_text) if self.stray_text is not None else None,
             "name": self.name, "kind": self.kind, "dtype": self.dtype,
@@ -506,6 +515,9 @@ def _summarise_column(name: str, series: pd.Series) -> ColumnSummary:
             maximum=_finite_float(values.max()) if has else None,
             sd=_finite_float(values.std(ddof=1)) if values.size > 1 else None,
         )
+    dates = as_dates(series)
+    if dates is not None:
+        return _summarise_dates(str(name), dtype, n_missing, dates)
     if isinstance(series.dtype, pd.CategoricalDtype):
         levels = [str(v) for v in series.cat.categories]
     else:
@@ -532,6 +544,42 @@ def looks_like_dates(column: pd.Series) -> bool:
         return False
     present = column.dropna().astype(str).str.strip()
     return bool(len(present) and present.map(lambda v: bool(_DATE_TEXT.fullmatch(v))).all())
+
+
+def as_dates(series: pd.Series) -> pd.Series | None:
+    """The column as pandas datetimes when it holds dates (:func:`looks_like_dates`) and
+    every present value reads as one in a single format (pandas infers it from the first
+    value; day-first is tried when month-first leaves some unread); None otherwise."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    if isinstance(series.dtype, pd.CategoricalDtype) or not looks_like_dates(series):
+        return None
+    for dayfirst in (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                dates = pd.to_datetime(series, errors="coerce", dayfirst=dayfirst)
+            except (ValueError, TypeError, OverflowError):
+                continue
+        if (dates.notna() == series.notna()).all():
+            return dates
+    return None
+
+
+def _summarise_dates(name: str, dtype: str, n_missing: int, dates: pd.Series) -> ColumnSummary:
+    present = dates.dropna()
+    if present.empty:
+        return ColumnSummary(name=name, kind="datetime", dtype=dtype, n_missing=n_missing,
+                             n_unique=0)
+    first, last = present.min(), present.max()
+    at_midnight = bool((present == present.dt.normalize()).all())
+    shown = "%Y-%m-%d" if at_midnight else "%Y-%m-%d %H:%M:%S"
+    return ColumnSummary(
+        name=name, kind="datetime", dtype=dtype, n_missing=n_missing,
+        n_unique=int(present.nunique()),
+        first=first.strftime(shown), last=last.strftime(shown),
+        span_days=float((last - first) / pd.Timedelta(days=1)),
+    )
 
 
 #: A text column is taken for numbers spoiled by a few stray entries when at least this

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from engine.data import looks_like_dates, require_columns
+from engine.data import as_dates, require_columns
 from engine.errors import LmmInputError
 
 Action = Literal["drop", "keep"]
@@ -95,11 +95,8 @@ def orderable_time(series: pd.Series) -> np.ndarray | None:
     numbers = pd.to_numeric(series, errors="coerce")
     if series.notna().any() and (numbers.notna() == series.notna()).all():
         return numbers.to_numpy(dtype=float, na_value=np.nan)
-    if series.notna().any() and looks_like_dates(series):
-        dates = pd.to_datetime(series, errors="coerce", format="mixed")
-        if (dates.notna() == series.notna()).all():
-            return orderable_time(dates)
-    return None
+    dates = as_dates(series) if series.notna().any() else None
+    return None if dates is None else orderable_time(dates)
 
 
 def time_point_ranks(subject: pd.Series, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

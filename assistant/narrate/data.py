@@ -82,6 +82,32 @@ def stray_text_sentences(summary: Any) -> list[str]:
     return sentences
 
 
+def _dates_detail(col: Any) -> str:
+    """ "2024-01-15 to 2024-03-29 (74 days), 30 distinct values"."""
+    if col.first is None:
+        return "no values"
+    distinct = fmt.plural(col.n_unique, "distinct value")
+    if col.first == col.last:
+        return f"{col.first} only, {distinct}"
+    days = fmt.plural(round(col.span_days), "day") if col.span_days >= 1 else (
+        f"{fmt.number(col.span_days * 24)} hours"
+    )
+    return f"{col.first} to {col.last} ({days}), {distinct}"
+
+
+def dates_sentence(summary: Any) -> str | None:
+    """What to do with date columns before a model can use them."""
+    names = [f"`{c.name}`" for c in summary.columns if c.kind == "datetime"]
+    if not names:
+        return None
+    one = len(names) == 1
+    return (
+        f"{fmt.join_words(names)} {'holds' if one else 'hold'} dates, which a model cannot "
+        "use as they are; for time in a model, add a number such as the days since the "
+        "first date as a column of the file."
+    )
+
+
 def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
     rows = []
     for col in summary.columns:
@@ -96,13 +122,16 @@ def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
                     f" (without {fmt.plural(infinite, 'infinite value')}: replace "
                     f"{'it' if infinite == 1 else 'them'} or mark as missing before fitting)"
                 )
+        elif col.kind == "datetime":
+            detail = _dates_detail(col)
         else:
             levels = ", ".join((col.levels or [])[:MAX_LEVELS])
             more = (col.n_levels or 0) - len((col.levels or [])[:MAX_LEVELS])
             detail = f"{fmt.integer(col.n_levels)} levels: {levels}" + (
                 f", … ({fmt.integer(more)} more)" if more > 0 else ""
             )
-        rows.append([col.name, col.kind, fmt.integer(col.n_missing), detail])
+        kind = "date/time" if col.kind == "datetime" else col.kind
+        rows.append([col.name, kind, fmt.integer(col.n_missing), detail])
     blocks: list[Block] = []
     if heading:
         blocks.append(
@@ -114,6 +143,9 @@ def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
             )
         )
         blocks.extend(Paragraph(text) for text in stray_text_sentences(summary))
+        dates = dates_sentence(summary)
+        if dates:
+            blocks.append(Paragraph(dates))
     blocks.append(table(["Column", "Kind", "Missing", "Values"], rows, "llrl"))
     return blocks
 
