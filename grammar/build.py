@@ -842,6 +842,10 @@ class StepBuilder(Transformer):
         kept = tuple(pair for pair in pairs if pair[0].casefold() != "model")
         return [_Field("at", kept), *refs]
 
+    def predict_conditions(self, items):
+        """ "for a treated patient at time 6": the conditions in any order."""
+        return self.predict_at(items)
+
     def fixed_value(self, items):
         """(name, value text); a name alone ("for treated") has the value ""."""
         name = _cols(items)[0]

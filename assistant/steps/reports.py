@@ -19,6 +19,7 @@ from assistant.step_results import (
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.options import normalise_ddf
 from engine.compare import compare_models
+from engine.data import time_candidates
 from engine.fit_statistics import comparability_issue, fit_statistics
 from engine.fixed_covariance import fixed_effects_covariance
 from engine.marginal_means import marginal_means
@@ -273,11 +274,37 @@ def _fixed_values(fit: Any, pairs: Any) -> dict[str, str]:
         if name not in predictors and name.casefold() in levels:
             factor, level = levels[name.casefold()]
             out[factor] = level
+        elif name not in predictors and (time := _time_named_by_unit(fit, name)) is not None:
+            out[time] = value
         elif not value:
             raise AssistantError(f"Give a value for {name}, e.g. `predictions at {name} 3`.")
         else:
             out[name] = value
     return out
+
+
+#: Words for a unit of time that may stand for the model's time predictor ("at month 6"
+#: when the column is called ``time``).
+TIME_UNIT_WORDS = frozenset({
+    "time", "visit", "day", "week", "month", "year", "hour", "wave", "occasion", "session",
+})
+
+
+def _time_named_by_unit(fit: Any, word: str) -> str | None:
+    """The model's time predictor when ``word`` is a unit of time ("month", "weeks") that is
+    no column of the data and exactly one continuous predictor of the model is a time
+    (named like one and varying within the grouping factor); None otherwise."""
+    unit = word.casefold()
+    unit = unit[:-1] if unit.endswith("s") else unit
+    source = getattr(fit, "source_data", None)
+    columns = {*fit.data.columns, *(source.columns if source is not None else ())}
+    if unit not in TIME_UNIT_WORDS or word in columns:
+        return None
+    continuous = fixed_part_variables(fit.model_formula, fit.data).continuous
+    groups = fit.model_formula.grouping_variables()
+    group = groups[0] if groups else None
+    times = [c for c in time_candidates(fit.data, group) if c in continuous]
+    return times[0] if len(times) == 1 else None
 
 
 def compare_rm_anova(step: Any, state: SessionState, context: PlanContext) -> StepResult:
