@@ -67,7 +67,7 @@ def test_conditions_in_either_order_give_one_plan():
 def test_in_model_names_the_model():
     (step,) = parse("predict pain in the treated group at time 6 in model 1").steps
     assert step.model == "1"
-    assert step.at == (("treated", "group"), ("time", "6"))
+    assert step.at == (("treated", ""), ("time", "6"))
 
 
 def test_a_unit_word_that_is_a_column_is_not_read_as_time(tmp_path):
