@@ -193,6 +193,10 @@ _topic(
         "row number (numbered from 1, as the residual plots number them). The rows kept "
         "become a new data set, `<name>_subset`, which the next models use; models fitted "
         "before keep their rows, and `switch to <name>` goes back to an earlier data set.",
+        "Time points count within each subject, in the order of the time column: "
+        "`only the first 3 visits` keeps each subject's three earliest times, `drop the "
+        "last visit` removes each subject's latest, `only visits 2 to 4` keeps the second "
+        "to the fourth; add `per patient` or `by week` to name the columns.",
         "A selection that would leave no rows, or one level of a grouping factor, is "
         "refused and changes nothing.",
         "`refit without the outliers` fits the newest model (or the one you name) again "
@@ -209,6 +213,8 @@ _topic(
         "remove rows where age > 70",
         "remove rows where pain_score is missing",
         "exclude rows 57, 8 and 60",
+        "use only the first 3 visits",
+        "drop the last visit",
         "switch to pain_trial",
         "refit without the outliers",
     ],

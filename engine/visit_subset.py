@@ -162,6 +162,11 @@ def select_time_points(
         )
     rank, count = time_point_ranks(df[subject], values)
     ranked = rank > 0
+    if ranked.any() and count.max() == 1 and df[subject].duplicated().any():
+        raise LmmInputError(
+            f"{time} does not change within any {subject}, so it cannot order their "
+            "visits; name a time column, e.g. `keep the first 3 visits by week`."
+        )
     position = rank if from_end == "first" else count - rank + 1
     named = ranked & (position >= start) & (position <= stop)
     keep = named if action == "keep" else ~named

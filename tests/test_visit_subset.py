@@ -176,3 +176,14 @@ def test_cli_ask_first_three_visits(capsys):
     assert (step["kind"], step["n_before"], step["n_after"], step["n_subjects_after"]) == (
         "subset_visits", 287, 237, 80
     )
+
+
+def test_a_time_that_never_changes_within_a_subject_is_refused(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    answer = session.ask("keep the first 3 visits by age")
+    assert not answer.ok
+    assert str(answer.error) == (
+        "age does not change within any patient, so it cannot order their visits; name a "
+        "time column, e.g. `keep the first 3 visits by week`."
+    )
+    assert list(session.datasets) == ["pain_trial"]
