@@ -71,6 +71,11 @@ class MissingAudit:
     n_duplicate_rows: int
 
     @property
+    def n_incomplete_subjects(self) -> int:
+        """Subjects missing at least one time point (or with an incomplete row)."""
+        return self.n_subjects - self.n_complete_subjects
+
+    @property
     def n_missing_visits(self) -> int:
         """Subject-by-time cells without an observation."""
         return sum(t.n_missing for t in self.missing_by_time)
@@ -93,6 +98,7 @@ class MissingAudit:
             "n_missing_visits": self.n_missing_visits,
             "missing_by_variable": dict(self.missing_by_variable),
             "n_complete_subjects": self.n_complete_subjects,
+            "n_incomplete_subjects": self.n_incomplete_subjects,
             "n_complete_case_rows": self.n_complete_case_rows,
             "n_dropped_by_listwise": self.n_dropped_by_listwise,
             "n_monotone_dropout": self.n_monotone_dropout,

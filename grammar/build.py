@@ -823,6 +823,12 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return _Item("missing", cols[0] if cols else None)
 
+    def item_complete(self, items):
+        """ "how many patients had all 4 visits?": the missing-data audit, led by the
+        subjects seen at every time point."""
+        cols = _cols(items)
+        return _Item("complete", cols[0] if cols else None)
+
     def item_anova(self, _):
         return _Item("anova")
 
@@ -1489,6 +1495,8 @@ class _Item:
             return Blups(model, group=self.value.group, level=self.value.level)
         if self.kind == "missing":
             return MissingData(self.value, model)
+        if self.kind == "complete":
+            return MissingData(self.value, model, question="complete_subjects")
         if self.kind == "anova":
             return Anova(model, fields.get("ddf"))
         if self.kind == "predict":

@@ -494,11 +494,14 @@ class Predict(Step):
 @dataclass(frozen=True)
 class MissingData(Step):
     """Missing-data audit; ``per`` names the column to count observations by; ``model``
-    a model whose data and variables to audit (None: the current data and model)."""
+    a model whose data and variables to audit (None: the current data and model);
+    ``question`` what was asked: None (the audit), ``"complete_subjects"`` (how many
+    subjects were seen at every time point)."""
 
     kind: ClassVar[str] = "missing_data"
     per: str | None = None
     model: str | None = None
+    question: str | None = None
 
 
 @dataclass(frozen=True)

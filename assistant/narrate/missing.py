@@ -69,6 +69,56 @@ def missing_blocks(audit: Any) -> list[Block]:
     return blocks
 
 
+def complete_subjects_blocks(audit: Any) -> list[Block]:
+    """ "How many patients had all 4 visits?": the subjects seen at every time point, what
+    listwise deletion would keep, and the whole audit at the detailed level."""
+    subject = audit.subject
+    complete = fmt.integer(audit.n_complete_subjects)
+    of_all = fmt.plural(audit.n_subjects, subject)
+    incomplete = audit.n_incomplete_subjects
+    if audit.time is not None and audit.time_points:
+        points = fmt.join_words(
+            [p if isinstance(p, str) else fmt.value(p) for p in audit.time_points]
+        )
+        lead = (
+            f"{complete} of {of_all} were seen at all {fmt.integer(len(audit.time_points))} "
+            f"time points of {audit.time} ({points})"
+        )
+        lead += f"; the other {fmt.integer(incomplete)} missed at least one." if incomplete else "."
+        if incomplete and audit.n_monotone_dropout + audit.n_intermittent == incomplete:
+            lead += (
+                f" Of those, {fmt.integer(audit.n_monotone_dropout)} dropped out and never came "
+                f"back and {fmt.integer(audit.n_intermittent)} missed a visit and returned."
+            )
+    else:
+        variables = fmt.join_words(list(audit.variables)) or "the model's variables"
+        lead = (
+            f"{complete} of {of_all} have no row with a missing value in {variables}"
+            + (f"; the other {fmt.integer(incomplete)} have at least one." if incomplete else ".")
+        )
+    if incomplete:
+        meaning = (
+            f"What it implies: repeated-measures ANOVA, which needs every time point, would "
+            f"analyse only these {complete} ({fmt.integer(audit.n_complete_case_rows)} of "
+            f"{fmt.plural(audit.n_observations, 'observation')}) and throw away "
+            f"{fmt.integer(audit.n_dropped_by_listwise)}; a mixed model uses all "
+            f"{fmt.integer(audit.n_observations)} observations of the {of_all}, which is valid "
+            "when visits are missing at random (the chance of missing may depend on what was "
+            "observed, not on the missing value itself)."
+        )
+    else:
+        meaning = (
+            "What it implies: no data are missing, so listwise deletion (repeated-measures "
+            "ANOVA) and the mixed model use the same observations."
+        )
+    return [
+        Heading("Subjects seen at every time point"),
+        Paragraph(lead),
+        Paragraph(meaning),
+        Detail(tuple(missing_blocks(audit))),
+    ]
+
+
 def _share(part: int, whole: int) -> float | None:
     """A proportion for wording only (part of a whole the audit already counted)."""
     return part / whole if whole else None

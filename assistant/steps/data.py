@@ -158,6 +158,8 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
         )
     variables = roles_variables(state, roles, model=model)
     audit = missing_data_audit(data, roles["group"], time=roles.get("time"), variables=variables)
+    if step_field(step, "question") == "complete_subjects":
+        return StepResult(EngineResult("complete_subjects", audit), state)
     return StepResult(EngineResult("missing_data", audit), state)
 
 
