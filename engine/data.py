@@ -549,16 +549,20 @@ def looks_like_dates(column: pd.Series) -> bool:
 def as_dates(series: pd.Series) -> pd.Series | None:
     """The column as pandas datetimes when it holds dates (:func:`looks_like_dates`) and
     every present value reads as one in a single format (pandas infers it from the first
-    value; day-first is tried when month-first leaves some unread); None otherwise."""
+    value; day-first is tried when month-first leaves some unread, then ISO 8601 dates with
+    and without times); None otherwise."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return series
     if isinstance(series.dtype, pd.CategoricalDtype) or not looks_like_dates(series):
         return None
-    for dayfirst in (False, True):
+    readings: tuple[dict[str, Any], ...] = (
+        {"dayfirst": False}, {"dayfirst": True}, {"format": "ISO8601"},
+    )
+    for reading in readings:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                dates = pd.to_datetime(series, errors="coerce", dayfirst=dayfirst)
+                dates = pd.to_datetime(series, errors="coerce", **reading)
             except (ValueError, TypeError, OverflowError):
                 continue
         if (dates.notna() == series.notna()).all():
@@ -960,8 +964,10 @@ def _fresh_name(base: str, taken: Iterable[object]) -> str:
 
 
 # --------------------------------------------------------------------------- transforms
-TransformOperation = Literal["center", "scale", "standardize", "log", "factor"]
-TRANSFORM_OPERATIONS: tuple[str, ...] = ("center", "scale", "standardize", "log", "factor")
+TransformOperation = Literal["center", "scale", "standardize", "log", "factor", "days"]
+TRANSFORM_OPERATIONS: tuple[str, ...] = (
+    "center", "scale", "standardize", "log", "factor", "days"
+)
 
 
 @dataclass(frozen=True)
@@ -970,8 +976,10 @@ class ColumnTransform:
 
     ``center`` is the mean subtracted (center, standardize), ``scale`` the sample SD
     (ddof 1, as R's ``scale()``) divided by (scale, standardize); ``levels`` are the factor
-    levels (factor). Following formulaic's stateful transforms, :meth:`apply` reuses these
-    numbers instead of recomputing them.
+    levels (factor); ``origin`` is the first date (ISO 8601) that ``days`` counts from (a
+    date column becomes the days since it, fractions of a day included). Following
+    formulaic's stateful transforms, :meth:`apply` reuses these values instead of
+    recomputing them.
     """
 
     column: str
@@ -979,9 +987,18 @@ class ColumnTransform:
     center: float | None = None
     scale: float | None = None
     levels: list[str] | None = None
+    origin: str | None = None
 
     def apply(self, values: pd.Series) -> pd.Series:
-        """Transform ``values`` with the stored mean, SD or levels."""
+        """Transform ``values`` with the stored mean, SD, levels or first date."""
+        if self.operation == "days":
+            dates = as_dates(values)
+            if dates is None:
+                raise LmmInputError(
+                    f"The column '{self.column}' does not hold dates, so it cannot be turned "
+                    "into days; choose a column of dates."
+                )
+            return (dates - pd.Timestamp(self.origin)) / pd.Timedelta(days=1)
         if self.operation == "factor":
             return pd.Categorical(values.astype(object).map(_level_text), categories=self.levels)
         if self.operation == "log":
@@ -998,6 +1015,7 @@ class ColumnTransform:
             "column": self.column, "operation": self.operation,
             "center": self.center, "scale": self.scale,
             "levels": list(self.levels) if self.levels is not None else None,
+            "origin": self.origin,
         }
 
 
@@ -1028,7 +1046,8 @@ def _level_text(value: object) -> object:
 def transform_columns(
     df: pd.DataFrame, operation: str, columns: str | Sequence[str]
 ) -> TransformResult:
-    """Center, scale (divide by the SD), standardize, log or make a factor of columns.
+    """Center, scale (divide by the SD), standardize, log or make a factor of columns, or
+    turn date columns into the days since their first date (``days``).
 
     Columns are replaced in place in a copy of ``df``; the means and SDs used are recorded
     (stateful, as formulaic's ``center``/``scale``). SDs are sample SDs (ddof 1) as in R's
@@ -1066,7 +1085,20 @@ def _plan_transform(series: pd.Series, name: str, op: str) -> ColumnTransform:
             else:
                 levels = sorted({str(v) for v in present})
         return ColumnTransform(column=name, operation="factor", levels=levels)
+    if op == "days":
+        dates = as_dates(series)
+        if dates is None or dates.isna().all():
+            raise LmmInputError(
+                f"The column '{name}' does not hold dates, so it cannot be turned into days; "
+                "choose a column of dates."
+            )
+        return ColumnTransform(column=name, operation="days", origin=dates.min().isoformat())
     if not _is_numeric(series):
+        if as_dates(series) is not None:
+            raise LmmInputError(
+                f"The column '{name}' holds dates, so it cannot be {_past(op)}; turn it into "
+                f"a number first with `convert {name} to days`."
+            )
         raise LmmInputError(
             f"The column '{name}' is not numeric, so it cannot be {_past(op)}; "
             "choose a numeric column."

@@ -1263,6 +1263,9 @@ class StepBuilder(Transformer):
     def factor(self, items):
         return self._transform("factor", items)
 
+    def days(self, items):
+        return self._transform("days", items)
+
     # ---------------------------------------------------------------- subsets
     def drop_levels(self, items):
         return _then_refit(_subset_by_levels("drop", _cols(items)[0], _level_texts(items)), items)

@@ -190,7 +190,8 @@ class DescribeData(Step):
 
 @dataclass(frozen=True)
 class Transform(Step):
-    """``operation`` is center, scale, standardize, log or factor."""
+    """``operation`` is center, scale, standardize, log, factor or days (a date column
+    becomes the days since its first date)."""
 
     kind: ClassVar[str] = "transform"
     operation: str = ""

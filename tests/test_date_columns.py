@@ -4,11 +4,13 @@ refused with the fix (engine.design), and the description says what to do first.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from assistant.session import Session
-from engine.data import as_dates, describe_data
+from engine.data import as_dates, describe_data, transform_columns
+from engine.errors import LmmInputError
 
 
 def _dated(n_subjects: int = 8) -> pd.DataFrame:
@@ -54,8 +56,8 @@ def test_describe_the_data_names_the_date_column_and_the_fix(tmp_path):
     session = Session(data=_dated(), output_dir=tmp_path)
     text = session.ask("describe the data").text()
     assert (
-        "`when` holds dates, which a model cannot use as they are; for time in a model, add "
-        "a number such as the days since the first date as a column of the file."
+        "`when` holds dates, which a model cannot use as they are; for time in a model, turn "
+        "them into the days since the first date with `convert when to days`."
     ) in text
     row = next(line for line in text.splitlines() if line.startswith("when "))
     assert row.split() == ["when", "date/time", "0", "2024-01-15", "to", "2024-03-27",
@@ -77,3 +79,37 @@ def test_a_date_in_a_formula_is_refused_in_one_sentence_and_nothing_is_fitted(
     assert "days since" in message and message.count(". ") == 0
     assert session.models == {}
 
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_days_since_the_first_date_counts_days_and_repeats_on_new_data(as_text):
+    data = _dated(4)
+    if as_text:
+        data["when"] = data["when"].dt.strftime("%d/%m/%Y")
+    done = transform_columns(data, "days", ["when"])
+    expected = (_dated(4)["when"].to_numpy(dtype="datetime64[D]")
+                - np.datetime64("2024-01-15")).astype(float)
+    np.testing.assert_array_equal(done.data["when"].to_numpy(), expected)
+    (record,) = done.transforms
+    assert record.origin == "2024-01-15T00:00:00"
+    later = pd.Series(["2024-01-16 12:00", "2025-01-15"])  # text, read as ISO 8601
+    np.testing.assert_array_equal(record.apply(later).to_numpy(), [1.5, 366.0])
+    with pytest.raises(LmmInputError, match="does not hold dates"):
+        transform_columns(data, "days", ["y"])
+
+
+def test_session_turns_a_date_into_days_and_fits_on_them(tmp_path):
+    data = _dated(12)
+    session = Session(data=data, output_dir=tmp_path)
+    refused = session.ask("center when")
+    assert str(refused.error) == (
+        "The column 'when' holds dates, so it cannot be centered; turn it into a number "
+        "first with `convert when to days`."
+    )
+    answer = session.ask("convert when to days")
+    assert answer.ok, answer.error
+    assert "when replaced by the days since its first date, 2024-01-15" in answer.text()
+    fit = session.ask("LMM: y ~ when + (1 | id)")
+    assert fit.ok, fit.error
+    days = (data["when"] - data["when"].min()).dt.days.to_numpy(dtype=float)
+    np.testing.assert_array_equal(session.models[1].fit.data["when"].to_numpy(), days)

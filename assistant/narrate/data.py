@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.narrate import numbers as fmt
-from assistant.narrate.blocks import Block, Detail, Paragraph, table
+from assistant.narrate.blocks import Block, Detail, Paragraph, code, table
 from assistant.step_results import DatasetLoaded
 
 MAX_LEVELS = 6
@@ -97,14 +97,15 @@ def _dates_detail(col: Any) -> str:
 
 def dates_sentence(summary: Any) -> str | None:
     """What to do with date columns before a model can use them."""
-    names = [f"`{c.name}`" for c in summary.columns if c.kind == "datetime"]
-    if not names:
+    dated = [c.name for c in summary.columns if c.kind == "datetime"]
+    if not dated:
         return None
-    one = len(names) == 1
+    one = len(dated) == 1
+    names = fmt.join_words([f"`{name}`" for name in dated])
     return (
-        f"{fmt.join_words(names)} {'holds' if one else 'hold'} dates, which a model cannot "
-        "use as they are; for time in a model, add a number such as the days since the "
-        "first date as a column of the file."
+        f"{names} {'holds' if one else 'hold'} dates, which a model cannot use as they "
+        "are; for time in a model, turn them into the days since the first date with "
+        f"{code(f'convert {dated[0]} to days')}."
     )
 
 
@@ -199,6 +200,8 @@ def transform_sentence(result: Any) -> str:
             )
         elif t.operation == "log":
             pieces.append(f"{t.column} replaced by its natural log")
+        elif t.operation == "days":
+            pieces.append(f"{t.column} replaced by the days since its first date, {t.origin[:10]}")
         else:
             pieces.append(
                 f"{t.column} made a factor with {fmt.integer(len(t.levels or []))} levels"
