@@ -106,7 +106,7 @@ def test_session_first_three_visits_is_a_new_data_set_it_can_fit(tmp_path):
         "80 of 80 levels of patient remain."
     ) in text
     short = int((raw.groupby("patient")["time"].nunique() < 3).sum())
-    assert f"{short} of them had fewer than 3 time points" in text
+    assert f"{short} levels of patient had fewer than 3 time points" in text
     out = answer.to_json()[0]
     assert (out["n_after"], out["subject"], out["time"]) == (len(expected), "patient", "time")
     fit = session.ask("LMM: pain_score ~ time + treatment + (1 | patient)")
@@ -187,3 +187,19 @@ def test_a_time_that_never_changes_within_a_subject_is_refused(tmp_path):
         "time column, e.g. `keep the first 3 visits by week`."
     )
     assert list(session.datasets) == ["pain_trial"]
+
+
+def test_words_for_lost_subjects_and_rows_without_a_time(tmp_path):
+    data = pd.DataFrame({
+        "id": ["a", "a", "a", "b", "b", "c", "d", "d"],
+        "week": [0, 4, 8, 0, 4, 0, 0, np.nan],
+        "y": np.arange(8.0),
+    })
+    answer = Session(data=data, output_dir=tmp_path).ask("drop the last visit")
+    assert answer.ok, answer.error
+    text = answer.text()
+    # a's week 8, b's week 4, c's only week and d's only dated row go; d's undated row stays
+    assert "Kept 4 of 8 rows of `data` as `data_subset`" in text
+    assert "3 of 4 levels of id remain." in text
+    assert "1 level of id has no rows left (c)." in text
+    assert "1 row with no id or week value cannot be placed in order and stays in." in text

@@ -35,6 +35,11 @@ def _roles(outcome: VisitSubset) -> str:
     return f"{ranked}; {column} is my guess for the {guessed[0]} column"
 
 
+def _levels(count: int, subject: str) -> str:
+    """ "1 level of patient", "3 levels of patient"."""
+    return f"{fmt.plural(count, 'level')} of {subject}"
+
+
 def visit_subset_blocks(outcome: VisitSubset) -> list[Block]:
     r = outcome.result
     which = f"each {r.subject}'s {_which(r)}"
@@ -61,16 +66,20 @@ def visit_subset_blocks(outcome: VisitSubset) -> list[Block]:
     if r.subjects_lost:
         lost = len(r.subjects_lost)
         notes.append(
-            f"{fmt.integer(lost)} {'has' if lost == 1 else 'have'} no rows left "
+            f"{_levels(lost, r.subject)} {'has' if lost == 1 else 'have'} no rows left "
             f"({listed(list(r.subjects_lost))})."
         )
     if r.n_subjects_short and r.action == "keep" and r.start == 1:
         notes.append(
-            f"{fmt.integer(r.n_subjects_short)} of them had fewer than {r.stop} time points "
+            f"{_levels(r.n_subjects_short, r.subject)} had fewer than {r.stop} time points "
             "and keep all they have."
         )
     if r.n_unranked:
-        fate = "were left out" if r.action == "keep" else "stay in"
+        one = r.n_unranked == 1
+        if r.action == "keep":
+            fate = "was left out" if one else "were left out"
+        else:
+            fate = "stays in" if one else "stay in"
         notes.append(
             f"{fmt.plural(r.n_unranked, 'row')} with no {r.subject} or {r.time} value cannot "
             f"be placed in order and {fate}."
