@@ -29,6 +29,7 @@ from grammar.plan import (
     CompareRmAnova,
     Confint,
     DescribeData,
+    ExplainCoefficient,
     ExportResults,
     FitLmm,
     FitStatistics,
@@ -829,6 +830,21 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return _Item("complete", cols[0] if cols else None)
 
+    def explain_coefficient(self, items):
+        target = next(p for p in _flat(items) if isinstance(p, _Coefficient))
+        return ExplainCoefficient(target.term, target.interaction, _ref(items))
+
+    def coefficient_named(self, items):
+        names = [str(t)[1:-1] if t.type == "QUOTED_NAME" else str(t)
+                 for t in items if isinstance(t, Token) and t.type in ("NAME", "QUOTED_NAME")]
+        return _Coefficient(":".join(names))
+
+    def coefficient_intercept(self, _):
+        return _Coefficient("(Intercept)")
+
+    def coefficient_interaction(self, _):
+        return _Coefficient(None, interaction=True)
+
     def item_anova(self, _):
         return _Item("anova")
 
@@ -1511,6 +1527,14 @@ class _Item:
             target, own_fields, own_model = self.value
             return target.build(own_model or model, {**fields, **own_fields})
         raise NotUnderstood("a report")
+
+
+@dataclass(frozen=True)
+class _Coefficient:
+    """The coefficient a request asks about: a name as typed, or every interaction."""
+
+    term: str | None
+    interaction: bool = False
 
 
 @dataclass(frozen=True)

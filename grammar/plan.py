@@ -136,6 +136,7 @@ STEP_TITLES: dict[str, str] = {
     "fit_statistics": "Report how well the model fits (log-likelihood, AIC, BIC, R²)",
     "fixed_effects": "Report the fixed effects",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
+    "explain_coefficient": "Explain what a coefficient means",
     "blups": "Report the BLUPs (random effects)",
     "marginal_means": "Estimated marginal means and pairwise comparisons",
     "random_effects_tests": "Likelihood-ratio tests of the random effects",
@@ -465,6 +466,18 @@ class FixedEffectsVcov(Step):
 
 
 @dataclass(frozen=True)
+class ExplainCoefficient(Step):
+    """What a fixed-effect coefficient means, in words and the model's numbers: ``term``
+    as typed (``time:treatment``, ``treatment``, ``(Intercept)``, a factor level); with
+    ``interaction`` (and no term) every interaction coefficient of the model."""
+
+    kind: ClassVar[str] = "explain_coefficient"
+    term: str | None = None
+    interaction: bool = False
+    model: str | None = None
+
+
+@dataclass(frozen=True)
 class Anova(Step):
     """Type III F tests; ``ddf`` None means the session's df method."""
 
@@ -624,7 +637,8 @@ STEP_TYPES: dict[str, type[Step]] = {
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, SubsetVisits,
         UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
-        FitStatistics, Icc, FixedEffects, FixedEffectsVcov, Blups, MarginalMeans,
+        FitStatistics, Icc, FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups,
+        MarginalMeans,
         RandomEffectsTests, Anova, Confint, Predict,
         MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,

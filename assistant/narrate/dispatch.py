@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.narrate import (
     blups,
+    coefficients,
     compare,
     convergence,
     covariance,
@@ -60,6 +61,7 @@ STEP_WORDS = {
     "fit_statistics": "report the fit statistics",
     "fixed_effects": "report the fixed effects",
     "vcov": "report the covariance matrix of the estimates",
+    "explain_coefficient": "explain the coefficient",
     "blups": "report the BLUPs",
     "anova": "run the type III tests",
     "confint": "compute the confidence intervals",
@@ -158,6 +160,7 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
 
 #: Narration of each kind of engine result about a model: (result, model) -> blocks.
 MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
+    "coefficient_meaning": coefficients.coefficient_meaning_blocks,
     "fixed_effects_covariance": covariance.covariance_blocks,
     "rm_anova_side_by_side": side_by_side.rm_anova_blocks,
     "ols_side_by_side": side_by_side.ols_blocks,

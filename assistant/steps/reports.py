@@ -18,8 +18,10 @@ from assistant.step_results import (
 )
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.options import normalise_ddf
+from engine.coefficient_meaning import coefficient_meaning
 from engine.compare import compare_models
 from engine.data import time_candidates
+from engine.errors import LmmInputError
 from engine.fit_statistics import comparability_issue, fit_statistics
 from engine.fixed_covariance import fixed_effects_covariance
 from engine.marginal_means import marginal_means
@@ -364,6 +366,21 @@ def _factor_of(model: Any, name: str | None) -> str:
     return _matching_name(name, factors) or name
 
 
+def explain_coefficient(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """What a coefficient means: its sentence and, for an interaction, the simple effects."""
+    model = resolve_one(state, step_field(step, "model"))
+    fit = model.fit
+    level = getattr(fit, "level", None) or state.options.level
+    try:
+        meaning = coefficient_meaning(
+            fit, step_field(step, "term"), interaction=bool(step_field(step, "interaction")),
+            level=float(level),
+        )
+    except LmmInputError as err:
+        raise AssistantError(str(err).replace("The model", model.title, 1)) from None
+    return StepResult(EngineResult("coefficient_meaning", meaning, model), state)
+
+
 def vcov_report(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     """lme4's ``vcov()`` of one model, with the correlations of the estimates."""
     model = resolve_one(state, step_field(step, "model"))
@@ -374,6 +391,7 @@ def vcov_report(step: Any, state: SessionState, context: PlanContext) -> StepRes
 HANDLERS = {
     "compare_models": compare,
     "vcov": vcov_report,
+    "explain_coefficient": explain_coefficient,
     "marginal_means": marginal_means_report,
     "random_effects_tests": random_effects_tests_report,
     "variance_components": _view("variance_components"),
