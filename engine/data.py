@@ -546,6 +546,12 @@ def looks_like_dates(column: pd.Series) -> bool:
     return bool(len(present) and present.map(lambda v: bool(_DATE_TEXT.fullmatch(v))).all())
 
 
+def all_dates(values: list[str]) -> bool:
+    """Every one of the (present, distinct) text ``values`` reads as a date, as
+    :func:`looks_like_dates` reads a column."""
+    return bool(values) and all(_DATE_TEXT.fullmatch(v.strip()) for v in values)
+
+
 def as_dates(series: pd.Series) -> pd.Series | None:
     """The column as pandas datetimes when it holds dates (:func:`looks_like_dates`) and
     every present value reads as one in a single format (pandas infers it from the first

@@ -11,6 +11,7 @@ import pytest
 from assistant.session import Session
 from engine.data import as_dates, describe_data, transform_columns
 from engine.errors import LmmInputError
+from engine.lmm import fit_lmm
 
 
 def _dated(n_subjects: int = 8) -> pd.DataFrame:
@@ -113,3 +114,22 @@ def test_session_turns_a_date_into_days_and_fits_on_them(tmp_path):
     assert fit.ok, fit.error
     days = (data["when"] - data["when"].min()).dt.days.to_numpy(dtype=float)
     np.testing.assert_array_equal(session.models[1].fit.data["when"].to_numpy(), days)
+
+
+def test_text_dates_with_few_values_are_refused_too_and_factor_keeps_them():
+    """Three visit dates shared by every subject: as a bare predictor they would silently
+    become a factor, so they are refused like any date column; factor() asks for that."""
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({
+        "id": np.repeat([f"s{i}" for i in range(10)], 3),
+        "visit": np.tile(["2024-01-15", "2024-02-15", "2024-03-15"], 10),
+        "y": rng.normal(size=30),
+    })
+    with pytest.raises(LmmInputError, match="holds dates") as refused:
+        fit_lmm("y ~ visit + (1 | id)", data)
+    assert "`convert visit to days`" in str(refused.value)
+    assert "factor(visit)" in str(refused.value)
+    kept = fit_lmm("y ~ factor(visit) + (1 | id)", data)
+    assert kept.fixed_names == [
+        "(Intercept)", "factor(visit)[T.2024-02-15]", "factor(visit)[T.2024-03-15]"
+    ]
