@@ -206,7 +206,7 @@ class FitOutcome:
 class ModelView:
     """A part of one fitted model to show: fixed effects, BLUPs, variance components, ICC."""
 
-    view: str  # "fixed_effects", "blups", "variance_components", "icc", "current"
+    view: str  # "fixed_effects", "blups", "variance_components", "icc", "current", "convergence"
     model: FittedModel
     variance: Any = None  # engine.variance result (R², adjusted ICC) when computed
     include_icc: bool = True
@@ -230,6 +230,10 @@ class ModelView:
                 out["focus"] = self.focus
                 out["focus_tests"] = self.focus_tests.to_dict(orient="records")
                 out["focus_interaction"] = self.focus_interaction
+        elif self.view == "convergence":
+            out.update(
+                converged=fit["converged"], singular=fit["singular"], warnings=fit["warnings"]
+            )
         elif self.view == "blups":
             out["random_effects"] = [
                 row for row in fit["random_effects"]

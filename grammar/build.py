@@ -610,6 +610,10 @@ class StepBuilder(Transformer):
             return step
         return FitStatistics(step.models[0] if step.models else None)
 
+    def compare_counted(self, _):
+        """ "compare the two models": every model of the current data set."""
+        return CompareModels()
+
     def compare(self, items):
         criteria: list[str] = []
         models: list[str] = []
@@ -979,6 +983,10 @@ class StepBuilder(Transformer):
 
     def item_trajectory(self, _):
         return _PlotTarget("trajectory")
+
+    def report_trajectory(self, items):
+        """ "show me the fitted trajectories by treatment": the model's trajectory plot."""
+        return self.plot([_PlotTarget("trajectory"), *items])
 
     def item_spaghetti(self, _):
         return _PlotTarget("spaghetti")

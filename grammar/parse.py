@@ -46,11 +46,11 @@ MAX_NESTING = 40
 
 
 _QUESTION_START = re.compile(
-    r"^\s*(what|how|why|when|which|should|shall|is|are|do|does|my)\b",
+    r"^\s*(what|how|why|when|which|should|shall|is|are|do|does|did|has|have|any|my)\b",
     re.IGNORECASE,
 )
 _QUESTION_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("convergence", re.compile(r"converg", re.IGNORECASE)),
+    ("convergence", re.compile(r"converg|singular", re.IGNORECASE)),
     ("ml_vs_reml", re.compile(r"\b(reml|ml|maximum likelihood)\b", re.IGNORECASE)),
     ("icc", re.compile(r"\b(icc|intra ?class)", re.IGNORECASE)),
     ("rm_anova", re.compile(r"\banova\b", re.IGNORECASE)),

@@ -26,13 +26,15 @@ HYPHENATED = frozenset(
     mean-center mean-centre grand-mean z-score z-scores q-q qq-plot between-subject
     within-subject between-group within-group wide-to-long likelihood-ratio type-iii
     random-intercept random-slope non-convergence re-fit re-run intra-class
-    subject-specific group-specific built-in intercept-only p-values t-values data-set chi-square
+    subject-specific group-specific built-in intercept-only p-values p-value t-values
+    data-set chi-square
     maximum-likelihood log-likelihood goodness-of-fit r-squared post-hoc
     variance-covariance var-cov""".split()
 )
 
 _CONTRACTIONS = {
-    "what's": "what is", "it's": "it is", "that's": "that is", "let's": "let us",
+    "what's": "what is", "whats": "what is", "it's": "it is", "that's": "that is",
+    "let's": "let us",
     "i'd": "i would", "i'm": "i am", "i've": "i have", "i'll": "i will",
     "won't": "will not", "don't": "do not", "doesn't": "does not", "can't": "cannot",
     "isn't": "is not", "didn't": "did not", "wouldn't": "would not",
@@ -43,6 +45,8 @@ _CONTRACTION_RE = re.compile(
     r"(?<![A-Za-z])(" + "|".join(re.escape(c) for c in _CONTRACTIONS) + r")(?![A-Za-z])",
     re.IGNORECASE,
 )
+#: "how much of the variance ..." says no more than "how much variance ...".
+_HOW_MUCH_OF_RE = re.compile(r"(?<![A-Za-z])how much of(?![A-Za-z])", re.IGNORECASE)
 _HYPHEN_RE = re.compile(r"(?<![A-Za-z0-9_`])[A-Za-z]+(?:-[A-Za-z]+)+(?![A-Za-z0-9_])")
 #: Articles and possessives carry no meaning in a request; dropping them before the
 #: grammar keeps column names such as "time" from being read as keywords after "the".
@@ -118,6 +122,7 @@ def normalise(request: str) -> Mapped:
         else mt.group(0),
     )
     mapped = _rewrite(mapped, _ARTICLE_RE, lambda mt: "")
+    mapped = _rewrite(mapped, _HOW_MUCH_OF_RE, lambda mt: mt.group(0)[: -len(" of")])
     return mapped
 
 

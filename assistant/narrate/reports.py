@@ -3,6 +3,8 @@ convergence audits and option changes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from assistant.narrate import blups as blup_words
 from assistant.narrate import fit as fit_words
 from assistant.narrate import numbers as fmt
@@ -44,6 +46,26 @@ def option_sentence(change: OptionChanged) -> str:
     return text
 
 
+def convergence_status_blocks(model: Any) -> list[Block]:
+    """ "Did the model converge?": the current model's own record before the general help."""
+    fit = model.fit
+    trouble = fit_words.trouble_blocks(fit)
+    if fit.converged and not fit.singular:
+        opt = getattr(fit, "opt", None)
+        record = (
+            f": {opt.optimizer} stopped after {fmt.plural(opt.evaluations, 'evaluation')}"
+            if opt is not None else ""
+        )
+        return [
+            Paragraph(
+                f"{model.title} converged{record}, and the fit is not singular (no variance "
+                "at zero, no correlation at ±1)."
+            ),
+            *trouble,
+        ]
+    return [Paragraph(f"{model.title} has trouble:"), *trouble]
+
+
 def model_view_blocks(view: ModelView) -> list[Block]:
     model, fit = view.model, view.model.fit
     if view.view == "current":
@@ -65,6 +87,8 @@ def model_view_blocks(view: ModelView) -> list[Block]:
         ]
     if view.view == "blups":
         return blup_words.blup_blocks(model, view.group)
+    if view.view == "convergence":
+        return convergence_status_blocks(model)
     blocks: list[Block] = [Heading(f"Variance components of {model.title}")]
     if view.view == "variance_components":
         blocks.append(Paragraph(variance_words.variance_sentence(fit)))

@@ -138,6 +138,8 @@ def show_help(step: Any, state: SessionState, context: PlanContext) -> StepResul
     model = state.last_model
     if topic.key == "icc" and model is not None:
         current = ModelView("icc", model, variance_explained(model.fit), True)
+    if topic.key == "convergence" and model is not None:
+        current = ModelView("convergence", model)
     return StepResult(HelpAnswer(topic, samples, current), state)
 
 
