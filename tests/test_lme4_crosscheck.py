@@ -8,7 +8,7 @@ terms by ML, transformed predictors (``log``, ``poly``, ``scale``), an uncorrela
 with an interaction, and a factor slope without intercept. The tolerances are those of
 the shared reference (its README): criterion 1e-6 (or lower than lme4's), fixed effects
 1e-4, SEs 1e-3, variance components 1e-3, Satterthwaite and Kenward-Roger df 1e-2,
-p-values 1e-2 (or 1e-8 absolute).
+p-values 1e-2 (or 1e-8 absolute), BLUPs and conditional SDs 1e-3 of their term's SD.
 """
 
 from __future__ import annotations
@@ -100,3 +100,20 @@ def test_variance_components_match_varcorr(fitted):
             # variances at zero (singular fits) compare against the largest of the group
             size = max(abs(row["vcov"]), 1e-3 * max(scale.values()))
             assert abs(vc.vcov - row["vcov"]) <= 1e-3 * size, (row, vc.vcov)
+
+
+def test_blups_and_conditional_sds_match_ranef_condvar(fitted):
+    """Every BLUP and conditional SD (lme4's ``ranef(condVar = TRUE)``), within 1e-3 of
+    its term's SD, the reference cases' rule."""
+    case, fit, _, r = fitted
+    sd = {
+        (row["grp"].rsplit(".", 1)[0], row["var1"]): row["sdcor"]
+        for row in r["varcorr"] if not row["var2"] and row["grp"] != "Residual"
+    }
+    ours = {(re.group, _r_name(re.term), re.level): re for re in fit.random_effects}
+    assert len(ours) == len(r["ranef"])
+    for row in r["ranef"]:
+        re = ours[(row["group"], row["term"], row["level"])]
+        scale = 1e-3 * max(sd[(row["group"], row["term"])], 1e-12)
+        assert abs(re.value - row["value"]) <= scale, (row, re.value)
+        assert abs(re.cond_sd - row["cond_sd"]) <= scale, (row, re.cond_sd)
