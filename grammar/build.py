@@ -610,6 +610,11 @@ class StepBuilder(Transformer):
             return step
         return FitStatistics(step.models[0] if step.models else None)
 
+    def compare_which(self, items):
+        """ "which is better, model 1 or model 2?": the models named, compared."""
+        refs = [p.ref for p in _flat(items) if isinstance(p, _Ref)]
+        return CompareModels(models=tuple(refs))
+
     def compare_counted(self, _):
         """ "compare the two models": every model of the current data set."""
         return CompareModels()
@@ -673,6 +678,10 @@ class StepBuilder(Transformer):
 
     def report_what(self, items):
         return self.report(items)
+
+    def report_icc(self, items):
+        """ "what proportion of the variance is due to patients?": the ICC."""
+        return Icc(_ref(items))
 
     def report_significance(self, items):
         """ "is the treatment effect significant?": the coefficient table, led by the

@@ -47,6 +47,8 @@ _CONTRACTION_RE = re.compile(
 )
 #: "how much of the variance ..." says no more than "how much variance ...".
 _HOW_MUCH_OF_RE = re.compile(r"(?<![A-Za-z])how much of(?![A-Za-z])", re.IGNORECASE)
+#: "between-patient SD", "within-subject variance": any between-/within- compound.
+_BETWEEN_WITHIN_RE = re.compile(r"(between|within)-[A-Za-z]+$", re.IGNORECASE)
 _HYPHEN_RE = re.compile(r"(?<![A-Za-z0-9_`])[A-Za-z]+(?:-[A-Za-z]+)+(?![A-Za-z0-9_])")
 #: Articles and possessives carry no meaning in a request; dropping them before the
 #: grammar keeps column names such as "time" from being read as keywords after "the".
@@ -118,7 +120,7 @@ def normalise(request: str) -> Mapped:
         mapped,
         _HYPHEN_RE,
         lambda mt: mt.group(0).replace("-", " ")
-        if mt.group(0).lower() in HYPHENATED
+        if mt.group(0).lower() in HYPHENATED or _BETWEEN_WITHIN_RE.match(mt.group(0))
         else mt.group(0),
     )
     mapped = _rewrite(mapped, _ARTICLE_RE, lambda mt: "")

@@ -131,3 +131,55 @@ def test_fitted_trajectories_plot_the_model(two_models):
         + (beta["time"] + beta["time:treatment[T.treated]"]) * row["time"]
     )
     assert row["estimate"] == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "kinds"),
+    [
+        ("what's the standard error of the treatment effect?", ["explain_coefficient"]),
+        ("What is the CI for the treatment effect?", ["explain_coefficient"]),
+        ("what's the intercept?", ["explain_coefficient"]),
+        ("what's the slope of time?", ["explain_coefficient"]),
+        ("What proportion of variance is due to patients?", ["icc"]),
+        ("what is the range of time?", ["describe_data"]),
+        ("what is the mean pain score?", ["describe_data"]),
+        ("check for outliers", ["plot_residuals"]),
+        ("How much variability is there between patients?", ["variance_components"]),
+        ("what's the between-patient SD?", ["variance_components"]),
+        ("Which is better, model 1 or model 2?", ["compare_models"]),
+        ("Is model 2 significantly better than model 1?", ["compare_models"]),
+    ],
+)
+def test_more_phrasings_reach_their_step(request_text, kinds):
+    assert _kinds(request_text) == kinds
+
+
+def test_standard_error_question_shows_the_coefficients_row(two_models):
+    answer = two_models.ask("what's the standard error of the treatment effect in model 1?")
+    assert answer.ok, answer.error
+    fit = two_models.models[1].fit
+    fe = next(fe for fe in fit.fixed_effects if fe.term == "treatment[T.treated]")
+    text = answer.text()
+    row = next(line for line in text.splitlines() if line.startswith("treatment[T.treated]"))
+    assert f"{fe.se:.1f}" in row.split()
+    assert "time:treatment" not in text.split("Fixed effects")[-1]
+
+
+def test_proportion_of_variance_is_the_icc(two_models):
+    answer = two_models.ask("What proportion of variance is due to patients in model 1?")
+    assert answer.ok, answer.error
+    fit = two_models.models[1].fit
+    patient = next(vc.vcov for vc in fit.variance_components if vc.group == "patient")
+    residual = next(vc.vcov for vc in fit.variance_components if vc.group == "Residual")
+    icc = patient / (patient + residual)
+    assert fit.icc == pytest.approx(icc, rel=1e-10)
+    assert f"ICC = {icc:.2f}" in answer.text()
+
+
+def test_which_is_better_compares_the_two_named(two_models):
+    (step,) = parse("Which is better, model 1 or model 2?").steps
+    assert step.models == ("1", "2")
+    answer = two_models.ask("Which is better, model 1 or model 2?")
+    assert answer.ok, answer.error
+    table = answer.steps[0].result.comparison.table
+    assert len(table) == 2

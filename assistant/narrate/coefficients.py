@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Heading, Paragraph
-from assistant.narrate.fit import confidence_level, fixed_effect_sentence
+from assistant.narrate.fit import confidence_level, fixed_effect_sentence, fixed_effects_table
 from assistant.narrate.terms import (
     column_of,
     contrast_words,
@@ -30,6 +30,7 @@ def coefficient_meaning_blocks(meaning: Any, model: Any) -> list[Block]:
         for effect in meaning.simple_effects:
             if effect.interaction_term == term:
                 blocks.append(Paragraph(_simple_effect_sentence(effect, by_term, fit)))
+    blocks.append(fixed_effects_table(fit, meaning.terms))
     return blocks
 
 

@@ -338,11 +338,14 @@ def _reference_point(fit: Any) -> str:
     return fmt.join_words(unique) if unique else "all predictors at zero"
 
 
-def fixed_effects_table(fit: Any) -> Any:
+def fixed_effects_table(fit: Any, terms: Any = None) -> Any:
+    """The coefficient table; ``terms`` keeps only those coefficients (None: all)."""
     level = fmt.level_percent(confidence_level(fit))
     stat = "z" if fit.ddf_method == "asymptotic" else "t"
     rows = []
     for fe in fit.fixed_effects:
+        if terms is not None and fe.term not in terms:
+            continue
         rows.append(
             [
                 fe.term,
