@@ -109,12 +109,7 @@ def subset_blocks(outcome: DataSubset) -> list[Block]:
             f"{'counts' if r.n_missing_compared == 1 else 'count'} as not matching."
         )
     if r.single_valued:
-        one = len(r.single_valued) == 1
-        notes.append(
-            f"The column{'' if one else 's'} {fmt.join_words(list(r.single_valued))} now "
-            f"{'takes' if one else 'take'} a single value, so leave {'it' if one else 'them'} "
-            "out of models fitted on these rows."
-        )
+        notes.append(single_valued_note(r.single_valued))
     if notes:
         blocks.append(Paragraph(" ".join(notes)))
     blocks.append(follow_up(outcome.parent, outcome.parent_model, outcome.refit_follows))
@@ -124,6 +119,16 @@ def subset_blocks(outcome: DataSubset) -> list[Block]:
             Detail((Paragraph(f"Rows removed (numbered as in `{outcome.parent}`): {removed}."),))
         )
     return blocks
+
+
+def single_valued_note(columns: Any) -> str:
+    """The columns a subset leaves with one value, which no model on it can use."""
+    one = len(columns) == 1
+    return (
+        f"The column{'' if one else 's'} {fmt.join_words(list(columns))} now "
+        f"{'takes' if one else 'take'} a single value, so leave {'it' if one else 'them'} "
+        "out of models fitted on these rows."
+    )
 
 
 def follow_up(parent: str, parent_model: Any, refit_follows: bool) -> Paragraph:

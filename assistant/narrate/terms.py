@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from engine.coefficient_meaning import split_colons
+
 _LEVEL = re.compile(r"^(?P<var>.+?)\[(?:T\.)?(?P<level>.*)\]$")
 INTERCEPT_NAMES = {"Intercept", "(Intercept)"}
 
@@ -43,30 +45,13 @@ class TermPart:
 def split_term(name: str) -> list[TermPart]:
     """``time:treatment[T.treated]`` -> [time, treatment=treated]."""
     parts = []
-    for piece in _split_colons(name):
+    for piece in split_colons(name):
         match = _LEVEL.match(piece)
         if match:
             parts.append(TermPart(match.group("var"), match.group("level")))
         else:
             parts.append(TermPart(piece, None))
     return parts
-
-
-def _split_colons(name: str) -> list[str]:
-    """Split on ':' outside brackets and parentheses."""
-    pieces, depth, current = [], 0, ""
-    for ch in name:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        if ch == ":" and depth == 0:
-            pieces.append(current)
-            current = ""
-        else:
-            current += ch
-    pieces.append(current)
-    return pieces
 
 
 _SQUARE = re.compile(r"^I\((?P<var>.+?)\s*(?:\^|\*\*)\s*2\)$")

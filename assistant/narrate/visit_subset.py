@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Paragraph, code
-from assistant.narrate.subset import follow_up, listed
+from assistant.narrate.subset import follow_up, listed, single_valued_note
 from assistant.step_results import VisitSubset
 
 
@@ -93,12 +93,7 @@ def visit_subset_blocks(outcome: VisitSubset) -> list[Block]:
             f"{code(f'keep the first 3 visits by {outcome.other_times[0]}')}."
         )
     if r.single_valued:
-        one = len(r.single_valued) == 1
-        notes.append(
-            f"The column{'' if one else 's'} {fmt.join_words(list(r.single_valued))} now "
-            f"{'takes' if one else 'take'} a single value, so leave {'it' if one else 'them'} "
-            "out of models fitted on these rows."
-        )
+        notes.append(single_valued_note(r.single_valued))
     if notes:
         blocks.append(Paragraph(" ".join(notes)))
     blocks.append(follow_up(outcome.parent, outcome.parent_model, outcome.refit_follows))
