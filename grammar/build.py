@@ -679,6 +679,10 @@ class StepBuilder(Transformer):
     def report_what(self, items):
         return self.report(items)
 
+    def report_variance(self, items):
+        """ "how much do patients vary in their baseline pain?": the variance components."""
+        return VarianceComponents(_ref(items))
+
     def report_icc(self, items):
         """ "what proportion of the variance is due to patients?": the ICC."""
         return Icc(_ref(items))
@@ -850,6 +854,9 @@ class StepBuilder(Transformer):
     def coefficient_named(self, items):
         names = [str(t)[1:-1] if t.type == "QUOTED_NAME" else str(t)
                  for t in items if isinstance(t, Token) and t.type in ("NAME", "QUOTED_NAME")]
+        if len(names) == 1 and names[0].casefold() in {"it", "this", "that"}:
+            # "what does it mean?" names no coefficient
+            raise NotUnderstood("a coefficient")
         return _Coefficient(":".join(names))
 
     def coefficient_intercept(self, _):

@@ -183,3 +183,36 @@ def test_which_is_better_compares_the_two_named(two_models):
     assert answer.ok, answer.error
     table = answer.steps[0].result.comparison.table
     assert len(table) == 2
+
+
+@pytest.mark.parametrize(
+    ("request_text", "kinds"),
+    [
+        ("how many subjects had all 10 days?", ["missing_data"]),
+        ("How much do subjects vary in their slopes?", ["variance_components"]),
+        ("how much do patients differ from each other in model 1", ["variance_components"]),
+    ],
+)
+def test_sleepstudy_phrasings_reach_their_step(request_text, kinds):
+    assert _kinds(request_text) == kinds
+
+
+def test_what_does_it_mean_names_no_coefficient():
+    from grammar.errors import ParseError
+
+    with pytest.raises(ParseError):
+        parse("what does it mean?")
+
+
+def test_sleepstudy_subjects_seen_every_day(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    assert session.ask("LMM: Reaction ~ Days + (Days | Subject)").ok
+    answer = session.ask("how many subjects had all 10 days?")
+    assert answer.ok, answer.error
+    audit = answer.steps[0].result.result
+    data = session.models[1].fit.data
+    days = data["Days"].nunique()
+    complete = int((data.groupby("Subject", observed=True)["Days"].nunique() == days).sum())
+    assert (audit.n_complete_subjects, audit.n_subjects) == (complete, data["Subject"].nunique())
+    assert f"{complete} of {complete} Subjects were seen at all {days} time points" in answer.text()
+    assert "no data are missing" in answer.text()
