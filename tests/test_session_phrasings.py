@@ -216,3 +216,15 @@ def test_sleepstudy_subjects_seen_every_day(tmp_path):
     assert (audit.n_complete_subjects, audit.n_subjects) == (complete, data["Subject"].nunique())
     assert f"{complete} of {complete} Subjects were seen at all {days} time points" in answer.text()
     assert "no data are missing" in answer.text()
+
+
+def test_intervals_for_the_fixed_effects_are_the_models(two_models):
+    (step,) = parse("show me the confidence intervals for the fixed effects").steps
+    assert step.kind == "confint" and step.model is None
+    answer = two_models.ask("show me the confidence intervals for the fixed effects")
+    assert answer.ok, answer.error
+    fit = two_models.models[2].fit
+    fe = next(fe for fe in fit.fixed_effects if fe.term == "time")
+    row = next(line for line in answer.text().splitlines() if line.startswith("time "))
+    assert f"{fe.ci_lower:.2f}".replace("-", "−") in row
+    assert f"{fe.ci_upper:.2f}".replace("-", "−") in row
