@@ -14,7 +14,17 @@ from typing import Any
 from assistant.answer import StepOutcome
 from assistant.errors import AssistantError
 from assistant.state import SessionState
-from assistant.steps import blups, data, exports, figures, models, options, reports, subset
+from assistant.steps import (
+    blups,
+    data,
+    exports,
+    figures,
+    models,
+    options,
+    reports,
+    subset,
+    within_between,
+)
 from assistant.steps.base import Handler, PlanContext, step_field
 from engine.errors import LmmInputError
 from grammar.formula import FormulaError
@@ -22,7 +32,8 @@ from grammar.formula import FormulaError
 
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
-    for module in (data, models, reports, blups, figures, exports, options, subset):
+    for module in (data, models, reports, blups, figures, exports, options, subset,
+                   within_between):
         table.update(module.HANDLERS)
     return table
 

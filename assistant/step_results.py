@@ -156,6 +156,29 @@ class ModelChange:
 
 
 @dataclass(frozen=True)
+class WithinBetweenOutcome:
+    """A predictor split into its cluster mean and the deviation from it
+    (``engine.within_between.WithinBetweenSplit``), added to the data set ``dataset``;
+    ``base`` the current model then. When ``base`` used the predictor as a main effect,
+    ``fitted`` is the refit with the two parts and ``effects`` their two slopes and the
+    contextual effect (``engine.within_between.WithinBetweenEffects``)."""
+
+    dataset: str
+    split: Any
+    base: Any = None  # FittedModel or None
+    fitted: Any = None  # FitOutcome or None
+    effects: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": "within_between", "dataset": self.dataset,
+                               "split": self.split.to_dict()}
+        if self.fitted is not None:
+            out["fit"] = self.fitted.to_dict()
+            out["effects"] = self.effects.to_dict()
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
 class RefitUnchanged:
     """A refit naming settings the model already has (the same method, df,
     optimizer, iteration limit and rows), so nothing was fitted. ``named`` holds the

@@ -59,6 +59,7 @@ from grammar.plan import (
     UseDataset,
     UseSample,
     VarianceComponents,
+    WithinBetween,
     label_ref,
     random_part,
 )
@@ -1290,6 +1291,10 @@ class StepBuilder(Transformer):
 
     def center(self, items):
         return self._transform("center", items)
+
+    def within_between(self, items):
+        columns = _cols(items)
+        return WithinBetween(columns[0], columns[1] if len(columns) > 1 else None)
 
     def scale(self, items):
         return self._transform("scale", items)

@@ -234,6 +234,20 @@ class SubsetData(Step):
 
 
 @dataclass(frozen=True)
+class WithinBetween(Step):
+    """Split the numeric predictor ``column`` into its cluster mean and the deviation from
+    it (group-mean centering) within ``group`` (a column or role word as typed; None:
+    the current model's grouping factor, else the session's guess), adding two columns
+    to the current data; when the current model uses ``column`` as a main effect, it is
+    refitted with the two parts in its place: "center SES within schools", "separate
+    within and between effects of SES"."""
+
+    kind: ClassVar[str] = "within_between"
+    column: str = ""
+    group: str | None = None
+
+
+@dataclass(frozen=True)
 class SubsetVisits(Step):
     """Keep or drop each subject's time points ``start`` to ``stop`` (1-based), counted
     from the ``first`` or the ``last`` (``from_end``) in the order of the time column:
@@ -635,6 +649,7 @@ STEP_TYPES: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, SubsetVisits,
+        WithinBetween,
         UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
         FitStatistics, Icc, FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups,

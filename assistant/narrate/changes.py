@@ -22,6 +22,12 @@ def change_words(change: Any) -> str:
     """``adding time squared (`I(time^2)`) to the fixed part``, for "Built from model 1 by …"."""
     names = tuple(change.variables)
     operation = change.operation
+    if operation == "within_between":
+        within, between = getattr(change, "implied", ("", ""))
+        return (
+            f"replacing {_terms(names)} by its within part ({code(within)}) and its cluster "
+            f"mean ({code(between)})"
+        )
     if operation == "add_covariate":
         implied = tuple(getattr(change, "implied", ()))
         if implied:

@@ -28,6 +28,7 @@ from assistant.narrate import (
     subset,
     tables,
     visit_subset,
+    within_between,
 )
 from assistant.narrate.blocks import Block, Paragraph, code
 from assistant.narrate.numbers import join_words
@@ -46,6 +47,7 @@ from assistant.step_results import (
     RefitUnchanged,
     SessionComparison,
     VisitSubset,
+    WithinBetweenOutcome,
 )
 
 STEP_WORDS = {
@@ -79,6 +81,7 @@ STEP_WORDS = {
     "transform": "transform the columns",
     "subset_data": "select the rows",
     "subset_visits": "select the time points",
+    "within_between": "split the predictor within clusters",
     "use_dataset": "switch the data set",
     "refit_without_outliers": "refit without the outliers",
     "help": "show help",
@@ -134,6 +137,12 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         return subset.subset_blocks(result)
     if isinstance(result, VisitSubset):
         return visit_subset.visit_subset_blocks(result)
+    if isinstance(result, WithinBetweenOutcome):
+        if result.fitted is None:
+            return within_between.within_between_blocks(result)
+        return within_between.fitted_blocks(
+            result, narrate_outcome(result.fitted, paths, detailed)
+        )
     if isinstance(result, OutlierRefit):
         return subset.outlier_refit_blocks(result)
     if isinstance(result, RefitUnchanged):
