@@ -83,8 +83,10 @@ def breakdown(case: BenchCase) -> FitBreakdown:
     from engine.optimize import minimize
     from engine.profiled_deviance import deviance_function
     from engine.start import lme4_start
+    from grammar.formula import clear_parse_cache
 
     def whole() -> None:
+        clear_parse_cache()  # as run.py: the formula is parsed in every timed fit
         fit_lmm(case.formula, case.data, reml=case.reml, ddf="residual")
 
     fit = fit_lmm(case.formula, case.data, reml=case.reml, ddf="residual")

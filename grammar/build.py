@@ -1294,7 +1294,12 @@ class StepBuilder(Transformer):
 
     def within_between(self, items):
         columns = _cols(items)
-        return WithinBetween(columns[0], columns[1] if len(columns) > 1 else None)
+        group = _fields(items).get("group") or (columns[1] if len(columns) > 1 else None)
+        return WithinBetween(columns[0], group)
+
+    def group_word(self, items):
+        """ "between school effects": the grouping factor named before "effects"."""
+        return _Field("group", _cols(items)[0])
 
     def scale(self, items):
         return self._transform("scale", items)

@@ -444,6 +444,11 @@ def parse_formula(text: str) -> ModelFormula:
     return _parse_stripped(text.strip())
 
 
+def clear_parse_cache() -> None:
+    """Forget the parses kept by :func:`parse_formula` (benchmarks time the parse too)."""
+    _parse_stripped.cache_clear()
+
+
 @lru_cache(maxsize=256)
 def _parse_stripped(text: str) -> ModelFormula:
     """The parse of a stripped formula text; a ModelFormula is immutable, so refits and

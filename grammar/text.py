@@ -49,6 +49,8 @@ _CONTRACTION_RE = re.compile(
 _HOW_MUCH_OF_RE = re.compile(r"(?<![A-Za-z])how much of(?![A-Za-z])", re.IGNORECASE)
 #: "between-patient SD", "within-subject variance": any between-/within- compound.
 _BETWEEN_WITHIN_RE = re.compile(r"(between|within)-[A-Za-z]+$", re.IGNORECASE)
+#: "within- and between-school effects": the first hyphen is suspended, not a compound.
+_SUSPENDED_RE = re.compile(r"(?<![A-Za-z])(within|between)-\s+(and|or)\s+", re.IGNORECASE)
 _HYPHEN_RE = re.compile(r"(?<![A-Za-z0-9_`])[A-Za-z]+(?:-[A-Za-z]+)+(?![A-Za-z0-9_])")
 #: Articles and possessives carry no meaning in a request; dropping them before the
 #: grammar keeps column names such as "time" from being read as keywords after "the".
@@ -116,6 +118,7 @@ def normalise(request: str) -> Mapped:
     text = request.translate(_SMART)
     mapped = Mapped(text, tuple(range(len(text))))
     mapped = _rewrite(mapped, _CONTRACTION_RE, lambda mt: _CONTRACTIONS[mt.group(0).lower()])
+    mapped = _rewrite(mapped, _SUSPENDED_RE, lambda mt: f"{mt.group(1)} {mt.group(2)} ")
     mapped = _rewrite(
         mapped,
         _HYPHEN_RE,

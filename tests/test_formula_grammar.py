@@ -96,3 +96,18 @@ def test_refusals_are_sentences(text, fragment):
     with pytest.raises(FormulaError, match=None) as info:
         parse_formula(text)
     assert fragment in str(info.value)
+
+
+def test_parses_are_kept_and_can_be_forgotten():
+    """A formula text is parsed once (ModelFormula is immutable); a failed parse raises
+    again every time; the benchmarks forget the parses so that they time them."""
+    from grammar.formula import clear_parse_cache
+
+    first = parse_formula("y ~ x + (1 | g)")
+    assert parse_formula("  y ~ x + (1 | g) ") is first
+    clear_parse_cache()
+    again = parse_formula("y ~ x + (1 | g)")
+    assert again is not first and again == first
+    for _ in range(2):
+        with pytest.raises(FormulaError):
+            parse_formula("y ~ x + (1 | )")

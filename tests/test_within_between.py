@@ -93,6 +93,8 @@ def test_one_cluster_has_nothing_between(schools):
         ("group mean center SES", "SES", None),
         ("separate the within and between effects of SES", "SES", None),
         ("split SES into within and between parts by school", "SES", "school"),
+        ("separate within- and between-school effects of SES", "SES", "school"),
+        ("center SES within each school", "SES", "school"),
     ],
 )
 def test_requests_parse_to_the_step(request_text, column, group):
