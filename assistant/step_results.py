@@ -229,7 +229,9 @@ class FitOutcome:
 class ModelView:
     """A part of one fitted model to show: fixed effects, BLUPs, variance components, ICC."""
 
-    view: str  # "fixed_effects", "blups", "variance_components", "icc", "current", "convergence"
+    #: "fixed_effects", "blups", "variance_components", "icc", "current", "settings",
+    #: "convergence"
+    view: str
     model: FittedModel
     variance: Any = None  # engine.variance result (R², adjusted ICC) when computed
     include_icc: bool = True
@@ -247,6 +249,14 @@ class ModelView:
         out: dict[str, Any] = {"kind": self.view, "model": model_ref(self.model)}
         if self.view == "current":
             out["formula"] = fit["formula"]
+        elif self.view == "settings":
+            opt = self.model.fit.opt
+            out.update(
+                method=fit["method"], ddf=self.model.fit.ddf_method,
+                optimizer=opt.optimizer, evaluations=int(opt.evaluations),
+                converged=bool(opt.converged), return_code=opt.return_code,
+                singular=bool(self.model.fit.singular), level=float(self.model.fit.level),
+            )
         elif self.view == "fixed_effects":
             out["fixed_effects"] = fit["fixed_effects"]
             if self.focus is not None and self.focus_tests is not None:

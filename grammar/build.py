@@ -41,6 +41,7 @@ from grammar.plan import (
     LoadData,
     MarginalMeans,
     MissingData,
+    ModelSettings,
     ModifyModel,
     PlotCaterpillar,
     PlotData,
@@ -716,6 +717,10 @@ class StepBuilder(Transformer):
 
     def item_r2(self, _):
         return _Item("r2")
+
+    def report_settings(self, items):
+        """ "what optimizer was used?", "how was the model fitted?" """
+        return ModelSettings(_ref(items))
 
     def report_fit(self, items):
         """ "how well does the model fit?", "how good is model 2?" """

@@ -391,6 +391,15 @@ class FitStatistics(Step):
 
 
 @dataclass(frozen=True)
+class ModelSettings(Step):
+    """How a model was fitted: REML or ML, the optimizer and its record, the df method
+    of its tests and the confidence level ("what optimizer was used?")."""
+
+    kind: ClassVar[str] = "model_settings"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
 class Icc(Step):
     kind: ClassVar[str] = "icc"
     model: str | None = None
@@ -652,7 +661,8 @@ STEP_TYPES: dict[str, type[Step]] = {
         WithinBetween,
         UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
-        FitStatistics, Icc, FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups,
+        FitStatistics, Icc, ModelSettings,
+        FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, Predict,
         MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,

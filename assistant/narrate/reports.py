@@ -75,6 +75,8 @@ def model_view_blocks(view: ModelView) -> list[Block]:
                 f"{fmt.plural(fit.nobs, 'observation')}, for what follows."
             )
         ]
+    if view.view == "settings":
+        return [Paragraph(settings_sentence(model))]
     if view.view == "fixed_effects":
         ddf = fit_words.DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
         return [
@@ -100,6 +102,41 @@ def model_view_blocks(view: ModelView) -> list[Block]:
         blocks.append(Paragraph(explained))
     blocks.extend(fit_words.trouble_blocks(fit))
     return blocks
+
+
+#: What each optimizer is, for the settings answer.
+OPTIMIZER_WORDS = {
+    "bobyqa": "NLopt's BOBYQA (lme4's default, derivative-free)",
+    "l-bfgs-b": "L-BFGS-B (scipy, with the analytic gradient)",
+    "nelder-mead": "Nelder-Mead (scipy, derivative-free)",
+    "powell": "Powell's method (scipy, derivative-free)",
+}
+
+
+def settings_sentence(model: Any) -> str:
+    """How ``model`` was fitted: the criterion, the optimizer and what it did, the df
+    method and the confidence level of its intervals."""
+    fit = model.fit
+    opt = fit.opt
+    method = fit_words.METHOD_WORDS.get(fit.method, fit.method)
+    optimizer = OPTIMIZER_WORDS.get(opt.optimizer, opt.optimizer)
+    outcome = "converged" if opt.converged else f"stopped without converging ({opt.return_code})"
+    ddf = fit_words.DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
+    return (
+        f"{model.title} was fitted by {method} with {optimizer}: "
+        f"{fmt.plural(opt.evaluations, 'evaluation')} of the profiled deviance, and it "
+        f"{outcome}{'; the fit is singular' if fit.singular else ''}. Its tests use {ddf}, "
+        f"and its intervals are {fmt.level_percent(fit.level)} intervals. Change any of "
+        f"these with e.g. {fmt.join_words(_setting_changes(fit))}."
+    )
+
+
+def _setting_changes(fit: Any) -> list[str]:
+    """Requests that change a setting (Kenward-Roger exists for REML fits only)."""
+    if fit.method != "REML":
+        return ["`refit with REML`", "`try another optimizer`"]
+    other_ddf = "Satterthwaite" if fit.ddf_method == "kenward-roger" else "Kenward-Roger"
+    return ["`refit with ML`", f"`use {other_ddf}`", "`try another optimizer`"]
 
 
 def _term_words(term: str) -> str:

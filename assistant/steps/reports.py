@@ -116,7 +116,8 @@ def _view(name: str) -> Any:
             variance = variance_explained(model.fit)
         include_icc = bool(step_field(step, "include_icc", True))
         ddf = normalise_ddf(step_field(step, "ddf")) or state.newer_option(model, "ddf")
-        if name == "fixed_effects" and ddf is not None and ddf != model.fit.ddf_method:
+        newer_ddf = ddf is not None and ddf != model.fit.ddf_method
+        if name in {"fixed_effects", "settings"} and newer_ddf:
             # the same model's tests with other degrees of freedom; no new model is filed
             model = replace(model, fit=model.fit.refit(ddf=ddf))
         term = step_field(step, "term")
@@ -396,6 +397,7 @@ HANDLERS = {
     "random_effects_tests": random_effects_tests_report,
     "variance_components": _view("variance_components"),
     "icc": _view("icc"),
+    "model_settings": _view("settings"),
     "fit_statistics": fit_statistics_report,
     "fixed_effects": _view("fixed_effects"),
     "anova": anova,
