@@ -32,11 +32,14 @@ _topic(
         "clusters (pupils in schools) or repeat over time (visits per patient). Each "
         "request is turned into a plan of steps, and each step is run and explained.",
         "Load or pick data, plot it before any model (one line per subject, or the "
-        "outcome of each cluster), fit a model by formula or by name, compare models, look at "
+        "outcome of each cluster), fit a model by formula or by name, ask about it in plain "
+        "words (`does the effect of time differ between treatment groups?`, `what does the "
+        "time:treatment coefficient mean?`), compare models, look at "
         "how well a model fits (log-likelihood, AIC, BIC, marginal and conditional R²), "
         "variance components, confidence intervals, type III tests, estimated marginal "
         "means with pairwise comparisons, likelihood-ratio tests of the random effects, "
-        "predictions, "
+        "predictions, the within- and between-cluster effects of a predictor "
+        "(`center SES within schools`), "
         "residuals and caterpillar plots, and write the tables to CSV files "
         "(`export the results`). For more, ask `help reml` (ML or REML), "
         "`help ICC`, `help convergence`, `help RM-ANOVA`, `help BLUPs`, `help random slopes`, "
@@ -50,6 +53,7 @@ _topic(
         "compare AIC/BIC; likelihood ratio test",
         "how well does the model fit?",
         "pairwise comparisons of treatment",
+        "is the interaction significant?",
         "report variance components: random intercept variance, residual variance, ICC",
         "caterpillar plot of random intercepts",
     ],
