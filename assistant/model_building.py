@@ -310,8 +310,18 @@ def modify_formula(
     variables = [_as_label(v) for v in variables if v]
     fixed = [t.label for t in mf.fixed_terms]
     bars = list(mf.written_random)
-    if operation in {"add_covariate", "drop_term", "drop_interaction"}:
-        if operation == "add_covariate":
+    if operation in {"add_covariate", "drop_term", "drop_interaction", "replace_term"}:
+        if operation == "replace_term":
+            # variables[0] -> variables[1:] in its place ("SES" -> "SES_within + SES_between")
+            _need(variables[1:], "the term to replace and what replaces it")
+            if variables[0] not in fixed:
+                raise AssistantError(
+                    f"The model has no fixed term {variables[0]!r}; its terms are "
+                    f"{', '.join(fixed)}."
+                )
+            at = fixed.index(variables[0])
+            fixed[at : at + 1] = variables[1:]
+        elif operation == "add_covariate":
             _need(variables, "the covariate to add, e.g. `add age`")
             for v in variables:
                 if v in fixed:

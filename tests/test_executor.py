@@ -163,6 +163,7 @@ def test_model_references_resolve_against_the_session(session):
         (PAIN, "drop_term", ["treatment"], "pain_score ~ time + (1 | patient)"),
         ("y ~ a * b + (1 | g)", "drop_interaction", [], "y ~ a + b + (1 | g)"),
         ("y ~ a + (1 | g)", "add_covariate", ["a:b"], "y ~ a + b + a:b + (1 | g)"),
+        ("y ~ a + c + (1 | g)", "replace_term", ["a", "a_w", "a_b"], "y ~ a_w + a_b + c + (1 | g)"),
         (
             "y ~ a + b + (1 | g)",
             "add_covariate",

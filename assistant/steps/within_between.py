@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.model_building import group_column
-from assistant.state import FittedModel, SessionState
+from assistant.model_building import group_column, modify_formula
+from assistant.state import SessionState
 from assistant.step_results import FitOutcome, ModelChange, WithinBetweenOutcome
 from assistant.steps.base import PlanContext, StepResult, step_field
-from assistant.steps.data import require_data
+from assistant.steps.data import data_roles, require_data
 from assistant.steps.models import _fit_with_ladder, register, variance_without_icc
-from engine.data import describe_data
+from assistant.steps.subset import newest_model_on
 from engine.fixed_covariance import quadratic_terms
 from engine.within_between import split_within_between, within_between_effects
 
@@ -23,15 +23,22 @@ def within_between(step: Any, state: SessionState, context: PlanContext) -> Step
     if not column:
         raise AssistantError("Say which predictor to split, e.g. `center SES within school`.")
     name = state.current_data_name or "data"
-    base = state.last_model if state.last_model and state.last_model.dataset == name else None
-    group = _group(step_field(step, "group"), data, base)
+    base = newest_model_on(state, name)
+    group = group_column(step_field(step, "group"), data.columns) or data_roles(
+        state, data=data
+    ).get("group")
+    if group is None:
+        raise AssistantError(
+            "Say within which grouping factor to split it, e.g. `center SES within school`."
+        )
     split = split_within_between(data, column, group)
-    hint = state.suggested_formulas.get(name)
-    new_state = state.with_dataset(name, split.data, hint)
-    if base is None or column not in _main_effects(base):
+    new_state = state.with_dataset(name, split.data, state.suggested_formulas.get(name))
+    main_effects = {t.label for t in base.fit.model_formula.fixed_terms} if base else set()
+    if column not in main_effects:
         return StepResult(WithinBetweenOutcome(name, split, base), new_state)
+    parts = (split.within_name, split.between_name)
     fit, audit = _fit_with_ladder(
-        _split_formula(base, split),
+        modify_formula(base.fit.model_formula, "replace_term", (column, *parts)),
         split.data,
         new_state,
         method=base.fit.method,
@@ -41,50 +48,11 @@ def within_between(step: Any, state: SessionState, context: PlanContext) -> Step
     model, new_state = register(new_state, fit, None, audit)
     fitted = FitOutcome(
         model, f"model {base.number}", {}, None, variance_without_icc(fit),
-        change=ModelChange("within_between", (column,), (split.within_name, split.between_name)),
+        change=ModelChange("within_between", (column,), parts),
         quadratics=quadratic_terms(fit),
     )
     effects = within_between_effects(fit, split)
     return StepResult(WithinBetweenOutcome(name, split, base, fitted, effects), new_state)
-
-
-def _group(given: str | None, data: Any, base: FittedModel | None) -> str:
-    """The column named, else the current model's (first) grouping factor, else the data's
-    guessed one."""
-    if given is not None:
-        column = group_column(given, data.columns)
-        if column is not None:
-            return column
-    if base is not None:
-        groups = base.fit.model_formula.grouping_variables()
-        if groups:
-            return groups[0]
-    guess = describe_data(data).id_guess
-    if guess is None:
-        raise AssistantError(
-            "Say within which grouping factor to split it, e.g. `center SES within school`."
-        )
-    return guess
-
-
-def _main_effects(model: FittedModel) -> set[str]:
-    terms = model.fit.model_formula.fixed_terms
-    return {t.label for t in terms if t.order == 1}
-
-
-def _split_formula(base: FittedModel, split: Any) -> str:
-    """The base model's formula with ``split.column`` replaced by its two parts; a term
-    that interacts with it keeps the original column (the answer says so)."""
-    mf = base.fit.model_formula
-    fixed = []
-    for term in mf.fixed_terms:
-        if term.label == split.column:
-            fixed.extend([split.within_name, split.between_name])
-        else:
-            fixed.append(term.label)
-    head = [] if mf.intercept else ["0"]
-    rhs = " + ".join([*head, *fixed, *(b.text() for b in mf.written_random)])
-    return f"{mf.response_label} ~ {rhs}"
 
 
 HANDLERS = {"within_between": within_between}
