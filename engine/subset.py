@@ -173,7 +173,7 @@ def select_rows(
         n_groups_before=before_groups,
         n_groups_after=after_groups,
         groups_lost=lost,
-        single_valued=_newly_single_valued(df, kept),
+        single_valued=newly_single_valued(df, kept),
         n_missing_compared=missing,
     )
 
@@ -341,7 +341,9 @@ def _refuse_empty_or_single(
             )
 
 
-def _newly_single_valued(before: pd.DataFrame, after: pd.DataFrame) -> tuple[str, ...]:
+def newly_single_valued(before: pd.DataFrame, after: pd.DataFrame) -> tuple[str, ...]:
+    """Columns that varied in ``before`` and take a single value in ``after`` (a subset),
+    so that no model on the subset can use them."""
     return tuple(
         str(c)
         for c in before.columns

@@ -22,6 +22,7 @@ import pandas as pd
 
 from engine.data import as_dates, require_columns
 from engine.errors import LmmInputError
+from engine.subset import newly_single_valued
 
 Action = Literal["drop", "keep"]
 End = Literal["first", "last"]
@@ -199,8 +200,5 @@ def select_time_points(
         n_subjects_short=int((per_subject < stop).sum()),
         max_time_points=int(count.max()) if count.size else 0,
         n_unranked=int((~ranked).sum()),
-        single_valued=tuple(
-            str(c) for c in df.columns
-            if df[c].nunique(dropna=True) > 1 and kept[c].nunique(dropna=True) == 1
-        ),
+        single_valued=newly_single_valued(df, kept),
     )

@@ -8,7 +8,6 @@ and Schielzeth 2017).
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -161,7 +160,8 @@ def group_shares_sentence(fit: Any, variance: Any, shares: Any) -> str:
     )
     adjusted = adjusted_icc(variance)
     top = shares[0]
-    if adjusted is not None and math.isclose(top.correlation, adjusted, rel_tol=1e-9):
+    # sharing the first factor's level means sharing every other (it is nested in all)
+    if adjusted is not None and len(top.nested_in) == len(shares) - 1:
         text += " The first is also the adjusted ICC of Nakagawa and Schielzeth."
     elif adjusted is not None:
         text += (
