@@ -542,8 +542,7 @@ def looks_like_dates(column: pd.Series) -> bool:
         return True
     if not pd.api.types.is_string_dtype(column) and column.dtype != object:
         return False
-    present = column.dropna().astype(str).str.strip()
-    return bool(len(present) and present.map(lambda v: bool(_DATE_TEXT.fullmatch(v))).all())
+    return all_dates([str(v) for v in pd.unique(column.dropna())])
 
 
 def all_dates(values: list[str]) -> bool:
