@@ -16,6 +16,14 @@ from engine.blas_threads import fit_blas_threads
 from engine.design import ModelDesign, build_design, poorly_scaled_columns
 from engine.distributions import t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
+from engine.hessian_check import (
+    HESSIAN_NEGATIVE,
+    HESSIAN_OK,
+    HESSIAN_SINGULAR,
+    HESSIAN_UNIDENTIFIABLE,
+    HessianCheck,
+    check_hessian,
+)
 from engine.model import LmmModel
 from engine.optimize import CentralDifferences, OptSummary, minimize, scaled_gradient_size
 from engine.profiled_deviance import deviance_function
@@ -40,8 +48,9 @@ _DDF_ALIASES = {
 #: lme4's ``isSingular`` tolerance and ``check.boundary`` tolerance.
 SINGULAR_TOL = 1e-4
 BOUNDARY_TOL = 1e-5
-#: lme4's ``check.conv.grad`` tolerance (on the scaled gradient), and the sizes above
-#: which lme4 skips the derivative-based checks (``check.conv.nobsmax``, ``nparmax``).
+#: lme4's ``check.conv.grad`` tolerance (on the scaled gradient), and the sizes from
+#: which lme4 (1.1-38 on) skips the derivative-based checks (``check.conv.nobsmax``,
+#: ``nparmax``: derivatives only for nobs < 1e4 and fewer than 10 theta parameters).
 GRADIENT_TOL = 2e-3
 CHECK_MAX_NOBS = 10_000
 CHECK_MAX_NTHETA = 10
@@ -191,7 +200,41 @@ def fit_warnings(
             f"{GRADIENT_TOL:g}, lme4's limit); the optimum may be imprecise, so try "
             "another optimizer."
         )
+    hessian = hessian_warning(opt.hessian_check)
+    if hessian:
+        warnings.append(hessian)
     return warnings
+
+
+def hessian_warning(check: HessianCheck | None) -> str | None:
+    """One sentence for a failed ``check.conv.hess`` (lme4's three outcomes), else None."""
+    if check is None or check.outcome == HESSIAN_OK:
+        return None
+    if check.outcome == HESSIAN_NEGATIVE:
+        return (
+            f"The curvature of the deviance at the optimum is negative in {check.n_negative} "
+            f"direction(s) (lme4: a degenerate Hessian), so the optimizer may have stopped "
+            "short of a minimum and the fit is not trustworthy; simplify the random effects, "
+            "rescale the predictors or try another optimizer."
+        )
+    if check.outcome == HESSIAN_SINGULAR:
+        return (
+            "The curvature of the deviance at the optimum is flat in at least one direction "
+            "(a Hessian eigenvalue near zero), so some variance parameters are not pinned "
+            "down by the data; simplify the random effects."
+        )
+    if check.outcome == HESSIAN_UNIDENTIFIABLE:
+        ratio = check.eigenvalue_ratio if check.eigenvalue_ratio is not None else float("nan")
+        return (
+            f"The curvature of the deviance at the optimum is very uneven (largest Hessian "
+            f"eigenvalue {check.eigenvalues[0]:.3g}, smallest/largest {ratio:.2g}), so the "
+            "model is nearly unidentifiable, usually because predictors are on very "
+            "different scales; centre and scale them and fit again."
+        )
+    return (
+        "The curvature of the deviance at the optimum could not be computed (the deviance "
+        "is not finite nearby); try another optimizer or simplify the random effects."
+    )
 
 
 def _optimize(
@@ -224,6 +267,7 @@ def _optimize(
     theta, criterion = _check_boundary(model, opt.final, opt.fmin, reml)
     opt.final, opt.fmin = theta, criterion
     opt, size = _recheck_gradient(model, opt, objective, run, reml)
+    opt.hessian_check = _check_hessian(model, opt, objective)
     opt.differences = None  # the fit keeps the record, not the deviance's work arrays
     return opt, opt.final, opt.fmin, size
 
@@ -239,8 +283,7 @@ def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, flo
     deviance is merely flat there, the first optimum (lme4's path) is kept and no
     alarm is raised.
     """
-    small = model.n <= CHECK_MAX_NOBS and model.n_theta <= CHECK_MAX_NTHETA
-    if not (small and opt.converged and opt.max_abs_gradient > GRADIENT_TOL):
+    if not (_derivatives_checked(model) and opt.converged and opt.max_abs_gradient > GRADIENT_TOL):
         return opt, 0.0
     if _is_singular(model, opt.final):
         return opt, 0.0
@@ -258,6 +301,26 @@ def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, flo
     if again.max_abs_gradient > GRADIENT_TOL and not _is_singular(model, theta):
         size = scaled_gradient_size(_hessian(model, again, objective), again.gradient)
     return again, size
+
+
+def _derivatives_checked(model: LmmModel) -> bool:
+    """lme4's default ``calc.derivs``: the gradient and Hessian checks run on small models."""
+    return model.n < CHECK_MAX_NOBS and model.n_theta < CHECK_MAX_NTHETA
+
+
+def _check_hessian(model: LmmModel, opt: OptSummary, objective) -> HessianCheck | None:
+    """lme4's ``check.conv.hess`` at the final theta, where lme4 runs it.
+
+    As lme4's ``checkConv``: small models only, singular fits and a gradient with an
+    unknown (NaN) component are not checked. The Hessian reuses the gradient's central
+    differences (:meth:`engine.optimize.CentralDifferences.hessian`): one theta needs no
+    further evaluation, d thetas need 2 d (d - 1) more.
+    """
+    if not _derivatives_checked(model) or _is_singular(model, opt.final):
+        return None
+    if np.any(np.isnan(opt.gradient)):
+        return None
+    return check_hessian(_hessian(model, opt, objective))
 
 
 def _is_singular(model: LmmModel, theta: np.ndarray) -> bool:

@@ -20,6 +20,7 @@ import numpy as np
 from scipy import optimize as sciopt
 
 from engine.errors import LmmInputError
+from engine.hessian_check import HessianCheck
 
 OPTIMIZERS = ("bobyqa", "l-bfgs-b", "nelder-mead", "powell")
 
@@ -51,10 +52,26 @@ class OptSummary:
     #: The central differences behind ``gradient`` (derivative-free fits), reused for the
     #: Hessian of the convergence check.
     differences: CentralDifferences | None = field(default=None, repr=False, compare=False)
+    #: lme4's ``check.conv.hess`` at ``final`` (None where lme4 skips it: large models,
+    #: singular fits, an unknown gradient).
+    hessian_check: HessianCheck | None = None
 
     @property
     def max_abs_gradient(self) -> float:
         return float(np.max(np.abs(self.gradient))) if self.gradient.size else 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-safe record for the fit result, lme4's ``optinfo`` in short: no timings
+        and no optimizer message (scipy's is English prose), so the JSON stays
+        deterministic and free of words."""
+        return {
+            "optimizer": self.optimizer,
+            "evaluations": int(self.evaluations),
+            "converged": bool(self.converged),
+            "max_iter": None if self.max_iter is None else int(self.max_iter),
+            "gradient": [float(g) if math.isfinite(g) else None for g in self.gradient],
+            "hessian_check": None if self.hessian_check is None else self.hessian_check.to_dict(),
+        }
 
 
 def finite_difference_gradient(
@@ -123,6 +140,7 @@ class CentralDifferences:
         step: float = DERIV_STEP,
     ):
         self.fun, self.x, self.f0, self.step = fun, np.asarray(x, dtype=float), f0, step
+        self._hessian: np.ndarray | None = None
         d = self.x.size
         self.up = np.empty(d)
         self.down = np.full(d, np.nan)
@@ -142,7 +160,12 @@ class CentralDifferences:
                 self.gradient[i] = (self.up[i] - self.down[i]) / (2 * step)
 
     def hessian(self) -> np.ndarray:
-        """lme4's ``deriv12`` Hessian (central second differences, step ``delta``)."""
+        """lme4's ``deriv12`` Hessian (central second differences, step ``delta``).
+
+        Computed once: the gradient check and the Hessian check share it.
+        """
+        if self._hessian is not None:
+            return self._hessian
         x, h, d = self.x, self.step, self.x.size
         if np.any(np.isnan(self.down)):
             raise ValueError("the Hessian needs central differences in every coordinate")
@@ -163,6 +186,7 @@ class CentralDifferences:
                     + shifted(i, -1, j, -1)
                 ) / (4 * h * h)
                 hess[i, j] = hess[j, i] = value
+        self._hessian = hess
         return hess
 
 

@@ -267,4 +267,5 @@ class LmmFit:
                 for re in self.random_effects
             ],
             "icc": _json_number(self.icc),
+            "optinfo": self.opt.to_dict(),
         }
