@@ -65,14 +65,14 @@ def _request_parser() -> Any:
 
 def _keyword_of(parser: Any, terminal_name: str) -> str | None:
     """The literal word a terminal of the grammar stands for (``"caterpillar"``), if any."""
-    from lark.lexer import PatternStr
+    from grammar.request_parser import keyword_text
 
     try:
-        pattern = parser.get_terminal(terminal_name).pattern
+        text = keyword_text(parser.get_terminal(terminal_name).pattern)
     except KeyError:
         return None
-    if isinstance(pattern, PatternStr) and re.fullmatch(r"[A-Za-z][\w-]*", pattern.value):
-        return pattern.value.lower()
+    if text is not None and re.fullmatch(r"[A-Za-z][\w-]*", text):
+        return text.lower()
     return None
 
 

@@ -18,13 +18,12 @@ from lark.exceptions import (
     UnexpectedInput,
     UnexpectedToken,
 )
-from lark.lexer import PatternStr
 
 from grammar.build import ClauseFormulaError, CountMismatch, NotUnderstood, step_builder
 from grammar.examples import EXAMPLE_REQUESTS
 from grammar.formula import FormulaError
 from grammar.formula import parse_formula as _parse_formula
-from grammar.request_parser import request_parser
+from grammar.request_parser import keyword_text, request_parser
 from grammar.text import Mapped, normalise
 
 
@@ -107,9 +106,8 @@ def _terminal_word(name: str) -> str | None:
         term = request_parser().get_terminal(name)
     except KeyError:
         return None
-    if isinstance(term.pattern, PatternStr):
-        return f"'{term.pattern.value}'"
-    return None
+    text = keyword_text(term.pattern)
+    return None if text is None else f"'{text}'"
 
 
 def _model_name_roles(err: UnexpectedToken, names: set[str]) -> dict[str, tuple[bool, bool]]:
@@ -207,8 +205,9 @@ def _keywords() -> tuple[str, ...]:
     """Every keyword of the request grammar, lower case."""
     words = set()
     for term in request_parser().terminals:
-        if isinstance(term.pattern, PatternStr) and re.fullmatch(r"[a-z]{2,}", term.pattern.value):
-            words.add(term.pattern.value)
+        text = keyword_text(term.pattern)
+        if text is not None and re.fullmatch(r"[a-z]{2,}", text):
+            words.add(text)
     return tuple(sorted(words))
 
 
