@@ -21,6 +21,7 @@ MixedModels.jl organises it:
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -196,6 +197,23 @@ class LmmModel:
         self.theta_start = np.where(self.theta_lower == 0.0, 1.0, 0.0)
         self._z: sp.csc_matrix | None = None
         self._precompute()
+
+    def with_response(self, y: np.ndarray) -> LmmModel:
+        """The same model with response ``y`` (lme4's ``refit(m, newresp)``).
+
+        The design is shared, not rebuilt: only the cross-products are formed again
+        (those involving y change; forming them all again keeps the arrays equal to
+        a fresh model's, bit for bit).
+        """
+        y = np.ascontiguousarray(y, dtype=float)
+        if y.shape != self.y.shape:
+            raise LmmInputError(
+                f"The new response has {y.size} values but the model has {self.n} rows."
+            )
+        new = copy.copy(self)
+        new.y = y
+        new._precompute()
+        return new
 
     # ------------------------------------------------------------ structure
     @property

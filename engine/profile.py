@@ -105,7 +105,7 @@ def _tril_pairs(size: int) -> list[tuple[int, int]]:
     return [(i, j) for j in range(size) for i in range(j, size)]
 
 
-class _VarianceScale:
+class VarianceScale:
     """Maps lme4's θ (and σ) to and from the sd/cor vector of ``profile``'s ``devfun2``."""
 
     def __init__(self, model):
@@ -255,7 +255,7 @@ def profile_confint(fit, level: float = 0.95) -> pd.DataFrame:
     from engine.model import LmmModel
 
     model = fit.model
-    scale = _VarianceScale(model)
+    scale = VarianceScale(model)
     _check_time_budget(model, np.asarray(fit.theta, float), len(scale.names) + len(fit.beta))
     target = normal_quantile((1 + level) / 2)
     theta_lower = np.asarray(model.theta_lower, dtype=float)
