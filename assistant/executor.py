@@ -24,6 +24,7 @@ from assistant.steps import (
     reports,
     subset,
     within_between,
+    writeup,
 )
 from assistant.steps.base import Handler, PlanContext, step_field
 from engine.errors import LmmInputError
@@ -33,7 +34,7 @@ from grammar.formula import FormulaError
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (data, models, reports, blups, figures, exports, options, subset,
-                   within_between):
+                   within_between, writeup):
         table.update(module.HANDLERS)
     return table
 

@@ -316,6 +316,46 @@ class FitStatisticsReport:
 
 
 @dataclass(frozen=True)
+class PaperWriteUp:
+    """What the methods and results paragraphs of one model are written from.
+
+    ``variance`` is ``engine.variance.variance_explained`` of the fit (R², the adjusted
+    ICC); ``comparison`` is the session's last comparison when it holds this model (or a
+    model of the same formula on the same data, e.g. its ML twin), and ``compared_as``
+    that model's row in it. ``part`` is "methods", "results" or None for both.
+    """
+
+    model: FittedModel
+    part: str | None
+    variance: Any
+    comparison: Any = None  # SessionComparison
+    compared_as: FittedModel | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        fit = self.model.fit
+        comparison = self.comparison
+        return json_safe(
+            {
+                "kind": "write_up",
+                "model": model_ref(self.model),
+                "part": self.part,
+                "method": fit.method,
+                "ddf": fit.ddf_method,
+                "optimizer": fit.opt.optimizer,
+                "nobs": fit.nobs,
+                "n_dropped": fit.n_dropped,
+                "ngroups": dict(fit.ngroups),
+                "fixed_effects": [dict(vars(fe)) for fe in fit.fixed_effects],
+                "icc": fit.icc,
+                "icc_adjusted": getattr(self.variance, "icc_adjusted", None),
+                "r2_marginal": getattr(self.variance, "r2_marginal", None),
+                "r2_conditional": getattr(self.variance, "r2_conditional", None),
+                "comparison": None if comparison is None else comparison.to_dict(),
+            }
+        )
+
+
+@dataclass(frozen=True)
 class SessionComparison:
     """An AIC/BIC/LRT comparison (``engine.compare.ModelComparison``) of session models.
 

@@ -61,6 +61,7 @@ from grammar.plan import (
     UseSample,
     VarianceComponents,
     WithinBetween,
+    WriteUp,
     label_ref,
     random_part,
 )
@@ -853,6 +854,23 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return _Item("complete", cols[0] if cols else None)
 
+    # ------------------------------------------------------------ write-up
+    def write_up(self, items):
+        """ "write a methods paragraph", "report the results in APA style", "report":
+        the methods and/or results paragraphs of the model for a paper."""
+        parts = [p for p in _flat(items) if isinstance(p, _WritePart)]
+        return WriteUp(_ref(items), parts[-1].part if parts else None)
+
+    def part_methods(self, _):
+        return _WritePart("methods")
+
+    def part_results(self, _):
+        return _WritePart("results")
+
+    def write_up_results(self, items):
+        """ "report the results in APA style": the results paragraph."""
+        return WriteUp(_ref(items), "results")
+
     def explain_coefficient(self, items):
         target = next(p for p in _flat(items) if isinstance(p, _Coefficient))
         return ExplainCoefficient(target.term, target.interaction, _ref(items))
@@ -1626,6 +1644,11 @@ _PLOT_WORDS: dict[str, _PlotTarget] = {
 @dataclass(frozen=True)
 class _Splittable:
     fit: FitLmm
+
+
+@dataclass(frozen=True)
+class _WritePart:
+    part: str | None  # "methods", "results", or None for the whole write-up
 
 
 @dataclass(frozen=True)

@@ -400,6 +400,18 @@ class ModelSettings(Step):
 
 
 @dataclass(frozen=True)
+class WriteUp(Step):
+    """Methods and results paragraphs for a paper (APA style) about one model, with the
+    references they cite ("write a methods paragraph", "report the results in APA style").
+
+    ``part`` is ``"methods"``, ``"results"`` or None for both."""
+
+    kind: ClassVar[str] = "write_up"
+    model: str | None = None
+    part: str | None = None
+
+
+@dataclass(frozen=True)
 class Icc(Step):
     kind: ClassVar[str] = "icc"
     model: str | None = None
@@ -661,7 +673,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         WithinBetween,
         UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
-        FitStatistics, Icc, ModelSettings,
+        FitStatistics, Icc, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, Predict,

@@ -29,6 +29,7 @@ from assistant.narrate import (
     tables,
     visit_subset,
     within_between,
+    writeup,
 )
 from assistant.narrate.blocks import Block, Paragraph, code
 from assistant.narrate.numbers import join_words
@@ -44,6 +45,7 @@ from assistant.step_results import (
     ModelView,
     OptionChanged,
     OutlierRefit,
+    PaperWriteUp,
     RefitUnchanged,
     SessionComparison,
     VisitSubset,
@@ -85,6 +87,7 @@ STEP_WORDS = {
     "use_dataset": "switch the data set",
     "refit_without_outliers": "refit without the outliers",
     "help": "show help",
+    "write_up": "write up the model",
 }
 
 
@@ -149,6 +152,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         return refit.refit_unchanged_blocks(result)
     if isinstance(result, ModelView):
         return reports.model_view_blocks(result)
+    if isinstance(result, PaperWriteUp):
+        return writeup.writeup_blocks(result)
     if isinstance(result, FitStatisticsReport):
         return fit_statistics.fit_statistics_blocks(result)
     if isinstance(result, SessionComparison):

@@ -176,7 +176,7 @@ def fixed_effect_sentence(fe: Any, fit: Any) -> str:
         )
     if fe.term in INTERCEPT_NAMES:
         return (
-            f"At the reference point ({_reference_point(fit)}) the expected {response} is "
+            f"At the reference point ({reference_point(fit)}) the expected {response} is "
             f"{fmt.estimate(fe.estimate, fe.se)} ({interval_words(fe, level)})."
         )
     parts = split_term(fe.term)
@@ -323,7 +323,8 @@ def _level_words(part: Any, fit: Any, reference: bool = False) -> str:
     return str(level)
 
 
-def _reference_point(fit: Any) -> str:
+def reference_point(fit: Any) -> str:
+    """Where the intercept is the expected outcome: ``Days = 0``, ``treatment = control``."""
     names = []
     for fe in fit.fixed_effects:
         for part in split_term(fe.term):

@@ -161,6 +161,20 @@ def proportion(value: float | None) -> str:
     return fixed(value, 2)
 
 
+def bounded(value: float | None) -> str:
+    """APA style for a number that cannot exceed 1 in size (a correlation, R², an ICC):
+    two decimals without the leading zero, ``.07``, ``−.45`` (``1.00`` stays)."""
+    text = fixed(value, 2)
+    if text.lstrip(MINUS).startswith("0."):
+        return text.replace("0.", ".", 1)
+    return text
+
+
+def bracketed_interval(lower: float | None, upper: float | None, se: float | None) -> str:
+    """APA's ``[7.2, 13.7]``: both bounds rounded like the estimate they belong to."""
+    return f"[{estimate(lower, se)}, {estimate(upper, se)}]"
+
+
 def level_percent(level: float) -> str:
     """A confidence level as a percentage: 0.95 -> ``95%``, 0.975 -> ``97.5%``."""
     pct = 100 * float(level)

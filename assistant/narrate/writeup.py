@@ -1,0 +1,564 @@
+"""Methods and results paragraphs for a paper about one model, in APA style (7th
+edition), with the references they cite.
+
+Every number is one the engine computed (the fit, ``engine.variance.variance_explained``
+for Nakagawa and Schielzeth's R² and the adjusted ICC, ``engine.compare`` for the
+likelihood ratio test) and is formatted by :mod:`assistant.narrate.numbers`: p values as
+``p < .001`` / ``p = .042``, numbers bounded by 1 (correlations, R², ICC) without a
+leading zero, intervals as ``95% CI [lo, hi]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate.blocks import Block, Bullets, Heading, Paragraph, code
+from assistant.narrate.fit import (
+    METHOD_WORDS,
+    boundary_components,
+    confidence_level,
+    group_words,
+    random_structure_words,
+    reference_point,
+    test_words,
+)
+from assistant.narrate.terms import (
+    INTERCEPT_NAMES,
+    column_of,
+    contrast_words,
+    readable_term,
+    split_term,
+)
+from assistant.narrate.variance import group_name, has_random_slope, is_residual
+from assistant.step_results import PaperWriteUp
+
+#: In-text citation and full APA reference of every work the paragraphs may cite.
+REFERENCES: dict[str, tuple[str, str]] = {
+    "lme4": (
+        "Bates et al., 2015",
+        "Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear "
+        "mixed-effects models using lme4. Journal of Statistical Software, 67(1), 1–48. "
+        "https://doi.org/10.18637/jss.v067.i01",
+    ),
+    "lmerTest": (
+        "Kuznetsova et al., 2017",
+        "Kuznetsova, A., Brockhoff, P. B., & Christensen, R. H. B. (2017). lmerTest "
+        "package: Tests in linear mixed effects models. Journal of Statistical Software, "
+        "82(13), 1–26. https://doi.org/10.18637/jss.v082.i13",
+    ),
+    "kenward_roger": (
+        "Kenward & Roger, 1997",
+        "Kenward, M. G., & Roger, J. H. (1997). Small sample inference for fixed effects "
+        "from restricted maximum likelihood. Biometrics, 53(3), 983–997. "
+        "https://doi.org/10.2307/2533558",
+    ),
+    "pbkrtest": (
+        "Halekoh & Højsgaard, 2014",
+        "Halekoh, U., & Højsgaard, S. (2014). A Kenward-Roger approximation and parametric "
+        "bootstrap methods for tests in linear mixed models – The R package pbkrtest. "
+        "Journal of Statistical Software, 59(9), 1–32. https://doi.org/10.18637/jss.v059.i09",
+    ),
+    "nakagawa2013": (
+        "Nakagawa & Schielzeth, 2013",
+        "Nakagawa, S., & Schielzeth, H. (2013). A general and simple method for obtaining "
+        "R² from generalized linear mixed-effects models. Methods in Ecology and Evolution, "
+        "4(2), 133–142. https://doi.org/10.1111/j.2041-210x.2012.00261.x",
+    ),
+    "nakagawa2017": (
+        "Nakagawa et al., 2017",
+        "Nakagawa, S., Johnson, P. C. D., & Schielzeth, H. (2017). The coefficient of "
+        "determination R² and intra-class correlation coefficient from generalized linear "
+        "mixed-effects models revisited and expanded. Journal of the Royal Society "
+        "Interface, 14(134), 20170213. https://doi.org/10.1098/rsif.2017.0213",
+    ),
+    "bobyqa": (
+        "Powell, 2009",
+        "Powell, M. J. D. (2009). The BOBYQA algorithm for bound constrained optimization "
+        "without derivatives (Report No. DAMTP 2009/NA06). Department of Applied "
+        "Mathematics and Theoretical Physics, University of Cambridge.",
+    ),
+    "stram_lee": (
+        "Stram & Lee, 1994",
+        "Stram, D. O., & Lee, J. W. (1994). Variance components testing in the "
+        "longitudinal mixed effects model. Biometrics, 50(4), 1171–1177.",
+    ),
+}
+
+
+#: Each optimizer as a methods section names it (with its source when it has one).
+OPTIMIZER_NAMES = {
+    "bobyqa": ("the BOBYQA optimizer of NLopt, lme4's default", "bobyqa"),
+    "l-bfgs-b": ("SciPy's L-BFGS-B optimizer with the analytic gradient", None),
+    "nelder-mead": ("SciPy's Nelder-Mead optimizer", None),
+    "powell": ("SciPy's implementation of Powell's method", None),
+}
+
+
+class Citations:
+    """The works cited so far, in order, and their in-text form."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def cite(self, *keys: str) -> str:
+        """``Bates et al., 2015; Kuznetsova et al., 2017`` (for use inside parentheses)."""
+        for key in keys:
+            if key not in self.keys:
+                self.keys.append(key)
+        return "; ".join(REFERENCES[key][0] for key in keys)
+
+    def reference_list(self) -> list[str]:
+        """The full references, alphabetical as APA orders them."""
+        return sorted(REFERENCES[key][1] for key in self.keys)
+
+
+# ------------------------------------------------------------------ methods
+def _fixed_part_words(fit: Any) -> str:
+    """``Days``, ``time, treatment and the time × treatment interaction``."""
+    terms = fit.model_formula.fixed_terms
+    mains = [readable_term(t.label) for t in terms if t.order == 1]
+    interactions = [" × ".join(readable_term(f.text()) for f in t.factors)
+                    for t in terms if t.order > 1]
+    words = list(mains)
+    if interactions:
+        noun = "interaction" if len(interactions) == 1 else "interactions"
+        words.append(f"the {fmt.join_words(interactions)} {noun}")
+    return fmt.join_words(words)
+
+
+def model_sentence(fit: Any) -> str:
+    fixed = _fixed_part_words(fit)
+    n_fixed = len(fit.model_formula.fixed_terms)
+    if fixed:
+        fixed_words = f"{fixed} as {'a fixed effect' if n_fixed == 1 else 'fixed effects'}"
+    else:
+        fixed_words = "an intercept as the only fixed effect"
+    if not fit.model_formula.intercept:
+        fixed_words += " (without a fixed intercept)"
+    return (
+        f"{fit.response_name} was analysed with a linear mixed-effects model with "
+        f"{fixed_words} and {random_structure_words(fit)}; in lme4's notation, "
+        f"{code(fit.formula)}."
+    )
+
+
+def estimation_sentence(fit: Any, cite: Citations) -> str:
+    optimizer_words, source = OPTIMIZER_NAMES.get(fit.opt.optimizer, (fit.opt.optimizer, None))
+    if source:
+        optimizer_words += f" ({cite.cite(source)})"
+    if fit.method == "ML":
+        how = (
+            "Parameters were estimated by maximum likelihood (ML) rather than REML, so that "
+            "the likelihoods of models with different fixed effects are comparable; ML "
+            "variance estimates are somewhat smaller than REML's"
+        )
+    else:
+        how = (
+            f"Parameters were estimated by {METHOD_WORDS['REML']}, which corrects the "
+            "variance estimates for the degrees of freedom used by the fixed effects"
+        )
+    return f"{how}. The profiled deviance was minimised with {optimizer_words}."
+
+
+def software_sentence(cite: Citations) -> str:
+    return (
+        "The model was fitted with lmm-assistant, a Python implementation of the "
+        f"penalised least-squares method of the R package lme4 ({cite.cite('lme4')}) that "
+        "reproduces lme4's estimates; it was not fitted in R itself."
+    )
+
+
+def tests_sentence(fit: Any, cite: Citations) -> str:
+    level = fmt.level_percent(confidence_level(fit))
+    intervals = f"{level} confidence intervals are Wald intervals with the same degrees of freedom"
+    ddf = fit.ddf_method
+    if ddf == "satterthwaite":
+        return (
+            "Fixed effects were tested with t tests using Satterthwaite's approximation to "
+            f"the degrees of freedom, as in the lmerTest package ({cite.cite('lmerTest')}); "
+            f"{intervals}."
+        )
+    if ddf == "kenward-roger":
+        return (
+            "Fixed effects were tested with t tests using the Kenward-Roger adjusted "
+            f"standard errors and degrees of freedom ({cite.cite('kenward_roger')}), as in "
+            f"the pbkrtest package ({cite.cite('pbkrtest')}); {intervals}."
+        )
+    if ddf == "residual":
+        df = fmt.degrees_of_freedom(fit.nobs - len(fit.fixed_effects))
+        return (
+            "Fixed effects were tested with t tests on the residual degrees of freedom "
+            f"(observations minus fixed effects, {df}); {intervals}."
+        )
+    return (
+        "Fixed effects were tested with Wald z tests (a large-sample approximation without "
+        f"a small-sample correction); {level} confidence intervals are Wald intervals."
+    )
+
+
+def variance_method_sentence(fit: Any, cite: Citations) -> str:
+    sources = ["nakagawa2013", "nakagawa2017"] if has_random_slope(fit) else ["nakagawa2013"]
+    return (
+        "The variance explained is given as marginal R² (fixed effects alone) and "
+        f"conditional R² (fixed and random effects) ({cite.cite(*sources)})."
+    )
+
+
+def missing_sentence(fit: Any) -> str:
+    if not fit.n_dropped:
+        return "No observations had missing values on the model's variables."
+    total = fit.nobs + fit.n_dropped
+    by_variable = [
+        f"{fmt.integer(n)} on {name}" for name, n in fit.dropped_by_variable.items() if n
+    ]
+    detail = f" ({fmt.join_words(by_variable)})" if by_variable else ""
+    return (
+        f"Of the {fmt.integer(total)} rows, {fmt.integer(fit.n_dropped)} with a missing "
+        f"value{detail} {'was' if fit.n_dropped == 1 else 'were'} excluded; the model used "
+        f"the remaining {fmt.plural(fit.nobs, 'observation')}, including every complete "
+        "observation of units with some missing data."
+    )
+
+
+def _first_fit_problems(check: Any) -> list[str]:
+    problems = []
+    if not check.converged:
+        problems.append("the optimizer did not report convergence")
+    if check.detail.get("gradient_ok") is False:
+        problems.append("the scaled gradient at the optimum exceeded lme4's tolerance")
+    if check.detail.get("hessian_ok") is False:
+        problems.append("the curvature at the optimum was not clearly positive")
+    if check.singular:
+        problems.append("the fit was singular")
+    return problems
+
+
+def _remedy_words(audit: Any) -> list[str]:
+    remedies = []
+    optimizers = []
+    agree = False
+    for step in audit.steps[1:]:
+        if step.kind == "iteration_limit" and step.decision != "failed":
+            remedies.append("the fit was repeated without the iteration limit")
+        elif step.kind == "center_scale" and step.decision != "failed":
+            columns = fmt.join_words(list(step.detail.get("columns", {})))
+            remedies.append(f"{columns} {'was' if ' and ' not in columns else 'were'} "
+                            "centred and scaled")
+        elif step.kind == "optimizer" and step.decision != "failed":
+            optimizers.append(str(step.detail.get("optimizer", step.optimizer)))
+            agree = agree or bool(step.detail.get("optima_agree"))
+        elif step.kind in ("uncorrelated", "drop_slope") and step.decision != "failed":
+            p = step.lrt_p_boundary if step.kind == "drop_slope" else step.lrt_p
+            remedies.append(
+                f"a simpler random-effects structure, {code(step.formula)}, was tested "
+                f"against it, χ²({fmt.integer(step.lrt_df)}) = {fmt.statistic(step.lrt_chisq)}, "
+                f"{fmt.p_value(p)}"
+            )
+    if optimizers:
+        outcome = "which reached the same optimum" if agree else "whose optima differed"
+        remedies.insert(0, f"the model was refitted with {fmt.join_words(optimizers)}, {outcome}")
+    return remedies
+
+
+def convergence_sentence(model: Any) -> str:
+    """What happened at the optimum, and what was done about it in the session (the
+    convergence ladder's audit, when it ran)."""
+    fit, audit = model.fit, model.audit
+    text = ""
+    if audit is not None and audit.steps and audit.steps[0].kind == "check_optimum":
+        problems = _first_fit_problems(audit.steps[0])
+        remedies = _remedy_words(audit)
+        if problems:
+            text += f"In the first fit {fmt.join_words(problems)}. "
+        if remedies:
+            text += f"Following lme4's advice, {fmt.join_words(remedies)}. "
+        asked = audit.steps[0].optimizer
+        if fit.optimizer != asked:
+            text += f"The estimates reported are from the fit with {fit.optimizer}. "
+    status = "converged" if fit.converged else (
+        f"did not report convergence ({fit.opt.return_code}), so the estimates should be "
+        "read with caution"
+    )
+    if fit.singular:
+        where = boundary_components(fit)
+        detail = f" ({fmt.join_words(where)})" if where else ""
+        text += (
+            f"The optimizer {status}, but the fit was singular{detail}: the data do not "
+            "support the full random-effects structure, which was kept as specified."
+        )
+    else:
+        text += f"The optimizer {status} and the fit was not singular."
+    return text
+
+
+def comparison_method_sentence(result: PaperWriteUp) -> str | None:
+    comparison = result.comparison
+    if comparison is None or "LRT" not in comparison.criteria:
+        return None
+    c = comparison.comparison
+    if c.refitted_with_ml:
+        how = (
+            "after refitting them by maximum likelihood, because REML likelihoods of models "
+            "with different fixed effects cannot be compared"
+            if c.refit_reason == "fixed_effects_differ"
+            else "after refitting them by maximum likelihood"
+        )
+    elif c.criterion == "REML":
+        how = (
+            "on their REML likelihoods, which are comparable because the models share "
+            "their fixed effects"
+        )
+    else:
+        how = "on their ML likelihoods"
+    return f"Nested models were compared with likelihood ratio tests {how}."
+
+
+def methods_paragraph(result: PaperWriteUp, cite: Citations) -> str:
+    model = result.model
+    fit = model.fit
+    sentences = [
+        model_sentence(fit),
+        estimation_sentence(fit, cite),
+        software_sentence(cite),
+        tests_sentence(fit, cite),
+        variance_method_sentence(fit, cite),
+        comparison_method_sentence(result),
+        missing_sentence(fit),
+        convergence_sentence(model),
+    ]
+    return " ".join(s for s in sentences if s)
+
+
+# ------------------------------------------------------------------ results
+def _groups_words(fit: Any, group: str, count: int) -> str:
+    """``18 Subjects`` for a plain name, ``60 levels of cask within batch`` otherwise."""
+    if group.isalpha():
+        return fmt.plural(count, group, group if group.endswith("s") else None)
+    return f"{fmt.integer(count)} levels of {group_words(group, set(fit.ngroups))}"
+
+
+def sample_sentence(fit: Any) -> str:
+    pieces = []
+    for group, count in fit.ngroups.items():
+        words = _groups_words(fit, group, count)
+        size = fit.group_size_range(group)
+        if size is not None:
+            low, middle, high = size
+            per = (
+                f"{fmt.integer(low)} observations each" if low == high
+                else f"{fmt.integer(low)} to {fmt.integer(high)} observations each, median "
+                f"{fmt.degrees_of_freedom(middle)}"
+            )
+            words += f" ({per})"
+        pieces.append(words)
+    return (
+        f"The analysis included {fmt.plural(fit.nobs, 'observation')} from "
+        f"{fmt.join_words(pieces)}."
+    )
+
+
+def apa_statistics(fe: Any, fit: Any) -> str:
+    """``b = 10.5, SE = 1.5, t(17.0) = 6.77, p < .001, 95% CI [7.2, 13.7]``."""
+    level = fmt.level_percent(confidence_level(fit))
+    return (
+        f"b = {fmt.estimate(fe.estimate, fe.se)}, SE = {fmt.estimate(fe.se, fe.se)}, "
+        f"{test_words(fe, fit)}, {level} CI "
+        f"{fmt.bracketed_interval(fe.ci_lower, fe.ci_upper, fe.se)}"
+    )
+
+
+def effect_label(fe: Any, fit: Any) -> str:
+    """What a coefficient is, for the sentence that reports it."""
+    parts = split_term(fe.term)
+    if len(parts) == 1 and parts[0].level is None:
+        return f"the {readable_term(fe.term)} slope"
+    if len(parts) == 1:
+        return f"the difference {contrast_words(parts[0], fit.data)}"
+    names = " × ".join(column_of(p.variable) for p in parts)
+    if any(p.level is not None for p in parts):
+        return f"the {names} interaction ({fe.term})"
+    return f"the {names} interaction"
+
+
+def fixed_effect_sentences(fit: Any) -> list[str]:
+    sentences = []
+    for fe in fit.fixed_effects:
+        if fe.term in INTERCEPT_NAMES:
+            sentences.append(
+                f"The intercept, the expected {fit.response_name} at {reference_point(fit)}, "
+                f"was {apa_statistics(fe, fit)}."
+            )
+        else:
+            label = effect_label(fe, fit)
+            sentences.append(f"For {label}, {apa_statistics(fe, fit)}.")
+    if any(len(split_term(fe.term)) > 1 for fe in fit.fixed_effects):
+        sentences.append(
+            "Because the model includes interactions, each lower-order coefficient is the "
+            "effect where the variables it interacts with are zero or at their reference level."
+        )
+    return sentences
+
+
+def _component_words(vc: Any) -> str:
+    group = group_name(vc.group)
+    what = "intercepts" if vc.var1 in INTERCEPT_NAMES else f"{vc.var1} slopes"
+    return (
+        f"SD = {fmt.number(vc.sdcor)} (variance {fmt.number(vc.vcov)}) for the {group} {what}"
+    )
+
+
+def random_effects_sentence(fit: Any) -> str:
+    spreads = [
+        _component_words(vc) for vc in fit.variance_components
+        if vc.var2 is None and not is_residual(vc)
+    ]
+    correlations = [
+        f"r = {fmt.bounded(vc.sdcor)} between the {group_name(vc.group)} "
+        f"{'intercepts' if vc.var1 in INTERCEPT_NAMES else vc.var1 + ' slopes'} and "
+        f"{'intercepts' if vc.var2 in INTERCEPT_NAMES else vc.var2 + ' slopes'}"
+        for vc in fit.variance_components if vc.var2 is not None
+    ]
+    residual = next(vc for vc in fit.variance_components if is_residual(vc))
+    text = f"The random effects had {fmt.join_words(spreads)}"
+    if correlations:
+        text += f", with a correlation of {fmt.join_words(correlations)}"
+    return (
+        f"{text}; the residual SD was {fmt.number(residual.sdcor)} (variance "
+        f"{fmt.number(residual.vcov)})."
+    )
+
+
+def icc_sentence(fit: Any, variance: Any, cite: Citations) -> str:
+    """The ICC where one number describes the model; else why not, and what instead."""
+    if not fit.model_formula.intercept:
+        return (
+            "No ICC is reported: without a fixed intercept the random intercepts also carry "
+            f"the overall level of {fit.response_name}."
+        )
+    if fit.icc is not None and fmt.is_number(fit.icc):
+        group = next(iter(fit.ngroups))
+        return (
+            f"The intraclass correlation was ICC = {fmt.bounded(fit.icc)}: "
+            f"{fmt.percent(fit.icc)} of the variance not explained by the fixed effects lay "
+            f"between levels of {group}."
+        )
+    adjusted = getattr(variance, "icc_adjusted", None)
+    if has_random_slope(fit):
+        slopes = sorted({t.label for rt in fit.model_formula.random_terms for t in rt.terms})
+        text = (
+            "No single ICC is reported: with a random slope the share of variance between "
+            f"clusters changes with {fmt.join_words(slopes)}"
+        )
+        if fmt.is_number(adjusted):
+            text += (
+                "; the adjusted ICC, which averages the random-effect variance over the "
+                f"observed data, was {fmt.bounded(adjusted)} ({cite.cite('nakagawa2017')})"
+            )
+        return text + "."
+    shares = getattr(variance, "group_shares", ())
+    text = "No single ICC is reported: each grouping factor has its own share of the variance"
+    if shares:
+        parts = [f"{s.group} {fmt.percent(s.variance_share)}" for s in shares]
+        text += (
+            f" not explained by the fixed effects ({fmt.join_words(parts)}, residual "
+            f"{fmt.percent(variance.residual_share)})"
+        )
+    if fmt.is_number(adjusted):
+        text += (
+            f"; the adjusted ICC, for observations sharing every grouping factor, was "
+            f"{fmt.bounded(adjusted)} ({cite.cite('nakagawa2013')})"
+        )
+    return text + "."
+
+
+def r2_sentence(fit: Any, variance: Any, cite: Citations) -> str | None:
+    marginal = getattr(variance, "r2_marginal", None)
+    conditional = getattr(variance, "r2_conditional", None)
+    if not (fmt.is_number(marginal) and fmt.is_number(conditional)):
+        return None
+    sources = ["nakagawa2013", "nakagawa2017"] if has_random_slope(fit) else ["nakagawa2013"]
+    return (
+        f"The fixed effects explained {fmt.percent(marginal)} of the variance (marginal "
+        f"R² = {fmt.bounded(marginal)}) and the fixed and random effects together "
+        f"{fmt.percent(conditional)} (conditional R² = {fmt.bounded(conditional)}; "
+        f"{cite.cite(*sources)})."
+    )
+
+
+def _model_words(model: Any) -> str:
+    return f"{code(model.fit.formula)}"
+
+
+def comparison_sentences(result: PaperWriteUp, cite: Citations) -> list[str]:
+    """Each likelihood ratio test of the session's comparison: χ²(df) = …, p …, with the
+    boundary-corrected p (a 50:50 χ² mixture) when a variance was tested at zero."""
+    comparison = result.comparison
+    if comparison is None or "LRT" not in comparison.criteria:
+        return []
+    c = comparison.comparison
+    if not c.lrt_valid:
+        return []
+    records = c.table.to_dict(orient="records")
+    pairs = [
+        (comparison.models[i - 1], comparison.models[i], records[i])
+        for i in range(1, len(records))
+    ]
+    pairs += [
+        (small, large, pair.table.to_dict(orient="records")[1])
+        for small, large, pair in comparison.pairwise
+    ]
+    sentences = []
+    for small, large, rec in pairs:
+        if not fmt.is_number(rec["Df"]) or rec["Df"] <= 0:
+            continue
+        text = (
+            f"Compared with {_model_words(small)}, the model {_model_words(large)} had "
+            f"χ²({fmt.integer(rec['Df'])}) = {fmt.statistic(rec['Chisq'])}, "
+            f"{fmt.p_value(rec['p'])}"
+        )
+        if fmt.is_number(rec.get("p_boundary")):
+            text += (
+                f" ({fmt.p_value(rec['p_boundary'])} with the boundary correction for a "
+                f"variance tested at zero; {cite.cite('stram_lee')})"
+            )
+        by_row = {m.number: r for m, r in zip(comparison.models, records, strict=True)}
+        aic = [by_row.get(m.number, {}).get("AIC") for m in (small, large)]
+        if all(fmt.is_number(a) for a in aic):
+            text += f"; AIC {fmt.number(aic[1])} against {fmt.number(aic[0])}"
+        sentences.append(text + ".")
+    return sentences
+
+
+def results_paragraph(result: PaperWriteUp, cite: Citations) -> str:
+    fit = result.model.fit
+    sentences = [
+        sample_sentence(fit),
+        *fixed_effect_sentences(fit),
+        random_effects_sentence(fit),
+        icc_sentence(fit, result.variance, cite),
+        r2_sentence(fit, result.variance, cite),
+        *comparison_sentences(result, cite),
+    ]
+    return " ".join(s for s in sentences if s)
+
+
+# ------------------------------------------------------------------ blocks
+def writeup_blocks(result: PaperWriteUp) -> list[Block]:
+    """The paragraphs asked for, then the references they cite."""
+    cite = Citations()
+    blocks: list[Block] = [
+        Heading(f"Write-up of {result.model.title}, APA style")
+    ]
+    if result.part in (None, "methods"):
+        blocks += [Heading("Methods"), Paragraph(methods_paragraph(result, cite))]
+    if result.part in (None, "results"):
+        blocks += [Heading("Results"), Paragraph(results_paragraph(result, cite))]
+    blocks += [Heading("References"), Bullets(tuple(cite.reference_list()))]
+    blocks.append(
+        Paragraph(
+            "This is a draft from the model's own numbers: check that the words fit your "
+            "design (units, what the groups are) before you use it."
+        )
+    )
+    return blocks

@@ -1,0 +1,179 @@
+"""The write-up for a paper: methods and results paragraphs in APA style.
+
+Every number asserted here is taken from the fit, the variance decomposition or the
+comparison the session computed, and formatted by the APA rules written out in the test
+(p < .001, no leading zero for p and for numbers bounded by 1, 95% CI [lo, hi]).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.session import Session
+from engine.samples import load_sample
+from engine.variance import variance_explained
+from grammar import parse
+
+SLOPES = "fit Reaction ~ Days + (Days | Subject)"
+
+
+def apa_p(p: float) -> str:
+    return "p < .001" if p < 0.001 else "p = " + f"{p:.3f}"[1:]
+
+
+def no_leading_zero(value: float) -> str:
+    return f"{value:.2f}".replace("0.", ".", 1)
+
+
+@pytest.fixture(scope="module")
+def sleep_session(tmp_path_factory):
+    session = Session(sample="sleepstudy", output_dir=tmp_path_factory.mktemp("out"))
+    assert session.ask(SLOPES).ok
+    return session
+
+
+@pytest.mark.parametrize(
+    ("request_text", "part", "model"),
+    [
+        ("report the results in APA style", "results", None),
+        ("write a methods paragraph", "methods", None),
+        ("methods section", "methods", None),
+        ("write up the results", "results", None),
+        ("how should I report this?", None, None),
+        ("report", None, None),
+        ("report for a paper", None, None),
+        ("write up model 2", None, "2"),
+        ("write a results section for model 2", "results", "2"),
+        ("write-up in APA format", None, None),
+    ],
+)
+def test_write_up_phrasings_parse(request_text, part, model):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.part, step.model) == ("write_up", part, model)
+
+
+def test_other_report_requests_keep_their_meaning():
+    assert [s.kind for s in parse("report results").steps] == [
+        "fixed_effects", "variance_components"
+    ]
+    assert parse("write the fixed effects to a csv").steps[0].kind == "export_results"
+    assert parse("write results to results.csv").steps[0].kind == "export_results"
+
+
+def test_results_paragraph_has_each_fixed_effect_in_apa_form(sleep_session):
+    answer = sleep_session.ask("report the results in APA style")
+    assert answer.ok, answer.error
+    text = answer.text()
+    fit = sleep_session.models[1].fit
+    days = next(fe for fe in fit.fixed_effects if fe.term == "Days")
+    # Days: SE 1.55 -> one decimal (two significant digits of the SE), df with one decimal
+    expected = (
+        f"For the Days slope, b = {days.estimate:.1f}, SE = {days.se:.1f}, "
+        f"t({days.df:.1f}) = {days.t:.2f}, {apa_p(days.p)}, "
+        f"95% CI [{days.ci_lower:.1f}, {days.ci_upper:.1f}]."
+    )
+    assert expected in text
+    assert days.p < 0.001 and "p < .001" in expected
+    assert "Methods" not in text.splitlines()  # the results part alone was asked for
+    assert "The analysis included 180 observations from 18 Subjects (10 observations each)." in text
+    # variance components: SDs and the correlation without a leading zero
+    corr = next(vc for vc in fit.variance_components if vc.var2 is not None)
+    assert f"r = {no_leading_zero(corr.sdcor)} between the Subject intercepts and Days slopes" in text
+    residual = next(vc for vc in fit.variance_components if vc.group == "Residual")
+    assert f"the residual SD was {residual.sdcor:.1f}" in text
+    # with a random slope: no single ICC, the adjusted one instead; R² from engine.variance
+    variance = variance_explained(fit)
+    assert "No single ICC is reported: with a random slope" in text
+    assert f"was {no_leading_zero(variance.icc_adjusted)} (Nakagawa et al., 2017)" in text
+    assert f"(marginal R² = {no_leading_zero(variance.r2_marginal)})" in text
+    assert f"(conditional R² = {no_leading_zero(variance.r2_conditional)};" in text
+    assert "Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015)" not in text  # not cited
+    assert "Nakagawa, S., & Schielzeth, H. (2013)." in text
+
+
+def test_methods_paragraph_names_model_estimation_software_and_df(sleep_session):
+    answer = sleep_session.ask("write a methods paragraph")
+    assert answer.ok, answer.error
+    text = answer.text()
+    assert (
+        "Reaction was analysed with a linear mixed-effects model with Days as a fixed effect "
+        "and a random intercept and a random slope for Days for each Subject (correlated); "
+        "in lme4's notation, `Reaction ~ Days + (Days | Subject)`." in text
+    )
+    assert "restricted maximum likelihood (REML)" in text
+    assert "BOBYQA optimizer of NLopt" in text and "(Powell, 2009)" in text
+    assert "lmm-assistant, a Python implementation" in text and "(Bates et al., 2015)" in text
+    assert "Satterthwaite's approximation" in text and "(Kuznetsova et al., 2017)" in text
+    assert "No observations had missing values" in text
+    assert "The optimizer converged and the fit was not singular." in text
+    assert "Kuznetsova, A., Brockhoff, P. B., & Christensen, R. H. B. (2017)" in text
+    assert "Results" not in text.splitlines()
+
+
+def test_intercept_only_model_reports_the_icc_and_ml_wording(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    assert session.ask("fit Reaction ~ Days + (1 | Subject) using ML").ok
+    text = session.ask("report").text()
+    fit = session.models[1].fit
+    assert fit.method == "ML"
+    assert f"The intraclass correlation was ICC = {no_leading_zero(fit.icc)}:" in text
+    assert "estimated by maximum likelihood (ML) rather than REML" in text
+    assert "restricted maximum likelihood" not in text
+    days = next(fe for fe in fit.fixed_effects if fe.term == "Days")
+    assert f"t({days.df:.1f}) = {days.t:.2f}" in text
+
+
+def test_p_values_between_thresholds_lose_the_leading_zero(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time + treatment + age + (1 | patient)").ok
+    text = session.ask("write up the results").text()
+    fit = session.models[1].fit
+    plain = [fe for fe in fit.fixed_effects if 0.001 <= fe.p < 0.999]
+    assert plain, "the test needs a coefficient with an ordinary p value"
+    for fe in plain:
+        expected = apa_p(fe.p)
+        assert expected.startswith("p = .")
+        t = f"{fe.t:.2f}".replace("-", "\u2212")  # the narration's true minus sign
+        assert f"t({fe.df:.1f}) = {t}, {expected}" in text
+
+
+def test_dropped_rows_are_counted_in_the_methods(tmp_path):
+    data = load_sample("sleepstudy")
+    data.loc[[3, 40, 41], "Reaction"] = np.nan
+    session = Session(data=data, output_dir=tmp_path)
+    assert session.ask("fit Reaction ~ Days + (1 | Subject)").ok
+    text = session.ask("methods section").text()
+    assert session.models[1].fit.n_dropped == 3
+    assert (
+        "Of the 180 rows, 3 with a missing value (3 on Reaction) were excluded; the model "
+        "used the remaining 177 observations" in text
+    )
+
+
+def test_comparison_in_the_session_gives_the_lrt_sentence(sleep_session):
+    assert sleep_session.ask("fit Reaction ~ Days + (1 | Subject)").ok
+    comparison = sleep_session.ask("compare models 1 and 2")
+    assert comparison.ok, comparison.error
+    rows = comparison.steps[0].result.comparison.table.to_dict(orient="records")
+    tested = next(r for r in rows if r["Df"] and r["Df"] > 0)
+    text = sleep_session.ask("write up model 1").text()
+    assert (
+        f"χ²({int(tested['Df'])}) = {tested['Chisq']:.2f}, {apa_p(tested['p'])}" in text
+    )
+    assert "Nested models were compared with likelihood ratio tests" in text
+    assert "(Stram & Lee, 1994)" not in text  # cited inside the sentence, with a semicolon
+    assert "Stram, D. O., & Lee, J. W. (1994)" in text
+
+
+def test_kenward_roger_is_named_and_cited(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    assert session.ask("fit Reaction ~ Days + (Days | Subject)").ok
+    assert session.ask("use Kenward-Roger").ok
+    answer = session.ask("methods section")
+    assert answer.ok, answer.error
+    text = answer.text()
+    assert "Kenward-Roger adjusted standard errors and degrees of freedom" in text
+    assert "(Kenward & Roger, 1997)" in text
+    assert "Kenward, M. G., & Roger, J. H. (1997)." in text
+    assert answer.to_json()[0]["ddf"] == "kenward-roger"
