@@ -79,7 +79,8 @@ def test_results_paragraph_has_each_fixed_effect_in_apa_form(sleep_session):
     assert "The analysis included 180 observations from 18 Subjects (10 observations each)." in text
     # variance components: SDs and the correlation without a leading zero
     corr = next(vc for vc in fit.variance_components if vc.var2 is not None)
-    assert f"r = {no_leading_zero(corr.sdcor)} between the Subject intercepts and Days slopes" in text
+    between = "between the Subject intercepts and Days slopes"
+    assert f"r = {no_leading_zero(corr.sdcor)} {between}" in text
     residual = next(vc for vc in fit.variance_components if vc.group == "Residual")
     assert f"the residual SD was {residual.sdcor:.1f}" in text
     # with a random slope: no single ICC, the adjusted one instead; R² from engine.variance
