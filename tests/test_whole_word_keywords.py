@@ -16,7 +16,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return [(token.type, token.value) for token in request_parser().lex(text)]
 
 
-@pytest.mark.parametrize("word", ["patient", "paper", "estimating", "fitness", "formula1"])
+@pytest.mark.parametrize("word", ["patient", "papers", "estimating", "fitness", "formula1"])
 def test_a_longer_word_is_one_name(word):
     assert _tokens(word) == [("NAME", word)]
 
