@@ -123,27 +123,9 @@ def missing_data_audit(
 
     ``variables`` defaults to every column except ``subject`` and ``time``.
     """
-    require_columns(df, [subject], role="subject column")
-    if time is not None:
-        require_columns(df, [time], role="time column")
-        if time == subject:
-            raise LmmInputError(
-                f"'{subject}' cannot be both the subject and the time column; name two columns."
-            )
-    if variables is None:
-        variables = [str(c) for c in df.columns if c not in (subject, time)]
-    else:
-        variables = list(variables)
-        require_columns(df, variables)
-    if len(df) == 0:
-        raise LmmInputError("The data have no rows; load data before auditing missing values.")
-
-    frame = df[df[subject].notna()]
-    subjects = pd.unique(frame[subject])
-    checked = variables + ([time] if time is not None else [])
-    complete_row = frame[checked].notna().all(axis=1) if checked else pd.Series(True, frame.index)
-    observed = frame[complete_row]
-
+    variables, frame, subjects, complete_row, observed = _observations(
+        df, subject, time, variables
+    )
     counts = observed.groupby(subject, sort=False).size().reindex(subjects, fill_value=0)
     count_values = counts.to_numpy(dtype=int)
     table = {int(k): int((count_values == k).sum()) for k in range(int(count_values.max()) + 1)}
@@ -177,11 +159,7 @@ def missing_data_audit(
     times = sorted(pd.unique(frame[time].dropna()))
     seen = observed.drop_duplicates([subject, time])
     n_duplicate_rows = int(len(observed) - len(seen))
-    grid = (
-        pd.crosstab(seen[subject], seen[time])
-        .reindex(index=subjects, columns=times, fill_value=0)
-        .to_numpy() > 0
-    )
+    grid = _visit_grid(seen, subject, time, subjects, times)
     by_time = [
         TimeMissing(
             time=_json_time(t), n_observed=int(grid[:, j].sum()),
@@ -211,4 +189,52 @@ def missing_data_audit(
         n_monotone_dropout=monotone,
         n_intermittent=intermittent,
         n_duplicate_rows=n_duplicate_rows,
+    )
+
+
+def subject_completeness(
+    df: pd.DataFrame, subject: str, time: str, variables: Sequence[str] | None = None
+) -> pd.Series:
+    """Per subject (the index, in order of appearance): True when it has an observation at
+    every time point of the data, as :func:`missing_data_audit` counts complete subjects."""
+    _, frame, subjects, _, observed = _observations(df, subject, time, variables)
+    times = sorted(pd.unique(frame[time].dropna()))
+    grid = _visit_grid(observed, subject, time, subjects, times)
+    return pd.Series(grid.all(axis=1), index=pd.Index(subjects, name=subject))
+
+
+def _observations(
+    df: pd.DataFrame, subject: str, time: str | None, variables: Sequence[str] | None
+) -> tuple[list[str], pd.DataFrame, np.ndarray, pd.Series, pd.DataFrame]:
+    """Checked inputs: the analysed variables, the rows with a subject, the subjects in order
+    of appearance, which rows are complete observations, and those rows."""
+    require_columns(df, [subject], role="subject column")
+    if time is not None:
+        require_columns(df, [time], role="time column")
+        if time == subject:
+            raise LmmInputError(
+                f"'{subject}' cannot be both the subject and the time column; name two columns."
+            )
+    if variables is None:
+        variables = [str(c) for c in df.columns if c not in (subject, time)]
+    else:
+        variables = list(variables)
+        require_columns(df, variables)
+    if len(df) == 0:
+        raise LmmInputError("The data have no rows; load data before auditing missing values.")
+    frame = df[df[subject].notna()]
+    subjects = pd.unique(frame[subject])
+    checked = variables + ([time] if time is not None else [])
+    complete_row = frame[checked].notna().all(axis=1) if checked else pd.Series(True, frame.index)
+    return variables, frame, subjects, complete_row, frame[complete_row]
+
+
+def _visit_grid(
+    observed: pd.DataFrame, subject: str, time: str, subjects: np.ndarray, times: list
+) -> np.ndarray:
+    """Subjects by time points: True where the subject has an observation."""
+    return (
+        pd.crosstab(observed[subject], observed[time])
+        .reindex(index=subjects, columns=times, fill_value=0)
+        .to_numpy() > 0
     )

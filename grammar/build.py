@@ -719,6 +719,12 @@ class StepBuilder(Transformer):
     def item_r2(self, _):
         return _Item("r2")
 
+    def report_missing_related(self, items):
+        """ "is the missingness related to treatment?": completers against the others."""
+        columns = _cols(items)
+        related = columns[-1] if columns else None
+        return MissingData(model=_ref(items), question="related", related_to=related)
+
     def report_settings(self, items):
         """ "what optimizer was used?", "how was the model fitted?" """
         return ModelSettings(_ref(items))
@@ -847,6 +853,10 @@ class StepBuilder(Transformer):
     def item_missing(self, items):
         cols = _cols(items)
         return _Item("missing", cols[0] if cols else None)
+
+    def item_missing_by(self, items):
+        """ "missingness by treatment": the audit's completers against the others."""
+        return _Item("missing_by", _cols(items)[-1])
 
     def item_complete(self, items):
         """ "how many patients had all 4 visits?": the missing-data audit, led by the
@@ -1571,6 +1581,8 @@ class _Item:
             return Blups(model, group=self.value.group, level=self.value.level)
         if self.kind == "missing":
             return MissingData(self.value, model)
+        if self.kind == "missing_by":
+            return MissingData(model=model, question="related", related_to=self.value)
         if self.kind == "complete":
             return MissingData(self.value, model, question="complete_subjects")
         if self.kind == "anova":

@@ -195,6 +195,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return missing.missing_blocks(result.result)
     if kind == "complete_subjects":
         return missing.complete_subjects_blocks(result.result)
+    if kind == "missingness_by":
+        return missing.missingness_by_blocks(result.result)
     if kind in MODEL_RESULT_BLOCKS:
         return MODEL_RESULT_BLOCKS[kind](result.result, result.model)
     if kind.startswith("figure_"):

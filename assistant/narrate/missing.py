@@ -6,6 +6,7 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
+from engine.missingness_by import SMALL_EXPECTED_COUNT, MissingnessByFactor
 
 
 def missing_blocks(audit: Any) -> list[Block]:
@@ -117,6 +118,104 @@ def complete_subjects_blocks(audit: Any) -> list[Block]:
         Paragraph(meaning),
         Detail(tuple(missing_blocks(audit))),
     ]
+
+
+def missingness_by_blocks(result: Any) -> list[Block]:
+    """ "Is the missingness related to treatment?": completers against the others
+    (``engine.missingness_by``), with the test and what it can and cannot show."""
+    if isinstance(result, MissingnessByFactor):
+        blocks = _by_factor_blocks(result)
+    else:
+        blocks = _by_numeric_blocks(result)
+    related = result.p_value < fmt.SIGNIFICANCE_LEVEL
+    blocks.append(Paragraph(_missingness_meaning(result.variable, related)))
+    return blocks
+
+
+def _by_factor_blocks(result: Any) -> list[Block]:
+    subject, variable = result.subject, result.variable
+    complete = sum(level.n_complete for level in result.levels)
+    shares = fmt.join_words([
+        f"{level.level} {fmt.integer(level.n_complete)} of {fmt.integer(level.n_subjects)} "
+        f"({fmt.percent(level.share_complete)})"
+        for level in result.levels
+    ])
+    if result.test == "fisher":
+        test = f"Fisher's exact test: {fmt.p_value(result.p_value)}"
+    else:
+        test = (
+            f"Pearson's chi-square test: \u03c7\u00b2({fmt.integer(result.df)}) = "
+            f"{fmt.statistic(result.statistic)}, {fmt.p_value(result.p_value)}"
+        )
+    verdict = (
+        f"The share of completers differs between levels of {variable} ({test})."
+        if result.p_value < fmt.SIGNIFICANCE_LEVEL
+        else f"The data show no clear difference between levels of {variable} ({test}); with "
+        f"{fmt.plural(result.n_subjects, subject)} the test can miss a modest difference, so "
+        "this is not proof that the two are unrelated."
+    )
+    if result.test == "chi_square" and result.min_expected < SMALL_EXPECTED_COUNT:
+        verdict += (
+            f" Some expected counts are below {SMALL_EXPECTED_COUNT:g}, so the chi-square p "
+            "value is only a rough guide."
+        )
+    rows = [
+        [level.level, fmt.integer(level.n_subjects), fmt.integer(level.n_complete),
+         fmt.integer(level.n_incomplete), fmt.percent(level.share_complete)]
+        for level in result.levels
+    ]
+    return [
+        Heading(f"Missed visits by {variable}"),
+        Paragraph(
+            f"{fmt.integer(complete)} of {fmt.plural(result.n_subjects, subject)} were seen at "
+            f"every time point. Seen at every time point, by {variable}: "
+            f"{shares}."
+        ),
+        table(
+            [variable, f"{subject}s", "Seen at every time", "Missed at least one", "Complete"],
+            rows, "lrrrr",
+        ),
+        Paragraph(verdict),
+    ]
+
+
+def _by_numeric_blocks(result: Any) -> list[Block]:
+    subject, variable = result.subject, result.variable
+    what = variable
+    if result.baseline is not None:
+        at = result.baseline if isinstance(result.baseline, str) else fmt.value(result.baseline)
+        what = f"{variable} at baseline ({result.time} = {at})"
+    done, missed = result.complete, result.incomplete
+    lead = (
+        f"{fmt.plural(done.n, subject)} seen at every time point had mean {what} "
+        f"{fmt.number(done.mean)} (SD {fmt.number(done.sd)}); the {fmt.integer(missed.n)} who "
+        f"missed at least one visit had {fmt.number(missed.mean)} (SD {fmt.number(missed.sd)}), "
+        f"a difference of {fmt.number(result.difference)} (Welch's "
+        f"t({fmt.degrees_of_freedom(result.df)}) = {fmt.statistic(result.t)}, "
+        f"{fmt.p_value(result.p_value)})."
+    )
+    if result.n_without_value:
+        lead += (
+            f" {fmt.plural(result.n_without_value, subject)} had no value of {variable} there "
+            "and are left out."
+        )
+    return [Heading(f"Missed visits and {variable}"), Paragraph(lead)]
+
+
+def _missingness_meaning(variable: str, related: bool) -> str:
+    if related:
+        return (
+            f"What it implies: who misses visits depends on {variable}. That is still missing at "
+            f"random, which the mixed model handles, provided {variable} is in the model (or "
+            f"explains the outcome only through what is in it); an analysis of completers only "
+            "(repeated-measures ANOVA) would be biased. No test on the observed data can show "
+            "whether missing depends on the unseen values themselves."
+        )
+    return (
+        f"What it implies: nothing here suggests that who misses visits depends on {variable}, "
+        "which fits data missing at random; no test on the observed data can show whether "
+        "missing depends on the unseen values themselves."
+    )
 
 
 def _share(part: int, whole: int) -> float | None:

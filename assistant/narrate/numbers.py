@@ -15,6 +15,9 @@ MINUS = "\u2212"
 MISSING = "NA"
 
 
+#: The conventional level at which the narration calls a test result detected.
+SIGNIFICANCE_LEVEL = 0.05
+
 def is_number(value: object) -> bool:
     """True for a finite real number (NaN, None and infinities are not)."""
     try:

@@ -15,7 +15,6 @@ from assistant.step_results import DataSubset, OutlierRefit
 
 #: How many row numbers or levels a sentence lists before "and N more".
 SHOWN = 10
-ALPHA = 0.05
 
 OPERATOR_WORDS = {"==": "is", "!=": "is not", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 
@@ -147,7 +146,7 @@ def follow_up(parent: str, parent_model: Any, refit_follows: bool) -> Paragraph:
 
 
 def _significant(p: float | None) -> bool | None:
-    return None if p is None else p < ALPHA
+    return None if p is None else p < fmt.SIGNIFICANCE_LEVEL
 
 
 def outlier_refit_blocks(outcome: OutlierRefit) -> list[Block]:

@@ -10,9 +10,6 @@ from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Heading, Paragraph, code
 from assistant.step_results import WithinBetweenOutcome
 
-#: The contextual effect's test: below this p the two slopes are said to differ.
-ALPHA = 0.05
-
 
 def _split_sentence(outcome: WithinBetweenOutcome) -> str:
     s = outcome.split
@@ -54,7 +51,7 @@ def effects_sentences(outcome: WithinBetweenOutcome) -> str:
         f"The contextual effect, between minus within, is {fmt.estimate(c.estimate, c.se)} "
         f"{_effect_words(contextual, fit)}: "
     )
-    if c.p < ALPHA:
+    if c.p < fmt.SIGNIFICANCE_LEVEL:
         return text + (
             f"the two slopes differ, so a single {s.column} slope would mix two different "
             f"relations; report both, and read the between slope as a property of the "

@@ -17,6 +17,7 @@ from engine.data import describe_data, transform_columns
 from engine.data import load_data as engine_load
 from engine.data import reshape_long as engine_reshape
 from engine.missing import missing_data_audit
+from engine.missingness_by import between_subject_factors, missingness_by
 from engine.samples import list_samples, load_sample
 
 
@@ -157,10 +158,36 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
             "e.g. `LMM: y ~ time + (1 | id)`, and ask again."
         )
     variables = roles_variables(state, roles, model=model)
+    if step_field(step, "question") == "related":
+        related = _missingness_related(data, roles, variables, step_field(step, "related_to"))
+        return StepResult(EngineResult("missingness_by", related), state)
     audit = missing_data_audit(data, roles["group"], time=roles.get("time"), variables=variables)
     if step_field(step, "question") == "complete_subjects":
         return StepResult(EngineResult("complete_subjects", audit), state)
     return StepResult(EngineResult("missing_data", audit), state)
+
+
+def _missingness_related(
+    data: pd.DataFrame, roles: dict[str, str], variables: list[str], column: str | None
+) -> Any:
+    """Completers against the others on ``column`` (default: the one between-subject factor
+    among the analysed variables, e.g. the treatment arm)."""
+    subject, time = roles["group"], roles.get("time")
+    if time is None:
+        raise AssistantError(
+            "Comparing who missed visits needs the time column; fit a model with time in it "
+            "first, e.g. `LMM: y ~ time + (1 | id)`, and ask again."
+        )
+    if column is None:
+        factors = between_subject_factors(data, subject, variables or list(map(str, data.columns)))
+        if len(factors) != 1:
+            options = factors or [c for c in map(str, data.columns) if c not in (subject, time)]
+            raise AssistantError(
+                "Say which column to relate the missed visits to, e.g. "
+                f"`is missingness related to {options[0]}?` (columns: {', '.join(options)})."
+            )
+        column = factors[0]
+    return missingness_by(data, subject, time, column, variables)
 
 
 def _model_on_current_data(state: SessionState, model: Any) -> Any:
