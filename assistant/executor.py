@@ -16,6 +16,7 @@ from assistant.errors import AssistantError
 from assistant.state import SessionState
 from assistant.steps import (
     blups,
+    bootstrap,
     data,
     exports,
     figures,
@@ -34,7 +35,7 @@ from grammar.formula import FormulaError
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (data, models, reports, blups, figures, exports, options, subset,
-                   within_between, writeup):
+                   within_between, writeup, bootstrap):
         table.update(module.HANDLERS)
     return table
 

@@ -424,6 +424,22 @@ class ModelTable:
 
 
 @dataclass(frozen=True)
+class BootstrapReport:
+    """Parametric bootstrap intervals (``engine.bootstrap.BootstrapConfint``) with the same
+    model's Wald intervals and, when the profile was not declined, its profile intervals
+    (``profile.confint`` tables: parameter, lower, upper)."""
+
+    bootstrap: Any
+    wald: pd.DataFrame
+    profile: pd.DataFrame | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(
+            {**self.bootstrap.to_dict(), "wald": self.wald, "profile": self.profile}
+        )
+
+
+@dataclass(frozen=True)
 class EngineResult:
     """An engine result about one model (side-by-side comparisons, predictions,
     figures, convergence audits) together with the model it describes."""

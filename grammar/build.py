@@ -24,6 +24,7 @@ from grammar.plan import (
     DEFAULT_TOP,
     Anova,
     Blups,
+    BootstrapIntervals,
     CompareModels,
     CompareOls,
     CompareRmAnova,
@@ -161,6 +162,13 @@ def _number(token: Token) -> float:
 def _level(value: float) -> float:
     """A confidence level from 95 or 0.95."""
     return round(value / 100, 6) if value > 1 else value
+
+
+def _whole_number(value: float, what: str) -> int:
+    """A count or seed as typed ("500"), refused when it has a fraction or a sign."""
+    if value < 0 or value != int(value):
+        raise NotUnderstood(what)
+    return int(value)
 
 
 @v_args(inline=False)
@@ -952,7 +960,7 @@ class StepBuilder(Transformer):
         return _Item("plot", (target, fields, _ref(parts)))
 
     def ci_level_plain(self, items):
-        return _Item("confint", ("wald", _level(_flat(items)[0])))
+        return _Item("confint", (None, _level(_flat(items)[0])))
 
     def ci_level_plain_after(self, items):
         return self.ci_level_plain(items)
@@ -969,13 +977,16 @@ class StepBuilder(Transformer):
         return _Item("confint", (_flat(items)[0], None))
 
     def ci_plain(self, _):
-        return _Item("confint", ("wald", None))
+        return _Item("confint", (None, None))
 
     def ci_profile(self, _):
         return "profile"
 
     def ci_wald(self, _):
         return "wald"
+
+    def ci_bootstrap(self, _):
+        return "bootstrap"
 
     def opt_ddf(self, items):
         return _Field("ddf", self._first_str(items))
@@ -988,6 +999,17 @@ class StepBuilder(Transformer):
 
     def opt_level(self, items):
         return _Field("level", _level(_flat(items)[0]))
+
+    def opt_nsim(self, items):
+        return _Field("nsim", _whole_number(_flat(items)[0], "a whole number of simulations"))
+
+    def opt_seed(self, items):
+        return _Field("seed", _whole_number(_flat(items)[0], "a whole number as the seed"))
+
+    def opt_ci_variance(self, items):
+        """ "for the variance components (of model 2)": the model, when named, goes up."""
+        refs = [i for i in _flat(items) if isinstance(i, _Ref)]
+        return [_Field("ci_variance", True), *refs]
 
     # ----------------------------------------------------------------- plots
     def plot(self, items):
@@ -1591,7 +1613,15 @@ class _Item:
             return Predict(model, tuple(self.value or ()))
         if self.kind == "confint":
             method, level = self.value
-            return Confint(model, fields.get("ci_method", method), fields.get("level", level))
+            # Wald intervals have no rows for the variance parameters: asked for those
+            # without a method, the intervals are the profile ones.
+            method = fields.get("ci_method", method) or (
+                "profile" if fields.get("ci_variance") else "wald"
+            )
+            level = fields.get("level", level)
+            if method == "bootstrap":
+                return BootstrapIntervals(model, level, fields.get("nsim"), fields.get("seed"))
+            return Confint(model, method, level)
         if self.kind == "plot":
             target, own_fields, own_model = self.value
             return target.build(own_model or model, {**fields, **own_fields})

@@ -142,6 +142,7 @@ STEP_TITLES: dict[str, str] = {
     "random_effects_tests": "Likelihood-ratio tests of the random effects",
     "anova": "Type III F tests",
     "confint": "Confidence intervals",
+    "bootstrap_confint": "Parametric bootstrap confidence intervals",
     "predict": "Predictions",
     "missing_data": "Missing-data audit",
     "compare_rm_anova": "Compare with repeated-measures ANOVA",
@@ -532,6 +533,19 @@ class Confint(Step):
 
 
 @dataclass(frozen=True)
+class BootstrapIntervals(Step):
+    """Parametric bootstrap intervals (lme4's ``confint(method = "boot")``); ``nsim`` None
+    = lme4's 500 simulations, ``seed`` None = the engine's default seed, ``level`` None =
+    the session's."""
+
+    kind: ClassVar[str] = "bootstrap_confint"
+    model: str | None = None
+    level: float | None = None
+    nsim: int | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
 class Predict(Step):
     """Population predictions; ``at`` fixes predictors at values, as (name, text) pairs."""
 
@@ -680,7 +694,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         FitStatistics, Icc, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups,
         MarginalMeans,
-        RandomEffectsTests, Anova, Confint, Predict,
+        RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
         MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
     )

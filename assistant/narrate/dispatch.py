@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.narrate import (
     blups,
+    bootstrap,
     coefficients,
     compare,
     convergence,
@@ -69,6 +70,7 @@ STEP_WORDS = {
     "blups": "report the BLUPs",
     "anova": "run the type III tests",
     "confint": "compute the confidence intervals",
+    "bootstrap_confint": "compute the bootstrap confidence intervals",
     "predict": "compute the predictions",
     "missing_data": "audit the missing data",
     "compare_rm_anova": "compare with RM-ANOVA",
@@ -184,6 +186,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "blup_lookup": blups.lookup_blocks,
     "blup_ranking": blups.ranking_blocks,
     "convergence_audit": convergence.audit_blocks,
+    "bootstrap_confint": bootstrap.bootstrap_blocks,
 }
 
 

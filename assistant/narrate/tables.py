@@ -83,7 +83,8 @@ def _uncentred(data: pd.DataFrame, column: str) -> bool:
     return not is_centred(data[column])
 
 
-def _parameter_words(name: str) -> str:
+def parameter_words(name: str) -> str:
+    """What a row of lme4's interval table (profile names) is, in words."""
     if name == "sigma":
         return "residual SD"
     if name.startswith("sd_"):
@@ -112,7 +113,7 @@ def confint_blocks(result: ModelTable) -> list[Block]:
             lower, upper = fmt.estimate(rec["lower"], se), fmt.estimate(rec["upper"], se)
         else:
             lower, upper = fmt.number(rec["lower"]), fmt.number(rec["upper"])
-        meaning = "fixed effect" if name in se_by_term else _parameter_words(name)
+        meaning = "fixed effect" if name in se_by_term else parameter_words(name)
         rows.append([name, meaning, lower, upper])
     level = fmt.level_percent(result.level or 0.95)
     how = (
