@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.narrate.blocks import Block, Paragraph, to_html, to_markdown, to_text, visible
+from assistant.narrate.column_words import column_reading_blocks
 from assistant.narrate.dispatch import narrate_outcome, skipped_blocks
 from assistant.step_results import json_safe
 
@@ -33,6 +34,8 @@ class StepOutcome:
     figures: list[Path] = field(default_factory=list)
     step: Any = None
     message: str = ""
+    #: column words read loosely (``assistant.column_words.ColumnReading``)
+    readings: tuple[Any, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -59,7 +62,9 @@ class Answer:
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
         detailed = level == "detailed"
-        out: list[Block] = []
+        out: list[Block] = column_reading_blocks(
+            [reading for outcome in self.steps for reading in outcome.readings]
+        )
         for outcome in self.steps:
             if outcome.status == "done":
                 out.extend(narrate_outcome(outcome.result, outcome.figures, detailed))

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.answer import StepOutcome
+from assistant.column_words import ColumnReading, resolve_step_columns
 from assistant.errors import AssistantError
+from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.steps import (
     blups,
@@ -20,6 +22,7 @@ from assistant.steps import (
     data,
     exports,
     figures,
+    model_checks,
     models,
     options,
     reports,
@@ -28,6 +31,7 @@ from assistant.steps import (
     writeup,
 )
 from assistant.steps.base import Handler, PlanContext, step_field
+from assistant.steps.models import model_data
 from engine.errors import LmmInputError
 from grammar.formula import FormulaError
 
@@ -35,7 +39,7 @@ from grammar.formula import FormulaError
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (data, models, reports, blups, figures, exports, options, subset,
-                   within_between, writeup, bootstrap):
+                   within_between, writeup, bootstrap, model_checks):
         table.update(module.HANDLERS)
     return table
 
@@ -54,22 +58,39 @@ def run_plan(
     error: AssistantError | None = None
     for index, step in enumerate(steps):
         handler = handlers.get(step.kind)
+        readings: tuple[ColumnReading, ...] = ()
         try:
             if handler is None:
                 raise AssistantError(f"I do not know how to carry out a {step.kind!r} step.")
+            step, readings = resolve_step_columns(step, _columns_for(step, state))
             done = handler(step, state, context)
         except Exception as exc:  # every failure becomes one message for the person
             error = as_assistant_error(exc, step)
-            outcomes.append(StepOutcome(step.kind, "failed", step=step, message=str(error)))
+            outcomes.append(
+                StepOutcome(step.kind, "failed", step=step, message=str(error), readings=readings)
+            )
             outcomes.extend(StepOutcome(s.kind, "skipped", step=s) for s in steps[index + 1 :])
             break
         state = done.state
         outcomes.append(
             StepOutcome(
-                step.kind, "done", result=done.result, figures=list(done.figures), step=step
+                step.kind, "done", result=done.result, figures=list(done.figures), step=step,
+                readings=readings,
             )
         )
     return state, outcomes, error
+
+
+def _columns_for(step: Any, state: SessionState) -> list[str]:
+    """The columns a step's column words name: those of the data its model was fitted
+    to when it works on a model, else the current data set's."""
+    if hasattr(step, "model") and state.models:
+        try:
+            return [str(c) for c in model_data(resolve_one(state, step.model)).columns]
+        except AssistantError:
+            pass  # the step itself reports the unknown model
+    data = state.data
+    return [] if data is None else [str(c) for c in data.columns]
 
 
 def as_assistant_error(exc: BaseException, step: Any = None) -> AssistantError:

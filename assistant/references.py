@@ -19,6 +19,9 @@ NO_DATA = (
     "(`use sample pain_trial`) first."
 )
 
+#: The model fitted just before the newest one: a plan that changes the current model
+#: and then compares the two refers to the old one so ("does school size moderate ...").
+BEFORE_LAST = "before_last"
 _ALL = {"all", "both", "every", "all models", "both models", "the models"}
 _LAST = {"last", "current", "latest", "the last model", "the current model", "it", "this"}
 #: Structures a reference may also mean when no model has exactly that structure.
@@ -75,6 +78,8 @@ def resolve(state: SessionState, ref: str | int | None) -> list[FittedModel]:
         return [require_model(state)]
     if text in _ALL or _normalise(text) in _ALL:
         return list(state.models.values())
+    if text == BEFORE_LAST:
+        return [_before_last(state)]
     key = _normalise(text)
     by_label = [m for m in state.models.values() if m.label and m.label.lower() == text]
     if by_label:
@@ -93,6 +98,13 @@ def resolve(state: SessionState, ref: str | int | None) -> list[FittedModel]:
         f"I do not know which model {ref!r} means; the models are {model_list(state)}. "
         "Refer to one by number, e.g. `model 1`."
     )
+
+
+def _before_last(state: SessionState) -> FittedModel:
+    numbers = sorted(state.models)
+    if len(numbers) < 2:
+        raise AssistantError(f"There is only one model ({model_list(state)}) to compare.")
+    return state.models[numbers[-2]]
 
 
 def _structure_key(key: str) -> str | None:

@@ -88,6 +88,10 @@ class BlupRanking:
     by_size: bool  # True: ordered by |β̂ + b̂| (steepest, flattest), else by b̂
     rows: tuple[BlupRow, ...]  # ranked, at most ``top``
     n_excluding_zero: int  # of the rows shown, intervals that lie wholly above or below 0
+    #: per row shown: whether its interval overlaps that of the level ranked just after it
+    #: (over every level; False for the last level). Overlapping intervals mean the data
+    #: do not settle the order of the two levels.
+    overlaps_next: tuple[bool, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +100,7 @@ class BlupRanking:
             "interval_level": self.interval_level, "z": self.z,
             "fixed_estimate": _finite(self.fixed_estimate), "by_size": self.by_size,
             "n_excluding_zero": self.n_excluding_zero,
+            "overlaps_next": list(self.overlaps_next),
             "rows": [r.to_dict() for r in self.rows],
         }
 
@@ -285,8 +290,14 @@ def rank_blups(
     ranked = sorted(rows, key=key, reverse=descending)
     shown = tuple(ranked if top is None else ranked[:top])
     excluding = sum(1 for r in shown if r.lower > 0 or r.upper < 0)
+    overlaps = tuple(
+        i + 1 < len(ranked)
+        and ranked[i].lower <= ranked[i + 1].upper
+        and ranked[i + 1].lower <= ranked[i].upper
+        for i in range(len(shown))
+    )
     return BlupRanking(
         group=group, term=chosen, order=order, top=top, n_levels=len(rows),
         interval_level=level, z=interval_z(level), fixed_estimate=fixed.get(chosen),
-        by_size=by_size, rows=shown, n_excluding_zero=excluding,
+        by_size=by_size, rows=shown, n_excluding_zero=excluding, overlaps_next=overlaps,
     )

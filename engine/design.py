@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import copy
-import difflib
 import itertools
 from dataclasses import dataclass, field, replace
 
@@ -24,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import lapack
 
-from engine.data import all_dates, stray_text_values
+from engine.data import all_dates, closest_names, stray_text_values
 from engine.errors import LmmInputError
 from engine.transforms import (
     Factor,
@@ -198,7 +197,7 @@ def _check_columns_exist(variables: tuple[str, ...], data: pd.DataFrame) -> None
             )
         if name in data.columns:
             continue
-        close = difflib.get_close_matches(name, columns, n=3, cutoff=0.6)
+        close = closest_names(name, columns)  # case-insensitive: 'ses' suggests 'SES'
         if close:
             hint = "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
         else:

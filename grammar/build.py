@@ -49,11 +49,13 @@ from grammar.plan import (
     PlotResiduals,
     PlotTrajectory,
     Predict,
+    RandomEffectsNormality,
     RandomEffectsTests,
     Refit,
     RefitWithoutOutliers,
     ReshapeLong,
     SetOption,
+    StandardizedCoefficients,
     Step,
     SubsetData,
     SubsetVisits,
@@ -66,6 +68,9 @@ from grammar.plan import (
     label_ref,
     random_part,
 )
+
+#: The model fitted just before the newest (``assistant.references.BEFORE_LAST``).
+BEFORE_LAST_REF = "before_last"
 
 #: What "deviance" reads as among criteria: a test after "compare", a statistic after "show".
 _DEVIANCE = "deviance"
@@ -102,6 +107,17 @@ class _Field:
 
     name: str
     value: Any
+
+
+def _moderation_steps(model: str | None, variable: str, moderator: str) -> list[Step]:
+    """The moderation question's plan: add ``moderator:variable`` to ``model``, test the
+    interaction in the new model, compare the two models by likelihood ratio."""
+    term = f"{moderator}:{variable}"
+    return [
+        ModifyModel("add_covariate", (term,), model),
+        FixedEffects(term=term, interaction=True),
+        CompareModels(criteria=("LRT",), models=(model or BEFORE_LAST_REF, "last")),
+    ]
 
 
 class ClauseFormulaError(Exception):
@@ -680,7 +696,8 @@ class StepBuilder(Transformer):
                 if part.kind == "criterion":
                     criteria += part.value
                     continue
-                steps.append(part.build(model, fields))
+                built = part.build(model, fields)
+                steps.extend(built if isinstance(built, list) else [built])
         if criteria:
             steps.append(CompareModels(_criteria(criteria)))
         if fields.get("icc") and not any(isinstance(s, VarianceComponents | Icc) for s in steps):
@@ -711,6 +728,30 @@ class StepBuilder(Transformer):
         columns = _cols(items)
         return FixedEffects(_ref(items), term=":".join(columns) or None, interaction=True)
 
+    def column_phrase(self, items):
+        """Several words naming one column ("school size"): kept as written, for the
+        assistant to resolve (``assistant.column_words``)."""
+        return _Col(" ".join(_cols(items)))
+
+    def report_moderation(self, items):
+        """ "does school size moderate the effect of SES?": the interaction added (with
+        its main effects), its test, and the likelihood-ratio test of the two models
+        (ML refits, as their fixed effects differ)."""
+        moderator, variable = _cols(items)
+        return _moderation_steps(_ref(items), variable, moderator)
+
+    def report_moderation_by(self, items):
+        """ "is the effect of SES moderated by school size?" """
+        variable, moderator = _cols(items)
+        return _moderation_steps(_ref(items), variable, moderator)
+
+    def report_effect_across_groups(self, items):
+        """ "is the effect of SES different across schools?": a random slope for SES by
+        school, then the likelihood-ratio test of that slope (lmerTest's ranova on the
+        new model: same fixed effects, REML, boundary-corrected p)."""
+        variable, group = _cols(items)
+        return [ModifyModel("add_random_slope", (variable,), None, group), RandomEffectsTests()]
+
     def report_summary(self, items):
         model = _ref(items)
         return [FixedEffects(model), VarianceComponents(model)]
@@ -732,6 +773,16 @@ class StepBuilder(Transformer):
         columns = _cols(items)
         related = columns[-1] if columns else None
         return MissingData(model=_ref(items), question="related", related_to=related)
+
+    def item_standardized(self, _):
+        return _Item("standardized")
+
+    def item_effect_size(self, _):
+        return _Item("effect_size")
+
+    def report_random_normality(self, items):
+        """ "are the random effects normal?": QQ plots and Shapiro-Wilk of the BLUPs."""
+        return RandomEffectsNormality(_ref(items))
 
     def report_settings(self, items):
         """ "what optimizer was used?", "how was the model fitted?" """
@@ -1584,7 +1635,7 @@ class _Item:
     kind: str
     value: Any = None
 
-    def build(self, model: str | None, fields: dict[str, Any]) -> Step:
+    def build(self, model: str | None, fields: dict[str, Any]) -> Step | list[Step]:
         if self.kind == "variance":
             return VarianceComponents(model, bool(fields.get("icc")))
         if self.kind == "icc":
@@ -1593,6 +1644,11 @@ class _Item:
             return FitStatistics(model)
         if self.kind == "r2":
             return FitStatistics(model, measure="r2")
+        if self.kind == "standardized":
+            return StandardizedCoefficients(model)
+        if self.kind == "effect_size":
+            # the standardized coefficients, then Nakagawa's marginal/conditional R²
+            return [StandardizedCoefficients(model), FitStatistics(model, measure="r2")]
         if self.kind == "fixed":
             return FixedEffects(model, fields.get("ddf"))
         if self.kind == "vcov":

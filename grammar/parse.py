@@ -35,7 +35,7 @@ from grammar.errors import (
 from grammar.examples import EXAMPLE_REQUESTS
 from grammar.plan import Help, Plan, Step
 from grammar.request_parser import request_parser
-from grammar.text import Clause, Mapped, normalise, split_clauses
+from grammar.text import Clause, Mapped, normalise, separator_key, split_clauses
 
 __all__ = ["EXAMPLE_REQUESTS", "MAX_REQUEST_CHARS", "ParseError", "parse", "request_parser"]
 
@@ -155,6 +155,13 @@ def _steps_of(
                 return _parse_clause(quoted), swallows
             except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
                 pass
+    spaced_name = _spaced_column_quoted(clause.text, columns)
+    if spaced_name is not None:
+        # a column named in several words ("school size" for school_size)
+        try:
+            return _parse_clause(spaced_name), False
+        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
+            pass
     quoted = _keyword_before_error_quoted(clause.text, first_error)
     if quoted is not None:
         # a column spelled like a keyword ("with Subject as the grouping variable")
@@ -231,6 +238,43 @@ def _quoted_spans(clause: Mapped, spans: list[tuple[int, int, str]]) -> Mapped:
         origin += clause.origin[last:start] + (first,) * (len(name) + 2)
         last = end
     return Mapped(text + clause.text[last:], origin + clause.origin[last:])
+
+
+#: Two to four bare words in a row, separated by spaces or hyphens: a column name
+#: written in words ("school size" for a column school_size).
+_WORD_RUN = re.compile(
+    r"(?<![`'\"A-Za-z0-9_.])[A-Za-z][A-Za-z0-9]*(?:[ \-]+[A-Za-z][A-Za-z0-9]*){1,3}"
+    r"(?![`'\"A-Za-z0-9_])"
+)
+
+
+def _spaced_column_quoted(clause: Mapped, columns: Sequence[str]) -> Mapped | None:
+    """The clause with each run of words that spells a column of the current data with
+    other separators ("school size" for school_size) in backticks, as the person wrote
+    it (the assistant resolves the name and says so); None when there is none. Never
+    applied to a formula: lme4 names are exact."""
+    if not columns or "~" in clause.text:
+        return None
+    keys = {key for key in map(separator_key, columns) if "_" in key}
+    if not keys:
+        return None
+    spans: list[tuple[int, int, str]] = []
+    words = [(m.start(), m.end()) for m in _BARE_WORD.finditer(clause.text)]
+    index = 0
+    while index < len(words):
+        for size in (4, 3, 2):
+            run = words[index : index + size]
+            if len(run) < size:
+                continue
+            start, end = run[0][0], run[-1][1]
+            text = clause.text[start:end]
+            if _WORD_RUN.fullmatch(text) and separator_key(text) in keys:
+                spans.append((start, end, text))
+                index += size
+                break
+        else:
+            index += 1
+    return _quoted_spans(clause, spans) if spans else None
 
 
 _WORD_BEFORE = re.compile(r"(?<![`A-Za-z0-9_.])([A-Za-z][A-Za-z0-9_]*)\s*$")

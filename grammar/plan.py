@@ -136,6 +136,8 @@ STEP_TITLES: dict[str, str] = {
     "fit_statistics": "Report how well the model fits (log-likelihood, AIC, BIC, R²)",
     "fixed_effects": "Report the fixed effects",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
+    "standardized_coefficients": "Report the standardized fixed effects (in SDs)",
+    "random_effects_normality": "Check whether the random effects look normal",
     "explain_coefficient": "Explain what a coefficient means",
     "blups": "Report the BLUPs (random effects)",
     "marginal_means": "Estimated marginal means and pairwise comparisons",
@@ -493,6 +495,24 @@ def _with_title(step: Step, title: str) -> str:
 
 
 @dataclass(frozen=True)
+class StandardizedCoefficients(Step):
+    """The fixed effects in SDs: β̂·sd(x)/sd(y) for numeric predictors, β̂/sd(y) for
+    factor levels ("standardized coefficients", "standardised betas", "beta weights")."""
+
+    kind: ClassVar[str] = "standardized_coefficients"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class RandomEffectsNormality(Step):
+    """Whether the BLUPs look normal: a normal QQ plot of each random-effect term's
+    BLUPs and their Shapiro-Wilk test ("are the random effects normal?")."""
+
+    kind: ClassVar[str] = "random_effects_normality"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
 class FixedEffectsVcov(Step):
     """The covariance matrix of the fixed-effect estimates (lme4's ``vcov()``) and their
     correlations (``summary()``'s "Correlation of Fixed Effects")."""
@@ -693,6 +713,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
         FitStatistics, Icc, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups,
+        StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
         MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,

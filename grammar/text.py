@@ -32,6 +32,18 @@ HYPHENATED = frozenset(
     variance-covariance var-cov write-up""".split()
 )
 
+#: Characters that separate the words of a column name ("school size", school_size,
+#: school.size, school-size), all read alike by :func:`separator_key`.
+_NAME_SEPARATORS = re.compile(r"[\s_.\-]+")
+
+
+def separator_key(text: str) -> str:
+    """``text`` in lower case with every run of spaces, underscores, dots and hyphens as
+    one underscore: the key under which a column word and a column name match when
+    their separators differ (``assistant.column_words`` is the rule that uses it)."""
+    return _NAME_SEPARATORS.sub("_", text.strip()).strip("_").casefold()
+
+
 _CONTRACTIONS = {
     "what's": "what is", "whats": "what is", "it's": "it is", "that's": "that is",
     "let's": "let us",

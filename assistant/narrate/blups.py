@@ -161,7 +161,25 @@ def ranking_blocks(ranking: Any, model: Any) -> list[Block]:
         Paragraph(f"{which}, {basis}. {excluding}"),
         table(columns, rows, "rlrrr" + ("r" if with_own else "")),
         Paragraph(_interval_words(ranking.interval_level, ranking.z)),
+        *_overlap_paragraph(ranking, group, groups),
     ]
+
+
+def _overlap_paragraph(ranking: Any, group: str, groups: str) -> list[Block]:
+    """How settled the order is: intervals of neighbouring ranks that overlap."""
+    flags = ranking.overlaps_next
+    if not flags or not any(flags):
+        return []
+    count = sum(flags)
+    shown = len(flags)
+    which = "Each interval" if count == shown else f"{count} of these {shown} intervals"
+    verb = "overlaps" if count == 1 or count == shown else "overlap"
+    return [Paragraph(
+        f"{which} {verb} the interval of the {group} ranked "
+        f"just after it: where intervals overlap the data do not settle which of those "
+        f"{groups} is higher, so the ranks are uncertain; read them as rough positions, "
+        "not a league table."
+    )]
 
 
 def _excluding_words(count: int, shown: int) -> str:

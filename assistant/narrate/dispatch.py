@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.narrate import (
+    blup_normality,
     blups,
     bootstrap,
     coefficients,
@@ -26,6 +27,7 @@ from assistant.narrate import (
     refit,
     reports,
     side_by_side,
+    standardized,
     subset,
     tables,
     visit_subset,
@@ -185,6 +187,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "marginal_means": marginal_means.marginal_means_blocks,
     "blup_lookup": blups.lookup_blocks,
     "blup_ranking": blups.ranking_blocks,
+    "standardized_coefficients": standardized.standardized_blocks,
     "convergence_audit": convergence.audit_blocks,
     "bootstrap_confint": bootstrap.bootstrap_blocks,
 }
@@ -200,6 +203,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return missing.complete_subjects_blocks(result.result)
     if kind == "missingness_by":
         return missing.missingness_by_blocks(result.result)
+    if kind == "random_effects_normality":
+        return blup_normality.normality_blocks(result.result, result.model, paths)
     if kind in MODEL_RESULT_BLOCKS:
         return MODEL_RESULT_BLOCKS[kind](result.result, result.model)
     if kind.startswith("figure_"):

@@ -1,0 +1,156 @@
+"""Column names written in plain words: the one rule that maps a word to a column.
+
+A request in words ("add a random slope for ses", "does school size moderate the effect
+of SES?") names columns the way people write them, not as the data spell them. Every
+plain-word step has its column fields read through :func:`resolve_column_word` before
+it runs (:func:`resolve_step_columns`, called by the executor), so one rule holds
+everywhere:
+
+1. the exact name;
+2. else the one column equal to the word ignoring case (``ses`` -> ``SES``);
+3. else the one column equal to it when spaces, underscores, dots and hyphens count as
+   the same separator (``school size`` -> ``school_size``).
+
+A word that two columns match at the first rule that matches any is refused, naming
+the candidates. A word no column matches is left as written: the step's own checks
+then read it as a role word ("subjects") or a plural ("schools"), or say that the
+column does not exist. Formulas the user typed in lme4 syntax are never touched: R is
+case-sensitive there and the engine's "did you mean" hint stays.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, is_dataclass, replace
+from typing import Any
+
+from assistant.errors import AssistantError
+from grammar.text import separator_key
+
+#: A quadratic term the grammar builds from a column word ("add a quadratic term for age").
+_SQUARED = re.compile(r"I\((?P<name>.+)\^2\)")
+
+
+@dataclass(frozen=True)
+class ColumnReading:
+    """A column word that is not the column's exact name, and the column it was taken
+    to mean; ``rule`` is ``"case"`` or ``"separators"``."""
+
+    word: str
+    column: str
+    rule: str
+
+
+def resolve_column_word(word: str, columns: Iterable[Any]) -> ColumnReading | None:
+    """The column ``word`` names by the rules above: ``None`` when it is the exact name
+    of a column or names none; a :class:`ColumnReading` when a looser rule found one.
+
+    Raises :class:`AssistantError` when the word matches several columns equally well.
+    """
+    names = [str(c) for c in columns]
+    if word in names:
+        return None
+    rules = (
+        ("case", lambda name: name.casefold() == word.casefold()),
+        ("separators", lambda name: separator_key(name) == separator_key(word)),
+    )
+    for rule, matches in rules:
+        found = [name for name in names if matches(name)]
+        if len(found) == 1:
+            return ColumnReading(word, found[0], rule)
+        if len(found) > 1:
+            listed = " or ".join(f"'{name}'" for name in found)
+            raise AssistantError(
+                f"'{word}' could mean the column {listed}; write the column's name exactly "
+                "as the data spell it."
+            )
+    return None
+
+
+#: Per plain-word step kind, the fields that hold column names (a word, or a tuple of
+#: words). ``fit_lmm`` fields are plain words even next to a formula; the formula itself
+#: is never resolved.
+COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
+    "transform": ("columns",),
+    "subset_data": ("column",),
+    "within_between": ("column", "group"),
+    "subset_visits": ("subject", "by"),
+    "fit_lmm": ("response", "predictors", "group", "slope", "nested_in"),
+    "modify_model": ("variables", "group"),
+    "marginal_means": ("factor",),
+    "fixed_effects": ("term",),
+    "explain_coefficient": ("term",),
+    "blups": ("group", "term"),
+    "missing_data": ("per",),
+    "plot_data": ("outcome", "over", "group", "by"),
+    "plot_trajectory": ("by", "over"),
+    "plot_caterpillar": ("term",),
+    "reshape_long": ("id_column",),
+    "predict": ("at",),
+}
+
+
+def resolve_step_columns(
+    step: Any, columns: Sequence[Any]
+) -> tuple[Any, tuple[ColumnReading, ...]]:
+    """``step`` with its column words replaced by the columns they name, and the
+    readings that were not exact (for the answer to say once what it took each to mean).
+    Steps of other kinds, and fields they do not have, are returned unchanged."""
+    readings: list[ColumnReading] = []
+    changes: dict[str, Any] = {}
+    for name in COLUMN_FIELDS.get(getattr(step, "kind", ""), ()):
+        if not hasattr(step, name):
+            continue
+        value = getattr(step, name)
+        resolved = _resolved_value(name, value, columns, readings)
+        if resolved != value:
+            changes[name] = resolved
+    return _with_fields(step, changes), _distinct(readings)
+
+
+def _with_fields(step: Any, changes: dict[str, Any]) -> Any:
+    """A copy of ``step`` with ``changes`` (a plan step is a frozen dataclass; ``run``
+    also takes any object with the fields as attributes)."""
+    if not changes:
+        return step
+    if is_dataclass(step) and not isinstance(step, type):
+        return replace(step, **changes)
+    changed = copy.copy(step)
+    for name, value in changes.items():
+        setattr(changed, name, value)
+    return changed
+
+
+def _resolved_value(
+    field_name: str, value: Any, columns: Sequence[Any], readings: list[ColumnReading]
+) -> Any:
+    if value is None:
+        return None
+    if field_name == "at":  # (column, value) pairs of a prediction
+        return tuple((_resolved_term(str(c), columns, readings), v) for c, v in value)
+    if isinstance(value, tuple | list):
+        return tuple(_resolved_term(str(v), columns, readings) for v in value)
+    return _resolved_term(str(value), columns, readings)
+
+
+def _resolved_term(text: str, columns: Sequence[Any], readings: list[ColumnReading]) -> str:
+    """A column word, an interaction ``a:b`` of them, or a squared term ``I(a^2)``."""
+    squared = _SQUARED.fullmatch(text)
+    if squared is not None:
+        return f"I({_resolved_term(squared.group('name'), columns, readings)}^2)"
+    if ":" in text:
+        return ":".join(_resolved_term(part, columns, readings) for part in text.split(":"))
+    reading = resolve_column_word(text, columns)
+    if reading is None:
+        return text
+    readings.append(reading)
+    return reading.column
+
+
+def _distinct(readings: list[ColumnReading]) -> tuple[ColumnReading, ...]:
+    seen: dict[tuple[str, str], ColumnReading] = {}
+    for reading in readings:
+        seen.setdefault((reading.word, reading.column), reading)
+    return tuple(seen.values())
