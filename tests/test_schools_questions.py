@@ -98,9 +98,9 @@ def test_the_ranking_says_when_neighbouring_intervals_overlap():
     fit = session.models[1].fit
     ordered = sorted(fit.random_effects, key=lambda e: e.value, reverse=True)
     z = ranking.z
-    expected = [
-        (a.value - z * a.cond_sd) <= (b.value + z * b.cond_sd) for a, b in zip(ordered, ordered[1:])
-    ][: len(ranking.rows)]
+    pairs = zip(ordered[:-1], ordered[1:], strict=True)
+    expected = [(a.value - z * a.cond_sd) <= (b.value + z * b.cond_sd) for a, b in pairs]
+    expected = expected[: len(ranking.rows)]
     assert list(ranking.overlaps_next) == expected
     assert any(expected)
     assert "the ranks are uncertain" in answer.text()
