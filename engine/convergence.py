@@ -7,7 +7,8 @@ al. 2017, J. Memory and Language 94: 305-315):
 1. Check the optimum: the gradient of the profiled objective scaled by the Cholesky factor
    of its Hessian (lme4's ``check.conv.grad``, tolerance 0.002) and whether the Hessian is
    positive definite with a sane eigenvalue ratio (``check.conv.hess``, 1e-6), over the
-   variance parameters that are not on a boundary.
+   variance parameters that are not on a boundary; a fit whose own ``check.conv.hess``
+   (``fit.opt.hessian_check``, engine.hessian_check) failed has a problem too.
 2. Refit with the optimizer's default budget when an iteration limit stopped it; then
    centre and scale the continuous predictors and refit, kept only if it removes a
    convergence problem the original fit had.
@@ -40,6 +41,7 @@ import pandas as pd
 
 from engine.distributions import chi2_upper
 from engine.errors import LmmInputError
+from engine.hessian_check import HESSIAN_OK
 
 #: lme4's tolerance on the scaled gradient (``check.conv.grad``).
 GRADIENT_TOL = 2e-3
@@ -83,6 +85,8 @@ class OptimumCheck:
 
     ``scaled_gradient`` is lme4's statistic max(min(|R⁻ᵀg|, |g|)) with H = R'R, or the plain
     max |g| when H is not positive definite. ``boundary`` lists θ indices on a bound.
+    ``lme4_hessian`` is the outcome code of the fit's own ``check.conv.hess``
+    (``fit.opt.hessian_check.outcome``; None where lme4 skips it).
     """
 
     gradient: np.ndarray
@@ -93,6 +97,7 @@ class OptimumCheck:
     boundary: tuple[int, ...]
     converged: bool
     singular: bool
+    lme4_hessian: str | None = None
 
     @property
     def gradient_ok(self) -> bool:
@@ -100,7 +105,11 @@ class OptimumCheck:
 
     @property
     def hessian_ok(self) -> bool:
-        return self.hessian_positive_definite and self.eigenvalue_ratio >= HESSIAN_RATIO_TOL
+        return (
+            self.hessian_positive_definite
+            and self.eigenvalue_ratio >= HESSIAN_RATIO_TOL
+            and self.lme4_hessian in (None, HESSIAN_OK)
+        )
 
     @property
     def ok(self) -> bool:
@@ -202,6 +211,8 @@ def check_optimum(fit) -> OptimumCheck:
     from engine.optimize import finite_difference_gradient, finite_difference_hessian
 
     model = fit.model
+    fit_check = getattr(fit.opt, "hessian_check", None)
+    lme4_hessian = None if fit_check is None else fit_check.outcome
     theta = np.asarray(fit.theta, dtype=float)
     lower = np.asarray(model.theta_lower, dtype=float)
     boundary = tuple(int(i) for i in np.where((lower == 0.0) & (theta < BOUNDARY_TOL))[0])
@@ -214,7 +225,8 @@ def check_optimum(fit) -> OptimumCheck:
 
     if interior.size == 0:
         empty = np.zeros(0)
-        return OptimumCheck(empty, 0.0, empty, True, 1.0, boundary, fit.converged, fit.singular)
+        return OptimumCheck(empty, 0.0, empty, True, 1.0, boundary, fit.converged, fit.singular,
+                            lme4_hessian)
     sub = theta[interior]
     grad = finite_difference_gradient(objective, sub, lower[interior])
     hess = finite_difference_hessian(objective, sub)
@@ -234,7 +246,22 @@ def check_optimum(fit) -> OptimumCheck:
         boundary=boundary,
         converged=bool(fit.converged),
         singular=bool(fit.singular),
+        lme4_hessian=lme4_hessian,
     )
+
+
+def hessian_detail(fit) -> dict:
+    """The fit's ``check.conv.hess`` for an audit step: outcome code (None where lme4
+    skips the check), negative eigenvalues, largest eigenvalue, smallest/largest ratio."""
+    check = getattr(fit.opt, "hessian_check", None)
+    if check is None:
+        return {"hessian_check": None}
+    return {
+        "hessian_check": check.outcome,
+        "hessian_negative": check.n_negative,
+        "hessian_largest": check.eigenvalues[0] if check.eigenvalues else None,
+        "hessian_ratio": check.eigenvalue_ratio,
+    }
 
 
 def needs_remedy(fit) -> bool:
@@ -450,6 +477,7 @@ def remedy_convergence(
                 "hessian_ok": check.hessian_ok,
                 "eigenvalue_ratio": check.eigenvalue_ratio,
                 "boundary": list(check.boundary),
+                **hessian_detail(current),
             },
         )
     )
@@ -497,7 +525,8 @@ def remedy_convergence(
             steps.append(
                 _step(STEP_SCALE, trial, trial_check,
                       DECISION_KEPT if keep else DECISION_NOT_KEPT,
-                      detail={"columns": {c: list(m) for c, m in moments.items()}})
+                      detail={"columns": {c: list(m) for c, m in moments.items()},
+                              **hessian_detail(trial)})
             )
             if keep:
                 current, check, frame, scaled = trial, trial_check, scaled_frame, moments

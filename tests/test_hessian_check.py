@@ -219,3 +219,68 @@ def test_result_json_carries_the_check():
     assert len(check["hessian"]) == 3 and out["optinfo"]["evaluations"] > 0
     singular = _fit("dyestuff2_singular").to_dict()
     assert singular["optinfo"]["hessian_check"] is None
+
+
+# ------------------------------------------------------------------------------ narration
+@cache
+def _days_times_50():
+    """sleepstudy with Days x 50: both we and lme4 flag 'nearly unidentifiable: very large
+    eigenvalue' (lme4 1.1-31: largest eigenvalue 2.15e6), while our gradient check passes,
+    so only the Hessian check tells that something is wrong."""
+    data = _data("sleepstudy_slope").copy()
+    data["Days"] = data["Days"] * 50
+    return data, fit_lmm(CASES["sleepstudy_slope"]["formula"], data)
+
+
+def test_the_ladder_rescales_a_nearly_unidentifiable_model():
+    from engine.convergence import check_optimum, remedy_convergence
+
+    data, fit = _days_times_50()
+    assert fit.opt.hessian_check.outcome == HESSIAN_UNIDENTIFIABLE
+    check = check_optimum(fit)
+    assert check.gradient_ok and not check.hessian_ok and not check.ok
+    audit = remedy_convergence(fit.formula, data, fit=fit)
+    first, scale = audit.steps[0], audit.steps[1]
+    assert first.detail["hessian_check"] == HESSIAN_UNIDENTIFIABLE
+    assert first.detail["hessian_largest"] == pytest.approx(2.15e6, rel=0.05)
+    assert scale.kind == "center_scale" and scale.decision == "kept"
+    assert scale.detail["hessian_check"] == HESSIAN_OK
+    assert "scaled_predictors" in audit.changes and audit.resolved
+    json.dumps(audit.to_dict(), allow_nan=False)
+
+
+def test_walk_through_says_what_the_failed_hessian_check_means_and_does():
+    from assistant.narrate.blocks import to_text
+    from assistant.narrate.convergence import audit_blocks, hessian_blocks
+    from engine.convergence import remedy_convergence
+
+    data, fit = _days_times_50()
+    text = to_text(hessian_blocks(fit))
+    assert "nearly unidentifiable" in text and "2.1e6" in text
+    assert "centre and scale" in text and "`fix convergence`" in text
+
+    class Model:  # what audit_blocks reads of a session model
+        number, title = 1, "Model 1"
+
+    Model.fit = fit
+    audit = remedy_convergence(fit.formula, data, fit=fit)
+    walk = to_text(audit_blocks(audit, Model))
+    assert "Checked the optimum: lme4's Hessian check failed" in walk
+    assert "the usual fix for a nearly unidentifiable model" in walk
+    assert "passes lme4's Hessian check" in walk
+
+    negative = to_text(hessian_blocks(_fit("orthodont_slope_maxeval12")))
+    assert "curves downward in 1 direction" in negative and "failure to converge" in negative
+    assert hessian_blocks(_fit("sleepstudy_slope")) == []
+    assert hessian_blocks(_fit("dyestuff2_singular")) == []
+
+
+def test_fit_answer_explains_the_check_once():
+    from assistant.session import Session
+
+    data, _ = _days_times_50()
+    answer = Session(data=data).ask(f"LMM: {CASES['sleepstudy_slope']['formula']}")
+    assert answer.ok
+    text = answer.text(level="detailed")
+    assert text.count("The model is nearly unidentifiable") == 1
+    assert "Engine note: The curvature" not in text

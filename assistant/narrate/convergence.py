@@ -1,8 +1,10 @@
-"""The convergence ladder's audit trail (``engine.convergence.ConvergenceAudit``).
+"""The convergence ladder's audit trail (``engine.convergence.ConvergenceAudit``), and
+lme4's Hessian check (``check.conv.hess``, ``engine.hessian_check``) in words.
 
 Says what each rung tried and what it found, which fit was kept, and, when the ladder
 ended at a simpler model, that the model kept is still the one that was asked for and
-how to fit the simpler one.
+how to fit the simpler one. :func:`hessian_blocks` says what a failed Hessian check of a
+fit means and what to do next (the fit's troubleshooting paragraph uses it).
 """
 
 from __future__ import annotations
@@ -27,6 +29,93 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+# Outcome codes of engine.hessian_check (HessianCheck.outcome).
+HESSIAN_NEGATIVE = "negative_eigenvalues"
+HESSIAN_SINGULAR = "near_zero_eigenvalues"
+HESSIAN_UNIDENTIFIABLE = "nearly_unidentifiable"
+HESSIAN_NOT_FINITE = "not_finite"
+
+
+def _uneven(largest: float | None, ratio: float | None) -> str:
+    """The numbers behind lme4's 'nearly unidentifiable': largest eigenvalue and ratio."""
+    parts = []
+    if largest is not None:
+        parts.append(f"largest eigenvalue {fmt.scientific(largest, 2)}")
+    if ratio is not None:
+        parts.append(f"smallest/largest {fmt.scientific(ratio, 2)}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def hessian_finding(outcome: str | None, n_negative: int = 0, largest: float | None = None,
+                    ratio: float | None = None) -> str | None:
+    """What a failed lme4 Hessian check found, as a clause; None when it passed or did not
+    run (lme4 skips it for singular fits and for large models)."""
+    if outcome == HESSIAN_NEGATIVE:
+        return (
+            f"lme4's Hessian check failed: the deviance curves downward in "
+            f"{fmt.plural(n_negative, 'direction')} at the optimum, so it is a saddle point "
+            "or a stop short of the minimum (lme4 reports this as a failure to converge)"
+        )
+    if outcome == HESSIAN_SINGULAR:
+        return (
+            "lme4's Hessian check failed: the deviance is flat in at least one direction at "
+            "the optimum, so some variance parameters are not pinned down by the data"
+        )
+    if outcome == HESSIAN_UNIDENTIFIABLE:
+        return (
+            "lme4's Hessian check failed: the curvature of the deviance is very uneven"
+            f"{_uneven(largest, ratio)}, which lme4 calls nearly unidentifiable and which "
+            "usually means predictors on very different scales"
+        )
+    if outcome == HESSIAN_NOT_FINITE:
+        return (
+            "lme4's Hessian check could not be done: the deviance is not finite next to "
+            "the optimum"
+        )
+    return None
+
+
+def hessian_blocks(fit: Any) -> list[Block]:
+    """A failed lme4 Hessian check of ``fit`` (``fit.opt.hessian_check``): what it means
+    and the next step; nothing when it passed or did not run."""
+    opt = getattr(fit, "opt", None)
+    check = getattr(opt, "hessian_check", None)
+    if check is None:
+        return []
+    outcome = check.outcome
+    finding = hessian_finding(
+        outcome,
+        check.n_negative,
+        check.eigenvalues[0] if check.eigenvalues else None,
+        check.eigenvalue_ratio,
+    )
+    if finding is None:
+        return []
+    if outcome == HESSIAN_UNIDENTIFIABLE:
+        title = "The model is nearly unidentifiable"
+        advice = (
+            "The optimizer copes badly with such a surface, so the optimum may be imprecise. "
+            "Next, centre and scale the continuous predictors and fit again: `fix "
+            "convergence` tries that first and keeps it when the check then passes."
+        )
+    elif outcome == HESSIAN_NEGATIVE:
+        title = "The optimizer did not reach a minimum"
+        advice = (
+            "The estimates cannot be trusted as they are. Next, try `fix convergence`: it "
+            "refits with other optimizers and then simplifies the random effects."
+        )
+    elif outcome == HESSIAN_SINGULAR:
+        title = "Some variance parameters are not determined"
+        advice = (
+            "Next, simplify the random effects (`fix convergence` tries that, with a "
+            "likelihood-ratio test for each step)."
+        )
+    else:
+        title = "The curvature at the optimum is unknown"
+        advice = "Next, try `fix convergence` (other optimizers, then simpler random effects)."
+    return [Paragraph(f"**{title}**: {finding}. {advice}")]
+
+
 def _check_words(step: Any) -> str:
     detail = step.detail
     problems = []
@@ -36,7 +125,15 @@ def _check_words(step: Any) -> str:
         problems.append(
             f"the scaled gradient is {fmt.number(step.scaled_gradient)} (lme4 allows 0.002)"
         )
-    if detail.get("hessian_ok") is False:
+    finding = hessian_finding(
+        detail.get("hessian_check"),
+        int(detail.get("hessian_negative") or 0),
+        detail.get("hessian_largest"),
+        detail.get("hessian_ratio"),
+    )
+    if finding is not None:
+        problems.append(finding)
+    elif detail.get("hessian_ok") is False:
         problems.append("the curvature at the optimum is not clearly positive")
     if step.singular:
         boundary = detail.get("boundary") or []
@@ -49,12 +146,36 @@ def _check_words(step: Any) -> str:
     return "Checked the optimum: " + fmt.join_words(problems) + "."
 
 
-def _scale_words(step: Any) -> str:
+def _convergence_problem(check: Any) -> bool:
+    """The check step found a convergence problem (not merely a singular fit)."""
+    detail = check.detail
+    return (
+        not check.converged
+        or detail.get("gradient_ok") is False
+        or detail.get("hessian_ok") is False
+    )
+
+
+def _scale_words(step: Any, check: Any | None = None) -> str:
     columns = fmt.join_words(list(step.detail.get("columns", {})))
+    uneven = check is not None and check.detail.get("hessian_check") == HESSIAN_UNIDENTIFIABLE
     if step.decision == "failed":
         return f"Centring and scaling {columns} failed: {step.detail.get('error', '')}"
     if step.decision == "kept":
+        if uneven:
+            return (
+                f"Centred and scaled {columns}, the usual fix for a nearly unidentifiable "
+                "model: the refit passes lme4's Hessian check, which removed the "
+                "convergence problem."
+            )
         return f"Centred and scaled {columns}: that removed the convergence problem."
+    if check is not None and _convergence_problem(check):
+        still = hessian_finding(step.detail.get("hessian_check"))
+        return (
+            f"Centred and scaled {columns}: the refit still has a problem"
+            + (f" ({still})" if still else "")
+            + ", so the original scale was kept."
+        )
     return (
         f"Centred and scaled {columns}: no convergence problem to remove that way, so the "
         "original scale was kept."
@@ -109,7 +230,8 @@ def audit_blocks(audit: Any, model: Any) -> list[Block]:
         if step.kind == "check_optimum":
             trail.append(_check_words(step))
         elif step.kind == "center_scale":
-            trail.append(_scale_words(step))
+            check = audit.steps[0] if audit.steps[0].kind == "check_optimum" else None
+            trail.append(_scale_words(step, check))
         elif step.kind == "iteration_limit":
             trail.append(_iteration_words(step))
         elif step.kind == "optimizer":

@@ -17,6 +17,7 @@ import pandas as pd
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
 from assistant.narrate.changes import centring_blocks, change_words
+from assistant.narrate.convergence import hessian_blocks
 from assistant.narrate.terms import (
     INTERCEPT_NAMES,
     coefficient_words,
@@ -39,6 +40,7 @@ from assistant.narrate.variance import (
     variance_table,
 )
 from engine.data import MIN_CLUSTER_LEVELS
+from engine.lmm import hessian_warning
 
 #: A variance this small relative to the residual variance counts as zero (lme4's
 #: singularity check looks at theta on the boundary; this mirrors it for wording).
@@ -454,6 +456,7 @@ def trouble_blocks(fit: Any) -> list[Block]:
                 "or simplify the random effects."
             )
         )
+    blocks.extend(hessian_blocks(fit))
     aliased = list(getattr(fit, "aliased", []) or [])
     data = getattr(fit, "data", None)
     constant = [
@@ -478,11 +481,14 @@ def trouble_blocks(fit: Any) -> list[Block]:
         )
     blocks.extend(scale_blocks(fit))
     blocks.extend(few_levels_blocks(fit))
-    # The engine's own notes on singularity, convergence and scales are said above in full.
+    # The engine's own notes on singularity, convergence, the Hessian check and scales are
+    # said above in full.
+    hessian_note = hessian_warning(getattr(getattr(fit, "opt", None), "hessian_check", None))
     extra = [
         w
         for w in getattr(fit, "warnings", [])
         if w
+        and w != hessian_note
         and "singular" not in w.lower()
         and "converge" not in w.lower()
         and "different scales" not in w.lower()
