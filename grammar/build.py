@@ -68,6 +68,7 @@ from grammar.plan import (
     label_ref,
     random_part,
 )
+from grammar.r_calls import r_call_steps
 
 #: The model fitted just before the newest (``assistant.references.BEFORE_LAST``).
 BEFORE_LAST_REF = "before_last"
@@ -99,6 +100,11 @@ class _Formula:
     text: str
     model: ModelFormula
     position: int  # where the formula starts in the clause
+
+
+@dataclass(frozen=True)
+class _RFunction:
+    name: str  # an R function's name as typed ("VarCorr")
 
 
 @dataclass(frozen=True)
@@ -664,12 +670,6 @@ class StepBuilder(Transformer):
                 models.append(part.ref)
         return CompareModels(_criteria(criteria), tuple(dict.fromkeys(models)), refit)
 
-    def compare_r_anova(self, items):
-        """R's ``anova(m1, m2)``: lme4 refits with ML; the names are models (``m2`` is
-        model 2 unless a model was given that name)."""
-        names = [str(t) for t in items if isinstance(t, Token) and t.type == "NAME"]
-        return CompareModels(("AIC", "BIC", "LRT"), tuple(label_ref(n) for n in names), "ml")
-
     @v_args(meta=True)
     def compare_r_aic(self, meta, items):
         """R's ``AIC(m1, m2)`` / ``BIC(m1, m2)``: each model's own criterion side by side,
@@ -795,12 +795,6 @@ class StepBuilder(Transformer):
     def item_fixed(self, _):
         return _Item("fixed")
 
-    def report_r_vcov(self, items):
-        """R's ``vcov(m2)``: the name is a model (``m2`` is model 2 unless a model was
-        given that name), as in ``anova(m1, m2)``."""
-        names = [str(t) for t in items if isinstance(t, Token) and t.type == "NAME"]
-        return FixedEffectsVcov(label_ref(names[0]) if names else None)
-
     def item_vcov(self, items):
         return [_Item("vcov"), *[p for p in _flat(items) if isinstance(p, _Ref)]]
 
@@ -829,6 +823,25 @@ class StepBuilder(Transformer):
         token = items[0]
         text = str(token)
         return _LevelText(text[1:-1] if token.type.endswith("QUOTED_NAME") else text)
+
+    # -------------------------------------------------------------- R calls
+    def r_call(self, items):
+        """R's ``confint(m1)``, ``anova(m1, m2)``, …: grammar.r_calls maps the call to its
+        steps (a name inside the parentheses is a model: ``m2`` is model 2 unless a model
+        was given that name)."""
+        parts = _flat(items)
+        function = next(p for p in parts if isinstance(p, _RFunction)).name
+        models = [p.ref for p in parts if isinstance(p, _Ref)]
+        options = {p.name: p.value for p in parts if isinstance(p, _Field)}
+        return r_call_steps(function, models, options)
+
+    @v_args(meta=True)
+    def r_function(self, meta, _):
+        return _RFunction(self.source_text[meta.start_pos:meta.end_pos])
+
+    def r_call_option(self, items):
+        key, value = (str(t) for t in items)
+        return _Field(key.casefold(), _label_text(Token("STRING", value)).casefold())
 
     # -------------------------------------------------------------- ranova
     def random_test(self, items):

@@ -34,6 +34,7 @@ from grammar.errors import (
 )
 from grammar.examples import EXAMPLE_REQUESTS
 from grammar.plan import Help, Plan, Step
+from grammar.r_calls import RCallError, call_refusal
 from grammar.request_parser import request_parser
 from grammar.text import Clause, Mapped, normalise, separator_key, split_clauses
 
@@ -115,6 +116,9 @@ def _steps_of(
     """
     try:
         return _parse_clause(clause.text), False
+    except RCallError as err:  # "confint(m1, method = "boot")": a call read but refused
+        position = clause.text.original_index(0)
+        raise ParseError(str(err), request=request, position=position) from None
     except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch) as err:
         first_error = err
     if following is not None and following.joined_by_verb:
@@ -172,6 +176,9 @@ def _steps_of(
     topic = _question_topic(clause.text.text)
     if topic is not None and not isinstance(first_error, ClauseFormulaError):
         return [Help(topic)], False
+    refusal = call_refusal(clause.text.text)
+    if refusal is not None:  # "simulate(m1)": R code that is not one of the calls read
+        raise ParseError(refusal, request=request, position=clause.text.original_index(0))
     raise clause_error(request, clause.text, first_error)
 
 

@@ -140,6 +140,7 @@ STEP_TITLES: dict[str, str] = {
     "random_effects_normality": "Check whether the random effects look normal",
     "explain_coefficient": "Explain what a coefficient means",
     "blups": "Report the BLUPs (random effects)",
+    "group_coefficients": "Report each level's own coefficients (fixed effect + BLUP)",
     "marginal_means": "Estimated marginal means and pairwise comparisons",
     "random_effects_tests": "Likelihood-ratio tests of the random effects",
     "anova": "Type III F tests",
@@ -487,6 +488,14 @@ class Blups(Step):
         return super().describe()
 
 
+@dataclass(frozen=True)
+class GroupCoefficients(Step):
+    """Each level's own coefficients, fixed effect plus BLUP (lme4's ``coef(m)``)."""
+
+    kind: ClassVar[str] = "group_coefficients"
+    model: str | None = None
+
+
 def _with_title(step: Step, title: str) -> str:
     """``step.describe()`` with another title."""
     plain = Step.describe(step)
@@ -712,7 +721,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
         FitStatistics, Icc, ModelSettings, WriteUp,
-        FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups,
+        FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

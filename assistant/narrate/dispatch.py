@@ -19,6 +19,7 @@ from assistant.narrate import (
     figures,
     fit,
     fit_statistics,
+    group_coefficients,
     help,
     marginal_means,
     missing,
@@ -70,6 +71,7 @@ STEP_WORDS = {
     "vcov": "report the covariance matrix of the estimates",
     "explain_coefficient": "explain the coefficient",
     "blups": "report the BLUPs",
+    "group_coefficients": "report each level's coefficients",
     "anova": "run the type III tests",
     "confint": "compute the confidence intervals",
     "bootstrap_confint": "compute the bootstrap confidence intervals",
@@ -188,6 +190,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "blup_lookup": blups.lookup_blocks,
     "blup_ranking": blups.ranking_blocks,
     "standardized_coefficients": standardized.standardized_blocks,
+    "group_coefficients": group_coefficients.group_coefficient_blocks,
     "convergence_audit": convergence.audit_blocks,
     "bootstrap_confint": bootstrap.bootstrap_blocks,
 }

@@ -17,6 +17,8 @@ from assistant.state import SessionState
 from assistant.step_results import EngineResult, ModelView
 from assistant.steps.base import PlanContext, StepResult, step_field
 from engine.blups import grouping_factors, levels_of, lookup_blups, match_level, rank_blups
+from engine.errors import LmmInputError
+from engine.group_coefficients import group_coefficients
 
 
 def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -98,4 +100,16 @@ def _group_for(fit: Any, word: str | None, level: str | None, verb: str) -> str:
     )
 
 
-HANDLERS = {"blups": blups}
+def group_coefficients_report(
+    step: Any, state: SessionState, context: PlanContext
+) -> StepResult:
+    """lme4's ``coef()``: each level's fixed effect plus BLUP, per grouping factor."""
+    model = resolve_one(state, step_field(step, "model"))
+    try:
+        coefficients = group_coefficients(model.fit)
+    except LmmInputError as err:
+        raise AssistantError(f"{model.title}: {err}") from None
+    return StepResult(EngineResult("group_coefficients", coefficients, model), state)
+
+
+HANDLERS = {"blups": blups, "group_coefficients": group_coefficients_report}
