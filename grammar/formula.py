@@ -469,6 +469,14 @@ def _parse_stripped(text: str) -> ModelFormula:
 def build_model_formula(response: Expr, rhs: Expr, *, source: str = "") -> ModelFormula:
     """Check and expand an already parsed response and right-hand side."""
     source = source or f"{response.text()} ~ {rhs.text()}"
+    if isinstance(response, BinOp) and response.op == ":" and isinstance(response.left, Var):
+        # "fit m1: y ~ x + (1 | g)" reads as the outcome m1:y
+        raise FormulaError(
+            f"The outcome cannot be an interaction ({response.text()}). To name a model, "
+            f"write `{response.left.name} <- lmer(...)` or add `called {response.left.name}` "
+            "after the formula.",
+            formula=source,
+        )
     _check_value_expression(response, source, where="the outcome")
     if isinstance(response, Bar) or _contains_bar(response):
         raise FormulaError("The outcome cannot be a random-effects term.", formula=source)

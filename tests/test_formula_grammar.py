@@ -90,6 +90,7 @@ def test_canonical_text_round_trips():
         ("y ~ log(x, 2)", "takes 1 argument"),
         ("y ~ x * (1 | g)", "added with '+'"),
         ("y ~ x + (0 | g)", "at least an intercept"),
+        ("m1: y ~ x + (1 | g)", "write `m1 <- lmer(...)` or add `called m1`"),
     ],
 )
 def test_refusals_are_sentences(text, fragment):

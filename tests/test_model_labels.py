@@ -286,3 +286,14 @@ def test_a_parse_error_where_a_model_is_expected_speaks_of_model_names():
     with pytest.raises(ParseError) as caught:
         parse("remove the random slope for")
     assert "Expected one of a column name, a quoted model name" in str(caught.value)
+
+
+def test_r_assignment_names_the_model(tmp_path):
+    """``m0 <- lmer(...)`` as in R: the label reaches later steps (``anova(m0, m1)``)."""
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "m0 <- lmer(Reaction ~ Days + (1 | Subject), data = sleepstudy)")
+    ask_ok(session, "m1 = lmer(Reaction ~ Days + (Days | Subject))")
+    assert [(m.number, m.label) for m in session.models.values()] == [(1, "m0"), (2, "m1")]
+    named = comparison(session, "compare m0 and m1")
+    numbered = comparison(session, "compare models 1 and 2")
+    assert named.to_dict() == numbered.to_dict()
