@@ -270,6 +270,7 @@ _topic(
         "compare AIC/BIC; likelihood ratio test",
         "what is the AIC of model 2?",
         "profile confidence intervals",
+        "bootstrap confidence intervals",
         "type III tests",
         "residual plots",
         "plot fixed effect trajectory with 95% CI band; overlay individual BLUPs",

@@ -158,7 +158,15 @@ def refit_response(fit, y: np.ndarray) -> BootstrapRefit:
     model = fit.model.with_response(y)
     theta0 = np.asarray(fit.theta, dtype=float)
     objective = deviance_function(model, fit.reml)
-    opt = minimize(objective, theta0, model.theta_lower, optimizer=fit.optimizer)
+    # L-BFGS-B is driven by the analytic gradient, as in the fit.
+    gradient = (
+        (lambda th: model.deviance_and_gradient(th, fit.reml))
+        if fit.optimizer == "l-bfgs-b"
+        else None
+    )
+    opt = minimize(
+        objective, theta0, model.theta_lower, optimizer=fit.optimizer, gradient=gradient
+    )
     theta = np.asarray(opt.final, dtype=float)
     solution = model.solve(theta, fit.reml)
     return BootstrapRefit(

@@ -129,6 +129,16 @@ def test_refit_keeps_the_criterion_of_the_fit(sleep_fit):
     assert abs(reml.criterion - refit.criterion) > 1.0
 
 
+@pytest.mark.parametrize("optimizer", ["l-bfgs-b", "nelder-mead"])
+def test_refit_uses_the_fit_optimizer(sleep_fit, optimizer):
+    other = sleep_fit.refit(optimizer=optimizer)
+    y = ResponseSimulator(other).draw(np.random.Generator(np.random.PCG64(6)))
+    fresh = fit_lmm(SLEEP_FORMULA, _frame_with_response(other, y), optimizer=optimizer)
+    refit = refit_response(other, y)
+    assert refit.converged
+    assert refit.criterion == pytest.approx(fresh.criterion, abs=1e-5)
+
+
 def test_with_response_rejects_a_wrong_length(sleep_fit):
     with pytest.raises(LmmInputError, match="179 values but the model has 180 rows"):
         sleep_fit.model.with_response(np.zeros(179))
