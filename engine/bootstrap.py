@@ -222,7 +222,7 @@ def _check_request(nsim: int, seed: int, level: float) -> None:
     least = minimum_nsim(level)
     if not least <= nsim <= MAX_NSIM:
         raise LmmInputError(
-            f"A {level:.0%} bootstrap interval needs between {least} and {MAX_NSIM} "
+            f"A {100 * level:g}% bootstrap interval needs between {least} and {MAX_NSIM} "
             f"simulations (got {nsim}); lme4's default is {DEFAULT_NSIM}."
         )
     if seed < 0:
