@@ -851,10 +851,66 @@ class StepBuilder(Transformer):
     def marginal_means(self, items):
         parts = _flat(items)
         factors = [p.name for p in parts if isinstance(p, _Col)]
-        adjust = [p.value for p in parts if isinstance(p, _Field) and p.name == "adjust"]
+        fields = {p.name: p.value for p in parts if isinstance(p, _Field)}
         return MarginalMeans(
-            _ref(parts), factors[0] if factors else None, adjust[0] if adjust else "tukey"
+            _ref(parts), factors[0] if factors else None, fields.get("adjust", "tukey"),
+            at=fields.get("at", ()), by=fields.get("by"),
         )
+
+    def simple_effect(self, items):
+        """ "treatment effect at 6 months": the factor's levels compared at those values."""
+        return self.marginal_means(items)
+
+    def simple_effect_treatment(self, items):
+        """ "what is the treatment effect at 6 months?": "treatment" is a keyword here
+        (the fixed-effects table's "treatment effect"); it names the factor treatment,
+        which the executor matches among the model's factors like any other name."""
+        return self.marginal_means([_Col("treatment"), *items])
+
+    def effect_change(self, items):
+        """ "does the treatment effect change over time?": the interaction's F test, then
+        the slope of time within each level of the factor (its simple slopes)."""
+        parts = _flat(items)
+        factor = next(p.name for p in parts if isinstance(p, _Col))
+        over = next(p.value for p in parts if isinstance(p, _Field) and p.name == "var")
+        model = _ref(parts)
+        return [
+            FixedEffects(model, term=f"{factor}:{over}", interaction=True),
+            MarginalMeans(model, factor, trend=over),
+        ]
+
+    def slopes_per_level(self, items):
+        """ "how fast does pain fall in each group?": the slope of the model's time
+        predictor (a unit-of-time word the executor resolves) within each level."""
+        parts = _flat(items)
+        factors = [p.name for p in parts if isinstance(p, _Col)]
+        return MarginalMeans(_ref(parts), factors[0] if factors else None, trend="time")
+
+    def simple_slopes(self, items):
+        parts = _flat(items)
+        factors = [p.name for p in parts if isinstance(p, _Col)]
+        over = [p.value for p in parts if isinstance(p, _Field) and p.name == "var"]
+        return MarginalMeans(
+            _ref(parts), factors[0] if factors else None, trend=over[0] if over else "time"
+        )
+
+    def mm_var(self, items):
+        return _Field("var", self.column(items).name)
+
+    def mm_numbers(self, items):
+        return _Field("numbers", tuple(float(t) for t in items if isinstance(t, Token)
+                                       and t.type == "NUMBER"))
+
+    def mm_at_values(self, items):
+        parts = {p.name: p.value for p in _flat(items) if isinstance(p, _Field)}
+        return _Field("at", ((parts["var"], parts["numbers"]),))
+
+    def mm_at_values_first(self, items):
+        return self.mm_at_values(items)
+
+    def mm_at_each(self, items):
+        name = next(p.value for p in _flat(items) if isinstance(p, _Field) and p.name == "var")
+        return _Field("by", name)
 
     def mm_factor(self, items):
         return self.column(items)

@@ -452,12 +452,23 @@ class RandomEffectsTests(Step):
 class MarginalMeans(Step):
     """Estimated marginal means of a factor's levels and their pairwise differences
     (emmeans). ``factor`` None: the model's only factor; ``adjust``: tukey (default),
-    holm, bonferroni or none."""
+    holm, bonferroni or none.
+
+    ``at``: (predictor, values) pairs holding predictors at values ("at time 6", "at
+    time 0, 3 and 6"; several values of one predictor repeat the table at each); ``by``:
+    a predictor at each of whose levels or observed values the table is repeated ("at
+    each time"); ``trend``: a continuous predictor whose slope within each level is
+    reported instead of the means ("how fast does pain fall in each group?"). A name
+    may be a unit of time ("months", "visit") standing for the model's time predictor.
+    """
 
     kind: ClassVar[str] = "marginal_means"
     model: str | None = None
     factor: str | None = None
     adjust: str = "tukey"
+    at: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    by: str | None = None
+    trend: str | None = None
 
 
 @dataclass(frozen=True)

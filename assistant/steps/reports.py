@@ -331,10 +331,40 @@ def marginal_means_report(step: Any, state: SessionState, context: PlanContext) 
         fit = fit.refit(ddf=ddf)
         model = replace(model, fit=fit)
     factor = _factor_of(model, step_field(step, "factor"))
-    result = marginal_means(
-        fit, factor, level=state.options.level, adjust=step_field(step, "adjust", "tukey")
-    )
+    at = {
+        _predictor_named(model, name): list(values)
+        for name, values in step_field(step, "at", ()) or ()
+    }
+    by, trend = step_field(step, "by"), step_field(step, "trend")
+    if trend and _predictor_named(model, trend) in fixed_part_variables(
+        fit.model_formula, fit.data
+    ).factors:
+        # "does the treatment effect change over time?" with time as a factor: the
+        # treatment effect at each of its levels, as there is no slope to report
+        by, trend = by or trend, None
+    try:
+        result = marginal_means(
+            fit, factor, level=state.options.level, adjust=step_field(step, "adjust", "tukey"),
+            at=at or None, by=_predictor_named(model, by) if by else None,
+            trend=_predictor_named(model, trend) if trend else None,
+        )
+    except LmmInputError as err:
+        raise AssistantError(str(err).replace("The model", model.title, 1)) from None
     return StepResult(EngineResult("marginal_means", result, model), state)
+
+
+def _predictor_named(model: Any, name: str) -> str:
+    """The fixed-part predictor a request names: its own name (case and a plural forgiven),
+    or a unit of time ("months", "visit") for the model's time predictor."""
+    fit = model.fit
+    variables = fixed_part_variables(fit.model_formula, fit.data).ordered
+    found = _matching_name(name, variables) or _time_named_by_unit(fit, name)
+    if found is None:
+        listed = ", ".join(f"`{v}`" for v in variables) or "none"
+        raise AssistantError(
+            f"{model.title} has no predictor `{name}`; its predictors are {listed}."
+        )
+    return found
 
 
 def random_effects_tests_report(
