@@ -130,3 +130,19 @@ def test_an_unknown_predictor_is_named(session):
     answer = session.ask("marginal means of treatment at dose 3")
     assert not answer.ok
     assert "no predictor `dose`" in str(answer.error)
+
+
+def test_pairs_within_each_level_of_a_factor_are_worded_per_level():
+    s = Session(sample="pain_trial")
+    assert s.ask("fit pain_score ~ factor(time) * treatment + (1 | patient)").ok
+    answer = s.ask("pairwise comparisons of time at each treatment")
+    result = _result(answer)
+    assert result.by == "treatment" and result.adjustment == "tukey"
+    text = answer.text()
+    for arm in ("control", "treated"):
+        pairs = [d for d in result.differences if d.by_value == arm]
+        significant = sum(d.p_adjusted < 0.05 for d in pairs)
+        assert (
+            f"For treatment = {arm}, {significant} of the 6 pairs differ significantly at "
+            "the 5% level after adjusting for 6 comparisons by Tukey's method"
+        ) in text

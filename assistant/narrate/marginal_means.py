@@ -64,13 +64,17 @@ def marginal_means_blocks(result: Any, model: Any) -> list[Block]:
     if result.interacting and result.by is None and not result.at and not result.trend:
         others = fmt.join_words([f"`{v}`" for v in result.interacting])
         first = result.interacting[0]
+        at_values = (
+            "" if first in result.averaged_over
+            else f"at chosen values with `pairwise comparisons of {result.factor} at {first} "
+            "...` or "
+        )
         blocks.append(
             Paragraph(
                 f"{result.factor} interacts with {others} in this model, so its differences "
                 f"change with {'it' if len(result.interacting) == 1 else 'them'}; these means "
-                "average over (or hold fixed) that change. "
-                f"Compare the levels at chosen values with `pairwise comparisons of "
-                f"{result.factor} at {first} ...` or at each value with "
+                f"average over (or hold fixed) that change. Compare the levels {at_values}"
+                f"at each {'level' if not at_values else 'value'} of {first} with "
                 f"`marginal means of {result.factor} at each {first}`."
             )
         )
@@ -114,12 +118,17 @@ def _grid_sentence(result: Any) -> str:
             "averaged with equal weights over the levels of "
             + fmt.join_words([f"`{f}`" for f in result.averaged_over])
         )
-    if result.held_at_mean:
+    held = {k: v for k, v in result.held_at_mean.items() if k != result.trend}
+    if held:
         parts.append(
             "with "
-            + fmt.join_words(
-                [f"{name} at its mean ({fmt.value(v)})" for name, v in result.held_at_mean.items()]
-            )
+            + fmt.join_words([f"{name} at its mean ({fmt.value(v)})" for name, v in held.items()])
+        )
+    if result.trend in result.held_at_mean:
+        # the slope of a curved trend depends on where it is taken (emtrends: the mean)
+        parts.append(
+            f"slopes taken at {result.trend} = "
+            f"{fmt.value(result.held_at_mean[result.trend])}, its mean"
         )
     grid = f" ({'; '.join(parts)})" if parts else ""
     df = DDF_WORDS.get(result.df_method, f"{result.df_method} degrees of freedom")
@@ -149,7 +158,11 @@ def _answer_sentences(result: Any) -> list[str]:
     for value in groups:
         diffs = [d for d in result.differences if d.by_value == value]
         means = [m for m in result.means if m.by_value == value]
-        where = "" if value is None else f"At {result.by} {_shown(value)}, "
+        where = (
+            "" if value is None
+            else f"At {result.by} {_shown(value)}, " if _is_number(value)
+            else f"For {result.by} = {value}, "
+        )
         if result.trend:
             sentences.append(_slopes_sentence(result, means, diffs, where))
         elif len(diffs) == 1:
@@ -157,7 +170,7 @@ def _answer_sentences(result: Any) -> list[str]:
         else:
             sentences.append(_pairs_sentence(result, diffs, where))
     if not result.trend and len(result.differences) > len(groups):
-        sentences.append("The intervals above are for single means, not adjusted.")
+        sentences[-1] += " The intervals above are for single means, not adjusted."
     return sentences
 
 
@@ -178,8 +191,7 @@ def _difference_sentence(result: Any, d: Any, where: str) -> str:
         "a significant difference at the 5% level" if test.p < 0.05
         else "not a significant difference at the 5% level"
     )
-    lead = where or f"{d.level2} vs {d.level1}: "
-    subject = f"{lead}{result.response}"
+    subject = f"{where}{result.response}"
     return (
         f"{subject} is {fmt.magnitude(shift, test.se)} {direction} for {d.level2} than for "
         f"{d.level1} ({d.level2} − {d.level1} = {fmt.estimate(shift, test.se)}, "
