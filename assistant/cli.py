@@ -41,7 +41,9 @@ def open_session(
     if data is not None:
         path = Path(data)
         if not path.exists():
-            raise CliProblem(f"The data file {data} does not exist; check the path and try again.")
+            from engine.data import missing_file_message
+
+            raise CliProblem(missing_file_message(path))
         if path.is_dir():
             raise CliProblem(f"{data} is a folder, not a data file; give the path of a file.")
         kwargs["data_path"] = str(path)

@@ -118,7 +118,7 @@ def load_data(path: str | Path, format: str | None = None) -> pd.DataFrame:
     """
     file = Path(path).expanduser()
     if not file.exists():
-        raise LmmInputError(_missing_file_message(file))
+        raise LmmInputError(missing_file_message(file))
     if file.is_dir():
         raise LmmInputError(
             f"'{file}' is a folder, not a file; give the path of a data file inside it."
@@ -150,7 +150,8 @@ def load_data(path: str | Path, format: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def _missing_file_message(file: Path) -> str:
+def missing_file_message(file: Path) -> str:
+    """One sentence for a path that is not there, naming a close file of its folder."""
     folder = file.parent
     if not folder.is_dir():
         return f"There is no folder '{folder}'; check the path to '{file.name}'."

@@ -65,8 +65,14 @@ def write_csv(tmp_path: Path, frame: pd.DataFrame, name: str = "data.csv") -> Pa
 
 # --------------------------------------------------------------------------- files
 def test_a_file_that_is_not_there(tmp_path):
-    assert_problem(*ask("describe the data", data=tmp_path / "nope.csv"), "nope.csv",
-                   "does not exist")
+    assert_problem(*ask("describe the data", data=tmp_path / "nope.csv"), "no file 'nope.csv'",
+                   "check the name and the folder")
+
+
+def test_a_misspelt_file_gets_its_neighbour(tmp_path):
+    write_csv(tmp_path, pd.DataFrame({"y": [1.0, 2.0]}), name="Penicillin.csv")
+    assert_problem(*ask("describe the data", data=tmp_path / "penicillin.csv"),
+                   "did you mean 'Penicillin.csv'?")
 
 
 def test_a_folder_instead_of_a_file(tmp_path):
