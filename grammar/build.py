@@ -1005,6 +1005,9 @@ class StepBuilder(Transformer):
     def part_results(self, _):
         return _WritePart("results")
 
+    def part_both(self, _):
+        return _WritePart(None)
+
     def write_up_results(self, items):
         """ "report the results in APA style": the results paragraph."""
         return WriteUp(_ref(items), "results")

@@ -98,7 +98,8 @@ def test_methods_paragraph_names_model_estimation_software_and_df(sleep_session)
     assert answer.ok, answer.error
     text = answer.text()
     assert (
-        "Reaction was analysed with a linear mixed-effects model with Days as a fixed effect "
+        "The outcome, Reaction, was analysed with a linear mixed-effects model with Days as a "
+        "fixed effect "
         "and a random intercept and a random slope for Days for each Subject (correlated); "
         "in lme4's notation, `Reaction ~ Days + (Days | Subject)`." in text
     )
@@ -119,8 +120,8 @@ def test_intercept_only_model_reports_the_icc_and_ml_wording(tmp_path):
     fit = session.models[1].fit
     assert fit.method == "ML"
     assert f"The intraclass correlation was ICC = {no_leading_zero(fit.icc)}:" in text
-    assert "estimated by maximum likelihood (ML) rather than REML" in text
-    assert "restricted maximum likelihood" not in text
+    assert "Parameters were estimated by maximum likelihood (ML), whose likelihoods" in text
+    assert "estimated by restricted maximum likelihood" not in text
     days = next(fe for fe in fit.fixed_effects if fe.term == "Days")
     assert f"t({days.df:.1f}) = {days.t:.2f}" in text
 
@@ -178,3 +179,41 @@ def test_kenward_roger_is_named_and_cited(tmp_path):
     assert "(Kenward & Roger, 1997)" in text
     assert "Kenward, M. G., & Roger, J. H. (1997)." in text
     assert answer.to_json()[0]["ddf"] == "kenward-roger"
+
+
+def test_singular_fit_tells_what_the_convergence_checks_did(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time + treatment + (1 + time | patient)").ok
+    model = session.models[1]
+    assert model.fit.singular and model.audit is not None
+    answer = session.ask("write up the methods")
+    assert answer.ok, answer.error
+    text = answer.text()
+    assert "In the first fit, a variance parameter was estimated on its boundary" in text
+    dropped = next(s for s in model.audit.steps if s.kind == "drop_slope")
+    p = dropped.lrt_p_boundary
+    p_text = "p > .999" if p >= 0.9995 else apa_p(p)
+    assert (
+        f"without the random slope of time (`{dropped.formula}`), χ²({dropped.lrt_df}) = "
+        f"{dropped.lrt_chisq:.2f}, {p_text}" in text
+    )
+    assert "the reported fit is singular (the correlation between the patient intercepts" in text
+    assert f"The convergence checks ended with the simpler `{model.audit.final_formula}`" in text
+
+
+def test_an_interaction_is_named_by_what_it_changes(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time * treatment + (1 | patient)").ok
+    text = session.ask("write a results paragraph").text()
+    assert (
+        "For the time × treatment interaction (the difference in the time slope, treated "
+        "vs control), b = " in text
+    )
+    assert "The analysis included 287 observations from 80 patients" in text
+    assert "lay between patients." in text
+
+
+def test_a_write_up_needs_a_model(tmp_path):
+    answer = Session(sample="sleepstudy", output_dir=tmp_path).ask("report for a paper")
+    assert not answer.ok
+    assert "fit" in str(answer.error).lower()

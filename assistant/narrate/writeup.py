@@ -86,12 +86,13 @@ REFERENCES: dict[str, tuple[str, str]] = {
 }
 
 
-#: Each optimizer as a methods section names it (with its source when it has one).
-OPTIMIZER_NAMES = {
-    "bobyqa": ("the BOBYQA optimizer of NLopt, lme4's default", "bobyqa"),
-    "l-bfgs-b": ("SciPy's L-BFGS-B optimizer with the analytic gradient", None),
-    "nelder-mead": ("SciPy's Nelder-Mead optimizer", None),
-    "powell": ("SciPy's implementation of Powell's method", None),
+#: Each optimizer as a methods section names it: short name, description, and the key of
+#: its reference when it has one.
+OPTIMIZER_NAMES: dict[str, tuple[str, str, str | None]] = {
+    "bobyqa": ("BOBYQA", "the BOBYQA optimizer of NLopt, lme4's default", "bobyqa"),
+    "l-bfgs-b": ("L-BFGS-B", "SciPy's L-BFGS-B optimizer with the analytic gradient", None),
+    "nelder-mead": ("Nelder-Mead", "SciPy's Nelder-Mead optimizer", None),
+    "powell": ("Powell's method", "SciPy's implementation of Powell's method", None),
 }
 
 
@@ -137,21 +138,22 @@ def model_sentence(fit: Any) -> str:
     if not fit.model_formula.intercept:
         fixed_words += " (without a fixed intercept)"
     return (
-        f"{fit.response_name} was analysed with a linear mixed-effects model with "
+        f"The outcome, {fit.response_name}, was analysed with a linear mixed-effects model with "
         f"{fixed_words} and {random_structure_words(fit)}; in lme4's notation, "
         f"{code(fit.formula)}."
     )
 
 
 def estimation_sentence(fit: Any, cite: Citations) -> str:
-    optimizer_words, source = OPTIMIZER_NAMES.get(fit.opt.optimizer, (fit.opt.optimizer, None))
+    name = fit.opt.optimizer
+    _, optimizer_words, source = OPTIMIZER_NAMES.get(name, (name, name, None))
     if source:
         optimizer_words += f" ({cite.cite(source)})"
     if fit.method == "ML":
         how = (
-            "Parameters were estimated by maximum likelihood (ML) rather than REML, so that "
-            "the likelihoods of models with different fixed effects are comparable; ML "
-            "variance estimates are somewhat smaller than REML's"
+            "Parameters were estimated by maximum likelihood (ML), whose likelihoods can be "
+            "compared between models with different fixed effects; its variance estimates "
+            "are somewhat smaller than those of restricted maximum likelihood (REML)"
         )
     else:
         how = (
@@ -200,8 +202,8 @@ def tests_sentence(fit: Any, cite: Citations) -> str:
 def variance_method_sentence(fit: Any, cite: Citations) -> str:
     sources = ["nakagawa2013", "nakagawa2017"] if has_random_slope(fit) else ["nakagawa2013"]
     return (
-        "The variance explained is given as marginal R² (fixed effects alone) and "
-        f"conditional R² (fixed and random effects) ({cite.cite(*sources)})."
+        "The variance explained is given as marginal R², for the fixed effects alone, and "
+        f"conditional R², for the fixed and random effects together ({cite.cite(*sources)})."
     )
 
 
@@ -230,52 +232,90 @@ def _first_fit_problems(check: Any) -> list[str]:
     if check.detail.get("hessian_ok") is False:
         problems.append("the curvature at the optimum was not clearly positive")
     if check.singular:
-        problems.append("the fit was singular")
+        problems.append("a variance parameter was estimated on its boundary (a singular fit)")
     return problems
 
 
-def _remedy_words(audit: Any) -> list[str]:
-    remedies = []
+def _optimizer_name(name: str) -> str:
+    return OPTIMIZER_NAMES.get(name, (name, name, None))[0]
+
+
+def _simplification_words(step: Any) -> str:
+    """``without the correlation (`y ~ x + (1 + x || g)`), χ²(1) = 0.31, p = .579``; a
+    dropped slope is tested on the boundary (the 50:50 χ² mixture's p)."""
+    what, _, where = str(step.detail.get("change", "")).partition(":")
+    column = where.partition("|")[0]
+    label = "without the correlation" if what == "uncorrelated" else (
+        f"without the random slope of {column}"
+    )
+    p = step.lrt_p_boundary if step.kind == "drop_slope" else step.lrt_p
+    return (
+        f"{label} ({code(step.formula)}), χ²({fmt.integer(step.lrt_df)}) = "
+        f"{fmt.statistic(step.lrt_chisq)}, {fmt.p_value(p)}"
+    )
+
+
+def _remedy_sentences(audit: Any, fit: Any) -> list[str]:
+    """What the convergence ladder tried, one sentence per kind of remedy."""
+    sentences = []
     optimizers = []
     agree = False
+    simpler = []
     for step in audit.steps[1:]:
-        if step.kind == "iteration_limit" and step.decision != "failed":
-            remedies.append("the fit was repeated without the iteration limit")
-        elif step.kind == "center_scale" and step.decision != "failed":
-            columns = fmt.join_words(list(step.detail.get("columns", {})))
-            remedies.append(f"{columns} {'was' if ' and ' not in columns else 'were'} "
-                            "centred and scaled")
-        elif step.kind == "optimizer" and step.decision != "failed":
-            optimizers.append(str(step.detail.get("optimizer", step.optimizer)))
-            agree = agree or bool(step.detail.get("optima_agree"))
-        elif step.kind in ("uncorrelated", "drop_slope") and step.decision != "failed":
-            p = step.lrt_p_boundary if step.kind == "drop_slope" else step.lrt_p
-            remedies.append(
-                f"a simpler random-effects structure, {code(step.formula)}, was tested "
-                f"against it, χ²({fmt.integer(step.lrt_df)}) = {fmt.statistic(step.lrt_chisq)}, "
-                f"{fmt.p_value(p)}"
+        if step.decision == "failed":
+            continue
+        if step.kind == "iteration_limit":
+            sentences.append(
+                "Refitted without the iteration limit, the optimizer converged."
+                if step.decision == "kept"
+                else "Even without the iteration limit the optimizer did not converge."
             )
+        elif step.kind == "center_scale":
+            columns = fmt.join_words(list(step.detail.get("columns", {})))
+            sentences.append(
+                f"Centring and scaling {columns} removed the problem; the model is reported "
+                "on the original scale."
+                if step.decision == "kept"
+                else f"Centring and scaling {columns} did not remove the problem, so the "
+                "original scale was kept."
+            )
+        elif step.kind == "optimizer":
+            optimizers.append(_optimizer_name(str(step.detail.get("optimizer", step.optimizer))))
+            agree = agree or bool(step.detail.get("optima_agree"))
+        elif step.kind in ("uncorrelated", "drop_slope"):
+            simpler.append(_simplification_words(step))
     if optimizers:
-        outcome = "which reached the same optimum" if agree else "whose optima differed"
-        remedies.insert(0, f"the model was refitted with {fmt.join_words(optimizers)}, {outcome}")
-    return remedies
+        outcome = (
+            "reached the same optimum, so the estimates do not depend on the optimizer"
+            if agree
+            else f"reached different optima; the estimates reported are those of "
+            f"{_optimizer_name(fit.optimizer)}"
+        )
+        sentences.insert(
+            0, f"Refitting with {fmt.join_words(optimizers)} {outcome}."
+        )
+    if simpler:
+        sentences.append(
+            "Simpler random-effects structures were tested against it by likelihood ratio "
+            f"tests: {'; '.join(simpler)}."
+        )
+    return sentences
 
 
-def convergence_sentence(model: Any) -> str:
+def convergence_sentences(model: Any) -> list[str]:
     """What happened at the optimum, and what was done about it in the session (the
     convergence ladder's audit, when it ran)."""
     fit, audit = model.fit, model.audit
-    text = ""
+    sentences = []
     if audit is not None and audit.steps and audit.steps[0].kind == "check_optimum":
         problems = _first_fit_problems(audit.steps[0])
-        remedies = _remedy_words(audit)
         if problems:
-            text += f"In the first fit {fmt.join_words(problems)}. "
-        if remedies:
-            text += f"Following lme4's advice, {fmt.join_words(remedies)}. "
-        asked = audit.steps[0].optimizer
-        if fit.optimizer != asked:
-            text += f"The estimates reported are from the fit with {fit.optimizer}. "
+            sentences.append(f"In the first fit, {fmt.join_words(problems)}.")
+        sentences += _remedy_sentences(audit, fit)
+        if fit.optimizer != audit.steps[0].optimizer:
+            sentences.append(
+                f"The estimates reported are from the fit with {_optimizer_name(fit.optimizer)}."
+            )
     status = "converged" if fit.converged else (
         f"did not report convergence ({fit.opt.return_code}), so the estimates should be "
         "read with caution"
@@ -283,13 +323,13 @@ def convergence_sentence(model: Any) -> str:
     if fit.singular:
         where = boundary_components(fit)
         detail = f" ({fmt.join_words(where)})" if where else ""
-        text += (
-            f"The optimizer {status}, but the fit was singular{detail}: the data do not "
-            "support the full random-effects structure, which was kept as specified."
+        sentences.append(
+            f"The optimizer {status}, but the reported fit is singular{detail}: the data do "
+            "not support the full random-effects structure, which was kept as specified."
         )
     else:
-        text += f"The optimizer {status} and the fit was not singular."
-    return text
+        sentences.append(f"The optimizer {status} and the fit was not singular.")
+    return sentences
 
 
 def comparison_method_sentence(result: PaperWriteUp) -> str | None:
@@ -325,16 +365,25 @@ def methods_paragraph(result: PaperWriteUp, cite: Citations) -> str:
         variance_method_sentence(fit, cite),
         comparison_method_sentence(result),
         missing_sentence(fit),
-        convergence_sentence(model),
+        *convergence_sentences(model),
     ]
     return " ".join(s for s in sentences if s)
 
 
 # ------------------------------------------------------------------ results
+def _group_plural(group: str) -> str | None:
+    """``patients`` for the grouping factor ``patient``; None for a name that is not a
+    plain word (``cask:batch``, ``school_id``), which reads as ``levels of ...``."""
+    if not group.isalpha():
+        return None
+    return group if group.endswith("s") else group + "s"
+
+
 def _groups_words(fit: Any, group: str, count: int) -> str:
     """``18 Subjects`` for a plain name, ``60 levels of cask within batch`` otherwise."""
-    if group.isalpha():
-        return fmt.plural(count, group, group if group.endswith("s") else None)
+    plural = _group_plural(group)
+    if plural is not None:
+        return fmt.plural(count, group, plural)
     return f"{fmt.integer(count)} levels of {group_words(group, set(fit.ngroups))}"
 
 
@@ -369,16 +418,24 @@ def apa_statistics(fe: Any, fit: Any) -> str:
 
 
 def effect_label(fe: Any, fit: Any) -> str:
-    """What a coefficient is, for the sentence that reports it."""
+    """What a coefficient is, for the sentence that reports it: ``the Days slope``, ``the
+    difference treated vs control``, ``the time × treatment interaction (the difference
+    in the time slope, treated vs control)``."""
     parts = split_term(fe.term)
     if len(parts) == 1 and parts[0].level is None:
         return f"the {readable_term(fe.term)} slope"
     if len(parts) == 1:
         return f"the difference {contrast_words(parts[0], fit.data)}"
-    names = " × ".join(column_of(p.variable) for p in parts)
-    if any(p.level is not None for p in parts):
-        return f"the {names} interaction ({fe.term})"
-    return f"the {names} interaction"
+    names = " × ".join(readable_term(column_of(p.variable)) for p in parts)
+    levels = [p for p in parts if p.level is not None]
+    slopes = [p for p in parts if p.level is None]
+    if not levels:
+        return f"the {names} interaction"
+    contrasts = fmt.join_words([contrast_words(p, fit.data) for p in levels])
+    if len(slopes) == 1:
+        slope = readable_term(slopes[0].variable)
+        return f"the {names} interaction (the difference in the {slope} slope, {contrasts})"
+    return f"the {names} interaction ({contrasts})"
 
 
 def fixed_effect_sentences(fit: Any) -> list[str]:
@@ -438,10 +495,11 @@ def icc_sentence(fit: Any, variance: Any, cite: Citations) -> str:
         )
     if fit.icc is not None and fmt.is_number(fit.icc):
         group = next(iter(fit.ngroups))
+        between = _group_plural(group) or f"levels of {group}"
         return (
             f"The intraclass correlation was ICC = {fmt.bounded(fit.icc)}: "
             f"{fmt.percent(fit.icc)} of the variance not explained by the fixed effects lay "
-            f"between levels of {group}."
+            f"between {between}."
         )
     adjusted = getattr(variance, "icc_adjusted", None)
     if has_random_slope(fit):
@@ -543,6 +601,46 @@ def results_paragraph(result: PaperWriteUp, cite: Citations) -> str:
     return " ".join(s for s in sentences if s)
 
 
+# ------------------------------------------------------------------ notes
+def author_notes(result: PaperWriteUp) -> list[str]:
+    """What the author should know before using the text: a simpler model the convergence
+    checks ended with, a singular fit, columns lme4 would drop or warn about."""
+    model = result.model
+    fit, audit = model.fit, model.audit
+    notes = []
+    if audit is not None and audit.final_formula != audit.requested_formula:
+        notes.append(
+            f"The convergence checks ended with the simpler {code(audit.final_formula)}; "
+            "reviewers may prefer it. To write it up instead, fit it "
+            f"({code('LMM: ' + audit.final_formula)}) and ask for the write-up again."
+        )
+    elif fit.singular:
+        notes.append(
+            "The fit is singular: consider a simpler random-effects structure (`remove the "
+            "random slope`, `make the random effects uncorrelated`), compare the models, and "
+            "write up the one you keep."
+        )
+    aliased = list(getattr(fit, "aliased", []) or [])
+    if aliased:
+        notes.append(
+            f"{fmt.join_words([code(a) for a in aliased])} could not be estimated (a constant "
+            "or a combination of other columns) and is left out of the text: say so in the "
+            "methods."
+        )
+    scaled = list(getattr(fit, "poorly_scaled", []) or [])
+    if scaled:
+        notes.append(
+            f"{fmt.join_words([code(c) for c in scaled])} {'is' if len(scaled) == 1 else 'are'} "
+            "on a very different scale from the other predictors; rescaled predictors "
+            "(`standardize ...`) give more readable coefficients."
+        )
+    notes.append(
+        "This is a draft built from the model's own numbers: check that the words fit your "
+        "design (units, what the groups are) before you use it."
+    )
+    return notes
+
+
 # ------------------------------------------------------------------ blocks
 def writeup_blocks(result: PaperWriteUp) -> list[Block]:
     """The paragraphs asked for, then the references they cite."""
@@ -555,10 +653,5 @@ def writeup_blocks(result: PaperWriteUp) -> list[Block]:
     if result.part in (None, "results"):
         blocks += [Heading("Results"), Paragraph(results_paragraph(result, cite))]
     blocks += [Heading("References"), Bullets(tuple(cite.reference_list()))]
-    blocks.append(
-        Paragraph(
-            "This is a draft from the model's own numbers: check that the words fit your "
-            "design (units, what the groups are) before you use it."
-        )
-    )
+    blocks += [Heading("Before you use it"), Bullets(tuple(author_notes(result)))]
     return blocks
