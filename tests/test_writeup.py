@@ -217,3 +217,19 @@ def test_a_write_up_needs_a_model(tmp_path):
     answer = Session(sample="sleepstudy", output_dir=tmp_path).ask("report for a paper")
     assert not answer.ok
     assert "fit" in str(answer.error).lower()
+
+
+def test_nested_intercepts_name_their_groups_and_the_zero_marginal_r2(tmp_path, reference_dir):
+    session = Session(data_path=str(reference_dir / "data" / "Pastes.csv"), output_dir=tmp_path)
+    assert session.ask("fit strength ~ 1 + (1 | batch/cask)").ok
+    fit = session.models[1].fit
+    text = session.ask("write up the results").text()
+    variance = variance_explained(fit)
+    assert "from 30 levels of cask within batch (2 observations each) and 10 batches" in text
+    (mean,) = fit.fixed_effects
+    assert f"The overall mean strength was b = {mean.estimate:.2f}, SE = {mean.se:.2f}" in text
+    assert "for the cask within batch intercepts" in text
+    assert "No single ICC is reported: each grouping factor has its own share" in text
+    assert f"was {no_leading_zero(variance.icc_adjusted)} (Nakagawa & Schielzeth, 2013)" in text
+    assert "marginal R² is 0 by construction" in text
+    assert f"(conditional R² = {no_leading_zero(variance.r2_conditional)};" in text

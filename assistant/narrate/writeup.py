@@ -372,11 +372,16 @@ def methods_paragraph(result: PaperWriteUp, cite: Citations) -> str:
 
 # ------------------------------------------------------------------ results
 def _group_plural(group: str) -> str | None:
-    """``patients`` for the grouping factor ``patient``; None for a name that is not a
-    plain word (``cask:batch``, ``school_id``), which reads as ``levels of ...``."""
-    if not group.isalpha():
+    """``patients`` for the grouping factor ``patient``, ``batches`` for ``batch``; None
+    for a name that is not a plain word (``cask:batch``, ``school_id``), which reads as
+    ``levels of ...``, and for one that is already plural."""
+    if not group.isalpha() or group.endswith("s"):
         return None
-    return group if group.endswith("s") else group + "s"
+    if group.endswith(("ch", "sh", "x", "z")):
+        return group + "es"
+    if group.endswith("y") and group[-2:-1].lower() not in set("aeiou"):
+        return group[:-1] + "ies"
+    return group + "s"
 
 
 def _groups_words(fit: Any, group: str, count: int) -> str:
@@ -441,7 +446,11 @@ def effect_label(fe: Any, fit: Any) -> str:
 def fixed_effect_sentences(fit: Any) -> list[str]:
     sentences = []
     for fe in fit.fixed_effects:
-        if fe.term in INTERCEPT_NAMES:
+        if fe.term in INTERCEPT_NAMES and len(fit.fixed_effects) == 1:
+            sentences.append(
+                f"The overall mean {fit.response_name} was {apa_statistics(fe, fit)}."
+            )
+        elif fe.term in INTERCEPT_NAMES:
             sentences.append(
                 f"The intercept, the expected {fit.response_name} at {reference_point(fit)}, "
                 f"was {apa_statistics(fe, fit)}."
@@ -457,8 +466,13 @@ def fixed_effect_sentences(fit: Any) -> list[str]:
     return sentences
 
 
-def _component_words(vc: Any) -> str:
-    group = group_name(vc.group)
+def _group_label(fit: Any, group: str) -> str:
+    """``Subject``; ``cask within batch`` for lme4's nested ``cask:batch``."""
+    return group_words(group_name(group), set(fit.ngroups))
+
+
+def _component_words(fit: Any, vc: Any) -> str:
+    group = _group_label(fit, vc.group)
     what = "intercepts" if vc.var1 in INTERCEPT_NAMES else f"{vc.var1} slopes"
     return (
         f"SD = {fmt.number(vc.sdcor)} (variance {fmt.number(vc.vcov)}) for the {group} {what}"
@@ -467,11 +481,11 @@ def _component_words(vc: Any) -> str:
 
 def random_effects_sentence(fit: Any) -> str:
     spreads = [
-        _component_words(vc) for vc in fit.variance_components
+        _component_words(fit, vc) for vc in fit.variance_components
         if vc.var2 is None and not is_residual(vc)
     ]
     correlations = [
-        f"r = {fmt.bounded(vc.sdcor)} between the {group_name(vc.group)} "
+        f"r = {fmt.bounded(vc.sdcor)} between the {_group_label(fit, vc.group)} "
         f"{'intercepts' if vc.var1 in INTERCEPT_NAMES else vc.var1 + ' slopes'} and "
         f"{'intercepts' if vc.var2 in INTERCEPT_NAMES else vc.var2 + ' slopes'}"
         for vc in fit.variance_components if vc.var2 is not None
@@ -517,7 +531,7 @@ def icc_sentence(fit: Any, variance: Any, cite: Citations) -> str:
     shares = getattr(variance, "group_shares", ())
     text = "No single ICC is reported: each grouping factor has its own share of the variance"
     if shares:
-        parts = [f"{s.group} {fmt.percent(s.variance_share)}" for s in shares]
+        parts = [f"{_group_label(fit, s.group)} {fmt.percent(s.variance_share)}" for s in shares]
         text += (
             f" not explained by the fixed effects ({fmt.join_words(parts)}, residual "
             f"{fmt.percent(variance.residual_share)})"
@@ -536,6 +550,12 @@ def r2_sentence(fit: Any, variance: Any, cite: Citations) -> str | None:
     if not (fmt.is_number(marginal) and fmt.is_number(conditional)):
         return None
     sources = ["nakagawa2013", "nakagawa2017"] if has_random_slope(fit) else ["nakagawa2013"]
+    if getattr(variance, "var_fixed", None) == 0:
+        return (
+            "With the intercept as the only fixed effect, marginal R² is 0 by construction; "
+            f"the random effects explained {fmt.percent(conditional)} of the variance "
+            f"(conditional R² = {fmt.bounded(conditional)}; {cite.cite(*sources)})."
+        )
     return (
         f"The fixed effects explained {fmt.percent(marginal)} of the variance (marginal "
         f"R² = {fmt.bounded(marginal)}) and the fixed and random effects together "
