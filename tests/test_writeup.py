@@ -233,3 +233,21 @@ def test_nested_intercepts_name_their_groups_and_the_zero_marginal_r2(tmp_path, 
     assert f"was {no_leading_zero(variance.icc_adjusted)} (Nakagawa & Schielzeth, 2013)" in text
     assert "marginal R² is 0 by construction" in text
     assert f"(conditional R² = {no_leading_zero(variance.r2_conditional)};" in text
+
+
+def test_a_comparison_refitted_by_ml_is_said_so(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    assert session.ask("fit Reaction ~ Days + (1 | Subject)").ok
+    assert session.ask("fit Reaction ~ 1 + (1 | Subject)").ok
+    comparison = session.ask("compare models 1 and 2").steps[0].result.comparison
+    assert comparison.refitted_with_ml and comparison.refit_reason == "fixed_effects_differ"
+    tested = next(r for r in comparison.table.to_dict(orient="records") if r["Df"] and r["Df"] > 0)
+    text = session.ask("write up model 1").text()
+    assert (
+        "Nested models were compared with likelihood ratio tests after refitting them by "
+        "maximum likelihood, because REML likelihoods of models with different fixed effects "
+        "cannot be compared." in text
+    )
+    assert f"χ²(1) = {tested['Chisq']:.2f}, {apa_p(tested['p'])}" in text
+    # a fixed effect is not tested on the boundary: no mixture correction is cited
+    assert "Stram" not in text

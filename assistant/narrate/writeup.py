@@ -188,7 +188,7 @@ def tests_sentence(fit: Any, cite: Citations) -> str:
             f"the pbkrtest package ({cite.cite('pbkrtest')}); {intervals}."
         )
     if ddf == "residual":
-        df = fmt.degrees_of_freedom(fit.nobs - len(fit.fixed_effects))
+        df = fmt.degrees_of_freedom(fit.fixed_effects[0].df)
         return (
             "Fixed effects were tested with t tests on the residual degrees of freedom "
             f"(observations minus fixed effects, {df}); {intervals}."
