@@ -604,6 +604,9 @@ class StepBuilder(Transformer):
     def tail_models(self, items):
         return items
 
+    def tail_without_slope(self, items):
+        return _Field("without_slope", tuple(_cols(items)))
+
     def tail_against(self, items):
         refs = [r for r in _flat(items) if isinstance(r, _Field) and r.name == "models"]
         return _Field("against", refs[0].value if refs else [])
@@ -656,6 +659,7 @@ class StepBuilder(Transformer):
         criteria: list[str] = []
         models: list[str] = []
         refit = "auto"
+        without_slope: tuple[str, ...] | None = None
         for part in _flat(items):
             if isinstance(part, _Field) and part.name == "criteria":
                 criteria += ["LRT" if c == _DEVIANCE else c for c in part.value]
@@ -668,6 +672,18 @@ class StepBuilder(Transformer):
                 refit = part.value
             elif isinstance(part, _Ref):
                 models.append(part.ref)
+            elif isinstance(part, _Field) and part.name == "without_slope":
+                without_slope = part.value
+        if without_slope is not None:
+            # "compare with a model without the random slope": fit that model, then the
+            # likelihood-ratio test of the two (the model named, else the current one)
+            named = [m for m in models if m not in (None, "last")]
+            base = named[0] if named else None
+            return [
+                ModifyModel("remove_random_slope", without_slope, base),
+                CompareModels(_criteria(criteria) if criteria else ("LRT",),
+                              (base or BEFORE_LAST_REF, "last"), refit),
+            ]
         return CompareModels(_criteria(criteria), tuple(dict.fromkeys(models)), refit)
 
     @v_args(meta=True)
@@ -1239,6 +1255,10 @@ class StepBuilder(Transformer):
 
     def check_assumptions(self, items):
         return PlotResiduals(_ref(items), "all")
+
+    def check_spread(self, items):
+        """ "is there heteroscedasticity?": the residual plots, led by the spread."""
+        return PlotResiduals(_ref(items), "all", question="spread")
 
     # --------------------------------------------------------------- options
     def option(self, items):

@@ -662,9 +662,13 @@ class PlotTrajectory(Step):
 
 @dataclass(frozen=True)
 class PlotResiduals(Step):
+    """Residual plots; ``question`` "spread" (heteroscedasticity) leads the answer with
+    how the residual spread changes with the fitted values."""
+
     kind: ClassVar[str] = "plot_residuals"
     model: str | None = None
     which: str = "all"
+    question: str | None = None
 
 
 # ----------------------------------------------------------------------- files

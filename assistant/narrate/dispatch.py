@@ -21,12 +21,14 @@ from assistant.narrate import (
     fit_statistics,
     group_coefficients,
     help,
+    level_prediction,
     marginal_means,
     missing,
     predictions,
     random_tests,
     refit,
     reports,
+    residual_spread,
     side_by_side,
     standardized,
     subset,
@@ -191,6 +193,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "blup_ranking": blups.ranking_blocks,
     "standardized_coefficients": standardized.standardized_blocks,
     "group_coefficients": group_coefficients.group_coefficient_blocks,
+    "level_prediction": level_prediction.level_prediction_blocks,
     "convergence_audit": convergence.audit_blocks,
     "bootstrap_confint": bootstrap.bootstrap_blocks,
 }
@@ -210,6 +213,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return blup_normality.normality_blocks(result.result, result.model, paths)
     if kind in MODEL_RESULT_BLOCKS:
         return MODEL_RESULT_BLOCKS[kind](result.result, result.model)
+    if kind == "residual_spread":
+        return residual_spread.spread_blocks(result.result, result.model, paths)
     if kind.startswith("figure_"):
         return figures.figure_blocks(result.result, result.model, paths)
     return [Paragraph(f"Done ({kind}).")]

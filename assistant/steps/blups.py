@@ -35,9 +35,9 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         )
         return StepResult(EngineResult("blup_ranking", ranking, model), state)
     if level is not None:
-        if word is None and _named_group(fit, str(level)) and not _groups_with(fit, level):
+        if word is None and named_group(fit, str(level)) and not _groups_with(fit, level):
             # "show the BLUPs for subject": the factor's BLUPs, not a level called subject
-            return StepResult(ModelView("blups", model, group=_named_group(fit, level)), state)
+            return StepResult(ModelView("blups", model, group=named_group(fit, level)), state)
         group = _group_for(fit, word, str(level), "look up")
         lookup = lookup_blups(fit, group, str(level), interval)
         return StepResult(EngineResult("blup_lookup", lookup, model), state)
@@ -45,7 +45,7 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     return StepResult(ModelView("blups", model, group=group), state)
 
 
-def _named_group(fit: Any, word: str) -> str | None:
+def named_group(fit: Any, word: str) -> str | None:
     """The grouping factor ``word`` names: itself in any case, or its plural."""
     groups = grouping_factors(fit)
     folded = word.casefold()
@@ -71,7 +71,7 @@ def _group_for(fit: Any, word: str | None, level: str | None, verb: str) -> str:
     """The grouping factor a request means (see the module docstring)."""
     groups = grouping_factors(fit)
     if word is not None:
-        named = _named_group(fit, word)
+        named = named_group(fit, word)
         if named is not None:
             return named
         if word.casefold() not in GROUP_ROLE_WORDS:

@@ -16,6 +16,7 @@ from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.blups import named_group
 from assistant.steps.data import data_roles, require_data
 from engine.data import describe_data
 
@@ -59,25 +60,32 @@ def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepRes
 def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     from engine.plots import trajectory_figure
 
+    by = step_field(step, "by")
+    overlay = bool(step_field(step, "overlay_blups", True))
+    if by is not None and named_group(resolve_one(state, step_field(step, "model")).fit, by):
+        # "the fitted lines for each subject": a line per level of the grouping factor
+        # (its BLUPs), not panels, which only a factor of the fixed part can make
+        by, overlay = None, True
     return _figure_step(
         "figure_trajectory",
         trajectory_figure,
         step,
         state,
         band=bool(step_field(step, "band", True)),
-        overlay_blups=bool(step_field(step, "overlay_blups", True)),
-        by=step_field(step, "by"),
+        overlay_blups=overlay,
+        by=by,
         time=step_field(step, "over"),
         level=_level(step_field(step, "level", state.options.level)),
     )
 
 
 def residuals(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """The residual plots; for "is there heteroscedasticity?" (question "spread") the answer
+    leads with the spread of the residuals against the fitted values."""
     from engine.plots import residual_figure
 
-    return _figure_step(
-        "figure_residuals", residual_figure, step, state, which=step_field(step, "which", "all")
-    )
+    kind = "residual_spread" if step_field(step, "question") == "spread" else "figure_residuals"
+    return _figure_step(kind, residual_figure, step, state, which=step_field(step, "which", "all"))
 
 
 def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:

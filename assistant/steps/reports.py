@@ -17,6 +17,7 @@ from assistant.step_results import (
     SessionComparison,
 )
 from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.blups import named_group
 from assistant.steps.options import normalise_ddf
 from engine.coefficient_meaning import coefficient_meaning
 from engine.compare import compare_models
@@ -24,6 +25,7 @@ from engine.data import time_candidates
 from engine.errors import LmmInputError
 from engine.fit_statistics import comparability_issue, fit_statistics
 from engine.fixed_covariance import fixed_effects_covariance
+from engine.level_prediction import level_prediction
 from engine.marginal_means import marginal_means
 from engine.predict import factor_levels, fixed_part_variables, population_predictions
 from engine.random_effects_tests import random_effects_tests
@@ -255,10 +257,35 @@ def confint(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 
 def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Population predictions; with a level of the grouping factor among the values
+    ("for subject 308") that level's own prediction, x'beta + z'b (lme4's predict())."""
     model = resolve_one(state, step_field(step, "model"))
-    at = _fixed_values(model.fit, step_field(step, "at", ()) or ())
+    pairs = list(step_field(step, "at", ()) or ())
+    levels = [(group, value) for name, value in pairs
+              if (group := named_group(model.fit, name)) is not None]
+    if len(levels) > 1:
+        raise AssistantError(
+            "A prediction can be for one level of one grouping factor; name one, e.g. "
+            f"`for {levels[0][0]} {levels[0][1]}`."
+        )
+    rest = [(name, value) for name, value in pairs if named_group(model.fit, name) is None]
+    at = _fixed_values(model.fit, rest)
+    if levels:
+        group, level = levels[0]
+        if not level:
+            example = _first_level(model.fit, group)
+            raise AssistantError(f"Name the {group}, e.g. `for {group} {example}`.")
+        try:
+            result = level_prediction(model.fit, group, level, at or None, state.options.level)
+        except LmmInputError as err:
+            raise AssistantError(str(err)) from None
+        return StepResult(EngineResult("level_prediction", result, model), state)
     grid = population_predictions(model.fit, level=state.options.level, at=at or None)
     return StepResult(EngineResult("predictions", grid, model), state)
+
+
+def _first_level(fit: Any, group: str) -> str:
+    return next(str(e.level) for e in fit.random_effects if e.group == group)
 
 
 def _fixed_values(fit: Any, pairs: Any) -> dict[str, str]:
