@@ -16,6 +16,7 @@ from assistant.column_words import ColumnReading, resolve_step_columns
 from assistant.errors import AssistantError
 from assistant.references import resolve_one
 from assistant.state import SessionState
+from assistant.step_refinement import refine_step
 from assistant.steps import (
     blups,
     bootstrap,
@@ -56,13 +57,20 @@ def run_plan(
     )
     outcomes: list[StepOutcome] = []
     error: AssistantError | None = None
-    for index, step in enumerate(steps):
-        handler = handlers.get(step.kind)
+    index = 0
+    while index < len(steps):
+        step = steps[index]
         readings: tuple[ColumnReading, ...] = ()
         try:
+            step, readings = resolve_step_columns(step, _columns_for(step, state))
+            refined = refine_step(step, state)
+            if refined is not None:  # the step means other steps on this model
+                steps[index : index + 1] = refined
+                step, more = resolve_step_columns(steps[index], _columns_for(steps[index], state))
+                readings += more
+            handler = handlers.get(step.kind)
             if handler is None:
                 raise AssistantError(f"I do not know how to carry out a {step.kind!r} step.")
-            step, readings = resolve_step_columns(step, _columns_for(step, state))
             done = handler(step, state, context)
         except Exception as exc:  # every failure becomes one message for the person
             error = as_assistant_error(exc, step)
@@ -78,6 +86,7 @@ def run_plan(
                 readings=readings,
             )
         )
+        index += 1
     return state, outcomes, error
 
 

@@ -762,11 +762,12 @@ class StepBuilder(Transformer):
         return _moderation_steps(_ref(items), variable, moderator)
 
     def report_effect_across_groups(self, items):
-        """ "is the effect of SES different across schools?": a random slope for SES by
-        school, then the likelihood-ratio test of that slope (lmerTest's ranova on the
-        new model: same fixed effects, REML, boundary-corrected p)."""
-        variable, group = _cols(items)
-        return [ModifyModel("add_random_slope", (variable,), None, group), RandomEffectsTests()]
+        """ "is the effect of SES different across schools?": the same question as "does
+        the effect of SES differ across schools?", an interaction step that the assistant
+        reads as the random-slope test when the second word is the model's grouping
+        factor (``assistant.step_refinement``)."""
+        variable, across = _cols(items)
+        return FixedEffects(_ref(items), term=f"{variable}:{across}", interaction=True)
 
     def report_summary(self, items):
         model = _ref(items)

@@ -60,10 +60,16 @@ def test_moderation_lrt_uses_ml_refits(moderation):
     assert row["p"] == pytest.approx(stats.chi2.sf(chisq, 2), rel=1e-6)
 
 
-def test_effect_across_schools_is_the_random_slope_test():
+@pytest.mark.parametrize("text", [
+    "is the effect of SES different across schools?",
+    "does the effect of ses vary across schools?",
+    "does the effect of SES differ between schools?",
+])
+def test_effect_across_schools_is_the_random_slope_test(text):
     session = fresh()
-    answer = session.ask("is the effect of SES different across schools?")
+    answer = session.ask(text)
     assert answer.ok, answer.error
+    assert [o.kind for o in answer.steps] == ["modify_model", "random_effects_tests"]
     assert session.models[2].fit.formula == "test_score ~ SES + (1 + SES | school)"
     tests = answer.steps[1].result.result
     (slope,) = [t for t in tests.tests if t.column == "SES"]
@@ -104,3 +110,21 @@ def test_the_ranking_says_when_neighbouring_intervals_overlap():
     assert list(ranking.overlaps_next) == expected
     assert any(expected)
     assert "the ranks are uncertain" in answer.text()
+
+
+def test_with_the_slope_already_in_the_model_only_the_test_runs():
+    session = Session(sample="schools")
+    assert session.ask("fit test_score ~ SES + (SES | school)").ok
+    answer = session.ask("is the effect of SES different across schools?")
+    assert answer.ok, answer.error
+    assert [o.kind for o in answer.steps] == ["random_effects_tests"]
+    assert len(session.models) == 1
+
+
+def test_across_a_covariate_the_question_stays_an_interaction_question():
+    session = Session(sample="pain_trial")
+    assert session.ask("fit pain_score ~ time * treatment + (1 | patient)").ok
+    answer = session.ask("is the effect of time different across treatment?")
+    assert answer.ok, answer.error
+    assert [o.kind for o in answer.steps] == ["fixed_effects"]
+    assert answer.steps[0].step.term == "time:treatment"

@@ -1,0 +1,59 @@
+"""Plain-word steps whose meaning depends on the model: read again just before they run.
+
+"Does the effect of SES differ across schools?" asks about an interaction when the
+second word is a covariate or a fixed factor, but when it names the model's grouping
+factor the question is whether SES needs a random slope by school: adding a fixed
+SES:school interaction would spend a coefficient per school and answer a different
+question. The grammar cannot tell the two apart; :func:`refine_step` can, from the
+model the step is about, and turns such a step into the random-slope test: the model
+with ``(1 + SES | school)``, then lmerTest's ``ranova`` on it (a REML likelihood-ratio
+test with the same fixed effects, and the boundary-corrected p); when the model already
+has that slope, the test alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.references import resolve_one
+from assistant.state import SessionState
+from engine.blups import grouping_factors
+from grammar.plan import ModifyModel, RandomEffectsTests
+
+
+def _grouping_factor_named(word: str, groups: list[str]) -> str | None:
+    """The grouping factor ``word`` names: itself in any case, or its plural."""
+    folded = word.casefold()
+    for candidate in (folded, folded[:-1] if folded.endswith("s") else None,
+                      folded[:-2] if folded.endswith("es") else None):
+        found = [g for g in groups if candidate and g.casefold() == candidate]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def refine_step(step: Any, state: SessionState) -> tuple[Any, ...] | None:
+    """The steps that carry out ``step`` on the current models, or None to run it as it is."""
+    if getattr(step, "kind", "") != "fixed_effects" or not getattr(step, "interaction", False):
+        return None
+    parts = str(getattr(step, "term", None) or "").split(":")
+    if len(parts) != 2 or not state.models:
+        return None
+    try:
+        model = resolve_one(state, getattr(step, "model", None))
+    except AssistantError:
+        return None  # the step itself says what is wrong with the reference
+    fit = model.fit
+    groups = grouping_factors(fit)
+    variable, across = parts
+    group = _grouping_factor_named(across, groups)
+    if group is None or _grouping_factor_named(variable, groups) is not None:
+        return None
+    fixed_terms = {t.label for t in fit.model_formula.fixed_terms}
+    if f"{variable}:{group}" in fixed_terms or f"{group}:{variable}" in fixed_terms:
+        return None  # the model has that interaction: report it, as asked
+    ref = getattr(step, "model", None)
+    if any(t.group == group and variable in t.columns for t in fit.model.terms):
+        return (RandomEffectsTests(ref),)  # the slope is there: test it
+    return (ModifyModel("add_random_slope", (variable,), ref, group), RandomEffectsTests())
