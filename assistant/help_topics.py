@@ -221,6 +221,7 @@ _topic(
         "drop the last visit",
         "switch to pain_trial",
         "refit without the outliers",
+        "write a methods paragraph",
     ],
 )
 

@@ -38,6 +38,8 @@ EXAMPLE_REQUESTS: tuple[str, ...] = (
     "report how many observations per subject",
     "type III tests with Kenward-Roger",
     "profile confidence intervals",
+    "write a methods paragraph",
+    "report the results in APA style",
     "show predictions",
     "plot the data",
     "plot pain_score over time for each patient",
