@@ -769,6 +769,16 @@ class StepBuilder(Transformer):
         variable, across = _cols(items)
         return FixedEffects(_ref(items), term=f"{variable}:{across}", interaction=True)
 
+    def report_groups_differ_in_effect(self, items):
+        """ "do schools differ in the effect of SES?": the question above, words reversed."""
+        across, variable = _cols(items)
+        return FixedEffects(_ref(items), term=f"{variable}:{across}", interaction=True)
+
+    def report_standardized(self, items):
+        """ "standardize the coefficients": the standardized fixed effects (the data and
+        the model stay as they are)."""
+        return StandardizedCoefficients(_ref(items))
+
     def report_summary(self, items):
         model = _ref(items)
         return [FixedEffects(model), VarianceComponents(model)]

@@ -64,6 +64,8 @@ def test_moderation_lrt_uses_ml_refits(moderation):
     "is the effect of SES different across schools?",
     "does the effect of ses vary across schools?",
     "does the effect of SES differ between schools?",
+    "is the effect of ses the same in all schools?",
+    "do schools differ in the effect of SES?",
 ])
 def test_effect_across_schools_is_the_random_slope_test(text):
     session = fresh()

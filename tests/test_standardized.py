@@ -87,7 +87,8 @@ def test_an_interaction_model_is_flagged_as_not_a_z_scored_refit(schools):
 
 
 @pytest.mark.parametrize("text", ["standardized coefficients", "standardised betas",
-                                  "beta weights", "what are the standardized coefficients?"])
+                                  "beta weights", "what are the standardized coefficients?",
+                                  "standardize the coefficients"])
 def test_standardized_phrasings(text):
     assert [s.kind for s in parse(text).steps] == ["standardized_coefficients"]
 
