@@ -16,6 +16,10 @@ the candidates. A word no column matches is left as written: the step's own chec
 then read it as a role word ("subjects") or a plural ("schools"), or say that the
 column does not exist. Formulas the user typed in lme4 syntax are never touched: R is
 case-sensitive there and the engine's "did you mean" hint stays.
+
+A question's outcome and predictor in the user's own words ("reaction time", "day") get
+a looser fit by stems and prefixes (:func:`columns_for_words`, below), used by the
+steps that answer such questions.
 """
 
 from __future__ import annotations
@@ -154,3 +158,99 @@ def _distinct(readings: list[ColumnReading]) -> tuple[ColumnReading, ...]:
     for reading in readings:
         seen.setdefault((reading.word, reading.column), reading)
     return tuple(seen.values())
+
+
+# ------------------------------------------------------- a question's outcome and predictor
+# A question in the data's own words ("how much does reaction time increase per day?")
+# names its outcome and predictor more loosely than a column word: "reaction time" is
+# ``Reaction``, "day" is ``Days``, "pain" is ``pain_score``. Words and column names are
+# compared as lists of stems (case folded, split at spaces, underscores, dots and
+# hyphens, a plural "s" dropped). A column fits exactly when the stems are equal, by
+# words when one list begins with the other, and by letters when the column's stems,
+# joined, begin with the words' (at least three letters: "temp" and ``temperature``).
+# Only the best kind of fit counts; when several columns fit that way the session asks
+# which one is meant rather than pick one.
+
+_SPLIT = re.compile(r"[\s_.\-]+")
+#: The shortest word a letter-prefix fit accepts ("temp" for temperature, not "t").
+MIN_PREFIX_LETTERS = 3
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(_stem(part) for part in _SPLIT.split(text.strip().casefold()) if part)
+
+
+def _begins(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    return 0 < len(shorter) < len(longer) and longer[: len(shorter)] == shorter
+
+
+def columns_for_words(words: str, names: Iterable[str]) -> list[str]:
+    """The columns among ``names`` that ``words`` fit best (empty when none fits)."""
+    names = [str(n) for n in names]
+    wanted = _stems(words)
+    if not wanted:
+        return []
+    exact = [n for n in names if _stems(n) == wanted]
+    if exact:
+        return exact
+    by_words = [
+        n for n in names if _begins(_stems(n), wanted) or _begins(wanted, _stems(n))
+    ]
+    if by_words:
+        return by_words
+    letters = "".join(wanted)
+    if len(letters) < MIN_PREFIX_LETTERS:
+        return []
+    return [n for n in names if "".join(_stems(n)).startswith(letters)]
+
+
+def _listed(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def predictor_for_words(words: str, predictors: Iterable[str], title: str) -> str | None:
+    """The one predictor ``words`` name; None when none fits. Several fits raise an
+    AssistantError that asks which one is meant."""
+    found = columns_for_words(words, predictors)
+    if len(found) > 1:
+        raise AssistantError(
+            f"'{words}' could mean {_listed(found)} in {title}; say which one, e.g. "
+            f"`what is the effect of {found[0]}`."
+        )
+    return found[0] if found else None
+
+
+def check_outcome(words: str, model: Any) -> None:
+    """Raise an AssistantError unless ``words`` name the model's response.
+
+    The model's own response settles a tie: "pain" fits ``pain_score`` and
+    ``pain_baseline``, but a model of ``pain_score`` can only be about that one.
+    """
+    fit = model.fit
+    response = str(fit.response_name)
+    source = getattr(fit, "source_data", None)
+    columns = [str(c) for c in (source.columns if source is not None else fit.data.columns)]
+    if response not in columns:
+        columns.append(response)
+    found = columns_for_words(words, columns)
+    if response in found:
+        return
+    if len(found) == 1:
+        raise AssistantError(
+            f"{model.title} is a model of `{response}`, not `{found[0]}`; fit a model of "
+            f"`{found[0]}` first to ask about it."
+        )
+    if found:
+        raise AssistantError(
+            f"'{words}' could mean {_listed(found)}, and {model.title} is a model of "
+            f"`{response}`; say which column you mean."
+        )
+    raise AssistantError(
+        f"No column of the data is called '{words}'; {model.title} is a model of "
+        f"`{response}` (the columns are {', '.join(columns)}). Say which column you mean."
+    )

@@ -537,6 +537,13 @@ class StepBuilder(Transformer):
     def add_covariate(self, items):
         return ModifyModel("add_covariate", tuple(_cols(items)), _ref(items))
 
+    def add_covariate_test(self, items):
+        """ "does adding age improve the model?": the model with age, then a likelihood-ratio
+        test of it against the model it was built from (refitted with ML as compare does)."""
+        change = self.add_covariate(items)
+        base = change.model if change.model is not None else BEFORE_LAST_REF
+        return [change, CompareModels(("LRT",), (base, "last"))]
+
     def add_quadratic(self, items):
         """ "add a quadratic time term", "add time squared": the fixed term I(time^2)."""
         (name,) = _cols(items)
@@ -1043,6 +1050,50 @@ class StepBuilder(Transformer):
         target = next(p for p in _flat(items) if isinstance(p, _Coefficient))
         return ExplainCoefficient(target.term, target.interaction, _ref(items))
 
+    def report_effects(self, items):
+        """ "what are the effects?", "what is the estimated effect in model 2?"."""
+        return FixedEffects(_ref(items))
+
+    def explain_effect(self, items):
+        """ "what is the effect of time on pain?", "how much does reaction time increase per
+        day?": the coefficient named, with the outcome's words for the session to check."""
+        step = self.explain_coefficient(items)
+        outcome = next((p for p in _flat(items) if isinstance(p, _OutcomeWords)), None)
+        return replace(step, outcome=outcome.text) if outcome is not None else step
+
+    def outcome_words(self, items):
+        words = [str(t)[1:-1] if t.type == "QUOTED_NAME" else str(t) for t in items]
+        return _OutcomeWords(" ".join(words))
+
+    def predict_outcome(self, items):
+        """ "what is the average reaction time at day 0?": the model's prediction there."""
+        outcome = next(p for p in _flat(items) if isinstance(p, _OutcomeWords))
+        return replace(self.report_predict(items), outcome=outcome.text)
+
+    def report_level_blups(self, items):
+        """ "what is patient P001 intercept": that level's random effects."""
+        target = next(p for p in _flat(items) if isinstance(p, _BlupLevel))
+        return Blups(_ref(items), group=target.group, level=target.level)
+
+    def report_models(self, items):
+        """ "R2 of models 1 and 2": fit statistics in one table for the models listed, any
+        other report once per model."""
+        parts = _flat(items)
+        refs = tuple(next(p.value for p in parts if isinstance(p, _Field) and p.name == "models"))
+        fields = {p.name: p.value for p in parts if isinstance(p, _Field) and p.name != "models"}
+        steps: list[Step] = []
+        for part in parts:
+            if not isinstance(part, _Item):
+                continue
+            if part.kind in ("r2", "fit"):
+                measure = "r2" if part.kind == "r2" else None
+                steps.append(FitStatistics(models=refs, measure=measure))
+            elif part.kind == "criterion":
+                steps.append(CompareModels(_criteria(part.value), refs))
+            else:
+                steps += [part.build(ref, fields) for ref in refs]
+        return merge_steps(steps)
+
     def coefficient_named(self, items):
         names = [str(t)[1:-1] if t.type == "QUOTED_NAME" else str(t)
                  for t in items if isinstance(t, Token) and t.type in ("NAME", "QUOTED_NAME")]
@@ -1215,6 +1266,10 @@ class StepBuilder(Transformer):
 
     def item_data(self, _):
         return _PlotTarget("data")
+
+    def item_each_line(self, items):
+        """ "plot each subject's trajectory": the spaghetti plot, a line per subject."""
+        return [_PlotTarget("spaghetti"), _Field("for_each", _cols(items)[0])]
 
     def target_data(self, _):
         return _PlotTarget("data")
@@ -1550,6 +1605,11 @@ class StepBuilder(Transformer):
     def drop_visits(self, items):
         return _then_refit(_visit_subset("drop", items), items)
 
+    def keep_level_to_model(self, items):
+        """ "keep only visit 3 to model 2": the rows with that value, then model 2 on them."""
+        number = next(t for t in items if isinstance(t, Token) and t.type.endswith("NUMBER"))
+        return _then_refit(_subset_by_levels("keep", _cols(items)[0], [str(number)]), items)
+
     def keep_visit_range(self, items):
         return _then_refit(_visit_range("keep", items), items)
 
@@ -1866,6 +1926,11 @@ class _BlupLevel:
 @dataclass(frozen=True)
 class _LevelText:
     text: str
+
+
+@dataclass(frozen=True)
+class _OutcomeWords:
+    text: str  # the outcome as the request words it ("reaction time")
 
 
 @dataclass(frozen=True)

@@ -544,13 +544,16 @@ class FixedEffectsVcov(Step):
 @dataclass(frozen=True)
 class ExplainCoefficient(Step):
     """What a fixed-effect coefficient means, in words and the model's numbers: ``term``
-    as typed (``time:treatment``, ``treatment``, ``(Intercept)``, a factor level); with
-    ``interaction`` (and no term) every interaction coefficient of the model."""
+    as typed (``time:treatment``, ``treatment``, ``(Intercept)``, a factor level, or a
+    predictor in the user's words such as ``day``); with ``interaction`` (and no term)
+    every interaction coefficient of the model. ``outcome``: the response in the user's
+    words ("reaction time"), checked against the model's response."""
 
     kind: ClassVar[str] = "explain_coefficient"
     term: str | None = None
     interaction: bool = False
     model: str | None = None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -587,11 +590,13 @@ class BootstrapIntervals(Step):
 
 @dataclass(frozen=True)
 class Predict(Step):
-    """Population predictions; ``at`` fixes predictors at values, as (name, text) pairs."""
+    """Population predictions; ``at`` fixes predictors at values, as (name, text) pairs;
+    ``outcome``: the response in the user's words, checked against the model's response."""
 
     kind: ClassVar[str] = "predict"
     model: str | None = None
     at: tuple[tuple[str, str], ...] = ()
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def _kinds(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("request_text", "kinds"),
     [
-        ("whats the effect of treatment?", ["fixed_effects"]),
+        ("whats the effect of treatment?", ["explain_coefficient"]),
         ("how much of the variance is between patients?", ["variance_components"]),
         ("What variables do we have?", ["describe_data"]),
         ("are the residuals normally distributed?", ["plot_residuals"]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from assistant.column_words import check_outcome, predictor_for_words
 from assistant.errors import AssistantError
 from assistant.references import resolve, resolve_many, resolve_one
 from assistant.state import SessionState
@@ -19,7 +20,7 @@ from assistant.step_results import (
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.blups import named_group
 from assistant.steps.options import normalise_ddf
-from engine.coefficient_meaning import coefficient_meaning
+from engine.coefficient_meaning import coefficient_meaning, match_coefficients
 from engine.compare import compare_models
 from engine.data import time_candidates
 from engine.errors import LmmInputError
@@ -260,6 +261,9 @@ def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     """Population predictions; with a level of the grouping factor among the values
     ("for subject 308") that level's own prediction, x'beta + z'b (lme4's predict())."""
     model = resolve_one(state, step_field(step, "model"))
+    outcome = step_field(step, "outcome")
+    if outcome:
+        check_outcome(outcome, model)
     pairs = list(step_field(step, "at", ()) or ())
     levels = [(group, value) for name, value in pairs
               if (group := named_group(model.fit, name)) is not None]
@@ -429,14 +433,46 @@ def explain_coefficient(step: Any, state: SessionState, context: PlanContext) ->
     model = resolve_one(state, step_field(step, "model"))
     fit = model.fit
     level = getattr(fit, "level", None) or state.options.level
+    outcome = step_field(step, "outcome")
+    if outcome:
+        check_outcome(outcome, model)
     try:
         meaning = coefficient_meaning(
-            fit, step_field(step, "term"), interaction=bool(step_field(step, "interaction")),
-            level=float(level),
+            fit, _term_in_model(model, step_field(step, "term")),
+            interaction=bool(step_field(step, "interaction")), level=float(level),
         )
     except LmmInputError as err:
         raise AssistantError(str(err).replace("The model", model.title, 1)) from None
     return StepResult(EngineResult("coefficient_meaning", meaning, model), state)
+
+
+def _term_in_model(model: Any, term: str | None) -> str | None:
+    """The coefficient a request names in its own words: the term as typed when the model
+    has it, else the one predictor the words fit ("day" for ``Days``) or the time
+    predictor a unit of time stands for ("per month" for ``time``)."""
+    fit = model.fit
+    if term is None or ":" in term:
+        return term
+    try:
+        match_coefficients(fit, term)
+        return term
+    except LmmInputError:
+        pass
+    predictors = fixed_part_variables(fit.model_formula, fit.data).ordered
+    named = predictor_for_words(term, predictors, model.title)
+    if named is not None:
+        return named
+    time = _time_named_by_unit(fit, term)
+    if time is None:
+        return term
+    asked, own = term.casefold().removesuffix("s"), time.casefold().removesuffix("s")
+    if own in TIME_UNIT_WORDS and own not in {asked, "time"} and asked != "time":
+        # "per week" of a model whose time predictor counts days: its slope is per day
+        raise AssistantError(
+            f"`{time}` in {model.title} counts {own}s, so its coefficient is the change per "
+            f"{own}, not per {asked}; ask `what is the effect of {time}`."
+        )
+    return time
 
 
 def vcov_report(step: Any, state: SessionState, context: PlanContext) -> StepResult:
