@@ -15,7 +15,8 @@ call                   step (and the R behaviour it follows)
 ``VarCorr(m)``         the variance components; ``sigma(m)`` too
 ``vcov(m)``            the covariance matrix of the fixed-effect estimates
 ``confint(m)``         profile-likelihood intervals, lme4's default method;
-                       ``method = "Wald"`` and ``level = 0.9`` are read
+                       ``method = "Wald"`` and ``level = 0.9`` are read, and
+                       ``method = "boot"`` (with ``nsim =``) is the parametric bootstrap
 ``anova(m)``           lmerTest's type III F tests (``ddf = "Kenward-Roger"``)
 ``anova(m1, m2, …)``   the likelihood-ratio comparison, refitted with ML as lme4's
                        ``anova()`` does (``refit = FALSE`` keeps the fits as they are)
@@ -34,6 +35,7 @@ import re
 from grammar.plan import (
     Anova,
     Blups,
+    BootstrapIntervals,
     CompareModels,
     Confint,
     FitStatistics,
@@ -56,7 +58,7 @@ SUPPORTED_CALLS = (
 _READ_ELSEWHERE = ("AIC", "BIC", "logLik", "lmer")
 #: Each supported call's options and the values they take (lower case, R's spelling).
 _OPTIONS: dict[str, dict[str, tuple[str, ...] | None]] = {
-    "confint": {"method": ("profile", "Wald"), "level": None},
+    "confint": {"method": ("profile", "Wald", "boot"), "level": None, "nsim": None},
     "anova": {"ddf": ("Satterthwaite", "Kenward-Roger"), "refit": ("TRUE", "FALSE", "T", "F")},
 }
 _DDF = {"satterthwaite": "satterthwaite", "kenward-roger": "kenward-roger"}
@@ -87,8 +89,13 @@ def r_call_steps(
         )
     model = models[0] if models else None
     if name == "confint":
-        level = options.get("level")
-        return [Confint(model, options.get("method", "profile"), _level(level))]
+        level = _level(options.get("level"))
+        if options.get("method") == "boot":
+            return [BootstrapIntervals(model, level, _nsim(options.get("nsim")))]
+        if "nsim" in options:
+            raise RCallError('`nsim =` goes with `method = "boot"`: confint(m1, method = '
+                             '"boot", nsim = 500).')
+        return [Confint(model, options.get("method", "profile"), level)]
     if name == "anova":
         return [Anova(model, _DDF.get(options.get("ddf", ""), None))]
     return _SIMPLE[name](model)
@@ -137,6 +144,16 @@ def _check_options(name: str, options: dict[str, str]) -> None:
                 f"The confidence level {value!r} is not a number between 0 and 1; "
                 "write e.g. `level = 0.9`."
             )
+
+
+def _nsim(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise RCallError(
+            f"`nsim = {text}` is not a number of simulations; write e.g. `nsim = 500`."
+        )
+    return int(text)
 
 
 def _level(text: str | None) -> float | None:

@@ -103,7 +103,8 @@ def test_predict_call_points_to_the_words_that_predict():
 
 @pytest.mark.parametrize(
     ("call", "words"),
-    [('confint(m1, method = "boot")', '`method = "profile"` or `method = "Wald"`'),
+    [('confint(m1, method = "bayes")',
+      '`method = "profile"`, `method = "Wald"` or `method = "boot"`'),
      ("anova(m1, type = 2)", "anova() has no option `type`"),
      ("fixef(m1, add.dropped = TRUE)", "it takes only the model"),
      ("VarCorr(m1, m2)", "takes one model, but 2 were named"),
@@ -149,3 +150,43 @@ def test_m1_names_model_1_when_no_model_has_that_label(tmp_path):
     answer = session.ask("anova(m1)")
     assert answer.ok, answer.error
     assert answer.steps[0].result.model.number == 1
+
+
+def test_confint_boot_is_the_parametric_bootstrap_step():
+    [(kind, fields)] = kinds('confint(m1, method = "boot", nsim = 200, level = 0.9)')
+    assert kind == "bootstrap_confint"
+    assert (fields["model"], fields["nsim"], fields["level"]) == ("label:m1", 200, 0.9)
+    assert kinds('confint(m1, method = "boot")')[0][1]["nsim"] is None
+    with pytest.raises(ParseError, match='goes with `method = "boot"`'):
+        parse("confint(m1, nsim = 100)")
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["m1 <- lmer(Reaction ~ Days + (Days | Subject), data = sleepstudy)",
+     "m1 <- Reaction ~ Days + (Days | Subject)"],
+)
+def test_an_assignment_names_the_model(request_text):
+    [(kind, fields)] = kinds(request_text)
+    assert kind == "fit_lmm"
+    assert fields["label"] == "m1"
+    assert fields["formula"] == "Reaction ~ Days + (Days | Subject)"
+
+
+def test_an_assigned_ml_fit_keeps_its_method():
+    [(_, fields)] = kinds("m0 <- lmer(Reaction ~ Days + (1 | Subject), REML = FALSE)")
+    assert (fields["label"], fields["method"]) == ("m0", "ML")
+
+
+def test_models_assigned_in_r_are_compared_by_their_names(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    for request in ("slopes <- lmer(Reaction ~ Days + (Days | Subject))",
+                    "intercepts <- lmer(Reaction ~ Days + (1 | Subject))"):
+        assert session.ask(request).ok
+    assert [m.label for m in session.models.values()] == ["slopes", "intercepts"]
+    answer = session.ask("anova(intercepts, slopes)")
+    assert answer.ok, answer.error
+    comparison = answer.steps[0].result.comparison
+    assert comparison.refitted_with_ml
+    # lme4: anova(intercepts, slopes) refits with ML, chi-square 42.14 on 2 df
+    assert comparison.table["Chisq"].dropna().iloc[0] == pytest.approx(42.139, abs=1e-2)
