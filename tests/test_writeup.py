@@ -251,3 +251,18 @@ def test_a_comparison_refitted_by_ml_is_said_so(tmp_path):
     assert f"χ²(1) = {tested['Chisq']:.2f}, {apa_p(tested['p'])}" in text
     # a fixed effect is not tested on the boundary: no mixture correction is cited
     assert "Stram" not in text
+
+
+def test_terms_without_a_plain_slope_are_named_for_what_they_are(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ time + I(time^2) + (1 | patient)").ok
+    text = session.ask("write up the results").text()
+    square = next(fe for fe in session.models[1].fit.fixed_effects if fe.term == "I(time^2)")
+    assert f"For the time squared term, b = {square.estimate:.3f}, SE = {square.se:.3f}" in text
+    assert "With the squared term, the time slope is the slope at time = 0." in text
+    # without a fixed intercept each treatment coefficient is that group's expected value
+    assert session.ask("LMM: pain_score ~ 0 + treatment + (1 | patient)").ok
+    answer = session.ask("report for a paper").text()
+    assert "For the expected pain_score for treatment = treated, b = " in answer
+    assert "vs control" not in answer
+    assert "No ICC or R² is reported" in answer and "marginal R²" not in answer

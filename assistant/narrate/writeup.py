@@ -27,8 +27,11 @@ from assistant.narrate.terms import (
     INTERCEPT_NAMES,
     column_of,
     contrast_words,
+    polynomial_words,
     readable_term,
+    scaled_variable,
     split_term,
+    squared_variable,
 )
 from assistant.narrate.variance import group_name, has_random_slope, is_residual
 from assistant.step_results import PaperWriteUp
@@ -199,7 +202,9 @@ def tests_sentence(fit: Any, cite: Citations) -> str:
     )
 
 
-def variance_method_sentence(fit: Any, cite: Citations) -> str:
+def variance_method_sentence(fit: Any, cite: Citations) -> str | None:
+    if not fit.model_formula.intercept:
+        return None  # no R² is reported without a fixed intercept
     sources = ["nakagawa2013", "nakagawa2017"] if has_random_slope(fit) else ["nakagawa2013"]
     return (
         "The variance explained is given as marginal R², for the fixed effects alone, and "
@@ -422,13 +427,38 @@ def apa_statistics(fe: Any, fit: Any) -> str:
     )
 
 
+def _codes_every_level(part: Any, fit: Any) -> bool:
+    """True when every level of the part's factor has its own coefficient (a model without
+    a fixed intercept): each is then a level's expected value, not a difference."""
+    column = column_of(part.variable)
+    if fit.model_formula.intercept or column not in fit.data.columns:
+        return False
+    coded = [
+        p for fe in fit.fixed_effects
+        for p in [split_term(fe.term)] if len(p) == 1 and p[0].variable == part.variable
+    ]
+    return len(coded) == fit.data[column].nunique(dropna=True)
+
+
 def effect_label(fe: Any, fit: Any) -> str:
     """What a coefficient is, for the sentence that reports it: ``the Days slope``, ``the
     difference treated vs control``, ``the time × treatment interaction (the difference
     in the time slope, treated vs control)``."""
     parts = split_term(fe.term)
     if len(parts) == 1 and parts[0].level is None:
+        if (squared := squared_variable(fe.term)) is not None:
+            return f"the {squared} squared term"
+        if (poly := polynomial_words(fe.term)) is not None:
+            return poly
+        if (scaled := scaled_variable(fe.term)) is not None:
+            return f"the slope per standard deviation of {scaled}"
         return f"the {readable_term(fe.term)} slope"
+    if len(parts) == 1 and _codes_every_level(parts[0], fit):
+        # without a fixed intercept the first factor gets one mean per level
+        return (
+            f"the expected {fit.response_name} for {column_of(parts[0].variable)} = "
+            f"{parts[0].level}"
+        )
     if len(parts) == 1:
         return f"the difference {contrast_words(parts[0], fit.data)}"
     names = " × ".join(readable_term(column_of(p.variable)) for p in parts)
@@ -452,12 +482,17 @@ def fixed_effect_sentences(fit: Any) -> list[str]:
             )
         elif fe.term in INTERCEPT_NAMES:
             sentences.append(
-                f"The intercept, the expected {fit.response_name} at {reference_point(fit)}, "
+                f"The intercept, the expected {fit.response_name} with {reference_point(fit)}, "
                 f"was {apa_statistics(fe, fit)}."
             )
         else:
             label = effect_label(fe, fit)
             sentences.append(f"For {label}, {apa_statistics(fe, fit)}.")
+    squared = [v for fe in fit.fixed_effects if (v := squared_variable(fe.term)) is not None]
+    for variable in squared:
+        sentences.append(
+            f"With the squared term, the {variable} slope is the slope at {variable} = 0."
+        )
     if any(len(split_term(fe.term)) > 1 for fe in fit.fixed_effects):
         sentences.append(
             "Because the model includes interactions, each lower-order coefficient is the "
@@ -504,8 +539,8 @@ def icc_sentence(fit: Any, variance: Any, cite: Citations) -> str:
     """The ICC where one number describes the model; else why not, and what instead."""
     if not fit.model_formula.intercept:
         return (
-            "No ICC is reported: without a fixed intercept the random intercepts also carry "
-            f"the overall level of {fit.response_name}."
+            "No ICC or R² is reported: without a fixed intercept the random intercepts also "
+            f"carry the overall level of {fit.response_name}."
         )
     if fit.icc is not None and fmt.is_number(fit.icc):
         group = next(iter(fit.ngroups))
@@ -549,6 +584,8 @@ def r2_sentence(fit: Any, variance: Any, cite: Citations) -> str | None:
     conditional = getattr(variance, "r2_conditional", None)
     if not (fmt.is_number(marginal) and fmt.is_number(conditional)):
         return None
+    if not fit.model_formula.intercept:
+        return None  # said with the ICC: the variance parts do not separate then
     sources = ["nakagawa2013", "nakagawa2017"] if has_random_slope(fit) else ["nakagawa2013"]
     if getattr(variance, "var_fixed", None) == 0:
         return (
