@@ -422,11 +422,6 @@ class StepBuilder(Transformer):
     def fit_lmer(self, items):
         return self._fit_from(_flat(items))
 
-    def fit_assigned(self, items):
-        """R's ``m1 <- lmer(...)``: the model, called by the name it is assigned to."""
-        name = str(items[0])
-        return self._fit_from([_Field("label", name), *_flat(items[1:])])
-
     def _fit_from(self, parts: list[Any]) -> FitLmm:
         """Read the parts of a fit in order; a bare "for x" reads by what came before."""
         info: dict[str, Any] = {}
