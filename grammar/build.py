@@ -928,6 +928,11 @@ class StepBuilder(Transformer):
             _ref(parts), factors[0] if factors else None, trend=over[0] if over else "time"
         )
 
+    def simple_slopes_over(self, items):
+        """ "how does pain change over time in each group?": the slope of the variable
+        named after "over"; the words before it name the outcome, which the model has."""
+        return self.simple_slopes(items)
+
     def mm_var(self, items):
         return _Field("var", self.column(items).name)
 

@@ -38,14 +38,23 @@ R = json.loads(
          MarginalMeans(factor="treatment", by="time")),
         ("how fast does pain fall in each group?", MarginalMeans(trend="time")),
         ("simple slopes of time by treatment", MarginalMeans(factor="treatment", trend="time")),
+        ("slope of time for each treatment", MarginalMeans(factor="treatment", trend="time")),
+        ("how does pain change over time in each group?", MarginalMeans(trend="time")),
+        ("what is the difference between treatment groups at month 6?",
+         MarginalMeans(factor="treatment", at=(("month", (6.0,)),))),
     ],
 )
 def test_phrasings_make_one_marginal_means_step(text, step):
     assert parse(text).steps == (step,)
 
 
-def test_does_the_effect_change_asks_for_the_interaction_test_and_the_slopes():
-    steps = parse("does the treatment effect change over time?").steps
+@pytest.mark.parametrize(
+    "text",
+    ["does the treatment effect change over time?",
+     "does the effect of treatment change over time?"],
+)
+def test_does_the_effect_change_asks_for_the_interaction_test_and_the_slopes(text):
+    steps = parse(text).steps
     assert steps == (
         FixedEffects(term="treatment:time", interaction=True),
         MarginalMeans(factor="treatment", trend="time"),
