@@ -324,11 +324,13 @@ def modify_formula(
         elif operation == "add_covariate":
             _need(variables, "the covariate to add, e.g. `add age`")
             for v in variables:
-                if v in fixed:
-                    raise AssistantError(f"{v} is already in the model.")
+                present = _term_in(v, fixed)
+                if present is not None:
+                    written = "" if present == v else f" (as {present})"
+                    raise AssistantError(f"{v} is already in the model{written}.")
                 # an interaction comes with its main effects (the hierarchy principle):
                 # without them its coefficient depends on how the variables are coded
-                fixed.extend(part for part in _main_effects(v) if part not in fixed)
+                fixed.extend(part for part in _main_effects(v) if _term_in(part, fixed) is None)
                 fixed.append(v)
         elif operation == "drop_term":
             _need(variables, "the term to drop, e.g. `drop age`")
@@ -354,6 +356,13 @@ def modify_formula(
         rhs = " + ".join([*head, *(fixed or ["1"]), *(b.text() for b in bars)])
         return f"{mf.response_label} ~ {rhs}"
     return _modify_random(mf, operation, variables, fixed, group)
+
+
+def _term_in(label: str, terms: list[str]) -> str | None:
+    """The term of ``terms`` that is ``label``, its variables in any order (``b:a`` is
+    ``a:b``), or None."""
+    key = sorted(label.split(":"))
+    return next((t for t in terms if sorted(t.split(":")) == key), None)
 
 
 def _main_effects(label: str) -> list[str]:

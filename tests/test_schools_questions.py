@@ -130,3 +130,12 @@ def test_across_a_covariate_the_question_stays_an_interaction_question():
     assert answer.ok, answer.error
     assert [o.kind for o in answer.steps] == ["fixed_effects"]
     assert answer.steps[0].step.term == "time:treatment"
+
+
+def test_an_interaction_already_in_the_model_in_the_other_order_is_not_added_twice():
+    session = Session(sample="pain_trial")
+    assert session.ask("fit pain_score ~ time * treatment + (1 | patient)").ok
+    answer = session.ask("does treatment moderate the effect of time?")
+    assert not answer.ok
+    assert str(answer.error) == "treatment:time is already in the model (as time:treatment)."
+    assert len(session.models) == 1
