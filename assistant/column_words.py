@@ -189,8 +189,17 @@ def _begins(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
 
 
 def columns_for_words(words: str, names: Iterable[str]) -> list[str]:
-    """The columns among ``names`` that ``words`` fit best (empty when none fits)."""
+    """The columns among ``names`` that ``words`` fit best (empty when none fits): the
+    column :func:`resolve_column_word` finds, else the best fit by stems."""
     names = [str(n) for n in names]
+    if words in names:
+        return [words]
+    try:  # the strict rule of every column word first: one column in any case or spacing
+        strict = resolve_column_word(words, names)
+    except AssistantError:
+        strict = None  # several columns that way: the stems below may still decide
+    if strict is not None:
+        return [strict.column]
     wanted = _stems(words)
     if not wanted:
         return []

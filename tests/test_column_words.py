@@ -125,3 +125,13 @@ def test_an_ambiguous_word_stops_the_step_and_lists_the_candidates():
     answer = session.ask("center ses")
     assert not answer.ok
     assert "'ses' could mean the column 'Ses' or 'SES'" in str(answer.error)
+
+
+def test_a_questions_words_go_through_the_same_rule_first():
+    from assistant.column_words import columns_for_words
+
+    assert columns_for_words("ses", SCHOOL_COLUMNS) == ["SES"]
+    assert columns_for_words("school size", SCHOOL_COLUMNS) == ["school_size"]
+    # the exact name wins where the stems alone would tie ("Day" and "Days")
+    assert columns_for_words("Days", ["Day", "Days"]) == ["Days"]
+    assert columns_for_words("reaction time", ["Reaction", "Days", "Subject"]) == ["Reaction"]
