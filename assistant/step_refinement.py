@@ -18,19 +18,9 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.references import resolve_one
 from assistant.state import SessionState
+from assistant.steps.blups import grouping_factor_named
 from engine.blups import grouping_factors
 from grammar.plan import ModifyModel, RandomEffectsTests
-
-
-def _grouping_factor_named(word: str, groups: list[str]) -> str | None:
-    """The grouping factor ``word`` names: itself in any case, or its plural."""
-    folded = word.casefold()
-    for candidate in (folded, folded[:-1] if folded.endswith("s") else None,
-                      folded[:-2] if folded.endswith("es") else None):
-        found = [g for g in groups if candidate and g.casefold() == candidate]
-        if len(found) == 1:
-            return found[0]
-    return None
 
 
 def refine_step(step: Any, state: SessionState) -> tuple[Any, ...] | None:
@@ -47,8 +37,8 @@ def refine_step(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     fit = model.fit
     groups = grouping_factors(fit)
     variable, across = parts
-    group = _grouping_factor_named(across, groups)
-    if group is None or _grouping_factor_named(variable, groups) is not None:
+    group = grouping_factor_named(across, groups)
+    if group is None or grouping_factor_named(variable, groups) is not None:
         return None
     fixed_terms = {t.label for t in fit.model_formula.fixed_terms}
     if f"{variable}:{group}" in fixed_terms or f"{group}:{variable}" in fixed_terms:

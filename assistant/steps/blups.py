@@ -46,16 +46,23 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 
 def named_group(fit: Any, word: str) -> str | None:
-    """The grouping factor ``word`` names: itself in any case, or its plural."""
+    """The grouping factor ``word`` names: itself in any case, or its plural; a role word
+    ("subject", "cluster") names the model's only grouping factor."""
     groups = grouping_factors(fit)
+    found = grouping_factor_named(word, groups)
+    if found is None and word.casefold() in GROUP_ROLE_WORDS and len(groups) == 1:
+        return groups[0]
+    return found
+
+
+def grouping_factor_named(word: str, groups: list[str]) -> str | None:
+    """The one of ``groups`` that ``word`` names: itself in any case, or its plural."""
     folded = word.casefold()
     for candidate in (folded, folded[:-1] if folded.endswith("s") else None,
                       folded[:-2] if folded.endswith("es") else None):
         found = [g for g in groups if candidate and g.casefold() == candidate]
         if len(found) == 1:
             return found[0]
-    if folded in GROUP_ROLE_WORDS and len(groups) == 1:
-        return groups[0]
     return None
 
 
