@@ -81,7 +81,7 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "subset_data": ("column",),
     "within_between": ("column", "group"),
     "subset_visits": ("subject", "by"),
-    "fit_lmm": ("response", "predictors", "group", "slope", "nested_in"),
+    "fit_lmm": ("response", "predictors", "group", "slope", "nested_in", "crossed_with"),
     "modify_model": ("variables", "group"),
     "marginal_means": ("factor",),
     "fixed_effects": ("term",),

@@ -70,9 +70,11 @@ class ModelParts:
     group: str
     slope: str | None
     nested_in: str | None = None
+    crossed_with: tuple[str, ...] = ()
 
     def formula(self, structure: str, *, uncorrelated: bool = False) -> str:
-        """lme4 text for a named structure (``grammar.plan.random_part`` defines each one).
+        """lme4 text for a named structure (``grammar.plan.random_part`` defines each one),
+        plus a random intercept for each factor in ``crossed_with`` (crossed random effects).
 
         ``uncorrelated`` builds the random slope as ``(1 + x || g)``, intercept and slope
         without their correlation, for a request that names "random slope" next to
@@ -93,7 +95,8 @@ class ModelParts:
             random = random_part("uncorrelated_slope", group, self.slope)
         else:
             random = random_part(structure, group, self.slope)
-        rhs = " + ".join([*(fixed or ["1"]), random])
+        crossed = [random_part("random_intercept", c) for c in self.crossed_with]
+        rhs = " + ".join([*(fixed or ["1"]), random, *crossed])
         return f"{self.response} ~ {rhs}"
 
 
@@ -214,10 +217,11 @@ def parts_from_data(
     group: str | None = None,
     slope: str | None = None,
     nested_in: str | None = None,
+    crossed_with: tuple[str, ...] = (),
 ) -> GuessedParts:
     """Model parts from named columns; the rest from the data set's suggested model or
     from the engine's guesses (``engine.data.describe_data``: id, time, outcome)."""
-    for name in (response, group, slope, nested_in, *(predictors or ())):
+    for name in (response, group, slope, nested_in, *crossed_with, *(predictors or ())):
         if name is not None and name not in data.columns:
             raise AssistantError(
                 f"There is no column {name!r} in the data; "
@@ -242,7 +246,7 @@ def parts_from_data(
     group = group or summary.id_guess
     if group is None:
         raise _cannot_guess("grouping factor (subject, cluster)", data)
-    taken = {group} | ({nested_in} if nested_in else set())
+    taken = {group, *crossed_with} | ({nested_in} if nested_in else set())
     time = slope or (summary.time_guess if summary.time_guess not in taken else None)
     response = response or summary.outcome_guess
     if response is None or response in taken or response == time:
@@ -271,8 +275,11 @@ def parts_from_data(
         group=_quoted(group),
         slope=_quoted(slope) if slope else None,
         nested_in=_quoted(nested_in) if nested_in else None,
+        crossed_with=tuple(_quoted(c) for c in crossed_with),
     )
     roles = {"outcome": response, "grouping factor": group}
+    if crossed_with:
+        roles["crossed with"] = " and ".join(crossed_with)
     if time:
         roles["time"] = time
     if not predictors and skipped:
@@ -434,6 +441,27 @@ def _modify_random(
                     f"{v} already has a random slope by {target['group']}; there is nothing to add."
                 )
             target["slopes"].append(v)
+    elif operation == "add_random_intercept":
+        if group is None:
+            raise AssistantError(
+                "Say which grouping factor gets the random intercept, "
+                "e.g. `add a random intercept for item`."
+            )
+        if group in fixed:
+            raise AssistantError(
+                f"{group} is a fixed effect of the model; drop it first if its levels "
+                "should be random effects instead."
+            )
+        matching = [t for t in terms if t["group"] == group]
+        if any(t["intercept"] for t in matching):
+            raise AssistantError(
+                f"The model already has a random intercept for {group}; there is nothing to add."
+            )
+        if matching:
+            matching[0]["intercept"] = True
+        else:
+            terms.append({"intercept": True, "slopes": [], "group": _quoted(group),
+                          "correlated": True})
     elif operation == "remove_random_slope":
         removed = False
         for t in terms:
@@ -491,5 +519,15 @@ def _bar(t: dict, bar: str) -> str:
     return f"({' + '.join(lhs)} {bar} {t['group']})"
 
 
-def with_structure(parts: ModelParts, **changes: str | None) -> ModelParts:
-    return replace(parts, **{k: v for k, v in changes.items() if v is not None})
+def with_structure(parts: ModelParts, **changes: Any) -> ModelParts:
+    return replace(parts, **{k: v for k, v in changes.items() if v is not None and v != ()})
+
+
+def with_crossed_intercepts(formula: str, groups: list[str]) -> str:
+    """A word-built model's formula with its random part rewritten as one random intercept
+    per grouping factor in ``groups`` (crossed random effects), the fixed part kept."""
+    mf = check_formula(formula)
+    fixed = [t.label for t in mf.fixed_terms]
+    head = [] if mf.intercept else ["0"]
+    random = [random_part("random_intercept", _quoted(g)) for g in groups]
+    return f"{mf.response_label} ~ {' + '.join([*head, *(fixed or ['1']), *random])}"

@@ -416,6 +416,13 @@ class StepBuilder(Transformer):
         inner, outer = _cols(items)
         return [_Field("group", inner), _Field("nested_in", outer)]
 
+    def crossed_phrase(self, items):
+        return _flat(items)
+
+    def group_crossed(self, items):
+        first, *others = _cols(items)
+        return [_Field("group", first), _Field("crossed_with", tuple(others))]
+
     def fit(self, items):
         return self._fit_from(_flat(items))
 
@@ -447,6 +454,10 @@ class StepBuilder(Transformer):
                     info[part.name] = part.value
         options = {k: info.pop(k) for k in ("method", "ddf", "optimizer", "max_iter", "label")
                    if k in info}
+        if info.get("crossed_with") and str(info.get("predictors", ("",))[-1]).lower() == "crossed":
+            # "on condition, crossed random effects for rater and item": the LALR parser reads
+            # a word after a comma in a list of predictors as one more column
+            info["predictors"] = info["predictors"][:-1]
         if formula is None and not (info.keys() - {"again", "more_iterations", "splittable"}):
             # "fit the model again using REML": the current model with other options
             if info.get("more_iterations"):
@@ -454,13 +465,22 @@ class StepBuilder(Transformer):
             if info.get("again"):
                 options.pop("label", None)
                 return Refit(None, **options)
+        if formula is not None and "group" in info and not formula.model.random_terms:
+            # "score ~ condition with raters crossed with items": the words give the groups
+            crossed = info.get("crossed_with", ())
+            return FitLmm(
+                formula=_with_random_intercepts(formula, info["group"], crossed,
+                                                info.get("nested_in")),
+                group=info["group"], nested_in=info.get("nested_in"), crossed_with=crossed,
+                **options,
+            )
         if formula is not None:
             _require_random_terms(formula)
             return FitLmm(formula=formula.text, structure=info.get("structure"), **options)
         predictors = tuple(info.get("predictors", ()))
         built = _formula_from_words(
             info.get("response"), predictors, info.get("group"), info.get("structure"),
-            info.get("slope"), info.get("nested_in"),
+            info.get("slope"), info.get("nested_in"), info.get("crossed_with", ()),
         )
         return FitLmm(
             formula=built,
@@ -470,6 +490,7 @@ class StepBuilder(Transformer):
             group=info.get("group"),
             slope=info.get("slope"),
             nested_in=info.get("nested_in"),
+            crossed_with=info.get("crossed_with", ()),
             **options,
         )
 
@@ -527,6 +548,10 @@ class StepBuilder(Transformer):
         groups = [i.name for i in items if isinstance(i, _Col)]
         return ModifyModel("add_random_slope", tuple(variables), _ref(items),
                            groups[0] if groups else None)
+
+    def add_random_intercept(self, items):
+        # "add a random intercept for item (to model 2)": another grouping factor
+        return ModifyModel("add_random_intercept", (), _ref(items), _cols(items)[0])
 
     def remove_random_slope(self, items):
         return ModifyModel("remove_random_slope", tuple(_cols(items)), _ref(items))
@@ -2179,8 +2204,10 @@ def _formula_from_words(
     structure: str | None,
     slope: str | None,
     nested_in: str | None,
+    crossed_with: tuple[str, ...] = (),
 ) -> str | None:
-    """The lme4 formula of a model described in words, when the words say enough."""
+    """The lme4 formula of a model described in words, when the words say enough
+    (each factor crossed with the grouping factor gets its own random intercept)."""
     if not response or not group:
         return None
     kind = structure or "random_intercept"
@@ -2198,9 +2225,23 @@ def _formula_from_words(
     text = (
         f"{Var(response).text()} ~ {' + '.join(Var(p).text() for p in fixed) or '1'} + "
         f"{random_part(kind, grouping, slope_text)}"
+        + "".join(f" + {random_part('random_intercept', Var(c).text())}" for c in crossed_with)
     )
     parsed = _parse_formula(text)
     return parsed.text() if not any(t.order > 1 for t in parsed.fixed_terms) else text
+
+
+def _with_random_intercepts(
+    formula: _Formula, group: str, crossed_with: tuple[str, ...], nested_in: str | None
+) -> str:
+    """A formula without random terms plus a random intercept per grouping factor named in
+    words (``group`` within ``nested_in``, or ``group`` crossed with each of ``crossed_with``)."""
+    grouping = Var(group).text()
+    if nested_in:
+        grouping = f"{Var(nested_in).text()}/{grouping}"
+    bars = [random_part("random_intercept", g)
+            for g in (grouping, *(Var(c).text() for c in crossed_with))]
+    return " + ".join([formula.text, *bars])  # as written: terms are not expanded
 
 
 def step_builder(clause: str) -> Transformer:

@@ -308,6 +308,7 @@ class FitLmm(Step):
     optimizer: str | None = None
     max_iter: int | None = None
     label: str | None = None
+    crossed_with: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
@@ -320,9 +321,10 @@ class FitLmm(Step):
 class ModifyModel(Step):
     """Change a fitted model and fit the result.
 
-    ``operation``: add_random_slope, remove_random_slope, uncorrelated, add_covariate
-    (a variable may be an interaction written ``a:b``), drop_term, drop_interaction.
-    ``group`` names the grouping factor of an added random slope when the request says.
+    ``operation``: add_random_slope, add_random_intercept, remove_random_slope,
+    uncorrelated, add_covariate (a variable may be an interaction written ``a:b``),
+    drop_term, drop_interaction. ``group`` names the grouping factor of an added random
+    slope when the request says, and the factor that an added random intercept is for.
     """
 
     kind: ClassVar[str] = "modify_model"

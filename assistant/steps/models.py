@@ -14,6 +14,7 @@ from assistant.model_building import (
     modify_formula,
     parts_from_data,
     parts_from_formula,
+    with_crossed_intercepts,
     with_structure,
 )
 from assistant.references import resolve_one
@@ -166,6 +167,12 @@ def _formula_for(
 ) -> tuple[str, str | None, dict[str, str], str | None]:
     """(formula, built_from, guessed roles, note) for a fit_lmm step."""
     formula = step_field(step, "formula")
+    crossed = [group_column(c, data.columns) for c in step_field(step, "crossed_with", ())]
+    if formula and crossed and not step_field(step, "nested_in"):
+        # the words named the factors (perhaps as plurals, "raters crossed with items"):
+        # the random intercepts are those of the columns they mean
+        groups = [group_column(step_field(step, "group"), data.columns), *crossed]
+        return with_crossed_intercepts(str(formula), [g for g in groups if g]), None, {}, None
     if formula:
         return str(formula), None, {}, None
     structure = step_field(step, "structure", "random_intercept")
@@ -178,6 +185,7 @@ def _formula_for(
         "group": group_column(step_field(step, "group"), data.columns),
         "slope": step_field(step, "slope"),
         "nested_in": step_field(step, "nested_in"),
+        "crossed_with": tuple(c for c in crossed if c),
     }
     predictors = step_field(step, "predictors")
     model = state.last_model
@@ -200,7 +208,10 @@ def _formula_for(
     return text, built_from, roles, note
 
 
-_MODEL_FIELDS = ("formula", "structure", "response", "predictors", "group", "slope", "nested_in")
+_MODEL_FIELDS = (
+    "formula", "structure", "response", "predictors", "group", "slope", "nested_in",
+    "crossed_with",
+)
 
 
 def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
