@@ -229,7 +229,7 @@ _topic(
     "samples",
     "Sample data sets",
     ["These data sets are built in; load one with `use sample <name>`."],
-    ["use sample pain_trial", "use sample sleepstudy"],
+    ["use sample pain_trial", "use sample sleepstudy", "use sample ratings"],
 )
 
 _topic(
@@ -240,8 +240,9 @@ _topic(
         "ordinary regression terms: `a + b`, interactions `a:b`, both `a * b`. Random "
         "effects sit in brackets with a bar: `(1 | g)` a random intercept per level of "
         "g, `(1 + x | g)` with a random slope, `(1 | a/b)` b nested in a, "
-        "`(1 | a) + (1 | b)` crossed. Functions allowed: log, exp, sqrt, scale, center, "
-        "factor, poly, I(...).",
+        "`(1 | a) + (1 | b)` crossed (in words: `rating ~ condition with raters crossed "
+        "with items`, or `random intercepts for plate and sample`). Functions allowed: "
+        "log, exp, sqrt, scale, center, factor, poly, I(...).",
         "Several steps can go in one request, separated by `;` or `then`.",
         "Results go to files in the output folder: `export the results` writes the fixed "
         "effects, variance components and BLUPs as CSV files, the whole fit as JSON, and "
@@ -267,6 +268,8 @@ _topic(
         "plot Reaction over Days for each Subject",
         "LMM: Reaction ~ Days + (Days | Subject)",
         "fit a random intercept model",
+        "mixed model of rating on condition with rater crossed with item",
+        "add a random intercept for item",
         "use ML; use Kenward-Roger",
         "compare AIC/BIC; likelihood ratio test",
         "what is the AIC of model 2?",

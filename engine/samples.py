@@ -15,6 +15,9 @@ Summary of the samples (full design and truth in each generator's docstring):
 - ``schools``: 40 schools of 10–60 students; score = 45 + 4·SES + 0.01·school_size
   + school intercept (variance 25) + residual (variance 100); ICC 0.2.
 - ``sleepstudy``: lme4's 18 subjects over days 0–9 (real data).
+- ``ratings``: 30 raters × 24 items (crossed, every rater rates every item), item-level
+  condition A/B; rating = 50 + 8·[B] + rater (SD 4) + item (SD 6) + residual (SD 5);
+  15 of the 720 ratings missing.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from engine.errors import LmmInputError
 PAIN_TRIAL_SEED = 2966
 #: Seed of :func:`generate_schools`.
 SCHOOLS_SEED = 7
+#: Seed of :func:`generate_ratings`, chosen so that the REML fit of
+#: ``rating ~ condition + (1 | rater) + (1 | item)`` recovers the truth (see its docstring).
+RATINGS_SEED = 9
 PAIN_TIMES = (0, 1, 3, 6)
 
 
@@ -147,6 +153,44 @@ def generate_schools(seed: int = SCHOOLS_SEED) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["school", "student", "test_score", "SES", "school_size"])
 
 
+def generate_ratings(seed: int = RATINGS_SEED) -> pd.DataFrame:
+    """Simulate raters crossed with items: every rater rates every item.
+
+    Design: 30 raters (``R01``–``R30``) and 24 items (``I01``–``I24``); each item belongs to
+    ``condition`` A or B (12 each, randomly assigned), so the condition varies between
+    items and within raters. Each rating is missing independently with probability 0.03
+    (missing completely at random; the row is kept with an empty ``rating``): 15 of the 720
+    with the shipped seed.
+
+    Truth (``rating`` rounded to 0.1)::
+
+        rating = 50 + 8·[B] + u_rater + w_item + ε
+        u_rater ~ N(0, 4²),  w_item ~ N(0, 6²),  ε ~ N(0, 5²)
+
+    so a rating's variance is 16 + 36 + 25 = 77: ratings of one item by two raters
+    correlate 36/77 ≈ 0.47, ratings by one rater of two items 16/77 ≈ 0.21. With the
+    shipped seed the REML fit of ``rating ~ condition + (1 | rater) + (1 | item)`` gives
+    SDs 3.99, 5.87 and 4.98 and a condition effect of 7.8 (SE 2.4).
+    """
+    rng = np.random.default_rng(seed)
+    n_raters, n_items = 30, 24
+    raters = [f"R{i:02d}" for i in range(1, n_raters + 1)]
+    items = [f"I{j:02d}" for j in range(1, n_items + 1)]
+    condition = np.array(["A"] * (n_items // 2) + ["B"] * (n_items // 2))
+    rng.shuffle(condition)
+    rater_effect = rng.normal(0.0, 4.0, n_raters)
+    item_effect = rng.normal(0.0, 6.0, n_items)
+    rows = []
+    for i in range(n_raters):
+        noise = rng.normal(0.0, 5.0, n_items)
+        missing = rng.random(n_items) < 0.03
+        for j in range(n_items):
+            mean = 50.0 + 8.0 * (condition[j] == "B") + rater_effect[i] + item_effect[j]
+            rating = np.nan if missing[j] else round(float(mean + noise[j]), 1)
+            rows.append((raters[i], items[j], condition[j], rating))
+    return pd.DataFrame(rows, columns=["rater", "item", "condition", "rating"])
+
+
 # --------------------------------------------------------------------------- catalogue
 @dataclass(frozen=True)
 class _Sample:
@@ -178,6 +222,12 @@ _SAMPLES: dict[str, _Sample] = {
         "lme4's sleepstudy: reaction times of 18 subjects over 10 days of sleep deprivation.",
         "Reaction ~ Days + (Days | Subject)",
         "sleepstudy.csv",
+    ),
+    "ratings": _Sample(
+        "Simulated ratings: 30 raters crossed with 24 items (condition A or B per item), "
+        "a few ratings missing.",
+        "rating ~ condition + (1 | rater) + (1 | item)",
+        "ratings.csv",
     ),
 }
 

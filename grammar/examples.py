@@ -15,7 +15,9 @@ EXAMPLE_REQUESTS: tuple[str, ...] = (
     "random intercept model of pain_score on time and treatment with patient as the "
     "grouping variable",
     "fit 3 models: (1) random intercept, (2) random slope, (3) intercept + slope",
+    "mixed model of rating on condition with rater crossed with item",
     "add a random slope for time",
+    "add a random intercept for item",
     "remove the random slope",
     "make the random effects uncorrelated",
     "add age as a covariate",

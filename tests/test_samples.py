@@ -85,14 +85,14 @@ def test_sleepstudy_is_lme4s():
 
 def test_list_samples_names_and_sizes():
     infos = {info.name: info for info in list_samples()}
-    assert list(infos) == ["pain_trial", "pain_wide", "schools", "sleepstudy"]
+    assert list(infos) == ["pain_trial", "pain_wide", "schools", "sleepstudy", "ratings"]
     assert infos["pain_wide"].n_rows == 80 and infos["sleepstudy"].n_rows == 180
     assert infos["pain_trial"].suggested_formula == "pain_score ~ time + treatment + (1 | patient)"
     assert all(info.description for info in infos.values())
 
 
 def test_unknown_sample_lists_the_names():
-    with pytest.raises(LmmInputError, match="pain_trial, pain_wide, schools, sleepstudy"):
+    with pytest.raises(LmmInputError, match="pain_trial, pain_wide, schools, sleepstudy, ratings"):
         load_sample("iris")
 
 

@@ -131,11 +131,18 @@ def group_size_sentence(fit: Any) -> str:
         text += (
             f" {fmt.plural(fit.n_dropped, 'row')} with missing values "
             f"{'was' if fit.n_dropped == 1 else 'were'} left out{detail}; "
-            "every other observation of those subjects is still used."
+            f"every other observation of those {_units_of(fit)} is still used."
         )
     else:
         text += " No rows were dropped for missing values."
     return text
+
+
+def _units_of(fit: Any) -> str:
+    """What a row with a missing value belonged to: "subjects" with one grouping factor,
+    "levels of rater and item" with crossed or nested factors."""
+    groups = [g for g in fit.ngroups if ":" not in g]
+    return "subjects" if len(groups) < 2 else f"levels of {fmt.join_words(groups)}"
 
 
 # --------------------------------------------------------------- fixed effects
