@@ -87,7 +87,7 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "fixed_effects": ("term",),
     "explain_coefficient": ("term",),
     "blups": ("group", "term"),
-    "missing_data": ("per",),
+    "missing_data": ("per", "related_to"),
     "plot_data": ("outcome", "over", "group", "by"),
     "plot_trajectory": ("by", "over"),
     "plot_caterpillar": ("term",),

@@ -55,8 +55,9 @@ def group_column(name: str | None, columns: Any) -> str | None:
         return name
     if name.lower() in GROUP_ROLE_WORDS:
         return None
-    if name.endswith("s") and name[:-1] in columns:
-        return name[:-1]
+    for ending in ("s", "es"):  # "patients", "batches"
+        if name.endswith(ending) and name[: -len(ending)] in columns:
+            return name[: -len(ending)]
     return name
 
 

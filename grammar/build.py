@@ -478,7 +478,7 @@ class StepBuilder(Transformer):
             _require_random_terms(formula)
             return FitLmm(formula=formula.text, structure=info.get("structure"), **options)
         predictors = tuple(info.get("predictors", ()))
-        built = _formula_from_words(
+        built = formula_from_words(
             info.get("response"), predictors, info.get("group"), info.get("structure"),
             info.get("slope"), info.get("nested_in"), info.get("crossed_with", ()),
         )
@@ -2197,7 +2197,7 @@ def _criteria(found: list[str]) -> tuple[str, ...]:
     return (*chosen, _R2) if _R2 in found else chosen
 
 
-def _formula_from_words(
+def formula_from_words(
     response: str | None,
     predictors: tuple[str, ...],
     group: str | None,

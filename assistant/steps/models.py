@@ -34,6 +34,7 @@ from engine.data import describe_data
 from engine.fixed_covariance import quadratic_terms
 from engine.lmm import fit_lmm as engine_fit_lmm
 from engine.variance import variance_explained
+from grammar.build import formula_from_words
 
 UNCORRELATED_SLOPE_NOTE = (
     'Next to an intercept + slope model, "random slope" is read as a random intercept '
@@ -173,6 +174,16 @@ def _formula_for(
         # the random intercepts are those of the columns they mean
         groups = [group_column(step_field(step, "group"), data.columns), *crossed]
         return with_crossed_intercepts(str(formula), [g for g in groups if g]), None, {}, None
+    if formula and step_field(step, "response") and step_field(step, "group"):
+        # built by the grammar from words ("students nested in schools"): built again from
+        # the columns the words name (the plural "schools" is the column school)
+        rebuilt = formula_from_words(
+            step_field(step, "response"), tuple(step_field(step, "predictors", ()) or ()),
+            group_column(step_field(step, "group"), data.columns),
+            step_field(step, "structure"), step_field(step, "slope"),
+            group_column(step_field(step, "nested_in"), data.columns), tuple(crossed),
+        )
+        return str(rebuilt or formula), None, {}, None
     if formula:
         return str(formula), None, {}, None
     structure = step_field(step, "structure", "random_intercept")
@@ -184,7 +195,7 @@ def _formula_for(
         "response": step_field(step, "response"),
         "group": group_column(step_field(step, "group"), data.columns),
         "slope": step_field(step, "slope"),
-        "nested_in": step_field(step, "nested_in"),
+        "nested_in": group_column(step_field(step, "nested_in"), data.columns),
         "crossed_with": tuple(c for c in crossed if c),
     }
     predictors = step_field(step, "predictors")
