@@ -13,7 +13,7 @@ Anything it cannot read raises :class:`ParseError`; no other exception escapes.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from lark.exceptions import UnexpectedInput, VisitError
 
@@ -106,72 +106,72 @@ def _check_size(request: str) -> None:
         )
 
 
+_CLAUSE_ERRORS = (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch)
+
+
+def _other_readings(
+    request: str,
+    clause: Clause,
+    following: Clause | None,
+    first_error: Exception,
+    columns: Sequence[str],
+) -> Iterator[tuple[Mapped, bool]]:
+    """Other texts a clause that did not parse may stand for, most likely first, each
+    with True when it swallows the next clause."""
+    text = clause.text
+    unexpected = isinstance(first_error, UnexpectedInput)
+    joined = following is not None and following.joined_by_verb
+    if joined:
+        # a cut before a verb can be wrong when a column is named like a verb ("on time
+        # and test"): the clause joined with the one after it
+        yield _join(text, following), True
+    if unexpected and "~" in text.text:
+        # a formula whose response is spelled like a keyword ("rank ~ x + (1 | g)")
+        yield _as_fit(text), False
+    named = _USE_NAME.fullmatch(text.text)
+    if named is not None and unexpected:
+        # "use pain_trial": "use" opens any clause, so a data set's bare name is tried
+        # as "switch to pain_trial" only when nothing else reads the clause
+        yield _replaced(text, "switch to " + named.group(1)), False
+    spaced_path = _spaced_path_quoted(request, text)
+    if spaced_path is not None and unexpected:
+        # "load tab file.tsv": a file name with spaces, written without quotes
+        yield spaced_path, False
+    # a column of the current data spelled like a keyword ("plot time", "center time and
+    # test", where "test" would start a clause of its own)
+    candidates = [(text, False)] + ([(_join(text, following), True)] if joined else [])
+    for candidate, swallows in candidates:
+        for quoted in _columns_quoted(candidate, columns):
+            yield quoted, swallows
+    spaced_name = _spaced_column_quoted(text, columns)
+    if spaced_name is not None:
+        # a column named in several words ("school size" for school_size)
+        yield spaced_name, False
+    quoted = _keyword_before_error_quoted(text, first_error)
+    if quoted is not None:
+        # a column spelled like a keyword ("with Subject as the grouping variable")
+        yield quoted, False
+
+
 def _steps_of(
     request: str, clause: Clause, following: Clause | None, columns: Sequence[str] = ()
 ) -> tuple[list[Step], bool]:
     """Steps of one clause; True when the next clause was swallowed into this one.
 
-    A cut before a verb can be wrong when a column is named like a verb ("on time and
-    test"), so a clause that fails is retried joined with the clause after it.
+    A clause that fails is read again in the other ways :func:`_other_readings` lists,
+    in order; the first that parses wins, else the first error is reported.
     """
     try:
         return _parse_clause(clause.text), False
     except RCallError as err:  # "confint(m1, method = "boot")": a call read but refused
         position = clause.text.original_index(0)
         raise ParseError(str(err), request=request, position=position) from None
-    except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch) as err:
+    except _CLAUSE_ERRORS as err:
         first_error = err
-    if following is not None and following.joined_by_verb:
-        joined = _join(clause.text, following)
+    for text, swallows in _other_readings(request, clause, following, first_error, columns):
         try:
-            return _parse_clause(joined), True
-        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
-            pass
-    if isinstance(first_error, UnexpectedInput) and "~" in clause.text.text:
-        # a formula whose response is spelled like a keyword ("rank ~ x + (1 | g)")
-        try:
-            return _parse_clause(_as_fit(clause.text)), False
-        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
-            pass
-    named = _USE_NAME.fullmatch(clause.text.text)
-    if named is not None and isinstance(first_error, UnexpectedInput):
-        # "use pain_trial": "use" opens any clause, so a data set's bare name is tried
-        # as "switch to pain_trial" only when nothing else reads the clause
-        try:
-            return _parse_clause(_replaced(clause.text, "switch to " + named.group(1))), False
-        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
-            pass
-    spaced = _spaced_path_quoted(request, clause.text)
-    if spaced is not None and isinstance(first_error, UnexpectedInput):
-        # "load tab file.tsv": a file name with spaces, written without quotes
-        try:
-            return _parse_clause(spaced), False
-        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
-            pass
-    # a column of the current data spelled like a keyword ("plot time", "center time and
-    # test", where "test" would start a clause of its own)
-    texts = [(clause.text, False)]
-    if following is not None and following.joined_by_verb:
-        texts.append((_join(clause.text, following), True))
-    for text, swallows in texts:
-        for quoted in _columns_quoted(text, columns):
-            try:
-                return _parse_clause(quoted), swallows
-            except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
-                pass
-    spaced_name = _spaced_column_quoted(clause.text, columns)
-    if spaced_name is not None:
-        # a column named in several words ("school size" for school_size)
-        try:
-            return _parse_clause(spaced_name), False
-        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
-            pass
-    quoted = _keyword_before_error_quoted(clause.text, first_error)
-    if quoted is not None:
-        # a column spelled like a keyword ("with Subject as the grouping variable")
-        try:
-            return _parse_clause(quoted), False
-        except (UnexpectedInput, ClauseFormulaError, NotUnderstood, CountMismatch):
+            return _parse_clause(text), swallows
+        except _CLAUSE_ERRORS:
             pass
     topic = _question_topic(clause.text.text)
     if topic is not None and not isinstance(first_error, ClauseFormulaError):
