@@ -75,9 +75,10 @@ def hessian_finding(outcome: str | None, n_negative: int = 0, largest: float | N
     return None
 
 
-def hessian_blocks(fit: Any) -> list[Block]:
+def hessian_blocks(fit: Any, ladder_ran: bool = False) -> list[Block]:
     """A failed lme4 Hessian check of ``fit`` (``fit.opt.hessian_check``): what it means
-    and the next step; nothing when it passed or did not run."""
+    and the next step; nothing when it passed or did not run. ``ladder_ran``: the
+    convergence ladder already ran on the fit, and its account follows."""
     opt = getattr(fit, "opt", None)
     check = getattr(opt, "hessian_check", None)
     if check is None:
@@ -113,6 +114,8 @@ def hessian_blocks(fit: Any) -> list[Block]:
     else:
         title = "The curvature at the optimum is unknown"
         advice = "Next, try `fix convergence` (other optimizers, then simpler random effects)."
+    if ladder_ran:
+        advice = "The convergence check below tries the usual remedies and says what each did."
     return [Paragraph(f"**{title}**: {finding}. {advice}")]
 
 
@@ -333,11 +336,10 @@ def _outcome_words(audit: Any, model: Any) -> str:
         pieces.append(f"the simpler model {code(audit.final_formula)}")
     if scaled:
         pieces.append("centred and scaled predictors")
-    suggestion = (
-        f" To use it, type {code('LMM: ' + audit.final_formula)}"
-        + (" after `standardize` of the scaled columns" if scaled else "")
-        + "."
-    )
+    standardize = ""
+    if scaled and audit.scaled_columns:
+        standardize = f"{code('standardize ' + ' and '.join(audit.scaled_columns))}, then "
+    suggestion = f" To use it, type {standardize}{code('LMM: ' + audit.final_formula)}."
     if audit.steps and audit.steps[0].decision == "ok":
         # nothing was wrong: the simplification was asked for, and the tests allowed it
         state = "which the likelihood-ratio tests above do not reject"

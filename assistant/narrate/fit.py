@@ -429,8 +429,9 @@ def _term_words(var1: str | None) -> str:
     return "intercept" if var1 in INTERCEPT_NAMES else f"{var1} slope"
 
 
-def trouble_blocks(fit: Any) -> list[Block]:
-    """Singular fits and convergence problems in plain words, with the next step."""
+def trouble_blocks(fit: Any, ladder_ran: bool = False) -> list[Block]:
+    """Singular fits and convergence problems in plain words, with the next step
+    (``ladder_ran``: the convergence ladder's account follows)."""
     blocks: list[Block] = []
     if fit.singular:
         where = boundary_components(fit)
@@ -463,7 +464,7 @@ def trouble_blocks(fit: Any) -> list[Block]:
                 "or simplify the random effects."
             )
         )
-    blocks.extend(hessian_blocks(fit))
+    blocks.extend(hessian_blocks(fit, ladder_ran))
     aliased = list(getattr(fit, "aliased", []) or [])
     data = getattr(fit, "data", None)
     constant = [
@@ -624,7 +625,7 @@ def fit_blocks(
             Paragraph(f"Built from {built_from}: same outcome, fixed effects and grouping.")
         )
     blocks.append(Paragraph(f"{method_sentence(fit)} {group_size_sentence(fit)}"))
-    blocks.extend(trouble_blocks(fit))
+    blocks.extend(trouble_blocks(fit, getattr(model, "audit", None) is not None))
     blocks.extend(fixed_effects_blocks(fit, detailed=False))
     blocks.extend(centring_blocks(quadratics))
     blocks.append(Paragraph(variance_sentence(fit)))

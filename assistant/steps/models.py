@@ -32,6 +32,7 @@ from assistant.steps.options import normalise_ddf, normalise_method, normalise_o
 from engine.convergence import remedy_convergence
 from engine.data import describe_data
 from engine.fixed_covariance import quadratic_terms
+from engine.hessian_check import HESSIAN_OK
 from engine.lmm import fit_lmm as engine_fit_lmm
 from engine.variance import variance_explained
 from grammar.build import formula_from_words
@@ -48,7 +49,11 @@ SLOPE_WITH_INTERCEPT_NOTE = (
 
 
 def has_trouble(fit: Any) -> bool:
-    return (not fit.converged) or bool(fit.singular)
+    """True when the fit needs the convergence ladder: it did not converge, it is
+    singular, or lme4's Hessian check (``check.conv.hess``) failed at its optimum."""
+    check = getattr(fit.opt, "hessian_check", None)
+    hessian_failed = check is not None and check.outcome != HESSIAN_OK
+    return (not fit.converged) or bool(fit.singular) or hessian_failed
 
 
 def fit_formula(
