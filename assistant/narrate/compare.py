@@ -145,6 +145,7 @@ def _lrt_sentence(small: Any, large: Any, rec: dict) -> str:
         else "the extra parameters do not improve the fit significantly"
     )
     text = f"Model {large.number} vs model {small.number}: {test}; {verdict}."
+    text += _added_terms_words(small, large, int(rec["Df"]))
     if fmt.is_number(rec.get("p_boundary")):
         text += (
             " This test asks whether a variance is zero, which is the edge of its possible "
@@ -152,6 +153,31 @@ def _lrt_sentence(small: Any, large: Any, rec: dict) -> str:
             f"50:50 mix of χ² distributions), {fmt.p_value(rec['p_boundary'])}."
         )
     return text
+
+
+def _added_terms_words(small: Any, large: Any, df: int) -> str:
+    """What a likelihood ratio test with several df tests, when the larger model only adds
+    fixed-effect columns: those columns together. An interaction tested together with
+    its main effect is not a test of the interaction alone."""
+    if df < 2 or small.fit.theta.size != large.fit.theta.size:
+        return ""
+    if _random_text(small) != _random_text(large):
+        return ""
+    added = [name for name in large.fit.fixed_names if name not in small.fit.fixed_names]
+    if len(added) != df:
+        return ""
+    words = (
+        f" The test has {fmt.integer(df)} degrees of freedom because model {large.number} "
+        f"adds {fmt.integer(df)} fixed-effect columns ({fmt.join_words([code(a) for a in added])})"
+        ", and it tests them together."
+    )
+    interactions = [a for a in added if ":" in a]
+    if interactions and len(interactions) < len(added):
+        words += (
+            f" The interaction on its own is tested by its row in the fixed-effects table "
+            f"({code(interactions[0])})."
+        )
+    return words
 
 
 def _lrt_blocks(result: SessionComparison, records: list[dict]) -> list[Block]:
