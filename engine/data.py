@@ -1077,7 +1077,19 @@ def transform_columns(
         record = _plan_transform(df[name], name, op)
         out[name] = record.apply(df[name])
         records.append(record)
+    out.attrs[TRANSFORMS_ATTR] = (*applied_transforms(df), *records)
     return TransformResult(data=out, operation=op, transforms=records)  # type: ignore[arg-type]
+
+
+#: The key of ``DataFrame.attrs`` under which :func:`transform_columns` keeps the record of
+#: every transform the frame went through, oldest first. pandas carries ``attrs`` over to
+#: copies and row subsets, so a subset of centred data still says it was centred.
+TRANSFORMS_ATTR = "lmm_column_transforms"
+
+
+def applied_transforms(frame: pd.DataFrame) -> tuple[ColumnTransform, ...]:
+    """The transforms (:func:`transform_columns`) that made ``frame``, oldest first."""
+    return tuple(frame.attrs.get(TRANSFORMS_ATTR, ()))
 
 
 def _plan_transform(series: pd.Series, name: str, op: str) -> ColumnTransform:

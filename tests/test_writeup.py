@@ -266,3 +266,31 @@ def test_terms_without_a_plain_slope_are_named_for_what_they_are(tmp_path):
     assert "For the expected pain_score for treatment = treated, b = " in answer
     assert "vs control" not in answer
     assert "No ICC or R² is reported" in answer and "marginal R²" not in answer
+
+
+def test_methods_say_which_predictors_were_transformed_before_the_fit(tmp_path):
+    """Centring and standardizing done in the session change what the intercept and the
+    slopes mean, so the Methods report them with the mean and SD used; a model fitted
+    before the transform does not mention it."""
+    session = Session(sample="schools", output_dir=tmp_path)
+    raw = load_sample("schools")
+    session.ask("test_score ~ SES + (1 | school)")
+    session.ask("center SES")
+    session.ask("standardize school_size")
+    session.ask("test_score ~ SES + school_size + (1 | school)")
+    methods = session.ask("write up model 2").text()
+    mean_ses = raw["SES"].mean()
+    mean_size, sd_size = raw["school_size"].mean(), raw["school_size"].std(ddof=1)
+    assert f"SES was grand-mean centred (mean {mean_ses:.3g} subtracted)" in methods
+    assert (
+        f"school_size was standardized to mean 0 and SD 1 (sample mean {mean_size:.1f}, "
+        f"SD {sd_size:.1f})" in methods
+    )
+    fit = session.models[2].fit
+    # the slope is per SD of school size: the raw-scale slope times the SD
+    raw_fit = Session(sample="schools", output_dir=tmp_path)
+    raw_fit.ask("test_score ~ SES + school_size + (1 | school)")
+    raw_slope = raw_fit.models[1].fit.beta[2]
+    assert abs(fit.beta[2] - raw_slope * sd_size) < 1e-6 * abs(fit.beta[2])
+    earlier = session.ask("write up model 1").text()
+    assert "Before the analysis" not in earlier

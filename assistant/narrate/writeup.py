@@ -35,6 +35,7 @@ from assistant.narrate.terms import (
 )
 from assistant.narrate.variance import group_name, has_random_slope, is_residual
 from assistant.step_results import PaperWriteUp
+from engine.data import applied_transforms
 
 #: In-text citation and full APA reference of every work the paragraphs may cite.
 REFERENCES: dict[str, tuple[str, str]] = {
@@ -145,6 +146,42 @@ def model_sentence(fit: Any) -> str:
         f"{fixed_words} and {random_structure_words(fit)}; in lme4's notation, "
         f"{code(fit.formula)}."
     )
+
+
+def _transform_words(t: Any) -> str:
+    if t.operation == "center":
+        return f"{t.column} was grand-mean centred (mean {fmt.number(t.center)} subtracted)"
+    if t.operation == "scale":
+        return f"{t.column} was divided by its sample SD ({fmt.number(t.scale)})"
+    if t.operation == "standardize":
+        return (
+            f"{t.column} was standardized to mean 0 and SD 1 (sample mean "
+            f"{fmt.number(t.center)}, SD {fmt.number(t.scale)}), so its coefficient is the "
+            "change per standard deviation"
+        )
+    if t.operation == "log":
+        return f"{t.column} was log-transformed (natural log)"
+    if t.operation == "days":
+        return f"{t.column} was converted to days since its first date ({t.origin[:10]})"
+    return (
+        f"{t.column} was treated as a categorical factor with "
+        f"{fmt.integer(len(t.levels or []))} levels"
+    )
+
+
+def preprocessing_sentence(fit: Any) -> str | None:
+    """The session's column transforms (``engine.data.transform_columns``) behind the data
+    the model was fitted to, for the variables of the model: a reader must know that a
+    predictor was centred or standardized to read its coefficient and the intercept."""
+    source = getattr(fit, "source_data", None)
+    if source is None:
+        return None
+    used = set(fit.model_formula.variables())
+    done = [t for t in applied_transforms(source) if t.column in used]
+    if not done:
+        return None
+    words = fmt.join_words([_transform_words(t) for t in done])
+    return f"Before the analysis, {words}."
 
 
 def estimation_sentence(fit: Any, cite: Citations) -> str:
@@ -364,6 +401,7 @@ def methods_paragraph(result: PaperWriteUp, cite: Citations) -> str:
     fit = model.fit
     sentences = [
         model_sentence(fit),
+        preprocessing_sentence(fit),
         estimation_sentence(fit, cite),
         software_sentence(cite),
         tests_sentence(fit, cite),
