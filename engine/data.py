@@ -155,7 +155,11 @@ def missing_file_message(file: Path) -> str:
     folder = file.parent
     if not folder.is_dir():
         return f"There is no folder '{folder}'; check the path to '{file.name}'."
-    neighbours = [p.name for p in folder.iterdir() if p.is_file()]
+    # only files the loader can read are worth suggesting (not 'thr.py' for 'nothere.csv')
+    neighbours = [
+        p.name for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in EXTENSION_FORMATS
+    ]
     hints = closest_names(file.name, neighbours)
     if not hints:
         hints = closest_names(file.stem, [Path(n).stem for n in neighbours])

@@ -115,6 +115,23 @@ def test_a_file_that_is_not_there_suggests_the_closest_name(files):
     assert "'visits.csv'" in message(answer)
 
 
+def test_only_readable_files_are_suggested_for_a_missing_file(files):
+    (files / "vista.py").write_text("print(1)\n")
+    (files / "notes.doc").write_text("x")
+    answer = ask_and_check(
+        fitted_session(), f'load "{files / "vista.csv"}"', "There is no file 'vista.csv'",
+        "did you mean",
+    )
+    assert "'visits.csv'" in message(answer)
+    assert "vista.py" not in message(answer)
+    (files / "visits.csv").unlink()
+    answer = ask_and_check(
+        fitted_session(), f'load "{files / "vista.csv"}"', "There is no file 'vista.csv'",
+        "check the name",
+    )
+    assert "did you mean" not in message(answer)
+
+
 def test_a_file_in_a_folder_that_is_not_there(files):
     ask_and_check(
         fitted_session(), f'load "{files / "nowhere" / "visits.csv"}"',
