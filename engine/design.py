@@ -1,8 +1,9 @@
 """From a parsed lme4 formula and a DataFrame to the model's matrices.
 
-* Columns are read one by one (``ModelColumns``), never copied into a DataFrame first;
-  every whitelisted call is evaluated by ``engine.transforms`` into named columns
-  (float arrays or ``Factor``s, ``EvaluatedColumns``).
+* Columns are read one by one as pandas stores them (``read_columns``, ``ModelColumns``),
+  never copied into a DataFrame first and never wrapped in a Series; every whitelisted
+  call is evaluated by ``engine.transforms`` into named columns (float arrays or
+  ``Factor``s, ``EvaluatedColumns``).
 * Treatment coding (first level as the reference) is built directly for the common
   shapes; other fixed parts go through formulaic, which only ever sees plain
   backtick-quoted names of the evaluated columns.
@@ -26,9 +27,11 @@ from scipy.linalg import lapack
 from engine.data import all_dates, closest_names, stray_text_values
 from engine.errors import LmmInputError
 from engine.transforms import (
+    ColumnArray,
     Factor,
     ModelColumns,
     TransformState,
+    column_array,
     evaluate,
     format_level,
     is_factor_dtype,
@@ -63,14 +66,15 @@ class ModelFrame:
     """The model frame: the model's variables on the rows the fit used, indexed 0..n-1.
 
     Built on first use (``table``), as few fits ever need it and building it costs more
-    than the rest of a small design. It keeps the columns read for the fit, which
-    pandas copies on write, so later edits of the caller's DataFrame do not reach it.
+    than the rest of a small design. It keeps copies of the columns read for the fit
+    (``read_columns`` gives the caller's own arrays), so later edits of the caller's
+    DataFrame do not reach it.
     """
 
     def __init__(
-        self, data: pd.DataFrame, series: dict[str, pd.Series], keep: np.ndarray | None
+        self, data: pd.DataFrame, columns: dict[str, ColumnArray], keep: np.ndarray | None
     ) -> None:
-        self._series = series
+        self._columns = {name: values.copy() for name, values in columns.items()}
         self._column_index = data.columns
         self._keep = keep
         self._table: pd.DataFrame | None = None
@@ -79,15 +83,15 @@ class ModelFrame:
         """``data[variables]`` on the kept rows with a fresh index (the same object on
         every call)."""
         if self._table is None:
-            names = list(self._series)
-            subset = pd.DataFrame(dict(enumerate(self._series.values())))
+            names = list(self._columns)
+            subset = pd.DataFrame(dict(enumerate(self._columns.values())))
             subset.columns = self._column_index.take(
                 [self._column_index.get_loc(name) for name in names]
             )
             if self._keep is not None:
                 subset = subset.loc[self._keep]
             self._table = subset.reset_index(drop=True)
-            self._series = {}
+            self._columns = {}
         return self._table
 
     def source_positions(self, n_source: int) -> np.ndarray:
@@ -127,10 +131,10 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
         raise LmmInputError("The data must be a table (a pandas DataFrame); load a data set first.")
     variables = model_formula.variables()
     _check_columns_exist(variables, data)
-    series = {name: data[name] for name in variables}
-    missing = {name: _missing_mask(column) for name, column in series.items()}
-    _check_outcome(variables_in(model_formula.response), series, missing)
-    _check_numbers_read_as_text(model_formula, series)
+    stored = read_columns(data, variables)
+    missing = {name: _missing_mask(values) for name, values in stored.items()}
+    _check_outcome(variables_in(model_formula.response), stored, missing)
+    _check_numbers_read_as_text(model_formula, stored)
     if not model_formula.random_terms:
         raise LmmInputError(
             "The formula has no random-effects term; add one such as (1 | group), "
@@ -143,10 +147,10 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
         raise LmmInputError(
             "No row has a value for every variable in the model; check for missing values."
         )
-    model_frame = ModelFrame(data, series, keep)
+    model_frame = ModelFrame(data, stored, keep)
     if keep is not None:
-        series = {name: column[keep] for name, column in series.items()}
-    columns = ModelColumns(series, n)
+        stored = {name: values[keep] for name, values in stored.items()}
+    columns = ModelColumns(stored, n)
     _check_finite(columns, variables)
 
     state = TransformState()
@@ -179,6 +183,22 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
     )
 
 
+def read_columns(data: pd.DataFrame, variables: tuple[str, ...]) -> dict[str, ColumnArray]:
+    """Each variable's values as pandas stores them (``column_array``), read straight from
+    the frame's blocks (pandas' ``DataFrame._get_column_array``; ``data[name]`` where that
+    is unavailable or the name is not a single column).
+
+    A small fit reads only a few columns, but building a Series per column costs more
+    than all the checks made on the values. The arrays are the caller's: read only.
+    """
+    read = getattr(data, "_get_column_array", None)
+    out: dict[str, ColumnArray] = {}
+    for name in variables:
+        loc = data.columns.get_loc(name) if read is not None else None
+        out[name] = read(loc) if isinstance(loc, int) else column_array(data[name])
+    return out
+
+
 # ------------------------------------------------------------------- checks
 def _check_columns_exist(variables: tuple[str, ...], data: pd.DataFrame) -> None:
     index = data.columns
@@ -208,7 +228,7 @@ def _check_columns_exist(variables: tuple[str, ...], data: pd.DataFrame) -> None
 
 def _check_outcome(
     response_vars: tuple[str, ...],
-    series: dict[str, pd.Series],
+    stored: dict[str, ColumnArray],
     missing: dict[str, np.ndarray],
 ) -> None:
     for name in response_vars:
@@ -217,8 +237,8 @@ def _check_outcome(
                 f"The outcome '{name}' has no values (every row is missing); "
                 "choose a column that holds the measurements."
             )
-        if is_factor_dtype(series[name].dtype):
-            stray = stray_text_values(series[name])
+        if is_factor_dtype(stored[name].dtype):
+            stray = stray_text_values(pd.Series(stored[name], copy=False))
             if stray:
                 entries = ", ".join(f"'{v}'" for v in stray)
                 word, them = ("entry", "it") if len(stray) == 1 else ("entries", "them")
@@ -238,7 +258,7 @@ MAX_NUMERIC_LABELS = 20
 
 
 def _check_numbers_read_as_text(
-    model_formula: ModelFormula, series: dict[str, pd.Series]
+    model_formula: ModelFormula, stored: dict[str, ColumnArray]
 ) -> None:
     """Refuse a bare predictor that holds dates, or measurements turned into text by a
     stray word.
@@ -253,12 +273,12 @@ def _check_numbers_read_as_text(
     checked: set[str] = set()
     for term in terms:
         for factor in term.factors:
-            if not isinstance(factor, Var) or factor.name not in series:
+            if not isinstance(factor, Var) or factor.name not in stored:
                 continue
             if factor.name in checked:
                 continue
             checked.add(factor.name)
-            column = series[factor.name]
+            column = stored[factor.name]
             dtype = column.dtype
             dated = pd.api.types.is_datetime64_any_dtype(dtype)
             if not dated and pd.api.types.is_numeric_dtype(dtype):
@@ -275,7 +295,7 @@ def _check_numbers_read_as_text(
             # words in numbers needs more than MAX_NUMERIC_LABELS distinct values
             if distinct is None or len(distinct) <= MAX_NUMERIC_LABELS:
                 continue
-            stray = stray_text_values(column)
+            stray = stray_text_values(pd.Series(column, copy=False))
             if not stray or len(distinct) - len(stray) <= MAX_NUMERIC_LABELS:
                 continue
             entries = ", ".join(f"'{v}'" for v in stray)
@@ -287,26 +307,29 @@ def _check_numbers_read_as_text(
             )
 
 
-def _distinct_text(series: pd.Series) -> list[str] | None:
+def _distinct_text(values: ColumnArray) -> list[str] | None:
     """The distinct present values of a text column (None for other kinds), read from the
     column's array: ``Series.unique`` and ``nunique`` cost four times as much on short
     columns."""
-    if not (pd.api.types.is_string_dtype(series.dtype) or series.dtype == object):
+    if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
         return None
-    distinct = series.array.unique()
+    if isinstance(values, np.ndarray):
+        distinct = pd.unique(values)
+        return [str(v) for v in distinct[~pd.isna(distinct)]]
+    distinct = values.unique()
     return [str(v) for v in distinct[~np.asarray(distinct.isna(), dtype=bool)]]
 
 
-def _missing_mask(series: pd.Series) -> np.ndarray:
+def _missing_mask(values: ColumnArray) -> np.ndarray:
     """Which rows of a column are missing, as ``Series.isna`` tells, read from the values."""
-    dtype = series.dtype
-    if isinstance(dtype, np.dtype):
-        if dtype.kind in "iub":
-            return np.zeros(len(series), dtype=bool)
-        if dtype.kind == "f":
-            return np.isnan(series.to_numpy())
-        return pd.isna(series.to_numpy())
-    return np.asarray(series.array.isna(), dtype=bool)
+    if isinstance(values, np.ndarray):
+        kind = values.dtype.kind
+        if kind in "iub":
+            return np.zeros(len(values), dtype=bool)
+        if kind == "f":
+            return np.isnan(values)
+        return pd.isna(values)
+    return np.asarray(values.isna(), dtype=bool)
 
 
 def _rows_to_keep(
@@ -314,7 +337,7 @@ def _rows_to_keep(
 ) -> tuple[np.ndarray | None, int, dict[str, int]]:
     """The rows without a missing value (None when that is every row), how many were
     dropped, and the missing count of each variable."""
-    by_variable = {name: int(mask.sum()) for name, mask in missing.items()}
+    by_variable = {name: int(np.count_nonzero(mask)) for name, mask in missing.items()}
     masks = [mask for name, mask in missing.items() if by_variable[name]]
     if not masks:
         return None, 0, by_variable
@@ -327,8 +350,8 @@ def _check_finite(columns: ModelColumns, variables: tuple[str, ...]) -> None:
         dtype = columns[name].dtype
         if is_factor_dtype(dtype) or (isinstance(dtype, np.dtype) and dtype.kind in "iu"):
             continue
-        values = columns[name].to_numpy(dtype=float)
-        bad = int(np.isinf(values).sum())
+        values = columns.value(name)  # the column as floats, kept for the model
+        bad = int(np.count_nonzero(np.isinf(values)))
         if bad:
             raise LmmInputError(
                 f"The column '{name}' holds {bad} infinite value(s); replace them with "

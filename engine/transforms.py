@@ -68,31 +68,33 @@ class Factor:
 
 
 Value = np.ndarray | Factor | float
+#: A column's values as pandas stores them: a NumPy array or an extension array.
+ColumnArray = np.ndarray | pd.api.extensions.ExtensionArray
 
 
 class ModelColumns:
     """The model's variables on the rows a fit keeps, looked up by name as in a DataFrame.
 
-    Holds one ``pd.Series`` per variable, so no DataFrame is built just to read columns,
-    and evaluates each column once however many terms use it (``(1 | a/b)`` reads ``a``
-    twice).
+    Holds each variable's values as stored (:func:`column_array`), so no DataFrame or
+    Series is built just to read columns, and evaluates each column once however many
+    terms use it (``(1 | a/b)`` reads ``a`` twice).
     """
 
-    def __init__(self, columns: dict[str, pd.Series], n_rows: int) -> None:
+    def __init__(self, columns: dict[str, ColumnArray], n_rows: int) -> None:
         self._columns = columns
         self._n_rows = n_rows
         self._values: dict[str, np.ndarray | Factor] = {}
 
-    def __getitem__(self, name: str) -> pd.Series:
+    def __getitem__(self, name: str) -> ColumnArray:
         return self._columns[name]
 
     def __len__(self) -> int:
         return self._n_rows
 
     def value(self, name: str) -> np.ndarray | Factor:
-        """``series_value`` of a column, computed once."""
+        """``array_value`` of a column, computed once."""
         if name not in self._values:
-            self._values[name] = series_value(self._columns[name])
+            self._values[name] = array_value(self._columns[name])
         return self._values[name]
 
 
@@ -318,7 +320,34 @@ def column_value(data: pd.DataFrame | ModelColumns, name: str) -> np.ndarray | F
     return series_value(data[name])
 
 
+def column_array(series: pd.Series) -> ColumnArray:
+    """A column's values as pandas stores them: a NumPy array for numbers, booleans and
+    objects, else the pandas array (categorical, nullable, Arrow-backed, dates)."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufcO":
+        return series.to_numpy()
+    return series.array
+
+
 def series_value(series: pd.Series) -> np.ndarray | Factor:
+    """A column's values as floats, or as a ``Factor`` with text labels (``array_value``)."""
+    return array_value(column_array(series))
+
+
+def as_floats(values: ColumnArray) -> np.ndarray:
+    """``Series.to_numpy(dtype=float)`` on a column's stored values: extension arrays
+    convert themselves; a NumPy array that is already float comes back as a read-only
+    view, as pandas returns it, so nothing writes into the caller's data."""
+    if not isinstance(values, np.ndarray):
+        return values.to_numpy(dtype=float)
+    result = np.asarray(values, dtype=float)
+    if result is values or np.shares_memory(values[:2], result[:2]):
+        result = result.view()
+        result.flags.writeable = False
+    return result
+
+
+def array_value(values: ColumnArray) -> np.ndarray | Factor:
     """A column's values as floats, or as a ``Factor`` with text labels.
 
     Levels of text columns sort as text, numbers numerically, booleans FALSE < TRUE;
@@ -326,12 +355,12 @@ def series_value(series: pd.Series) -> np.ndarray | Factor:
     levels no row uses. Only the distinct values are formatted, so this stays fast on
     millions of rows. Missing values get the code -1.
     """
-    dtype = series.dtype
+    dtype = values.dtype
     if not is_factor_dtype(dtype):
-        return series.to_numpy(dtype=float)
+        return as_floats(values)
     if isinstance(dtype, pd.CategoricalDtype):
         categories = dtype.categories
-        codes = np.asarray(series.array.codes, dtype=np.int64)
+        codes = np.asarray(values.codes, dtype=np.int64)
         if isinstance(categories.dtype, pd.StringDtype):
             return Factor(codes, categories.tolist()).without_unused_levels()
         if pd.api.types.is_numeric_dtype(categories.dtype) or categories.dtype == bool:
@@ -339,7 +368,7 @@ def series_value(series: pd.Series) -> np.ndarray | Factor:
         else:
             labels = [str(v) for v in categories.to_numpy(dtype=object)]
         return _checked_factor(Factor(codes, labels).without_unused_levels())
-    codes, uniques = _factorize(series.array)
+    codes, uniques = _factorize(values)
     text = all(type(value) is str for value in uniques)
     if text:
         order = sorted(range(len(uniques)), key=uniques.__getitem__)
@@ -353,11 +382,28 @@ def series_value(series: pd.Series) -> np.ndarray | Factor:
     return factor if text else _checked_factor(factor)
 
 
-def _factorize(values: pd.api.extensions.ExtensionArray) -> tuple[np.ndarray, list]:
+#: Arrow-backed text columns up to this many rows are numbered in Python (``_factorize``).
+SHORT_TEXT_ROWS = 1_500
+
+
+def _factorize(values: ColumnArray) -> tuple[np.ndarray, list]:
     """``pd.factorize``: a code per row (-1 when missing) and the distinct values in order
-    of appearance. Arrow-backed text goes through Arrow's dictionary encoding directly,
-    without the conversions pandas wraps around it (they dominate on short columns)."""
+    of appearance.
+
+    Arrow-backed text skips pandas' conversions. A short column is read as Python strings
+    and numbered with a dict: Arrow's dictionary encoding costs a fixed ~0.1 ms a call
+    in a fit, which the dict only reaches at ~2,000 rows; longer columns use it.
+    """
     if isinstance(values, pd.arrays.ArrowStringArray):
+        if len(values) <= SHORT_TEXT_ROWS:
+            rows = values.__arrow_array__().to_pylist()
+            position: dict[str | None, int] = {}
+            codes = [position.setdefault(v, len(position)) for v in rows]
+            numbered = np.array(codes, dtype=np.int64)
+            missing = position.pop(None, None)
+            if missing is not None:  # None (missing) gets -1; the codes after it move down
+                numbered = np.where(numbered == missing, -1, numbered - (numbered > missing))
+            return numbered, list(position)
         encoded = values.__arrow_array__().combine_chunks().dictionary_encode()
         indices = encoded.indices
         if indices.null_count:

@@ -135,10 +135,21 @@ def test_the_model_frame_is_built_once_and_ignores_later_edits_of_the_data():
     pd.testing.assert_frame_equal(fit.data, expected, check_exact=True)
 
 
+def test_the_model_frame_ignores_in_place_edits_when_no_row_is_dropped():
+    data = _data()
+    data["g"] = data["g"].astype("str")
+    expected = data[["y", "x", "arm", "g"]].copy()
+    fit = fit_lmm("y ~ x + arm + (1 | g)", data)
+    data.loc[0, "x"] = 1000.0
+    data.loc[1, "g"] = "s0"
+    pd.testing.assert_frame_equal(fit.data, expected, check_exact=True)
+
+
 @pytest.mark.parametrize(
     "values",
     [
         pd.array(["b", "a", None, "b", "c"], dtype="str"),
+        pd.array([None, "b", "a"] * 700, dtype="str"),  # longer than SHORT_TEXT_ROWS
         pd.concat([pd.Series(["x", "y"], dtype="str"), pd.Series([None, "x"], dtype="str")]).array,
         pd.array([], dtype="str"),
         pd.array(["b", None, "a"], dtype="string[python]"),
