@@ -14,6 +14,7 @@ from typing import Any
 from assistant.answer import StepOutcome
 from assistant.column_words import ColumnReading, resolve_step_columns
 from assistant.errors import AssistantError
+from assistant.interaction_question import refine_question
 from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_refinement import refine_step
@@ -63,7 +64,10 @@ def run_plan(
         readings: tuple[ColumnReading, ...] = ()
         try:
             step, readings = resolve_step_columns(step, _columns_for(step, state))
-            refined = refine_step(step, state)
+            question = refine_question(step, state)
+            refined = question.steps if question is not None else refine_step(step, state)
+            if question is not None:
+                readings += question.readings
             if refined is not None:  # the step means other steps on this model
                 steps[index : index + 1] = refined
                 step, more = resolve_step_columns(steps[index], _columns_for(steps[index], state))

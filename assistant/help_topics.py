@@ -259,6 +259,11 @@ _topic(
         "`vcov` (or `show the variance-covariance matrix of the fixed effects`) shows the "
         "covariance matrix of the fixed-effect estimates and their correlations, as R's "
         "vcov() and lme4's summary() print them.",
+        "Some questions are answered by fitting a second model and testing: `is there a "
+        "time by treatment interaction?` (or `do the treatment groups change at different "
+        "rates?`) fits the model with the interaction when it lacks it, reports the "
+        "interaction's t test and compares the two models by a likelihood-ratio test of "
+        "ML refits.",
     ],
     [
         "use sample sleepstudy",

@@ -39,6 +39,7 @@ from grammar.plan import (
     FixedEffectsVcov,
     Help,
     Icc,
+    InteractionTest,
     LoadData,
     MarginalMeans,
     MissingData,
@@ -775,6 +776,18 @@ class StepBuilder(Transformer):
         named, else of every interaction)."""
         columns = _cols(items)
         return FixedEffects(_ref(items), term=":".join(columns) or None, interaction=True)
+
+    def interaction_test(self, items):
+        """ "is there a time by treatment interaction?", "test whether the interaction is
+        needed": the interaction of the variables named (none: the assistant finds it)."""
+        return InteractionTest(tuple(_cols(items)), _ref(items))
+
+    def interaction_rates(self, items):
+        """ "do the treatment groups change at different rates?": the interaction of the
+        variable named with the time the words name ("differently over time") or, when
+        none is named, with the model's time-like predictor (found by the assistant)."""
+        cols = _cols(items)
+        return InteractionTest(tuple(reversed(cols)), _ref(items))
 
     def column_phrase(self, items):
         """Several words naming one column ("school size"): kept as written, for the

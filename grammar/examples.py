@@ -23,6 +23,7 @@ EXAMPLE_REQUESTS: tuple[str, ...] = (
     "add age as a covariate",
     "add a quadratic time term",
     "drop the interaction",
+    "is there a time by treatment interaction?",
     "refit with ML",
     "compare AIC/BIC",
     "likelihood ratio test",

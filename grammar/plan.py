@@ -135,6 +135,7 @@ STEP_TITLES: dict[str, str] = {
     "icc": "Report the ICC",
     "fit_statistics": "Report how well the model fits (log-likelihood, AIC, BIC, R²)",
     "fixed_effects": "Report the fixed effects",
+    "interaction_test": "Test whether an interaction is needed",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
     "standardized_coefficients": "Report the standardized fixed effects (in SDs)",
     "random_effects_normality": "Check whether the random effects look normal",
@@ -435,6 +436,20 @@ class FixedEffects(Step):
     ddf: str | None = None
     term: str | None = None
     interaction: bool = False
+
+
+@dataclass(frozen=True)
+class InteractionTest(Step):
+    """Is an interaction needed? ``variables``: the two variables of the interaction as
+    typed; one, whose interaction with the model's time-like predictor is meant ("do the
+    treatment groups change at different rates?"); or none ("the interaction"). The
+    assistant reads it on the model (``assistant.interaction_question``): the test of the
+    interaction when the model has it, else the model with it, that test, and the
+    likelihood-ratio test of the two models (refitted with ML)."""
+
+    kind: ClassVar[str] = "interaction_test"
+    variables: tuple[str, ...] = ()
+    model: str | None = None
 
 
 #: How many levels a ranking shows when the request gives no number ("which patients
@@ -744,6 +759,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
         FitStatistics, Icc, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
+        InteractionTest,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

@@ -1,0 +1,161 @@
+"""'Is there a time by treatment interaction?': the steps that answer it on the model.
+
+Whether an interaction is needed is one question with two answers, depending on the
+model it is asked about:
+
+* the model has the interaction: its own test (the coefficient's Satterthwaite t test,
+  and lmerTest's type III F test, which is the joint test when a factor has more than
+  two levels);
+* the model lacks it: the model with the interaction added (with its main effects),
+  the interaction's test in that model, and the likelihood-ratio test of the two
+  models. Their fixed effects differ, so the comparison refits both by ML, as lme4's
+  ``anova()`` does (``engine.compare.compare_models`` with ``refit="auto"``).
+
+"The interaction" with no variables named is the model's one interaction when it has
+exactly one; in a model without interactions, the pair of its one time-like numeric
+predictor and its one factor (and the answer says so: :class:`InteractionChoice`).
+Anything else is asked back in one sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.references import resolve_one
+from assistant.state import SessionState
+from assistant.step_refinement import refine_step
+from engine.data import time_candidates
+from engine.predict import fixed_part_variables
+from grammar.plan import CompareModels, FixedEffects, ModifyModel
+
+#: The model fitted just before the newest (``assistant.references``).
+BEFORE_LAST_REF = "before_last"
+
+
+@dataclass(frozen=True)
+class InteractionChoice:
+    """The interaction an unnamed question ("is the interaction needed?") was taken to
+    mean: ``variables`` (time-like predictor first), found by ``rule``
+    (``"time_and_factor"``: the model's only time-like numeric predictor and only factor;
+    ``"time_partner"``: one variable was named, the other is the model's time-like
+    predictor or, when the named one is that predictor, its only factor)."""
+
+    variables: tuple[str, str]
+    rule: str
+
+    kind = "interaction_choice"
+
+
+@dataclass(frozen=True)
+class QuestionSteps:
+    """The steps that answer a question on the current models, and what the answer
+    should say about how the question was read."""
+
+    steps: tuple[Any, ...]
+    readings: tuple[Any, ...] = ()
+
+
+def refine_question(step: Any, state: SessionState) -> QuestionSteps | None:
+    """The steps a question step stands for on the current models, or None for a step
+    that runs as it is."""
+    if getattr(step, "kind", "") == "interaction_test":
+        return refine_interaction_test(step, state)
+    return None
+
+
+def refine_interaction_test(step: Any, state: SessionState) -> QuestionSteps:
+    """The steps answering an ``interaction_test`` step on the model it names."""
+    ref = getattr(step, "model", None)
+    model = resolve_one(state, ref)
+    fit = model.fit
+    named = tuple(getattr(step, "variables", ()) or ())
+    present = _interaction_labels(fit)
+    if not named and present:
+        if len(present) > 1:
+            listed = ", ".join(present)
+            raise AssistantError(
+                f"{model.title} has several interactions ({listed}); say which one, e.g. "
+                f"`is the {present[0].replace(':', ' by ')} interaction needed?`."
+            )
+        return QuestionSteps((FixedEffects(ref, term=present[0], interaction=True),))
+    variables, readings = _interaction_variables(named, fit, model.title)
+    term = ":".join(variables)
+    existing = _existing_label(present, variables)
+    if existing is not None:
+        return QuestionSteps((FixedEffects(ref, term=existing, interaction=True),), readings)
+    across_group = refine_step(FixedEffects(ref, term=term, interaction=True), state)
+    if across_group is not None:  # the second variable is the grouping factor
+        return QuestionSteps(tuple(across_group), readings)
+    base = BEFORE_LAST_REF if ref in (None, "last") else ref
+    return QuestionSteps(
+        (
+            ModifyModel("add_covariate", (term,), ref),
+            FixedEffects(term=term, interaction=True),
+            CompareModels(("LRT",), (base, "last")),
+        ),
+        readings,
+    )
+
+
+def _interaction_labels(fit: Any) -> list[str]:
+    """The model's fixed interaction terms as R labels ("time:treatment")."""
+    return [t.label for t in fit.model_formula.fixed_terms if len(t.factors) > 1]
+
+
+def _existing_label(present: list[str], variables: tuple[str, ...]) -> str | None:
+    """The model's label of the interaction of ``variables``, in any order."""
+    wanted = sorted(variables)
+    for label in present:
+        if sorted(label.split(":")) == wanted:
+            return label
+    return None
+
+
+def _interaction_variables(
+    named: tuple[str, ...], fit: Any, title: str
+) -> tuple[tuple[str, ...], tuple[InteractionChoice, ...]]:
+    """The two variables of the interaction meant, and how they were chosen."""
+    if len(named) >= 2:
+        return named, ()
+    roles = fixed_part_variables(fit.model_formula, fit.data)
+    groups = fit.model_formula.grouping_variables()
+    times = [c for c in time_candidates(fit.data, groups[0] if groups else None)
+             if c in roles.continuous]
+    factors = list(roles.factors)
+    if len(named) == 1:
+        (word,) = named
+        if len(times) == 1 and word == times[0]:
+            if len(factors) == 1:
+                pair = (times[0], factors[0])
+                return pair, (InteractionChoice(pair, "time_partner"),)
+            raise AssistantError(
+                f"Which groups do you mean? Name the factor whose groups might change at "
+                f"different rates over {word}, e.g. `is there a {word} by <factor> "
+                "interaction?`."
+            )
+        if len(times) == 1:
+            pair = (times[0], word)
+            return pair, (InteractionChoice(pair, "time_partner"),)
+        raise AssistantError(
+            f"Over what should the {word} groups change? {title} has "
+            f"{'no' if not times else 'more than one'} time-like numeric predictor; name "
+            f"it, e.g. `is there a <time> by {word} interaction?`."
+        )
+    if len(times) == 1 and len(factors) == 1:
+        pair = (times[0], factors[0])
+        return pair, (InteractionChoice(pair, "time_and_factor"),)
+    predictors = list(roles.ordered)
+    if len(predictors) < 2:
+        only = predictors[0] if predictors else "<variable>"
+        raise AssistantError(
+            f"{title} has {'one predictor' if predictors else 'no predictors'} "
+            f"({only if predictors else 'none'}), so it has no interaction to test; name a "
+            f"second variable, e.g. `is there a {only} by <variable> interaction?`."
+        )
+    raise AssistantError(
+        f"Which interaction do you mean? {title} has none, and its predictors "
+        f"({', '.join(predictors)}) do not single one out; name two, e.g. "
+        f"`is there a {predictors[0]} by {predictors[1]} interaction?`."
+    )
