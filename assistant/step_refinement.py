@@ -20,11 +20,13 @@ from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.steps.blups import grouping_factor_named
 from engine.blups import grouping_factors
-from grammar.plan import ModifyModel, RandomEffectsTests
+from grammar.plan import FixedEffects, ModifyModel, RandomEffectsTests
 
 
 def refine_step(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     """The steps that carry out ``step`` on the current models, or None to run it as it is."""
+    if getattr(step, "kind", "") == "random_effects_tests":
+        return _groups_differ(step, state)
     if getattr(step, "kind", "") != "fixed_effects" or not getattr(step, "interaction", False):
         return None
     parts = str(getattr(step, "term", None) or "").split(":")
@@ -47,3 +49,24 @@ def refine_step(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     if any(t.group == group and variable in t.columns for t in fit.model.terms):
         return (RandomEffectsTests(ref),)  # the slope is there: test it
     return (ModifyModel("add_random_slope", (variable,), ref, group), RandomEffectsTests())
+
+
+def _groups_differ(step: Any, state: SessionState) -> tuple[Any, ...] | None:
+    """ "Do treatment groups differ in their average pain?" names a factor of the fixed
+    part, not a grouping factor: its own test (the coefficient table led by it) answers
+    it, not the random intercept's. A grouping factor, or no word, runs the step as is."""
+    word = getattr(step, "group", None)
+    if not word or not state.models:
+        return None
+    try:
+        model = resolve_one(state, getattr(step, "model", None))
+    except AssistantError:
+        return None
+    fit = model.fit
+    if grouping_factor_named(word, grouping_factors(fit)) is not None:
+        return None
+    fixed_columns = {c for t in fit.model_formula.fixed_terms for c in t.label.split(":")}
+    column = grouping_factor_named(word, sorted(fixed_columns))
+    if column is None:
+        return None
+    return (FixedEffects(getattr(step, "model", None), term=column),)

@@ -440,6 +440,18 @@ class BootstrapReport:
 
 
 @dataclass(frozen=True)
+class AskedRanking:
+    """A BLUP ranking asked for by a word that names its direction only by meaning
+    ("harshest raters": the lowest first), kept for the answer to say how it was read."""
+
+    ranking: Any  # engine.blups.BlupRanking
+    asked: str  # "harshest" or "most lenient"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**json_safe(self.ranking), "asked": self.asked}
+
+
+@dataclass(frozen=True)
 class EngineResult:
     """An engine result about one model (side-by-side comparisons, predictions,
     figures, convergence audits) together with the model it describes."""

@@ -550,6 +550,12 @@ class StepBuilder(Transformer):
         return ModifyModel("add_random_slope", tuple(variables), _ref(items),
                            groups[0] if groups else None)
 
+    def add_random_slope_named(self, items):
+        """ "add a random condition slope for raters": the slope's variable named first."""
+        cols = _cols(items)
+        return ModifyModel("add_random_slope", (cols[0],), _ref(items),
+                           cols[1] if len(cols) > 1 else None)
+
     def add_random_intercept(self, items):
         # "add a random intercept for item (to model 2)": another grouping factor
         return ModifyModel("add_random_intercept", (), _ref(items), _cols(items)[0])
@@ -819,6 +825,29 @@ class StepBuilder(Transformer):
         across, variable = _cols(items)
         return FixedEffects(_ref(items), term=f"{variable}:{across}", interaction=True)
 
+    def report_named_effect_across(self, items):
+        """ "does the SES effect differ between schools?": "the SES effect" is "the effect
+        of SES", so this is the interaction question above."""
+        variable, across = _cols(items)
+        return FixedEffects(_ref(items), term=f"{variable}:{across}", interaction=True)
+
+    def report_groups_differ(self, items):
+        """ "do schools differ in their average score?": the likelihood-ratio test of the
+        random intercept with the ICC (the share of the variance between the groups)."""
+        model = _ref(items)
+        return [RandomEffectsTests(model, group=_cols(items)[0]), Icc(model)]
+
+    def report_outcome_differs(self, items):
+        """ "does the average score vary between schools?": the question above, the
+        outcome named first."""
+        model = _ref(items)
+        return [RandomEffectsTests(model, group=_cols(items)[-1]), Icc(model)]
+
+    def report_variance_share(self, items):
+        """ "how much variance is at the school level?": the variance components and
+        the ICC."""
+        return VarianceComponents(_ref(items), include_icc=True)
+
     def report_standardized(self, items):
         """ "standardize the coefficients": the standardized fixed effects (the data and
         the model stay as they are)."""
@@ -828,8 +857,14 @@ class StepBuilder(Transformer):
         model = _ref(items)
         return [FixedEffects(model), VarianceComponents(model)]
 
-    def item_variance(self, _):
+    def item_variance(self, items):
+        # "how much variance is between schools?" asks for the share too: with the ICC
+        if any(isinstance(p, _Field) and p.name == "icc" for p in _flat(items)):
+            return [_Item("variance"), _Field("icc", True)]
         return _Item("variance")
+
+    def variance_share(self, _):
+        return _Field("icc", True)
 
     def item_icc(self, _):
         return _Item("icc")
@@ -1027,14 +1062,21 @@ class StepBuilder(Transformer):
         top = int(numbers[0]) if numbers else (None if every_level else DEFAULT_TOP)
         if top is not None and top < 1:
             raise NotUnderstood("a number of levels to show, 1 or more")
+        asked = [p.value for p in parts if isinstance(p, _Field) and p.name == "asked"]
         return Blups(_ref(parts), group=groups[0] if groups else None, term=term,
-                     order=order, top=top)
+                     order=order, top=top, asked=asked[0] if asked else None)
 
     def order_highest(self, _):
         return _Field("order", "highest")
 
     def order_lowest(self, _):
         return _Field("order", "lowest")
+
+    def order_harshest(self, _):
+        return [_Field("order", "lowest"), _Field("asked", "harshest")]
+
+    def order_most_lenient(self, _):
+        return [_Field("order", "highest"), _Field("asked", "most lenient")]
 
     def order_steepest(self, _):
         return _Field("order", "steepest")
@@ -1058,6 +1100,10 @@ class StepBuilder(Transformer):
     def item_missing(self, items):
         cols = _cols(items)
         return _Item("missing", cols[0] if cols else None)
+
+    def missing_per_level(self, items):
+        """ "how many students per school?": the observations of each school."""
+        return _Col(_cols(items)[-1])
 
     def item_missing_by(self, items):
         """ "missingness by treatment": the audit's completers against the others."""
@@ -1092,6 +1138,10 @@ class StepBuilder(Transformer):
     def explain_coefficient(self, items):
         target = next(p for p in _flat(items) if isinstance(p, _Coefficient))
         return ExplainCoefficient(target.term, target.interaction, _ref(items))
+
+    def explain_named_effect(self, items):
+        """ "what is the average SES effect?": "the SES effect" is SES's coefficient."""
+        return ExplainCoefficient(_cols(items)[0], False, _ref(items))
 
     def report_effects(self, items):
         """ "what are the effects?", "what is the estimated effect in model 2?"."""
@@ -1269,6 +1319,10 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return _PlotTarget("caterpillar", None, cols[0] if cols else None)
 
+    def target_group_caterpillar(self, items):
+        """ "plot the school intercepts": the caterpillar plot of that grouping factor."""
+        return _PlotTarget("caterpillar", group=_cols(items)[0])
+
     def target_residuals(self, _):
         return _PlotTarget("residuals", "all")
 
@@ -1278,11 +1332,16 @@ class StepBuilder(Transformer):
     def item_caterpillar(self, items):
         parts = _flat(items)
         terms = [p for p in parts if isinstance(p, _Term)]
-        return [_PlotTarget("caterpillar", terms[0].term if terms else None),
+        groups = [p.name for p in parts if isinstance(p, _Col)]
+        return [_PlotTarget("caterpillar", terms[0].term if terms else None,
+                            group=groups[0] if groups else None),
                 *[p for p in parts if isinstance(p, _Ref)]]
 
     def of_intercepts(self, _):
         return _Term("(Intercept)")
+
+    def of_group(self, items):
+        return _flat(items)
 
     def of_slopes(self, items):
         cols = _cols(items)
@@ -1904,6 +1963,7 @@ class _PlotTarget:
     which: str | None = None
     term: str | None = None
     outcome: str | None = None
+    group: str | None = None
 
     def build(self, model: str | None, fields: dict[str, Any]) -> Step:
         kind = self.kind
@@ -1922,7 +1982,7 @@ class _PlotTarget:
             return PlotData(self.outcome, fields.get("over"), fields.get("for_each"),
                             fields.get("by"))
         if kind == "caterpillar":
-            return PlotCaterpillar(model, self.which or self.term)
+            return PlotCaterpillar(model, self.which or self.term, self.group)
         if self.kind == "residuals":
             return PlotResiduals(model, self.which or "all")
         return PlotTrajectory(

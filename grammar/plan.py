@@ -459,10 +459,15 @@ DEFAULT_TOP = 5
 
 @dataclass(frozen=True)
 class RandomEffectsTests(Step):
-    """Likelihood-ratio tests of each random-effect term (lmerTest's ``ranova``)."""
+    """Likelihood-ratio tests of each random-effect term (lmerTest's ``ranova``).
+
+    ``group`` is the grouping factor a question names ("do schools differ in their
+    average score?"); the assistant answers a fixed factor named there with its own test.
+    """
 
     kind: ClassVar[str] = "random_effects_tests"
     model: str | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -497,7 +502,9 @@ class Blups(Step):
     ``level`` one level's name as typed ("P001", "308"). ``order`` (highest, lowest,
     steepest, flattest) ranks the levels by ``term``: ``(Intercept)``, a slope's
     variable, ``slope`` for the factor's one random slope, None for the intercept;
-    ``top`` is how many to show (None: all of them).
+    ``top`` is how many to show (None: all of them). ``asked`` is a ranking word that
+    names a direction only through its meaning ("harshest": lowest first, "most
+    lenient": highest first), for the answer to say how it was read.
     """
 
     kind: ClassVar[str] = "blups"
@@ -507,6 +514,7 @@ class Blups(Step):
     term: str | None = None
     order: str | None = None
     top: int | None = None
+    asked: str | None = None
 
     def describe(self) -> str:
         if self.order is not None:
@@ -667,6 +675,7 @@ class PlotCaterpillar(Step):
     kind: ClassVar[str] = "plot_caterpillar"
     model: str | None = None
     term: str | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,22 @@ def ranking_blocks(ranking: Any, model: Any) -> list[Block]:
     ]
 
 
+def asked_ranking_blocks(asked: Any, model: Any) -> list[Block]:
+    """A ranking asked for as "harshest" or "most lenient", led by how that was read:
+    harsh raters give low values of the outcome, so the lowest random intercepts."""
+    ranking = asked.ranking
+    groups = _plural(_noun(ranking.group))
+    outcome = model.fit.response_name
+    low = ranking.order == "lowest"
+    reading = Paragraph(
+        f"I read '{asked.asked}' as the {groups} who give the {'lowest' if low else 'highest'} "
+        f"{outcome} values once the other terms of the model are allowed for: those with "
+        f"the {'lowest' if low else 'highest'} random intercepts, "
+        f"{'lowest' if low else 'highest'} first."
+    )
+    return [reading, *ranking_blocks(ranking, model)]
+
+
 def _overlap_paragraph(ranking: Any, group: str, groups: str) -> list[Block]:
     """How settled the order is: intervals of neighbouring ranks that overlap."""
     flags = ranking.overlaps_next

@@ -191,6 +191,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "marginal_means": marginal_means.marginal_means_blocks,
     "blup_lookup": blups.lookup_blocks,
     "blup_ranking": blups.ranking_blocks,
+    "blup_ranking_asked": blups.asked_ranking_blocks,
     "standardized_coefficients": standardized.standardized_blocks,
     "group_coefficients": group_coefficients.group_coefficient_blocks,
     "level_prediction": level_prediction.level_prediction_blocks,

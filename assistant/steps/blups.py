@@ -14,7 +14,7 @@ from assistant.errors import AssistantError
 from assistant.model_building import GROUP_ROLE_WORDS
 from assistant.references import resolve_one
 from assistant.state import SessionState
-from assistant.step_results import EngineResult, ModelView
+from assistant.step_results import AskedRanking, EngineResult, ModelView
 from assistant.steps.base import PlanContext, StepResult, step_field
 from engine.blups import grouping_factors, levels_of, lookup_blups, match_level, rank_blups
 from engine.errors import LmmInputError
@@ -33,6 +33,10 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         ranking = rank_blups(
             fit, group, step_field(step, "term"), str(order), step_field(step, "top"), interval
         )
+        asked = step_field(step, "asked")
+        if asked is not None:
+            asked_ranking = AskedRanking(ranking, str(asked))
+            return StepResult(EngineResult("blup_ranking_asked", asked_ranking, model), state)
         return StepResult(EngineResult("blup_ranking", ranking, model), state)
     if level is not None:
         if word is None and named_group(fit, str(level)) and not _groups_with(fit, level):

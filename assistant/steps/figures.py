@@ -53,8 +53,27 @@ def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepRes
         step,
         state,
         term=step_field(step, "term"),
+        group=_caterpillar_group(step, state),
         level=state.options.level,
     )
+
+
+def _caterpillar_group(step: Any, state: SessionState) -> str | None:
+    """The grouping factor "plot the rater effects" names (None: every factor); a word
+    that names none is refused with the model's grouping factors."""
+    word = step_field(step, "group")
+    if word is None:
+        return None
+    fit = resolve_one(state, step_field(step, "model")).fit
+    group = named_group(fit, word)
+    if group is None:
+        from engine.blups import grouping_factors
+
+        names = ", ".join(grouping_factors(fit))
+        raise AssistantError(
+            f"The model has no grouping factor '{word}'; its grouping factors are {names}."
+        )
+    return group
 
 
 def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResult:

@@ -1,0 +1,157 @@
+"""Plain-word questions on the schools and ratings samples, run through the session: each
+answer's numbers are checked against the fit itself (or the data), not against text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.session import Session
+from engine.samples import load_sample
+
+SCHOOLS_FIT = "test_score ~ SES + (1 | school)"
+RATINGS_FIT = "rating ~ condition + (1 | rater) + (1 | item)"
+
+
+def _session(sample: str, fit: str) -> Session:
+    session = Session(sample=sample)
+    assert session.ask(fit).ok
+    return session
+
+
+@pytest.fixture()
+def schools() -> Session:
+    return _session("schools", SCHOOLS_FIT)
+
+
+@pytest.fixture()
+def ratings() -> Session:
+    return _session("ratings", RATINGS_FIT)
+
+
+def _kinds(answer) -> list[str]:
+    return [o.kind for o in answer.steps]
+
+
+def _variance(fit, group: str) -> float:
+    (row,) = [v for v in fit.variance_components if v.group == group and v.var2 is None]
+    return row.vcov
+
+
+def test_average_ses_effect_is_the_ses_coefficient(schools):
+    answer = schools.ask("what is the average ses effect?")
+    assert answer.ok, answer.error
+    assert _kinds(answer) == ["explain_coefficient"]
+    meaning = answer.steps[0].result.result
+    assert meaning.terms == ("SES",)
+    row = next(r for r in schools.models[1].fit.fixed_effects if r.term == "SES")
+    assert f"test_score rose by {row.estimate:.2f} per unit of SES" in answer.text()
+
+
+def test_schools_differ_in_average_score_tests_the_intercept_and_gives_the_icc(schools):
+    answer = schools.ask("do schools differ in their average score?")
+    assert answer.ok, answer.error
+    assert _kinds(answer) == ["random_effects_tests", "icc"]
+    (test,) = answer.steps[0].result.result.tests
+    assert (test.group, test.column) == ("school", "(Intercept)")
+    fit = schools.models[1].fit
+    assert test.lrt == pytest.approx(2 * (fit.loglik - test.loglik), abs=1e-6)
+    icc = _variance(fit, "school") / (_variance(fit, "school") + fit.sigma ** 2)
+    assert f"ICC = {icc:.2f}" in answer.text()
+
+
+def test_variance_at_the_school_level_reports_the_icc(schools):
+    answer = schools.ask("how much variance is at the school level?")
+    assert answer.ok, answer.error
+    assert _kinds(answer) == ["variance_components"]
+    fit = schools.models[1].fit
+    icc = _variance(fit, "school") / (_variance(fit, "school") + fit.sigma ** 2)
+    assert fit.icc == pytest.approx(icc)
+    assert f"ICC = {icc:.2f}" in answer.text()
+
+
+def test_a_fixed_factor_named_as_differing_gets_its_own_test():
+    session = _session("pain_trial", "pain_score ~ time + treatment + (1 | patient)")
+    answer = session.ask("do treatments differ in their average pain?")
+    assert answer.ok, answer.error
+    assert _kinds(answer) == ["fixed_effects", "icc"]
+    assert answer.steps[0].step.term == "treatment"
+
+
+def test_the_ses_effect_moderated_is_the_moderation_analysis(schools):
+    answer = schools.ask("does school size moderate the ses effect?")
+    assert answer.ok, answer.error
+    assert _kinds(answer) == ["modify_model", "fixed_effects", "compare_models"]
+    assert schools.models[2].fit.formula == (
+        "test_score ~ SES + school_size + school_size:SES + (1 | school)"
+    )
+
+
+def test_students_per_school_counts_each_school(schools):
+    answer = schools.ask("how many students per school?")
+    assert answer.ok, answer.error
+    audit = answer.steps[0].result.result
+    sizes = load_sample("schools").groupby("school").size()
+    assert audit.subject == "school"
+    assert (audit.obs_per_subject_min, audit.obs_per_subject_max) == (sizes.min(), sizes.max())
+
+
+def test_best_and_worst_schools_rank_the_intercepts(schools):
+    fit = schools.models[1].fit
+    blups = {r.level: r.value for r in fit.random_effects if r.group == "school"}
+    for text, reverse in (("which schools do best?", True), ("which schools do worst?", False),
+                          ("which schools score highest", True)):
+        answer = schools.ask(text)
+        assert answer.ok, answer.error
+        shown = [r.level for r in answer.steps[0].result.result.rows]
+        assert shown == sorted(blups, key=blups.get, reverse=reverse)[:5], text
+
+
+def test_school_intercepts_plot_is_the_school_caterpillar(schools, tmp_path):
+    schools.options.output_dir = tmp_path
+    answer = schools.ask("plot the school intercepts")
+    assert answer.ok, answer.error
+    (panel,) = answer.steps[0].result.result.panels
+    assert (panel.group, panel.n_levels) == ("school", 40)
+
+
+def test_rater_effects_plot_has_the_rater_panel_only(ratings, tmp_path):
+    ratings.options.output_dir = tmp_path
+    answer = ratings.ask("plot the rater effects")
+    assert answer.ok, answer.error
+    (panel,) = answer.steps[0].result.result.panels
+    assert (panel.group, panel.n_levels) == ("rater", 30)
+    assert not ratings.ask("plot the patient effects").ok
+
+
+def test_harshest_raters_have_the_lowest_blups_and_lenient_the_highest(ratings):
+    fit = ratings.models[1].fit
+    blups = {r.level: r.value for r in fit.random_effects if r.group == "rater"}
+    harsh = ratings.ask("which raters are harshest?")
+    assert harsh.ok, harsh.error
+    rows = harsh.steps[0].result.result.ranking.rows
+    assert [r.level for r in rows] == sorted(blups, key=blups.get)[:5]
+    assert "I read 'harshest' as the raters who give the lowest rating" in harsh.text()
+    lenient = ratings.ask("which raters are the most generous?")
+    rows = lenient.steps[0].result.result.ranking.rows
+    assert [r.level for r in rows] == sorted(blups, key=blups.get, reverse=True)[:5]
+    assert "highest first" in lenient.text()
+
+
+def test_random_condition_slope_for_raters(ratings):
+    answer = ratings.ask("add a random condition slope for raters")
+    assert answer.ok, answer.error
+    formula = ratings.models[2].fit.formula
+    assert "(1 + condition | rater)" in formula and "(1 | item)" in formula
+
+
+def test_variance_the_same_in_every_school_is_the_spread_check(schools, tmp_path):
+    schools.options.output_dir = tmp_path
+    answer = schools.ask("is the variance the same in every school?")
+    assert answer.ok, answer.error
+    assert answer.steps[0].step.question == "spread"
+    fit = schools.models[1].fit
+    order = np.argsort(fit.fitted())
+    thirds = np.array_split(fit.residuals()[order], 3)
+    ratio = np.std(thirds[2], ddof=1) / np.std(thirds[0], ddof=1)
+    assert f"{ratio:.2f} times" in answer.text()
