@@ -27,6 +27,7 @@ from assistant.steps import (
     model_checks,
     models,
     options,
+    questions,
     reports,
     subset,
     within_between,
@@ -41,7 +42,7 @@ from grammar.formula import FormulaError
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (data, models, reports, blups, figures, exports, options, subset,
-                   within_between, writeup, bootstrap, model_checks):
+                   within_between, writeup, bootstrap, model_checks, questions):
         table.update(module.HANDLERS)
     return table
 

@@ -263,7 +263,9 @@ _topic(
         "time by treatment interaction?` (or `do the treatment groups change at different "
         "rates?`) fits the model with the interaction when it lacks it, reports the "
         "interaction's t test and compares the two models by a likelihood-ratio test of "
-        "ML refits.",
+        "ML refits; `do we need the correlation?` (between a random intercept and slope) "
+        "gives the correlation with its profile interval, fits the model with `||` and "
+        "tests the two by their REML likelihoods.",
     ],
     [
         "use sample sleepstudy",

@@ -1,4 +1,5 @@
-"""'Is there a time by treatment interaction?': the steps that answer it on the model.
+"""Questions answered by a second model and a test, read on the model they are about:
+'is there a time by treatment interaction?' and 'do we need the correlation?'.
 
 Whether an interaction is needed is one question with two answers, depending on the
 model it is asked about:
@@ -60,9 +61,33 @@ class QuestionSteps:
 def refine_question(step: Any, state: SessionState) -> QuestionSteps | None:
     """The steps a question step stands for on the current models, or None for a step
     that runs as it is."""
-    if getattr(step, "kind", "") == "interaction_test":
+    kind = getattr(step, "kind", "")
+    if kind == "interaction_test":
         return refine_interaction_test(step, state)
+    if kind == "correlation_test":
+        return refine_correlation_test(step, state)
     return None
+
+
+def refine_correlation_test(step: Any, state: SessionState) -> QuestionSteps:
+    """ "Do we need the correlation?": the correlation with its profile interval (the step
+    itself), the model with ``||`` and the likelihood-ratio test of the two. Their fixed
+    effects are the same, so ``compare_models`` keeps the fits' own REML likelihoods, as
+    lme4's ``anova(refit = FALSE)``."""
+    ref = getattr(step, "model", None)
+    model = resolve_one(state, ref)
+    if not any(v.var2 is not None and v.group != "Residual"
+               for v in model.fit.variance_components):
+        raise AssistantError(
+            f"{model.title} estimates no correlation between random effects, so there is none "
+            "to test; a term such as (1 + x | g) estimates one."
+        )
+    base = BEFORE_LAST_REF if ref in (None, "last") else ref
+    return QuestionSteps((
+        step,
+        ModifyModel("uncorrelated", (), ref),
+        CompareModels(("LRT",), (base, "last")),
+    ))
 
 
 def refine_interaction_test(step: Any, state: SessionState) -> QuestionSteps:

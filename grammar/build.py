@@ -29,6 +29,7 @@ from grammar.plan import (
     CompareOls,
     CompareRmAnova,
     Confint,
+    CorrelationTest,
     DescribeData,
     ExplainCoefficient,
     ExportResults,
@@ -794,6 +795,11 @@ class StepBuilder(Transformer):
         none is named, with the model's time-like predictor (found by the assistant)."""
         cols = _cols(items)
         return InteractionTest(tuple(reversed(cols)), _ref(items))
+
+    def correlation_test(self, items):
+        """ "is the correlation between intercept and slope significant?", "do we need the
+        correlation?": the correlation, the model without it, and their LRT."""
+        return CorrelationTest(_ref(items))
 
     def column_phrase(self, items):
         """Several words naming one column ("school size"): kept as written, for the

@@ -24,6 +24,7 @@ EXAMPLE_REQUESTS: tuple[str, ...] = (
     "add a quadratic time term",
     "drop the interaction",
     "is there a time by treatment interaction?",
+    "do we need the correlation between intercept and slope?",
     "refit with ML",
     "compare AIC/BIC",
     "likelihood ratio test",

@@ -136,6 +136,7 @@ STEP_TITLES: dict[str, str] = {
     "fit_statistics": "Report how well the model fits (log-likelihood, AIC, BIC, R²)",
     "fixed_effects": "Report the fixed effects",
     "interaction_test": "Test whether an interaction is needed",
+    "correlation_test": "Test whether the random-effect correlation is needed",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
     "standardized_coefficients": "Report the standardized fixed effects (in SDs)",
     "random_effects_normality": "Check whether the random effects look normal",
@@ -449,6 +450,18 @@ class InteractionTest(Step):
 
     kind: ClassVar[str] = "interaction_test"
     variables: tuple[str, ...] = ()
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class CorrelationTest(Step):
+    """Is the correlation between random effects needed ("is the correlation between
+    intercept and slope significant?")? The assistant reports the estimated correlation
+    with its profile interval, fits the model with ``||`` and compares the two by a
+    likelihood-ratio test (same fixed effects: the models' own REML likelihoods, as lme4's
+    ``anova(refit = FALSE)``)."""
+
+    kind: ClassVar[str] = "correlation_test"
     model: str | None = None
 
 
@@ -768,7 +781,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
         FitStatistics, Icc, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
-        InteractionTest,
+        InteractionTest, CorrelationTest,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

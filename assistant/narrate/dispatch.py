@@ -25,6 +25,7 @@ from assistant.narrate import (
     marginal_means,
     missing,
     predictions,
+    random_correlation,
     random_tests,
     refit,
     reports,
@@ -96,6 +97,8 @@ STEP_WORDS = {
     "refit_without_outliers": "refit without the outliers",
     "help": "show help",
     "write_up": "write up the model",
+    "interaction_test": "test the interaction",
+    "correlation_test": "test the random-effect correlation",
 }
 
 
@@ -197,6 +200,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "level_prediction": level_prediction.level_prediction_blocks,
     "convergence_audit": convergence.audit_blocks,
     "bootstrap_confint": bootstrap.bootstrap_blocks,
+    "random_correlations": random_correlation.correlation_blocks,
 }
 
 
