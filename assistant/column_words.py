@@ -85,6 +85,7 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "modify_model": ("variables", "group"),
     "marginal_means": ("factor",),
     "fixed_effects": ("term",),
+    "random_effects_tests": ("slope",),
     "interaction_test": ("variables",),
     "explain_coefficient": ("term",),
     "blups": ("group", "term"),

@@ -20,13 +20,17 @@ from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.steps.blups import grouping_factor_named
 from engine.blups import grouping_factors
-from grammar.plan import FixedEffects, ModifyModel, RandomEffectsTests
+from grammar.plan import CompareModels, FixedEffects, ModifyModel, RandomEffectsTests
 
 
 def refine_step(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     """The steps that carry out ``step`` on the current models, or None to run it as it is."""
     if getattr(step, "kind", "") == "random_effects_tests":
+        if getattr(step, "slope", None):
+            return _slope_test(step, state)
         return _groups_differ(step, state)
+    if getattr(step, "kind", "") == "compare_models":
+        return _compare_with_slope_model(step, state)
     if getattr(step, "kind", "") != "fixed_effects" or not getattr(step, "interaction", False):
         return None
     parts = str(getattr(step, "term", None) or "").split(":")
@@ -70,3 +74,62 @@ def _groups_differ(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     if column is None:
         return None
     return (FixedEffects(getattr(step, "model", None), term=column),)
+
+
+def _slope_test(step: Any, state: SessionState) -> tuple[Any, ...] | None:
+    """ "Is the SES slope random?": ranova on a model with SES's random slope by the
+    factor named (else the model's grouping factor): the model itself when it has that
+    slope, else the model with it added first (same fixed effects, so REML LRTs)."""
+    if not state.models:
+        return None
+    ref = getattr(step, "model", None)
+    try:
+        fit = resolve_one(state, ref).fit
+    except AssistantError:
+        return None
+    groups = grouping_factors(fit)
+    word = getattr(step, "group", None)
+    group = grouping_factor_named(word, groups) if word else None
+    if word and group is None:
+        raise AssistantError(
+            f"'{word}' is not a grouping factor of the model; its grouping "
+            f"{'factor is' if len(groups) == 1 else 'factors are'} {', '.join(groups)}."
+        )
+    if group is None and len(groups) == 1:
+        group = groups[0]
+    variable = str(step.slope)
+    has_slope = [t for t in fit.model.terms if variable in t.columns
+                 and (group is None or t.group == group)]
+    if has_slope:
+        return (RandomEffectsTests(ref),)
+    return (ModifyModel("add_random_slope", (variable,), ref, group), RandomEffectsTests())
+
+
+#: A comparison's references to a random-slope structure, which the assistant may fit.
+_SLOPE_REFS = frozenset({"random_slope", "intercept_and_slope"})
+
+
+def _compare_with_slope_model(step: Any, state: SessionState) -> tuple[Any, ...] | None:
+    """ "Compare random intercept and random slope models" when only the random intercept
+    model has been fitted: its random-slope version is fitted (the slope the assistant
+    would add to it) and the two are compared; with a random-slope model there already,
+    the comparison runs as asked."""
+    refs = tuple(getattr(step, "models", ()) or ())
+    if not state.models or not _SLOPE_REFS & set(refs):
+        return None
+    slope_ref = next(r for r in refs if r in _SLOPE_REFS)
+    try:
+        resolve_one(state, slope_ref)
+        return None
+    except AssistantError:
+        pass
+    others = [r for r in refs if r != slope_ref] or [None]
+    try:
+        base = resolve_one(state, others[0])
+    except AssistantError:
+        return None
+    if base.structure != "random_intercept":
+        return None
+    number = str(base.number)
+    return (ModifyModel("add_random_slope", (), number),
+            CompareModels(step.criteria, (number, "last"), step.refit))

@@ -691,6 +691,13 @@ class StepBuilder(Transformer):
         refs = [p.ref for p in _flat(items) if isinstance(p, _Ref)]
         return CompareModels(models=tuple(refs))
 
+    def compare_structures(self, items):
+        """ "compare random intercept and random slope models": both structures, each a
+        model (the one not fitted yet is fitted from the other when it runs)."""
+        if not _fields(items).get("splittable"):
+            raise NotUnderstood("two structures: `compare random intercept and random slope`")
+        return replace(self.compare(items), models=("random_intercept", "random_slope"))
+
     def compare_counted(self, _):
         """ "compare the two models": every model of the current data set."""
         return CompareModels()
@@ -959,6 +966,13 @@ class StepBuilder(Transformer):
     # -------------------------------------------------------------- ranova
     def random_test(self, items):
         return RandomEffectsTests(_ref(items))
+
+    def random_slope_question(self, items):
+        """ "is the SES slope random?": the likelihood-ratio test of SES's random slope
+        (by the factor named, else the model's grouping factor)."""
+        cols = _cols(items)
+        return RandomEffectsTests(_ref(items), group=cols[1] if len(cols) > 1 else None,
+                                  slope=cols[0])
 
     # -------------------------------------------------------------- marginal means
     def marginal_means(self, items):

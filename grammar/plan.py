@@ -476,11 +476,14 @@ class RandomEffectsTests(Step):
 
     ``group`` is the grouping factor a question names ("do schools differ in their
     average score?"); the assistant answers a fixed factor named there with its own test.
+    ``slope`` is a variable whose random slope is asked about ("is the SES slope
+    random?"): the assistant adds it first when the model lacks it.
     """
 
     kind: ClassVar[str] = "random_effects_tests"
     model: str | None = None
     group: str | None = None
+    slope: str | None = None
 
 
 @dataclass(frozen=True)

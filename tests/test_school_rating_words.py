@@ -155,3 +155,38 @@ def test_variance_the_same_in_every_school_is_the_spread_check(schools, tmp_path
     thirds = np.array_split(fit.residuals()[order], 3)
     ratio = np.std(thirds[2], ddof=1) / np.std(thirds[0], ddof=1)
     assert f"{ratio:.2f} times" in answer.text()
+
+
+@pytest.mark.parametrize("text", ["is the ses slope random?", "does ses need a random slope?",
+                                  "is the slope of SES random across schools"])
+def test_is_the_ses_slope_random_adds_and_tests_the_slope(schools, text):
+    answer = schools.ask(text)
+    assert answer.ok, answer.error
+    assert _kinds(answer) == ["modify_model", "random_effects_tests"]
+    slope_model = schools.models[2].fit
+    assert slope_model.formula == "test_score ~ SES + (1 + SES | school)"
+    (test,) = answer.steps[1].result.result.tests
+    assert test.column == "SES" and test.df == 2
+    intercept_model = schools.models[1].fit  # same fixed effects, REML both
+    assert test.lrt == pytest.approx(2 * (slope_model.loglik - intercept_model.loglik), abs=1e-5)
+
+
+def test_slope_question_on_a_model_with_the_slope_tests_it_alone(schools):
+    assert schools.ask("add a random slope for SES").ok
+    answer = schools.ask("is the ses slope random?")
+    assert answer.ok, answer.error
+    assert _kinds(answer) == ["random_effects_tests"]
+    assert len(schools.models) == 2
+
+
+def test_compare_random_intercept_and_random_slope_models_fits_the_slope_model(schools):
+    answer = schools.ask("compare random intercept and random slope models")
+    assert answer.ok, answer.error
+    assert _kinds(answer) == ["modify_model", "compare_models"]
+    small, large = schools.models[1].fit, schools.models[2].fit
+    assert large.formula == "test_score ~ SES + (1 + SES | school)"
+    row = answer.steps[1].result.comparison.table.iloc[1]
+    assert row["Chisq"] == pytest.approx(2 * (large.loglik - small.loglik), abs=1e-5)
+    # with both models there, the comparison runs as asked and fits nothing more
+    again = schools.ask("compare random intercept and random slope models")
+    assert _kinds(again) == ["compare_models"] and len(schools.models) == 2
