@@ -87,6 +87,7 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "fixed_effects": ("term",),
     "random_effects_tests": ("slope",),
     "interaction_test": ("variables",),
+    "linearity_test": ("variable",),
     "explain_coefficient": ("term",),
     "blups": ("group", "term"),
     "missing_data": ("per", "related_to"),

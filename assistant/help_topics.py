@@ -265,7 +265,8 @@ _topic(
         "interaction's t test and compares the two models by a likelihood-ratio test of "
         "ML refits; `do we need the correlation?` (between a random intercept and slope) "
         "gives the correlation with its profile interval, fits the model with `||` and "
-        "tests the two by their REML likelihoods.",
+        "tests the two by their REML likelihoods; `is the effect of days linear?` compares "
+        "the straight line with one mean per value of the predictor (both fitted by ML).",
     ],
     [
         "use sample sleepstudy",

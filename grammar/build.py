@@ -41,6 +41,7 @@ from grammar.plan import (
     Help,
     Icc,
     InteractionTest,
+    LinearityCheck,
     LoadData,
     MarginalMeans,
     MissingData,
@@ -807,6 +808,12 @@ class StepBuilder(Transformer):
         """ "is the correlation between intercept and slope significant?", "do we need the
         correlation?": the correlation, the model without it, and their LRT."""
         return CorrelationTest(_ref(items))
+
+    def linearity_test(self, items):
+        """ "is the effect of days linear?", "is the time trend linear?": the predictor
+        named (a time word the assistant maps to the model's time predictor), or none."""
+        cols = _cols(items)
+        return LinearityCheck(cols[0] if cols else None, _ref(items))
 
     def column_phrase(self, items):
         """Several words naming one column ("school size"): kept as written, for the

@@ -25,6 +25,7 @@ EXAMPLE_REQUESTS: tuple[str, ...] = (
     "drop the interaction",
     "is there a time by treatment interaction?",
     "do we need the correlation between intercept and slope?",
+    "is the effect of time linear?",
     "refit with ML",
     "compare AIC/BIC",
     "likelihood ratio test",

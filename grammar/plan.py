@@ -137,6 +137,7 @@ STEP_TITLES: dict[str, str] = {
     "fixed_effects": "Report the fixed effects",
     "interaction_test": "Test whether an interaction is needed",
     "correlation_test": "Test whether the random-effect correlation is needed",
+    "linearity_test": "Test whether a numeric predictor's effect is linear",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
     "standardized_coefficients": "Report the standardized fixed effects (in SDs)",
     "random_effects_normality": "Check whether the random effects look normal",
@@ -465,6 +466,18 @@ class CorrelationTest(Step):
     model: str | None = None
 
 
+@dataclass(frozen=True)
+class LinearityCheck(Step):
+    """Is the effect of a numeric predictor linear ("is the effect of days linear?")?
+    ``variable`` as typed (None, or a unit of time that is no column: the model's
+    time-like predictor); the answer is ``engine.linearity.linearity_test``: the model
+    against the same model with one mean per value of the predictor, both fitted by ML."""
+
+    kind: ClassVar[str] = "linearity_test"
+    variable: str | None = None
+    model: str | None = None
+
+
 #: How many levels a ranking shows when the request gives no number ("which patients
 #: have the highest intercepts").
 DEFAULT_TOP = 5
@@ -784,7 +797,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
         FitStatistics, Icc, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
-        InteractionTest, CorrelationTest,
+        InteractionTest, CorrelationTest, LinearityCheck,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

@@ -22,6 +22,7 @@ from assistant.narrate import (
     group_coefficients,
     help,
     level_prediction,
+    linearity,
     marginal_means,
     missing,
     predictions,
@@ -99,6 +100,7 @@ STEP_WORDS = {
     "write_up": "write up the model",
     "interaction_test": "test the interaction",
     "correlation_test": "test the random-effect correlation",
+    "linearity_test": "test whether the effect is linear",
 }
 
 
@@ -201,6 +203,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "convergence_audit": convergence.audit_blocks,
     "bootstrap_confint": bootstrap.bootstrap_blocks,
     "random_correlations": random_correlation.correlation_blocks,
+    "linearity_test": linearity.linearity_blocks,
 }
 
 
