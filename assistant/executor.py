@@ -24,6 +24,7 @@ from assistant.steps import (
     data,
     exports,
     figures,
+    level_comparison,
     model_checks,
     models,
     options,
@@ -42,7 +43,8 @@ from grammar.formula import FormulaError
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (data, models, reports, blups, figures, exports, options, subset,
-                   within_between, writeup, bootstrap, model_checks, questions):
+                   within_between, writeup, bootstrap, model_checks, questions,
+                   level_comparison):
         table.update(module.HANDLERS)
     return table
 

@@ -440,6 +440,18 @@ class BootstrapReport:
 
 
 @dataclass(frozen=True)
+class LevelComparisonAnswer:
+    """One level against another (``difference``: first minus second) and what the
+    question claimed of it ("higher" or "lower")."""
+
+    difference: Any  # engine.level_difference.LevelDifference
+    direction: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**json_safe(self.difference), "asked_direction": self.direction}
+
+
+@dataclass(frozen=True)
 class AskedRanking:
     """A BLUP ranking asked for by a word that names its direction only by meaning
     ("harshest raters": the lowest first), kept for the answer to say how it was read."""

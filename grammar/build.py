@@ -41,6 +41,7 @@ from grammar.plan import (
     Help,
     Icc,
     InteractionTest,
+    LevelComparison,
     LinearityCheck,
     LoadData,
     MarginalMeans,
@@ -1194,6 +1195,27 @@ class StepBuilder(Transformer):
         """ "what is patient P001 intercept": that level's random effects."""
         target = next(p for p in _flat(items) if isinstance(p, _BlupLevel))
         return Blups(_ref(items), group=target.group, level=target.level)
+
+    def level_comparison(self, items):
+        """ "is condition B rated higher than A?": B minus A of the factor named (or the
+        one with both levels), with what the question claims; "is rating higher in
+        condition B than in A?" names the outcome first, which the model already knows."""
+        parts = _flat(items)
+        levels = [p for p in parts if isinstance(p, _BlupLevel)][-2:]
+        direction = next(p.value for p in parts if isinstance(p, _Field) and p.name == "direction")
+        first, second = levels
+        if first.group and second.group and first.group != second.group and (
+            first.level == second.level
+        ):  # "are B items rated higher than A items?": the levels come before the noun
+            return LevelComparison(_ref(items), None, first.group, second.group, direction)
+        factor = first.group or second.group
+        return LevelComparison(_ref(items), factor, first.level, second.level, direction)
+
+    def direction_higher(self, _):
+        return _Field("direction", "higher")
+
+    def direction_lower(self, _):
+        return _Field("direction", "lower")
 
     def report_models(self, items):
         """ "R2 of models 1 and 2": fit statistics in one table for the models listed, any

@@ -523,6 +523,21 @@ class MarginalMeans(Step):
 
 
 @dataclass(frozen=True)
+class LevelComparison(Step):
+    """Is one level of a factor higher (or lower) than another? ("is condition B rated
+    higher than A?"): ``first`` minus ``second`` with its test; ``factor`` as named
+    (None: the factor of the fixed part that has both levels); ``direction`` is what the
+    question claims, ``higher`` or ``lower``."""
+
+    kind: ClassVar[str] = "level_comparison"
+    model: str | None = None
+    factor: str | None = None
+    first: str = ""
+    second: str = ""
+    direction: str = "higher"
+
+
+@dataclass(frozen=True)
 class Blups(Step):
     """The BLUPs; optionally of one level, or levels ranked by one term.
 
@@ -797,7 +812,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
         FitStatistics, Icc, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
-        InteractionTest, CorrelationTest, LinearityCheck,
+        InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

@@ -125,6 +125,18 @@ def _rewrite(m: Mapped, pattern: re.Pattern[str], replace: Callable[[re.Match[st
     return Mapped("".join(out), tuple(origin))
 
 
+#: A capital "A" after a word inside a sentence is a name, not the article: the level
+#: of "is condition A rated higher than B?", "is A lower than B?".
+_WORD_BEFORE_RE = re.compile(r"[A-Za-z0-9_`]\s+$")
+
+
+def _dropped_article(match: re.Match[str]) -> str:
+    """Nothing for an article, the match itself for a capital "A" used as a name."""
+    if match.group(1) == "A" and _WORD_BEFORE_RE.search(match.string[: match.start()]):
+        return match.group(0)
+    return ""
+
+
 def normalise(request: str) -> Mapped:
     """Straighten quotes, expand contractions, and split known hyphenated words."""
     text = request.translate(_SMART)
@@ -138,7 +150,7 @@ def normalise(request: str) -> Mapped:
         if mt.group(0).lower() in HYPHENATED or _BETWEEN_WITHIN_RE.match(mt.group(0))
         else mt.group(0),
     )
-    mapped = _rewrite(mapped, _ARTICLE_RE, lambda mt: "")
+    mapped = _rewrite(mapped, _ARTICLE_RE, _dropped_article)
     mapped = _rewrite(mapped, _HOW_MUCH_OF_RE, lambda mt: mt.group(0)[: -len(" of")])
     return mapped
 

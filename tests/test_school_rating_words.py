@@ -190,3 +190,40 @@ def test_compare_random_intercept_and_random_slope_models_fits_the_slope_model(s
     # with both models there, the comparison runs as asked and fits nothing more
     again = schools.ask("compare random intercept and random slope models")
     assert _kinds(again) == ["compare_models"] and len(schools.models) == 2
+
+
+def _condition_coefficient(fit):
+    (row,) = [r for r in fit.fixed_effects if r.term == "condition[T.B]"]
+    return row
+
+
+@pytest.mark.parametrize("text, first, asked, verdict", [
+    ("is condition B rated higher than A?", "B", "higher", "Yes: B is higher than A"),
+    ("is condition A rated higher than condition B?", "A", "higher",
+     "No: A is lower, not higher, than B"),
+    ("is A lower than B?", "A", "lower", "Yes: A is lower than B"),
+    ("are B items rated higher than A items?", "B", "higher", "Yes: B is higher than A"),
+])
+def test_b_against_a_is_the_condition_coefficient_with_the_right_sign(
+        ratings, text, first, asked, verdict):
+    answer = ratings.ask(text)
+    assert answer.ok, answer.error
+    result = answer.steps[0].result.result
+    assert result.direction == asked
+    diff = result.difference
+    row = _condition_coefficient(ratings.models[1].fit)
+    sign = 1 if first == "B" else -1  # treatment coding: the coefficient is B - A
+    assert diff.test.estimate == pytest.approx(sign * row.estimate, rel=1e-8)
+    assert diff.test.p == pytest.approx(row.p, rel=1e-6)
+    assert diff.test.df == pytest.approx(row.df, rel=1e-6)
+    lower, upper = sorted((sign * row.ci_lower, sign * row.ci_upper))
+    assert (diff.test.lower, diff.test.upper) == pytest.approx((lower, upper), rel=1e-6)
+    words = "higher" if sign * row.estimate > 0 else "lower"
+    assert f"rating is {abs(row.estimate):.1f} {words} than in condition" in answer.text()
+    assert verdict in answer.text()
+
+
+def test_levels_no_factor_has_are_refused(ratings):
+    answer = ratings.ask("is C higher than A?")
+    assert not answer.ok
+    assert "No factor of the model's fixed part has both levels 'C' and 'A'" in str(answer.error)
