@@ -31,6 +31,7 @@ from assistant.steps import (
     questions,
     reports,
     subset,
+    variance_contrast,
     within_between,
     writeup,
 )
@@ -44,7 +45,7 @@ def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (data, models, reports, blups, figures, exports, options, subset,
                    within_between, writeup, bootstrap, model_checks, questions,
-                   level_comparison):
+                   level_comparison, variance_contrast):
         table.update(module.HANDLERS)
     return table
 

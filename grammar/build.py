@@ -67,6 +67,7 @@ from grammar.plan import (
     UseDataset,
     UseSample,
     VarianceComponents,
+    VarianceContrast,
     WithinBetween,
     WriteUp,
     label_ref,
@@ -863,6 +864,10 @@ class StepBuilder(Transformer):
         outcome named first."""
         model = _ref(items)
         return [RandomEffectsTests(model, group=_cols(items)[-1]), Icc(model)]
+
+    def variance_contrast(self, items):
+        """ "do raters differ more than items?": the two factors' variances compared."""
+        return VarianceContrast(_ref(items), tuple(_cols(items)))
 
     def report_variance_share(self, items):
         """ "how much variance is at the school level?": the variance components and

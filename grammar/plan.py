@@ -523,6 +523,17 @@ class MarginalMeans(Step):
 
 
 @dataclass(frozen=True)
+class VarianceContrast(Step):
+    """Which of two grouping factors varies more ("do raters differ more than items?"):
+    their random-intercept variances side by side with profile intervals; ``groups``
+    are the factors as named."""
+
+    kind: ClassVar[str] = "variance_contrast"
+    model: str | None = None
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LevelComparison(Step):
     """Is one level of a factor higher (or lower) than another? ("is condition B rated
     higher than A?"): ``first`` minus ``second`` with its test; ``factor`` as named
@@ -813,6 +824,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         FitStatistics, Icc, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
+        VarianceContrast,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

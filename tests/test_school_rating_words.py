@@ -227,3 +227,27 @@ def test_levels_no_factor_has_are_refused(ratings):
     answer = ratings.ask("is C higher than A?")
     assert not answer.ok
     assert "No factor of the model's fixed part has both levels 'C' and 'A'" in str(answer.error)
+
+
+def test_raters_against_items_compares_the_two_intercept_variances(ratings):
+    import json
+    from pathlib import Path
+
+    answer = ratings.ask("do raters differ more than items?")
+    assert answer.ok, answer.error
+    contrast = answer.steps[0].result.result
+    lme4 = json.loads((Path(__file__).parent / "data" / "ratings_lme4" / "ratings_lme4.json")
+                      .read_text())
+    varcorr = {row["grp"]: row["vcov"] for row in lme4["varcorr"]}
+    assert contrast.first.group == "rater" and contrast.second.group == "item"
+    assert contrast.first.variance == pytest.approx(varcorr["rater"], rel=1e-5)
+    assert contrast.second.variance == pytest.approx(varcorr["item"], rel=1e-5)
+    ratio = varcorr["item"] / varcorr["rater"]
+    assert f"the item variance is {ratio:.2f} times the rater variance" in answer.text()
+    assert answer.text().count("Items vary more than raters") == 1
+    profile = ratings.models[1].fit.confint(method="profile")
+    row = profile[profile.parameter == "sd_(Intercept)|item"].iloc[0]
+    assert (contrast.second.sd_lower, contrast.second.sd_upper) == (row.lower, row.upper)
+    assert row.lower < contrast.second.sd < row.upper
+    assert contrast.intervals_overlap == (contrast.first.sd_upper >= contrast.second.sd_lower)
+    assert "intervals of the two SDs overlap" in answer.text()
