@@ -266,7 +266,10 @@ _topic(
         "ML refits; `do we need the correlation?` (between a random intercept and slope) "
         "gives the correlation with its profile interval, fits the model with `||` and "
         "tests the two by their REML likelihoods; `is the effect of days linear?` compares "
-        "the straight line with one mean per value of the predictor (both fitted by ML).",
+        "the straight line with one mean per value of the predictor (both fitted by ML). "
+        "`what is the design effect?` gives Kish's design effect and the effective sample "
+        "size of a model with one grouping factor; `what is the inter-rater reliability?` "
+        "gives McGraw and Wong's ICCs of a raters-crossed-with-items model.",
     ],
     [
         "use sample sleepstudy",

@@ -31,6 +31,7 @@ from grammar.plan import (
     Confint,
     CorrelationTest,
     DescribeData,
+    DesignEffect,
     ExplainCoefficient,
     ExportResults,
     FitLmm,
@@ -55,6 +56,7 @@ from grammar.plan import (
     Predict,
     RandomEffectsNormality,
     RandomEffectsTests,
+    RaterReliability,
     Refit,
     RefitWithoutOutliers,
     ReshapeLong,
@@ -816,6 +818,15 @@ class StepBuilder(Transformer):
         named (a time word the assistant maps to the model's time predictor), or none."""
         cols = _cols(items)
         return LinearityCheck(cols[0] if cols else None, _ref(items))
+
+    def design_effect(self, items):
+        """ "what is the design effect?", "effective sample size" """
+        return DesignEffect(_ref(items))
+
+    def rater_reliability(self, items):
+        """ "what is the inter-rater reliability?", "how reliable are the raters?" """
+        cols = _cols(items)
+        return RaterReliability(cols[0] if cols else None, _ref(items))
 
     def column_phrase(self, items):
         """Several words naming one column ("school size"): kept as written, for the

@@ -26,6 +26,8 @@ EXAMPLE_REQUESTS: tuple[str, ...] = (
     "is there a time by treatment interaction?",
     "do we need the correlation between intercept and slope?",
     "is the effect of time linear?",
+    "what is the design effect?",
+    "what is the inter-rater reliability?",
     "refit with ML",
     "compare AIC/BIC",
     "likelihood ratio test",

@@ -138,6 +138,8 @@ STEP_TITLES: dict[str, str] = {
     "interaction_test": "Test whether an interaction is needed",
     "correlation_test": "Test whether the random-effect correlation is needed",
     "linearity_test": "Test whether a numeric predictor's effect is linear",
+    "design_effect": "Report the design effect and the effective sample size",
+    "rater_reliability": "Report the inter-rater reliability (ICCs)",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
     "standardized_coefficients": "Report the standardized fixed effects (in SDs)",
     "random_effects_normality": "Check whether the random effects look normal",
@@ -475,6 +477,26 @@ class LinearityCheck(Step):
 
     kind: ClassVar[str] = "linearity_test"
     variable: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class DesignEffect(Step):
+    """Kish's design effect of the model's one grouping factor and the effective sample
+    size ("what is the design effect?"): ``engine.design_effect.design_effect``."""
+
+    kind: ClassVar[str] = "design_effect"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class RaterReliability(Step):
+    """McGraw & Wong's inter-rater ICCs of a crossed raters x targets model ("what is the
+    inter-rater reliability?"): ``engine.reliability.rater_reliability``; ``rater`` the
+    grouping factor of the raters as typed (None: the one named like a rater)."""
+
+    kind: ClassVar[str] = "rater_reliability"
+    rater: str | None = None
     model: str | None = None
 
 
@@ -825,6 +847,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         VarianceContrast,
+        DesignEffect, RaterReliability,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

@@ -15,6 +15,7 @@ from assistant.narrate import (
     convergence,
     covariance,
     data,
+    design_effect,
     exports,
     figures,
     fit,
@@ -30,6 +31,7 @@ from assistant.narrate import (
     random_correlation,
     random_tests,
     refit,
+    reliability,
     reports,
     residual_spread,
     side_by_side,
@@ -103,6 +105,8 @@ STEP_WORDS = {
     "interaction_test": "test the interaction",
     "correlation_test": "test the random-effect correlation",
     "linearity_test": "test whether the effect is linear",
+    "design_effect": "compute the design effect",
+    "rater_reliability": "compute the inter-rater reliability",
 }
 
 
@@ -208,6 +212,8 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "bootstrap_confint": bootstrap.bootstrap_blocks,
     "random_correlations": random_correlation.correlation_blocks,
     "linearity_test": linearity.linearity_blocks,
+    "design_effect": design_effect.design_effect_blocks,
+    "rater_reliability": reliability.reliability_blocks,
 }
 
 

@@ -1,7 +1,8 @@
 """Steps of the questions answered with a second model and a test: the random-effect
 correlation reported before its likelihood-ratio test (engine.random_correlation;
 ``assistant.interaction_question`` plans the rest) and the linearity of a numeric
-predictor's effect (engine.linearity)."""
+predictor's effect (engine.linearity); the design effect (engine.design_effect) and the
+inter-rater reliability (engine.reliability) of a fitted model."""
 
 from __future__ import annotations
 
@@ -12,11 +13,20 @@ from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.blups import grouping_factor_named
 from assistant.steps.reports import TIME_UNIT_WORDS
 from engine.data import time_candidates
+from engine.design_effect import design_effect
 from engine.linearity import linearity_test
 from engine.predict import fixed_part_variables
 from engine.random_correlation import random_correlations
+from engine.reliability import rater_reliability
+
+#: Names of a grouping factor that holds raters (its name, or a word of it, in any case).
+RATER_WORDS = frozenset({
+    "rater", "judge", "coder", "observer", "annotator", "reviewer", "assessor", "examiner",
+    "scorer", "evaluator", "grader", "reader", "interviewer", "clinician",
+})
 
 
 def correlation_test(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -62,7 +72,46 @@ def linearity_variable(word: str | None, fit: Any, title: str) -> str:
     )
 
 
+def kish_design_effect(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Kish's design effect and the effective sample size of the model's clustering."""
+    model = resolve_one(state, step_field(step, "model"))
+    result = design_effect(model.fit)
+    return StepResult(EngineResult("design_effect", result, model), state)
+
+
+def reliability(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """McGraw & Wong's ICCs of the model's crossed raters x targets design."""
+    model = resolve_one(state, step_field(step, "model"))
+    rater = rater_factor(step_field(step, "rater"), model.fit, model.title)
+    result = rater_reliability(model.fit, rater)
+    return StepResult(EngineResult("rater_reliability", result, model), state)
+
+
+def rater_factor(word: str | None, fit: Any, title: str) -> str:
+    """The grouping factor holding the raters: the one ``word`` names (its plural too),
+    else the one named like a rater ("rater", "judge", "coder", ...)."""
+    groups = [str(g) for g in fit.ngroups]
+    if word is not None:
+        named = grouping_factor_named(word, groups)
+        if named is not None:
+            return named
+    found = [g for g in groups if _rater_like(g)]
+    if len(found) == 1 and (word is None or _rater_like(word)):
+        return found[0]
+    raise AssistantError(
+        f"Which grouping factor of {title} holds the raters ({', '.join(groups)})? Name it, "
+        f"e.g. `how reliable are the {groups[0]}?`."
+    )
+
+
+def _rater_like(name: str) -> bool:
+    words = name.casefold().replace("-", "_").replace(".", "_").split("_")
+    return any(w in RATER_WORDS or w.removesuffix("s") in RATER_WORDS for w in words)
+
+
 HANDLERS = {
+    "design_effect": kish_design_effect,
+    "rater_reliability": reliability,
     "correlation_test": correlation_test,
     "linearity_test": linearity,
 }
