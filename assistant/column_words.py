@@ -9,10 +9,14 @@ everywhere:
 1. the exact name;
 2. else the one column equal to the word ignoring case (``ses`` -> ``SES``);
 3. else the one column equal to it when spaces, underscores, dots and hyphens count as
-   the same separator (``school size`` -> ``school_size``).
+   the same separator (``school size`` -> ``school_size``);
+4. else the one column whose name begins with the word's words, case and separators
+   aside (``pain`` -> ``pain_score``, ``reaction`` -> ``reaction_time``; never part of
+   a word: ``pain`` is not ``painkiller``).
 
 A word that two columns match at the first rule that matches any is refused, naming
-the candidates. A word no column matches is left as written: the step's own checks
+the candidates; at the fourth rule, whose match is a guess, several candidates leave
+the word as written. A word no column matches is left as written: the step's own checks
 then read it as a role word ("subjects") or a plural ("schools"), or say that the
 column does not exist. Formulas the user typed in lme4 syntax are never touched: R is
 case-sensitive there and the engine's "did you mean" hint stays.
@@ -40,11 +44,15 @@ _SQUARED = re.compile(r"I\((?P<name>.+)\^2\)")
 @dataclass(frozen=True)
 class ColumnReading:
     """A column word that is not the column's exact name, and the column it was taken
-    to mean; ``rule`` is ``"case"`` or ``"separators"``."""
+    to mean; ``rule`` is ``"case"``, ``"separators"`` or ``"prefix"``, or for words that
+    meant a slope ``"random_slope"`` (the model's one random slope by ``group``) or
+    ``"within_predictor"`` (its one predictor that changes within ``group``)."""
 
     word: str
     column: str
     rule: str
+    #: the grouping factor, for the readings of "the slope" (``assistant.step_refinement``)
+    group: str | None = None
 
 
 def resolve_column_word(word: str, columns: Iterable[Any]) -> ColumnReading | None:
@@ -70,7 +78,17 @@ def resolve_column_word(word: str, columns: Iterable[Any]) -> ColumnReading | No
                 f"'{word}' could mean the column {listed}; write the column's name exactly "
                 "as the data spell it."
             )
-    return None
+    wanted = _words_of(word)
+    found = [name for name in names if _starts_with_words(_words_of(name), wanted)]
+    return ColumnReading(word, found[0], "prefix") if len(found) == 1 else None
+
+
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(part for part in separator_key(text).split("_") if part)
+
+
+def _starts_with_words(name: tuple[str, ...], word: tuple[str, ...]) -> bool:
+    return 0 < len(word) < len(name) and name[: len(word)] == word
 
 
 #: Per plain-word step kind, the fields that hold column names (a word, or a tuple of

@@ -68,14 +68,11 @@ def run_plan(
         readings: tuple[ColumnReading, ...] = ()
         try:
             step, readings = resolve_step_columns(step, _columns_for(step, state))
-            question = refine_question(step, state)
-            refined = question.steps if question is not None else refine_step(step, state)
-            if question is not None:
-                readings += question.readings
+            refined = refine_question(step, state) or refine_step(step, state)
             if refined is not None:  # the step means other steps on this model
-                steps[index : index + 1] = refined
+                steps[index : index + 1] = refined.steps
                 step, more = resolve_step_columns(steps[index], _columns_for(steps[index], state))
-                readings += more
+                readings += tuple(refined.readings) + more
             handler = handlers.get(step.kind)
             if handler is None:
                 raise AssistantError(f"I do not know how to carry out a {step.kind!r} step.")

@@ -9,30 +9,61 @@ model the step is about, and turns such a step into the random-slope test: the m
 with ``(1 + SES | school)``, then lmerTest's ``ranova`` on it (a REML likelihood-ratio
 test with the same fixed effects, and the boundary-corrected p); when the model already
 has that slope, the test alone.
+
+Two questions name *the* slope without saying whose (``assistant.slope_candidates``):
+"does the slope vary between patients?" (a ``random_effects_tests`` step with
+``slope="slope"``) tests the model's one random slope by that factor, or, when the model
+has none, adds the slope of its one predictor that changes within the factor's levels;
+"which subject is most affected by sleep deprivation?" (a ``blups`` ranking whose term
+names no column) ranks by the model's one random slope. The answer says which slope it
+took (a :class:`ColumnReading` with rule ``"within_predictor"`` or ``"random_slope"``);
+several candidates get one question back.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
+from assistant.column_words import ColumnReading, columns_for_words, resolve_column_word
 from assistant.errors import AssistantError
 from assistant.references import resolve_one
+from assistant.slope_candidates import random_slopes, within_group_predictors
 from assistant.state import SessionState
-from assistant.steps.blups import grouping_factor_named
-from engine.blups import grouping_factors
+from assistant.steps.blups import grouping_factor_named, named_group
+from engine.blups import ANY_SLOPE, grouping_factors
 from grammar.plan import CompareModels, FixedEffects, ModifyModel, RandomEffectsTests
 
 
-def refine_step(step: Any, state: SessionState) -> tuple[Any, ...] | None:
+@dataclass(frozen=True)
+class Refinement:
+    """The steps that carry out a step, and what the answer should say it took words to
+    mean."""
+
+    steps: tuple[Any, ...]
+    readings: tuple[ColumnReading, ...] = ()
+
+
+def refine_step(step: Any, state: SessionState) -> Refinement | None:
     """The steps that carry out ``step`` on the current models, or None to run it as it is."""
-    if getattr(step, "kind", "") == "random_effects_tests":
-        if getattr(step, "slope", None):
-            return _slope_test(step, state)
-        return _groups_differ(step, state)
-    if getattr(step, "kind", "") == "compare_models":
-        return _compare_with_slope_model(step, state)
-    if getattr(step, "kind", "") != "fixed_effects" or not getattr(step, "interaction", False):
+    kind = getattr(step, "kind", "")
+    if kind == "random_effects_tests" and getattr(step, "slope", None):
+        return _slope_test(step, state)
+    if kind == "random_effects_tests":
+        steps = _groups_differ(step, state)
+        return None if steps is None else Refinement(steps)
+    if kind == "compare_models":
+        steps = _compare_with_slope_model(step, state)
+        return None if steps is None else Refinement(steps)
+    if kind == "blups" and getattr(step, "order", None) and getattr(step, "term", None):
+        return _affected_by(step, state)
+    if kind != "fixed_effects" or not getattr(step, "interaction", False):
         return None
+    steps = _interaction_as_slope(step, state)
+    return None if steps is None else Refinement(steps)
+
+
+def _interaction_as_slope(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     parts = str(getattr(step, "term", None) or "").split(":")
     if len(parts) != 2 or not state.models:
         return None
@@ -55,6 +86,97 @@ def refine_step(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     return (ModifyModel("add_random_slope", (variable,), ref, group), RandomEffectsTests())
 
 
+def _slope_test(step: Any, state: SessionState) -> Refinement:
+    """ "does the slope vary between patients?": the test of that random slope, after
+    adding it when the model has none."""
+    ref = getattr(step, "model", None)
+    model = resolve_one(state, ref)
+    fit = model.fit
+    slope = str(step.slope)
+    word = getattr(step, "group", None)
+    if slope != ANY_SLOPE:  # "is the SES slope random?"
+        group = _group_asked(fit, word) if word or len(grouping_factors(fit)) == 1 else None
+        reading = resolve_column_word(slope, [str(c) for c in fit.data.columns])
+        slope = slope if reading is None else reading.column
+        if any(column == slope for _, column in random_slopes(fit, group)):
+            return Refinement((RandomEffectsTests(ref),))
+        return Refinement((ModifyModel("add_random_slope", (slope,), ref, group),
+                           RandomEffectsTests()))
+    group = _group_asked(fit, word)
+    having = [column for _, column in random_slopes(fit, group)]
+    if len(having) == 1:
+        reading = ColumnReading("the slope", having[0], "random_slope", group)
+        return Refinement((RandomEffectsTests(ref),), (reading,))
+    if having:
+        raise AssistantError(_which_slope(model.title, group, having, "has random slopes for"))
+    candidates = within_group_predictors(fit, group)
+    if not candidates:
+        raise AssistantError(
+            f"{model.title} has no numeric predictor that changes within {group}, so it "
+            f"has no slope that could vary between levels of {group}; add one first, e.g. "
+            "`add time as a covariate`."
+        )
+    if len(candidates) > 1:
+        raise AssistantError(
+            _which_slope(model.title, group, candidates, "has several predictors that change "
+                         f"within {group}:")
+        )
+    reading = ColumnReading("the slope", candidates[0], "within_predictor", group)
+    return Refinement(
+        (ModifyModel("add_random_slope", (candidates[0],), ref, group), RandomEffectsTests()),
+        (reading,),
+    )
+
+
+def _which_slope(title: str, group: str, names: list[str], what: str) -> str:
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+    return (
+        f"Which slope do you mean? {title} {what} {listed}; name one, e.g. `does the "
+        f"slope of {names[0]} vary between {group}?`"
+    )
+
+
+def _group_asked(fit: Any, word: str | None) -> str:
+    groups = grouping_factors(fit)
+    if word:
+        found = named_group(fit, str(word))
+        if found is None:
+            raise AssistantError(
+                f"'{word}' is not a grouping factor of the model; its grouping "
+                f"{'factor is' if len(groups) == 1 else 'factors are'} {', '.join(groups)}."
+            )
+        return found
+    if len(groups) == 1:
+        return groups[0]
+    raise AssistantError(
+        f"The model has several grouping factors ({', '.join(groups)}); say between which "
+        f"levels, e.g. `does the slope vary between {groups[0]}?`"
+    )
+
+
+def _affected_by(step: Any, state: SessionState) -> Refinement | None:
+    """ "which subject is most affected by sleep deprivation?": words that name no
+    column mean the model's one random slope."""
+    term = str(step.term)
+    if term in (ANY_SLOPE, "(Intercept)") or not state.models:
+        return None
+    try:
+        model = resolve_one(state, getattr(step, "model", None))
+    except AssistantError:
+        return None  # the step itself says what is wrong with the reference
+    fit = model.fit
+    source = getattr(fit, "source_data", None)
+    columns = [str(c) for c in (source.columns if source is not None else fit.data.columns)]
+    if columns_for_words(term, columns):
+        return None  # a column: ranked by its slope, or told it has none
+    slopes = random_slopes(fit)
+    if len(slopes) != 1:
+        return None  # none or several: the ranking names the random effects there are
+    group, column = slopes[0]
+    reading = ColumnReading(term, column, "random_slope", group)
+    return Refinement((replace(step, term=column),), (reading,))
+
+
 def _groups_differ(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     """ "Do treatment groups differ in their average pain?" names a factor of the fixed
     part, not a grouping factor: its own test (the coefficient table led by it) answers
@@ -74,35 +196,6 @@ def _groups_differ(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     if column is None:
         return None
     return (FixedEffects(getattr(step, "model", None), term=column),)
-
-
-def _slope_test(step: Any, state: SessionState) -> tuple[Any, ...] | None:
-    """ "Is the SES slope random?": ranova on a model with SES's random slope by the
-    factor named (else the model's grouping factor): the model itself when it has that
-    slope, else the model with it added first (same fixed effects, so REML LRTs)."""
-    if not state.models:
-        return None
-    ref = getattr(step, "model", None)
-    try:
-        fit = resolve_one(state, ref).fit
-    except AssistantError:
-        return None
-    groups = grouping_factors(fit)
-    word = getattr(step, "group", None)
-    group = grouping_factor_named(word, groups) if word else None
-    if word and group is None:
-        raise AssistantError(
-            f"'{word}' is not a grouping factor of the model; its grouping "
-            f"{'factor is' if len(groups) == 1 else 'factors are'} {', '.join(groups)}."
-        )
-    if group is None and len(groups) == 1:
-        group = groups[0]
-    variable = str(step.slope)
-    has_slope = [t for t in fit.model.terms if variable in t.columns
-                 and (group is None or t.group == group)]
-    if has_slope:
-        return (RandomEffectsTests(ref),)
-    return (ModifyModel("add_random_slope", (variable,), ref, group), RandomEffectsTests())
 
 
 #: A comparison's references to a random-slope structure, which the assistant may fit.

@@ -243,6 +243,10 @@ class ModelView:
     #: the question was about an interaction: ``focus`` holds its variables joined by
     #: ':' ("interaction" when none was named); empty tests mean the model has none
     focus_interaction: bool = False
+    #: variance components: the question asked (``"correlation"``: of the random
+    #: intercept and slope), and a variable a random slope could be added for
+    question: str | None = None
+    slope_hint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         fit = self.model.fit.to_dict()

@@ -898,7 +898,13 @@ class StepBuilder(Transformer):
         # "how much variance is between schools?" asks for the share too: with the ICC
         if any(isinstance(p, _Field) and p.name == "icc" for p in _flat(items)):
             return [_Item("variance"), _Field("icc", True)]
-        return _Item("variance")
+        asked = [p for p in _flat(items) if isinstance(p, _Field) and p.name == "question"]
+        return _Item("variance", asked[0].value if asked else None)
+
+    def variance_correlation(self, _):
+        """ "the correlation between intercept and slope": the variance components led by
+        that correlation."""
+        return _Field("question", "correlation")
 
     def variance_share(self, _):
         return _Field("icc", True)
@@ -997,6 +1003,22 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return RandomEffectsTests(_ref(items), group=cols[1] if len(cols) > 1 else None,
                                   slope=cols[0])
+
+    def slope_variation(self, items):
+        """ "does the slope vary between patients?": the random-slope test of the slope
+        named (``"slope"`` when unnamed: the assistant picks the model's one candidate)."""
+        fields = _fields(items)
+        named = _cols(items)  # "do patients differ in their slopes": the group, unwrapped
+        return RandomEffectsTests(
+            _ref(items), slope=fields.get("slope", "slope"),
+            group=fields.get("group", named[0] if named else None),
+        )
+
+    def slope_var(self, items):
+        return _Field("slope", _cols(items)[0])
+
+    def slope_group(self, items):
+        return _Field("group", _cols(items)[0])
 
     # -------------------------------------------------------------- marginal means
     def marginal_means(self, items):
@@ -1110,6 +1132,15 @@ class StepBuilder(Transformer):
         return Blups(_ref(parts), group=groups[0] if groups else None, term=term,
                      order=order, top=top, asked=asked[0] if asked else None)
 
+    def blup_rank_affected(self, items):
+        """ "which subject is most affected by sleep deprivation?": the levels ranked by
+        the slope of the words' variable (the assistant reads words that name no column
+        as the model's one random slope, ``assistant.step_refinement``)."""
+        return self.blup_rank(items)
+
+    def affect_words(self, items):
+        return _Term(" ".join(_cols(items)))
+
     def order_highest(self, _):
         return _Field("order", "highest")
 
@@ -1140,6 +1171,11 @@ class StepBuilder(Transformer):
 
     def term_default(self, _):
         return _Term(None)
+
+    def dropout_question(self, _):
+        """ "how many patients dropped out?": the audit, which counts the subjects who
+        dropped out (the subjects named are not a column to count by)."""
+        return None
 
     def item_missing(self, items):
         cols = _cols(items)
@@ -1433,6 +1469,11 @@ class StepBuilder(Transformer):
 
     def item_data(self, _):
         return _PlotTarget("data")
+
+    def item_fitted_lines(self, _):
+        """ "plot each subject's fitted line": the model's trajectory figure, whose thin
+        lines are each subject's fitted values (fixed effects plus BLUPs)."""
+        return _PlotTarget("subject_lines")
 
     def item_each_line(self, items):
         """ "plot each subject's trajectory": the spaghetti plot, a line per subject."""
@@ -1967,7 +2008,7 @@ class _Item:
 
     def build(self, model: str | None, fields: dict[str, Any]) -> Step | list[Step]:
         if self.kind == "variance":
-            return VarianceComponents(model, bool(fields.get("icc")))
+            return VarianceComponents(model, bool(fields.get("icc")), question=self.value)
         if self.kind == "icc":
             return Icc(model)
         if self.kind == "fit":
@@ -2050,6 +2091,11 @@ class _PlotTarget:
             return PlotCaterpillar(model, self.which or self.term, self.group)
         if self.kind == "residuals":
             return PlotResiduals(model, self.which or "all")
+        if kind == "subject_lines":
+            return PlotTrajectory(
+                model, band=bool(fields.get("band")), overlay_blups=True, by=fields.get("by"),
+                over=fields.get("over"), level=fields.get("level"),
+            )
         return PlotTrajectory(
             model,
             band=bool(fields.get("band")),

@@ -377,9 +377,14 @@ class CompareModels(Step):
 # ---------------------------------------------------------------------- reports
 @dataclass(frozen=True)
 class VarianceComponents(Step):
+    """The variance components; ``question`` ``"correlation"`` leads with the correlation
+    of the random intercept and slope ("what is the correlation between intercept and
+    slope?"), or says that the model has none."""
+
     kind: ClassVar[str] = "variance_components"
     model: str | None = None
     include_icc: bool = False
+    question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -512,7 +517,10 @@ class RandomEffectsTests(Step):
     ``group`` is the grouping factor a question names ("do schools differ in their
     average score?"); the assistant answers a fixed factor named there with its own test.
     ``slope`` is a variable whose random slope is asked about ("is the SES slope
-    random?"): the assistant adds it first when the model lacks it.
+    random?", "does the slope vary between patients?"): as typed, or ``"slope"`` for the
+    model's one candidate (``group`` None: the model's one grouping factor). The
+    assistant tests the slope the model has, or first adds it
+    (``assistant.step_refinement``).
     """
 
     kind: ClassVar[str] = "random_effects_tests"

@@ -12,16 +12,31 @@ from assistant.narrate.interaction_test import interaction_choice_paragraph
 def column_reading_blocks(readings: Iterable[Any]) -> list[Block]:
     """One sentence per distinct reading, said once per answer:
     "I took 'ses' to mean the column SES." """
-    said: list[tuple[str, str]] = []
+    said: list[str] = []
     choices: list[Block] = []
     for reading in readings:
         if getattr(reading, "kind", None) == "interaction_choice":
             choices.append(interaction_choice_paragraph(reading))
             continue
-        pair = (reading.word, reading.column)
-        if pair not in said:
-            said.append(pair)
-    columns: list[Block] = [
-        Paragraph(f"I took '{word}' to mean the column {column}.") for word, column in said
-    ]
+        sentence = _reading_sentence(reading)
+        if sentence not in said:
+            said.append(sentence)
+    columns: list[Block] = [Paragraph(sentence) for sentence in said]
     return columns + choices
+
+
+def _reading_sentence(reading: Any) -> str:
+    rule = getattr(reading, "rule", "")
+    group = getattr(reading, "group", None)
+    if rule == "random_slope":
+        return (
+            f"I took '{reading.word}' to mean the random slope of {reading.column} by "
+            f"{group}, the model's only random slope."
+        )
+    if rule == "within_predictor":
+        return (
+            f"I took '{reading.word}' to mean the slope of {reading.column}: it is the "
+            f"model's only numeric predictor that changes within each {group}, so the only "
+            f"slope that can vary between levels of {group}."
+        )
+    return f"I took '{reading.word}' to mean the column {reading.column}."

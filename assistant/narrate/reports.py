@@ -10,6 +10,7 @@ from assistant.narrate import fit as fit_words
 from assistant.narrate import numbers as fmt
 from assistant.narrate import variance as variance_words
 from assistant.narrate.blocks import Block, Bullets, Heading, Paragraph, code
+from assistant.narrate.correlation_answer import correlation_answer_blocks
 from assistant.narrate.terms import INTERCEPT_NAMES
 from assistant.step_results import ModelView, OptionChanged
 
@@ -92,6 +93,8 @@ def model_view_blocks(view: ModelView) -> list[Block]:
     if view.view == "convergence":
         return convergence_status_blocks(model)
     blocks: list[Block] = [Heading(f"Variance components of {model.title}")]
+    if view.view == "variance_components" and view.question == "correlation":
+        blocks.extend(correlation_answer_blocks(fit, model.title, view.slope_hint))
     if view.view == "variance_components":
         blocks.append(Paragraph(variance_words.variance_sentence(fit)))
         blocks.append(variance_words.variance_table(fit))

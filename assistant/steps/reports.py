@@ -9,6 +9,7 @@ from typing import Any
 from assistant.column_words import check_outcome, predictor_for_words
 from assistant.errors import AssistantError
 from assistant.references import resolve, resolve_many, resolve_one
+from assistant.slope_candidates import random_slopes, within_group_predictors
 from assistant.state import SessionState
 from assistant.step_results import (
     EngineResult,
@@ -20,6 +21,7 @@ from assistant.step_results import (
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.blups import named_group
 from assistant.steps.options import normalise_ddf
+from engine.blups import grouping_factors
 from engine.coefficient_meaning import coefficient_meaning, match_coefficients
 from engine.compare import compare_models
 from engine.data import time_candidates
@@ -111,6 +113,15 @@ def _skip_over_ties(ordered: tuple, comparison: Any, refit: str) -> list[tuple]:
     return extra
 
 
+def _slope_hint(fit: Any) -> str | None:
+    """The one variable a random slope could be added for (for advice), if there is one."""
+    groups = grouping_factors(fit)
+    if len(groups) != 1 or random_slopes(fit):
+        return None
+    candidates = within_group_predictors(fit, groups[0])
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def _view(name: str) -> Any:
     def handler(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         model = resolve_one(state, step_field(step, "model"))
@@ -128,6 +139,10 @@ def _view(name: str) -> Any:
             return _interaction_tests(model, str(term) if term else None, state)
         if name == "fixed_effects" and term:
             return _significance_of(model, str(term), state)
+        question = step_field(step, "question")
+        if name == "variance_components" and question == "correlation":
+            return StepResult(ModelView(name, model, variance, include_icc, question=question,
+                                        slope_hint=_slope_hint(model.fit)), state)
         return StepResult(ModelView(name, model, variance, include_icc), state)
 
     return handler
