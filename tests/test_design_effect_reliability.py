@@ -129,7 +129,22 @@ def test_reliability_needs_crossed_random_intercepts():
     assert session.ask("test_score ~ SES + (1 | school)").ok
     answer = session.ask("what is the inter-rater reliability?")
     assert not answer.ok
-    assert "holds the raters" in str(answer.error)
-    fit = fit_lmm("test_score ~ SES + (1 | school)", load_sample("schools"))
-    with pytest.raises(LmmInputError, match="crossed random intercepts"):
-        rater_reliability(fit, "school")
+    assert str(answer.error) == (
+        "Inter-rater reliability needs a model with crossed random intercepts for the "
+        "raters and the things they rate, e.g. rating ~ 1 + (1 | rater) + (1 | item)."
+    )
+
+
+def test_a_crossed_model_without_a_rater_named_factor_is_asked_about():
+    session = Session(sample="ratings")
+    assert session.ask("rating ~ condition + (1 | rater) + (1 | item)").ok
+    assert session.ask("how reliable are the items?").steps[0].result.result.rater == "item"
+    data = load_sample("ratings").rename(columns={"rater": "panel"})
+    session = Session(data=data)
+    assert session.ask("rating ~ condition + (1 | panel) + (1 | item)").ok
+    answer = session.ask("what is the inter-rater reliability?")
+    assert not answer.ok
+    assert str(answer.error) == (
+        "Which grouping factor of Model 1 (crossed random effects model) holds the raters "
+        "(panel, item)? Name it, e.g. `how reliable are the panel?`."
+    )

@@ -91,6 +91,8 @@ def rater_factor(word: str | None, fit: Any, title: str) -> str:
     """The grouping factor holding the raters: the one ``word`` names (its plural too),
     else the one named like a rater ("rater", "judge", "coder", ...)."""
     groups = [str(g) for g in fit.ngroups]
+    if len(groups) != 2:
+        return groups[0]  # not a raters x targets model: the engine says what is needed
     if word is not None:
         named = grouping_factor_named(word, groups)
         if named is not None:
