@@ -59,8 +59,7 @@ class TermStructure(RandomTermDesign):
         return self.theta_slice.stop - self.theta_slice.start
 
     def lower_bounds(self) -> np.ndarray:
-        s = self.n_columns
-        return np.array([0.0 if i == j else -np.inf for j in range(s) for i in range(j, s)])
+        return np.array(_theta_bounds(self.n_columns))
 
     def factor(self, theta: np.ndarray) -> np.ndarray:
         """Relative covariance factor T (lower triangular, filled column by column)."""
@@ -108,6 +107,13 @@ def _upper_indices(size: int) -> tuple[np.ndarray, np.ndarray]:
     rows.setflags(write=False)
     cols.setflags(write=False)
     return rows, cols
+
+
+@lru_cache(maxsize=32)
+def _theta_bounds(s: int) -> tuple[float, ...]:
+    """Lower bounds of an s-column term's theta (T's lower triangle by columns): 0 for a
+    standard deviation (the diagonal), -inf for the rest."""
+    return tuple(0.0 if i == j else -np.inf for j in range(s) for i in range(j, s))
 
 
 @lru_cache(maxsize=32)
@@ -193,8 +199,9 @@ class LmmModel:
             t_off += nt
             z_off += q
         self.q = z_off
-        self.theta_lower = np.concatenate([t.lower_bounds() for t in self.terms])
-        self.theta_start = np.where(self.theta_lower == 0.0, 1.0, 0.0)
+        lower = [bound for t in self.terms for bound in _theta_bounds(t.n_columns)]
+        self.theta_lower = np.array(lower)
+        self.theta_start = np.array([1.0 if bound == 0.0 else 0.0 for bound in lower])
         self._z: sp.csc_matrix | None = None
         self._precompute()
 
@@ -244,15 +251,25 @@ class LmmModel:
         first = self.terms[0]
         s1, l1 = first.n_columns, first.n_levels
         m1 = first.matrix
-        a11 = _level_sums(first.codes, l1, m1, m1)
-        self._a11 = a11
-        # The 2 x 2 blocks' entries (00, 01, 11) and ones, one row each (blocks_2x2).
-        self._a11_rows = (
-            np.vstack([a11[:, 0, 0], a11[:, 0, 1], a11[:, 1, 1], np.ones(l1)])
-            if s1 == 2
-            else None
-        )
         rest_terms = self.terms[1:]
+        xy = np.column_stack([self.X, self.y])
+        if rest_terms:
+            a11 = _level_sums(first.codes, l1, m1, m1)
+        else:
+            # One grouping factor: Z1'Z1's blocks and [X y]'Z1 are both sums within
+            # levels, formed in one pass (each sum adds the same products in the same
+            # order as two passes would).
+            sums = _level_sums(first.codes, l1, np.column_stack([m1, xy]), m1)
+            a11 = np.ascontiguousarray(sums[:, :s1])
+            cross = np.ascontiguousarray(sums[:, s1:].transpose(1, 0, 2))
+            self._a_rest = xy.T @ xy
+            self._a_r1 = cross.reshape(xy.shape[1], l1 * s1)
+        self._a11 = a11
+        self._a11_rows = None
+        if s1 == 2:  # the 2 x 2 blocks' entries (00, 01, 11) and ones, a row each
+            rows = np.empty((4, l1))
+            rows[0], rows[1], rows[2], rows[3] = a11[:, 0, 0], a11[:, 0, 1], a11[:, 1, 1], 1.0
+            self._a11_rows = rows
         self._m_re = sum(t.n_levels * t.n_columns for t in rest_terms)
         self._m = self._m_re + self.p + 1
         self._re_diagonal = (np.arange(self._m_re), np.arange(self._m_re))
@@ -263,12 +280,8 @@ class LmmModel:
                 "random-effects part."
             )
         self._rest_offsets = self._rest_offsets_of()
-        xy = np.column_stack([self.X, self.y])
         if not rest_terms:
-            # One grouping factor: the cross-products are sums within levels.
-            self._a_rest = xy.T @ xy
-            cross = _level_sums(first.codes, l1, xy, m1).transpose(1, 0, 2)
-            self._a_r1 = np.ascontiguousarray(cross).reshape(xy.shape[1], l1 * s1)
+            pass  # formed with Z1'Z1 above
         elif self._fits_row_products(l1 * s1):
             self._a_rest, self._a_r1 = self._row_products(xy)
         else:
@@ -289,12 +302,17 @@ class LmmModel:
             # by entry over the levels.
             wa, wb = _upper_indices(s1)
             ra, rc = _upper_indices(m)
-            q = ad[:, ra][:, :, wa] * ad[:, rc][:, :, wb]
-            off = wa != wb
-            q[:, :, off] += ad[:, ra][:, :, wb[off]] * ad[:, rc][:, :, wa[off]]
-            self._outer = np.ascontiguousarray(q.transpose(2, 0, 1)).reshape(
-                wa.size * l1, ra.size
-            )
+            if s1 == 1:  # the same products without the (empty) off-diagonal part
+                a = ad[:, :, 0]
+                # C order, as below: BLAS sums in an order that depends on the layout
+                self._outer = np.ascontiguousarray(a[:, ra] * a[:, rc])
+            else:
+                q = ad[:, ra][:, :, wa] * ad[:, rc][:, :, wb]
+                off = wa != wb
+                q[:, :, off] += ad[:, ra][:, :, wb[off]] * ad[:, rc][:, :, wa[off]]
+                self._outer = np.ascontiguousarray(q.transpose(2, 0, 1)).reshape(
+                    wa.size * l1, ra.size
+                )
             self._w_upper = (wa, wb)
             self._g_upper = (ra, rc)
         else:

@@ -10,7 +10,12 @@ optimizer's path does not depend on which one it calls. It saves the rest:
 * no T_k matrices, no M_j^-1, no ThetaEvaluation record;
 * only the upper triangle of the rest block S is formed (it is what LAPACK's lower
   Cholesky of S' reads), scaled by the rest terms' theta, in preallocated arrays
-  that ``dpotrf`` factors in place.
+  that ``dpotrf`` factors in place;
+* every NumPy call writes into a preallocated array given as a positional ``out``
+  (a keyword costs more than the arithmetic here), 2 x 2 blocks are divided row by
+  row (a broadcast costs twice as much), and the logs of R's diagonal and of the
+  scaled penalised RSS are one ``np.log`` call (NumPy's log of a value does not
+  depend on the array it sits in).
 
 Models whose rest block is built from index pairs or sparse products (many levels
 in the rest) or whose later terms are vector-valued use ``LmmModel.deviance``.
@@ -25,13 +30,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.linalg import lapack
 
-from engine.model import LOG_2PI, blocks_2x2
+from engine.model import LOG_2PI, log_sum
 
 _sum = np.add.reduce
+_add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
+_square, _log, _dot = np.square, np.log, np.dot
+_potrf = lapack.dpotrf
 
 if TYPE_CHECKING:
     from engine.model import LmmModel
-
 
 
 def deviance_function(model: LmmModel, reml: bool) -> Callable[[np.ndarray], float]:
@@ -60,6 +67,9 @@ class ProfiledDeviance:
         self.a_upper = model._a_rest[ra, rc]
         self.values = np.empty(ra.size)
         self.schur = np.zeros((m, m))
+        # S's transpose: S's upper triangle as the lower triangle of a Fortran-ordered
+        # array, which dpotrf factors in place.
+        self.schur_t = self.schur.T
         self.schur_flat = self.schur.reshape(-1)
         self.upper_positions = ra * m + rc
         self.re_diagonal = ((ra == rc) & (ra < m_re)).astype(float) if m_re else None
@@ -77,24 +87,56 @@ class ProfiledDeviance:
             self.theta_ext = None
         self.m_re, self.p, self.n, self.reml = m_re, p, model.n, reml
         self.dof = model.n - p
+        #: What the penalised RSS is divided by inside the log: n - p (REML) or n (ML).
+        self.rss_divisor = self.dof if reml else model.n
         if self.s1 == 1:
             self.a00 = np.ascontiguousarray(model._a11[:, 0, 0])
             self.m_diag = np.empty(self.l1)
             self.w = np.empty(self.l1)
             self.work = np.empty(self.l1)
         elif self.s1 == 2:
-            self.a_rows = model._a11_rows
-            self.blocks_work = {
-                "to_m": np.zeros((3, 4)),
-                "to_w": np.zeros((3, 3)),
-                "m_rows": np.empty((3, self.l1)),
-                "w_rows": np.empty((3, self.l1)),
-                "det": np.empty(self.l1),
-                "square": np.empty(self.l1),
-            }
-            self.blocks_work["to_m"][0, 3] = self.blocks_work["to_m"][2, 3] = 1.0
+            self._prepare_2x2(model._a11_rows)
         else:
             self.w_upper = model._w_upper
+
+    def _prepare_2x2(self, a_rows: np.ndarray) -> None:
+        """Work arrays of :meth:`_blocks_2x2`: the coefficient matrices of
+        ``engine.model.blocks_2x2`` share one buffer, filled by one assignment."""
+        levels = a_rows.shape[1]
+        self.a_rows = a_rows
+        self.coefficients = np.zeros(21)
+        self.to_m = self.coefficients[:12].reshape(3, 4)
+        self.to_w = self.coefficients[12:].reshape(3, 3)
+        self.m_rows = np.empty((3, levels))
+        self.m_parts = tuple(self.m_rows)
+        self.w_rows = np.empty((3, levels))
+        self.w_parts = tuple(self.w_rows)
+        self.w_flat = self.w_rows.reshape(-1)
+        self.det = np.empty(levels)
+        self.det_square = np.empty(levels)
+
+    def _blocks_2x2(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``engine.model.blocks_2x2`` (the same operations in the same order) in the
+        preallocated arrays: sum_j log|M_j| and W's upper entries, entry by entry."""
+        k = self.first_theta
+        t0, t1, t2 = float(theta[k]), float(theta[k + 1]), float(theta[k + 2])
+        # to_m (3 x 4), then to_w (3 x 3), row by row
+        self.coefficients[:] = (
+            t0 * t0, 2.0 * t0 * t1, t1 * t1, 1.0,
+            0.0, t0 * t2, t1 * t2, 0.0,
+            0.0, 0.0, t2 * t2, 1.0,
+            0.0, 0.0, t0 * t0,
+            0.0, -t0 * t2, t0 * t1,
+            t2 * t2, -2.0 * t1 * t2, t1 * t1,
+        )
+        m_rows = _dot(self.to_m, self.a_rows, self.m_rows)
+        m00, m01, m11 = self.m_parts
+        det = _multiply(m00, m11, self.det)
+        _subtract(det, _square(m01, self.det_square), det)
+        _dot(self.to_w, m_rows, self.w_rows)
+        for row in self.w_parts:
+            _divide(row, det, row)
+        return log_sum(det), self.w_flat
 
     def _first_block(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """sum_j log|M_j| and W's upper entries, entry by entry over levels (``_outer``'s rows),
@@ -102,16 +144,14 @@ class ProfiledDeviance:
         s1, k = self.s1, self.first_theta
         if s1 == 1:
             lam2 = np.float64(theta[k]) ** 2
-            m_diag = np.multiply(self.a00, lam2, out=self.m_diag)
-            m_diag += 1.0
-            logdet = float(_sum(np.log(m_diag, out=self.work)))
-            w = np.divide(1.0, m_diag, out=self.w)
-            w *= lam2
+            m_diag = _multiply(self.a00, lam2, self.m_diag)
+            _add(m_diag, 1.0, m_diag)
+            logdet = float(_sum(_log(m_diag, self.work)))
+            w = _divide(1.0, m_diag, self.w)
+            _multiply(w, lam2, w)
             return logdet, w
         if s1 == 2:
-            t = (float(theta[k]), float(theta[k + 1]), float(theta[k + 2]))
-            logdet, _, _, w_rows = blocks_2x2(self.a_rows, t, self.blocks_work)
-            return logdet, w_rows.reshape(-1)
+            return self._blocks_2x2(theta)
         factors = self.model.terms[0].factor(theta)
         logdet, _, w = self.model._first_block(factors)
         wa, wb = self.w_upper
@@ -122,50 +162,47 @@ class ProfiledDeviance:
         if not math.isfinite(logdet):
             return math.inf
         # np.dot and the @ of LmmModel._first_product run the same BLAS product.
-        values = np.dot(w, self.outer, out=self.values)
-        np.subtract(self.a_upper, values, out=values)
+        values = _dot(w, self.outer, self.values)
+        _subtract(self.a_upper, values, values)
         if self.theta_ext is not None:
             ext = self.theta_ext
             ext[: self.n_theta] = theta
-            values *= ext[self.row_theta]
-            values *= ext[self.col_theta]
+            _multiply(values, ext[self.row_theta], values)
+            _multiply(values, ext[self.col_theta], values)
         if self.re_diagonal is not None:
-            values += self.re_diagonal
+            _add(values, self.re_diagonal, values)
         self.schur_flat[self.upper_positions] = values
-        # The transpose is S's upper triangle as a Fortran-ordered lower triangle.
-        chol, info = lapack.dpotrf(self.schur.T, lower=1, clean=0, overwrite_a=1)
+        chol, info = _potrf(self.schur_t, lower=1, clean=0, overwrite_a=1)
         if info != 0:
             return math.inf
-        # The same operations, in the same order, as LmmModel.evaluate and
-        # profiled_deviance, so that the optimizer sees exactly LmmModel.deviance
-        # (np.add.reduce is ndarray.sum without its Python wrapper).
-        m_re, p = self.m_re, self.p
-        if m_re + p <= 2:
-            # numpy's log of one value equals its log within an array.
-            log_diagonal = [np.log(v) for v in chol.diagonal()[: m_re + p].tolist()]
-        else:
-            log_diagonal = np.log(chol.diagonal())
-        logdet_rest = 2.0 * _reduce(log_diagonal[:m_re]) if m_re else 0.0
-        logdet_rx = 2.0 * _reduce(log_diagonal[m_re : m_re + p])
         pwrss = float(chol[-1, -1] ** 2)
         if pwrss <= 0:
             return math.inf
+        # The same operations, in the same order, as LmmModel.evaluate and
+        # profiled_deviance, so that the optimizer sees exactly LmmModel.deviance. The
+        # last diagonal entry (sqrt(pwrss)) is not needed any more: it takes the ratio
+        # whose log the deviance needs, so that one np.log call gives every log.
+        chol[-1, -1] = pwrss / self.rss_divisor
+        logs = _log(chol.diagonal())
+        listed = logs.tolist()
+        m_re, p = self.m_re, self.p
+        logdet_rest = 2.0 * _block_sum(logs, listed, 0, m_re) if m_re else 0.0
+        logdet_rx = 2.0 * _block_sum(logs, listed, m_re, m_re + p)
+        log_ratio = listed[-1]
         if self.reml:
-            dof = self.dof
-            value = logdet + logdet_rest + logdet_rx + dof * (1 + LOG_2PI + np.log(pwrss / dof))
+            value = logdet + logdet_rest + logdet_rx + self.dof * (1 + LOG_2PI + log_ratio)
         else:
-            value = logdet + logdet_rest + self.n * (1 + LOG_2PI + np.log(pwrss / self.n))
+            value = logdet + logdet_rest + self.n * (1 + LOG_2PI + log_ratio)
         return float(value)
 
 
-def _reduce(values: np.ndarray | list) -> float:
-    """``np.add.reduce(values)``; up to two values are added without the ufunc call
-    (numpy returns 0, the single value, or the sum of the two)."""
-    size = len(values)
-    if size == 0:
-        return 0.0
-    if size == 1:
-        return float(values[0])
+def _block_sum(values: np.ndarray, listed: list[float], lo: int, hi: int) -> float:
+    """``np.add.reduce(values[lo:hi])``; up to two values are added as Python floats
+    (``listed`` is ``values.tolist()``): numpy returns 0, the single value, or the sum
+    of the two."""
+    size = hi - lo
+    if size > 2:
+        return float(_sum(values[lo:hi]))
     if size == 2:
-        return float(values[0]) + float(values[1])
-    return float(_sum(values))
+        return listed[lo] + listed[lo + 1]
+    return listed[lo] if size == 1 else 0.0
