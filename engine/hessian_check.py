@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg import lapack
 
 #: lme4's ``check.conv.hess`` tolerance.
 HESSIAN_TOL = 1e-6
@@ -96,23 +97,27 @@ class HessianCheck:
 
 
 def check_hessian(hessian: np.ndarray, tol: float = HESSIAN_TOL) -> HessianCheck:
-    """lme4's ``checkHess`` on a symmetric Hessian (of the profiled deviance over theta)."""
+    """lme4's ``checkHess`` on a symmetric Hessian (of the profiled deviance over theta).
+
+    The eigenvalues are counted as Python floats: on the 2 x 2 and 3 x 3 Hessians of
+    small fits, NumPy's per-call overhead costs more than the decomposition.
+    """
     hessian = np.asarray(hessian, dtype=float)
-    if not np.all(np.isfinite(hessian)):
+    if not all(map(math.isfinite, hessian.ravel().tolist())):
         nan = (math.nan,) * hessian.shape[0]
         return HessianCheck(hessian, nan, 0, 0, False, None, False, False, tol)
     if hessian.shape == (1, 1):  # one theta: no LAPACK call needed
-        values = np.array([hessian[0, 0]])
+        values = [float(hessian[0, 0])]
     else:
-        values = np.linalg.eigvalsh(hessian)[::-1]
-    n_negative = int(np.sum(values < -tol))
-    n_near_zero = int(np.sum(np.abs(values) < tol))
-    positive_definite = bool(values[-1] > 0) and _has_cholesky(hessian)
+        values = _eigenvalues(hessian)[::-1].tolist()
+    n_negative = sum(v < -tol for v in values)
+    n_near_zero = sum(abs(v) < tol for v in values)
+    positive_definite = values[-1] > 0 and _has_cholesky(hessian)
     checked = n_negative == 0 and n_near_zero == 0 and positive_definite
-    largest, smallest = float(values[0]), float(values[-1])
+    largest, smallest = values[0], values[-1]
     return HessianCheck(
         hessian=hessian,
-        eigenvalues=tuple(float(v) for v in values),
+        eigenvalues=tuple(values),
         n_negative=n_negative,
         n_near_zero=n_near_zero,
         positive_definite=positive_definite,
@@ -123,14 +128,22 @@ def check_hessian(hessian: np.ndarray, tol: float = HESSIAN_TOL) -> HessianCheck
     )
 
 
+def _eigenvalues(hessian: np.ndarray) -> np.ndarray:
+    """Eigenvalues in increasing order: LAPACK's ``dsyevd`` on the lower triangle, the
+    routine behind ``np.linalg.eigvalsh``, called directly (its wrapper costs more than
+    the decomposition of a small Hessian)."""
+    values, _, info = lapack.dsyevd(hessian, compute_v=0, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError("Eigenvalues did not converge")
+    return values
+
+
 def _has_cholesky(hessian: np.ndarray) -> bool:
+    """Whether LAPACK's Cholesky (``dpotrf``) of the Hessian succeeds, as R's ``chol``."""
     if hessian.shape == (1, 1):
         return bool(hessian[0, 0] > 0)
-    try:
-        np.linalg.cholesky(hessian)
-    except np.linalg.LinAlgError:
-        return False
-    return True
+    _, info = lapack.dpotrf(hessian, lower=1)
+    return info == 0
 
 
 def _finite_or_none(value: float | None) -> float | None:

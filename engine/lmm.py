@@ -325,7 +325,8 @@ def _check_hessian(model: LmmModel, opt: OptSummary, objective) -> HessianCheck 
 
 def _is_singular(model: LmmModel, theta: np.ndarray) -> bool:
     """lme4's ``isSingular``: a bounded theta (a standard deviation) below the tolerance."""
-    return bool(np.any(theta[model.theta_lower == 0.0] < SINGULAR_TOL))
+    pairs = zip(theta.tolist(), model.theta_lower.tolist(), strict=True)
+    return any(t < SINGULAR_TOL for t, bound in pairs if bound == 0.0)
 
 
 def _hessian(model: LmmModel, opt: OptSummary, objective) -> np.ndarray:
@@ -369,9 +370,10 @@ def _check_boundary(
     model: LmmModel, theta: np.ndarray, fmin: float, reml: bool
 ) -> tuple[np.ndarray, float]:
     """lme4's ``check.boundary``: snap near-boundary theta to the bound if not worse."""
-    theta = np.asarray(theta, dtype=float).copy()
-    near = (model.theta_lower == 0.0) & (np.abs(theta) < BOUNDARY_TOL)
-    if np.any(near) and np.any(theta[near] != 0.0):
+    theta = np.array(theta, dtype=float)
+    pairs = zip(theta.tolist(), model.theta_lower.tolist(), strict=True)
+    near = [i for i, (t, bound) in enumerate(pairs) if bound == 0.0 and abs(t) < BOUNDARY_TOL]
+    if any(theta[i] != 0.0 for i in near):
         snapped = theta.copy()
         snapped[near] = 0.0
         value = model.deviance(snapped, reml)
