@@ -9,6 +9,7 @@ unexpected becomes a one-line internal error, never a traceback.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from assistant.answer import StepOutcome
@@ -68,9 +69,11 @@ def run_plan(
         readings: tuple[ColumnReading, ...] = ()
         try:
             step, readings = resolve_step_columns(step, _columns_for(step, state))
-            refined = refine_question(step, state) or refine_step(step, state)
+            later = tuple(s.kind for s in steps[index + 1 :])
+            refined = refine_question(step, state) or refine_step(step, state, later)
             if refined is not None:  # the step means other steps on this model
                 steps[index : index + 1] = refined.steps
+                context = replace(context, kinds=tuple(s.kind for s in steps))
                 step, more = resolve_step_columns(steps[index], _columns_for(steps[index], state))
                 readings += tuple(refined.readings) + more
             handler = handlers.get(step.kind)

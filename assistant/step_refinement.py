@@ -32,7 +32,7 @@ from assistant.slope_candidates import random_slopes, within_group_predictors
 from assistant.state import SessionState
 from assistant.steps.blups import grouping_factor_named, named_group
 from engine.blups import ANY_SLOPE, grouping_factors
-from grammar.plan import CompareModels, FixedEffects, ModifyModel, RandomEffectsTests
+from grammar.plan import CompareModels, FixedEffects, ModifyModel, RandomEffectsTests, Refit
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,14 @@ class Refinement:
     readings: tuple[ColumnReading, ...] = ()
 
 
-def refine_step(step: Any, state: SessionState) -> Refinement | None:
-    """The steps that carry out ``step`` on the current models, or None to run it as it is."""
+def refine_step(
+    step: Any, state: SessionState, later: tuple[str, ...] = ()
+) -> Refinement | None:
+    """The steps that carry out ``step`` on the current models, or None to run it as it
+    is; ``later`` are the kinds of the plan's steps after it."""
     kind = getattr(step, "kind", "")
+    if kind == "subset_visits" and getattr(step, "unit", None):
+        return _refit_on_time_values(step, state, later)
     if kind == "random_effects_tests" and getattr(step, "slope", None):
         return _slope_test(step, state)
     if kind == "random_effects_tests":
@@ -226,3 +231,16 @@ def _compare_with_slope_model(step: Any, state: SessionState) -> tuple[Any, ...]
     number = str(base.number)
     return (ModifyModel("add_random_slope", (), number),
             CompareModels(step.criteria, (number, "last"), step.refit))
+
+
+def _refit_on_time_values(
+    step: Any, state: SessionState, later: tuple[str, ...]
+) -> Refinement | None:
+    """ "exclude the first two days" speaks of the current model's time: the subset, then
+    the model fitted again on it (unless the plan refits or changes a model itself)."""
+    if not state.models or {"refit", "modify_model", "fit_lmm"} & set(later):
+        return None
+    newest = state.models[max(state.models)]
+    if newest.dataset != state.current_data_name:
+        return None
+    return Refinement((step, Refit()))

@@ -101,6 +101,27 @@ class DataSubset:
 
 
 @dataclass(frozen=True)
+class TimeValueSubset:
+    """Rows kept or dropped by the time column's values ("exclude the first two days":
+    ``engine.time_value_subset.TimeValueSubsetResult``), as the data set ``name`` cut
+    from ``parent`` (``name == parent`` when no row was removed); ``unit`` as typed."""
+
+    name: str
+    parent: str
+    result: Any  # engine.time_value_subset.TimeValueSubsetResult
+    unit: str
+    parent_model: FittedModel | None = None
+    refit_follows: bool = False
+    guessed: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out = json_safe(self.result)
+        out.update({"name": self.name, "parent": self.parent, "unit": self.unit,
+                    "guessed": list(self.guessed)})
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
 class VisitSubset:
     """Each subject's first/last time points kept or dropped
     (``engine.visit_subset.VisitSubsetResult``): the kept rows became the data set

@@ -1824,6 +1824,38 @@ class StepBuilder(Transformer):
     def drop_visit_range(self, items):
         return _then_refit(_visit_range("drop", items), items)
 
+    def unit_days(self, _):
+        return _Field("unit", "days")
+
+    def unit_weeks(self, _):
+        return _Field("unit", "weeks")
+
+    def unit_months(self, _):
+        return _Field("unit", "months")
+
+    def unit_years(self, _):
+        return _Field("unit", "years")
+
+    def unit_sessions(self, _):
+        return _Field("unit", "sessions")
+
+    def unit_hours(self, _):
+        return _Field("unit", "hours")
+
+    def drop_time_values(self, items):
+        """ "exclude the first two days": the two smallest values of the time column."""
+        return _then_refit(_time_values("drop", items), items)
+
+    def keep_time_values(self, items):
+        return _then_refit(_time_values("keep", items), items)
+
+    def keep_time_range(self, items):
+        """ "use only days 2 to 9": the rows whose time value lies from 2 to 9."""
+        return _then_refit(_time_range("keep", items), items)
+
+    def drop_time_range(self, items):
+        return _then_refit(_time_range("drop", items), items)
+
     def visit_pick(self, items):
         return _flat(items)
 
@@ -2272,6 +2304,23 @@ def _visit_range(action: str, items: list[Any]) -> SubsetVisits:
         start, stop = stop, start
     given = _fields(items)
     return SubsetVisits(action, "first", start, stop, given.get("subject"), given.get("by"))
+
+
+def _time_values(action: str, items: list[Any]) -> SubsetVisits:
+    given = _fields(items)
+    count = _whole_count(given.get("count", 1), "the number of days, weeks, ...")
+    return SubsetVisits(action, given.get("from_end", "first"), 1, count, unit=given["unit"])
+
+
+def _time_range(action: str, items: list[Any]) -> SubsetVisits:
+    given = _fields(items)
+    first, last = (
+        float(t) for t in items if isinstance(t, Token) and t.type.endswith("NUMBER")
+    )
+    if not (first.is_integer() and last.is_integer()):
+        raise NotUnderstood("whole numbers of days, weeks, ..., e.g. `use only days 2 to 9`")
+    low, high = sorted((int(first), int(last)))
+    return SubsetVisits(action, "first", low, high, unit=given["unit"], by_value=True)
 
 
 def _row_numbers(items: list[Any]) -> tuple[int, ...]:

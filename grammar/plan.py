@@ -264,6 +264,12 @@ class SubsetVisits(Step):
     become a new data set, made current. ``subject`` is a column or role word as typed
     ("per patient"); ``by`` a column named with "by" (the time column, or the subjects'
     when it is not ordered); None means the session's guess.
+
+    ``unit`` is a unit of time as typed ("days"): the request counts the time column's
+    values, not each subject's time points (``engine.time_value_subset``). "exclude the
+    first two days" drops the rows at the two smallest values of the whole data;
+    ``by_value`` reads ``start``..``stop`` as the values themselves ("use only days 2 to
+    9"). The time column is the one the unit names (``Days``), else the guessed one.
     """
 
     kind: ClassVar[str] = "subset_visits"
@@ -273,9 +279,15 @@ class SubsetVisits(Step):
     stop: int = 1
     subject: str | None = None
     by: str | None = None
+    unit: str | None = None
+    by_value: bool = False
 
     def describe(self) -> str:
         verb = "Drop" if self.action == "drop" else "Keep only"
+        if self.unit is not None:
+            if self.by_value:
+                return f"{verb} the rows at {self.unit} {self.start} to {self.stop}"
+            return f"{verb} the {self.from_end} {self.stop} {self.unit} of the data"
         if self.start == 1:
             count = "" if self.stop == 1 else f" {self.stop}"
             noun = "time point" if self.stop == 1 else "time points"

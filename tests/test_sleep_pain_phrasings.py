@@ -192,3 +192,67 @@ def test_degrees_of_freedom_for_days(sleep):
     text = answer.text()
     assert f"t({mine.df:.1f}) = {mine.t:.2f}" in text
     assert "Satterthwaite degrees of freedom" in text
+
+
+# --------------------------------------------------------------- days as the time column's values
+def test_exclude_the_first_two_days_drops_days_0_and_1_and_refits(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "Reaction ~ Days + (Days | Subject)")
+    answer = ask_ok(session, "exclude the first two days")
+    assert [s.kind for s in answer.steps] == ["subset_visits", "refit"]
+    subset = answer.steps[0].result.result
+    assert subset.values_named == (0.0, 1.0)
+    refit = session.models[2].fit
+    assert refit.nobs == 144
+    assert sorted(refit.data["Days"].unique()) == list(range(2, 10))
+    full = session.models[1].fit.source_data
+    expected = fit_lmm("Reaction ~ Days + (Days | Subject)", full[full["Days"] >= 2])
+    assert np.allclose(refit.beta, expected.beta, rtol=1e-6)
+    text = answer.text()
+    assert "dropped the rows at Days = 0 and 1" in text
+    assert "Kept 144 of 180 rows" in text
+
+
+def test_use_only_days_2_to_9_keeps_144_rows(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "Reaction ~ Days + (Days | Subject)")
+    answer = ask_ok(session, "use only days 2 to 9")
+    subset = answer.steps[0].result.result
+    assert (subset.low, subset.high, subset.n_after) == (2.0, 9.0, 144)
+    assert session.models[2].fit.nobs == 144
+
+
+def test_drop_the_first_day_without_a_model_only_subsets(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    answer = ask_ok(session, "drop the first day")
+    assert [s.kind for s in answer.steps] == ["subset_visits"]
+    subset = answer.steps[0].result.result
+    assert (subset.values_named, subset.n_after) == ((0.0,), 162)
+    assert len(session.data) == 162 and session.data["Days"].min() == 1
+
+
+def test_the_last_days_are_the_largest_values():
+    from engine.samples import load_sample
+    from engine.time_value_subset import select_time_values, time_value_range
+
+    data = load_sample("sleepstudy")
+    assert time_value_range(data, "Days", from_end="last", start=1, stop=2) == (8.0, 9.0)
+    with pytest.raises(Exception, match="No row has Days between 20 and 30"):
+        select_time_values(data, "keep", subject="Subject", time="Days", low=20, high=30)
+
+
+# --------------------------------------------------------------- wide to long, then a fit in words
+def test_reshape_then_fit_pain_over_time(tmp_path):
+    from engine.samples import load_sample
+
+    session = Session(sample="pain_wide", output_dir=tmp_path)
+    answer = ask_ok(
+        session, "convert to long format and fit pain over time with random intercept per patient"
+    )
+    assert [s.kind for s in answer.steps] == ["reshape_long", "fit_lmm"]
+    fit = session.models[1].fit
+    assert fit.formula == "pain ~ time + (1 | patient)"
+    assert fit.nobs == 287
+    long_trial = fit_lmm("pain_score ~ time + (1 | patient)", load_sample("pain_trial"))
+    assert np.allclose(fit.beta, long_trial.beta, rtol=1e-6)
+    assert fit.loglik == pytest.approx(long_trial.loglik, rel=1e-8)

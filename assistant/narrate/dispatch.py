@@ -38,6 +38,7 @@ from assistant.narrate import (
     standardized,
     subset,
     tables,
+    time_value_subset,
     variance_contrast,
     visit_subset,
     within_between,
@@ -60,6 +61,7 @@ from assistant.step_results import (
     PaperWriteUp,
     RefitUnchanged,
     SessionComparison,
+    TimeValueSubset,
     VisitSubset,
     WithinBetweenOutcome,
 )
@@ -159,6 +161,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         return subset.subset_blocks(result)
     if isinstance(result, VisitSubset):
         return visit_subset.visit_subset_blocks(result)
+    if isinstance(result, TimeValueSubset):
+        return time_value_subset.time_value_subset_blocks(result)
     if isinstance(result, WithinBetweenOutcome):
         if result.fitted is None:
             return within_between.within_between_blocks(result)

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -24,7 +25,13 @@ from assistant.errors import AssistantError
 from assistant.model_building import classify_structure, group_column
 from assistant.references import resolve_one
 from assistant.state import FittedModel, SessionState
-from assistant.step_results import DatasetLoaded, DataSubset, OutlierRefit, VisitSubset
+from assistant.step_results import (
+    DatasetLoaded,
+    DataSubset,
+    OutlierRefit,
+    TimeValueSubset,
+    VisitSubset,
+)
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.data import data_roles, require_data, use_sample
 from engine.blups import match_level
@@ -32,6 +39,7 @@ from engine.data import closest_names, describe_data, time_candidates
 from engine.samples import list_samples
 from engine.sensitivity import outlier_sensitivity
 from engine.subset import select_rows
+from engine.time_value_subset import select_time_values, time_value_range
 from engine.visit_subset import orderable_time, select_time_points
 from grammar.plan import UseSample
 
@@ -193,9 +201,13 @@ def _visit_roles(
 
 def subset_visits(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     """Each subject's first or last time points (``engine.visit_subset``), kept or
-    dropped; the rows kept become a new data set, made current, as for ``subset_data``."""
+    dropped; the rows kept become a new data set, made current, as for ``subset_data``.
+    A request in a unit of time counts the time column's values instead
+    (``engine.time_value_subset``)."""
     data = require_data(state)
     parent = state.current_data_name or "data"
+    if step_field(step, "unit") is not None:
+        return _time_value_subset(step, state, context, data, parent)
     subject, time, guessed = _visit_roles(step, state, data)
     result = select_time_points(
         data,
@@ -214,6 +226,46 @@ def subset_visits(step: Any, state: SessionState, context: PlanContext) -> StepR
         return StepResult(outcome, state)
     name = fresh_name(state.datasets, subset_base(parent))
     outcome = VisitSubset(name, parent, result, model, follows, guessed, others)
+    return StepResult(outcome, state.with_subset(name, result.data, parent))
+
+
+def _unit_column(unit: str, columns: Any) -> str | None:
+    """The column a unit of time names: ``Days`` for "days", ``week`` for "weeks"."""
+    names = [str(c) for c in columns]
+    singular = unit[:-1] if unit.endswith("s") else unit
+    for word in (unit, singular):
+        found = [n for n in names if n.casefold() == word]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _time_value_subset(
+    step: Any, state: SessionState, context: PlanContext, data: pd.DataFrame, parent: str
+) -> StepResult:
+    """ "exclude the first two days", "use only days 2 to 9": rows by the time column's
+    values; the time column is the one the unit names, else the guessed one."""
+    unit = str(step_field(step, "unit"))
+    named = _unit_column(unit, data.columns)
+    subject, time, guessed = _visit_roles(step, state, data)
+    if named is not None and named != subject:
+        time, guessed = named, tuple(g for g in guessed if g != "time")
+    start, stop = int(step_field(step, "start", 1)), int(step_field(step, "stop", 1))
+    if step_field(step, "by_value", False):
+        low, high = float(start), float(stop)
+    else:
+        low, high = time_value_range(
+            data, time, from_end=step_field(step, "from_end", "first"), start=start, stop=stop
+        )
+    result = select_time_values(
+        data, step_field(step, "action", "keep"), subject=subject, time=time, low=low, high=high
+    )
+    model = newest_model_on(state, parent)
+    follows = bool({"refit", "modify_model"} & set(context.kinds))
+    name = fresh_name(state.datasets, subset_base(parent))
+    outcome = TimeValueSubset(name, parent, result, unit, model, follows, guessed)
+    if result.n_removed == 0:
+        return StepResult(replace(outcome, name=parent), state)
     return StepResult(outcome, state.with_subset(name, result.data, parent))
 
 
