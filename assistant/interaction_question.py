@@ -29,6 +29,7 @@ from assistant.state import SessionState
 from assistant.step_refinement import refine_step
 from engine.data import time_candidates
 from engine.predict import fixed_part_variables
+from grammar.formula import variables_in
 from grammar.plan import CompareModels, FixedEffects, ModifyModel
 
 #: The model fitted just before the newest (``assistant.references``).
@@ -107,7 +108,7 @@ def refine_interaction_test(step: Any, state: SessionState) -> QuestionSteps:
         return QuestionSteps((FixedEffects(ref, term=present[0], interaction=True),))
     variables, readings = _interaction_variables(named, fit, model.title)
     term = ":".join(variables)
-    existing = _existing_label(present, variables)
+    existing = _existing_label(fit, variables)
     if existing is not None:
         return QuestionSteps((FixedEffects(ref, term=existing, interaction=True),), readings)
     across_group = refine_step(FixedEffects(ref, term=term, interaction=True), state)
@@ -125,14 +126,20 @@ def refine_interaction_test(step: Any, state: SessionState) -> QuestionSteps:
 
 
 def _interaction_labels(fit: Any) -> list[str]:
-    """The model's fixed interaction terms as R labels ("time:treatment")."""
-    return [t.label for t in fit.model_formula.fixed_terms if len(t.factors) > 1]
+    """The model's fixed interaction terms by their variables, as the fixed-effects step
+    names them ("time:treatment", also for ``factor(time):treatment``)."""
+    return [_variables_label(t) for t in fit.model_formula.fixed_terms if len(t.factors) > 1]
 
 
-def _existing_label(present: list[str], variables: tuple[str, ...]) -> str | None:
-    """The model's label of the interaction of ``variables``, in any order."""
+def _variables_label(term: Any) -> str:
+    return ":".join(name for f in term.factors for name in variables_in(f))
+
+
+def _existing_label(fit: Any, variables: tuple[str, ...]) -> str | None:
+    """The model's interaction of ``variables``, in any order, named by its variables in
+    the model's order (``time:treatment`` also for ``factor(time):treatment``)."""
     wanted = sorted(variables)
-    for label in present:
+    for label in _interaction_labels(fit):
         if sorted(label.split(":")) == wanted:
             return label
     return None

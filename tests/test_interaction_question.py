@@ -112,3 +112,18 @@ def test_a_model_with_one_predictor_has_no_interaction_to_test():
     answer = session.ask("do we need the interaction?")
     assert not answer.ok
     assert "has one predictor (Days), so it has no interaction to test" in str(answer.error)
+
+
+def test_an_interaction_with_a_factor_of_several_levels_reports_its_f_test():
+    session = fresh("fit pain_score ~ factor(time) * treatment + (1 | patient)")
+    answer = session.ask("is there a time by treatment interaction?")
+    assert answer.ok, answer.error
+    assert [o.kind for o in answer.steps] == ["fixed_effects"]
+    fit = session.models[1].fit
+    table = fit.anova()
+    row = table[table["term"] == "factor(time):treatment"].iloc[0]
+    assert row["num_df"] == 3
+    f_part = f"F(3, {row['den_df']:,.1f}) = {row['F']:.2f}"
+    p_part = f"p = {row['p']:.3f}".replace("0.", ".", 1)
+    expected = f"{f_part}, {p_part}"
+    assert expected in answer.text()
