@@ -1493,6 +1493,13 @@ class StepBuilder(Transformer):
     def opt_for_each(self, items):
         return _Field("for_each", _cols(items)[0])
 
+    def opt_some_levels(self, items):
+        """ "for 5 schools": the lines of that many schools."""
+        count = next(p for p in _flat(items) if isinstance(p, float))
+        if count < 1 or count != int(count):
+            raise NotUnderstood("a whole number of levels to draw, 1 or more")
+        return [_Field("for_each", _cols(items)[0]), _Field("n_levels", int(count))]
+
     def opt_data(self, _):
         return _Field("data", True)
 
@@ -2112,6 +2119,10 @@ class _PlotTarget:
             )
             kind = "trajectory" if about_model and not fields.get("data") else "data"
         if kind == "data":
+            if fields.get("n_levels"):
+                raise NotUnderstood(
+                    "the model's lines for some levels: `plot the fitted lines for 5 schools`"
+                )
             if model is not None or fields.get("fitted"):
                 raise NotUnderstood(
                     "either the data (`plot the data`) or a model's trajectory "
@@ -2135,6 +2146,7 @@ class _PlotTarget:
             by=fields.get("by") or fields.get("for_each"),
             over=fields.get("over"),
             level=fields.get("level"),
+            n_levels=fields.get("n_levels"),
         )
 
 

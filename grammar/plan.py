@@ -786,6 +786,9 @@ class PlotTrajectory(Step):
     by: str | None = None
     over: str | None = None
     level: float | None = None
+    #: "for 5 schools": that many levels of ``by`` (a grouping factor), spread evenly
+    #: over the ranking of their random intercepts
+    n_levels: int | None = None
 
 
 @dataclass(frozen=True)

@@ -251,3 +251,29 @@ def test_raters_against_items_compares_the_two_intercept_variances(ratings):
     assert row.lower < contrast.second.sd < row.upper
     assert contrast.intervals_overlap == (contrast.first.sd_upper >= contrast.second.sd_lower)
     assert "intervals of the two SDs overlap" in answer.text()
+
+
+def test_five_schools_are_spread_over_the_intercept_ranking_and_drawn(schools, tmp_path):
+    from engine.plots.style import figure_style
+    from engine.plots.trajectory import draw_trajectory
+
+    schools.options.output_dir = tmp_path
+    answer = schools.ask("plot predicted score against ses for 5 schools")
+    assert answer.ok, answer.error
+    figure = answer.steps[0].result.result
+    fit = schools.models[1].fit
+    blups = {r.level: r.value for r in fit.random_effects if r.group == "school"}
+    ranked = sorted(blups, key=blups.get)
+    assert figure.levels_shown == tuple(ranked[i] for i in (0, 10, 20, 29, 39))
+    assert figure.time == "SES" and figure.group == "school"
+    assert "lowest first: " + ", ".join(figure.levels_shown[:4]) in answer.text()
+    with figure_style():
+        drawn = draw_trajectory(fit, time="SES", levels=figure.levels_shown, band=False)
+    lines = {line.get_label(): line for line in drawn.figure.axes[0].lines
+             if line.get_gid() == "level_line"}
+    assert set(lines) == set(figure.levels_shown)
+    rows = (fit.data["school"] == ranked[0]).to_numpy()
+    order = np.argsort(fit.data["SES"].to_numpy()[rows], kind="stable")
+    expected = fit.fitted()[rows][order]  # X beta + Z b, lme4's fitted()
+    assert lines[ranked[0]].get_ydata() == pytest.approx(expected, rel=1e-10)
+    assert not schools.ask("plot predicted score against ses for 5 students").ok

@@ -115,7 +115,14 @@ def trajectory_sentences(figure: Any, model: Any) -> list[str]:
         + (f", one panel per level of {figure.by}" if figure.by else "")
         + "."
     ]
-    if figure.overlay_blups and figure.group:
+    if figure.overlay_blups and figure.group and figure.levels_shown:
+        out.append(
+            f"The coloured lines are the fitted lines (fixed effects plus each one's BLUPs) "
+            f"of {_who(figure.group, len(figure.levels_shown))}, chosen evenly "
+            f"over the ranking of their random intercepts, lowest first: "
+            f"{fmt.join_words(list(figure.levels_shown))}."
+        )
+    elif figure.overlay_blups and figure.group:
         out.append(
             f"The thin lines are the {fmt.integer(figure.n_subjects)} {figure.group} "
             "trajectories the model predicts (fixed effects plus each one's BLUPs)."

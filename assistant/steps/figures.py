@@ -18,6 +18,7 @@ from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.blups import named_group
 from assistant.steps.data import data_roles, require_data
+from engine.blups import grouping_factors
 from engine.data import describe_data
 
 #: Words that mean "the time variable, whatever its column is called" ("over time").
@@ -67,8 +68,6 @@ def _caterpillar_group(step: Any, state: SessionState) -> str | None:
     fit = resolve_one(state, step_field(step, "model")).fit
     group = named_group(fit, word)
     if group is None:
-        from engine.blups import grouping_factors
-
         names = ", ".join(grouping_factors(fit))
         raise AssistantError(
             f"The model has no grouping factor '{word}'; its grouping factors are {names}."
@@ -81,10 +80,27 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
 
     by = step_field(step, "by")
     overlay = bool(step_field(step, "overlay_blups", True))
-    if by is not None and named_group(resolve_one(state, step_field(step, "model")).fit, by):
+    fit = resolve_one(state, step_field(step, "model")).fit
+    group = named_group(fit, by) if by is not None else None
+    count = step_field(step, "n_levels")
+    if count is not None and group is None:
+        raise AssistantError(
+            f"'{by}' is not a grouping factor of the model, so there are no lines of "
+            f"{count} of its levels to draw; name the grouping factor, e.g. `plot the "
+            f"fitted lines for {count} {grouping_factors(fit)[0]} levels`."
+        )
+    levels: tuple[str, ...] = ()
+    if group is not None:
         # "the fitted lines for each subject": a line per level of the grouping factor
         # (its BLUPs), not panels, which only a factor of the fixed part can make
         by, overlay = None, True
+        if count is not None:
+            from engine.plots.trajectory import levels_across_ranking
+
+            levels = levels_across_ranking(fit, group, int(count))
+            if len(levels) == fit.ngroups[group]:
+                levels = ()  # every level asked for: the usual grey lines
+    extra = {"group": group, "levels": levels} if levels else {}
     return _figure_step(
         "figure_trajectory",
         trajectory_figure,
@@ -95,6 +111,7 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
         by=by,
         time=step_field(step, "over"),
         level=_level(step_field(step, "level", state.options.level)),
+        **extra,
     )
 
 

@@ -100,6 +100,8 @@ class TrajectoryFigure(Figure):
     overlay_blups: bool
     level: float
     predictions: PredictionGrid
+    #: the levels of ``group`` drawn when not all of them are (lowest intercept first)
+    levels_shown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,24 @@ def _group_keys(fit, subjects: pd.DataFrame, group: str) -> pd.Series:
     raise LmmInputError(f"The data has no column for the grouping factor {group!r}.")
 
 
+def levels_across_ranking(fit, group: str, count: int) -> tuple[str, ...]:
+    """``count`` levels of ``group`` spread evenly over the ranking of their random
+    intercepts (lowest, highest and evenly between: ranks round(linspace(0, L-1, count))),
+    lowest first; every level when there are no more than ``count``. Reproducible: the
+    same fit always gives the same levels."""
+    if count < 1:
+        raise LmmInputError("Ask for at least one level, e.g. `for 5 schools`.")
+    rows = [r for r in fit.random_effects if r.group == group and r.term == "(Intercept)"]
+    if not rows:  # no random intercept: rank by the factor's first random term
+        first = next((r.term for r in fit.random_effects if r.group == group), None)
+        rows = [r for r in fit.random_effects if r.group == group and r.term == first]
+    ranked = [r.level for r in sorted(rows, key=lambda r: (r.value, str(r.level)))]
+    if len(ranked) <= count:
+        return tuple(str(level) for level in ranked)
+    picks = np.unique(np.round(np.linspace(0, len(ranked) - 1, count)).astype(int))
+    return tuple(str(ranked[i]) for i in picks)
+
+
 def _subject_segments(
     subjects: pd.DataFrame, keys: pd.Series, time: str
 ) -> list[np.ndarray]:
@@ -170,10 +188,12 @@ def _subject_segments(
 def draw_trajectory(
     fit, *, time: str | None = None, by: str | None = None, group: str | None = None,
     band: bool = True, overlay_blups: bool = True, level: float = 0.95,
+    levels: tuple[str, ...] = (),
 ) -> TrajectoryDrawing:
     """Draw (without saving) the trajectory figure.
 
-    Call inside :func:`engine.plots.style.figure_style`.
+    ``levels`` draws those levels of the grouping factor only, each in its own colour
+    and named in the legend. Call inside :func:`engine.plots.style.figure_style`.
     """
     variables = fixed_part_variables(fit.model_formula, fit.data)
     time_var, discrete = choose_time_axis(fit, variables, time)
@@ -185,6 +205,12 @@ def draw_trajectory(
     group_var = choose_group(fit, group)
     subjects = subject_predictions(fit)
     keys = _group_keys(fit, subjects, group_var)
+    if levels:
+        unknown = sorted(set(levels) - set(keys))
+        if unknown:
+            raise LmmInputError(f"{group_var} has no level {unknown[0]!r}.")
+        chosen = keys.isin(levels).to_numpy()
+        subjects, keys = subjects[chosen], keys[chosen]
     n_subjects = int(keys.nunique())
 
     by_levels = factor_levels(fit.data[by_var]) if by_var is not None else [None]
@@ -199,7 +225,9 @@ def draw_trajectory(
     for i, (ax, lev) in enumerate(zip(axes, by_levels, strict=False)):
         colour = CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
         rows = preds.frame if lev is None else preds.frame[preds.frame[by_var] == lev]
-        if overlay_blups:
+        if overlay_blups and levels:
+            _draw_named_levels(ax, subjects, keys, levels, time_var, group_var)
+        elif overlay_blups:
             mask = np.ones(len(subjects), bool) if lev is None else (
                 (subjects[by_var] == lev).to_numpy()
             )
@@ -244,31 +272,45 @@ def draw_trajectory(
     lines = [f"{fit.response_name} over {time_var}", *textwrap.wrap(what, width=int(11 * width))]
     fig.suptitle("\n".join(lines))
     handles, labels = axes[0].get_legend_handles_labels()
-    rank = {"population_line": 0, "band": 1, "subject_lines": 2}
+    rank = {"population_line": 0, "band": 1, "subject_lines": 2, "level_line": 3}
     order = sorted(range(len(handles)), key=lambda i: rank.get(handles[i].get_gid(), 3))
     handles = [_legend_handle(handles[i], neutral=n_panels > 1) for i in order]
     fig.legend(handles, [labels[i] for i in order], loc="outside lower center",
-               ncols=len(handles))
+               ncols=min(len(handles), 3))
     return TrajectoryDrawing(
         figure=fig, predictions=preds, time=time_var, discrete=discrete, by=by_var,
         by_levels=tuple(str(v) for v in by_levels if v is not None), n_subjects=n_subjects,
     )
 
 
+def _draw_named_levels(ax, subjects: pd.DataFrame, keys: pd.Series, levels: tuple[str, ...],
+                       time: str, group: str) -> None:
+    """One coloured, labelled line per chosen level (Xβ̂ + Zb̂ at its observed rows)."""
+    for i, name in enumerate(levels):
+        mask = (keys == name).to_numpy()
+        (segment,) = _subject_segments(subjects[mask], keys[mask], time)
+        colour = CATEGORY_COLOURS[(i + 1) % len(CATEGORY_COLOURS)]
+        (line,) = ax.plot(segment[:, 0], segment[:, 1], color=colour, linewidth=1.4,
+                          zorder=2, label=name if name.startswith(group) else f"{group} {name}")
+        line.set_gid("level_line")
+
+
 def trajectory_figure(
     fit, out_dir: str | Path, *, time: str | None = None, by: str | None = None,
     group: str | None = None, band: bool = True, overlay_blups: bool = True,
-    level: float = 0.95, fmt: str = "png", prefix: str = "",
+    level: float = 0.95, fmt: str = "png", prefix: str = "", levels: tuple[str, ...] = (),
 ) -> TrajectoryFigure:
-    """The trajectory plot, saved as ``trajectory_<time>[_by_<factor>].<fmt>``."""
+    """The trajectory plot, saved as ``trajectory_<time>[_by_<factor>].<fmt>``; with
+    ``levels``, only those levels' lines (``..._<n>_<group>``)."""
     fmt = check_format(fmt)
     with figure_style():
         drawn = draw_trajectory(
             fit, time=time, by=by, group=group, band=band, overlay_blups=overlay_blups,
-            level=level,
+            level=level, levels=levels,
         )
         time_var, by_var = drawn.time, drawn.by
-        stem = file_stem(prefix, "trajectory", time_var, *(("by", by_var) if by_var else ()))
+        stem = file_stem(prefix, "trajectory", time_var, *(("by", by_var) if by_var else ()),
+                         *((str(len(levels)), choose_group(fit, group)) if levels else ()))
         path = save_figure(drawn.figure, out_dir, stem, fmt)
     return TrajectoryFigure(
         paths=(path,),
@@ -283,4 +325,5 @@ def trajectory_figure(
         overlay_blups=overlay_blups,
         level=level,
         predictions=drawn.predictions,
+        levels_shown=tuple(levels),
     )
