@@ -1173,11 +1173,13 @@ class StepBuilder(Transformer):
         return _Term(None)
 
     def dropout_question(self, _):
-        """ "how many patients dropped out?": the audit, which counts the subjects who
-        dropped out (the subjects named are not a column to count by)."""
-        return None
+        """ "how many patients dropped out?": the audit led by the subjects who dropped
+        out (the subjects named are not a column to count by)."""
+        return _Field("question", "dropout")
 
     def item_missing(self, items):
+        if any(isinstance(p, _Field) and p.name == "question" for p in _flat(items)):
+            return _Item("dropout")
         cols = _cols(items)
         return _Item("missing", cols[0] if cols else None)
 
@@ -2069,6 +2071,8 @@ class _Item:
             return Blups(model, group=self.value.group, level=self.value.level)
         if self.kind == "missing":
             return MissingData(self.value, model)
+        if self.kind == "dropout":
+            return MissingData(model=model, question="dropout")
         if self.kind == "missing_by":
             return MissingData(model=model, question="related", related_to=self.value)
         if self.kind == "complete":

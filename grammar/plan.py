@@ -726,7 +726,8 @@ class MissingData(Step):
     """Missing-data audit; ``per`` names the column to count observations by; ``model``
     a model whose data and variables to audit (None: the current data and model);
     ``question`` what was asked: None (the audit), ``"complete_subjects"`` (how many
-    subjects were seen at every time point), ``"related"`` (is missingness related to
+    subjects were seen at every time point), ``"dropout"`` (how many dropped out and never
+    came back: the audit led by that count), ``"related"`` (is missingness related to
     ``related_to``, a column compared between the subjects seen at every time point and
     the others; None: the model's one between-subject factor, as in "is there more dropout
     in one arm?")."""

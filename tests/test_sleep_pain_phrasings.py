@@ -73,7 +73,11 @@ def test_how_many_patients_dropped_out_is_the_audit(pain):
         1 for _, t in seen if sorted(t) == times[: len(set(t))] and len(set(t)) < len(times)
     )
     assert dropped > 0
-    assert f"{dropped} subjects dropped out and never came back" in answer.text()
+    text = answer.text()
+    n_patients = data["patient"].nunique()
+    assert f"{dropped} of {n_patients} patients dropped out" in text
+    assert text.index("dropped out") < text.index("Missing visits by time")  # the lead
+    assert f"{dropped} subjects dropped out and never came back" in text
 
 
 def test_report_it_for_a_paper_is_the_write_up(pain):

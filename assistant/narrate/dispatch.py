@@ -229,6 +229,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return missing.missing_blocks(result.result)
     if kind == "complete_subjects":
         return missing.complete_subjects_blocks(result.result)
+    if kind == "dropout":
+        return missing.dropout_blocks(result.result)
     if kind == "missingness_by":
         return missing.missingness_by_blocks(result.result)
     if kind == "random_effects_normality":

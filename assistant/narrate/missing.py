@@ -70,6 +70,23 @@ def missing_blocks(audit: Any) -> list[Block]:
     return blocks
 
 
+def dropout_blocks(audit: Any) -> list[Block]:
+    """ "How many patients dropped out?": the count of subjects seen at every time point
+    up to their last and never after (the audit's monotone dropout), then the audit."""
+    if audit.time is None or not audit.missing_by_time:
+        return missing_blocks(audit)
+    subjects = fmt.plural(audit.n_subjects, audit.subject, f"{audit.subject}s")
+    lead = Paragraph(
+        f"{fmt.integer(audit.n_monotone_dropout)} of {subjects} dropped out: seen at every "
+        f"time point up to their last visit and never after. Another "
+        f"{fmt.integer(audit.n_intermittent)} missed a visit and returned, and "
+        f"{fmt.integer(audit.n_complete_subjects)} were seen at all "
+        f"{fmt.integer(len(audit.time_points))} time points of {audit.time}."
+    )
+    audit_blocks = missing_blocks(audit)
+    return [*audit_blocks[:1], lead, *audit_blocks[1:]]  # after the audit's heading
+
+
 def complete_subjects_blocks(audit: Any) -> list[Block]:
     """ "How many patients had all 4 visits?": the subjects seen at every time point, what
     listwise deletion would keep, and the whole audit at the detailed level."""

@@ -164,6 +164,8 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
     audit = missing_data_audit(data, roles["group"], time=roles.get("time"), variables=variables)
     if step_field(step, "question") == "complete_subjects":
         return StepResult(EngineResult("complete_subjects", audit), state)
+    if step_field(step, "question") == "dropout":
+        return StepResult(EngineResult("dropout", audit), state)
     return StepResult(EngineResult("missing_data", audit), state)
 
 
