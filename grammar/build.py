@@ -1147,6 +1147,12 @@ class StepBuilder(Transformer):
     def order_lowest(self, _):
         return _Field("order", "lowest")
 
+    def order_best(self, _):
+        return [_Field("order", "highest"), _Field("asked", "best")]
+
+    def order_worst(self, _):
+        return [_Field("order", "lowest"), _Field("asked", "worst")]
+
     def order_harshest(self, _):
         return [_Field("order", "lowest"), _Field("asked", "harshest")]
 

@@ -103,8 +103,16 @@ def test_best_and_worst_schools_rank_the_intercepts(schools):
                           ("which schools score highest", True)):
         answer = schools.ask(text)
         assert answer.ok, answer.error
-        shown = [r.level for r in answer.steps[0].result.result.rows]
+        result = answer.steps[0].result.result
+        ranking = getattr(result, "ranking", result)
+        shown = [r.level for r in ranking.rows]
         assert shown == sorted(blups, key=blups.get, reverse=reverse)[:5], text
+    # 'best' and 'worst' say which direction they were read in
+    best = schools.ask("which schools do best?").text()
+    assert "I read 'best' as the schools with the highest test_score" in best
+    assert "If a lower test_score is better, ask for the worst schools instead." in best
+    worst = schools.ask("which schools do worst?").text()
+    assert "I read 'worst' as the schools with the lowest test_score" in worst
 
 
 def test_school_intercepts_plot_is_the_school_caterpillar(schools, tmp_path):

@@ -92,7 +92,7 @@ def test_best_and_worst_schools_rank_the_blups(request_text, order):
     session = fresh()
     answer = session.ask(request_text)
     assert answer.ok, answer.error
-    ranking = answer.steps[0].result.result
+    ranking = answer.steps[0].result.result.ranking  # read as 'best' / 'worst' (AskedRanking)
     assert ranking.order == order and ranking.group == "school"
     values = [effect.value for effect in session.models[1].fit.random_effects]
     expected = sorted(values, reverse=order == "highest")[:5]
@@ -102,7 +102,7 @@ def test_best_and_worst_schools_rank_the_blups(request_text, order):
 def test_the_ranking_says_when_neighbouring_intervals_overlap():
     session = fresh()
     answer = session.ask("which schools are the best?")
-    ranking = answer.steps[0].result.result
+    ranking = answer.steps[0].result.result.ranking
     fit = session.models[1].fit
     ordered = sorted(fit.random_effects, key=lambda e: e.value, reverse=True)
     z = ranking.z

@@ -166,12 +166,22 @@ def ranking_blocks(ranking: Any, model: Any) -> list[Block]:
 
 
 def asked_ranking_blocks(asked: Any, model: Any) -> list[Block]:
-    """A ranking asked for as "harshest" or "most lenient", led by how that was read:
-    harsh raters give low values of the outcome, so the lowest random intercepts."""
+    """A ranking asked for as "harshest", "most lenient", "best" or "worst", led by how
+    that was read: harsh raters give low values of the outcome, so the lowest random
+    intercepts; the best levels have the highest outcome, which may not be what is best."""
     ranking = asked.ranking
     groups = _plural(_noun(ranking.group))
     outcome = model.fit.response_name
     low = ranking.order == "lowest"
+    if asked.asked in ("best", "worst"):
+        other = "worst" if asked.asked == "best" else "best"
+        reading = Paragraph(
+            f"I read '{asked.asked}' as the {groups} with the "
+            f"{'lowest' if low else 'highest'} {outcome} once the other terms of the model "
+            f"are allowed for: those with the {'lowest' if low else 'highest'} random "
+            f"intercepts. If a lower {outcome} is better, ask for the {other} {groups} instead."
+        )
+        return [reading, *ranking_blocks(ranking, model)]
     reading = Paragraph(
         f"I read '{asked.asked}' as the {groups} who give the {'lowest' if low else 'highest'} "
         f"{outcome} values once the other terms of the model are allowed for: those with "
