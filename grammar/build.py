@@ -652,6 +652,9 @@ class StepBuilder(Transformer):
     def tail_without_slope(self, items):
         return _Field("without_slope", tuple(_cols(items)))
 
+    def tail_without_term(self, items):
+        return _Field("without_term", tuple(_cols(items)))
+
     def tail_against(self, items):
         refs = [r for r in _flat(items) if isinstance(r, _Field) and r.name == "models"]
         return _Field("against", refs[0].value if refs else [])
@@ -712,6 +715,7 @@ class StepBuilder(Transformer):
         models: list[str] = []
         refit = "auto"
         without_slope: tuple[str, ...] | None = None
+        without_term: tuple[str, ...] | None = None
         for part in _flat(items):
             if isinstance(part, _Field) and part.name == "criteria":
                 criteria += ["LRT" if c == _DEVIANCE else c for c in part.value]
@@ -726,6 +730,19 @@ class StepBuilder(Transformer):
                 models.append(part.ref)
             elif isinstance(part, _Field) and part.name == "without_slope":
                 without_slope = part.value
+            elif isinstance(part, _Field) and part.name == "without_term":
+                without_term = part.value
+        if without_term is not None:
+            # "compare with a model without treatment": the model without those fixed
+            # terms, then the likelihood-ratio test of the two (ML refits: the fixed
+            # effects differ)
+            named = [m for m in models if m not in (None, "last")]
+            base = named[0] if named else None
+            return [
+                ModifyModel("drop_term", without_term, base),
+                CompareModels(_criteria(criteria) if criteria else ("LRT",),
+                              (base or BEFORE_LAST_REF, "last"), refit),
+            ]
         if without_slope is not None:
             # "compare with a model without the random slope": fit that model, then the
             # likelihood-ratio test of the two (the model named, else the current one)

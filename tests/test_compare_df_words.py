@@ -27,3 +27,22 @@ def test_one_df_test_needs_no_explanation():
     text = session.ask("compare the models").text()
     assert "χ²(1)" in text
     assert "tests them together" not in text
+
+
+def test_compare_with_a_model_without_a_term_fits_it_and_tests_by_ml():
+    """'compare with a model without treatment': the model without it, then the LRT of
+    the two ML refits (lme4's anova refits when the fixed effects differ)."""
+    from engine import fit_lmm
+
+    session = Session(sample="pain_trial")
+    session.ask("LMM: pain_score ~ time + treatment + (1 | patient)")
+    answer = session.ask("compare with a model without treatment")
+    assert answer.ok, answer.error
+    assert session.models[2].fit.formula == "pain_score ~ time + (1 | patient)"
+    data = session.data
+    full = fit_lmm("pain_score ~ time + treatment + (1 | patient)", data, reml=False)
+    small = fit_lmm("pain_score ~ time + (1 | patient)", data, reml=False)
+    chisq = 2 * (full.loglik - small.loglik)
+    text = answer.text()
+    assert f"χ²(1) = {chisq:.2f}" in text
+    assert "refitted them with maximum likelihood" in text
