@@ -150,7 +150,7 @@ def select_rows(
         operator_used = operator
     keep = ~matches if action == "drop" else matches
     kept = df.loc[keep].reset_index(drop=True)
-    _refuse_empty_or_single(kept, n, grouping, action)
+    refuse_empty_or_single(kept, n, grouping, action)
     removed = tuple(int(i) + 1 for i in np.flatnonzero(~keep))
     before_groups = after_groups = None
     lost: tuple[str, ...] = ()
@@ -324,9 +324,11 @@ def _no_value_message(series: pd.Series, column: str, value: str) -> str:
     )
 
 
-def _refuse_empty_or_single(
+def refuse_empty_or_single(
     kept: pd.DataFrame, n_before: int, grouping: Sequence[str], action: Action
 ) -> None:
+    """Refuse a subset that leaves no row, or one level of a grouping factor (no mixed
+    model can be fitted to it); the caller's data stay as they were."""
     if kept.empty:
         what = "every row" if action == "drop" else "no row"
         raise LmmInputError(
@@ -339,6 +341,16 @@ def _refuse_empty_or_single(
                 f"That selection leaves one level of the grouping factor {name}, too few for "
                 "a mixed model; the data stay as they were."
             )
+
+
+def subjects_kept(
+    before: pd.DataFrame, after: pd.DataFrame, subject: str
+) -> tuple[int, int, tuple[str, ...]]:
+    """Levels of ``subject`` in ``before`` and in ``after`` (a subset), and the levels the
+    subset lost entirely, in their order of appearance."""
+    levels = pd.unique(before[subject].dropna())
+    left = set(pd.unique(after[subject].dropna()))
+    return len(levels), len(left), tuple(str(v) for v in levels if v not in left)
 
 
 def newly_single_valued(before: pd.DataFrame, after: pd.DataFrame) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from engine.data import require_columns
 from engine.errors import LmmInputError
-from engine.subset import newly_single_valued
+from engine.subset import newly_single_valued, refuse_empty_or_single, subjects_kept
 
 Action = Literal["drop", "keep"]
 End = Literal["first", "last"]
@@ -134,17 +134,8 @@ def select_time_values(
         )
     keep = named if action == "keep" else ~named
     kept = df.loc[keep].reset_index(drop=True)
-    if kept.empty:
-        raise LmmInputError(
-            f"That selection leaves none of the {len(df):,} rows; the data stay as they were."
-        )
-    if kept[subject].nunique(dropna=True) < 2:
-        raise LmmInputError(
-            f"That selection leaves one level of {subject}, too few for a mixed model; the "
-            "data stay as they were."
-        )
-    before = pd.unique(df[subject].dropna())
-    after = set(pd.unique(kept[subject].dropna()))
+    refuse_empty_or_single(kept, len(df), [subject], action)
+    n_subjects_before, n_subjects_after, lost = subjects_kept(df, kept, subject)
     left = kept[time].to_numpy(dtype=float, na_value=np.nan)
     return TimeValueSubsetResult(
         data=kept,
@@ -157,9 +148,9 @@ def select_time_values(
         values_left=tuple(float(v) for v in np.unique(left[~np.isnan(left)])),
         n_before=len(df),
         n_after=len(kept),
-        n_subjects_before=len(before),
-        n_subjects_after=len(after),
-        subjects_lost=tuple(str(v) for v in before if v not in after),
+        n_subjects_before=n_subjects_before,
+        n_subjects_after=n_subjects_after,
+        subjects_lost=lost,
         n_no_time=int((~has_time).sum()),
         single_valued=newly_single_valued(df, kept),
     )

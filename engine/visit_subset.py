@@ -22,7 +22,7 @@ import pandas as pd
 
 from engine.data import as_dates, require_columns
 from engine.errors import LmmInputError
-from engine.subset import newly_single_valued
+from engine.subset import newly_single_valued, refuse_empty_or_single, subjects_kept
 
 Action = Literal["drop", "keep"]
 End = Literal["first", "last"]
@@ -172,17 +172,8 @@ def select_time_points(
     named = ranked & (position >= start) & (position <= stop)
     keep = named if action == "keep" else ~named
     kept = df.loc[keep].reset_index(drop=True)
-    if kept.empty:
-        raise LmmInputError(
-            f"That selection leaves none of the {len(df):,} rows; the data stay as they were."
-        )
-    if kept[subject].nunique(dropna=True) < 2:
-        raise LmmInputError(
-            f"That selection leaves one level of {subject}, too few for a mixed model; the "
-            "data stay as they were."
-        )
-    before = pd.unique(df[subject].dropna())
-    after = set(pd.unique(kept[subject].dropna()))
+    refuse_empty_or_single(kept, len(df), [subject], action)
+    n_subjects_before, n_subjects_after, lost = subjects_kept(df, kept, subject)
     per_subject = pd.Series(count[ranked]).groupby(df[subject].to_numpy()[ranked]).first()
     return VisitSubsetResult(
         data=kept,
@@ -194,9 +185,9 @@ def select_time_points(
         time=time,
         n_before=len(df),
         n_after=len(kept),
-        n_subjects_before=len(before),
-        n_subjects_after=len(after),
-        subjects_lost=tuple(str(v) for v in before if v not in after),
+        n_subjects_before=n_subjects_before,
+        n_subjects_after=n_subjects_after,
+        subjects_lost=lost,
         n_subjects_short=int((per_subject < stop).sum()),
         max_time_points=int(count.max()) if count.size else 0,
         n_unranked=int((~ranked).sum()),

@@ -86,7 +86,7 @@ def test_unordered_text_time_and_empty_results_are_refused():
         select_time_points(df, "keep", subject="patient", time="sex", stop=2)
     with pytest.raises(LmmInputError, match="numbered from 1"):
         select_time_points(df, "keep", subject="patient", time="time", start=3, stop=2)
-    with pytest.raises(LmmInputError, match="leaves none"):
+    with pytest.raises(LmmInputError, match="leaving no data"):
         select_time_points(df, "keep", subject="patient", time="time", start=9, stop=9)
 
 

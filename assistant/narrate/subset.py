@@ -130,6 +130,15 @@ def single_valued_note(columns: Any) -> str:
     )
 
 
+def lost_levels_note(lost: Any, subject: str) -> str:
+    """The levels of the subject factor a subset left without any row."""
+    count = len(lost)
+    return (
+        f"{fmt.plural(count, 'level')} of {subject} {'has' if count == 1 else 'have'} no "
+        f"rows left ({listed(list(lost))})."
+    )
+
+
 def follow_up(parent: str, parent_model: Any, refit_follows: bool) -> Paragraph:
     """What the new data set is used for, and the way back."""
     back = f"Say {code('switch to ' + parent)} to go back."

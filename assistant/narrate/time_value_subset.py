@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Paragraph
-from assistant.narrate.subset import follow_up, listed, single_valued_note
+from assistant.narrate.subset import follow_up, listed, lost_levels_note, single_valued_note
 from assistant.step_results import TimeValueSubset
 
 
@@ -42,11 +42,7 @@ def time_value_subset_blocks(outcome: TimeValueSubset) -> list[Block]:
     )]
     notes = []
     if r.subjects_lost:
-        lost = len(r.subjects_lost)
-        notes.append(
-            f"{fmt.plural(lost, 'level')} of {r.subject} {'has' if lost == 1 else 'have'} "
-            f"no rows left ({listed(list(r.subjects_lost))})."
-        )
+        notes.append(lost_levels_note(r.subjects_lost, r.subject))
     if r.n_no_time:
         fate = "left out" if r.action == "keep" else "kept"
         verb = "was" if r.n_no_time == 1 else "were"

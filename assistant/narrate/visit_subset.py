@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Paragraph, code
-from assistant.narrate.subset import follow_up, listed, single_valued_note
+from assistant.narrate.subset import follow_up, lost_levels_note, single_valued_note
 from assistant.step_results import VisitSubset
 
 
@@ -64,11 +64,7 @@ def visit_subset_blocks(outcome: VisitSubset) -> list[Block]:
     ]
     notes = []
     if r.subjects_lost:
-        lost = len(r.subjects_lost)
-        notes.append(
-            f"{_levels(lost, r.subject)} {'has' if lost == 1 else 'have'} no rows left "
-            f"({listed(list(r.subjects_lost))})."
-        )
+        notes.append(lost_levels_note(r.subjects_lost, r.subject))
     if r.n_subjects_short and r.action == "keep" and r.start == 1:
         notes.append(
             f"{_levels(r.n_subjects_short, r.subject)} had fewer than {r.stop} time points "
