@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,3 +134,17 @@ def test_breakdown_times_the_same_optimization_as_the_fit() -> None:
         timing = breakdown(case)
         assert timing.evaluations == fit.opt.evaluations + 2 * model.n_theta
         assert 0 < timing.optimization_ms and 0 < timing.nlopt_overhead_ms
+
+
+def test_memory_probe_reads_its_own_peak_not_the_parents() -> None:
+    """A child started while this process holds 400 MiB must not report that 400 MiB."""
+    import subprocess
+    import sys
+
+    held = np.ones(50_000_000)  # 381 MiB resident in this (parent) process
+    code = "from benchmarks.memory_probe import _peak_rss_bytes; print(_peak_rss_bytes())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[1])
+    child_peak_mib = int(done.stdout) / 1024**2
+    assert held.sum() == 50_000_000
+    assert 5 < child_peak_mib < 200
