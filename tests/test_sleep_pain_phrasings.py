@@ -215,6 +215,16 @@ def test_exclude_the_first_two_days_drops_days_0_and_1_and_refits(tmp_path):
     text = answer.text()
     assert "dropped the rows at Days = 0 and 1" in text
     assert "Kept 144 of 180 rows" in text
+    # The model names Subject as its grouping factor, so the subject column is no guess.
+    assert answer.steps[0].result.guessed == ()
+    assert "guess" not in text
+
+
+def test_exclude_the_first_two_days_without_a_model_says_the_subject_is_guessed(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    answer = ask_ok(session, "exclude the first two days")
+    assert answer.steps[0].result.guessed == ("subject",)
+    assert "(Subject is my guess for the subject column)" in answer.text()
 
 
 def test_use_only_days_2_to_9_keeps_144_rows(tmp_path):

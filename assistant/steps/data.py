@@ -216,19 +216,30 @@ def roles_variables(
     return [outcome] if outcome else None
 
 
+def model_roles(
+    state: SessionState, model: Any = None, data: Any = None
+) -> dict[str, str]:
+    """The roles a model names (the one named, else the newest on the current data): its
+    outcome, its grouping factor and, when it has a random slope, the slope's variable as
+    the time; empty without such a model."""
+    data = require_data(state) if data is None else data
+    model = _model_on_current_data(state, model)
+    if model is None:
+        return {}
+    parts = parts_from_formula(model.fit.model_formula, data)
+    roles = {"outcome": parts.response, "group": parts.group}
+    if parts.slope and parts.slope in data.columns:
+        roles["time"] = parts.slope
+    return {k: v for k, v in roles.items() if v}
+
+
 def data_roles(
     state: SessionState, model: Any = None, data: Any = None
 ) -> dict[str, str]:
     """Outcome, time and grouping column: from the model (the one named, else the newest
     on the current data), else guessed from the data."""
     data = require_data(state) if data is None else data
-    model = _model_on_current_data(state, model)
-    roles: dict[str, str] = {}
-    if model is not None:
-        parts = parts_from_formula(model.fit.model_formula, data)
-        roles = {"outcome": parts.response, "group": parts.group}
-        if parts.slope and parts.slope in data.columns:
-            roles["time"] = parts.slope
+    roles = model_roles(state, model, data)
     summary = describe_data(data)
     roles.setdefault("group", summary.id_guess)
     roles.setdefault("time", summary.time_guess)

@@ -33,7 +33,7 @@ from assistant.step_results import (
     VisitSubset,
 )
 from assistant.steps.base import PlanContext, StepResult, step_field
-from assistant.steps.data import data_roles, require_data, use_sample
+from assistant.steps.data import data_roles, model_roles, require_data, use_sample
 from engine.blups import match_level
 from engine.data import closest_names, describe_data, time_candidates
 from engine.samples import list_samples
@@ -171,8 +171,10 @@ def _visit_roles(
 ) -> tuple[str, str, tuple[str, ...]]:
     """(subject column, time column, roles guessed) of a time-point subset: the columns
     the request names ("per patient", "by week"), else the newest model's on this data,
-    else the data's guess (:func:`assistant.steps.data.data_roles`)."""
+    else the data's guess (:func:`assistant.steps.data.data_roles`). Only roles taken
+    from the data's guess count as guessed."""
     roles = data_roles(state, data=data)
+    from_model = model_roles(state, data=data)
     subject = group_column(step_field(step, "subject"), data.columns)
     time = None
     by = group_column(step_field(step, "by"), data.columns)
@@ -182,7 +184,9 @@ def _visit_roles(
         else:
             time = by
     guessed = tuple(
-        role for role, named in (("subject", subject), ("time", time)) if named is None
+        role
+        for role, named, key in (("subject", subject, "group"), ("time", time, "time"))
+        if named is None and key not in from_model
     )
     subject = subject or roles.get("group")
     if subject is None:
