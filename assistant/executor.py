@@ -31,6 +31,7 @@ from assistant.steps import (
     options,
     questions,
     reports,
+    statistic_questions,
     subset,
     variance_contrast,
     within_between,
@@ -46,7 +47,7 @@ def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (data, models, reports, blups, figures, exports, options, subset,
                    within_between, writeup, bootstrap, model_checks, questions,
-                   level_comparison, variance_contrast):
+                   level_comparison, variance_contrast, statistic_questions):
         table.update(module.HANDLERS)
     return table
 

@@ -269,7 +269,9 @@ _topic(
         "the straight line with one mean per value of the predictor (both fitted by ML). "
         "`what is the design effect?` gives Kish's design effect and the effective sample "
         "size of a model with one grouping factor; `what is the inter-rater reliability?` "
-        "gives McGraw and Wong's ICCs of a raters-crossed-with-items model.",
+        "gives McGraw and Wong's ICCs of a raters-crossed-with-items model; "
+        "`are there influential subjects?` refits the model without each subject in turn "
+        "and reports Cook's distance and how far each coefficient moves.",
     ],
     [
         "use sample sleepstudy",

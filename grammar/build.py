@@ -25,6 +25,7 @@ from grammar.plan import (
     Anova,
     Blups,
     BootstrapIntervals,
+    ClusterInfluence,
     CompareModels,
     CompareOls,
     CompareRmAnova,
@@ -844,6 +845,12 @@ class StepBuilder(Transformer):
         """ "what is the inter-rater reliability?", "how reliable are the raters?" """
         cols = _cols(items)
         return RaterReliability(cols[0] if cols else None, _ref(items))
+
+    def cluster_influence(self, items):
+        """ "are there influential subjects?", "Cook's distance", "leave one patient out":
+        the grouping factor named, or none."""
+        cols = _cols(items)
+        return ClusterInfluence(cols[0] if cols else None, _ref(items))
 
     def column_phrase(self, items):
         """Several words naming one column ("school size"): kept as written, for the

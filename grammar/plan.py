@@ -140,6 +140,7 @@ STEP_TITLES: dict[str, str] = {
     "linearity_test": "Test whether a numeric predictor's effect is linear",
     "design_effect": "Report the design effect and the effective sample size",
     "rater_reliability": "Report the inter-rater reliability (ICCs)",
+    "cluster_influence": "Find influential clusters (leave-one-out refits, Cook's distance)",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
     "standardized_coefficients": "Report the standardized fixed effects (in SDs)",
     "random_effects_normality": "Check whether the random effects look normal",
@@ -517,6 +518,18 @@ class RaterReliability(Step):
     model: str | None = None
 
 
+@dataclass(frozen=True)
+class ClusterInfluence(Step):
+    """Influential levels of a grouping factor ("are there influential subjects?",
+    "Cook's distance"): ``engine.influence.cluster_influence`` refits the model without
+    each level; ``group`` the grouping factor as typed (None: the model's only one, or
+    the one with most levels)."""
+
+    kind: ClassVar[str] = "cluster_influence"
+    group: str | None = None
+    model: str | None = None
+
+
 #: How many levels a ranking shows when the request gives no number ("which patients
 #: have the highest intercepts").
 DEFAULT_TOP = 5
@@ -872,6 +885,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         VarianceContrast,
         DesignEffect, RaterReliability,
+        ClusterInfluence,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

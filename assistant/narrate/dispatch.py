@@ -22,6 +22,7 @@ from assistant.narrate import (
     fit_statistics,
     group_coefficients,
     help,
+    influence,
     level_comparison,
     level_prediction,
     linearity,
@@ -109,6 +110,7 @@ STEP_WORDS = {
     "linearity_test": "test whether the effect is linear",
     "design_effect": "compute the design effect",
     "rater_reliability": "compute the inter-rater reliability",
+    "cluster_influence": "find influential clusters",
 }
 
 
@@ -218,6 +220,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "linearity_test": linearity.linearity_blocks,
     "design_effect": design_effect.design_effect_blocks,
     "rater_reliability": reliability.reliability_blocks,
+    "cluster_influence": influence.influence_blocks,
 }
 
 

@@ -1,0 +1,46 @@
+"""Steps of the questions answered by one statistic of a fitted model: influential
+clusters (engine.influence)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.model_building import GROUP_ROLE_WORDS
+from assistant.references import resolve_one
+from assistant.state import SessionState
+from assistant.step_results import EngineResult
+from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.blups import named_group
+from engine.influence import cluster_influence
+
+
+def influence(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Leave-one-level-out refits of the model: Cook's distance and DFBETAS per level."""
+    model = resolve_one(state, step_field(step, "model"))
+    group = influence_factor(step_field(step, "group"), model.fit, model.title)
+    result = cluster_influence(model.fit, group)
+    return StepResult(EngineResult("cluster_influence", result, model), state)
+
+
+def influence_factor(word: str | None, fit: Any, title: str) -> str | None:
+    """The grouping factor ``word`` names (its plural too); None (the engine's choice) for
+    no word or a role word ("subjects", "clusters") on a model with several factors."""
+    if word is None:
+        return None
+    found = named_group(fit, word)
+    if found is not None:
+        return found
+    if word.casefold() in GROUP_ROLE_WORDS:
+        return None
+    groups = [str(g) for g in fit.ngroups]
+    raise AssistantError(
+        f"{word} is not a grouping factor of {title}; influence is measured by leaving out "
+        f"one level of a grouping factor at a time ({', '.join(groups)}). Ask e.g. `are "
+        f"there influential {groups[0]}?`."
+    )
+
+
+HANDLERS = {
+    "cluster_influence": influence,
+}
