@@ -75,7 +75,7 @@ def test_cooks_distance_is_the_quadratic_form_over_p(case_and_result):
     assert d == sorted(d, reverse=True)
     assert result.levels[0].level == case["levels"][int(np.argmax(quad))]
     assert result.cutoff == pytest.approx(4 / g)
-    assert set(result.influential) == {lv for lv, q in zip(case["levels"], quad / p)
+    assert set(result.influential) == {lv for lv, q in zip(case["levels"], quad / p, strict=True)
                                        if q > 4 / g}
 
 
@@ -84,7 +84,7 @@ def test_the_most_influential_levels_are_refitted_in_full(case_and_result):
     top = result.levels[0]
     assert result.refitted[0] == top.level
     assert len(top.terms) == len(result.fixed_names)
-    for term, beta_without in zip(top.terms, top.beta):
+    for term, beta_without in zip(top.terms, top.beta, strict=True):
         assert term.estimate_without == pytest.approx(beta_without, rel=1e-4)
         assert term.p_without is not None
     assert all(not lv.terms for lv in result.levels if lv.level not in result.refitted)
@@ -120,7 +120,7 @@ def test_the_influence_question_names_the_levels_and_the_rule():
     vinv = np.linalg.inv(np.array(case["vcov"]))
     d = [(b - beta) @ vinv @ (b - beta) / 3 for b in np.array(case["beta_deleted"])]
     top = case["levels"][int(np.argmax(d))]
-    assert f"4/G = 4/80 = 0.050" in text
+    assert "4/G = 4/80 = 0.050" in text
     assert f"{top} (D = {max(d):.3f})" in text
     assert f"Without {top} (4 rows" in text
     assert "the conclusions stand without it" in text
