@@ -271,7 +271,10 @@ _topic(
         "size of a model with one grouping factor; `what is the inter-rater reliability?` "
         "gives McGraw and Wong's ICCs of a raters-crossed-with-items model; "
         "`are there influential subjects?` refits the model without each subject in turn "
-        "and reports Cook's distance and how far each coefficient moves.",
+        "and reports Cook's distance and how far each coefficient moves; `what is the "
+        "effect size of treatment?` gives Cohen's d with its denominator (every variance "
+        "component plus the residual variance), or the standardized slope of a numeric "
+        "predictor.",
     ],
     [
         "use sample sleepstudy",

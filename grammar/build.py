@@ -33,6 +33,7 @@ from grammar.plan import (
     CorrelationTest,
     DescribeData,
     DesignEffect,
+    EffectSize,
     ExplainCoefficient,
     ExportResults,
     FitLmm,
@@ -852,6 +853,20 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return ClusterInfluence(cols[0] if cols else None, _ref(items))
 
+    def effect_size(self, items):
+        """ "what is the effect size of treatment?", "Cohen's d for the treatment effect",
+        "standardized effect size": the predictor named, or none."""
+        cols = _cols(items)
+        return EffectSize(cols[0] if cols else None, _ref(items))
+
+    def effect_sizes(self, items):
+        """ "effect size of treatment": that predictor's effect size; "effect sizes (of
+        model 2)" without a predictor: the standardized coefficients and R²."""
+        cols = _cols(items)
+        if cols:
+            return EffectSize(cols[0], _ref(items))
+        return _Item("effect_size").build(_ref(items), {})
+
     def column_phrase(self, items):
         """Several words naming one column ("school size"): kept as written, for the
         assistant to resolve (``assistant.column_words``)."""
@@ -950,9 +965,6 @@ class StepBuilder(Transformer):
 
     def item_standardized(self, _):
         return _Item("standardized")
-
-    def item_effect_size(self, _):
-        return _Item("effect_size")
 
     def report_random_normality(self, items):
         """ "are the random effects normal?": QQ plots and Shapiro-Wilk of the BLUPs."""

@@ -141,6 +141,7 @@ STEP_TITLES: dict[str, str] = {
     "design_effect": "Report the design effect and the effective sample size",
     "rater_reliability": "Report the inter-rater reliability (ICCs)",
     "cluster_influence": "Find influential clusters (leave-one-out refits, Cook's distance)",
+    "effect_size": "Report the effect size of a fixed effect (Cohen's d or standardized slope)",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
     "standardized_coefficients": "Report the standardized fixed effects (in SDs)",
     "random_effects_normality": "Check whether the random effects look normal",
@@ -530,6 +531,18 @@ class ClusterInfluence(Step):
     model: str | None = None
 
 
+@dataclass(frozen=True)
+class EffectSize(Step):
+    """The effect size of one fixed effect ("what is the effect size of treatment?",
+    "Cohen's d"): ``engine.effect_size.effect_size``, Cohen's d of a factor (Westfall,
+    Kenny & Judd 2014) or the standardized slope of a numeric predictor; ``variable`` as
+    typed (None: the model's only factor, or its only predictor)."""
+
+    kind: ClassVar[str] = "effect_size"
+    variable: str | None = None
+    model: str | None = None
+
+
 #: How many levels a ranking shows when the request gives no number ("which patients
 #: have the highest intercepts").
 DEFAULT_TOP = 5
@@ -885,7 +898,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         VarianceContrast,
         DesignEffect, RaterReliability,
-        ClusterInfluence,
+        ClusterInfluence, EffectSize,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

@@ -16,6 +16,7 @@ from assistant.narrate import (
     covariance,
     data,
     design_effect,
+    effect_size,
     exports,
     figures,
     fit,
@@ -111,6 +112,7 @@ STEP_WORDS = {
     "design_effect": "compute the design effect",
     "rater_reliability": "compute the inter-rater reliability",
     "cluster_influence": "find influential clusters",
+    "effect_size": "compute the effect size",
 }
 
 
@@ -221,6 +223,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "design_effect": design_effect.design_effect_blocks,
     "rater_reliability": reliability.reliability_blocks,
     "cluster_influence": influence.influence_blocks,
+    "effect_size": effect_size.effect_size_blocks,
 }
 
 

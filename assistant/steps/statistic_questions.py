@@ -1,5 +1,5 @@
 """Steps of the questions answered by one statistic of a fitted model: influential
-clusters (engine.influence)."""
+clusters (engine.influence) and the effect size of a fixed effect (engine.effect_size)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.blups import named_group
+from engine.effect_size import effect_size
 from engine.influence import cluster_influence
 
 
@@ -41,6 +42,14 @@ def influence_factor(word: str | None, fit: Any, title: str) -> str | None:
     )
 
 
+def fixed_effect_size(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Cohen's d of a factor or the standardized slope of a numeric predictor."""
+    model = resolve_one(state, step_field(step, "model"))
+    result = effect_size(model.fit, step_field(step, "variable"))
+    return StepResult(EngineResult("effect_size", result, model), state)
+
+
 HANDLERS = {
     "cluster_influence": influence,
+    "effect_size": fixed_effect_size,
 }
