@@ -274,7 +274,8 @@ _topic(
         "and reports Cook's distance and how far each coefficient moves; `what is the "
         "effect size of treatment?` gives Cohen's d with its denominator (every variance "
         "component plus the residual variance), or the standardized slope of a numeric "
-        "predictor.",
+        "predictor; `is there a ceiling effect (at 100)?` counts the observations at the "
+        "outcome's bounds against the 15% rule.",
     ],
     [
         "use sample sleepstudy",

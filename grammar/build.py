@@ -25,6 +25,7 @@ from grammar.plan import (
     Anova,
     Blups,
     BootstrapIntervals,
+    CeilingFloor,
     ClusterInfluence,
     CompareModels,
     CompareOls,
@@ -858,6 +859,24 @@ class StepBuilder(Transformer):
         "standardized effect size": the predictor named, or none."""
         cols = _cols(items)
         return EffectSize(cols[0] if cols else None, _ref(items))
+
+    def ceiling_floor(self, items):
+        """ "is there a ceiling effect (at 100)?", "floor effect", "are scores bunched at
+        the maximum?": the side asked about and the bound given, if any."""
+        fields = _fields(items)
+        return CeilingFloor(fields.get("side", "both"), fields.get("bound"), _ref(items))
+
+    def side_ceiling(self, _):
+        return _Field("side", "ceiling")
+
+    def side_floor(self, _):
+        return _Field("side", "floor")
+
+    def side_both(self, _):
+        return _Field("side", "both")
+
+    def bound_value(self, items):
+        return _Field("bound", float(_flat(items)[0]))
 
     def effect_sizes(self, items):
         """ "effect size of treatment": that predictor's effect size; "effect sizes (of

@@ -142,6 +142,7 @@ STEP_TITLES: dict[str, str] = {
     "rater_reliability": "Report the inter-rater reliability (ICCs)",
     "cluster_influence": "Find influential clusters (leave-one-out refits, Cook's distance)",
     "effect_size": "Report the effect size of a fixed effect (Cohen's d or standardized slope)",
+    "ceiling_floor": "Check the outcome for ceiling and floor effects",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
     "standardized_coefficients": "Report the standardized fixed effects (in SDs)",
     "random_effects_normality": "Check whether the random effects look normal",
@@ -543,6 +544,19 @@ class EffectSize(Step):
     model: str | None = None
 
 
+@dataclass(frozen=True)
+class CeilingFloor(Step):
+    """Is there a ceiling or floor effect ("is there a ceiling effect at 100?", "are scores
+    bunched at the maximum?"): ``engine.ceiling_floor.ceiling_floor``; ``side``
+    "ceiling", "floor" or "both"; ``bound`` the scale's bound as given (None: the observed
+    extreme)."""
+
+    kind: ClassVar[str] = "ceiling_floor"
+    side: str = "both"
+    bound: float | None = None
+    model: str | None = None
+
+
 #: How many levels a ranking shows when the request gives no number ("which patients
 #: have the highest intercepts").
 DEFAULT_TOP = 5
@@ -898,7 +912,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         VarianceContrast,
         DesignEffect, RaterReliability,
-        ClusterInfluence, EffectSize,
+        ClusterInfluence, EffectSize, CeilingFloor,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

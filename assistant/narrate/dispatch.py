@@ -10,6 +10,7 @@ from assistant.narrate import (
     blup_normality,
     blups,
     bootstrap,
+    ceiling_floor,
     coefficients,
     compare,
     convergence,
@@ -113,6 +114,7 @@ STEP_WORDS = {
     "rater_reliability": "compute the inter-rater reliability",
     "cluster_influence": "find influential clusters",
     "effect_size": "compute the effect size",
+    "ceiling_floor": "check for ceiling and floor effects",
 }
 
 
@@ -224,6 +226,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "rater_reliability": reliability.reliability_blocks,
     "cluster_influence": influence.influence_blocks,
     "effect_size": effect_size.effect_size_blocks,
+    "ceiling_floor": ceiling_floor.ceiling_floor_blocks,
 }
 
 

@@ -1,5 +1,6 @@
 """Steps of the questions answered by one statistic of a fitted model: influential
-clusters (engine.influence) and the effect size of a fixed effect (engine.effect_size)."""
+clusters (engine.influence), the effect size of a fixed effect (engine.effect_size) and
+ceiling or floor effects of the outcome (engine.ceiling_floor)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.blups import named_group
+from engine.ceiling_floor import ceiling_floor
 from engine.effect_size import effect_size
 from engine.influence import cluster_influence
 
@@ -49,7 +51,16 @@ def fixed_effect_size(step: Any, state: SessionState, context: PlanContext) -> S
     return StepResult(EngineResult("effect_size", result, model), state)
 
 
+def bounds(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """The shares of the outcome at its bounds, against Terwee et al.'s 15% rule."""
+    model = resolve_one(state, step_field(step, "model"))
+    result = ceiling_floor(model.fit, step_field(step, "side") or "both",
+                           step_field(step, "bound"))
+    return StepResult(EngineResult("ceiling_floor", result, model), state)
+
+
 HANDLERS = {
     "cluster_influence": influence,
     "effect_size": fixed_effect_size,
+    "ceiling_floor": bounds,
 }
