@@ -238,6 +238,13 @@ def columns_for_words(words: str, names: Iterable[str]) -> list[str]:
     return [n for n in names if "".join(_stems(n)).startswith(letters)]
 
 
+def columns_with_stems(words: str, names: Iterable[str]) -> list[str]:
+    """The columns among ``names`` whose words have the same stems as ``words`` ("day"
+    for ``Days``), case and separators aside; a typo ("pain_scor") fits none."""
+    wanted = _stems(words)
+    return [str(n) for n in names if wanted and _stems(str(n)) == wanted]
+
+
 def _listed(names: list[str]) -> str:
     quoted = [f"`{n}`" for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]

@@ -318,6 +318,10 @@ def modify_formula(
     variables = [_as_label(v) for v in variables if v]
     fixed = [t.label for t in mf.fixed_terms]
     bars = list(mf.written_random)
+    if operation == "null_model":
+        return null_model_formula(mf)
+    if operation == "add_or_drop_term":
+        operation = add_or_drop(mf, variables)
     if operation in {"add_covariate", "drop_term", "drop_interaction", "replace_term"}:
         if operation == "replace_term":
             # variables[0] -> variables[1:] in its place ("SES" -> "SES_within + SES_between")
@@ -364,6 +368,32 @@ def modify_formula(
         rhs = " + ".join([*head, *(fixed or ["1"]), *(b.text() for b in bars)])
         return f"{mf.response_label} ~ {rhs}"
     return _modify_random(mf, operation, variables, fixed, group)
+
+
+def null_model_formula(mf: ModelFormula) -> str:
+    """The empty (unconditional) model of ``mf``: its outcome with an intercept only and a
+    random intercept for each of its grouping factors (Raudenbush & Bryk 2002, the
+    one-way random-effects ANOVA; its ICC is the unconditional one)."""
+    if not mf.random_terms:
+        raise AssistantError("The model has no grouping factor for an empty model to keep.")
+    groups = list(dict.fromkeys(rt.group_label for rt in mf.random_terms))
+    if not mf.fixed_terms and all(not rt.terms and rt.intercept for rt in mf.random_terms):
+        raise AssistantError("The model is already the empty model: it has no predictors.")
+    random = " + ".join(f"(1 | {g})" for g in groups)
+    return f"{mf.response_label} ~ 1 + {random}"
+
+
+def add_or_drop(mf: ModelFormula, variables: list[str]) -> str:
+    """``"drop_term"`` when the model has every variable as a fixed term, ``"add_covariate"``
+    when it has none of them ("compare with and without school size")."""
+    fixed = [t.label for t in mf.fixed_terms]
+    present = [v for v in variables if _term_in(v, fixed) is not None]
+    if present and len(present) < len(variables):
+        raise AssistantError(
+            f"The model has {', '.join(present)} but not the others; compare with and "
+            "without one variable at a time."
+        )
+    return "drop_term" if present else "add_covariate"
 
 
 def _term_in(label: str, terms: list[str]) -> str | None:

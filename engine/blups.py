@@ -30,6 +30,8 @@ INTERCEPT = "(Intercept)"
 ANY_SLOPE = "slope"
 #: Orders a ranking can take; steepest and flattest compare sizes, |β̂ + b̂|.
 ORDERS = ("highest", "lowest", "steepest", "flattest")
+#: Sides of the average a ranking can keep (the sign of the BLUP).
+SIDES = ("below", "above")
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,13 @@ class BlupRanking:
     #: (over every level; False for the last level). Overlapping intervals mean the data
     #: do not settle the order of the two levels.
     overlaps_next: tuple[bool, ...] = ()
+    #: "below" / "above": only the levels whose BLUP is below / above 0 were kept (their
+    #: own coefficient below / above the fixed effect); None: every level was ranked
+    side: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": "blup_ranking", "group": self.group, "term": self.term,
+            "kind": "blup_ranking", "group": self.group, "term": self.term, "side": self.side,
             "order": self.order, "top": self.top, "n_levels": self.n_levels,
             "interval_level": self.interval_level, "z": self.z,
             "fixed_estimate": _finite(self.fixed_estimate), "by_size": self.by_size,
@@ -263,8 +268,12 @@ def rank_blups(
     order: str = "highest",
     top: int | None = None,
     level: float = 0.95,
+    side: str | None = None,
 ) -> BlupRanking:
     """The levels of ``group`` ordered by one term's BLUP.
+
+    ``side`` ``"below"`` (``"above"``) keeps only the levels whose BLUP is below (above)
+    zero: whose own coefficient β̂ + b̂ lies below (above) the average, the fixed effect.
 
     ``highest``/``lowest`` order by the BLUP b̂ itself; ``steepest``/``flattest`` by the
     size of the level's own coefficient |β̂ + b̂| (or |b̂| when the term has no fixed
@@ -278,6 +287,11 @@ def rank_blups(
     _require_group(fit, group)
     chosen = resolve_term(fit, group, term)
     rows = [r for r in blup_rows(fit, level) if r.group == group and r.term == chosen]
+    n_levels = len(rows)
+    if side is not None:
+        if side not in SIDES:
+            raise LmmInputError(f"A side is {' or '.join(SIDES)}, not {side!r}.")
+        rows = [r for r in rows if (r.value < 0 if side == "below" else r.value > 0)]
     fixed = dict(zip(fit.fixed_names, (float(b) for b in fit.beta), strict=True))
     by_size = order in ("steepest", "flattest")
 
@@ -297,7 +311,8 @@ def rank_blups(
         for i in range(len(shown))
     )
     return BlupRanking(
-        group=group, term=chosen, order=order, top=top, n_levels=len(rows),
+        group=group, term=chosen, order=order, top=top, n_levels=n_levels,
         interval_level=level, z=interval_z(level), fixed_estimate=fixed.get(chosen),
         by_size=by_size, rows=shown, n_excluding_zero=excluding, overlaps_next=overlaps,
+        side=side,
     )

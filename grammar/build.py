@@ -80,6 +80,11 @@ from grammar.plan import (
 )
 from grammar.r_calls import r_call_steps
 
+#: The term of "the random slopes" when no variable is named (``engine.blups.ANY_SLOPE``).
+ANY_SLOPE_TERM = "slope"
+#: The fixed intercept's name in the coefficient table.
+INTERCEPT_TERM = "(Intercept)"
+
 #: The model fitted just before the newest (``assistant.references.BEFORE_LAST``).
 BEFORE_LAST_REF = "before_last"
 
@@ -658,6 +663,9 @@ class StepBuilder(Transformer):
     def tail_without_term(self, items):
         return _Field("without_term", tuple(_cols(items)))
 
+    def tail_with_and_without(self, items):
+        return _Field("with_and_without", tuple(_cols(items)))
+
     def tail_against(self, items):
         refs = [r for r in _flat(items) if isinstance(r, _Field) and r.name == "models"]
         return _Field("against", refs[0].value if refs else [])
@@ -719,6 +727,7 @@ class StepBuilder(Transformer):
         refit = "auto"
         without_slope: tuple[str, ...] | None = None
         without_term: tuple[str, ...] | None = None
+        with_and_without: tuple[str, ...] | None = None
         for part in _flat(items):
             if isinstance(part, _Field) and part.name == "criteria":
                 criteria += ["LRT" if c == _DEVIANCE else c for c in part.value]
@@ -735,6 +744,18 @@ class StepBuilder(Transformer):
                 without_slope = part.value
             elif isinstance(part, _Field) and part.name == "without_term":
                 without_term = part.value
+            elif isinstance(part, _Field) and part.name == "with_and_without":
+                with_and_without = part.value
+        if with_and_without is not None:
+            # "compare the model with and without school size": the model with those
+            # terms added, or without them when it has them, then the LRT of the two
+            named = [m for m in models if m not in (None, "last")]
+            base = named[0] if named else None
+            return [
+                ModifyModel("add_or_drop_term", with_and_without, base),
+                CompareModels(_criteria(criteria) if criteria else ("LRT",),
+                              (base or BEFORE_LAST_REF, "last"), refit),
+            ]
         if without_term is not None:
             # "compare with a model without treatment": the model without those fixed
             # terms, then the likelihood-ratio test of the two (ML refits: the fixed
@@ -794,6 +815,40 @@ class StepBuilder(Transformer):
 
     def report_what(self, items):
         return self.report(items)
+
+    def null_model(self, items):
+        """ "fit the null model", "empty model": the outcome with an intercept only and
+        the random intercepts of the model's grouping factors (the unconditional model)."""
+        return ModifyModel("null_model", (), _ref(items))
+
+    def effect_over(self, items):
+        """ "does reaction time change over days?": the coefficient of the variable after
+        "over", with the outcome's words for the session to check."""
+        outcome, variable = _cols(items)[0], _cols(items)[-1]
+        return ExplainCoefficient(variable, False, _ref(items), outcome=outcome)
+
+    def effect_higher(self, items):
+        """ "do students with higher SES score better?": SES's coefficient (the first
+        words name the units, not a variable)."""
+        return ExplainCoefficient(_cols(items)[-1], False, _ref(items))
+
+    def explain_baseline(self, items):
+        """ "what is the average baseline reaction time?": the intercept, the expected
+        outcome where every predictor is zero (day 0)."""
+        outcome = next((p for p in _flat(items) if isinstance(p, _OutcomeWords)), None)
+        return ExplainCoefficient(INTERCEPT_TERM, False, _ref(items),
+                                  outcome=outcome.text if outcome is not None else None)
+
+    def report_baseline_spread(self, items):
+        """ "how much do subjects differ at baseline?": the SD of the random intercepts
+        and the range of the groups' own intercepts it implies."""
+        return VarianceComponents(_ref(items), question="baseline", group=_cols(items)[0])
+
+    def effect_depends(self, items):
+        """ "does the SES effect depend on school size?": the interaction's test, in a
+        model with the interaction added when the current one lacks it."""
+        variable, moderator = _cols(items)
+        return InteractionTest((variable, moderator), _ref(items))
 
     def report_variance(self, items):
         """ "how much do patients vary in their baseline pain?": the variance components."""
@@ -1006,10 +1061,17 @@ class StepBuilder(Transformer):
     def vcov_of(self, items):
         return _flat(items)
 
+    def blup_slopes(self, _):
+        """ "the random slopes": the BLUPs, from a model that has random slopes."""
+        return _Field("blup_term", ANY_SLOPE_TERM)
+
     def item_blups(self, items):
         parts = _flat(items)
         target = next((p for p in parts if isinstance(p, _BlupLevel)), None)
         refs = [p for p in parts if isinstance(p, _Ref)]
+        if target is None and any(isinstance(p, _Field) and p.name == "blup_term"
+                                  for p in parts):
+            return [_Item("blups", ANY_SLOPE_TERM), *refs]
         if target is not None and (target.group or "").casefold() == "model":
             # "the BLUPs of model 2": the lexer reads "model" as a name here
             return [_Item("blups", None), _Ref(target.level)]
@@ -1186,6 +1248,21 @@ class StepBuilder(Transformer):
         asked = [p.value for p in parts if isinstance(p, _Field) and p.name == "asked"]
         return Blups(_ref(parts), group=groups[0] if groups else None, term=term,
                      order=order, top=top, asked=asked[0] if asked else None)
+
+    def blup_rank_side(self, items):
+        """ "which subjects have slopes below average?": every level whose random effect
+        lies on that side of zero (its own coefficient below or above the fixed effect),
+        lowest first for "below", highest first for "above"."""
+        side = next(p.value for p in _flat(items) if isinstance(p, _Field) and p.name == "side")
+        step = self.blup_rank([*items, _Field("order", "lowest" if side == "below" else
+                                              "highest")], every_level=True)
+        return replace(step, side=side)
+
+    def side_below(self, _):
+        return _Field("side", "below")
+
+    def side_above(self, _):
+        return _Field("side", "above")
 
     def blup_rank_affected(self, items):
         """ "which subject is most affected by sleep deprivation?": the levels ranked by
@@ -1484,8 +1561,10 @@ class StepBuilder(Transformer):
         return _PlotTarget("caterpillar", None, cols[0] if cols else None)
 
     def target_group_caterpillar(self, items):
-        """ "plot the school intercepts": the caterpillar plot of that grouping factor."""
-        return _PlotTarget("caterpillar", group=_cols(items)[0])
+        """ "plot the school intercepts": the caterpillar plot of that grouping factor;
+        "the random intercepts of rater and item": of every factor (None)."""
+        cols = _cols(items)
+        return _PlotTarget("caterpillar", group=cols[0] if len(cols) == 1 else None)
 
     def target_residuals(self, _):
         return _PlotTarget("residuals", "all")
@@ -1549,6 +1628,13 @@ class StepBuilder(Transformer):
         name = _cols(items)[0]
         # "plot the residuals." lexes as a name (the dot joins it); read it as the keyword
         return _PLOT_WORDS.get(name.casefold(), _PlotTarget("data", outcome=name))
+
+    @v_args(meta=True)
+    def target_outcome_words(self, meta, items):
+        """ "plot reaction time by day": the outcome in words whose last one is also a
+        keyword elsewhere, kept as written for the session to resolve."""
+        words = self.source_text[meta.start_pos:meta.end_pos].split()
+        return _PlotTarget("data", outcome=" ".join(words))
 
     def data_words(self, _):
         return []
@@ -2129,6 +2215,8 @@ class _Item:
         if self.kind == "blups":
             if self.value is None:
                 return Blups(model)
+            if self.value == ANY_SLOPE_TERM:
+                return Blups(model, term=ANY_SLOPE_TERM)
             return Blups(model, group=self.value.group, level=self.value.level)
         if self.kind == "missing":
             return MissingData(self.value, model)

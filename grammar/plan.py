@@ -343,7 +343,10 @@ class ModifyModel(Step):
 
     ``operation``: add_random_slope, add_random_intercept, remove_random_slope,
     uncorrelated, add_covariate (a variable may be an interaction written ``a:b``),
-    drop_term, drop_interaction. ``group`` names the grouping factor of an added random
+    drop_term, drop_interaction, add_or_drop_term (drop_term for the variables the model
+    has, add_covariate otherwise: "compare with and without X"), null_model (the outcome
+    with an intercept and a random intercept per grouping factor, nothing else).
+    ``group`` names the grouping factor of an added random
     slope when the request says, and the factor that an added random intercept is for.
     """
 
@@ -394,12 +397,15 @@ class CompareModels(Step):
 class VarianceComponents(Step):
     """The variance components; ``question`` ``"correlation"`` leads with the correlation
     of the random intercept and slope ("what is the correlation between intercept and
-    slope?"), or says that the model has none."""
+    slope?"), or says that the model has none; ``"baseline"`` leads with the SD of the
+    random intercepts of ``group`` and the range of the groups' own intercepts it implies
+    ("how much do subjects differ at baseline?")."""
 
     kind: ClassVar[str] = "variance_components"
     model: str | None = None
     include_icc: bool = False
     question: str | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -641,7 +647,10 @@ class Blups(Step):
     variable, ``slope`` for the factor's one random slope, None for the intercept;
     ``top`` is how many to show (None: all of them). ``asked`` is a ranking word that
     names a direction only through its meaning ("harshest": lowest first, "most
-    lenient": highest first), for the answer to say how it was read.
+    lenient": highest first), for the answer to say how it was read. ``side``
+    (``"below"``, ``"above"``) keeps only the levels whose random effect is below or
+    above zero ("which subjects have slopes below average?"). Without ``order``, a
+    ``term`` of ``"slope"`` asks for the random slopes, which the model must have.
     """
 
     kind: ClassVar[str] = "blups"
@@ -652,6 +661,7 @@ class Blups(Step):
     order: str | None = None
     top: int | None = None
     asked: str | None = None
+    side: str | None = None
 
     def describe(self) -> str:
         if self.order is not None:

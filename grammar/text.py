@@ -70,6 +70,9 @@ _ARTICLE_RE = re.compile(
     r"(?<![A-Za-z0-9_.`~|+*/:^(=-])\b(the|a|an|my|our|some|this|these|its|your)\s+(?=[A-Za-z0-9`(])",
     re.IGNORECASE,
 )
+#: "the schools' random intercepts": a plural's possessive apostrophe says no more than
+#: the plural (a word opened by a quote is a quoted name and keeps its closing quote).
+_PLURAL_POSSESSIVE_RE = re.compile(r"(?<![A-Za-z0-9_'`])([A-Za-z][A-Za-z0-9_]*s)'(?=\s)")
 _SMART = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                         "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\t": " "})
 
@@ -150,6 +153,7 @@ def normalise(request: str) -> Mapped:
         if mt.group(0).lower() in HYPHENATED or _BETWEEN_WITHIN_RE.match(mt.group(0))
         else mt.group(0),
     )
+    mapped = _rewrite(mapped, _PLURAL_POSSESSIVE_RE, lambda mt: mt.group(1))
     mapped = _rewrite(mapped, _ARTICLE_RE, _dropped_article)
     mapped = _rewrite(mapped, _HOW_MUCH_OF_RE, lambda mt: mt.group(0)[: -len(" of")])
     return mapped

@@ -115,7 +115,7 @@ def test_how_fast_gives_the_slope_in_each_arm(session):
 
 
 def test_does_it_change_reports_the_f_test_then_the_slopes(session):
-    answer = session.ask("does the treatment effect depend on time?")
+    answer = session.ask("does the treatment effect change over time?")
     assert answer.ok, answer.error
     assert [o.kind for o in answer.steps] == ["fixed_effects", "marginal_means"]
     view = answer.steps[0].result

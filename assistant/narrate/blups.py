@@ -121,6 +121,8 @@ def ranking_blocks(ranking: Any, model: Any) -> list[Block]:
     groups = _plural(group)
     effect = _effect_name(ranking.term)
     shown = len(ranking.rows)
+    if getattr(ranking, "side", None) is not None:
+        return _side_blocks(ranking, model, group, groups, effect)
     if ranking.top is None:
         title = f"{groups[:1].upper()}{groups[1:]} ranked by {effect}, {ranking.order} first"
         which = f"All {fmt.plural(ranking.n_levels, group, groups)}"
@@ -162,6 +164,55 @@ def ranking_blocks(ranking: Any, model: Any) -> list[Block]:
         table(columns, rows, "rlrrr" + ("r" if with_own else "")),
         Paragraph(_interval_words(ranking.interval_level, ranking.z)),
         *_overlap_paragraph(ranking, group, groups),
+    ]
+
+
+def _side_blocks(ranking: Any, model: Any, group: str, groups: str, effect: str) -> list[Block]:
+    """The levels on one side of the average ("which subjects have slopes below average?"):
+    how many, what the average is, and how many of them the data tell apart from it."""
+    shown = len(ranking.rows)
+    side = ranking.side
+    own = "intercept" if _is_intercept(ranking.term) else f"{ranking.term} slope"
+    average = (
+        f"the average {own} (the fixed effect, {fmt.number(ranking.fixed_estimate)})"
+        if ranking.fixed_estimate is not None else f"the average {own}"
+    )
+    article = "an" if own[0] in "aeiou" else "a"
+    title = f"{groups[:1].upper()}{groups[1:]} with {article} {own} {side} average"
+    if not shown:
+        return [Heading(f"{title} ({model.title})"),
+                Paragraph(f"No {group} has a BLUP of the {effect} {side} 0.")]
+    lead = (
+        f"{shown} of {fmt.plural(ranking.n_levels, group, groups)} have a BLUP of the "
+        f"{effect} {side} 0, so their own {own} lies {side} {average}; "
+        f"{'lowest' if side == 'below' else 'highest'} first."
+    )
+    sure = ranking.n_excluding_zero
+    certainty = (
+        f"For {sure} of them the {fmt.level_percent(ranking.interval_level)} interval lies "
+        f"wholly {side} 0; for the others the data do not rule out an average {own}."
+        if sure < shown else
+        f"Every one of their {fmt.level_percent(ranking.interval_level)} intervals lies "
+        f"wholly {side} 0."
+    )
+    places = fmt.decimals_for(min((r.cond_sd for r in ranking.rows), default=None))
+    with_own = any(r.coefficient is not None for r in ranking.rows)
+    columns = [ranking.group, "BLUP", "Cond. SD",
+               f"{fmt.level_percent(ranking.interval_level)} interval"]
+    if with_own:
+        columns.append(f"Own {own}")
+    rows = []
+    for r in ranking.rows:
+        row = [r.level, _signed(r.value, places), fmt.fixed(r.cond_sd, places),
+               f"{fmt.fixed(r.lower, places)} to {fmt.fixed(r.upper, places)}"]
+        if with_own:
+            row.append(fmt.fixed(r.coefficient, places) if r.coefficient is not None else "")
+        rows.append(row)
+    return [
+        Heading(f"{title} ({model.title})"),
+        Paragraph(f"{lead} {certainty}"),
+        table(columns, rows, "lrrr" + ("r" if with_own else "")),
+        Paragraph(_interval_words(ranking.interval_level, ranking.z)),
     ]
 
 

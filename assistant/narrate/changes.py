@@ -39,6 +39,13 @@ def change_words(change: Any) -> str:
         return f"adding {_terms(names)} to the fixed part"
     if operation == "drop_term":
         return f"dropping {_terms(names)} from the fixed part"
+    if operation == "null_model":
+        return (
+            "dropping every predictor and random slope: this is the empty (null, "
+            "unconditional) model, an intercept and a random intercept per group, whose "
+            "ICC is the share of the outcome's variance between the groups before any "
+            "predictor explains part of it"
+        )
     if operation == "drop_interaction":
         return f"dropping the interaction {_terms(names)}" if names else "dropping its interaction"
     if operation == "add_random_slope":

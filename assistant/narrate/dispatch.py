@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.narrate import (
+    baseline_spread,
     blup_normality,
     blups,
     bootstrap,
@@ -227,6 +228,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "cluster_influence": influence.influence_blocks,
     "effect_size": effect_size.effect_size_blocks,
     "ceiling_floor": ceiling_floor.ceiling_floor_blocks,
+    "baseline_spread": baseline_spread.baseline_spread_blocks,
 }
 
 

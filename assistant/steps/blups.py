@@ -13,10 +13,18 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.model_building import GROUP_ROLE_WORDS
 from assistant.references import resolve_one
+from assistant.slope_candidates import random_slopes, within_group_predictors
 from assistant.state import SessionState
 from assistant.step_results import AskedRanking, EngineResult, ModelView
 from assistant.steps.base import PlanContext, StepResult, step_field
-from engine.blups import grouping_factors, levels_of, lookup_blups, match_level, rank_blups
+from engine.blups import (
+    ANY_SLOPE,
+    grouping_factors,
+    levels_of,
+    lookup_blups,
+    match_level,
+    rank_blups,
+)
 from engine.errors import LmmInputError
 from engine.group_coefficients import group_coefficients
 
@@ -31,7 +39,8 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     if order is not None:
         group = _group_for(fit, word, None, "rank")
         ranking = rank_blups(
-            fit, group, step_field(step, "term"), str(order), step_field(step, "top"), interval
+            fit, group, step_field(step, "term"), str(order), step_field(step, "top"), interval,
+            side=step_field(step, "side"),
         )
         asked = step_field(step, "asked")
         if asked is not None:
@@ -46,7 +55,32 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         lookup = lookup_blups(fit, group, str(level), interval)
         return StepResult(EngineResult("blup_lookup", lookup, model), state)
     group = _group_for(fit, word, None, "show") if word is not None else None
+    if step_field(step, "term") == ANY_SLOPE:
+        _require_random_slopes(model, group)
     return StepResult(ModelView("blups", model, group=group), state)
+
+
+def _require_random_slopes(model: Any, group: str | None) -> None:
+    """ "show the random slopes" of a model without any: say so, and how to add one."""
+    fit = model.fit
+    if random_slopes(fit, group):
+        return
+    factors = [group] if group is not None else grouping_factors(fit)
+    candidates = [c for g in factors for c in within_group_predictors(fit, g)]
+    intercepts = " and ".join(factors)
+    if len(candidates) == 1:
+        advice = (f" To let the effect of {candidates[0]} vary between the levels of "
+                  f"{factors[0]}, add one: `add a random slope for {candidates[0]}`.")
+    elif candidates:
+        advice = (f" To add one, name the predictor, e.g. "
+                  f"`add a random slope for {candidates[0]}`.")
+    else:
+        advice = (" None of its predictors changes within the levels of "
+                  f"{intercepts}, so none could have a random slope.")
+    raise AssistantError(
+        f"{model.title} has no random slopes: its only random effects are the intercepts "
+        f"of {intercepts}.{advice}"
+    )
 
 
 def named_group(fit: Any, word: str) -> str | None:

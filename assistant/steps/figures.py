@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.column_words import columns_for_words, columns_with_stems
 from assistant.errors import AssistantError
 from assistant.model_building import group_column
 from assistant.references import resolve_one
@@ -124,6 +125,18 @@ def residuals(step: Any, state: SessionState, context: PlanContext) -> StepResul
     return _figure_step(kind, residual_figure, step, state, which=step_field(step, "which", "all"))
 
 
+def _outcome_column(words: str | None, columns: Any) -> str | None:
+    """The column a word names by its stem ("day" for ``Days``), or several words by the
+    looser fit of ``columns_for_words`` ("reaction time" for ``Reaction``), when exactly
+    one column fits; the words as written otherwise (a typo is reported, not guessed)."""
+    if words is None or words in columns:
+        return words
+    names = [str(c) for c in columns]
+    several = len(words.split()) > 1
+    found = columns_for_words(words, names) if several else columns_with_stems(words, names)
+    return found[0] if len(found) == 1 else words
+
+
 def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     """The data before any model: roles named in the request, else those of the newest
     model on this data, else guessed from the data (:func:`data_roles`)."""
@@ -138,10 +151,12 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
         outcome, over = None, outcome  # "plot time": the data over time
     elif outcome is not None and outcome == roles.get("group") and group is None:
         outcome, group = None, outcome  # "plot patient": a line or column per patient
-    outcome = outcome or roles.get("outcome")
+    outcome = _outcome_column(outcome, data.columns) or roles.get("outcome")
     group = group or roles.get("group")
     by = step_field(step, "by")
-    by = None if by is None else (group_column(by, data.columns) or roles.get("group"))
+    by = None if by is None else (
+        group_column(_outcome_column(by, data.columns), data.columns) or roles.get("group")
+    )
     if by is not None and by == group:
         by = None  # "plot pain_score by patient": one line per patient, no panels
     if outcome is None:

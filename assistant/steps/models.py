@@ -8,6 +8,7 @@ import pandas as pd
 
 from assistant.errors import AssistantError
 from assistant.model_building import (
+    add_or_drop,
     check_formula,
     classify_structure,
     group_column,
@@ -258,6 +259,8 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     operation = step_field(step, "operation")
     if not operation:
         raise AssistantError("Say how to change the model, e.g. `add a random slope for time`.")
+    if operation == "add_or_drop_term":  # "compare with and without X": settled here
+        operation = add_or_drop(base.fit.model_formula, list(step_field(step, "variables", [])))
     if operation == "drop_term":
         _refuse_level_as_term(base, step_field(step, "variables", []))
     formula = modify_formula(

@@ -21,6 +21,7 @@ from assistant.step_results import (
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.blups import named_group
 from assistant.steps.options import normalise_ddf
+from engine.baseline_spread import baseline_spread
 from engine.blups import grouping_factors
 from engine.coefficient_meaning import coefficient_meaning, match_coefficients
 from engine.compare import compare_models
@@ -140,12 +141,34 @@ def _view(name: str) -> Any:
         if name == "fixed_effects" and term:
             return _significance_of(model, str(term), state)
         question = step_field(step, "question")
+        if name == "variance_components" and question == "baseline":
+            return _baseline_spread(model, step_field(step, "group"), state)
         if name == "variance_components" and question == "correlation":
             return StepResult(ModelView(name, model, variance, include_icc, question=question,
                                         slope_hint=_slope_hint(model.fit)), state)
         return StepResult(ModelView(name, model, variance, include_icc), state)
 
     return handler
+
+
+def _baseline_spread(model: Any, word: str | None, state: SessionState) -> StepResult:
+    """ "how much do subjects differ at baseline?": the SD of that factor's random
+    intercepts and the range of the groups' own intercepts it implies."""
+    fit = model.fit
+    groups = grouping_factors(fit)
+    group = named_group(fit, word) if word else None
+    if group is None and len(groups) == 1:
+        group = groups[0]
+    if group is None:
+        raise AssistantError(
+            f"{model.title} has several grouping factors ({', '.join(groups)}); say which, "
+            f"e.g. `how much do {groups[0]} differ at baseline?`."
+        )
+    try:
+        spread = baseline_spread(fit, group, float(state.options.level))
+    except LmmInputError as err:
+        raise AssistantError(str(err).replace("The model", model.title, 1)) from None
+    return StepResult(EngineResult("baseline_spread", spread, model), state)
 
 
 def _significance_of(model: Any, name: str, state: SessionState) -> StepResult:
@@ -457,8 +480,19 @@ def explain_coefficient(step: Any, state: SessionState, context: PlanContext) ->
             interaction=bool(step_field(step, "interaction")), level=float(level),
         )
     except LmmInputError as err:
-        raise AssistantError(str(err).replace("The model", model.title, 1)) from None
+        message = str(err).replace("The model", model.title, 1)
+        raise AssistantError(message + _add_column_hint(fit, step_field(step, "term"))) from None
     return StepResult(EngineResult("coefficient_meaning", meaning, model), state)
+
+
+def _add_column_hint(fit: Any, term: str | None) -> str:
+    """For a coefficient asked about that is a column of the data but not in the model:
+    the request that adds it (its effect can only be estimated in a model that has it)."""
+    source = getattr(fit, "source_data", None)
+    columns = [str(c) for c in (source.columns if source is not None else fit.data.columns)]
+    if not term or term not in columns:
+        return ""
+    return f" {term} is a column of the data; to estimate its effect, add it: `add {term}`."
 
 
 def _term_in_model(model: Any, term: str | None) -> str | None:
