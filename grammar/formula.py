@@ -459,15 +459,10 @@ def _parse_stripped(text: str) -> ModelFormula:
             "e.g. `score ~ time + (1 | id)`.",
             formula=text,
         )
-    from grammar.formula_reader import read_formula  # imports this module's AST
-
-    parsed = read_formula(text)  # the common formulas, read directly (same AST)
-    if parsed is None:
-        try:
-            parsed = _parser().parse(text, start="formula")
-        except LarkError as err:
-            raise _syntax_error(text, err) from None
-    response, rhs = parsed
+    try:
+        response, rhs = _parser().parse(text, start="formula")
+    except LarkError as err:
+        raise _syntax_error(text, err) from None
     return build_model_formula(response, rhs, source=text)
 
 
