@@ -81,6 +81,25 @@ _topic(
 )
 
 _topic(
+    "ml_reml_fits",
+    "An ML fit next to a REML fit of the same model",
+    [
+        "The two fits maximise different criteria: the ML log-likelihood is that of the "
+        "data, the REML one that of the data with the fixed effects removed. The two "
+        "numbers are not on one scale, so their difference is no likelihood ratio "
+        "statistic, and their AICs and BICs cannot be set against each other either: "
+        "there is no test of ML against REML.",
+        "What can be compared are the estimates: the fixed effects are usually almost "
+        "the same, and the ML variance components are smaller, because ML does not "
+        "allow for the degrees of freedom the fixed effects use up. Read the two models' "
+        "fixed effects and variance components side by side; to compare models with "
+        "different fixed effects, compare ML fits (I refit them with ML when you compare "
+        "such models).",
+    ],
+    ["show the fixed effects of models 1 and 2", "variance components of models 1 and 2"],
+)
+
+_topic(
     "icc",
     "The intraclass correlation (ICC)",
     [

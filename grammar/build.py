@@ -666,6 +666,9 @@ class StepBuilder(Transformer):
     def tail_with_and_without(self, items):
         return _Field("with_and_without", tuple(_cols(items)))
 
+    def tail_vs_reml(self, _):
+        return _Field("vs_reml", True)
+
     def tail_against(self, items):
         refs = [r for r in _flat(items) if isinstance(r, _Field) and r.name == "models"]
         return _Field("against", refs[0].value if refs else [])
@@ -728,6 +731,7 @@ class StepBuilder(Transformer):
         without_slope: tuple[str, ...] | None = None
         without_term: tuple[str, ...] | None = None
         with_and_without: tuple[str, ...] | None = None
+        vs_reml = False
         for part in _flat(items):
             if isinstance(part, _Field) and part.name == "criteria":
                 criteria += ["LRT" if c == _DEVIANCE else c for c in part.value]
@@ -746,6 +750,13 @@ class StepBuilder(Transformer):
                 without_term = part.value
             elif isinstance(part, _Field) and part.name == "with_and_without":
                 with_and_without = part.value
+            elif isinstance(part, _Field) and part.name == "vs_reml":
+                vs_reml = True
+        if vs_reml:
+            # "compare to REML": an ML and a REML fit of one model have no likelihood
+            # ratio test between them; the ML refit, and the help that says why
+            named = [m for m in models if m not in (None, "last")]
+            return [Refit(named[0] if named else None, method="ML"), Help("ml_reml_fits")]
         if with_and_without is not None:
             # "compare the model with and without school size": the model with those
             # terms added, or without them when it has them, then the LRT of the two

@@ -903,8 +903,8 @@ class SetOption(Step):
 
 @dataclass(frozen=True)
 class Help(Step):
-    """``topic``: None, ml_vs_reml, icc, convergence, rm_anova, blups, random_slopes,
-    subsets, samples, language."""
+    """``topic``: None, ml_vs_reml, ml_reml_fits, icc, convergence, rm_anova, blups,
+    random_slopes, subsets, samples, language."""
 
     kind: ClassVar[str] = "help"
     topic: str | None = None

@@ -303,3 +303,17 @@ def test_plot_reaction_time_by_day_is_the_per_subject_data_plot(sleep, request_t
     (outcome,) = answer.steps
     assert outcome.kind == "plot_data" and outcome.figures[0].exists()
     assert "Observed Reaction against Days: one thin line per Subject" in answer.text()
+
+
+# ------------------------------------------------------------------ ML vs REML
+@pytest.mark.parametrize("request_text", ["fit with ML and compare to REML", "compare with REML"])
+def test_compare_to_reml_refits_with_ml_and_says_why_there_is_no_test(tmp_path, request_text):
+    session = _session("sleepstudy", SLEEP_FIT, tmp_path)
+    answer = ask_ok(session, request_text)
+    assert [o.kind for o in answer.steps][-2:] == ["refit", "help"]
+    ml = session.models[len(session.models)].fit
+    direct = fit_lmm(SLEEP_FIT, load_sample("sleepstudy"), reml=False)
+    assert ml.method == "ML"
+    assert ml.loglik == pytest.approx(direct.loglik, abs=1e-6)
+    assert "there is no test of ML against REML" in answer.text()
+    assert "compare_models" not in [o.kind for o in answer.steps]
