@@ -317,3 +317,13 @@ def test_compare_to_reml_refits_with_ml_and_says_why_there_is_no_test(tmp_path, 
     assert ml.loglik == pytest.approx(direct.loglik, abs=1e-6)
     assert "there is no test of ML against REML" in answer.text()
     assert "compare_models" not in [o.kind for o in answer.steps]
+
+
+def test_the_null_model_before_any_model_is_built_from_the_data(tmp_path):
+    session = Session(sample="schools", output_dir=tmp_path)
+    answer = ask_ok(session, "fit the null model")
+    fit = session.models[1].fit
+    assert fit.formula == "test_score ~ 1 + (1 | school)"
+    direct = fit_lmm("test_score ~ 1 + (1 | school)", load_sample("schools"))
+    assert fit.loglik == pytest.approx(direct.loglik, abs=1e-6)
+    assert "This is the empty (null, unconditional) model" in answer.text()

@@ -18,6 +18,14 @@ def _terms(variables: tuple[str, ...]) -> str:
     return fmt.join_words(words)
 
 
+#: What the empty model is, for the answer that fits it.
+NULL_MODEL_WORDS = (
+    "this is the empty (null, unconditional) model, an intercept and a random intercept "
+    "per group, whose ICC is the share of the outcome's variance between the groups "
+    "before any predictor explains part of it"
+)
+
+
 def change_words(change: Any) -> str:
     """``adding time squared (`I(time^2)`) to the fixed part``, for "Built from model 1 by …"."""
     names = tuple(change.variables)
@@ -40,12 +48,7 @@ def change_words(change: Any) -> str:
     if operation == "drop_term":
         return f"dropping {_terms(names)} from the fixed part"
     if operation == "null_model":
-        return (
-            "dropping every predictor and random slope: this is the empty (null, "
-            "unconditional) model, an intercept and a random intercept per group, whose "
-            "ICC is the share of the outcome's variance between the groups before any "
-            "predictor explains part of it"
-        )
+        return f"dropping every predictor and random slope: {NULL_MODEL_WORDS}"
     if operation == "drop_interaction":
         return f"dropping the interaction {_terms(names)}" if names else "dropping its interaction"
     if operation == "add_random_slope":

@@ -16,7 +16,7 @@ import pandas as pd
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
-from assistant.narrate.changes import centring_blocks, change_words
+from assistant.narrate.changes import NULL_MODEL_WORDS, centring_blocks, change_words
 from assistant.narrate.convergence import hessian_blocks
 from assistant.narrate.terms import (
     INTERCEPT_NAMES,
@@ -618,6 +618,8 @@ def fit_blocks(
                 "formula yourself, e.g. `LMM: y ~ x + (1 | id)`."
             )
         )
+        if change is not None and change.operation == "null_model":
+            blocks.append(Paragraph(NULL_MODEL_WORDS[:1].upper() + NULL_MODEL_WORDS[1:] + "."))
     elif built_from and change is not None:
         blocks.append(Paragraph(f"Built from {built_from} by {change_words(change)}."))
     elif built_from:

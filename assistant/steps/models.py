@@ -255,8 +255,10 @@ def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 
 def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepResult:
-    base = resolve_one(state, step_field(step, "model"))
     operation = step_field(step, "operation")
+    if operation == "null_model" and not state.models and step_field(step, "model") is None:
+        return _null_model_from_data(state)
+    base = resolve_one(state, step_field(step, "model"))
     if not operation:
         raise AssistantError("Say how to change the model, e.g. `add a random slope for time`.")
     if operation == "add_or_drop_term":  # "compare with and without X": settled here
@@ -295,6 +297,26 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
         model, f"model {base.number}", {}, None, variance_without_icc(fit), newer_choices=kept,
         change=change, quadratics=quadratic_terms(fit),
     )
+    return StepResult(outcome, new_state)
+
+
+def _null_model_from_data(state: SessionState) -> StepResult:
+    """ "fit the null model" before any model: the outcome and grouping factor of the data
+    set's suggested model, or the engine's guesses, with an intercept only."""
+    data = require_data(state)
+    guessed = parts_from_data(
+        data, describe_data(data),
+        suggested_formula=state.suggested_formulas.get(state.current_data_name or ""),
+    )
+    parts = guessed.parts
+    formula = f"{parts.response} ~ 1 + (1 | {parts.group})"
+    check_formula(formula)
+    fit, audit = _fit_with_ladder(formula, data, state, method=None, ddf=None,
+                                  optimizer=None, max_iter=None)
+    model, new_state = register(state, fit, None, audit)
+    roles = {"outcome": parts.response, "grouping factor": parts.group}
+    outcome = FitOutcome(model, "data", roles, None, variance_without_icc(fit),
+                         change=ModelChange("null_model", ()))
     return StepResult(outcome, new_state)
 
 
