@@ -132,3 +132,19 @@ def test_a_word_that_is_no_grouping_factor_is_refused():
     answer = session.ask("are there influential schools?")
     assert not answer.ok
     assert "schools is not a grouping factor of" in str(answer.error)
+
+
+def test_a_crossed_model_says_which_factor_it_left_out_and_how_to_ask_for_another():
+    session = Session(sample="ratings")
+    assert session.ask("rating ~ condition + (1 | rater) + (1 | item)").ok
+    answer = session.ask("influence diagnostics")
+    assert answer.ok, answer.error
+    text = answer.text()
+    fit = fit_lmm("rating ~ condition + (1 | rater) + (1 | item)", load_sample("ratings"))
+    most = max(fit.ngroups, key=lambda g: fit.ngroups[g])
+    other = next(g for g in fit.ngroups if g != most)
+    assert f"I left out levels of {most}, the one with most levels" in text
+    assert f"`are there influential {other}s?`" in text
+    answer = session.ask(f"are there influential {other}s?")
+    assert answer.ok, answer.error
+    assert f"Influential levels of {other}" in answer.text()

@@ -58,10 +58,12 @@ def _how(result: Any, model: Any) -> str:
     )
     if result.chosen_by == "most_levels":
         others = fmt.join_words(list(result.other_groups))
+        other = result.other_groups[0]
+        plural = other if other.endswith("s") else f"{other}s"
         text += (
             f" The model has other grouping factors ({others}); I left out levels of {g}, "
             f"the one with most levels. Name another to use it (`are there influential "
-            f"{result.other_groups[0]}?`)."
+            f"{plural}?`)."
         )
     return text
 
@@ -69,7 +71,7 @@ def _how(result: Any, model: Any) -> str:
 def _verdict(result: Any) -> str:
     n, p = result.n_levels, result.p
     rule = (
-        f"Cook's distance D = (β̂ − β̂₍₋g₎)ᵀ V⁻¹ (β̂ − β̂₍₋g₎) / p sums the moves of all {p} "
+        f"Cook's distance D = (β̂ − β̂₍₋g₎)ᵀ V⁻¹ (β̂ − β̂₍₋g₎) / p sums the moves of the p = {p} "
         "fixed effects, weighted by the full fit's covariance V of the estimates. The "
         f"usual cutoff is 4/G = 4/{n} = {fmt.fixed(result.cutoff, 3)} (G levels; "
         "Van der Meer et al. 2010, the influence.ME package): a rough guide to which levels "
