@@ -333,3 +333,15 @@ def test_poorly_scaled_columns_follow_lme4_check_scale_x():
     a, b = unit / np.std(unit, ddof=1) * 0.04, unit[::-1] / np.std(unit, ddof=1) * 80
     assert poorly_scaled_columns(np.column_stack([ones, a, b]), ["1", "a", "b"]) == ["a", "b"]
     assert poorly_scaled_columns(np.column_stack([ones, a, b * 0.4]), ["1", "a", "b"]) == []
+
+
+def test_distinct_text_of_short_arrow_columns_matches_arrow_unique():
+    """A short Arrow text column's distinct values are read in Python (engine.design):
+    the same values in the same order (first appearance) as Arrow's unique, without
+    the missing ones."""
+    from engine.design import _distinct_text
+
+    values = pd.Series(["b", "a", "b", None, "c", "a", "", "é"], dtype="str").array
+    unique = values.unique()
+    expected = [str(v) for v in unique[~np.asarray(unique.isna(), dtype=bool)]]
+    assert _distinct_text(values) == expected == ["b", "a", "c", "", "é"]
