@@ -257,6 +257,7 @@ class ModelView:
     variance: Any = None  # engine.variance result (R², adjusted ICC) when computed
     include_icc: bool = True
     group: str | None = None  # BLUPs of this grouping factor only (None: every factor)
+    levels: tuple[str, ...] | None = None  # BLUPs of these levels of ``group`` only
     #: fixed effects: the variable a question is about, and the type III tests of the
     #: terms that contain it (a DataFrame as ``LmmFit.anova`` returns it)
     focus: str | None = None
@@ -295,7 +296,8 @@ class ModelView:
         elif self.view == "blups":
             out["random_effects"] = [
                 row for row in fit["random_effects"]
-                if self.group is None or row["group"] == self.group
+                if (self.group is None or row["group"] == self.group)
+                and (self.levels is None or str(row["level"]) in self.levels)
             ]
         else:
             out["variance_components"] = fit["variance_components"]

@@ -1083,6 +1083,9 @@ class StepBuilder(Transformer):
         if target is None and any(isinstance(p, _Field) and p.name == "blup_term"
                                   for p in parts):
             return [_Item("blups", ANY_SLOPE_TERM), *refs]
+        first = next((p for p in parts if isinstance(p, _BlupFirst)), None)
+        if first is not None:
+            return [_Item("blups_first", first), *refs]
         if target is not None and (target.group or "").casefold() == "model":
             # "the BLUPs of model 2": the lexer reads "model" as a name here
             return [_Item("blups", None), _Ref(target.level)]
@@ -1090,6 +1093,11 @@ class StepBuilder(Transformer):
 
     def blup_target(self, items):
         return _flat(items)
+
+    def blup_first(self, items):
+        """ "the BLUPs for the first 5 patients": that many levels, in the fit's order."""
+        count = next(p for p in _flat(items) if isinstance(p, (int, float)))
+        return _BlupFirst(_cols(items)[0], _whole_number(count, "a number of levels"))
 
     def level_of_group(self, items):
         return _BlupLevel(_cols(items)[0], _flat(items)[-1].text)
@@ -1367,12 +1375,28 @@ class StepBuilder(Transformer):
         return WriteUp(_ref(items), "results")
 
     def explain_coefficient(self, items):
-        target = next(p for p in _flat(items) if isinstance(p, _Coefficient))
-        return ExplainCoefficient(target.term, target.interaction, _ref(items))
+        parts = _flat(items)
+        target = next(p for p in parts if isinstance(p, _Coefficient))
+        level = next((p.value for p in parts if isinstance(p, _Field) and p.name == "ci"), None)
+        return ExplainCoefficient(target.term, target.interaction, _ref(parts), level=level)
+
+    def explain_treatment(self, items):
+        """ "treatment effect at 95% confidence level": "treatment" is a keyword at the
+        start of a request (the fixed-effects table's "treatment effect"); here it names
+        the coefficient of a column treatment (the session checks the model has it)."""
+        return self.explain_coefficient([_Coefficient("treatment"), *items])
+
+    def explain_time(self, items):
+        """ "time effect at 90% confidence": "time" is a keyword there too."""
+        return self.explain_coefficient([_Coefficient("time"), *items])
+
+    def ci_level(self, items):
+        """ "95%": the level of the interval asked for."""
+        return _Field("ci", _level(float(items[0])))
 
     def explain_named_effect(self, items):
         """ "what is the average SES effect?": "the SES effect" is SES's coefficient."""
-        return ExplainCoefficient(_cols(items)[0], False, _ref(items))
+        return self.explain_coefficient([_Coefficient(_cols(items)[0]), *items])
 
     def report_effects(self, items):
         """ "what are the effects?", "what is the estimated effect in model 2?"."""
@@ -1606,6 +1630,10 @@ class StepBuilder(Transformer):
 
     def item_residuals(self, _):
         return _PlotTarget("residuals", "all")
+
+    def item_blup_qq(self, _):
+        """ "QQ plot of the random intercepts": the BLUPs' QQ plots and normality tests."""
+        return _PlotTarget("blup_normality")
 
     def item_qq(self, items):
         return [_PlotTarget("residuals", "qq"), *[p for p in _flat(items) if isinstance(p, _Ref)]]
@@ -2229,6 +2257,8 @@ class _Item:
             if self.value == ANY_SLOPE_TERM:
                 return Blups(model, term=ANY_SLOPE_TERM)
             return Blups(model, group=self.value.group, level=self.value.level)
+        if self.kind == "blups_first":
+            return Blups(model, group=self.value.group, top=self.value.count)
         if self.kind == "missing":
             return MissingData(self.value, model)
         if self.kind == "dropout":
@@ -2298,6 +2328,8 @@ class _PlotTarget:
             return PlotCaterpillar(model, self.which or self.term, self.group)
         if self.kind == "residuals":
             return PlotResiduals(model, self.which or "all")
+        if kind == "blup_normality":
+            return RandomEffectsNormality(model)
         if kind == "subject_lines":
             return PlotTrajectory(
                 model, band=bool(fields.get("band")), overlay_blups=True, by=fields.get("by"),
@@ -2343,6 +2375,12 @@ class _Term:
 class _BlupLevel:
     group: str | None  # the grouping factor as named, or None
     level: str
+
+
+@dataclass(frozen=True)
+class _BlupFirst:
+    group: str  # the grouping factor as named ("patients")
+    count: int
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,10 @@ def _other_readings(
     if unexpected and "~" in text.text:
         # a formula whose response is spelled like a keyword ("rank ~ x + (1 | g)")
         yield _as_fit(text), False
+    article = _capital_a_dropped(text)
+    if article is not None and unexpected:
+        # "Fit A random slope": the capital "A" kept as a level name is the article
+        yield article, False
     named = _USE_NAME.fullmatch(text.text)
     if named is not None and unexpected:
         # "use pain_trial": "use" opens any clause, so a data set's bare name is tried
@@ -304,6 +308,25 @@ def _keyword_before_error_quoted(clause: Mapped, error: Exception) -> Mapped | N
         clause.origin[end - 1 : end] + clause.origin[end:]
     )
     return Mapped(text, origin)
+
+
+#: A capital "A" that normalising kept as a name (a word came before it) and that a
+#: lower-case word follows: read as the article when the clause fails as it stands.
+_KEPT_CAPITAL_A = re.compile(r"(?<![A-Za-z0-9_`.])A\s+(?=[a-z])")
+
+
+def _capital_a_dropped(clause: Mapped) -> Mapped | None:
+    """The clause without each kept capital "A" before a lower-case word; None when it
+    has none."""
+    spans = [m.span() for m in _KEPT_CAPITAL_A.finditer(clause.text)]
+    if not spans:
+        return None
+    text, origin, last = "", (), 0
+    for start, end in spans:
+        text += clause.text[last:start]
+        origin += clause.origin[last:start]
+        last = end
+    return Mapped(text + clause.text[last:], origin + clause.origin[last:])
 
 
 #: A clause of "use" and one name: a data set of the session ("use pain_trial").

@@ -645,7 +645,9 @@ class Blups(Step):
     ``level`` one level's name as typed ("P001", "308"). ``order`` (highest, lowest,
     steepest, flattest) ranks the levels by ``term``: ``(Intercept)``, a slope's
     variable, ``slope`` for the factor's one random slope, None for the intercept;
-    ``top`` is how many to show (None: all of them). ``asked`` is a ranking word that
+    ``top`` is how many to show (None: all of them); ``top`` without ``order`` shows the
+    BLUPs of the first ``top`` levels in the fit's level order ("the BLUPs for the first
+    5 patients"). ``asked`` is a ranking word that
     names a direction only through its meaning ("harshest": lowest first, "most
     lenient": highest first), for the answer to say how it was read. ``side``
     (``"below"``, ``"above"``) keeps only the levels whose random effect is below or
@@ -668,6 +670,8 @@ class Blups(Step):
             return _with_title(self, "Rank the levels by their random effects")
         if self.level is not None:
             return _with_title(self, "Look up one level's random effects (BLUPs)")
+        if self.top is not None:
+            return _with_title(self, "Show the BLUPs of the first levels")
         return super().describe()
 
 
@@ -719,13 +723,16 @@ class ExplainCoefficient(Step):
     as typed (``time:treatment``, ``treatment``, ``(Intercept)``, a factor level, or a
     predictor in the user's words such as ``day``); with ``interaction`` (and no term)
     every interaction coefficient of the model. ``outcome``: the response in the user's
-    words ("reaction time"), checked against the model's response."""
+    words ("reaction time"), checked against the model's response. ``level``: the
+    confidence level of the interval asked for ("the 90% CI for time"; None: the
+    session's)."""
 
     kind: ClassVar[str] = "explain_coefficient"
     term: str | None = None
     interaction: bool = False
     model: str | None = None
     outcome: str | None = None
+    level: float | None = None
 
 
 @dataclass(frozen=True)

@@ -129,13 +129,21 @@ def _rewrite(m: Mapped, pattern: re.Pattern[str], replace: Callable[[re.Match[st
 
 
 #: A capital "A" after a word inside a sentence is a name, not the article: the level
-#: of "is condition A rated higher than B?", "is A lower than B?".
-_WORD_BEFORE_RE = re.compile(r"[A-Za-z0-9_`]\s+$")
+#: of "is condition A rated higher than B?", "is A lower than B?". After one of these
+#: verbs it is still the article ("Fit A random slope", "Add A quadratic term").
+_WORD_BEFORE_RE = re.compile(r"([A-Za-z0-9_`]+)\s+$")
+_VERBS_BEFORE_ARTICLE = frozenset(
+    """fit add include make show give plot draw run try estimate create build produce
+    compute get use perform conduct do""".split()
+)
 
 
 def _dropped_article(match: re.Match[str]) -> str:
     """Nothing for an article, the match itself for a capital "A" used as a name."""
-    if match.group(1) == "A" and _WORD_BEFORE_RE.search(match.string[: match.start()]):
+    if match.group(1) != "A":
+        return ""
+    before = _WORD_BEFORE_RE.search(match.string[: match.start()])
+    if before is not None and before.group(1).lower() not in _VERBS_BEFORE_ARTICLE:
         return match.group(0)
     return ""
 

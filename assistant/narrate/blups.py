@@ -15,15 +15,22 @@ from assistant.narrate.terms import INTERCEPT_NAMES
 _TABLE_LIMIT = 40
 
 
-def blup_blocks(model: Any, group: str | None = None) -> list[Block]:
-    """Every BLUP of the model (of one grouping factor when ``group`` is given)."""
+def blup_blocks(
+    model: Any, group: str | None = None, levels: tuple[str, ...] | None = None
+) -> list[Block]:
+    """Every BLUP of the model (of one grouping factor when ``group`` is given, of some
+    of its levels when ``levels`` are)."""
     fit = model.fit
     effects = [e for e in fit.random_effects if group is None or e.group == group]
+    if levels is not None:
+        effects = [e for e in effects if str(e.level) in levels]
     rows = [
         [e.group, e.term, str(e.level), fmt.number(e.value), fmt.number(e.cond_sd)] for e in effects
     ]
     columns = ["Group", "Term", "Level", "BLUP", "Cond. SD"]
     of_group = f" for {group}" if group is not None else ""
+    if levels is not None:
+        of_group = f" for the first {fmt.plural(len(levels), 'level')} of {group}"
     blocks: list[Block] = [
         Heading(f"BLUPs of {model.title}{of_group}"),
         Paragraph(

@@ -89,7 +89,7 @@ def model_view_blocks(view: ModelView) -> list[Block]:
             fit_words.fixed_effects_table(fit),
         ]
     if view.view == "blups":
-        return blup_words.blup_blocks(model, view.group)
+        return blup_words.blup_blocks(model, view.group, view.levels)
     if view.view == "convergence":
         return convergence_status_blocks(model)
     blocks: list[Block] = [Heading(f"Variance components of {model.title}")]

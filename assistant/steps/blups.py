@@ -54,6 +54,12 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         group = _group_for(fit, word, str(level), "look up")
         lookup = lookup_blups(fit, group, str(level), interval)
         return StepResult(EngineResult("blup_lookup", lookup, model), state)
+    top = step_field(step, "top")
+    if top is not None:
+        # "the BLUPs for the first 5 patients": those levels, in the fit's level order
+        group = _group_for(fit, word, None, "show")
+        shown = tuple(levels_of(fit, group)[: int(top)])
+        return StepResult(ModelView("blups", model, group=group, levels=shown), state)
     group = _group_for(fit, word, None, "show") if word is not None else None
     if step_field(step, "term") == ANY_SLOPE:
         _require_random_slopes(model, group)

@@ -471,6 +471,12 @@ def explain_coefficient(step: Any, state: SessionState, context: PlanContext) ->
     model = resolve_one(state, step_field(step, "model"))
     fit = model.fit
     level = getattr(fit, "level", None) or state.options.level
+    asked = step_field(step, "level")
+    if asked is not None and abs(float(asked) - float(level)) > 1e-12:
+        # "the 90% CI for time": the same fit, its intervals at the level asked
+        fit = fit.refit(level=float(asked))
+        model = replace(model, fit=fit)
+        level = float(asked)
     outcome = step_field(step, "outcome")
     if outcome:
         check_outcome(outcome, model)
