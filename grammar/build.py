@@ -1338,11 +1338,19 @@ class StepBuilder(Transformer):
         if any(isinstance(p, _Field) and p.name == "question" for p in _flat(items)):
             return _Item("dropout")
         cols = _cols(items)
+        counted = [p.value for p in _flat(items) if isinstance(p, _Field) and p.name == "counted"]
+        if counted and cols:
+            return _Item("missing_counted", (cols[0], counted[0]))
         return _Item("missing", cols[0] if cols else None)
 
     def missing_per_level(self, items):
-        """ "how many students per school?": the observations of each school."""
-        return _Col(_cols(items)[-1])
+        """ "how many students per school?": the observations of each school; the words
+        counted ("patients" in "how many patients are in each group?") go along, so that
+        the assistant can count subjects per level of a between-subject factor instead."""
+        cols = _cols(items)
+        if len(cols) >= 2:
+            return [_Field("counted", cols[0]), _Col(cols[-1])]
+        return _Col(cols[-1])
 
     def item_missing_by(self, items):
         """ "missingness by treatment": the audit's completers against the others."""
@@ -2261,6 +2269,9 @@ class _Item:
             return Blups(model, group=self.value.group, top=self.value.count)
         if self.kind == "missing":
             return MissingData(self.value, model)
+        if self.kind == "missing_counted":
+            per, counted = self.value
+            return MissingData(per, model, counted=counted)
         if self.kind == "dropout":
             return MissingData(model=model, question="dropout")
         if self.kind == "missing_by":

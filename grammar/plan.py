@@ -787,13 +787,17 @@ class MissingData(Step):
     came back: the audit led by that count), ``"related"`` (is missingness related to
     ``related_to``, a column compared between the subjects seen at every time point and
     the others; None: the model's one between-subject factor, as in "is there more dropout
-    in one arm?")."""
+    in one arm?"). ``counted``: what "how many ... per/in each ``per``" counts, as typed
+    ("patients"); when it is the subjects and ``per`` is not, the answer is the number of
+    subjects in each level of ``per`` (or of the one between-subject factor when ``per``
+    is a word such as "group")."""
 
     kind: ClassVar[str] = "missing_data"
     per: str | None = None
     model: str | None = None
     question: str | None = None
     related_to: str | None = None
+    counted: str | None = None
 
 
 @dataclass(frozen=True)

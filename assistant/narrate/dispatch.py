@@ -40,6 +40,7 @@ from assistant.narrate import (
     residual_spread,
     side_by_side,
     standardized,
+    subjects_per_level,
     subset,
     tables,
     time_value_subset,
@@ -244,6 +245,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return missing.dropout_blocks(result.result)
     if kind == "missingness_by":
         return missing.missingness_by_blocks(result.result)
+    if kind == "subjects_per_level":
+        return subjects_per_level.subjects_per_level_blocks(result.result)
     if kind == "random_effects_normality":
         return blup_normality.normality_blocks(result.result, result.model, paths)
     if kind in MODEL_RESULT_BLOCKS:

@@ -19,6 +19,7 @@ from engine.data import reshape_long as engine_reshape
 from engine.missing import missing_data_audit
 from engine.missingness_by import between_subject_factors, missingness_by
 from engine.samples import list_samples, load_sample
+from engine.subjects_per_level import subjects_per_level
 
 
 def require_data(state: SessionState) -> Any:
@@ -150,6 +151,12 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
         data = source if source is not None else model.fit.data
     roles = data_roles(state, model=model, data=data)
     per = group_column(step_field(step, "per"), data.columns)
+    if _counts_subjects(step, roles, data) and per != roles["group"]:
+        # "how many patients are in each group?": subjects per level, not rows per subject
+        variables = roles_variables(state, roles, model=model)
+        factor = per if per in data.columns else _one_between_factor(data, roles, variables)
+        result = subjects_per_level(data, roles["group"], factor)
+        return StepResult(EngineResult("subjects_per_level", result), state)
     if per in data.columns:  # "per subject" names a role, "per patient(s)" a column
         roles["group"] = per
     if "group" not in roles:
@@ -167,6 +174,34 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
     if step_field(step, "question") == "dropout":
         return StepResult(EngineResult("dropout", audit), state)
     return StepResult(EngineResult("missing_data", audit), state)
+
+
+def _counts_subjects(step: Any, roles: dict[str, str], data: pd.DataFrame) -> bool:
+    """Whether "how many <counted> ..." counts the subjects: a role word ("patients",
+    "subjects") or the subjects' own column."""
+    word = step_field(step, "counted")
+    if word is None or "group" not in roles:
+        return False
+    column = group_column(word, data.columns)
+    return column is None or column == roles["group"]
+
+
+def _one_between_factor(
+    data: pd.DataFrame, roles: dict[str, str], variables: list[str] | None
+) -> str:
+    """The one factor fixed within each subject among the analysed variables (the
+    treatment arm of "how many patients are in each group?")."""
+    subject = roles["group"]
+    factors = between_subject_factors(data, subject, variables or list(map(str, data.columns)))
+    if len(factors) == 1:
+        return factors[0]
+    options = factors or [
+        c for c in map(str, data.columns) if c not in (subject, roles.get("time"))
+    ]
+    raise AssistantError(
+        f"Say which column's groups to count {subject}s in, e.g. "
+        f"`how many {subject}s per {options[0]}?` (columns: {', '.join(options)})."
+    )
 
 
 def _missingness_related(
