@@ -152,26 +152,34 @@ def ranking_blocks(ranking: Any, model: Any) -> list[Block]:
         if shown > 1 else
         f"Its interval {'excludes' if ranking.n_excluding_zero else 'includes'} 0."
     )
+    return [
+        Heading(f"{title} ({model.title})"),
+        Paragraph(f"{which}, {basis}. {excluding}"),
+        _ranking_table(ranking, own, ranked=True),
+        Paragraph(_interval_words(ranking.interval_level, ranking.z)),
+        *_overlap_paragraph(ranking, group, groups),
+    ]
+
+
+def _ranking_table(ranking: Any, own: str, *, ranked: bool) -> Block:
+    """The levels' BLUPs, conditional SDs and intervals (with a rank column when
+    ``ranked``), and each level's own coefficient when the ranking has them."""
     places = fmt.decimals_for(min((r.cond_sd for r in ranking.rows), default=None))
     with_own = any(r.coefficient is not None for r in ranking.rows)
     percent = fmt.level_percent(ranking.interval_level)
-    columns = ["Rank", ranking.group, "BLUP", "Cond. SD", f"{percent} interval"]
+    columns = ["Rank"] * ranked + [ranking.group, "BLUP", "Cond. SD", f"{percent} interval"]
     if with_own:
         columns.append(f"Own {own}")
     rows = []
     for rank, r in enumerate(ranking.rows, 1):
-        row = [str(rank), r.level, _signed(r.value, places), fmt.fixed(r.cond_sd, places),
-               f"{fmt.fixed(r.lower, places)} to {fmt.fixed(r.upper, places)}"]
+        row = [str(rank)] * ranked + [
+            r.level, _signed(r.value, places), fmt.fixed(r.cond_sd, places),
+            f"{fmt.fixed(r.lower, places)} to {fmt.fixed(r.upper, places)}",
+        ]
         if with_own:
             row.append(fmt.fixed(r.coefficient, places) if r.coefficient is not None else "")
         rows.append(row)
-    return [
-        Heading(f"{title} ({model.title})"),
-        Paragraph(f"{which}, {basis}. {excluding}"),
-        table(columns, rows, "rlrrr" + ("r" if with_own else "")),
-        Paragraph(_interval_words(ranking.interval_level, ranking.z)),
-        *_overlap_paragraph(ranking, group, groups),
-    ]
+    return table(columns, rows, "r" * ranked + "lrrr" + ("r" if with_own else ""))
 
 
 def _side_blocks(ranking: Any, model: Any, group: str, groups: str, effect: str) -> list[Block]:
@@ -202,23 +210,10 @@ def _side_blocks(ranking: Any, model: Any, group: str, groups: str, effect: str)
         f"Every one of their {fmt.level_percent(ranking.interval_level)} intervals lies "
         f"wholly {side} 0."
     )
-    places = fmt.decimals_for(min((r.cond_sd for r in ranking.rows), default=None))
-    with_own = any(r.coefficient is not None for r in ranking.rows)
-    columns = [ranking.group, "BLUP", "Cond. SD",
-               f"{fmt.level_percent(ranking.interval_level)} interval"]
-    if with_own:
-        columns.append(f"Own {own}")
-    rows = []
-    for r in ranking.rows:
-        row = [r.level, _signed(r.value, places), fmt.fixed(r.cond_sd, places),
-               f"{fmt.fixed(r.lower, places)} to {fmt.fixed(r.upper, places)}"]
-        if with_own:
-            row.append(fmt.fixed(r.coefficient, places) if r.coefficient is not None else "")
-        rows.append(row)
     return [
         Heading(f"{title} ({model.title})"),
         Paragraph(f"{lead} {certainty}"),
-        table(columns, rows, "lrrr" + ("r" if with_own else "")),
+        _ranking_table(ranking, own, ranked=False),
         Paragraph(_interval_words(ranking.interval_level, ranking.z)),
     ]
 
