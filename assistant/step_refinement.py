@@ -68,14 +68,22 @@ def refine_step(
     return None if steps is None else Refinement(steps)
 
 
+def _step_model(step: Any, state: SessionState) -> Any:
+    """The model the step refers to, or None when the reference does not resolve (the
+    step itself, run unchanged, then says what is wrong with it)."""
+    try:
+        return resolve_one(state, getattr(step, "model", None))
+    except AssistantError:
+        return None
+
+
 def _interaction_as_slope(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     parts = str(getattr(step, "term", None) or "").split(":")
     if len(parts) != 2 or not state.models:
         return None
-    try:
-        model = resolve_one(state, getattr(step, "model", None))
-    except AssistantError:
-        return None  # the step itself says what is wrong with the reference
+    model = _step_model(step, state)
+    if model is None:
+        return None
     fit = model.fit
     groups = grouping_factors(fit)
     variable, across = parts
@@ -165,10 +173,9 @@ def _affected_by(step: Any, state: SessionState) -> Refinement | None:
     term = str(step.term)
     if term in (ANY_SLOPE, "(Intercept)") or not state.models:
         return None
-    try:
-        model = resolve_one(state, getattr(step, "model", None))
-    except AssistantError:
-        return None  # the step itself says what is wrong with the reference
+    model = _step_model(step, state)
+    if model is None:
+        return None
     fit = model.fit
     source = getattr(fit, "source_data", None)
     columns = [str(c) for c in (source.columns if source is not None else fit.data.columns)]
@@ -189,9 +196,8 @@ def _groups_differ(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     word = getattr(step, "group", None)
     if not word or not state.models:
         return None
-    try:
-        model = resolve_one(state, getattr(step, "model", None))
-    except AssistantError:
+    model = _step_model(step, state)
+    if model is None:
         return None
     fit = model.fit
     if grouping_factor_named(word, grouping_factors(fit)) is not None:

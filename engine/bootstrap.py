@@ -32,9 +32,8 @@ from engine.blas_threads import fit_blas_threads
 from engine.distributions import normal_quantile
 from engine.errors import LmmInputError
 from engine.lmm import SINGULAR_TOL
-from engine.optimize import minimize
 from engine.profile import VarianceScale
-from engine.profiled_deviance import deviance_function
+from engine.warm_refit import refit_from
 
 #: lme4's ``confint(method = "boot")`` default number of simulations.
 DEFAULT_NSIM = 500
@@ -156,19 +155,7 @@ def refit_response(fit, y: np.ndarray) -> BootstrapRefit:
     evaluated at the optimum.
     """
     model = fit.model.with_response(y)
-    theta0 = np.asarray(fit.theta, dtype=float)
-    objective = deviance_function(model, fit.reml)
-    # L-BFGS-B is driven by the analytic gradient, as in the fit.
-    gradient = (
-        (lambda th: model.deviance_and_gradient(th, fit.reml))
-        if fit.optimizer == "l-bfgs-b"
-        else None
-    )
-    opt = minimize(
-        objective, theta0, model.theta_lower, optimizer=fit.optimizer, gradient=gradient
-    )
-    theta = np.asarray(opt.final, dtype=float)
-    solution = model.solve(theta, fit.reml)
+    opt, theta, solution = refit_from(fit, model)
     return BootstrapRefit(
         theta=theta,
         beta=np.asarray(solution.beta, dtype=float),

@@ -32,8 +32,7 @@ from engine.blas_threads import fit_blas_threads
 from engine.design import build_design
 from engine.errors import LmmInputError
 from engine.model import LmmModel
-from engine.optimize import minimize
-from engine.profiled_deviance import deviance_function
+from engine.warm_refit import refit_from
 
 #: More levels than this means too many refits for an interactive answer.
 MAX_LEVELS = 500
@@ -185,7 +184,6 @@ def cluster_influence(fit: Any, group: str | None = None) -> ClusterInfluence:
     vcov = np.asarray(fit.vcov_beta, dtype=float)
     p = beta.size
     vinv = np.linalg.inv(vcov)
-    theta0 = np.asarray(fit.theta, dtype=float)
 
     rows: list[LevelInfluence] = []
     with fit_blas_threads():
@@ -193,7 +191,7 @@ def cluster_influence(fit: Any, group: str | None = None) -> ClusterInfluence:
             drop = positions[codes == j]
             keep = np.ones(len(source), dtype=bool)
             keep[drop] = False
-            refit = _light_refit(fit, source.loc[keep].reset_index(drop=True), theta0)
+            refit = _light_refit(fit, source.loc[keep].reset_index(drop=True))
             b_del = _aligned(refit["names"], refit["beta"], names)
             se_del = np.sqrt(np.diag(_aligned_matrix(refit["names"], refit["vcov"], names)))
             diff = b_del - beta
@@ -242,23 +240,17 @@ def cluster_influence(fit: Any, group: str | None = None) -> ClusterInfluence:
     )
 
 
-def _light_refit(fit: Any, data: pd.DataFrame, theta0: np.ndarray) -> dict[str, Any]:
-    """The fit's model on ``data``, optimised from ``theta0`` with the fit's criterion
+def _light_refit(fit: Any, data: pd.DataFrame) -> dict[str, Any]:
+    """The fit's model on ``data``, optimised from the fit's theta with its criterion
     and optimizer (no convergence checks, no df): beta, vcov(beta), theta, sigma."""
     design = build_design(fit.model_formula, data)
     model = LmmModel(design.X, design.y, design.random_terms, design.fixed_names)
-    if model.n_theta != theta0.size:
+    if model.n_theta != len(fit.theta):
         raise LmmInputError(
             "Leaving one level out changes the random-effects structure of this model "
             "(a random term loses all its levels), so the refits cannot be compared."
         )
-    objective = deviance_function(model, fit.reml)
-    gradient = ((lambda th: model.deviance_and_gradient(th, fit.reml))
-                if fit.optimizer == "l-bfgs-b" else None)
-    opt = minimize(objective, theta0, model.theta_lower, optimizer=fit.optimizer,
-                   gradient=gradient)
-    theta = np.asarray(opt.final, dtype=float)
-    solution = model.solve(theta, fit.reml)
+    opt, theta, solution = refit_from(fit, model)
     return {
         "names": list(design.fixed_names),
         "beta": np.asarray(solution.beta, dtype=float),

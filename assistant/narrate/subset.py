@@ -88,10 +88,7 @@ def subset_blocks(outcome: DataSubset) -> list[Block]:
     r = outcome.result
     if r.n_removed == 0:
         return [Paragraph(_nothing_removed(outcome))]
-    head = (
-        f"Kept {fmt.integer(r.n_after)} of {fmt.integer(r.n_before)} rows of "
-        f"`{outcome.parent}` as `{outcome.name}`: {_what_changed(r)}."
-    )
+    head = f"{kept_rows_head(r, outcome.parent, outcome.name)}: {_what_changed(r)}."
     blocks: list[Block] = [Paragraph(head)]
     notes = []
     named_subjects = r.rule == "levels" and r.column == r.group and r.action == "drop"
@@ -118,6 +115,34 @@ def subset_blocks(outcome: DataSubset) -> list[Block]:
             Detail((Paragraph(f"Rows removed (numbered as in `{outcome.parent}`): {removed}."),))
         )
     return blocks
+
+
+def kept_rows_head(result: Any, parent: str, name: str) -> str:
+    """ "Kept 144 of 180 rows of `sleepstudy` as `sleepstudy_subset`" (no full stop)."""
+    return (
+        f"Kept {fmt.integer(result.n_after)} of {fmt.integer(result.n_before)} rows of "
+        f"`{parent}` as `{name}`"
+    )
+
+
+def levels_remain(result: Any) -> str:
+    """ "18 of 18 levels of Subject remain." for a subset counted by subject."""
+    return (
+        f"{fmt.integer(result.n_subjects_after)} of {fmt.integer(result.n_subjects_before)} "
+        f"levels of {result.subject} remain."
+    )
+
+
+def guessed_columns(guessed: Any, subject: str, time: str) -> str | None:
+    """ "Subject is my guess for the subject column", for the roles (``subject``,
+    ``time``) that the session guessed rather than the request or the model named; None
+    when it guessed none."""
+    if not guessed:
+        return None
+    if len(guessed) == 2:
+        return f"{subject} and {time} are my guesses for the subject and time columns"
+    role = guessed[0]
+    return f"{subject if role == 'subject' else time} is my guess for the {role} column"
 
 
 def single_valued_note(columns: Any) -> str:

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Paragraph
-from assistant.narrate.subset import follow_up, listed, lost_levels_note, single_valued_note
+from assistant.narrate.subset import (
+    follow_up,
+    guessed_columns,
+    kept_rows_head,
+    levels_remain,
+    listed,
+    lost_levels_note,
+    single_valued_note,
+)
 from assistant.step_results import TimeValueSubset
 
 
@@ -15,12 +23,8 @@ def _values(values: tuple[float, ...]) -> str:
 
 def _roles(outcome: TimeValueSubset) -> str:
     r = outcome.result
-    guessed = [r.subject if g == "subject" else r.time for g in outcome.guessed]
-    if not guessed:
-        return ""
-    if len(guessed) == 1:
-        return f" ({guessed[0]} is my guess for the {outcome.guessed[0]} column)"
-    return f" ({fmt.join_words(guessed)} are my guesses for the subject and time columns)"
+    guess = guessed_columns(outcome.guessed, r.subject, r.time)
+    return f" ({guess})" if guess else ""
 
 
 def time_value_subset_blocks(outcome: TimeValueSubset) -> list[Block]:
@@ -35,10 +39,8 @@ def time_value_subset_blocks(outcome: TimeValueSubset) -> list[Block]:
     n_left = fmt.plural(len(r.values_left), "value")
     left = f"{r.time} now takes {n_left}: {_values(r.values_left)}"
     blocks: list[Block] = [Paragraph(
-        f"Kept {fmt.integer(r.n_after)} of {fmt.integer(r.n_before)} rows of "
-        f"`{outcome.parent}` as `{outcome.name}`: {did}{_roles(outcome)}; {left}. "
-        f"{fmt.integer(r.n_subjects_after)} of {fmt.integer(r.n_subjects_before)} levels "
-        f"of {r.subject} remain."
+        f"{kept_rows_head(r, outcome.parent, outcome.name)}: {did}{_roles(outcome)}; "
+        f"{left}. {levels_remain(r)}"
     )]
     notes = []
     if r.subjects_lost:

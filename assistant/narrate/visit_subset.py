@@ -9,7 +9,14 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Paragraph, code
-from assistant.narrate.subset import follow_up, lost_levels_note, single_valued_note
+from assistant.narrate.subset import (
+    follow_up,
+    guessed_columns,
+    kept_rows_head,
+    levels_remain,
+    lost_levels_note,
+    single_valued_note,
+)
 from assistant.step_results import VisitSubset
 
 
@@ -26,13 +33,8 @@ def _roles(outcome: VisitSubset) -> str:
     """Which columns were used, and which of them the session guessed."""
     r = outcome.result
     ranked = f"ranked by {r.time} within each {r.subject}"
-    guessed = outcome.guessed
-    if not guessed:
-        return ranked
-    if len(guessed) == 2:
-        return f"{ranked}; {r.subject} and {r.time} are my guesses for the subject and time columns"
-    column = r.subject if guessed[0] == "subject" else r.time
-    return f"{ranked}; {column} is my guess for the {guessed[0]} column"
+    guess = guessed_columns(outcome.guessed, r.subject, r.time)
+    return f"{ranked}; {guess}" if guess else ranked
 
 
 def _levels(count: int, subject: str) -> str:
@@ -56,10 +58,8 @@ def visit_subset_blocks(outcome: VisitSubset) -> list[Block]:
     did = f"kept {which}" if r.action == "keep" else f"removed {which}"
     blocks: list[Block] = [
         Paragraph(
-            f"Kept {fmt.integer(r.n_after)} of {fmt.integer(r.n_before)} rows of "
-            f"`{outcome.parent}` as `{outcome.name}`: {did} ({_roles(outcome)}). "
-            f"{fmt.integer(r.n_subjects_after)} of {fmt.integer(r.n_subjects_before)} "
-            f"levels of {r.subject} remain."
+            f"{kept_rows_head(r, outcome.parent, outcome.name)}: {did} "
+            f"({_roles(outcome)}). {levels_remain(r)}"
         )
     ]
     notes = []
