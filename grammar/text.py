@@ -181,6 +181,12 @@ _WORD = re.compile(r"[A-Za-z]+")
 _TRAILING_THANKS = re.compile(
     r"[,\s]*\b(please|thanks|thank you|thx|cheers|for me)\b[\s.!?]*$", re.IGNORECASE
 )
+# The answers are always in plain words, so asking for them changes nothing.
+_TRAILING_PLAIN_WORDS = re.compile(
+    r"[,\s]*\b(in|using)\s+(plain|simple|everyday|lay|layman'?s|non-technical)\s+"
+    r"(english|words|terms|language)\b[\s.!?]*$",
+    re.IGNORECASE,
+)
 _TRAILING_JOIN = re.compile(r"(\s*(,|\band\b))+\s*$", re.IGNORECASE)
 
 
@@ -206,6 +212,9 @@ def split_clauses(m: Mapped) -> list[Clause]:
         thanks = _TRAILING_THANKS.search(piece.text)
         if thanks and thanks.start() > 0:
             piece = piece.slice(0, thanks.start()).strip()
+        plain = _TRAILING_PLAIN_WORDS.search(piece.text)
+        if plain and plain.start() > 0:
+            piece = piece.slice(0, plain.start()).strip()
         if piece.text:
             clauses.append(Clause(piece, pending_verb_cut, pending_sep))
         start = resume

@@ -150,3 +150,24 @@ def test_the_plan_describes_the_lookup_and_the_ranking():
     assert parse("top 5 schools").describe() == (
         "1. Rank the levels by their random effects (group: schools; order: highest; top: 5)"
     )
+
+
+@pytest.mark.parametrize("request_text, side", [
+    ("which patients are above average?", "above"),
+    ("which patients have higher pain than average?", "above"),
+    ("which patients have lower pain than the others?", "below"),
+])
+def test_patients_on_one_side_of_the_average_intercept(pain, request_text, side):
+    ranking = ask_ok(pain, request_text).steps[0].result.result
+    values = {r.level: r.value for r in pain.models[1].fit.random_effects}
+    wanted = {level for level, v in values.items() if (v > 0 if side == "above" else v < 0)}
+    assert {r.level for r in ranking.rows} == wanted and 0 < len(wanted) < 80
+    shown = [r.value for r in ranking.rows]
+    assert shown == sorted(shown, reverse=(side == "above"))
+
+
+def test_the_n_patients_with_the_highest_random_intercepts(pain):
+    ranking = ask_ok(pain, "list the 6 patients with the highest random intercepts")
+    rows = ranking.steps[0].result.result.rows
+    values = [r.value for r in pain.models[1].fit.random_effects]
+    assert [r.value for r in rows] == sorted(values, reverse=True)[:6]
