@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -653,14 +654,17 @@ def poorly_scaled_columns(
     columns = np.ascontiguousarray(X[:, continuous].T)
     deviations = columns - (np.add.reduce(columns, axis=1) / X.shape[0])[:, None]
     column_sd = np.sqrt(np.add.reduce(deviations * deviations, axis=1) / (X.shape[0] - 1))
-    sds = {
-        names[j]: float(sd)
-        for j, sd in zip(continuous, column_sd, strict=True)
-        if np.isfinite(sd) and sd > 0
-    }
-    if not sds:
+    # NumPy's scalar isfinite and log cost a microsecond each: test the SDs as Python
+    # floats and take their logs in one call
+    kept = [
+        (names[j], sd)
+        for j, sd in zip(continuous.tolist(), column_sd.tolist(), strict=True)
+        if math.isfinite(sd) and sd > 0
+    ]
+    if not kept:
         return []
-    log_sd = {name: float(np.log(sd)) for name, sd in sds.items()}
+    logs = np.log(np.array([sd for _, sd in kept])).tolist()
+    log_sd = {name: value for (name, _), value in zip(kept, logs, strict=True)}
     limit = float(np.log(tol))
     extreme = [name for name, value in log_sd.items() if abs(value) > limit]
     if extreme:

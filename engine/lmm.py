@@ -9,6 +9,8 @@ columns, dropped rows, convergence).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -414,6 +416,13 @@ def variance_components(
     """lme4's ``as.data.frame(VarCorr(m))``: variances, then covariances, per term."""
     rows: list[VarianceComponent] = []
     for name, term in zip(component_names(model), model.terms, strict=True):
+        if term.n_columns == 1:  # the same products as below, as Python floats
+            value = float(theta[term.theta_slice.start])
+            variance = sigma**2 * (value * value)
+            rows.append(
+                VarianceComponent(name, term.columns[0], None, variance, math.sqrt(variance))
+            )
+            continue
         t = term.factor(theta)
         cov = sigma**2 * (t @ t.T)
         sd = np.sqrt(np.diag(cov))
