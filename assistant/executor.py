@@ -25,6 +25,7 @@ from assistant.steps import (
     data,
     exports,
     figures,
+    icc_interval,
     level_comparison,
     model_checks,
     models,
@@ -47,7 +48,7 @@ def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (data, models, reports, blups, figures, exports, options, subset,
                    within_between, writeup, bootstrap, model_checks, questions,
-                   level_comparison, variance_contrast, statistic_questions):
+                   level_comparison, variance_contrast, statistic_questions, icc_interval):
         table.update(module.HANDLERS)
     return table
 

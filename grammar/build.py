@@ -44,6 +44,7 @@ from grammar.plan import (
     FixedEffectsVcov,
     Help,
     Icc,
+    IccInterval,
     InteractionTest,
     LevelComparison,
     LinearityCheck,
@@ -194,6 +195,16 @@ def _misspelt_model_word(word: str) -> bool:
 
 def _number(token: Token) -> float:
     return float(str(token))
+
+
+def _icc_interval_item(part: _Item, fields: dict[str, Any]) -> _Item:
+    """The ICC's interval where the words ask for one: a confidence interval "for the
+    ICC", or the ICC "with a confidence interval" (or "with bootstrap intervals")."""
+    if part.kind == "confint" and fields.get("ci_icc"):
+        return _Item("icc_interval", part.value)
+    if part.kind == "icc" and ("with_ci" in fields or "ci_method" in fields):
+        return _Item("icc_interval", (None, fields.get("with_ci")))
+    return part
 
 
 def _level(value: float) -> float:
@@ -816,11 +827,13 @@ class StepBuilder(Transformer):
                 if part.kind == "criterion":
                     criteria += part.value
                     continue
-                built = part.build(model, fields)
+                built = _icc_interval_item(part, fields).build(model, fields)
                 steps.extend(built if isinstance(built, list) else [built])
         if criteria:
             steps.append(CompareModels(_criteria(criteria)))
-        if fields.get("icc") and not any(isinstance(s, VarianceComponents | Icc) for s in steps):
+        if fields.get("icc") and not any(
+            isinstance(s, VarianceComponents | Icc | IccInterval) for s in steps
+        ):
             steps.append(Icc(model))
         return merge_steps(steps)
 
@@ -864,6 +877,25 @@ class StepBuilder(Transformer):
     def report_variance(self, items):
         """ "how much do patients vary in their baseline pain?": the variance components."""
         return VarianceComponents(_ref(items))
+
+    def report_icc_bootstrap(self, items):
+        """ "bootstrap the ICC": the ICC's parametric-bootstrap interval."""
+        fields = {p.name: p.value for p in _flat(items) if isinstance(p, _Field)}
+        return _Item("icc_interval", ("bootstrap", None)).build(_ref(items), fields)
+
+    def item_icc_ci(self, items):
+        """ "ICC 95% CI", "ICC bootstrap confidence interval": the ICC's interval."""
+        confint = next(p for p in _flat(items) if isinstance(p, _Item) and p.kind == "confint")
+        return _Item("icc_interval", confint.value)
+
+    def opt_ci_icc(self, _):
+        """ "(confidence interval) for the ICC": the interval is the ICC's."""
+        return _Field("ci_icc", True)
+
+    def opt_with_ci(self, items):
+        """ "(the ICC) with a 95% confidence interval": the level, when given."""
+        numbers = [p for p in _flat(items) if isinstance(p, float)]
+        return _Field("with_ci", _level(numbers[0]) if numbers else None)
 
     def report_icc(self, items):
         """ "what proportion of the variance is due to patients?": the ICC."""
@@ -2171,6 +2203,15 @@ class StepBuilder(Transformer):
             return Blups(model)
         return Help(topic)
 
+    def topic_with_ci(self, items):
+        """ "what is the ICC with its 95% confidence interval?": the ICC's interval."""
+        parts = _flat(items)
+        if next(p for p in parts if isinstance(p, str)) != "icc":
+            raise NotUnderstood("a question about a number that has a confidence interval")
+        numbers = [p for p in parts if isinstance(p, float)]
+        level = _level(numbers[0]) if numbers else None
+        return _Item("icc_interval", (None, level)).build(_ref(parts), {})
+
     def help_question(self, items):
         return Help(_flat(items)[0])
 
@@ -2282,6 +2323,10 @@ class _Item:
             return Anova(model, fields.get("ddf"))
         if self.kind == "predict":
             return Predict(model, tuple(self.value or ()))
+        if self.kind == "icc_interval":
+            method, level = self.value
+            return IccInterval(model, fields.get("ci_method", method),
+                               fields.get("level", level), fields.get("nsim"), fields.get("seed"))
         if self.kind == "confint":
             method, level = self.value
             # Wald intervals have no rows for the variance parameters: asked for those

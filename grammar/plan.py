@@ -133,6 +133,7 @@ STEP_TITLES: dict[str, str] = {
     "compare_models": "Compare models",
     "variance_components": "Report the variance components",
     "icc": "Report the ICC",
+    "icc_interval": "Report the ICC with its confidence interval",
     "fit_statistics": "Report how well the model fits (log-likelihood, AIC, BIC, R²)",
     "fixed_effects": "Report the fixed effects",
     "interaction_test": "Test whether an interaction is needed",
@@ -452,6 +453,21 @@ class WriteUp(Step):
 class Icc(Step):
     kind: ClassVar[str] = "icc"
     model: str | None = None
+
+
+@dataclass(frozen=True)
+class IccInterval(Step):
+    """The ICC with its confidence interval ("ICC with a 95% CI", "bootstrap the ICC"):
+    ``engine.icc_interval.icc_interval``. ``method`` None = the profile likelihood for one
+    random intercept, the parametric bootstrap for several grouping factors; ``level``
+    None = the session's; ``nsim``/``seed`` (bootstrap) None = the engine's defaults."""
+
+    kind: ClassVar[str] = "icc_interval"
+    model: str | None = None
+    method: str | None = None
+    level: float | None = None
+    nsim: int | None = None
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -928,7 +944,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         WithinBetween,
         UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
-        FitStatistics, Icc, ModelSettings, WriteUp,
+        FitStatistics, Icc, IccInterval, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         VarianceContrast,
