@@ -81,11 +81,18 @@ def _level_sums(
     """(levels, a, b): sums over the rows of each level of left[:, a] * right[:, b].
 
     One ``np.bincount`` for all pairs of columns; it adds the products row by row,
-    as one bincount per pair does.
+    as one bincount per pair does. The products and their bins are laid out pair by
+    pair with the rows innermost (long loops instead of a * b-long ones); each bin
+    still receives its products in row order. (With one right column, row by row
+    costs no more.)
     """
-    n, a, b = left.shape[0], left.shape[1], right.shape[1]
-    products = (left[:, :, None] * right[:, None, :]).reshape(n, a * b)
-    index = codes[:, None] * (a * b) + np.arange(a * b)
+    a, b = left.shape[1], right.shape[1]
+    if b == 1:
+        products = left * right
+        index = codes[:, None] * a + np.arange(a)
+    else:
+        products = left.T[:, None, :] * right.T[None, :, :]
+        index = codes * (a * b) + np.arange(a * b).reshape(a, b, 1)
     sums = np.bincount(index.reshape(-1), weights=products.reshape(-1), minlength=n_levels * a * b)
     return sums.reshape(n_levels, a, b)
 
@@ -272,7 +279,6 @@ class LmmModel:
             self._a11_rows = rows
         self._m_re = sum(t.n_levels * t.n_columns for t in rest_terms)
         self._m = self._m_re + self.p + 1
-        self._re_diagonal = (np.arange(self._m_re), np.arange(self._m_re))
         if self._m > MAX_REST_WIDTH:
             raise LmmInputError(
                 f"The model has {self._m_re} random effects outside its largest grouping "
@@ -294,25 +300,27 @@ class LmmModel:
         m = self._m
         self._dense_first = l1 * m * m * s1 * s1 <= DENSE_WORK_LIMIT
         if self._dense_first:
-            ad = _dense(self._a_r1).reshape(m, l1, s1).transpose(1, 0, 2)
+            # A[c][r, j]: component c of level j's block in row r of the rest
+            a = _dense(self._a_r1).reshape(m, l1, s1).transpose(2, 0, 1)
             # With W_j symmetric, sum_j A_j W_j A_j' only needs W's upper triangle and
             # the upper triangle of the result: Q[(a<=b, j), (r<=c)] holds
-            # A[j,r,a] A[j,c,b] (+ A[j,r,b] A[j,c,a] when a < b), so the product for a
-            # new theta is one vector-matrix product with W's upper triangle, entry
-            # by entry over the levels.
+            # A[a][r,j] A[b][c,j] (+ A[b][r,j] A[a][c,j] when a < b), so the product for
+            # a new theta is one vector-matrix product with W's upper triangle, entry
+            # by entry over the levels. Q is filled one (a, b) pair at a time.
             wa, wb = _upper_indices(s1)
             ra, rc = _upper_indices(m)
+            left, right = a[:, ra], a[:, rc]
+            # C order: BLAS sums in an order that depends on the layout
             if s1 == 1:  # the same products without the (empty) off-diagonal part
-                a = ad[:, :, 0]
-                # C order, as below: BLAS sums in an order that depends on the layout
-                self._outer = np.ascontiguousarray(a[:, ra] * a[:, rc])
+                self._outer = np.ascontiguousarray((left[0] * right[0]).T)
             else:
-                q = ad[:, ra][:, :, wa] * ad[:, rc][:, :, wb]
-                off = wa != wb
-                q[:, :, off] += ad[:, ra][:, :, wb[off]] * ad[:, rc][:, :, wa[off]]
-                self._outer = np.ascontiguousarray(q.transpose(2, 0, 1)).reshape(
-                    wa.size * l1, ra.size
-                )
+                outer = np.empty((wa.size, l1, ra.size))
+                for k, (x, y) in enumerate(zip(wa.tolist(), wb.tolist(), strict=True)):
+                    block = left[x] * right[y]
+                    if x != y:
+                        block += left[y] * right[x]
+                    outer[k] = block.T
+                self._outer = outer.reshape(wa.size * l1, ra.size)
             self._w_upper = (wa, wb)
             self._g_upper = (ra, rc)
         else:
@@ -377,6 +385,11 @@ class LmmModel:
         a_r1 = self._a_r1
         if sp.issparse(a_r1):
             return a_r1.T @ vec
+        if a_r1.shape[1] > 1 and a_r1.flags.c_contiguous:
+            # A reduction over the rows (the outer axis) adds them one after another
+            # from ``initial``, as the loop below does; one column (or rows that are
+            # not contiguous) would be summed pairwise instead.
+            return np.add.reduce(a_r1 * vec[:, None], axis=0, initial=0.0)
         out = np.zeros(a_r1.shape[1])
         for row, value in zip(a_r1, vec.tolist(), strict=True):
             out += row * value
