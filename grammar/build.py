@@ -1131,6 +1131,18 @@ class StepBuilder(Transformer):
         count = next(p for p in _flat(items) if isinstance(p, (int, float)))
         return _BlupFirst(_cols(items)[0], _whole_number(count, "a number of levels"))
 
+    def item_group_blups(self, items):
+        """ "the school-level residuals": the BLUPs of that grouping factor."""
+        return _Item("blups_group", _cols(items)[0])
+
+    def item_level_two_blups(self, items):
+        """ "level 2 residuals", "cluster-level residuals": the BLUPs (a multilevel
+        model's level-2 residuals); "level 1 residuals" are the observations' own, shown
+        by the residual diagnostics."""
+        if any(isinstance(p, float) and p == 1 for p in _flat(items)):
+            return _Item("plot", (_PlotTarget("residuals", "all"), {}, None))
+        return _Item("blups")
+
     def level_of_group(self, items):
         return _BlupLevel(_cols(items)[0], _flat(items)[-1].text)
 
@@ -2306,6 +2318,8 @@ class _Item:
             if self.value == ANY_SLOPE_TERM:
                 return Blups(model, term=ANY_SLOPE_TERM)
             return Blups(model, group=self.value.group, level=self.value.level)
+        if self.kind == "blups_group":
+            return Blups(model, group=self.value)
         if self.kind == "blups_first":
             return Blups(model, group=self.value.group, top=self.value.count)
         if self.kind == "missing":

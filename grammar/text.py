@@ -60,6 +60,10 @@ _CONTRACTION_RE = re.compile(
 #: "how much of the variance ..." says no more than "how much variance ...".
 _HOW_MUCH_OF_RE = re.compile(r"(?<![A-Za-z])how much of(?![A-Za-z])", re.IGNORECASE)
 #: "between-patient SD", "within-subject variance": any between-/within- compound.
+#: "school-level residuals", "cluster-level effects": the hyphen joins a factor and "level".
+_LEVEL_RE = re.compile(r"[A-Za-z]+-level$", re.IGNORECASE)
+#: "level-2 residuals": not minus 2.
+_LEVEL_NUMBER_RE = re.compile(r"\blevel-\d\b", re.IGNORECASE)
 _BETWEEN_WITHIN_RE = re.compile(r"(between|within)-[A-Za-z]+$", re.IGNORECASE)
 #: "within- and between-school effects": the first hyphen is suspended, not a compound.
 _SUSPENDED_RE = re.compile(r"(?<![A-Za-z])(within|between)-\s+(and|or)\s+", re.IGNORECASE)
@@ -159,8 +163,10 @@ def normalise(request: str) -> Mapped:
         _HYPHEN_RE,
         lambda mt: mt.group(0).replace("-", " ")
         if mt.group(0).lower() in HYPHENATED or _BETWEEN_WITHIN_RE.match(mt.group(0))
+        or _LEVEL_RE.match(mt.group(0))
         else mt.group(0),
     )
+    mapped = _rewrite(mapped, _LEVEL_NUMBER_RE, lambda mt: mt.group(0).replace("-", " "))
     mapped = _rewrite(mapped, _PLURAL_POSSESSIVE_RE, lambda mt: mt.group(1))
     mapped = _rewrite(mapped, _ARTICLE_RE, _dropped_article)
     mapped = _rewrite(mapped, _HOW_MUCH_OF_RE, lambda mt: mt.group(0)[: -len(" of")])
