@@ -282,6 +282,7 @@ class ModelView:
                 optimizer=opt.optimizer, evaluations=int(opt.evaluations),
                 converged=bool(opt.converged), return_code=opt.return_code,
                 singular=bool(self.model.fit.singular), level=float(self.model.fit.level),
+                formula=fit["formula"], nobs=int(self.model.fit.nobs),
             )
         elif self.view == "fixed_effects":
             out["fixed_effects"] = fit["fixed_effects"]

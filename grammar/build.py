@@ -65,11 +65,14 @@ from grammar.plan import (
     RefitWithoutOutliers,
     ReshapeLong,
     SetOption,
+    ShowHistory,
+    ShowPlan,
     StandardizedCoefficients,
     Step,
     SubsetData,
     SubsetVisits,
     Transform,
+    Undo,
     UseDataset,
     UseSample,
     VarianceComponents,
@@ -2197,6 +2200,20 @@ class StepBuilder(Transformer):
     # ------------------------------------------------------------------ help
     def help_general(self, _):
         return Help(None)
+
+    # ------------------------------------------------------------ the session
+    def undo(self, _):
+        return Undo()
+
+    def show_history(self, _):
+        return ShowHistory()
+
+    def show_plan(self, _):
+        return ShowPlan()
+
+    def report_formula(self, items):
+        """ "show the model formula", "which formula did you fit?" """
+        return ModelSettings(_ref(items), question="formula")
 
     def help_language(self, _):
         return Help("language")

@@ -167,6 +167,9 @@ STEP_TITLES: dict[str, str] = {
     "set_option": "Set an option",
     "export_results": "Write results to files",
     "help": "Help",
+    "undo": "Undo the last change",
+    "show_history": "Show the requests of the session so far",
+    "show_plan": "Show the plan of the last request",
 }
 
 
@@ -431,10 +434,14 @@ class FitStatistics(Step):
 @dataclass(frozen=True)
 class ModelSettings(Step):
     """How a model was fitted: REML or ML, the optimizer and its record, the df method
-    of its tests and the confidence level ("what optimizer was used?")."""
+    of its tests and the confidence level ("what optimizer was used?").
+
+    ``question`` ``"formula"`` leads with the model's lme4 formula and the rows it used
+    ("show the model formula", "which formula did you fit?")."""
 
     kind: ClassVar[str] = "model_settings"
     model: str | None = None
+    question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -937,6 +944,35 @@ class Help(Step):
     topic: str | None = None
 
 
+# ---------------------------------------------------------------- the session
+@dataclass(frozen=True)
+class Undo(Step):
+    """Go back to the session as it was before the last request that changed the data
+    sets, the current data set, the models or the options ("undo", "go back")."""
+
+    kind: ClassVar[str] = "undo"
+
+
+@dataclass(frozen=True)
+class ShowHistory(Step):
+    """The requests of the session so far, each with what it produced ("show the
+    history", "what did you just do?")."""
+
+    kind: ClassVar[str] = "show_history"
+
+
+@dataclass(frozen=True)
+class ShowPlan(Step):
+    """The plan of the last request, shown again without running it ("show me the
+    plan", "what was the plan?")."""
+
+    kind: ClassVar[str] = "show_plan"
+
+
+#: Steps about the session itself, which the session runs (assistant.session_steps).
+SESSION_STEP_KINDS = frozenset({"undo", "show_history", "show_plan"})
+
+
 STEP_TYPES: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (
@@ -955,6 +991,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
         MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
+        Undo, ShowHistory, ShowPlan,
     )
 }
 

@@ -39,6 +39,7 @@ from assistant.narrate import (
     reliability,
     reports,
     residual_spread,
+    session_history,
     side_by_side,
     standardized,
     subjects_per_level,
@@ -52,6 +53,7 @@ from assistant.narrate import (
 )
 from assistant.narrate.blocks import Block, Paragraph, code
 from assistant.narrate.numbers import join_words
+from assistant.session_steps import PlanShown, SessionHistory, UndoOutcome
 from assistant.step_results import (
     DatasetLoaded,
     DataSubset,
@@ -119,6 +121,9 @@ STEP_WORDS = {
     "cluster_influence": "find influential clusters",
     "effect_size": "compute the effect size",
     "ceiling_floor": "check for ceiling and floor effects",
+    "undo": "undo the last change",
+    "show_history": "show the history",
+    "show_plan": "show the last plan",
 }
 
 
@@ -198,6 +203,12 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
     if isinstance(result, HelpAnswer):
         current = [] if result.current is None else reports.model_view_blocks(result.current)
         return current + help.help_blocks(result)
+    if isinstance(result, UndoOutcome):
+        return session_history.undo_blocks(result)
+    if isinstance(result, SessionHistory):
+        return session_history.history_blocks(result)
+    if isinstance(result, PlanShown):
+        return session_history.plan_blocks(result)
     if isinstance(result, EngineResult):
         return engine_result_blocks(result, paths)
     if isinstance(result, ExportedFiles):

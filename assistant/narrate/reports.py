@@ -76,6 +76,8 @@ def model_view_blocks(view: ModelView) -> list[Block]:
                 f"{fmt.plural(fit.nobs, 'observation')}, for what follows."
             )
         ]
+    if view.view == "settings" and view.question == "formula":
+        return [Paragraph(formula_sentence(model))]
     if view.view == "settings":
         return [Paragraph(settings_sentence(model))]
     if view.view == "fixed_effects":
@@ -131,6 +133,23 @@ def settings_sentence(model: Any) -> str:
         f"{outcome}{'; the fit is singular' if fit.singular else ''}. Its tests use {ddf}, "
         f"and its intervals are {fmt.level_percent(fit.level)} intervals. Change any of "
         f"these with e.g. {fmt.join_words(_setting_changes(fit))}."
+    )
+
+
+def formula_sentence(model: Any) -> str:
+    """ "Which formula did you fit?": the model's lme4 formula, the criterion, the
+    optimizer and the rows it used (those with a missing value in a model column are left
+    out, as lme4's ``na.omit``)."""
+    fit = model.fit
+    method = fit_words.METHOD_WORDS.get(fit.method, fit.method)
+    optimizer = OPTIMIZER_WORDS.get(fit.opt.optimizer, fit.opt.optimizer)
+    dropped = ""
+    if fit.n_dropped:
+        dropped = (f" ({fmt.plural(fit.n_dropped, 'row')} with a missing value in a model "
+                   "column left out)")
+    return (
+        f"{model.title} is {code(fit.formula)}, fitted by {method} with {optimizer} to "
+        f"{fmt.plural(fit.nobs, 'row')} of `{model.dataset}`{dropped}."
     )
 
 

@@ -143,6 +143,8 @@ def _view(name: str) -> Any:
         question = step_field(step, "question")
         if name == "variance_components" and question == "baseline":
             return _baseline_spread(model, step_field(step, "group"), state)
+        if name == "settings" and question == "formula":
+            return StepResult(ModelView(name, model, question=question), state)
         if name == "variance_components" and question == "correlation":
             return StepResult(ModelView(name, model, variance, include_icc, question=question,
                                         slope_hint=_slope_hint(model.fit)), state)
