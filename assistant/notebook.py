@@ -102,7 +102,18 @@ class Assistant:
 
     def ask(self, text: str) -> AssistantResult:
         """Run one request; the result shows its tables and figures as HTML."""
-        result = AssistantResult(text, self.session.ask(text), level=self.level)
+        return self._shown(text, self.session.ask(text))
+
+    def undo(self) -> AssistantResult:
+        """Undo the last request that changed the data, the models or the options."""
+        return self._shown("undo", self.session.undo())
+
+    def history(self) -> AssistantResult:
+        """The requests so far, each with what it produced."""
+        return self._shown("show the history", self.session.show_history())
+
+    def _shown(self, text: str, answer: Any) -> AssistantResult:
+        result = AssistantResult(text, answer, level=self.level)
         self.results.append(result)
         return result
 

@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     ":detail on": "longer answers with every table",
     ":detail off": "short answers (the default)",
     ":columns": "the columns of the current data set",
+    ":undo": "undo the last request that changed the data, the models or the options",
+    ":history": "the requests so far, each with what it produced",
     ":quit": "leave the chat (Ctrl-D does the same)",
 }
 
@@ -263,15 +265,17 @@ class Chat:
         try:
             if self.state.show_plan:
                 self.show_plan(text)
-            answer = self.session.ask(text)
-            level = "detailed" if self.state.detailed else "brief"
-            self.say(render_answer(answer, level=level))
+            self.say_answer(self.session.ask(text))
         except KeyboardInterrupt:
             self.say("Cancelled.")
         except Exception as err:  # noqa: BLE001 - an error never ends the chat
             detail = first_line(str(err))
             self.say(f"Internal error ({type(err).__name__}{': ' + detail if detail else ''}); "
                      "the session is unchanged, try another request.")
+
+    def say_answer(self, answer: Any) -> None:
+        level = "detailed" if self.state.detailed else "brief"
+        self.say(render_answer(answer, level=level))
 
     def show_plan(self, text: str) -> None:
         from grammar.parse import ParseError, parse
@@ -296,6 +300,10 @@ class Chat:
                 setattr(self.state, attribute, arg == "on")
             label = "Plans are shown" if name == ":plan" else "Detailed answers are"
             self.say(f"{label} {'on' if getattr(self.state, attribute) else 'off'}.")
+        elif name == ":undo":
+            self.say_answer(self.session.undo())
+        elif name == ":history":
+            self.say_answer(self.session.show_history())
         elif name == ":columns":
             columns = list(self.session.column_names())
             self.say(", ".join(columns) if columns else "No data loaded yet.")

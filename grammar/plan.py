@@ -167,6 +167,7 @@ STEP_TITLES: dict[str, str] = {
     "set_option": "Set an option",
     "export_results": "Write results to files",
     "help": "Help",
+    "model_settings": "Report how the model was fitted",
     "undo": "Undo the last change",
     "show_history": "Show the requests of the session so far",
     "show_plan": "Show the plan of the last request",

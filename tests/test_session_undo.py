@@ -112,8 +112,9 @@ def test_reading_requests_add_no_undo_point():
     session.ask(FIT)
     session.ask("LMM: pain_score ~ time + (1 | patient)")
     assert len(session.journal.undo_points) == 2
-    for request in ("show the fixed effects", "compare AIC/BIC; likelihood ratio test", "what is the ICC of model 1?",
-                    "show the history", "show me the plan", "show the model formula"):
+    for request in ("show the fixed effects", "compare AIC/BIC; likelihood ratio test",
+                    "what is the ICC of model 1?", "show the history", "show me the plan",
+                    "show the model formula"):
         assert session.ask(request).ok, request
     assert len(session.journal.undo_points) == 2
     session.ask("undo")

@@ -214,7 +214,9 @@ def to_html(blocks: list[Block]) -> str:
         if isinstance(block, Heading):
             parts.append(f"<h4>{_html_inline(block.text)}</h4>")
         elif isinstance(block, Paragraph):
-            parts.append(f"<p>{_html_inline(block.text)}</p>")
+            # a paragraph's own line breaks (a plan's numbered steps) stay breaks
+            text = _html_inline(block.text).replace("\n", "<br>\n")
+            parts.append(f"<p>{text}</p>")
         elif isinstance(block, Bullets):
             items = "".join(f"<li>{_html_inline(i)}</li>" for i in block.items)
             parts.append(f"<ul>{items}</ul>")
