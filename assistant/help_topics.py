@@ -263,6 +263,11 @@ _topic(
         "with items`, or `random intercepts for plate and sample`). Functions allowed: "
         "log, exp, sqrt, scale, center, factor, poly, I(...).",
         "Several steps can go in one request, separated by `;` or `then`.",
+        "`undo` (or `go back`) returns to the state before the last request that changed "
+        "the data, the models or the options; say it again to go back one more. `what did "
+        "you just do?` lists the requests so far with what each produced, `show me the "
+        "plan` shows how I read the last request, and `show the model formula` (or `what "
+        "is the formula of model 2?`) gives a model's lme4 formula and how it was fitted.",
         "Results go to files in the output folder: `export the results` writes the fixed "
         "effects, variance components and BLUPs as CSV files, the whole fit as JSON, and "
         "the last model comparison; name one table and a .csv or .json file to write just "
@@ -321,6 +326,10 @@ _topic(
         "save the BLUPs to blups.csv",
         "exclude patient P001",
         "refit without the outliers",
+        "undo",
+        "what did you just do?",
+        "show me the plan",
+        "show the model formula",
     ],
 )
 

@@ -222,6 +222,10 @@ def _whole_number(value: float, what: str) -> int:
     return int(value)
 
 
+#: The most steps one request can undo (the session keeps as many undo points).
+MAX_UNDO_STEPS = 20
+
+
 @v_args(inline=False)
 class StepBuilder(Transformer):
     """Turns one clause's parse tree into plan steps; methods are named after rules."""
@@ -2205,6 +2209,17 @@ class StepBuilder(Transformer):
     def undo(self, _):
         return Undo()
 
+    def undo_several(self, items):
+        """ "undo twice", "undo the last 3 steps": one undo step per request undone."""
+        count = _whole_number(next(i for i in _flat(items) if isinstance(i, float)),
+                              "how many steps to undo, such as `undo the last 2 steps`")
+        if not 1 <= count <= MAX_UNDO_STEPS:
+            raise NotUnderstood(f"how many steps to undo, 1 to {MAX_UNDO_STEPS}")
+        return [Undo() for _ in range(count)]
+
+    def undo_twice(self, _):
+        return 2.0
+
     def show_history(self, _):
         return ShowHistory()
 
@@ -2790,13 +2805,13 @@ def merge_steps(steps: list[Step]) -> list[Step]:
     * two comparisons of the same models: one comparison with both sets of criteria;
     * two fit-statistics reports of the same models: one (R² alone only if both were);
     * a trajectory plot then "overlay the BLUPs" or "with a CI band": one plot;
-    * the same step twice in a row: once;
+    * the same step twice in a row: once (but each undo counts: "undo; undo" is two);
     * a plain refit after a refit without the outliers: part of it.
     """
     out: list[Step] = []
     for step in steps:
         prev = out[-1] if out else None
-        if prev is not None and prev == step:
+        if prev is not None and prev == step and not isinstance(step, Undo):
             continue
         if isinstance(prev, RefitWithoutOutliers) and step == Refit():
             continue  # "exclude the outliers and refit": the refit is the step before

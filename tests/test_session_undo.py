@@ -261,3 +261,25 @@ def test_undo_inside_a_request_keeps_the_later_steps_as_their_own_change():
     session.ask("undo")  # removes the slope model, leaves the first undo in force
     assert session.models == {}
     assert isinstance(session.data, pd.DataFrame)
+
+
+def test_undo_twice_in_one_request_undoes_two_requests():
+    session = Session(sample="pain_trial")
+    session.ask(FIT)
+    session.ask("use ML")
+    session.ask(SLOPE_FIT)
+    answer = session.ask("undo twice")
+    assert [o.kind for o in answer.steps] == ["undo", "undo"]
+    assert [o.result.request for o in answer.steps] == [SLOPE_FIT, "use ML"]
+    assert sorted(session.models) == [1] and session.options.method == "REML"
+    text = answer.text()
+    assert text.index(f"Undid `{SLOPE_FIT}`") < text.index("Undid `use ML`")
+    session.ask("undo the last 5 steps")
+    assert session.models == {}
+
+
+def test_undo_of_more_steps_than_kept_is_refused_by_the_grammar():
+    from grammar.parse import ParseError
+
+    with pytest.raises(ParseError, match="1 to 20"):
+        parse("undo the last 50 steps")
