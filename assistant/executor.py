@@ -30,6 +30,7 @@ from assistant.steps import (
     model_checks,
     models,
     options,
+    outliers,
     questions,
     reports,
     statistic_questions,
@@ -48,7 +49,8 @@ def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {}
     for module in (data, models, reports, blups, figures, exports, options, subset,
                    within_between, writeup, bootstrap, model_checks, questions,
-                   level_comparison, variance_contrast, statistic_questions, icc_interval):
+                   level_comparison, variance_contrast, statistic_questions, icc_interval,
+                   outliers):
         table.update(module.HANDLERS)
     return table
 

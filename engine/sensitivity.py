@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.residual_checks import check_residuals
+from engine.outliers import outlier_report
 
 
 @dataclass(frozen=True)
@@ -99,32 +99,29 @@ def _finite(value: float | None) -> float | None:
 
 def outlier_sensitivity(fit: Any) -> OutlierSensitivity:
     """Find ``fit``'s outlying observations (the diagnostics' rule) and refit without them."""
-    checks = check_residuals(fit)
-    finding = next((f for f in checks.findings if f.code == "outlying_observations"), None)
+    report = outlier_report(fit)
     extreme = tuple(
-        (str(f.group), str(f.term), tuple(f.levels))
-        for f in checks.findings
-        if f.code == "extreme_levels"
+        (group, term, tuple(e.level for e in report.extreme_levels
+                            if (e.group, e.term) == (group, term)))
+        for group, term in dict.fromkeys((e.group, e.term) for e in report.extreme_levels)
     )
-    if finding is None:
+    if not report.observations:
         return OutlierSensitivity(
-            checks.outlier_threshold, (), (), (), int(fit.nobs), extreme_levels=extreme
+            report.threshold, (), (), (), int(fit.nobs), extreme_levels=extreme
         )
-    rows = tuple(int(r) for r in finding.rows)
-    z = np.asarray(fit.residuals(), dtype=float)[list(rows)] / float(fit.sigma)
+    rows = tuple(o.row for o in report.observations)
+    source_rows = tuple(o.source_row for o in report.observations)
     source = fit.source_data if fit.source_data is not None else fit.data
-    positions = fit.model_frame.source_positions(len(source))
-    source_rows = tuple(int(positions[r]) for r in rows)
     keep = np.ones(len(source), dtype=bool)
     keep[list(source_rows)] = False
     without = source.loc[keep].reset_index(drop=True)
 
     refit = fit.refit(data=without)
     return OutlierSensitivity(
-        threshold=float(finding.values["threshold"]),
+        threshold=report.threshold,
         rows=rows,
         source_rows=source_rows,
-        z=tuple(float(v) for v in z),
+        z=tuple(o.standardized for o in report.observations),
         nobs_all=int(fit.nobs),
         refit=refit,
         data_without=without,

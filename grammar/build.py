@@ -53,6 +53,7 @@ from grammar.plan import (
     MissingData,
     ModelSettings,
     ModifyModel,
+    Outliers,
     PlotCaterpillar,
     PlotData,
     PlotResiduals,
@@ -1783,6 +1784,10 @@ class StepBuilder(Transformer):
 
     def check_assumptions(self, items):
         return PlotResiduals(_ref(items), "all")
+
+    def outlier_report(self, items):
+        """ "are there any outliers?": the outlying observations and clusters."""
+        return Outliers(_ref(items))
 
     def check_spread(self, items):
         """ "is there heteroscedasticity?": the residual plots, led by the spread."""

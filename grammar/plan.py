@@ -134,6 +134,7 @@ STEP_TITLES: dict[str, str] = {
     "variance_components": "Report the variance components",
     "icc": "Report the ICC",
     "icc_interval": "Report the ICC with its confidence interval",
+    "outliers": "List the outlying observations and clusters",
     "fit_statistics": "Report how well the model fits (log-likelihood, AIC, BIC, R²)",
     "fixed_effects": "Report the fixed effects",
     "interaction_test": "Test whether an interaction is needed",
@@ -476,6 +477,15 @@ class IccInterval(Step):
     level: float | None = None
     nsim: int | None = None
     seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Outliers(Step):
+    """The observations and clusters the residual diagnostics call outlying ("are there
+    any outliers?"): ``engine.outliers.outlier_report``."""
+
+    kind: ClassVar[str] = "outliers"
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -981,7 +991,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         WithinBetween,
         UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,
-        FitStatistics, Icc, IccInterval, ModelSettings, WriteUp,
+        FitStatistics, Icc, IccInterval, Outliers, ModelSettings, WriteUp,
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         VarianceContrast,

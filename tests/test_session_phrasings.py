@@ -143,7 +143,7 @@ def test_fitted_trajectories_plot_the_model(two_models):
         ("What proportion of variance is due to patients?", ["icc"]),
         ("what is the range of time?", ["describe_data"]),
         ("what is the mean pain score?", ["describe_data"]),
-        ("check for outliers", ["plot_residuals"]),
+        ("check for outliers", ["outliers"]),
         ("How much variability is there between patients?", ["variance_components"]),
         ("what's the between-patient SD?", ["variance_components"]),
         ("Which is better, model 1 or model 2?", ["compare_models"]),
