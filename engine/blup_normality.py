@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 #: R's ``shapiro.test`` takes between 3 and 5000 values.
 SHAPIRO_MIN, SHAPIRO_MAX = 3, 5000
@@ -65,6 +64,8 @@ def _finite(value: float) -> float | None:
 
 def term_normality(group: str, term: str, values: np.ndarray) -> BlupNormalityTerm:
     """Shapiro-Wilk and moments of one term's BLUPs."""
+    from scipy import stats  # imported here: scipy.stats loads slowly
+
     n = int(values.size)
     sd = float(np.std(values, ddof=1)) if n > 1 else 0.0
     varies = n > 1 and sd > 1e-12 * max(1.0, float(np.max(np.abs(values))))

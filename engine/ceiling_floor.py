@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from engine.errors import LmmInputError
 
@@ -71,6 +70,8 @@ class CeilingFloor:
 
 
 def _skewness(values: np.ndarray) -> float | None:
+    from scipy import stats  # imported here: scipy.stats loads slowly
+
     if values.size < 3 or float(np.ptp(values)) == 0.0:
         return None
     value = float(stats.skew(values, bias=False))

@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from engine.errors import LmmInputError
 from grammar.formula import Call, Var
@@ -140,6 +139,8 @@ def _names(expr: Any) -> tuple[str, ...]:
 def linearity_test(fit: Any, variable: str) -> LinearityTest:
     """The likelihood-ratio test of a straight line in ``variable`` against one mean per
     distinct value of it (see the module), both models fitted by ML on the fit's rows."""
+    from scipy import stats  # imported here: scipy.stats loads slowly
+
     from engine.lmm import fit_lmm
 
     values = _check_variable(fit, variable)

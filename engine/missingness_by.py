@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from engine.data import require_columns
 from engine.errors import LmmInputError
@@ -220,6 +219,8 @@ def _by_factor(
             f"'{variable}' has a single value among the {subject}s, so there is nothing to "
             "compare; name a column with at least two groups."
         )
+    from scipy import stats  # imported here: scipy.stats loads slowly
+
     counts = table.to_numpy()
     levels = [
         LevelCompleteness(str(level), int(row.sum()), int(row[0]))
@@ -255,6 +256,8 @@ def _by_numeric(
             f"Too few {subject}s have a value of '{variable}' in one of the two groups "
             "(complete and incomplete) to compare them; at least two are needed in each."
         )
+    from scipy import stats
+
     welch = stats.ttest_ind(not_done, done, equal_var=False)
     return MissingnessByNumeric(
         subject=subject, time=time, variable=variable, baseline=baseline,

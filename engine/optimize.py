@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 import nlopt
 import numpy as np
-from scipy import optimize as sciopt
 
 from engine.errors import LmmInputError
 from engine.hessian_check import HessianCheck
@@ -314,6 +313,8 @@ def _bobyqa(fun, x0, lower, max_iter, count):
 
 
 def _scipy(name, fun, x0, lower, max_iter, gradient, count):
+    from scipy import optimize as sciopt  # imported here: only these optimizers need it
+
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
     options: dict = {}
     if name == "l-bfgs-b":

@@ -32,7 +32,6 @@ from collections.abc import Callable
 import nlopt
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from engine.distributions import normal_quantile, t_quantile
 from engine.errors import LmmInputError
@@ -184,6 +183,8 @@ def _bracketed_root(f: Callable[[float], float], a: float, fa: float, b: float, 
     from an inner optimisation, and a re-evaluation could differ in the last digits.
     The search stops as soon as |f| < :data:`ZETA_TOL`.
     """
+    from scipy import optimize  # imported here: only profiles need it
+
     known = {a: fa, b: fb}
 
     def g(x: float) -> float:

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 FUNNEL_SD_RATIO = 1.5
 FUNNEL_P = 0.05
@@ -54,8 +54,8 @@ MIN_OBS_FOR_SHAPE = 12
 KURTOSIS_MIN = 1.0
 KURTOSIS_SE_MULTIPLE = 3.0
 TAIL_Z = 3.0
-#: P(|Z| > 3) for a standard normal Z.
-NORMAL_TAIL_SHARE = float(2.0 * stats.norm.sf(TAIL_Z))
+#: P(|Z| > 3) for a standard normal Z: 2 Φ(−3), scipy.stats' ``2 * norm.sf(3)``.
+NORMAL_TAIL_SHARE = float(2.0 * special.ndtr(-TAIL_Z))
 TAIL_COUNT_QUANTILE = 0.99
 FAMILYWISE_ALPHA = 0.05
 MIN_LEVELS = 5
@@ -127,10 +127,14 @@ def _finite_or_none(value: Any) -> Any:
 
 def bonferroni_z(count: int) -> float:
     """max(3, Φ⁻¹(1 − 0.025/count)): a two-sided 5% family-wise bound on |z|."""
+    from scipy import stats  # imported here: scipy.stats loads slowly
+
     return float(max(TAIL_Z, stats.norm.isf(FAMILYWISE_ALPHA / (2.0 * max(count, 1)))))
 
 
 def _funnel(resid: np.ndarray, fitted: np.ndarray) -> tuple[float, float, float, Finding | None]:
+    from scipy import stats
+
     n = resid.size
     if n < MIN_OBS_FOR_SHAPE or np.ptp(fitted) == 0:
         return np.nan, np.nan, np.nan, None
@@ -154,6 +158,8 @@ def _funnel(resid: np.ndarray, fitted: np.ndarray) -> tuple[float, float, float,
 
 
 def _tails(z: np.ndarray) -> tuple[float, int, float, Finding | None]:
+    from scipy import stats
+
     n = z.size
     kurt = float(stats.kurtosis(z, fisher=True, bias=False)) if n >= 4 else np.nan
     n_beyond = int(np.sum(np.abs(z) > TAIL_Z))
