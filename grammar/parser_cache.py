@@ -52,9 +52,10 @@ def cache_dir() -> Path:
 
 
 def cache_key(*parts: str | bytes) -> str:
-    """A SHA-256 of ``parts`` with lark's and Python's versions (the pickle depends on both)."""
+    """A SHA-256 of ``parts``, lark's and Python's versions and this module's source (a
+    file stores what lark, Python and this module make of the parser)."""
     digest = hashlib.sha256()
-    for part in (lark.__version__, sys.version, *parts):
+    for part in (lark.__version__, sys.version, Path(__file__).read_bytes(), *parts):
         data = part.encode() if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "little") + data)
     return digest.hexdigest()
@@ -74,6 +75,7 @@ def cached_parser(name: str, key: str, build: Callable[[], Lark],
     if parser is not None:
         return parser
     built = build()
+    _drop_build_state(built)
     _share_equal_actions(built)
     try:
         _write(path, key, built)
@@ -159,6 +161,13 @@ def _prune(folder: Path, name: str, keep: Path) -> None:
             old.unlink(missing_ok=True)
     except OSError:
         return
+
+
+def _drop_build_state(parser: Lark) -> None:
+    """Leave out what only building needed, as lark's own cache does: the grammar's
+    parse trees (~40,000 objects for the request grammar) and the ignore list."""
+    for name in ("grammar", "ignore_tokens"):
+        vars(parser).pop(name, None)
 
 
 def _share_equal_actions(parser: Lark) -> None:
