@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import optimize
-from scipy.stats import chi2
 
 from engine.bootstrap import DEFAULT_NSIM, parametric_bootstrap, percentile_interval
 from engine.errors import LmmInputError
@@ -137,6 +135,8 @@ def icc_interval(
 
 
 def _profile_interval(fit: Any, level: float) -> IccInterval:
+    from scipy.stats import chi2  # imported here: scipy.stats loads slowly
+
     model = fit.model
     reml = fit.method == "REML"
     theta_hat = float(np.asarray(fit.theta, dtype=float)[0])
@@ -170,6 +170,8 @@ def _profile_interval(fit: Any, level: float) -> IccInterval:
 
 
 def _root(function, a: float, b: float) -> float:
+    from scipy import optimize
+
     return float(optimize.brentq(function, a, b, xtol=THETA_XTOL))
 
 
