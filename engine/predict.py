@@ -62,6 +62,8 @@ class PredictionGrid:
     df_method: str = "satterthwaite"
     #: predictor values the user fixed (``at=``), as given
     fixed_at: dict[str, Any] = field(default_factory=dict)
+    #: fixed continuous values outside the data: name -> (value, observed min, max)
+    outside_range: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.frame.replace([np.inf, -np.inf], np.nan).astype(object)
@@ -74,6 +76,7 @@ class PredictionGrid:
             "averaged_over": list(self.averaged_over),
             "held_at_mean": dict(self.held_at_mean),
             "fixed_at": {k: str(v) for k, v in self.fixed_at.items()},
+            "outside_range": {k: list(v) for k, v in self.outside_range.items()},
             "level": self.level,
             "df_method": self.df_method,
             "rows": rows.to_dict(orient="records"),
@@ -295,7 +298,24 @@ def population_predictions(
         level=level,
         df_method=df_method,
         fixed_at=dict(at or {}),
+        outside_range=_outside_range(fit.data, dict(at or {})),
     )
+
+
+def _outside_range(data: pd.DataFrame, at: dict[str, Any]) -> dict[str, tuple[float, float, float]]:
+    """The numeric values of ``at`` that lie outside their column's observed range."""
+    outside = {}
+    for name, value in at.items():
+        if name not in data.columns or not is_numeric(data[name]):
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        low, high = float(data[name].min()), float(data[name].max())
+        if number < low or number > high:
+            outside[name] = (number, low, high)
+    return outside
 
 
 def _fix_values(

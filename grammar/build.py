@@ -1107,7 +1107,14 @@ class StepBuilder(Transformer):
         return _Item("fixed")
 
     def item_vcov(self, items):
-        return [_Item("vcov"), *[p for p in _flat(items) if isinstance(p, _Ref)]]
+        parts = _flat(items)
+        refs = [p for p in parts if isinstance(p, _Ref)]
+        if any(isinstance(p, _Field) and p.name == "vcov_random" for p in parts):
+            return [_Item("variance"), *refs]
+        return [_Item("vcov"), *refs]
+
+    def vcov_random(self, _):
+        return _Field("vcov_random", True)
 
     def vcov_of(self, items):
         return _flat(items)

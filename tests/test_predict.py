@@ -207,3 +207,18 @@ def test_fixing_time_keeps_every_level_of_the_other_factors(orthodont):
 def test_fixed_values_that_cannot_be_used_are_refused_in_words(orthodont, at, message):
     with pytest.raises(LmmInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         population_predictions(orthodont, at=at)
+
+
+def test_a_fixed_value_outside_the_data_is_flagged(sleep_slope, tmp_path):
+    inside = population_predictions(sleep_slope, at={"Days": 5})
+    assert inside.outside_range == {}
+    beyond = population_predictions(sleep_slope, at={"Days": 10})
+    assert beyond.outside_range == {"Days": (10.0, 0.0, 9.0)}
+    assert json.dumps(beyond.to_dict())
+    from assistant.session import Session
+
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    assert session.ask("LMM: Reaction ~ Days + (Days | Subject)").ok
+    answer = session.ask("what would the reaction time be on day 10?")
+    assert answer.ok, answer.error
+    assert "Days = 10 lies outside the values in the data (0 to 9)" in answer.text()

@@ -63,6 +63,12 @@ def prediction_blocks(grid: Any, model: Any) -> list[Block]:
     fixed = getattr(grid, "fixed_at", {})
     if fixed:
         text += " At " + fmt.join_words([f"{k} = {v}" for k, v in fixed.items()]) + "."
+    for name, (value, low, high) in getattr(grid, "outside_range", {}).items():
+        text += (
+            f" {name} = {fmt.value(value)} lies outside the values in the data "
+            f"({fmt.value_range(low, high)}): this prediction extends the model's "
+            f"trend beyond what was observed, so treat it with caution."
+        )
     # a predictor whose only column was dropped as aliased plays no part in x'beta
     aliased = set(getattr(getattr(model, "fit", None), "aliased", None) or ())
     held_items = {k: v for k, v in grid.held_at_mean.items() if k not in aliased}
