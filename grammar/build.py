@@ -1402,6 +1402,11 @@ class StepBuilder(Transformer):
             return _Item("missing_counted", (cols[0], counted[0]))
         return _Item("missing", cols[0] if cols else None)
 
+    def missing_values_of(self, _):
+        """ "how many ratings are missing?": the whole audit (the words name the values
+        counted, not a grouping factor)."""
+        return []
+
     def missing_per_level(self, items):
         """ "how many students per school?": the observations of each school; the words
         counted ("patients" in "how many patients are in each group?") go along, so that
