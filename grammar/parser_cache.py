@@ -33,9 +33,9 @@ from lark import Lark
 from lark.parsers.lalr_analysis import Reduce, Shift
 
 MAGIC = b"lmm-assistant parser cache v1\n"
-#: Cache files of one parser name kept besides the newest (worktrees and branches with
-#: other grammars share the directory; more than a few would only fill the disk).
-KEEP_OLD = 3
+#: Cache files of one parser name kept besides the newest: checkouts with other grammars
+#: (worktrees, branches) share the directory; each file is ~5 MB.
+KEEP_OLD = 7
 #: Objects of the running program a built parser refers to, stored by name: lark's
 #: lexers keep the ``re`` module (which cannot be pickled), and its LALR parser tells a
 #: shift from a reduce by the identity of these two action objects (copies would not do).
@@ -115,11 +115,16 @@ def _read(path: Path, key: str) -> Lark | None:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
+    expected = key.encode() + b"\n"
     with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode) or not _private(info):
-            return None
-        if file.readline() != MAGIC or file.readline() != key.encode() + b"\n":
+        try:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode) or not _private(info):
+                return None
+            if (file.readline(len(MAGIC)) != MAGIC
+                    or file.readline(len(expected)) != expected):
+                return None
+        except OSError:
             return None
         return _unpickle(file)
 
