@@ -59,11 +59,12 @@ def fit_blas_threads() -> Iterator[None]:
     come back after."""
     threads = FIT_BLAS_THREADS
     controls = _controls() if threads is not None else ()
-    previous = [getter() for getter, _ in controls]
-    for _, setter in controls:
+    # only the libraries not already on that count are switched (and switched back)
+    changed = [(setter, count) for getter, setter in controls if (count := getter()) != threads]
+    for setter, _ in changed:
         setter(threads)
     try:
         yield
     finally:
-        for (_, setter), count in zip(controls, previous, strict=True):
+        for setter, count in changed:
             setter(count)

@@ -529,9 +529,11 @@ def _treatment_matrix(
     """
     if not intercept:
         return None
-    present = {frozenset(t.key) for t in terms} | {frozenset()}
+    # each factor's text once per term (Term.key and Term.label write them anew per call)
+    texts = [[f.text() for f in term.factors] for term in terms]
+    present = {frozenset(t) for t in texts} | {frozenset()}
     plans = []
-    for term in terms:
+    for term, term_texts in zip(terms, texts, strict=True):
         names = [column_of[_factor_key(f)] for f in term.factors]
         if any(len(cols) != 1 or "`" in cols[0] for cols in names):
             return None
@@ -541,21 +543,22 @@ def _treatment_matrix(
             return None
         if factor_at:
             f = factor_at[0]
-            margin = frozenset(t.text() for i, t in enumerate(term.factors) if i != f)
+            margin = frozenset(t for i, t in enumerate(term_texts) if i != f)
             factor = private[names[f]]
             if margin not in present or len(factor.levels) < 2 or np.any(factor.codes < 0):
                 return None
-        plans.append((term, names, factor_at[0] if factor_at else None))
-    plans.sort(key=lambda plan: plan[0].order)
+        plans.append((":".join(term_texts), names, factor_at[0] if factor_at else None))
+    plans.sort(key=lambda plan: len(plan[1]))  # by degree (Term.order), stable
     out_names = ["(Intercept)"]
     term_columns: dict[str, list[int]] = {"(Intercept)": [0]}
-    for term, names, f in plans:
+    for label, names, f in plans:
         levels = [None] if f is None else private[names[f]].levels[1:]
+        positions = term_columns.setdefault(label, [])
         for level in levels:
             parts = list(names)
             if f is not None:
                 parts[f] = f"{names[f]}[T.{level}]"
-            term_columns.setdefault(term.label, []).append(len(out_names))
+            positions.append(len(out_names))
             out_names.append(":".join(parts))
     matrix = np.empty((private.n_rows, len(out_names)))
     matrix[:, 0] = 1.0

@@ -132,7 +132,7 @@ def _eigenvalues(hessian: np.ndarray) -> np.ndarray:
     """Eigenvalues in increasing order: LAPACK's ``dsyevd`` on the lower triangle, the
     routine behind ``np.linalg.eigvalsh``, called directly (its wrapper costs more than
     the decomposition of a small Hessian)."""
-    values, _, info = lapack.dsyevd(hessian, compute_v=0, lower=1)
+    values, _, info = lapack.dsyevd(hessian, 0, 1)  # compute_v=0, lower=1
     if info != 0:
         raise np.linalg.LinAlgError("Eigenvalues did not converge")
     return values
@@ -142,7 +142,7 @@ def _has_cholesky(hessian: np.ndarray) -> bool:
     """Whether LAPACK's Cholesky (``dpotrf``) of the Hessian succeeds, as R's ``chol``."""
     if hessian.shape == (1, 1):
         return bool(hessian[0, 0] > 0)
-    _, info = lapack.dpotrf(hessian, lower=1)
+    _, info = lapack.dpotrf(hessian, 1)  # lower
     return info == 0
 
 

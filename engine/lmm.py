@@ -320,7 +320,7 @@ def _check_hessian(model: LmmModel, opt: OptSummary, objective) -> HessianCheck 
     """
     if not _derivatives_checked(model) or _is_singular(model, opt.final):
         return None
-    if np.any(np.isnan(opt.gradient)):
+    if any(map(math.isnan, opt.gradient.tolist())):
         return None
     return check_hessian(_hessian(model, opt, objective))
 
@@ -334,7 +334,7 @@ def _is_singular(model: LmmModel, theta: np.ndarray) -> bool:
 def _hessian(model: LmmModel, opt: OptSummary, objective) -> np.ndarray:
     """lme4's ``deriv12`` Hessian at ``opt.final``, reusing the gradient's steps."""
     differences = opt.differences
-    if differences is None or not np.array_equal(differences.x, opt.final):
+    if differences is None or differences.x.tolist() != opt.final.tolist():
         differences = CentralDifferences(objective, opt.final, opt.fmin, model.theta_lower)
     return differences.hessian()
 
@@ -346,8 +346,9 @@ def _restart_edge(model, opt, objective, run, optimizer: str) -> OptSummary:
     Gradient-based optimizers restart with those coordinates back at their start
     value, since the derivative of the deviance at a zero scalar theta is zero.
     """
-    on_bound = np.flatnonzero((model.theta_lower == 0.0) & (opt.final == 0.0))
-    if on_bound.size == 0 or not np.isfinite(opt.fmin):
+    pairs = zip(model.theta_lower.tolist(), opt.final.tolist(), strict=True)
+    on_bound = [i for i, (bound, value) in enumerate(pairs) if bound == 0.0 and value == 0.0]
+    if not on_bound or not math.isfinite(opt.fmin):
         return opt
     # lme4 re-evaluates the deviance at the end point; the optimizer's minimum is it.
     base = opt.fmin
@@ -363,7 +364,7 @@ def _restart_edge(model, opt, objective, run, optimizer: str) -> OptSummary:
         start[on_bound] = model.theta_start[on_bound]
     again = run(start)
     again.initial = opt.initial
-    again.evaluations += opt.evaluations + on_bound.size
+    again.evaluations += opt.evaluations + len(on_bound)
     again.seconds += opt.seconds
     return again if again.fmin <= opt.fmin else opt
 

@@ -527,7 +527,7 @@ class LmmModel:
             schur.reshape(-1)[: m_re * (self._m + 1) : self._m + 1] += 1.0
         # S is symmetric, so its transpose is the same matrix in Fortran order: LAPACK
         # then factors it in place, without a copy.
-        chol, info = lapack.dpotrf(schur.T, lower=1, clean=1, overwrite_a=1)
+        chol, info = lapack.dpotrf(schur.T, 1, 1, 1)  # lower, clean, overwrite_a
         if info != 0:
             return None
         log_diag = np.log(chol.diagonal())
@@ -598,7 +598,7 @@ class LmmModel:
         lxx = ev.rest_factor[m_re : m_re + p, m_re : m_re + p]
         if p == 0:
             return np.zeros((0, 0))
-        inv, _ = lapack.dtrtri(lxx, lower=1)
+        inv, _ = lapack.dtrtri(lxx, 1)  # lower
         inv *= _lower_triangle(p)  # dtrtri leaves the input's upper triangle in place
         return inv.T @ inv
 
@@ -613,7 +613,7 @@ class LmmModel:
         chol = ev.rest_factor
         m_re, p = self._m_re, self.p
         # LAPACK's triangular solve, which scipy's solve_triangular wraps in ~10 µs of checks.
-        x2, info = lapack.dtrtrs(chol[:-1, :-1], chol[-1, :-1], lower=1, trans=1)
+        x2, info = lapack.dtrtrs(chol[:-1, :-1], chol[-1, :-1], 1, 1)  # lower, trans
         if info != 0:
             raise LmmInputError(
                 "The model could not be evaluated at these variance parameters; "

@@ -141,22 +141,23 @@ class CentralDifferences:
         self.fun, self.x, self.f0, self.step = fun, np.asarray(x, dtype=float), f0, step
         self._hessian: np.ndarray | None = None
         d = self.x.size
-        self.up = np.empty(d)
-        self.down = np.full(d, np.nan)
-        self.gradient = np.empty(d)
+        up, down, gradient = [0.0] * d, [math.nan] * d, [0.0] * d
+        x, bounds = self.x.tolist(), np.asarray(lower, dtype=float).tolist()
+        # Python floats: the same IEEE arithmetic as NumPy's scalars, without their
+        # warnings machinery
         for i in range(d):
             point = self.x.copy()
             point[i] += step
-            self.up[i] = fun(point)
-            if self.x[i] - step < lower[i]:
-                self.gradient[i] = (self.up[i] - f0) / step
+            up[i] = float(fun(point))
+            if x[i] - step < bounds[i]:
+                gradient[i] = (up[i] - f0) / step
                 continue
-            point[i] = self.x[i] - step
-            self.down[i] = fun(point)
+            point[i] = x[i] - step
+            down[i] = float(fun(point))
             # Both sides infinite (the deviance is undefined around x) leaves NaN, an
             # unknown gradient, which the convergence check does not read as an alarm.
-            with np.errstate(invalid="ignore"):
-                self.gradient[i] = (self.up[i] - self.down[i]) / (2 * step)
+            gradient[i] = (up[i] - down[i]) / (2 * step)
+        self.up, self.down, self.gradient = np.array(up), np.array(down), np.array(gradient)
 
     def hessian(self) -> np.ndarray:
         """lme4's ``deriv12`` Hessian (central second differences, step ``delta``).
@@ -294,7 +295,7 @@ def _bobyqa(fun, x0, lower, max_iter, count):
         return value
 
     opt = nlopt.opt(nlopt.LN_BOBYQA, n)
-    opt.set_lower_bounds(np.where(np.isfinite(lower), lower, -np.inf).tolist())
+    opt.set_lower_bounds([bound if math.isfinite(bound) else -math.inf for bound in lower.tolist()])
     opt.set_min_objective(objective)
     opt.set_xtol_abs(XTOL_ABS)
     opt.set_xtol_rel(XTOL_REL)

@@ -172,7 +172,9 @@ class ProfiledDeviance:
         if self.re_diagonal is not None:
             _add(values, self.re_diagonal, values)
         self.schur_flat[self.upper_positions] = values
-        chol, info = _potrf(self.schur_t, lower=1, clean=0, overwrite_a=1)
+        # lower=1, clean=0, overwrite_a=1, passed by position (f2py's keyword parsing
+        # costs a third of the call on these small matrices)
+        chol, info = _potrf(self.schur_t, 1, 0, 1)
         if info != 0:
             return math.inf
         pwrss = float(chol[-1, -1] ** 2)
