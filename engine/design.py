@@ -136,23 +136,27 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
     stored = read_columns(data, variables)
     missing = {name: _missing_mask(values) for name, values in stored.items()}
     _check_outcome(variables_in(model_formula.response), stored, missing)
-    _check_numbers_read_as_text(model_formula, stored)
+    keep, n_dropped, dropped_by_variable = _rows_to_keep(missing, len(data))
+    # With every row kept the fit evaluates the stored columns themselves, so the text
+    # check can read a column's distinct values from the factor the fit needs anyway.
+    every_row = ModelColumns(stored, len(data)) if keep is None else None
+    _check_numbers_read_as_text(model_formula, stored, every_row)
     if not model_formula.random_terms:
         raise LmmInputError(
             "The formula has no random-effects term; add one such as (1 | group), "
             "or fit an ordinary linear model instead."
         )
 
-    keep, n_dropped, dropped_by_variable = _rows_to_keep(missing, len(data))
     n = len(data) - n_dropped
     if n == 0:
         raise LmmInputError(
             "No row has a value for every variable in the model; check for missing values."
         )
     model_frame = ModelFrame(data, stored, keep)
-    if keep is not None:
-        stored = {name: values[keep] for name, values in stored.items()}
-    columns = ModelColumns(stored, n)
+    if every_row is not None:
+        columns = every_row
+    else:
+        columns = ModelColumns({name: values[keep] for name, values in stored.items()}, n)
     _check_finite(columns, variables)
 
     state = TransformState()
@@ -260,14 +264,18 @@ MAX_NUMERIC_LABELS = 20
 
 
 def _check_numbers_read_as_text(
-    model_formula: ModelFormula, stored: dict[str, ColumnArray]
+    model_formula: ModelFormula,
+    stored: dict[str, ColumnArray],
+    columns: ModelColumns | None = None,
 ) -> None:
     """Refuse a bare predictor that holds dates, or measurements turned into text by a
     stray word.
 
     Used as it is, such a column would become a factor with one coefficient per distinct
     number. A few numeric labels (doses 0, 10, 20 and 'placebo') stay a factor, and
-    ``factor(x)`` asks for one explicitly.
+    ``factor(x)`` asks for one explicitly. ``columns``, when given, evaluates the same
+    columns as ``stored`` (every row kept): an Arrow text column's distinct values are
+    then its factor's levels, which the design reuses.
     """
     terms = list(model_formula.fixed_terms)
     for rt in model_formula.random_terms:
@@ -285,7 +293,12 @@ def _check_numbers_read_as_text(
             dated = pd.api.types.is_datetime64_any_dtype(dtype)
             if not dated and pd.api.types.is_numeric_dtype(dtype):
                 continue
-            distinct = None if dated else _distinct_text(column)
+            if dated:
+                distinct = None
+            elif columns is not None and isinstance(column, pd.arrays.ArrowStringArray):
+                distinct = list(columns.value(factor.name).levels)
+            else:
+                distinct = _distinct_text(column)
             if dated or (distinct is not None and all_dates(distinct)):
                 raise LmmInputError(
                     f"The predictor '{factor.name}' holds dates, which would enter the model as "

@@ -259,14 +259,14 @@ class LmmModel:
         s1, l1 = first.n_columns, first.n_levels
         m1 = first.matrix
         rest_terms = self.terms[1:]
-        xy = np.column_stack([self.X, self.y])
+        xy = np.concatenate([self.X, self.y[:, None]], axis=1)
         if rest_terms:
             a11 = _level_sums(first.codes, l1, m1, m1)
         else:
             # One grouping factor: Z1'Z1's blocks and [X y]'Z1 are both sums within
             # levels, formed in one pass (each sum adds the same products in the same
             # order as two passes would).
-            sums = _level_sums(first.codes, l1, np.column_stack([m1, xy]), m1)
+            sums = _level_sums(first.codes, l1, np.concatenate([m1, xy], axis=1), m1)
             a11 = np.ascontiguousarray(sums[:, :s1])
             cross = np.ascontiguousarray(sums[:, s1:].transpose(1, 0, 2))
             self._a_rest = xy.T @ xy
@@ -327,10 +327,12 @@ class LmmModel:
             self._prepare_pairs(l1, s1, m)
         self._rest_all_scalar = all(t.n_columns == 1 for t in rest_terms)
         # Each rest column's term among the rest terms (scalar terms); X and y get the
-        # position after them.
-        self._rest_scale_index = np.full(self._m, len(rest_terms))
-        for k, (lo, hi) in enumerate(self._rest_offsets):
-            self._rest_scale_index[lo:hi] = k
+        # position after them. (Not needed without rest terms: nothing is scaled.)
+        self._rest_scale_index = None
+        if rest_terms:
+            self._rest_scale_index = np.full(self._m, len(rest_terms))
+            for k, (lo, hi) in enumerate(self._rest_offsets):
+                self._rest_scale_index[lo:hi] = k
 
     def _fits_row_products(self, width1: int) -> bool:
         """Whether the rest block's cross-products are cheap to form row by row."""
