@@ -662,19 +662,21 @@ def poorly_scaled_columns(
     """
     if X.shape[0] < 2:
         return []
-    dummy = ((X == 0.0) | (X == 1.0)).all(axis=0)
-    continuous = np.flatnonzero(~dummy)
-    if continuous.size == 0:
+    # one row per column, so that every reduction runs along contiguous rows (a
+    # reduction down the columns of X costs more than the rest of the check)
+    rows = np.ascontiguousarray(X.T)
+    dummy = np.logical_and.reduce((rows == 0.0) | (rows == 1.0), axis=1)
+    continuous = [j for j, is_dummy in enumerate(dummy.tolist()) if not is_dummy]
+    if not continuous:
         return []
-    # one row per continuous column, so that the reductions run on contiguous rows
-    columns = np.ascontiguousarray(X[:, continuous].T)
+    columns = rows[continuous]
     deviations = columns - (np.add.reduce(columns, axis=1) / X.shape[0])[:, None]
     column_sd = np.sqrt(np.add.reduce(deviations * deviations, axis=1) / (X.shape[0] - 1))
     # NumPy's scalar isfinite and log cost a microsecond each: test the SDs as Python
     # floats and take their logs in one call
     kept = [
         (names[j], sd)
-        for j, sd in zip(continuous.tolist(), column_sd.tolist(), strict=True)
+        for j, sd in zip(continuous, column_sd.tolist(), strict=True)
         if math.isfinite(sd) and sd > 0
     ]
     if not kept:

@@ -456,7 +456,7 @@ def _icc(model: LmmModel, theta: np.ndarray) -> float | None:
 def coefficient_table(fit: LmmFit, ddf_method: str, level: float) -> list[FixedEffect]:
     """Estimates, SEs, df, t, two-sided p and Wald-t CIs with the chosen df."""
     beta = fit.beta
-    se = np.sqrt(np.diag(fit.vcov_beta))
+    se = np.sqrt(fit.vcov_beta.diagonal())
     p = beta.size
     if ddf_method == "satterthwaite":
         setup = fit.satterthwaite()
@@ -481,16 +481,21 @@ def coefficient_table(fit: LmmFit, ddf_method: str, level: float) -> list[FixedE
     crit = t_quantile(1.0 - (1.0 - level) / 2.0, df)
     lower_ci = beta - crit * se
     upper_ci = beta + crit * se
+    columns = zip(
+        fit.fixed_names,
+        beta.tolist(),
+        se.tolist(),
+        df.tolist(),
+        t.tolist(),
+        p_values.tolist(),
+        lower_ci.tolist(),
+        upper_ci.tolist(),
+        strict=True,
+    )
     return [
         FixedEffect(
-            term=name,
-            estimate=float(beta[i]),
-            se=float(se[i]),
-            df=float(df[i]),
-            t=float(t[i]),
-            p=float(p_values[i]),
-            ci_lower=float(lower_ci[i]),
-            ci_upper=float(upper_ci[i]),
+            term=name, estimate=estimate, se=se_i, df=df_i, t=t_i, p=p_i,
+            ci_lower=lower, ci_upper=upper,
         )
-        for i, name in enumerate(fit.fixed_names)
+        for name, estimate, se_i, df_i, t_i, p_i, lower, upper in columns
     ]

@@ -519,7 +519,7 @@ class LmmModel:
         theta = np.asarray(theta, dtype=float)
         factors = self.factors(theta)
         logdet1, inv, w = self._first_block(factors[0])
-        if not np.isfinite(logdet1):
+        if not math.isfinite(logdet1):
             return None
         schur = self._first_product(w)
         np.subtract(self._a_rest, schur, out=schur)

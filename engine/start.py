@@ -35,16 +35,17 @@ def _group_mean_variance(y: np.ndarray, codes: np.ndarray, n_levels: int) -> flo
     """Sample variance (n - 1 divisor) of each row's group mean of y."""
     sums = np.bincount(codes, weights=y, minlength=n_levels)
     counts = np.bincount(codes, minlength=n_levels)
-    means = np.divide(sums, counts, out=np.zeros(n_levels), where=counts > 0)
+    # an empty level's sum is 0.0, so dividing it by 1 gives the 0 it is assigned
+    means = sums / np.maximum(counts, 1)
     return _sample_variance(means[codes])
 
 
 def _sample_variance(x: np.ndarray) -> float:
     """``np.var(x, ddof=1)``: the same operations, without its argument handling."""
     n = x.size
-    deviations = x - np.add.reduce(x) / n
-    np.multiply(deviations, deviations, out=deviations)
-    return float(np.add.reduce(deviations) / (n - 1))
+    deviations = x - float(np.add.reduce(x)) / n
+    np.multiply(deviations, deviations, deviations)
+    return float(np.add.reduce(deviations)) / (n - 1)
 
 
 def moment_start(model: LmmModel) -> np.ndarray | None:
