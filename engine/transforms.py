@@ -389,18 +389,33 @@ def array_value(values: ColumnArray) -> np.ndarray | Factor:
 SHORT_TEXT_ROWS = 1_500
 
 
+#: Up to this many rows a text column is numbered in Python (``_short_text_factor``);
+#: Arrow's dictionary encoding has a fixed cost of about as much as numbering ~120 rows.
+PYTHON_TEXT_ROWS = 128
+
+
 def _short_text_factor(values: ColumnArray) -> Factor | None:
     """The factor of a short Arrow-backed text column without missing values, else None.
 
     The same codes and levels as numbering the values in order of appearance and then
-    sorting the levels (``array_value``), in fewer steps: the levels are the sorted set
-    of the values, and each row's code is looked up in C (``map`` over a dict).
+    sorting the levels (``array_value``), in fewer steps: up to ``PYTHON_TEXT_ROWS`` rows
+    the levels are the sorted set of the values and each row's code is looked up in C
+    (``map`` over a dict); longer columns are numbered by Arrow's dictionary encoding
+    (in order of appearance), whose codes are then ranked by the sorted levels.
     """
     if not isinstance(values, pd.arrays.ArrowStringArray) or len(values) > SHORT_TEXT_ROWS:
         return None
     arrow = values.__arrow_array__()
     if arrow.null_count:
         return None
+    if len(values) > PYTHON_TEXT_ROWS:
+        chunk = arrow.chunk(0) if arrow.num_chunks == 1 else arrow.combine_chunks()
+        encoded = chunk.dictionary_encode()
+        uniques = encoded.dictionary.to_pylist()
+        order = sorted(range(len(uniques)), key=uniques.__getitem__)
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[order] = np.arange(len(uniques))
+        return Factor(rank[np.asarray(encoded.indices)], [uniques[i] for i in order])
     rows = arrow.to_pylist()
     levels = sorted(set(rows))
     position = {level: code for code, level in enumerate(levels)}
