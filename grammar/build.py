@@ -1236,14 +1236,17 @@ class StepBuilder(Transformer):
         return self.marginal_means([_Col("treatment"), *items])
 
     def effect_change(self, items):
-        """ "does the treatment effect change over time?": the interaction's F test, then
-        the slope of time within each level of the factor (its simple slopes)."""
+        """ "does the treatment effect change over time?": the question "does the treatment
+        effect depend on time?" asks (the interaction's test, in a model with the
+        interaction added when the current one lacks it, with the likelihood-ratio test of
+        the two), then the slope of time within each level of the factor (its simple
+        slopes) in the model that has the interaction (the newest one when none is named)."""
         parts = _flat(items)
         factor = next(p.name for p in parts if isinstance(p, _Col))
         over = next(p.value for p in parts if isinstance(p, _Field) and p.name == "var")
         model = _ref(parts)
         return [
-            FixedEffects(model, term=f"{factor}:{over}", interaction=True),
+            InteractionTest((factor, over), model),
             MarginalMeans(model, factor, trend=over),
         ]
 

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.session import Session
 from grammar.parse import parse
-from grammar.plan import FixedEffects, MarginalMeans
+from grammar.plan import InteractionTest, MarginalMeans
 
 FORMULA = "fit pain_score ~ time * treatment + (1 | patient)"
 R = json.loads(
@@ -56,7 +56,7 @@ def test_phrasings_make_one_marginal_means_step(text, step):
 def test_does_the_effect_change_asks_for_the_interaction_test_and_the_slopes(text):
     steps = parse(text).steps
     assert steps == (
-        FixedEffects(term="treatment:time", interaction=True),
+        InteractionTest(("treatment", "time")),
         MarginalMeans(factor="treatment", trend="time"),
     )
 
