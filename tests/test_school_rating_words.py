@@ -90,10 +90,11 @@ def test_the_ses_effect_moderated_is_the_moderation_analysis(schools):
 def test_students_per_school_counts_each_school(schools):
     answer = schools.ask("how many students per school?")
     assert answer.ok, answer.error
-    audit = answer.steps[0].result.result
+    result = answer.steps[0].result.result
     sizes = load_sample("schools").groupby("school").size()
-    assert audit.subject == "school"
-    assert (audit.obs_per_subject_min, audit.obs_per_subject_max) == (sizes.min(), sizes.max())
+    assert result.group == "school" and result.n_clusters == sizes.size
+    assert (result.minimum, result.median, result.maximum) == (
+        sizes.min(), sizes.median(), sizes.max())
 
 
 def test_best_and_worst_schools_rank_the_intercepts(schools):

@@ -12,6 +12,7 @@ from assistant.narrate import (
     blups,
     bootstrap,
     ceiling_floor,
+    cluster_sizes,
     coefficients,
     compare,
     convergence,
@@ -262,6 +263,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return missing.dropout_blocks(result.result)
     if kind == "missingness_by":
         return missing.missingness_by_blocks(result.result)
+    if kind == "cluster_sizes":
+        return cluster_sizes.cluster_sizes_blocks(result.result)
     if kind == "subjects_per_level":
         return subjects_per_level.subjects_per_level_blocks(result.result)
     if kind == "random_effects_normality":

@@ -13,6 +13,7 @@ from assistant.references import NO_DATA, resolve_one
 from assistant.state import SessionState
 from assistant.step_results import DatasetLoaded, EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
+from engine.cluster_sizes import cluster_sizes
 from engine.data import describe_data, transform_columns
 from engine.data import load_data as engine_load
 from engine.data import reshape_long as engine_reshape
@@ -157,6 +158,14 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
         factor = per if per in data.columns else _one_between_factor(data, roles, variables)
         result = subjects_per_level(data, roles["group"], factor)
         return StepResult(EngineResult("subjects_per_level", result), state)
+    counted = step_field(step, "counted")
+    if counted is not None and per is not None and per == roles.get("group"):
+        # "how many students per school?": the size of each cluster (its distinct
+        # students, or its rows), with no visits or time points in it
+        unit_column = group_column(counted, data.columns)
+        unit_column = unit_column if unit_column in data.columns else None
+        sizes = cluster_sizes(data, per, counted, unit_column)
+        return StepResult(EngineResult("cluster_sizes", sizes), state)
     if per in data.columns:  # "per subject" names a role, "per patient(s)" a column
         roles["group"] = per
     if "group" not in roles:

@@ -1,0 +1,56 @@
+"""'How many students per school?': the cluster sizes (engine.cluster_sizes), checked
+against pandas' own counts, and worded with no visits or time points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assistant.session import Session
+from engine.cluster_sizes import cluster_sizes
+from engine.errors import LmmInputError
+from engine.samples import load_sample
+
+
+def test_sizes_equal_pandas_counts_of_distinct_students():
+    data = load_sample("schools")
+    expected = data.groupby("school")["student"].nunique()
+    result = cluster_sizes(data, "school", "students", "student")
+    assert result.n_clusters == 40 == expected.size
+    assert result.n_rows == expected.sum()
+    assert (result.minimum, result.maximum) == (expected.min(), expected.max())
+    assert result.median == expected.median()
+    assert result.mean == pytest.approx(expected.mean(), rel=1e-12)
+    assert result.lower_quartile == expected.quantile(0.25)  # R's type 7, pandas' default
+    assert result.upper_quartile == expected.quantile(0.75)
+    smallest = expected.sort_values(kind="stable")
+    assert [size for _, size in result.smallest] == list(smallest.iloc[:3])
+    assert result.n_at_maximum == int((expected == expected.max()).sum())
+
+
+def test_rows_are_counted_without_a_unit_column_and_missing_groups_left_out():
+    data = pd.DataFrame({"g": ["a", "a", "b", None, "c", "c", "c"], "y": np.arange(7.0)})
+    result = cluster_sizes(data, "g")
+    assert (result.n_clusters, result.n_rows, result.n_missing_group) == (3, 6, 1)
+    assert (result.minimum, result.median, result.maximum) == (1, 2.0, 3)
+    assert result.smallest == (("b", 1),) and result.largest == (("c", 3),)
+
+
+def test_counting_a_group_within_itself_is_refused():
+    with pytest.raises(LmmInputError, match="within its own levels"):
+        cluster_sizes(load_sample("schools"), "school", "schools", "school")
+
+
+@pytest.mark.parametrize("fit_first", [True, False])
+def test_students_per_school_has_no_visit_words(fit_first):
+    session = Session(sample="schools")
+    if fit_first:
+        assert session.ask("fit the model").ok
+    answer = session.ask("how many students per school?")
+    assert answer.ok, answer.error
+    assert [o.result.kind for o in answer.steps] == ["cluster_sizes"]
+    text = answer.text()
+    assert "1,543 students in 40 levels of school: 10 to 60 per school, median 39" in text
+    for word in ("visit", "time point", "dropped out", "Listwise"):
+        assert word not in text
