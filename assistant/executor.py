@@ -20,6 +20,7 @@ from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_refinement import refine_step
 from assistant.steps import (
+    baseline_comparison,
     blups,
     bootstrap,
     data,
@@ -50,7 +51,8 @@ def _handlers() -> dict[str, Handler]:
     for module in (data, models, reports, blups, figures, exports, options, subset,
                    within_between, writeup, bootstrap, model_checks, questions,
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
-                   outliers):
+                   outliers,
+                   baseline_comparison):
         table.update(module.HANDLERS)
     return table
 

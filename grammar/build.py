@@ -23,6 +23,7 @@ from grammar.formula import parse_formula as _parse_formula
 from grammar.plan import (
     DEFAULT_TOP,
     Anova,
+    BaselineComparison,
     Blups,
     BootstrapIntervals,
     CeilingFloor,
@@ -1229,6 +1230,19 @@ class StepBuilder(Transformer):
         """ "treatment effect at 6 months": the factor's levels compared at those values."""
         return self.marginal_means(items)
 
+    def at_baseline(self, _):
+        return _Field("baseline", True)
+
+    def compare_levels_at(self, items):
+        """ "compare treatments at month 6": the factor's marginal means there and their
+        difference; "... at baseline": the levels at the first time point, observed and
+        by the model."""
+        parts = _flat(items)
+        if any(isinstance(p, _Field) and p.name == "baseline" for p in parts):
+            factors = [p.name for p in parts if isinstance(p, _Col)]
+            return BaselineComparison(_ref(parts), factors[0] if factors else None)
+        return self.marginal_means(items)
+
     def simple_effect_treatment(self, items):
         """ "what is the treatment effect at 6 months?": "treatment" is a keyword here
         (the fixed-effects table's "treatment effect"); it names the factor treatment,
@@ -1589,6 +1603,19 @@ class StepBuilder(Transformer):
         else:
             text = format(value, "g")
         return (name, text)
+
+    def predicted_contrast(self, items):
+        """ "predicted pain at month 6 for treated vs control": the marginal means of the
+        factor at the numeric values named, with their difference. The levels named are
+        left to the factor the model has (the assistant takes its only factor)."""
+        pairs = next(f.value for f in _flat(items) if isinstance(f, _Field) and f.name == "at")
+        at = []
+        for name, value in pairs:
+            try:
+                at.append((name, (float(value),)))
+            except ValueError:
+                continue  # a level ("for treated"), not a value to hold a predictor at
+        return MarginalMeans(_ref(items), at=tuple(at))
 
     def report_predict(self, items):
         fixed = [f for f in _flat(items) if isinstance(f, _Field) and f.name == "at"]

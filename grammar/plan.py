@@ -152,6 +152,7 @@ STEP_TITLES: dict[str, str] = {
     "blups": "Report the BLUPs (random effects)",
     "group_coefficients": "Report each level's own coefficients (fixed effect + BLUP)",
     "marginal_means": "Estimated marginal means and pairwise comparisons",
+    "baseline_comparison": "Compare the groups at the first time point (observed and model)",
     "random_effects_tests": "Likelihood-ratio tests of the random effects",
     "anova": "Type III F tests",
     "confint": "Confidence intervals",
@@ -645,6 +646,18 @@ class MarginalMeans(Step):
 
 
 @dataclass(frozen=True)
+class BaselineComparison(Step):
+    """The levels of a factor at the first time point ("compare the treatment groups at
+    baseline"): the observed means and SDs there, and the model's marginal means at the
+    first value of its time predictor with their difference. ``factor`` as named (None:
+    the model's only factor)."""
+
+    kind: ClassVar[str] = "baseline_comparison"
+    model: str | None = None
+    factor: str | None = None
+
+
+@dataclass(frozen=True)
 class VarianceContrast(Step):
     """Which of two grouping factors varies more ("do raters differ more than items?"):
     their random-intercept variances side by side with profile intervals; ``groups``
@@ -998,7 +1011,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         DesignEffect, RaterReliability,
         ClusterInfluence, EffectSize, CeilingFloor,
         StandardizedCoefficients, RandomEffectsNormality,
-        MarginalMeans,
+        MarginalMeans, BaselineComparison,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
         MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,

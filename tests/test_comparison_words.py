@@ -12,8 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
+from scipy import stats
 
 from assistant.session import Session
+from engine.samples import load_sample
 
 R = json.loads(
     (Path(__file__).parent / "data" / "words4_lme4" / "words4_lme4.json").read_text()
@@ -52,3 +54,87 @@ def test_does_the_effect_change_over_time_tests_the_added_interaction(pain):
     text = answer.text()
     assert "χ²(1) = 0.06, p = .801" in text
     assert text.count("χ²(1) = 0.06") == text.count("χ²(1)")
+
+
+def _check_test(test, expected, rel=1e-6, df_rel=1e-3):
+    assert test.estimate == pytest.approx(expected["estimate"], rel=rel)
+    assert test.se == pytest.approx(expected["se"], rel=df_rel)
+    assert test.df == pytest.approx(expected["df"], rel=df_rel)
+    assert test.lower == pytest.approx(expected["lower"], rel=df_rel)
+    assert test.upper == pytest.approx(expected["upper"], rel=df_rel)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["compare treatments at month 6", "compare the treatment groups at month 6",
+     "predicted pain at month 6 for treated vs control",
+     "predicted pain_score at time 6 for treated versus control"],
+)
+def test_arms_at_month_6_are_the_marginal_means_there(pain, request_text):
+    answer = pain.ask(request_text)
+    (result,) = [r.result for r in _results(answer, "marginal_means")]
+    expected = R["means_time_6"]
+    assert result.at == {"time": 6.0} and result.factor == "treatment"
+    control, treated = result.means
+    _check_test(control.test, expected["control"])
+    _check_test(treated.test, expected["treated"])
+    (difference,) = result.differences  # control − treated
+    assert difference.test.estimate == pytest.approx(
+        -expected["treated_minus_control"]["estimate"], rel=1e-6)
+    assert difference.test.df == pytest.approx(expected["treated_minus_control"]["df"], rel=1e-3)
+    assert (
+        "pain_score is 12.9 lower for treated than for control (treated − control = −12.9, "
+        "95% CI −16.2 to −9.7; t(78.0) = −7.89, p < .001)"
+    ) in answer.text()
+
+
+def test_groups_at_baseline_observed_and_by_the_model(pain):
+    answer = pain.ask("compare the treatment groups at baseline")
+    (result,) = [r.result for r in _results(answer, "baseline_comparison")]
+    data = load_sample("pain_trial")
+    first = data[data["time"] == 0].dropna(subset=["pain_score"])
+    grouped = first.groupby("treatment")["pain_score"]
+    assert result.time == "time" and result.first_time == 0.0
+    for row in result.observed:
+        assert row.n == grouped.size()[row.level]
+        assert row.mean == pytest.approx(grouped.mean()[row.level], rel=1e-12)
+        assert row.sd == pytest.approx(grouped.std()[row.level], rel=1e-12)
+    welch = stats.ttest_ind(
+        first.loc[first.treatment == "treated", "pain_score"],
+        first.loc[first.treatment == "control", "pain_score"], equal_var=False)
+    diff = result.observed_difference
+    assert diff.t == pytest.approx(welch.statistic, rel=1e-10)
+    assert diff.p == pytest.approx(welch.pvalue, rel=1e-8)
+    assert diff.estimate == pytest.approx(
+        grouped.mean()["treated"] - grouped.mean()["control"], rel=1e-12)
+    expected = R["means_time_0"]
+    control, treated = result.model.means
+    _check_test(control.test, expected["control"])
+    _check_test(treated.test, expected["treated"])
+    assert not result.time_interacts
+    text = answer.text()
+    assert "control 62.2 (SD 9.04, n = 40) and treated 50.1 (SD 8.26, n = 40)" in text
+    assert "is the same at every time" in text
+
+
+def test_baseline_with_the_interaction_is_the_models_own_estimate_there():
+    session = Session(sample="pain_trial")
+    assert session.ask("fit pain_score ~ time * treatment + (1 | patient)").ok
+    answer = session.ask("compare groups at baseline")
+    (result,) = [r.result for r in _results(answer, "baseline_comparison")]
+    assert result.time_interacts and result.factor == "treatment"
+    # lmerTest at time 0 (tests/data/simple_effects, the interaction model)
+    means = json.loads(
+        (Path(__file__).parent / "data" / "simple_effects" / "results.json").read_text()
+    )["intercept"]["means_time_0"]["satterthwaite"]
+    for mean, row in zip(result.model.means, means, strict=True):
+        _check_test(mean.test, row)
+    assert "its estimate at time = 0" in answer.text()
+
+
+def test_baseline_without_a_time_predictor_says_so():
+    session = Session(sample="ratings")
+    assert session.ask("LMM: rating ~ condition + (1 | rater) + (1 | item)").ok
+    answer = session.ask("compare conditions at baseline")
+    assert not answer.ok
+    assert "no time predictor" in str(answer.error)

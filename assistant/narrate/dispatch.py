@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.narrate import (
+    baseline_comparison,
     baseline_spread,
     blup_normality,
     blups,
@@ -127,6 +128,7 @@ STEP_WORDS = {
     "undo": "undo the last change",
     "show_history": "show the history",
     "show_plan": "show the last plan",
+    "baseline_comparison": "compare the groups at the first time point",
 }
 
 
@@ -248,6 +250,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "effect_size": effect_size.effect_size_blocks,
     "ceiling_floor": ceiling_floor.ceiling_floor_blocks,
     "baseline_spread": baseline_spread.baseline_spread_blocks,
+    "baseline_comparison": baseline_comparison.baseline_comparison_blocks,
 }
 
 
