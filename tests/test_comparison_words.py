@@ -138,3 +138,23 @@ def test_baseline_without_a_time_predictor_says_so():
     answer = session.ask("compare conditions at baseline")
     assert not answer.ok
     assert "no time predictor" in str(answer.error)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["fit time as a factor and compare to linear time", "fit time as categorical vs linear",
+     "fit time as a factor and compare with the linear trend"],
+)
+def test_time_as_a_factor_against_linear_time_is_the_ml_lrt(pain, request_text):
+    answer = pain.ask(request_text)
+    (result,) = [r.result for r in _results(answer, "linearity_test")]
+    expected = R["time_factor_lrt"]
+    assert result.stepwise_formula == "pain_score ~ factor(time) + treatment + (1 | patient)"
+    assert result.df == expected["df"]
+    assert result.chisq == pytest.approx(expected["chisq"], rel=1e-4)
+    assert result.p == pytest.approx(expected["p"], rel=1e-4)
+    assert (result.linear_loglik, result.stepwise_loglik) == pytest.approx(
+        tuple(expected["loglik"]), rel=1e-7)
+    assert (result.linear_aic, result.stepwise_aic) == pytest.approx(
+        tuple(expected["aic"]), rel=1e-7)
+    assert "χ²(2) = 3.71, p = .157" in answer.text()
