@@ -504,6 +504,8 @@ def _modify_random(
         terms = [t for t in terms if t["intercept"] or t["slopes"]]
         if not terms:
             terms = [{"intercept": True, "slopes": [], "group": first_group, "correlated": True}]
+    elif operation in {"remove_random_term", "keep_random_term"}:
+        terms = _random_terms_kept(terms, group, keep=operation == "keep_random_term")
     elif operation == "uncorrelated":
         if not any(t["slopes"] and t["correlated"] for t in terms):
             raise AssistantError(
@@ -517,6 +519,33 @@ def _modify_random(
     head = [] if mf.intercept else ["0"]
     rhs = " + ".join([*head, *(fixed or ["1"]), *random])
     return f"{mf.response_label} ~ {rhs}"
+
+
+def _random_terms_kept(terms: list[dict], group: str | None, *, keep: bool) -> list[dict]:
+    """The random terms of the grouping factor ``group`` alone (``keep``), or all the
+    others; a model with none left is refused (it would be no mixed model)."""
+    groups = list(dict.fromkeys(str(t["group"]) for t in terms))
+    if group is None and len(groups) == 1:  # a role word ("patients") for the one factor
+        group = groups[0]
+    if group is None or group not in groups:
+        raise AssistantError(
+            f"Say which grouping factor: the model's are {', '.join(groups)}."
+            if group is None else
+            f"The model has no random term for {group}; its grouping factors are "
+            f"{', '.join(groups)}."
+        )
+    kept = [t for t in terms if (t["group"] == group) == keep]
+    if not kept:
+        raise AssistantError(
+            f"Without {'the other grouping factors' if keep else group} the model has no "
+            "random effects left, so it is no mixed model; compare with ordinary regression "
+            "instead (`compare with OLS`)."
+        )
+    if len(kept) == len(terms):
+        raise AssistantError(
+            f"The model's only grouping factor is {group}; there is nothing to leave out."
+        )
+    return kept
 
 
 def _merge_random(terms: list[dict]) -> list[str]:

@@ -680,6 +680,9 @@ class StepBuilder(Transformer):
     def tail_without_slope(self, items):
         return _Field("without_slope", tuple(_cols(items)))
 
+    def tail_only_group(self, items):
+        return _Field("only_group", _cols(items)[0])
+
     def tail_without_term(self, items):
         return _Field("without_term", tuple(_cols(items)))
 
@@ -751,6 +754,7 @@ class StepBuilder(Transformer):
         without_slope: tuple[str, ...] | None = None
         without_term: tuple[str, ...] | None = None
         with_and_without: tuple[str, ...] | None = None
+        only_group: str | None = None
         vs_reml = False
         for part in _flat(items):
             if isinstance(part, _Field) and part.name == "criteria":
@@ -772,11 +776,23 @@ class StepBuilder(Transformer):
                 with_and_without = part.value
             elif isinstance(part, _Field) and part.name == "vs_reml":
                 vs_reml = True
+            elif isinstance(part, _Field) and part.name == "only_group":
+                only_group = part.value
         if vs_reml:
             # "compare to REML": an ML and a REML fit of one model have no likelihood
             # ratio test between them; the ML refit, and the help that says why
             named = [m for m in models if m not in (None, "last")]
             return [Refit(named[0] if named else None, method="ML"), Help("ml_reml_fits")]
+        if only_group is not None:
+            # "compare the crossed model to raters only": the model keeping only that
+            # grouping factor's random terms, then the two compared (LRT, AIC, BIC)
+            named = [m for m in models if m not in (None, "last")]
+            base = named[0] if named else None
+            return [
+                ModifyModel("keep_random_term", (), base, group=only_group),
+                CompareModels(_criteria(criteria) if criteria else ("LRT",),
+                              (base or BEFORE_LAST_REF, "last"), refit),
+            ]
         if with_and_without is not None:
             # "compare the model with and without school size": the model with those
             # terms added, or without them when it has them, then the LRT of the two

@@ -352,7 +352,10 @@ class ModifyModel(Step):
     uncorrelated, add_covariate (a variable may be an interaction written ``a:b``),
     drop_term, drop_interaction, add_or_drop_term (drop_term for the variables the model
     has, add_covariate otherwise: "compare with and without X"), null_model (the outcome
-    with an intercept and a random intercept per grouping factor, nothing else).
+    with an intercept and a random intercept per grouping factor, nothing else),
+    keep_random_term / remove_random_term (the random terms of the grouping factor
+    ``group`` kept alone, or left out: "compare to raters only"; a drop_term naming a
+    grouping factor that is no fixed term is remove_random_term).
     ``group`` names the grouping factor of an added random
     slope when the request says, and the factor that an added random intercept is for.
     """

@@ -158,3 +158,42 @@ def test_time_as_a_factor_against_linear_time_is_the_ml_lrt(pain, request_text):
     assert (result.linear_aic, result.stepwise_aic) == pytest.approx(
         tuple(expected["aic"]), rel=1e-7)
     assert "χ²(2) = 3.71, p = .157" in answer.text()
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["compare crossed model to raters only", "compare to raters only",
+     "compare with a model with only raters", "compare the crossed model with raters alone"],
+)
+def test_crossed_model_against_raters_only_is_the_reml_lrt(request_text):
+    session = Session(sample="ratings")
+    assert session.ask("LMM: rating ~ condition + (1 | rater) + (1 | item)").ok
+    answer = session.ask(request_text)
+    (fitted,) = [o.result for o in answer.steps if o.kind == "modify_model"]
+    assert fitted.model.fit.formula == "rating ~ condition + (1 | rater)"
+    (session_comparison,) = _results(answer, "compare_models")
+    comparison = session_comparison.comparison
+    expected = R["raters_only_lrt"]  # lme4 anova(raters, crossed, refit = FALSE)
+    assert comparison.criterion == "REML" and not comparison.refitted_with_ml
+    assert comparison.table.iloc[1]["Chisq"] == pytest.approx(expected["chisq"], rel=1e-5)
+    assert list(comparison.table["AIC"]) == pytest.approx(expected["aic"], rel=1e-7)
+    assert list(comparison.table["BIC"]) == pytest.approx(expected["bic"], rel=1e-7)
+    text = answer.text()
+    assert "Built from model 1 by keeping only the random effects of rater." in text
+    assert "their REML likelihoods are comparable" in text
+
+
+def test_a_model_without_items_drops_the_item_random_term():
+    session = Session(sample="ratings")
+    assert session.ask("LMM: rating ~ condition + (1 | rater) + (1 | item)").ok
+    answer = session.ask("compare with a model without items")
+    assert answer.ok, answer.error
+    (fitted,) = [o.result for o in answer.steps if o.kind == "modify_model"]
+    assert fitted.model.fit.formula == "rating ~ condition + (1 | rater)"
+
+
+def test_keeping_the_only_grouping_factor_is_refused(pain):
+    answer = pain.ask("compare to patients only")
+    assert not answer.ok
+    assert "only grouping factor is patient" in str(answer.error)
+

@@ -55,6 +55,10 @@ def change_words(change: Any) -> str:
         return f"adding a random slope for {_terms(names)}" if names else "adding a random slope"
     if operation == "remove_random_slope":
         return "removing the random slope" + (f" for {_terms(names)}" if names else "")
+    if operation == "remove_random_term":
+        return f"removing the random effects of {_terms(names)}"
+    if operation == "keep_random_term":
+        return f"keeping only the random effects of {_terms(names)}"
     if operation == "uncorrelated":
         return "making the random effects uncorrelated"
     return operation.replace("_", " ")

@@ -263,14 +263,19 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
         raise AssistantError("Say how to change the model, e.g. `add a random slope for time`.")
     if operation == "add_or_drop_term":  # "compare with and without X": settled here
         operation = add_or_drop(base.fit.model_formula, list(step_field(step, "variables", [])))
+    variables = list(step_field(step, "variables", []))
+    group = group_column(step_field(step, "group"), model_data(base).columns)
+    grouping = _grouping_factor_named(base, variables) if operation == "drop_term" else None
+    if grouping is not None:
+        # "compare with a model without items": items is no fixed term but the grouping
+        # factor of a random term, which is what goes
+        operation, variables, group = "remove_random_term", [], grouping
+    groups = base.fit.model_formula.grouping_variables()
+    if operation in _RANDOM_TERM_CHANGES and group is None and len(groups) == 1:
+        group = groups[0]  # a role word ("patients") for the model's one grouping factor
     if operation == "drop_term":
-        _refuse_level_as_term(base, step_field(step, "variables", []))
-    formula = modify_formula(
-        base.fit.model_formula,
-        operation,
-        step_field(step, "variables", []),
-        group_column(step_field(step, "group"), model_data(base).columns),
-    )
+        _refuse_level_as_term(base, variables)
+    formula = modify_formula(base.fit.model_formula, operation, variables, group)
     data = model_data(base)
     working = _on_dataset(state, base, data)
     subset = state.current_subset_of(base)
@@ -286,7 +291,7 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     )
     model, new_state = register(working, fit, None, audit)
     kept = {"subset": (subset, base.dataset)} if subset is not None else {}
-    named = tuple(step_field(step, "variables", ()))
+    named = (str(group),) if operation in _RANDOM_TERM_CHANGES else tuple(variables)
     before = {t.label for t in base.fit.model_formula.fixed_terms}
     implied = tuple(
         t.label for t in fit.model_formula.fixed_terms
@@ -298,6 +303,23 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
         change=change, quadratics=quadratic_terms(fit),
     )
     return StepResult(outcome, new_state)
+
+
+#: Changes that name a grouping factor rather than variables.
+_RANDOM_TERM_CHANGES = frozenset({"remove_random_term", "keep_random_term"})
+
+
+def _grouping_factor_named(base: Any, variables: list[str]) -> str | None:
+    """The grouping factor that the one variable of a ``drop_term`` names (itself or its
+    plural) when it is no fixed term of the model; None otherwise."""
+    if len(variables) != 1:
+        return None
+    mf = base.fit.model_formula
+    if variables[0] in {t.label for t in mf.fixed_terms}:
+        return None
+    groups = mf.grouping_variables()
+    named = group_column(variables[0], groups)
+    return named if named in groups else None
 
 
 def _null_model_from_data(state: SessionState) -> StepResult:
