@@ -197,3 +197,17 @@ def test_keeping_the_only_grouping_factor_is_refused(pain):
     assert not answer.ok
     assert "only grouping factor is patient" in str(answer.error)
 
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["plot the random effects of school and ci band",
+     "plot the random effects of school with CI bands"],
+)
+def test_school_random_effects_with_bands_is_the_caterpillar_plot(request_text, tmp_path):
+    session = Session(sample="schools", output_dir=tmp_path)
+    assert session.ask("fit the model").ok
+    answer = session.ask(request_text)
+    assert answer.ok, answer.error
+    text = answer.text()
+    assert "caterpillar_school.png" in text
+    assert "school intercepts: 40 levels sorted with 95% intervals" in text
