@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from engine.distributions import t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
 from engine.marginal_means import ContrastTest, MarginalMeans, marginal_means
 from engine.predict import factor_levels, fixed_part_variables
@@ -144,6 +144,6 @@ def _welch(observed: list[ObservedLevel], level: float) -> ContrastTest | None:
     df = (va + vb) ** 2 / (va**2 / (a.n - 1) + vb**2 / (b.n - 1))
     estimate = b.mean - a.mean
     t = estimate / se
-    half = stats.t.ppf((1 + level) / 2, df) * se
-    p = float(2 * stats.t.sf(abs(t), df))
+    half = float(t_quantile((1 + level) / 2, df)) * se
+    p = float(t_two_sided_p(t, df))
     return ContrastTest(estimate, se, df, t, p, estimate - half, estimate + half)
