@@ -28,8 +28,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from engine.bootstrap import DEFAULT_NSIM, parametric_bootstrap, percentile_interval
+from engine.distributions import normal_quantile
 from engine.errors import LmmInputError
-from engine.variance import variance_explained
+from engine.variance import icc_random_intercept, variance_explained
 
 ICC_INTERVAL_METHODS = ("profile", "bootstrap")
 
@@ -91,8 +92,8 @@ class IccInterval:
 
 
 def icc_from_theta(theta: float) -> float:
-    """σ²_u / (σ²_u + σ²_ε) written in θ = σ_u / σ_ε."""
-    return theta * theta / (1.0 + theta * theta)
+    """σ²_u / (σ²_u + σ²_ε) written in θ = σ_u / σ_ε (σ_ε as the unit)."""
+    return icc_random_intercept(theta * theta, 1.0)
 
 
 def icc_interval(
@@ -135,8 +136,6 @@ def icc_interval(
 
 
 def _profile_interval(fit: Any, level: float) -> IccInterval:
-    from scipy.stats import chi2  # imported here: scipy.stats loads slowly
-
     model = fit.model
     reml = fit.method == "REML"
     theta_hat = float(np.asarray(fit.theta, dtype=float)[0])
@@ -144,7 +143,8 @@ def _profile_interval(fit: Any, level: float) -> IccInterval:
     def criterion(theta: float) -> float:
         return float(model.deviance(np.array([theta]), reml))
 
-    cutoff = criterion(theta_hat) + float(chi2.ppf(level, 1))
+    # the chi-square(1) quantile of ``level`` is the squared normal one of (1 + level) / 2
+    cutoff = criterion(theta_hat) + float(normal_quantile((1.0 + level) / 2.0)) ** 2
 
     def excess(theta: float) -> float:
         return criterion(theta) - cutoff
@@ -177,24 +177,23 @@ def _root(function, a: float, b: float) -> float:
 
 def _bootstrap_interval(fit: Any, level: float, nsim: int, seed: int | None) -> IccInterval:
     boot = parametric_bootstrap(fit, nsim, seed=seed, level=level)
-    terms = list(fit.model.terms)
-    k = len(terms)
+    explained = variance_explained(fit)
+    # variance_explained names the terms in the model's order, as the replicates' columns
+    column_of = {name: j for j, name in enumerate(explained.var_random_by_group)}
+    k = len(column_of)
     variances = boot.replicates[:, :k] ** 2
-    sigma2 = boot.replicates[:, k] ** 2
-    totals = variances.sum(axis=1) + sigma2
-    shares = {share.group: share for share in variance_explained(fit).group_shares}
-    names = list(shares) if shares else [str(terms[0].group)]
+    totals = variances.sum(axis=1) + boot.replicates[:, k] ** 2
+    if explained.group_shares:
+        icc_of = {s.group: (s.correlation, [s.group, *s.nested_in])
+                  for s in explained.group_shares}
+    else:
+        only = next(iter(column_of))
+        icc_of = {only: (float(explained.icc), [only])}
     limits = []
-    for name in names:
-        share = shares.get(name)
-        members = [name, *share.nested_in] if share is not None else [name]
-        columns = [_term_index(terms, member) for member in members]
-        replicate_icc = variances[:, columns].sum(axis=1) / totals
+    for name, (estimate, members) in icc_of.items():
+        replicate_icc = variances[:, [column_of[m] for m in members]].sum(axis=1) / totals
         lower, upper = percentile_interval(replicate_icc, level)
-        estimate = share.correlation if share is not None else float(
-            variance_explained(fit).icc)
         limits.append(IccLimits(name, float(estimate), lower, upper))
-    used = int(np.isfinite(totals).sum())
     return IccInterval(
         method="bootstrap",
         criterion=fit.method,
@@ -202,19 +201,6 @@ def _bootstrap_interval(fit: Any, level: float, nsim: int, seed: int | None) -> 
         limits=tuple(limits),
         nsim=boot.nsim,
         seed=boot.seed,
-        n_used=used,
+        n_used=int(np.isfinite(totals).sum()),
         n_singular=boot.n_singular,
     )
-
-
-def _term_index(terms: list, name: str) -> int:
-    """The position of the term that ``variance_explained`` calls ``name`` (a factor named
-    twice gets ``.1``, ``.2``, ... after its first term, as there)."""
-    seen: dict[str, int] = {}
-    for index, term in enumerate(terms):
-        count = seen.get(term.group, 0)
-        label = term.group if count == 0 else f"{term.group}.{count}"
-        seen[term.group] = count + 1
-        if label == name:
-            return index
-    raise LmmInputError(f"The model has no grouping factor {name!r}.")

@@ -1,8 +1,11 @@
-"""Shared fixtures: the lme4 reference material beside the repository."""
+"""Shared fixtures: the lme4 reference material beside the repository, and asking a
+session a request that must succeed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +28,12 @@ def find_reference_dir() -> Path:
 def reference_dir() -> Path:
     """The shared lme4/lmerTest ground truth (../shared/reference from the repo root)."""
     return find_reference_dir()
+
+
+def ask_ok(session: Any, request: str) -> Any:
+    """``session.ask(request)``, failing the test unless it answered and its JSON output
+    holds no NaN or infinity (the CLI's ``--json`` contract)."""
+    answer = session.ask(request)
+    assert answer.ok, f"{request!r}: {answer.error}"
+    json.dumps(answer.to_json(), allow_nan=False)
+    return answer

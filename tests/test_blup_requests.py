@@ -3,20 +3,11 @@ fit's random effects (engine.blups, checked against lme4 in tests/test_blups.py)
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from assistant.session import Session
 from engine.blups import lookup_blups, rank_blups
-from tests.conftest import find_reference_dir
-
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
+from tests.conftest import ask_ok, find_reference_dir
 
 
 @pytest.fixture(scope="module")

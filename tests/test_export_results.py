@@ -12,19 +12,13 @@ import pytest
 
 from assistant.session import Session
 from engine.result_tables import fixed_effects_table
-from tests.conftest import find_reference_dir
+from tests.conftest import ask_ok, find_reference_dir
 
 
 @cache
 def reference(kind: str, name: str) -> dict:
     return json.loads((find_reference_dir() / kind / f"{name}.json").read_text())
 
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
 
 
 @pytest.fixture()

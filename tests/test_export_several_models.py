@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from assistant.session import Session
-from tests.conftest import find_reference_dir
+from tests.conftest import ask_ok, find_reference_dir
 
 SLOPE = "Reaction ~ Days + (Days | Subject)"
 INTERCEPT = "Reaction ~ Days + (1 | Subject)"
@@ -30,12 +30,6 @@ KEYS = {1: "model1", 2: "baseline", 3: "model3"}
 def reference(name: str) -> dict:
     return json.loads((find_reference_dir() / "cases" / f"{name}.json").read_text())
 
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
 
 
 @pytest.fixture()

@@ -7,23 +7,16 @@ tests/test_fit_statistics.py for the script).
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from assistant.references import NO_MODEL
 from assistant.session import Session
+from tests.conftest import ask_ok
 from tests.test_reference_cases import load_case
 
 SLOPE = "Reaction ~ Days + (Days | Subject)"
 INTERCEPT = "Reaction ~ Days + (1 | Subject)"
 
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from assistant.cli import main
 from assistant.errors import AssistantError
 from assistant.session import Session
 from grammar import ParseError, parse
-from tests.conftest import find_reference_dir
+from tests.conftest import ask_ok, find_reference_dir
 from tests.test_reference_cases import rel_err
 
 BASELINE = "LMM: Reaction ~ Days + (1 | Subject) called baseline"
@@ -27,11 +27,6 @@ UNCORRELATED = "LMM: Reaction ~ Days + (Days || Subject) called 'no correlation'
 SLOPES = "LMM: Reaction ~ Days + (Days | Subject) called slopes"
 TABLE_COLUMNS = ["npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "p", "p_boundary"]
 
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    return answer
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ engine call, scipy or pandas)."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from scipy import stats
@@ -14,15 +12,10 @@ from assistant.session import Session
 from engine.lmm import fit_lmm
 from engine.samples import load_sample
 from grammar import parse
+from tests.conftest import ask_ok
 
 PAIN_MODEL = "pain_score ~ time + treatment + (1 | patient)"
 
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,12 @@ machine), and the random-slope row is also rebuilt here from the fit's VarCorr.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from assistant.session import Session
 from grammar import parse
+from tests.conftest import ask_ok
 from tests.test_fit_statistics import R2_TOL, R_SLEEPSTUDY
 
 INTERCEPT = "Reaction ~ Days + (1 | Subject)"
@@ -23,12 +22,6 @@ SLOPE = "Reaction ~ Days + (Days | Subject)"
 #: R's numbers for the three models in the order they are fitted below.
 EXPECTED = [R_SLEEPSTUDY[INTERCEPT], R_SLEEPSTUDY[SLOPE], R_SLEEPSTUDY[f"{SLOPE} [ML]"]]
 
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
 
 
 @pytest.fixture(scope="module")

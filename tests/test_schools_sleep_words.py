@@ -4,7 +4,6 @@ against a direct engine call on the same data."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -19,16 +18,11 @@ from engine.lmm import fit_lmm
 from engine.samples import load_sample
 from grammar.parse import parse
 from grammar.text import normalise
+from tests.conftest import ask_ok
 
 SCHOOLS_FIT = "test_score ~ SES + (1 | school)"
 SLEEP_FIT = "Reaction ~ Days + (Days | Subject)"
 
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
 
 
 def _session(sample: str, fit: str, tmp_path) -> Session:

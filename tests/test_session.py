@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.session import Session
+from tests.conftest import ask_ok
 
 
 def step(kind: str, **fields):
@@ -32,12 +33,6 @@ def pain(tmp_path_factory):
     assert session.ask("LMM: pain_score ~ time + treatment + (1 | patient)").ok
     return session
 
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
 
 
 def test_random_intercept_request(pain):

@@ -12,14 +12,7 @@ import pytest
 from assistant.column_words import resolve_column_word
 from assistant.session import Session
 from engine.lmm import fit_lmm
-from tests.conftest import find_reference_dir
-
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
+from tests.conftest import ask_ok, find_reference_dir
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -11,17 +9,12 @@ from assistant.session import Session
 from engine.lmm import fit_lmm
 from engine.residual_checks import check_residuals
 from engine.samples import load_sample
+from tests.conftest import ask_ok
 from tests.session_state import assert_same_state, snapshot
 
 PAIN_FORMULA = "pain_score ~ time + treatment + (1 | patient)"
 SLEEP_FORMULA = "Reaction ~ Days + (Days | Subject)"
 
-
-def ask_ok(session: Session, request: str):
-    answer = session.ask(request)
-    assert answer.ok, f"{request!r}: {answer.error}"
-    json.dumps(answer.to_json(), allow_nan=False)
-    return answer
 
 
 def ask_fails(session: Session, request: str) -> str:

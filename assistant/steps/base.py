@@ -41,3 +41,9 @@ def step_field(step: Any, name: str, default: Any = None) -> Any:
     """A step's field, or ``default`` when the step lacks it or leaves it empty (None)."""
     value = getattr(step, name, default)
     return default if value is None else value
+
+
+def step_level(step: Any, state: SessionState) -> float:
+    """The step's confidence level, else the session's, as a fraction (95 -> 0.95)."""
+    level = float(step_field(step, "level", state.options.level))
+    return level / 100 if level > 1 else level

@@ -8,7 +8,7 @@ from typing import Any
 from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_results import BootstrapReport, EngineResult
-from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.base import PlanContext, StepResult, step_field, step_level
 from engine.bootstrap import DEFAULT_NSIM, parametric_bootstrap
 from engine.errors import LmmInputError
 
@@ -21,9 +21,7 @@ def bootstrap_intervals(step: Any, state: SessionState, context: PlanContext) ->
     (its own time budget), the table shows Wald and bootstrap intervals only.
     """
     model = resolve_one(state, step_field(step, "model"))
-    level = float(step_field(step, "level") or state.options.level)
-    if level > 1:
-        level = level / 100
+    level = step_level(step, state)
     nsim = step_field(step, "nsim") or DEFAULT_NSIM
     result = parametric_bootstrap(model.fit, nsim, seed=step_field(step, "seed"), level=level)
     wald = model.fit.confint(method="wald", level=level)

@@ -16,7 +16,7 @@ from assistant.model_building import group_column
 from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_results import EngineResult
-from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.base import PlanContext, StepResult, step_field, step_level
 from assistant.steps.blups import named_group
 from assistant.steps.data import data_roles, require_data
 from engine.blups import grouping_factors
@@ -30,10 +30,6 @@ TIME_ROLE_WORDS = frozenset({"time", "times", "occasion", "occasions", "visit", 
 def _target(state: SessionState) -> tuple[Path, str]:
     options = state.options
     return Path(options.output_dir), str(options.format)
-
-
-def _level(value: float) -> float:
-    return value / 100 if value > 1 else value
 
 
 def _figure_step(
@@ -111,7 +107,7 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
         overlay_blups=overlay,
         by=by,
         time=step_field(step, "over"),
-        level=_level(step_field(step, "level", state.options.level)),
+        level=step_level(step, state),
         **extra,
     )
 

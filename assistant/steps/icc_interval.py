@@ -7,7 +7,7 @@ from typing import Any
 from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_results import EngineResult
-from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.base import PlanContext, StepResult, step_field, step_level
 from engine.bootstrap import DEFAULT_NSIM
 from engine.icc_interval import icc_interval
 
@@ -15,12 +15,9 @@ from engine.icc_interval import icc_interval
 def icc_with_interval(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     """The ICC and its interval at the step's (or the session's) confidence level."""
     model = resolve_one(state, step_field(step, "model"))
-    level = float(step_field(step, "level") or state.options.level)
-    if level > 1:
-        level = level / 100
     result = icc_interval(
         model.fit,
-        level,
+        step_level(step, state),
         step_field(step, "method"),
         nsim=step_field(step, "nsim") or DEFAULT_NSIM,
         seed=step_field(step, "seed"),

@@ -18,7 +18,7 @@ from assistant.step_results import (
     ModelView,
     SessionComparison,
 )
-from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.base import PlanContext, StepResult, step_field, step_level
 from assistant.steps.blups import named_group
 from assistant.steps.options import normalise_ddf
 from engine.baseline_spread import baseline_spread
@@ -290,9 +290,7 @@ def confint(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     method = str(step_field(step, "method", "wald")).lower()
     if method not in {"wald", "profile"}:
         raise AssistantError(f"Intervals can be 'wald' or 'profile', not {method!r}.")
-    level = float(step_field(step, "level", state.options.level))
-    if level > 1:
-        level = level / 100
+    level = step_level(step, state)
     table = model.fit.confint(method=method, level=level)
     return StepResult(ModelTable("confint", model, table, method, float(level)), state)
 
