@@ -322,6 +322,8 @@ def modify_formula(
         return null_model_formula(mf)
     if operation == "add_or_drop_term":
         operation = add_or_drop(mf, variables)
+    if operation == "as_factor":
+        return _as_factor_formula(mf, variables)
     if operation in {"add_covariate", "drop_term", "drop_interaction", "replace_term"}:
         if operation == "replace_term":
             # variables[0] -> variables[1:] in its place ("SES" -> "SES_within + SES_between")
@@ -368,6 +370,24 @@ def modify_formula(
         rhs = " + ".join([*head, *(fixed or ["1"]), *(b.text() for b in bars)])
         return f"{mf.response_label} ~ {rhs}"
     return _modify_random(mf, operation, variables, fixed, group)
+
+
+def _as_factor_formula(mf: ModelFormula, variables: list[str]) -> str:
+    """``mf`` with each variable as ``factor(variable)`` in the fixed part ("fit time as
+    categorical": one mean per value instead of a line); the random part as written, so
+    a random slope keeps the variable numeric."""
+    _need(variables, "the variable to treat as categorical, e.g. `fit time as categorical`")
+    fixed = [t.label for t in mf.fixed_terms]
+    for v in variables:
+        if not any(v in f.split(":") for f in fixed):
+            raise AssistantError(
+                f"The model has no fixed term {v!r}; its terms are {', '.join(fixed)}."
+            )
+    fixed = [":".join(f"factor({p})" if p in variables else p for p in f.split(":"))
+             for f in fixed]
+    head = [] if mf.intercept else ["0"]
+    rhs = " + ".join([*head, *fixed, *(b.text() for b in mf.written_random)])
+    return f"{mf.response_label} ~ {rhs}"
 
 
 def null_model_formula(mf: ModelFormula) -> str:

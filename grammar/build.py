@@ -572,6 +572,18 @@ class StepBuilder(Transformer):
             return _Splittable(fit)
         return fit
 
+    def fit_structure_models(self, items):
+        """ "fit random intercept and random slope models": one model per structure named;
+        "random intercept and random slope" read as one structure is split in two by the
+        plural ("models")."""
+        parts = _flat(items)
+        structures = [p.value for p in parts if isinstance(p, _Field) and p.name == "structure"]
+        if any(isinstance(p, _Field) and p.name == "splittable" for p in parts):
+            return [FitLmm(structure="random_intercept"), FitLmm(structure="random_slope")]
+        if len(structures) < 2:
+            raise NotUnderstood("two structures: `fit random intercept and random slope models`")
+        return [FitLmm(structure=s) for s in structures]
+
     def item_mark(self, _):
         return []
 
@@ -614,6 +626,21 @@ class StepBuilder(Transformer):
         """ "add a quadratic time term", "add time squared": the fixed term I(time^2)."""
         (name,) = _cols(items)
         return ModifyModel("add_covariate", (f"I({Var(name).text()}^2)",), _ref(items))
+
+    def fit_as_factor(self, items):
+        """ "fit time as categorical": the model with factor(time) in its fixed part."""
+        return ModifyModel("as_factor", tuple(_cols(items)), _ref(items))
+
+    def quadratic_test(self, items):
+        """ "test whether time should be quadratic": the model with I(time^2) added, then
+        the likelihood-ratio test against the model without it (both refitted by ML, as
+        lme4's anova does when the fixed effects differ)."""
+        (name,) = _cols(items)
+        base = _ref(items)
+        return [
+            ModifyModel("add_covariate", (f"I({Var(name).text()}^2)",), base),
+            CompareModels(("AIC", "BIC", "LRT"), (base or BEFORE_LAST_REF, "last")),
+        ]
 
     def add_interaction(self, items):
         return ModifyModel("add_covariate", (":".join(_cols(items)),), _ref(items))
@@ -1123,6 +1150,16 @@ class StepBuilder(Transformer):
     def item_fixed(self, _):
         return _Item("fixed")
 
+    def report_ddf_table(self, items):
+        """ "report Kenward-Roger degrees of freedom": the coefficient table with that df
+        method."""
+        return FixedEffects(_ref(items), self._first_str(items))
+
+    def report_r2_share(self, items):
+        """ "what proportion of variance is explained by the fixed effects?": Nakagawa and
+        Schielzeth's marginal R² (with the conditional R² beside it)."""
+        return FitStatistics(_ref(items), measure="r2")
+
     def item_vcov(self, items):
         parts = _flat(items)
         refs = [p for p in parts if isinstance(p, _Ref)]
@@ -1286,6 +1323,12 @@ class StepBuilder(Transformer):
         parts = _flat(items)
         factors = [p.name for p in parts if isinstance(p, _Col)]
         return MarginalMeans(_ref(parts), factors[0] if factors else None, trend="time")
+
+    def faster_in_group(self, items):
+        """ "is the drop in pain faster in the treated group?": the slope of the model's time
+        predictor in each level of its one factor, with their difference (emtrends). The
+        words name the outcome and a level, not the factor, so neither is kept."""
+        return MarginalMeans(_ref(_flat(items)), None, trend="time")
 
     def simple_slopes(self, items):
         parts = _flat(items)
@@ -1777,6 +1820,16 @@ class StepBuilder(Transformer):
     def item_each_line(self, items):
         """ "plot each subject's trajectory": the spaghetti plot, a line per subject."""
         return [_PlotTarget("spaghetti"), _Field("for_each", _cols(items)[0])]
+
+    def item_each_outcome(self, items):
+        """ "plot each patient's pain": the observed outcome, one line per subject."""
+        group, outcome = _cols(items)[:2]
+        return [_PlotTarget("data", outcome=outcome), _Field("for_each", group)]
+
+    def target_mean_outcome(self, items):
+        """ "plot average pain": the data figure, which draws the mean at each time in bold
+        over the subjects' own lines."""
+        return _PlotTarget("data", outcome=_cols(items)[0])
 
     def target_data(self, _):
         return _PlotTarget("data")

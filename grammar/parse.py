@@ -412,11 +412,19 @@ def _parse_request(text: str, columns: Sequence[str] = ()) -> Plan:
 
 def _rejoined(clauses: list[Clause], index: int, columns: Sequence[str]) -> list[Step] | None:
     """Steps of clause ``index - 1`` joined with clause ``index`` when the cut between them
-    was made before a column of the current data spelled like a verb ("center time and
-    test" with a column ``test``); None when that reading fails too."""
+    was wrong: the two read as one clause ("fit time as a factor and compare to linear
+    time", whose first half is also a request of its own), or the cut was made before a
+    column of the current data spelled like a verb ("center time and test" with a column
+    ``test``); None when that reading fails too."""
     cut = clauses[index]
+    if not cut.joined_by_verb:
+        return None
+    try:
+        return _parse_clause(_join(clauses[index - 1].text, cut))
+    except _CLAUSE_ERRORS:
+        pass
     word = _BARE_WORD.match(cut.text.text.lstrip())
-    if not cut.joined_by_verb or word is None:
+    if word is None:
         return None
     name = _column_named(word.group(0), columns)
     if name is None:

@@ -61,6 +61,9 @@ def change_words(change: Any) -> str:
         return f"keeping only the random effects of {_terms(names)}"
     if operation == "uncorrelated":
         return "making the random effects uncorrelated"
+    if operation == "as_factor":
+        return (f"treating {_terms(names)} as categorical in the fixed part (one mean per "
+                "value instead of a straight line; the random part is unchanged)")
     return operation.replace("_", " ")
 
 

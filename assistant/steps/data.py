@@ -236,7 +236,7 @@ def _missingness_related(
     return missingness_by(data, subject, time, column, variables)
 
 
-def _model_on_current_data(state: SessionState, model: Any) -> Any:
+def model_on_current_data(state: SessionState, model: Any) -> Any:
     """The model named, else the newest model when it was fitted to the current data."""
     if model is not None:
         return model
@@ -251,7 +251,7 @@ def roles_variables(
 ) -> list[str] | None:
     """The variables whose presence makes an observation: the model's (the one named, else
     the newest on the current data), else the outcome."""
-    model = _model_on_current_data(state, model)
+    model = model_on_current_data(state, model)
     skip = {roles.get("group"), roles.get("time")}
     if model is not None:
         names = [v for v in model.fit.model_formula.variables() if v not in skip]
@@ -267,7 +267,7 @@ def model_roles(
     outcome, its grouping factor and, when it has a random slope, the slope's variable as
     the time; empty without such a model."""
     data = require_data(state) if data is None else data
-    model = _model_on_current_data(state, model)
+    model = model_on_current_data(state, model)
     if model is None:
         return {}
     parts = parts_from_formula(model.fit.model_formula, data)

@@ -18,7 +18,7 @@ from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field, step_level
 from assistant.steps.blups import named_group
-from assistant.steps.data import data_roles, require_data
+from assistant.steps.data import data_roles, model_on_current_data, require_data
 from engine.blups import grouping_factors
 from engine.data import describe_data
 
@@ -150,6 +150,8 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
     outcome = _outcome_column(outcome, data.columns) or roles.get("outcome")
     group = group or roles.get("group")
     by = step_field(step, "by")
+    if by is not None and by.casefold() in _ARM_WORDS and by not in data.columns:
+        by = _arm_factor(state, data, group)  # "by group": the treatment arm, not the patients
     by = None if by is None else (
         group_column(_outcome_column(by, data.columns), data.columns) or roles.get("group")
     )
@@ -174,6 +176,30 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
         prefix=state.current_data_name or "",
     )
     return StepResult(EngineResult("figure_observed_data", figure), state, tuple(figure.paths))
+
+
+#: Words for the groups a study compares ("plot pain over time by group").
+_ARM_WORDS = frozenset({"group", "groups", "arm", "arms", "condition", "conditions"})
+
+
+def _arm_factor(state: SessionState, data: Any, subject: str) -> str:
+    """The one factor fixed within each subject (a treatment arm) among the newest model's
+    variables, else among all columns; a request to name it when there is not exactly one."""
+    from engine.missingness_by import between_subject_factors
+
+    model = model_on_current_data(state, None)
+    candidates = list(map(str, data.columns))
+    if model is not None:
+        candidates = [c for c in candidates
+                      if c in model.fit.model_formula.variables()] or candidates
+    factors = between_subject_factors(data, subject, candidates)
+    if len(factors) == 1:
+        return factors[0]
+    options = factors or [c for c in map(str, data.columns) if c != subject]
+    raise AssistantError(
+        f"Say which column splits the {subject}s into groups, e.g. "
+        f"`plot over time by {options[0]}` (columns: {', '.join(options)})."
+    )
 
 
 def _time_role(

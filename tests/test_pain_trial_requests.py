@@ -1,0 +1,84 @@
+"""Requests about the pain trial that people type ("fit time as categorical", "test whether
+time should be quadratic", "plot average pain by group over time", ...): each reaches the
+statistic it asks for, with numbers checked against fits made directly with the engine."""
+
+from __future__ import annotations
+
+import pytest
+from scipy import stats
+
+from assistant.model_building import modify_formula
+from assistant.session import Session
+from engine import fit_lmm
+from engine.samples import load_sample
+from grammar.formula import parse_formula
+from tests.conftest import ask_ok
+
+SLOPE_MODEL = "pain_score ~ time * treatment + (1 + time | patient)"
+
+
+def test_time_as_a_factor_changes_the_fixed_part_only():
+    mf = parse_formula(SLOPE_MODEL)
+    assert modify_formula(mf, "as_factor", ["time"]) == (
+        "pain_score ~ factor(time) + treatment + factor(time):treatment + (1 + time | patient)"
+    )
+
+
+def test_fit_time_as_categorical_fits_one_mean_per_time(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, "LMM: pain_score ~ time * treatment + (1 | patient)")
+    ask_ok(session, "fit time as categorical")
+    fit = list(session.models.values())[-1].fit
+    direct = fit_lmm("pain_score ~ factor(time) * treatment + (1 | patient)",
+                     load_sample("pain_trial"))
+    assert len(fit.beta) == 8  # intercept, 3 time contrasts, treatment, 3 interactions
+    assert fit.beta == pytest.approx(direct.beta, abs=1e-6)
+    assert fit.loglik == pytest.approx(direct.loglik, abs=1e-6)
+
+
+def test_quadratic_question_is_the_ml_likelihood_ratio_test(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, "LMM: pain_score ~ time * treatment + (1 | patient)")
+    answer = ask_ok(session, "test whether time should be quadratic")
+    data = load_sample("pain_trial")
+    line = fit_lmm("pain_score ~ time * treatment + (1 | patient)", data, reml=False)
+    curve = fit_lmm("pain_score ~ time * treatment + I(time^2) + (1 | patient)", data,
+                    reml=False)
+    chisq = 2 * (curve.loglik - line.loglik)
+    p = stats.chi2.sf(chisq, 1)
+    assert f"χ²(1) = {chisq:.2f}" in answer.text()
+    assert f"p = {p:.3f}".replace("0.", ".") in answer.text()
+    assert "I(time^2)" in list(session.models.values())[-1].fit.formula
+
+
+def test_average_pain_by_group_panels_by_the_treatment_arm(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, f"LMM: {SLOPE_MODEL}")
+    answer = ask_ok(session, "plot average pain by group over time")
+    data = load_sample("pain_trial")
+    treated_start = data[(data.treatment == "treated") & (data.time == 0)].pain_score.mean()
+    assert any(p.name.endswith("_by_treatment.png") for s in answer.steps for p in s.figures)
+    assert f"treatment = treated (40 patients): mean pain_score {treated_start:.1f} at time 0" \
+        in answer.text()
+
+
+def test_faster_drop_question_gives_each_arms_slope_and_their_difference(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, f"LMM: {SLOPE_MODEL}")
+    text = ask_ok(session, "is the drop in pain faster in the treated group?").text()
+    fit = list(session.models.values())[-1].fit
+    names = list(fit.fixed_names)
+    interaction = fit.fixed_effects[names.index("time:treatment[T.treated]")]
+    # the slopes differ by the interaction coefficient, tested with its own t and df
+    assert f"t({interaction.df:.1f}) = {-interaction.t:.2f}" in text
+    assert "Slopes of pain_score in time for each level of treatment" in text
+
+
+def test_two_structures_with_a_plural_are_two_models_then_compared(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, "LMM: pain_score ~ time * treatment + (1 | patient)")
+    text = ask_ok(session, "fit random intercept and random slope models and compare them").text()
+    formulas = [m.fit.formula for m in list(session.models.values())[1:]]
+    assert formulas[-2].endswith("(1 | patient)")
+    assert formulas[-1].endswith("(1 + time | patient)")
+    assert "Model comparison" in text
