@@ -410,20 +410,26 @@ def _parse_request(text: str, columns: Sequence[str] = ()) -> Plan:
     return Plan(text, tuple(merge_steps([s for steps in per_clause for s in steps])))
 
 
+#: Verbs whose clause may finish the clause before it ("fit time as a factor and compare
+#: to linear time"): when the clause they open fails alone, the two are read as one.
+_JOINABLE_VERBS = frozenset({"compare"})
+
+
 def _rejoined(clauses: list[Clause], index: int, columns: Sequence[str]) -> list[Step] | None:
     """Steps of clause ``index - 1`` joined with clause ``index`` when the cut between them
-    was wrong: the two read as one clause ("fit time as a factor and compare to linear
-    time", whose first half is also a request of its own), or the cut was made before a
-    column of the current data spelled like a verb ("center time and test" with a column
-    ``test``); None when that reading fails too."""
+    was wrong: the two read as one clause after one of :data:`_JOINABLE_VERBS` ("fit time
+    as a factor and compare to linear time", whose first half is also a request of its
+    own), or the cut was made before a column of the current data spelled like a verb
+    ("center time and test" with a column ``test``); None when that reading fails too."""
     cut = clauses[index]
     if not cut.joined_by_verb:
         return None
-    try:
-        return _parse_clause(_join(clauses[index - 1].text, cut))
-    except _CLAUSE_ERRORS:
-        pass
     word = _BARE_WORD.match(cut.text.text.lstrip())
+    if word is not None and word.group(0).casefold() in _JOINABLE_VERBS:
+        try:
+            return _parse_clause(_join(clauses[index - 1].text, cut))
+        except _CLAUSE_ERRORS:
+            pass
     if word is None:
         return None
     name = _column_named(word.group(0), columns)
