@@ -24,9 +24,10 @@ NAMED = 3
 
 @dataclass(frozen=True)
 class ClusterSizes:
-    """Rows per level of ``group``: how many levels (``n_clusters``) and rows
-    (``n_rows``) there are, the sizes' minimum, quartiles, median, maximum and mean, and
-    the smallest and largest levels (up to ``NAMED`` each, with their sizes). ``unit``
+    """Units per level of ``group``: how many levels (``n_clusters``) and units
+    (``n_units``: rows, or the distinct ``unit_column`` values summed over the levels)
+    there are, the sizes' minimum, quartiles, median, maximum and mean, and the smallest
+    and largest levels (up to ``NAMED`` each, with their sizes). ``unit``
     is what is counted as the question names it ("students"), or None; ``unit_column``
     the column whose distinct values are counted (None: rows are counted)."""
 
@@ -34,7 +35,7 @@ class ClusterSizes:
     unit: str | None
     unit_column: str | None
     n_clusters: int
-    n_rows: int
+    n_units: int
     n_missing_group: int
     minimum: int
     lower_quartile: float
@@ -53,11 +54,11 @@ class ClusterSizes:
             "kind": "cluster_sizes", "group": self.group, "unit": self.unit,
             "unit_column": self.unit_column,
             "n_clusters": self.n_clusters,
-            "n_rows": self.n_rows, "n_missing_group": self.n_missing_group,
+            "n_units": self.n_units, "n_missing_group": self.n_missing_group,
             "min": self.minimum, "q1": self.lower_quartile, "median": self.median,
             "q3": self.upper_quartile, "max": self.maximum, "mean": self.mean,
-            "smallest": [{"level": k, "rows": v} for k, v in self.smallest],
-            "largest": [{"level": k, "rows": v} for k, v in self.largest],
+            "smallest": [{"level": k, "size": v} for k, v in self.smallest],
+            "largest": [{"level": k, "size": v} for k, v in self.largest],
             "n_at_min": self.n_at_minimum, "n_at_max": self.n_at_maximum,
         }
 
@@ -92,7 +93,7 @@ def cluster_sizes(
         unit=unit,
         unit_column=unit_column,
         n_clusters=int(len(counts)),
-        n_rows=int(sizes.sum()),
+        n_units=int(sizes.sum()),
         n_missing_group=int(len(data) - len(frame)),
         minimum=int(sizes.min()),
         lower_quartile=float(q1),

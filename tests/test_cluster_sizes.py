@@ -18,7 +18,7 @@ def test_sizes_equal_pandas_counts_of_distinct_students():
     expected = data.groupby("school")["student"].nunique()
     result = cluster_sizes(data, "school", "students", "student")
     assert result.n_clusters == 40 == expected.size
-    assert result.n_rows == expected.sum()
+    assert result.n_units == expected.sum()
     assert (result.minimum, result.maximum) == (expected.min(), expected.max())
     assert result.median == expected.median()
     assert result.mean == pytest.approx(expected.mean(), rel=1e-12)
@@ -32,7 +32,7 @@ def test_sizes_equal_pandas_counts_of_distinct_students():
 def test_rows_are_counted_without_a_unit_column_and_missing_groups_left_out():
     data = pd.DataFrame({"g": ["a", "a", "b", None, "c", "c", "c"], "y": np.arange(7.0)})
     result = cluster_sizes(data, "g")
-    assert (result.n_clusters, result.n_rows, result.n_missing_group) == (3, 6, 1)
+    assert (result.n_clusters, result.n_units, result.n_missing_group) == (3, 6, 1)
     assert (result.minimum, result.median, result.maximum) == (1, 2.0, 3)
     assert result.smallest == (("b", 1),) and result.largest == (("c", 3),)
 

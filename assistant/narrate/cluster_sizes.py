@@ -32,7 +32,7 @@ def cluster_sizes_blocks(result: Any) -> list[Block]:
         f"between {fmt.value(result.lower_quartile)} and {fmt.value(result.upper_quartile)}"
     )
     sentences = [
-        f"{fmt.integer(result.n_rows)} {rows} in {fmt.integer(result.n_clusters)} levels of "
+        f"{fmt.integer(result.n_units)} {rows} in {fmt.integer(result.n_clusters)} levels of "
         f"{group}: {spread}."
     ]
     if low != high and result.smallest:
