@@ -28,6 +28,7 @@ from assistant.steps import (
     figures,
     icc_interval,
     level_comparison,
+    method_comparison,
     model_checks,
     models,
     options,
@@ -52,7 +53,7 @@ def _handlers() -> dict[str, Handler]:
                    within_between, writeup, bootstrap, model_checks, questions,
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
                    outliers,
-                   baseline_comparison):
+                   baseline_comparison, method_comparison):
         table.update(module.HANDLERS)
     return table
 

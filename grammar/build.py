@@ -28,6 +28,7 @@ from grammar.plan import (
     BootstrapIntervals,
     CeilingFloor,
     ClusterInfluence,
+    CompareMethods,
     CompareModels,
     CompareOls,
     CompareRmAnova,
@@ -863,6 +864,15 @@ class StepBuilder(Transformer):
 
     def vs_rm_anova(self, items):
         return CompareRmAnova(_ref(items))
+
+    def compare_ddf_methods(self, items):
+        """ "compare Satterthwaite and Kenward-Roger p-values": both tests of each fixed
+        effect, side by side."""
+        return CompareMethods(_ref(items), "ddf")
+
+    def compare_estimation_methods(self, items):
+        """ "compare REML and ML estimates": the model fitted by each, side by side."""
+        return CompareMethods(_ref(items), "estimation")
 
     def vs_ols(self, items):
         return CompareOls(_ref(items))

@@ -161,6 +161,7 @@ STEP_TITLES: dict[str, str] = {
     "missing_data": "Missing-data audit",
     "compare_rm_anova": "Compare with repeated-measures ANOVA",
     "compare_ols": "Compare with ordinary regression (ignoring the grouping)",
+    "compare_methods": "Set one model's results under two methods side by side",
     "plot_data": "Plot the observed data",
     "plot_caterpillar": "Caterpillar plot of the random effects",
     "plot_trajectory": "Plot the fitted trajectory",
@@ -862,6 +863,18 @@ class CompareOls(Step):
     model: str | None = None
 
 
+@dataclass(frozen=True)
+class CompareMethods(Step):
+    """One model under two methods (``engine.method_comparison``): ``methods`` ``"ddf"``
+    sets Satterthwaite's and Kenward-Roger's tests of the fixed effects side by side ("compare
+    Satterthwaite and Kenward-Roger p-values"), ``"estimation"`` the REML and ML fits ("compare
+    REML and ML estimates")."""
+
+    kind: ClassVar[str] = "compare_methods"
+    model: str | None = None
+    methods: str = "ddf"
+
+
 # ------------------------------------------------------------------------ plots
 @dataclass(frozen=True)
 class PlotData(Step):
@@ -1016,7 +1029,8 @@ STEP_TYPES: dict[str, type[Step]] = {
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans, BaselineComparison,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
-        MissingData, CompareRmAnova, CompareOls, PlotData, PlotCaterpillar, PlotTrajectory,
+        MissingData, CompareRmAnova, CompareOls, CompareMethods, PlotData, PlotCaterpillar,
+        PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
         Undo, ShowHistory, ShowPlan,
     )

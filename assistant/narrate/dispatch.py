@@ -33,6 +33,7 @@ from assistant.narrate import (
     level_prediction,
     linearity,
     marginal_means,
+    method_comparison,
     missing,
     outliers,
     predictions,
@@ -121,6 +122,7 @@ STEP_WORDS = {
     "correlation_test": "test the random-effect correlation",
     "linearity_test": "test whether the effect is linear",
     "design_effect": "compute the design effect",
+    "compare_methods": "compare the two methods",
     "rater_reliability": "compute the inter-rater reliability",
     "cluster_influence": "find influential clusters",
     "effect_size": "compute the effect size",
@@ -251,6 +253,8 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "ceiling_floor": ceiling_floor.ceiling_floor_blocks,
     "baseline_spread": baseline_spread.baseline_spread_blocks,
     "baseline_comparison": baseline_comparison.baseline_comparison_blocks,
+    "ddf_comparison": method_comparison.ddf_comparison_blocks,
+    "estimation_comparison": method_comparison.estimation_comparison_blocks,
 }
 
 
