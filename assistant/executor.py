@@ -35,6 +35,7 @@ from assistant.steps import (
     outliers,
     questions,
     reports,
+    residual_groups,
     statistic_questions,
     subset,
     variance_contrast,
@@ -53,7 +54,7 @@ def _handlers() -> dict[str, Handler]:
                    within_between, writeup, bootstrap, model_checks, questions,
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
                    outliers,
-                   baseline_comparison, method_comparison):
+                   baseline_comparison, method_comparison, residual_groups):
         table.update(module.HANDLERS)
     return table
 

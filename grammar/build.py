@@ -67,6 +67,7 @@ from grammar.plan import (
     Refit,
     RefitWithoutOutliers,
     ReshapeLong,
+    ResidualVarianceByGroup,
     SetOption,
     ShowHistory,
     ShowPlan,
@@ -864,6 +865,12 @@ class StepBuilder(Transformer):
 
     def vs_rm_anova(self, items):
         return CompareRmAnova(_ref(items))
+
+    def residual_variance_groups(self, items):
+        """ "is the residual variance the same in both groups?": each group's residual SD
+        and tests of equal variances; the column named, else the model's one arm factor."""
+        cols = _cols(items)
+        return ResidualVarianceByGroup(_ref(items), cols[0] if cols else None)
 
     def compare_ddf_methods(self, items):
         """ "compare Satterthwaite and Kenward-Roger p-values": both tests of each fixed

@@ -162,6 +162,7 @@ STEP_TITLES: dict[str, str] = {
     "compare_rm_anova": "Compare with repeated-measures ANOVA",
     "compare_ols": "Compare with ordinary regression (ignoring the grouping)",
     "compare_methods": "Set one model's results under two methods side by side",
+    "residual_variance_by_group": "Compare the residual spread between groups (Levene's test)",
     "plot_data": "Plot the observed data",
     "plot_caterpillar": "Caterpillar plot of the random effects",
     "plot_trajectory": "Plot the fitted trajectory",
@@ -875,6 +876,18 @@ class CompareMethods(Step):
     methods: str = "ddf"
 
 
+@dataclass(frozen=True)
+class ResidualVarianceByGroup(Step):
+    """Is the residual variance the same in each group ("is the residual variance the same
+    in both groups?"): the conditional residuals' SD per level of ``column`` (None: the
+    model's one factor fixed within subjects) with Levene's and Brown-Forsythe's tests
+    (``engine.residual_variance_by_group``)."""
+
+    kind: ClassVar[str] = "residual_variance_by_group"
+    model: str | None = None
+    column: str | None = None
+
+
 # ------------------------------------------------------------------------ plots
 @dataclass(frozen=True)
 class PlotData(Step):
@@ -1029,7 +1042,8 @@ STEP_TYPES: dict[str, type[Step]] = {
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans, BaselineComparison,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
-        MissingData, CompareRmAnova, CompareOls, CompareMethods, PlotData, PlotCaterpillar,
+        MissingData, CompareRmAnova, CompareOls, CompareMethods, ResidualVarianceByGroup,
+        PlotData, PlotCaterpillar,
         PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
         Undo, ShowHistory, ShowPlan,

@@ -4,6 +4,7 @@ statistic it asks for, with numbers checked against fits made directly with the 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -82,3 +83,29 @@ def test_two_structures_with_a_plural_are_two_models_then_compared(tmp_path):
     assert formulas[-2].endswith("(1 | patient)")
     assert formulas[-1].endswith("(1 + time | patient)")
     assert "Model comparison" in text
+
+
+def test_residual_variance_by_arm_is_levene_and_brown_forsythe_on_the_residuals(tmp_path):
+    from engine.residual_variance_by_group import residual_variance_by_group
+
+    fit = fit_lmm(SLOPE_MODEL, load_sample("pain_trial"))
+    result = residual_variance_by_group(fit, "treatment")
+    residuals = fit.residuals()
+    arm = fit.data["treatment"].astype(str).to_numpy()
+    groups = [residuals[arm == level] for level in ("treated", "control")]
+    # Levene's F is the one-way ANOVA F of the absolute deviations from each group's mean
+    deviations = [abs(g - g.mean()) for g in groups]
+    anova = stats.f_oneway(*deviations)
+    assert result.levene_f == pytest.approx(anova.statistic, rel=1e-10)
+    assert result.levene_p == pytest.approx(anova.pvalue, rel=1e-10)
+    medians = [abs(g - np.median(g)) for g in groups]
+    assert result.brown_forsythe_f == pytest.approx(stats.f_oneway(*medians).statistic, rel=1e-10)
+    assert [lv.n for lv in result.levels] == [len(g) for g in groups] == [143, 144]
+    assert result.levels[0].residual_sd == pytest.approx(groups[0].std(ddof=1), rel=1e-12)
+    assert (result.df1, result.df2) == (1, 285)
+
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, f"LMM: {SLOPE_MODEL}")
+    text = ask_ok(session, "is the residual variance the same in both groups?").text()
+    assert f"F(1, 285) = {result.brown_forsythe_f:.2f}" in text
+    assert "this engine, like lme4, fits one residual variance only" in text

@@ -42,6 +42,7 @@ from assistant.narrate import (
     refit,
     reliability,
     reports,
+    residual_groups,
     residual_spread,
     session_history,
     side_by_side,
@@ -123,6 +124,7 @@ STEP_WORDS = {
     "linearity_test": "test whether the effect is linear",
     "design_effect": "compute the design effect",
     "compare_methods": "compare the two methods",
+    "residual_variance_by_group": "compare the residual spread between groups",
     "rater_reliability": "compute the inter-rater reliability",
     "cluster_influence": "find influential clusters",
     "effect_size": "compute the effect size",
@@ -255,6 +257,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "baseline_comparison": baseline_comparison.baseline_comparison_blocks,
     "ddf_comparison": method_comparison.ddf_comparison_blocks,
     "estimation_comparison": method_comparison.estimation_comparison_blocks,
+    "residual_variance_by_group": residual_groups.residual_groups_blocks,
 }
 
 
