@@ -26,6 +26,7 @@ from assistant.steps import (
     data,
     exports,
     figures,
+    group_reliability,
     icc_interval,
     level_comparison,
     method_comparison,
@@ -54,7 +55,8 @@ def _handlers() -> dict[str, Handler]:
                    within_between, writeup, bootstrap, model_checks, questions,
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
                    outliers,
-                   baseline_comparison, method_comparison, residual_groups):
+                   baseline_comparison, method_comparison, residual_groups,
+                   group_reliability):
         table.update(module.HANDLERS)
     return table
 

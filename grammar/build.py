@@ -44,6 +44,7 @@ from grammar.plan import (
     FixConvergence,
     FixedEffects,
     FixedEffectsVcov,
+    GroupMeanReliability,
     Help,
     Icc,
     IccInterval,
@@ -865,6 +866,10 @@ class StepBuilder(Transformer):
 
     def vs_rm_anova(self, items):
         return CompareRmAnova(_ref(items))
+
+    def group_mean_reliability(self, items):
+        """ "how reliable are the patient means?": λ = τ²/(τ² + σ²/n) per group."""
+        return GroupMeanReliability(_ref(items))
 
     def residual_variance_groups(self, items):
         """ "is the residual variance the same in both groups?": each group's residual SD

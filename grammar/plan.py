@@ -163,6 +163,7 @@ STEP_TITLES: dict[str, str] = {
     "compare_ols": "Compare with ordinary regression (ignoring the grouping)",
     "compare_methods": "Set one model's results under two methods side by side",
     "residual_variance_by_group": "Compare the residual spread between groups (Levene's test)",
+    "group_mean_reliability": "Report the reliability of the group means",
     "plot_data": "Plot the observed data",
     "plot_caterpillar": "Caterpillar plot of the random effects",
     "plot_trajectory": "Plot the fitted trajectory",
@@ -888,6 +889,15 @@ class ResidualVarianceByGroup(Step):
     column: str | None = None
 
 
+@dataclass(frozen=True)
+class GroupMeanReliability(Step):
+    """How reliable each group's mean is ("how reliable are the patient means?"): Raudenbush
+    and Bryk's λ = τ²/(τ² + σ²/n) (``engine.group_mean_reliability``)."""
+
+    kind: ClassVar[str] = "group_mean_reliability"
+    model: str | None = None
+
+
 # ------------------------------------------------------------------------ plots
 @dataclass(frozen=True)
 class PlotData(Step):
@@ -1043,6 +1053,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         MarginalMeans, BaselineComparison,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
         MissingData, CompareRmAnova, CompareOls, CompareMethods, ResidualVarianceByGroup,
+        GroupMeanReliability,
         PlotData, PlotCaterpillar,
         PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,

@@ -109,3 +109,30 @@ def test_residual_variance_by_arm_is_levene_and_brown_forsythe_on_the_residuals(
     text = ask_ok(session, "is the residual variance the same in both groups?").text()
     assert f"F(1, 285) = {result.brown_forsythe_f:.2f}" in text
     assert "this engine, like lme4, fits one residual variance only" in text
+
+
+def test_patient_mean_reliability_is_the_blup_shrinkage_factor(tmp_path):
+    from engine.group_mean_reliability import group_mean_reliability
+
+    fit = fit_lmm("pain_score ~ time * treatment + (1 | patient)", load_sample("pain_trial"))
+    result = group_mean_reliability(fit)
+    assert result.refitted_formula is None
+    # b_j = lambda_j * mean_j(y - X beta): the BLUP shrinks the mean residual by lambda_j
+    residual = fit.model.y - fit.model.X @ fit.beta
+    patients = fit.data["patient"].astype(str).to_numpy()
+    lambdas = {s.n: s.reliability for s in result.by_size}
+    for effect in fit.random_effects[:10]:
+        mine = residual[patients == effect.level]
+        assert effect.value == pytest.approx(lambdas[len(mine)] * mine.mean(), rel=1e-6)
+    assert [(s.n, s.n_groups) for s in result.by_size] == [(2, 3), (3, 27), (4, 50)]
+    sizes = [2] * 3 + [3] * 27 + [4] * 50
+    tau2, sigma2 = result.tau2, result.sigma2
+    assert result.mean_reliability == pytest.approx(
+        np.mean([tau2 / (tau2 + sigma2 / n) for n in sizes]), rel=1e-12)
+
+    # with a random slope, the variances are those of the random-intercept version
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, f"LMM: {SLOPE_MODEL}")
+    text = ask_ok(session, "how reliable are the patient means?").text()
+    assert f"The average reliability of a patient's mean is {result.mean_reliability:.2f}" in text
+    assert "(1 | patient)" in text

@@ -26,6 +26,7 @@ from assistant.narrate import (
     fit,
     fit_statistics,
     group_coefficients,
+    group_reliability,
     help,
     icc_interval,
     influence,
@@ -125,6 +126,7 @@ STEP_WORDS = {
     "design_effect": "compute the design effect",
     "compare_methods": "compare the two methods",
     "residual_variance_by_group": "compare the residual spread between groups",
+    "group_mean_reliability": "compute the reliability of the group means",
     "rater_reliability": "compute the inter-rater reliability",
     "cluster_influence": "find influential clusters",
     "effect_size": "compute the effect size",
@@ -258,6 +260,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "ddf_comparison": method_comparison.ddf_comparison_blocks,
     "estimation_comparison": method_comparison.estimation_comparison_blocks,
     "residual_variance_by_group": residual_groups.residual_groups_blocks,
+    "group_mean_reliability": group_reliability.group_reliability_blocks,
 }
 
 
