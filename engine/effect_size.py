@@ -235,8 +235,10 @@ def _variance_part(
                     f"The random slope of {name} for {term.group} makes the variance of "
                     f"{fit.response_name} depend on {name}, so there is no single SD to "
                     "divide by for a standardized effect size (Westfall, Kenny & Judd 2014 "
-                    "allow random slopes only of the contrast-coded factor itself). Ask on "
-                    "a model with a random intercept, or for the standardized coefficients."
+                    "allow random slopes only of the contrast-coded factor itself). Ask it "
+                    f"of the random-intercept model (`remove the random slope`, then `effect "
+                    f"size of {column}`), or take the difference in {fit.response_name}'s own "
+                    f"units (`estimated marginal means of {column}`)."
                 )
             z.append(1.0 if match.group("level") == condition else 0.0)
         rows.append(np.array(z))

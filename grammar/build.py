@@ -1486,14 +1486,20 @@ class StepBuilder(Transformer):
     def term_default(self, _):
         return _Term(None)
 
-    def dropout_question(self, _):
+    def dropout_question(self, items):
         """ "how many patients dropped out?": the audit led by the subjects who dropped
-        out (the subjects named are not a column to count by)."""
-        return _Field("question", "dropout")
+        out (the subjects named are not a column to count by); "... before month 6": the
+        subjects last seen before that time."""
+        before = [p for p in _flat(items) if isinstance(p, _Field) and p.name == "before"]
+        return [_Field("question", "dropout"), *before]
+
+    def dropout_before(self, items):
+        return _Field("before", float(next(t for t in _flat(items) if isinstance(t, float))))
 
     def item_missing(self, items):
         if any(isinstance(p, _Field) and p.name == "question" for p in _flat(items)):
-            return _Item("dropout")
+            before = [p.value for p in _flat(items) if isinstance(p, _Field) and p.name == "before"]
+            return _Item("dropout", before[0] if before else None)
         cols = _cols(items)
         counted = [p.value for p in _flat(items) if isinstance(p, _Field) and p.name == "counted"]
         if counted and cols:
@@ -2498,7 +2504,7 @@ class _Item:
             per, counted = self.value
             return MissingData(per, model, counted=counted)
         if self.kind == "dropout":
-            return MissingData(model=model, question="dropout")
+            return MissingData(model=model, question="dropout", before=self.value)
         if self.kind == "missing_by":
             return MissingData(model=model, question="related", related_to=self.value)
         if self.kind == "complete":

@@ -851,6 +851,8 @@ class MissingData(Step):
     question: str | None = None
     related_to: str | None = None
     counted: str | None = None
+    #: "dropped out before month 6": the time value the dropout question counts up to
+    before: float | None = None
 
 
 @dataclass(frozen=True)

@@ -136,3 +136,21 @@ def test_patient_mean_reliability_is_the_blup_shrinkage_factor(tmp_path):
     text = ask_ok(session, "how reliable are the patient means?").text()
     assert f"The average reliability of a patient's mean is {result.mean_reliability:.2f}" in text
     assert "(1 | patient)" in text
+
+
+def test_dropout_before_month_six_counts_patients_never_seen_from_then_on(tmp_path):
+    from engine.dropout_timing import dropout_before
+
+    data = load_sample("pain_trial")
+    result = dropout_before(data, "patient", "time", 6, ["pain_score"])
+    seen = data.dropna(subset=["pain_score"]).groupby("patient")["time"].max()
+    assert result.n_dropped_before == int((seen < 6).sum()) == 11
+    assert {v.time: v.n_subjects for v in result.by_last_visit} == {
+        float(t): int(c) for t, c in seen[seen < 6].value_counts().items()}
+    assert dropout_before(data, "patient", "time", 3, ["pain_score"]).n_dropped_before == int(
+        (seen < 3).sum())
+
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, f"LMM: {SLOPE_MODEL}")
+    text = ask_ok(session, "how many patients dropped out before month 6?").text()
+    assert "11 of 80 patients dropped out before time 6" in text

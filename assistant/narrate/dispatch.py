@@ -20,6 +20,7 @@ from assistant.narrate import (
     covariance,
     data,
     design_effect,
+    dropout_timing,
     effect_size,
     exports,
     figures,
@@ -274,6 +275,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return missing.complete_subjects_blocks(result.result)
     if kind == "dropout":
         return missing.dropout_blocks(result.result)
+    if kind == "dropout_before":
+        return dropout_timing.dropout_before_blocks(result.result)
     if kind == "missingness_by":
         return missing.missingness_by_blocks(result.result)
     if kind == "cluster_sizes":

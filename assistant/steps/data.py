@@ -17,6 +17,7 @@ from engine.cluster_sizes import cluster_sizes
 from engine.data import describe_data, transform_columns
 from engine.data import load_data as engine_load
 from engine.data import reshape_long as engine_reshape
+from engine.dropout_timing import dropout_before
 from engine.missing import missing_data_audit
 from engine.missingness_by import between_subject_factors, missingness_by
 from engine.samples import list_samples, load_sample
@@ -181,6 +182,10 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
     if step_field(step, "question") == "complete_subjects":
         return StepResult(EngineResult("complete_subjects", audit), state)
     if step_field(step, "question") == "dropout":
+        before = step_field(step, "before")
+        if before is not None and roles.get("time") is not None:
+            result = dropout_before(data, roles["group"], roles["time"], before, variables)
+            return StepResult(EngineResult("dropout_before", result), state)
         return StepResult(EngineResult("dropout", audit), state)
     return StepResult(EngineResult("missing_data", audit), state)
 
