@@ -930,6 +930,11 @@ class StepBuilder(Transformer):
         words name the units, not a variable)."""
         return ExplainCoefficient(_cols(items)[-1], False, _ref(items))
 
+    def effect_of_size(self, items):
+        """ "do bigger schools score higher?": the coefficient of the group's size, named
+        in words ("school size") for the session to match to a column."""
+        return ExplainCoefficient(f"{_cols(items)[0]} size", False, _ref(items))
+
     def explain_baseline(self, items):
         """ "what is the average baseline reaction time?": the intercept, the expected
         outcome where every predictor is zero (day 0)."""
@@ -941,6 +946,15 @@ class StepBuilder(Transformer):
         """ "how much do subjects differ at baseline?": the SD of the random intercepts
         and the range of the groups' own intercepts it implies."""
         return VarianceComponents(_ref(items), question="baseline", group=_cols(items)[0])
+
+    def report_slope_spread(self, items):
+        """ "how much do subjects differ in how fast they deteriorate?": the SD of the
+        random slopes and the range of the groups' own slopes it implies."""
+        fields = _fields(items)
+        named = _cols(items)  # "do subjects differ in how fast ...": the group, unwrapped
+        return VarianceComponents(_ref(items), question="slope_spread",
+                                  group=fields.get("group", named[0] if named else None),
+                                  slope=fields.get("slope"))
 
     def effect_depends(self, items):
         """ "does the SES effect depend on school size?": the interaction's test, in a
@@ -956,6 +970,16 @@ class StepBuilder(Transformer):
         """ "bootstrap the ICC": the ICC's parametric-bootstrap interval."""
         fields = {p.name: p.value for p in _flat(items) if isinstance(p, _Field)}
         return _Item("icc_interval", ("bootstrap", None)).build(_ref(items), fields)
+
+    def item_icc_of(self, items):
+        """ "ICC for raters" (a crossed model's ICC table has the factor's row) or
+        "ICC for model 1" (that model's, so the reference is kept)."""
+        return [_Item("icc"), *[i for i in _flat(items) if isinstance(i, _Ref)]]
+
+    def item_icc_ci_of(self, items):
+        """ "ICC for raters with confidence interval": the ICC's interval (one row per
+        grouping factor), of the model named if one is."""
+        return [self.item_icc_ci(items), *[i for i in _flat(items) if isinstance(i, _Ref)]]
 
     def item_icc_ci(self, items):
         """ "ICC 95% CI", "ICC bootstrap confidence interval": the ICC's interval."""
@@ -1690,6 +1714,12 @@ class StepBuilder(Transformer):
         else:
             text = format(value, "g")
         return (name, text)
+
+    def size_value(self, items):
+        """ "(in a) school of 500 students": the group's size in words ("school size"),
+        for the session to match to a column, at the number given."""
+        number = next(i for i in _flat(items) if isinstance(i, (int, float)))
+        return (f"{_cols(items)[0]} size", format(number, "g"))
 
     def predicted_contrast(self, items):
         """ "predicted pain at month 6 for treated vs control": the marginal means of the

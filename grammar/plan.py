@@ -412,13 +412,16 @@ class VarianceComponents(Step):
     of the random intercept and slope ("what is the correlation between intercept and
     slope?"), or says that the model has none; ``"baseline"`` leads with the SD of the
     random intercepts of ``group`` and the range of the groups' own intercepts it implies
-    ("how much do subjects differ at baseline?")."""
+    ("how much do subjects differ at baseline?"); ``"slope_spread"`` leads with the SD of
+    the random slopes of ``slope`` (the model's one random slope when ``None``) by
+    ``group`` and the range of the groups' own slopes it implies."""
 
     kind: ClassVar[str] = "variance_components"
     model: str | None = None
     include_icc: bool = False
     question: str | None = None
     group: str | None = None
+    slope: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,19 @@ from assistant.narrate.blocks import Block, Heading, Paragraph
 from assistant.narrate.fit import reference_point
 
 
-def _plural(word: str) -> str:
+def plural(word: str) -> str:
     return word if word.endswith("s") else word + "s"
 
 
-def _noun(column: str) -> str:
+def group_noun(column: str) -> str:
     """A grouping column as a word in a sentence: "Subject" -> "subject"."""
     return column.lower() if column[:1].isupper() and column[1:].islower() else column
 
 
 def baseline_spread_blocks(spread: Any, model: Any) -> list[Block]:
     fit = model.fit
-    group = _noun(spread.group)
-    groups = _plural(group)
+    group = group_noun(spread.group)
+    groups = plural(group)
     outcome = fit.response_name
     percent = fmt.level_percent(spread.coverage)
     lead = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from assistant.column_words import check_outcome, predictor_for_words
+from assistant.column_words import check_outcome, columns_for_words, predictor_for_words
 from assistant.errors import AssistantError
 from assistant.references import resolve, resolve_many, resolve_one
 from assistant.slope_candidates import random_slopes, within_group_predictors
@@ -34,6 +34,7 @@ from engine.marginal_means import marginal_means
 from engine.predict import factor_levels, fixed_part_variables, population_predictions
 from engine.random_effects_tests import random_effects_tests
 from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
+from engine.slope_spread import random_slope_variables, slope_spread
 from engine.variance import variance_explained
 from grammar.formula import variables_in
 
@@ -143,6 +144,9 @@ def _view(name: str) -> Any:
         question = step_field(step, "question")
         if name == "variance_components" and question == "baseline":
             return _baseline_spread(model, step_field(step, "group"), state)
+        if name == "variance_components" and question == "slope_spread":
+            return _slope_spread(model, step_field(step, "group"), step_field(step, "slope"),
+                                 state)
         if name == "settings" and question == "formula":
             return StepResult(ModelView(name, model, question=question), state)
         if name == "variance_components" and question == "correlation":
@@ -171,6 +175,47 @@ def _baseline_spread(model: Any, word: str | None, state: SessionState) -> StepR
     except LmmInputError as err:
         raise AssistantError(str(err).replace("The model", model.title, 1)) from None
     return StepResult(EngineResult("baseline_spread", spread, model), state)
+
+
+def _slope_spread(model: Any, word: str | None, slope: str | None,
+                  state: SessionState) -> StepResult:
+    """ "how much do subjects differ in how fast they deteriorate?": the SD of that
+    factor's random slopes and the range of the groups' own slopes it implies."""
+    fit = model.fit
+    groups = [g for g in grouping_factors(fit) if random_slope_variables(fit, g)]
+    group = named_group(fit, word) if word else None
+    if group is None and len(groups) == 1:
+        group = groups[0]
+    if not groups or (group is not None and group not in groups):
+        suggestion = next(iter(within_group_predictors(fit, group or grouping_factors(fit)[0])),
+                          None)
+        how = f" with `add a random slope for {suggestion}`" if suggestion else ""
+        raise AssistantError(
+            f"{model.title} has no random slope{' for ' + group if group else ''}, so its "
+            f"groups all share one slope and do not differ in it; add one first{how}."
+        )
+    if group is None:
+        raise AssistantError(
+            f"{model.title} has random slopes for several grouping factors "
+            f"({', '.join(groups)}); say which, e.g. `how much do {groups[0]} differ in "
+            "their slopes?`."
+        )
+    variables = random_slope_variables(fit, group)
+    if slope is not None:
+        # "the day slopes": the words name one of the random slopes' variables
+        named = slope if slope in variables else predictor_for_words(slope, variables,
+                                                                     model.title)
+        variables = [named or slope]
+    if len(variables) > 1:
+        raise AssistantError(
+            f"{model.title} has random slopes of {', '.join(variables)} for {group}; name "
+            f"one, e.g. `what is the SD of the {variables[0]} slopes?`."
+        )
+    try:
+        spread = slope_spread(fit, group, variables[0], float(state.options.level))
+    except LmmInputError as err:
+        raise AssistantError(str(err).replace("The model", model.title, 1)) from None
+    return StepResult(EngineResult("slope_spread", spread, model), state)
 
 
 def _significance_of(model: Any, name: str, state: SessionState) -> StepResult:
@@ -348,11 +393,24 @@ def _fixed_values(fit: Any, pairs: Any) -> dict[str, str]:
             out[factor] = level
         elif name not in predictors and (time := _time_named_by_unit(fit, name)) is not None:
             out[time] = value
+        elif not value and _names_one_observation(fit, name):
+            continue  # "for a student": any one observation, the population prediction
         elif not value:
             raise AssistantError(f"Give a value for {name}, e.g. `predictions at {name} 3`.")
         else:
             out[name] = value
     return out
+
+
+def _names_one_observation(fit: Any, name: str) -> bool:
+    """Whether ``name`` is a column of the data outside the model whose values differ on
+    every row (an identifier of the observations, such as ``student``)."""
+    source = getattr(fit, "source_data", None)
+    data = source if source is not None else fit.data
+    if name not in data.columns:
+        return False
+    column = data[name].dropna()
+    return len(column) > 0 and column.nunique() == len(column)
 
 
 #: Words for a unit of time that may stand for the model's time predictor ("at month 6"
@@ -496,8 +554,14 @@ def _add_column_hint(fit: Any, term: str | None) -> str:
     the request that adds it (its effect can only be estimated in a model that has it)."""
     source = getattr(fit, "source_data", None)
     columns = [str(c) for c in (source.columns if source is not None else fit.data.columns)]
-    if not term or term not in columns:
+    if not term:
         return ""
+    if term not in columns:
+        # "schools size" (from "do bigger schools score higher?") names school_size
+        found = columns_for_words(term, columns)
+        if len(found) != 1:
+            return ""
+        term = found[0]
     return f" {term} is a column of the data; to estimate its effect, add it: `add {term}`."
 
 
