@@ -867,6 +867,10 @@ class StepBuilder(Transformer):
     def vs_rm_anova(self, items):
         return CompareRmAnova(_ref(items))
 
+    def write_up_table(self, items):
+        """ "give me a table I can paste into my paper": the results table for a paper."""
+        return WriteUp(_ref(items), "table")
+
     def group_mean_reliability(self, items):
         """ "how reliable are the patient means?": λ = τ²/(τ² + σ²/n) per group."""
         return GroupMeanReliability(_ref(items))

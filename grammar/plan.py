@@ -461,7 +461,8 @@ class WriteUp(Step):
     """Methods and results paragraphs for a paper (APA style) about one model, with the
     references they cite ("write a methods paragraph", "report the results in APA style").
 
-    ``part`` is ``"methods"``, ``"results"`` or None for both."""
+    ``part`` is ``"methods"``, ``"results"`` or None for both; ``"table"`` is the results
+    table for a paper instead ("give me a table I can paste into my paper")."""
 
     kind: ClassVar[str] = "write_up"
     model: str | None = None

@@ -154,3 +154,16 @@ def test_dropout_before_month_six_counts_patients_never_seen_from_then_on(tmp_pa
     ask_ok(session, f"LMM: {SLOPE_MODEL}")
     text = ask_ok(session, "how many patients dropped out before month 6?").text()
     assert "11 of 80 patients dropped out before time 6" in text
+
+
+def test_paper_table_rows_are_the_fits_coefficients(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, f"LMM: {SLOPE_MODEL}")
+    text = ask_ok(session, "give me a table I can paste into my paper").text()
+    fit = list(session.models.values())[-1].fit
+    row = next(line for line in text.splitlines() if line.startswith("time × treatment"))
+    interaction = fit.fixed_effects[-1]
+    assert f"{interaction.df:.1f}" in row and f"{interaction.t:.2f}".replace("-", "−") in row
+    assert f"{interaction.p:.3f}"[1:] in row
+    assert "N = 287 observations (80 patients)" in text
+    assert "Marginal R² = .48" in text

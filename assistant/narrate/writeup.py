@@ -738,7 +738,12 @@ def author_notes(result: PaperWriteUp) -> list[str]:
 
 # ------------------------------------------------------------------ blocks
 def writeup_blocks(result: PaperWriteUp) -> list[Block]:
-    """The paragraphs asked for, then the references they cite."""
+    """The paragraphs asked for, then the references they cite; part "table": the results
+    table for a paper (assistant.narrate.paper_table)."""
+    if result.part == "table":
+        from assistant.narrate.paper_table import paper_table_blocks
+
+        return paper_table_blocks(result)
     cite = Citations()
     blocks: list[Block] = [
         Heading(f"Write-up of {result.model.title}, APA style")
