@@ -867,6 +867,12 @@ class StepBuilder(Transformer):
     def vs_rm_anova(self, items):
         return CompareRmAnova(_ref(items))
 
+    def groups_at_baseline(self, items):
+        """ "were the groups balanced at baseline?": the levels of the arm factor (the one
+        named, else the model's) at the first time point, observed and by the model."""
+        cols = _cols(items)
+        return BaselineComparison(_ref(items), cols[0] if cols else None)
+
     def write_up_table(self, items):
         """ "give me a table I can paste into my paper": the results table for a paper."""
         return WriteUp(_ref(items), "table")
