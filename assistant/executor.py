@@ -38,6 +38,7 @@ from assistant.steps import (
     reports,
     residual_groups,
     statistic_questions,
+    study,
     subset,
     variance_contrast,
     within_between,
@@ -56,7 +57,7 @@ def _handlers() -> dict[str, Handler]:
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
                    outliers,
                    baseline_comparison, method_comparison, residual_groups,
-                   group_reliability):
+                   group_reliability, study):
         table.update(module.HANDLERS)
     return table
 

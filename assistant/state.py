@@ -101,6 +101,10 @@ class SessionState:
     #: For each data set cut from another (a subset, the rows without a model's
     #: outliers): the data set it was cut from.
     subset_of: dict[str, str] = field(default_factory=dict)
+    #: Column roles the person described (assistant/steps/study.py), by data set name:
+    #: role ("outcome", "time", "group", "nested_in", "treatment", "covariates") -> the
+    #: column (covariates: several, joined by ", ").
+    study_roles: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def data(self) -> pd.DataFrame | None:
@@ -150,6 +154,19 @@ class SessionState:
                 return self.current_data_name
             name = parent
         return None
+
+    def with_study_roles(self, roles: dict[str, str]) -> SessionState:
+        """The current data set's described roles updated with ``roles`` (a role said
+        again replaces the one said before)."""
+        name = self.current_data_name or "data"
+        described = dict(self.study_roles)
+        described[name] = {**described.get(name, {}), **roles}
+        return replace(self, study_roles=described)
+
+    @property
+    def described_roles(self) -> dict[str, str]:
+        """The roles described for the current data set (empty when none)."""
+        return self.study_roles.get(self.current_data_name or "data", {})
 
     def with_model(self, model: FittedModel) -> SessionState:
         models = dict(self.models)

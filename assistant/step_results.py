@@ -232,6 +232,8 @@ class FitOutcome:
     change: ModelChange | None = None
     #: ``engine.fixed_covariance.QuadraticTerm`` for each I(x^2) term of the fit.
     quadratics: tuple[Any, ...] = ()
+    #: The roles among ``guessed_roles`` taken from the person's description of the study.
+    described_roles: dict[str, str] = field(default_factory=dict)
 
     @property
     def fit(self) -> Any:
@@ -578,3 +580,14 @@ class HelpAnswer:
         if self.current is not None:
             out["current"] = self.current.to_dict()
         return out
+
+
+@dataclass(frozen=True)
+class StudyDescribed:
+    """What one descriptive sentence contributed: ``recorded`` role -> column (in
+    :data:`assistant.narrate.study.ROLE_WORDS` order), ``unmatched`` (role, word) pairs
+    the phrasing implied but no column matched."""
+
+    sentence: str
+    recorded: dict[str, str] = field(default_factory=dict)
+    unmatched: tuple[tuple[str, str], ...] = ()

@@ -441,6 +441,12 @@ class StepBuilder(Transformer):
     def detail_predictors(self, items):
         return _Field("predictors", _cols(items))
 
+    def detail_predictors_structure(self, items):
+        """ "with time and treatment and a random intercept": predictors, then a structure."""
+        parts = _flat(items)
+        columns = [p for p in parts if isinstance(p, _Col)]
+        return [_Field("predictors", _cols(columns)), *[p for p in parts if not isinstance(p, _Col)]]
+
     def detail_group(self, items):
         return _Field("group", _cols(items)[0])
 
@@ -1308,6 +1314,12 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return RandomEffectsTests(_ref(items), group=cols[1] if len(cols) > 1 else None,
                                   slope=cols[0])
+
+    def structure_choice(self, items):
+        """ "which random effects structure should I use?": the current model (else a
+        random intercept model from the data and the described roles), then the
+        likelihood-ratio test of the random slope of its one candidate slope."""
+        return [FitLmm(), RandomEffectsTests(None, slope="slope")]
 
     def slope_variation(self, items):
         """ "does the slope vary between patients?": the random-slope test of the slope

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from lark.exceptions import UnexpectedInput, VisitError
 
@@ -36,6 +37,7 @@ from grammar.examples import EXAMPLE_REQUESTS
 from grammar.plan import Help, Plan, Step
 from grammar.r_calls import RCallError, call_refusal
 from grammar.request_parser import request_parser
+from grammar.study_description import study_description
 from grammar.text import Clause, Mapped, normalise, separator_key, split_clauses
 
 __all__ = ["EXAMPLE_REQUESTS", "MAX_REQUEST_CHARS", "ParseError", "parse", "request_parser"]
@@ -400,14 +402,36 @@ def _parse_request(text: str, columns: Sequence[str] = ()) -> Plan:
             clause_steps, swallowed = _steps_of(text, clauses[index], following, columns)
         except ParseError:
             rejoined = _rejoined(clauses, index, columns) if alone else None
-            if rejoined is None:
+            if rejoined is not None:
+                per_clause[-1], index, alone = rejoined, index + 1, False
+                continue
+            described = _described(text, clauses[index])
+            if described is None:
                 raise
-            per_clause[-1], index, alone = rejoined, index + 1, False
-            continue
+            # "I have pain scores for 80 patients": a description, recorded, not run
+            clause_steps, swallowed = [described], False
         per_clause.append(clause_steps)
         index += 2 if swallowed else 1
         alone = not swallowed
     return Plan(text, tuple(merge_steps([s for steps in per_clause for s in steps])))
+
+
+#: An article or possessive just before a clause's first kept character.
+_ARTICLE_BEFORE = re.compile(r"(?<![A-Za-z])(the|my|our|a|an|this|these|your)\s+$", re.IGNORECASE)
+
+
+def _described(request: str, clause: Clause) -> Step | None:
+    """The description step of a clause that describes the study, its sentence as
+    typed; None when the clause is no description."""
+    step = study_description(clause.text.text)
+    if step is None or not clause.text.origin:
+        return step
+    start = clause.text.origin[0]
+    article = _ARTICLE_BEFORE.search(request[:start])  # "My outcome is ...": dropped by
+    if article is not None:  # normalising, kept in the sentence shown
+        start = article.start()
+    typed = request[start : clause.text.origin[-1] + 1].strip()
+    return replace(step, sentence=typed.rstrip(".!").strip())
 
 
 #: Verbs whose clause may finish the clause before it ("fit time as a factor and compare

@@ -119,6 +119,7 @@ _WORDY_FIELDS = frozenset({"structure", "operation", "topic", "strategy", "table
 
 #: How each kind of step reads in ``Plan.describe()``.
 STEP_TITLES: dict[str, str] = {
+    "describe_study": "Record what the description says about the study",
     "use_sample": "Use a sample data set",
     "load_data": "Load a data file",
     "reshape_long": "Reshape the data from wide to long",
@@ -1005,6 +1006,26 @@ class SetOption(Step):
 
 
 @dataclass(frozen=True)
+class DescribeStudy(Step):
+    """A sentence that describes the study instead of asking for something
+    (grammar/study_description.py). The roles it states (``outcome``, ``time``,
+    ``group``, ``nested_in``, ``treatment``, ``covariates``: words as typed) are recorded
+    for the current data set, and later fits that leave a role out use them; a stated
+    word that names no column is an error. ``implied`` holds (role, word) pairs only
+    suggested by the phrasing ("within Subject"), kept when the word names a column."""
+
+    kind: ClassVar[str] = "describe_study"
+    sentence: str = ""
+    outcome: str | None = None
+    time: str | None = None
+    group: str | None = None
+    nested_in: str | None = None
+    treatment: str | None = None
+    covariates: tuple[str, ...] = ()
+    implied: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Help(Step):
     """``topic``: None, ml_vs_reml, ml_reml_fits, icc, convergence, rm_anova, blups,
     random_slopes, subsets, samples, language."""
@@ -1060,6 +1081,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
         MissingData, CompareRmAnova, CompareOls, CompareMethods, ResidualVarianceByGroup,
         GroupMeanReliability,
+        DescribeStudy,
         PlotData, PlotCaterpillar,
         PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,

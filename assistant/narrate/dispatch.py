@@ -61,6 +61,7 @@ from assistant.narrate import (
 )
 from assistant.narrate.blocks import Block, Paragraph, code
 from assistant.narrate.numbers import join_words
+from assistant.narrate.study import study_blocks
 from assistant.session_steps import PlanShown, SessionHistory, UndoOutcome
 from assistant.step_results import (
     DatasetLoaded,
@@ -77,6 +78,7 @@ from assistant.step_results import (
     PaperWriteUp,
     RefitUnchanged,
     SessionComparison,
+    StudyDescribed,
     TimeValueSubset,
     VisitSubset,
     WithinBetweenOutcome,
@@ -87,6 +89,7 @@ STEP_WORDS = {
     "load_data": "load the data file",
     "reshape_long": "reshape to long format",
     "describe_data": "describe the data",
+    "describe_study": "note the roles the description names",
     "fit_lmm": "fit the model",
     "modify_model": "change the model",
     "compare_models": "compare the models",
@@ -172,6 +175,7 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
             variance=result.variance,
             built_from=result.built_from,
             guessed=result.guessed_roles,
+            described=result.described_roles,
             change=result.change,
             quadratics=result.quadratics,
         )
@@ -183,6 +187,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         if result.model.audit is not None:
             blocks.extend(convergence.audit_blocks(result.model.audit, result.model))
         return blocks
+    if isinstance(result, StudyDescribed):
+        return study_blocks(result)
     if isinstance(result, DatasetLoaded):
         return data.dataset_blocks(result)
     if isinstance(result, DataSubset):

@@ -593,6 +593,18 @@ def newer_choices_sentence(choices: dict[str, Any], built_from: str | None) -> s
     return text.strip() or None
 
 
+def described_roles_sentence(roles: dict[str, str], described: dict[str, str]) -> str:
+    """Where each role of a formula built from a description came from."""
+    said = ", ".join(f"{role} {name}" for role, name in roles.items() if role in described)
+    guessed = ", ".join(
+        f"{role} {name}" for role, name in roles.items() if role not in described
+    )
+    text = f"I built this formula from your description ({said})"
+    if guessed:
+        text += f" and, for what it left out, from the data ({guessed})"
+    return text + ". If a role is wrong, say so or type the formula yourself."
+
+
 # -------------------------------------------------------------------- the whole
 def fit_blocks(
     model: Any,
@@ -602,15 +614,21 @@ def fit_blocks(
     guessed: dict[str, str] | None = None,
     change: Any = None,
     quadratics: tuple[Any, ...] = (),
+    described: dict[str, str] | None = None,
 ) -> list[Block]:
     """Everything about one fitted model: brief prose, with tables at the detailed level.
+
+    ``built_from`` "description": ``described`` are the roles (role words -> column)
+    taken from the person's description of the study, ``guessed`` all the roles used.
 
     ``change`` is the modify_model change that built it from ``built_from``;
     ``quadratics`` the engine's record of its squared terms (for the centring advice).
     """
     fit = model.fit
     blocks: list[Block] = [Heading(fit_heading(model))]
-    if built_from == "data" and guessed:
+    if built_from == "description" and guessed:
+        blocks.append(Paragraph(described_roles_sentence(guessed, described or {})))
+    elif built_from == "data" and guessed:
         roles = ", ".join(f"{role} {name}" for role, name in guessed.items())
         blocks.append(
             Paragraph(

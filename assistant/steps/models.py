@@ -171,15 +171,17 @@ def _fit_with_ladder(
 
 def _formula_for(
     step: Any, state: SessionState, context: PlanContext, data: Any
-) -> tuple[str, str | None, dict[str, str], str | None]:
-    """(formula, built_from, guessed roles, note) for a fit_lmm step."""
+) -> tuple[str, str | None, dict[str, str], str | None, dict[str, str]]:
+    """(formula, built_from, guessed roles, note, roles taken from the person's description)
+    for a fit_lmm step."""
+    described_roles: dict[str, str] = {}
     formula = step_field(step, "formula")
     crossed = [group_column(c, data.columns) for c in step_field(step, "crossed_with", ())]
     if formula and crossed and not step_field(step, "nested_in"):
         # the words named the factors (perhaps as plurals, "raters crossed with items"):
         # the random intercepts are those of the columns they mean
         groups = [group_column(step_field(step, "group"), data.columns), *crossed]
-        return with_crossed_intercepts(str(formula), [g for g in groups if g]), None, {}, None
+        return with_crossed_intercepts(str(formula), [g for g in groups if g]), None, {}, None, {}
     if formula and step_field(step, "response") and step_field(step, "group"):
         # built by the grammar from words ("students nested in schools"): built again from
         # the columns the words name (the plural "schools" is the column school)
@@ -189,9 +191,9 @@ def _formula_for(
             step_field(step, "structure"), step_field(step, "slope"),
             group_column(step_field(step, "nested_in"), data.columns), tuple(crossed),
         )
-        return str(rebuilt or formula), None, {}, None
+        return str(rebuilt or formula), None, {}, None, {}
     if formula:
-        return str(formula), None, {}, None
+        return str(formula), None, {}, None, {}
     structure = step_field(step, "structure", "random_intercept")
     note = None
     uncorrelated = structure == "random_slope" and context.contrasts_slope_structures
@@ -212,6 +214,9 @@ def _formula_for(
         parts = with_structure(parts, **overrides)
         built_from, roles = f"model {model.number}", {}
     else:
+        predictors, described = _fill_from_description(
+            overrides, predictors, state.described_roles
+        )
         guessed = parts_from_data(
             data,
             describe_data(data),
@@ -220,9 +225,47 @@ def _formula_for(
             **overrides,
         )
         parts, built_from, roles = guessed.parts, "data", guessed.roles
+        described_roles = described
+        if described:
+            built_from = "description"
+            roles = {**described, **{k: v for k, v in roles.items() if k not in described}}
+
     text = parts.formula(structure, uncorrelated=uncorrelated)
     check_formula(text)
-    return text, built_from, roles, note
+    return text, built_from, roles, note, described_roles
+
+
+def _fill_from_description(
+    overrides: dict[str, Any], predictors: Any, described: dict[str, str]
+) -> tuple[Any, dict[str, str]]:
+    """Fill the roles a fit request left out from the roles the person described
+    (``SessionState.described_roles``), in place in ``overrides``; returns the predictors
+    to use and the roles taken from the description (role words -> column, for the
+    answer to say where each came from).
+
+    A described treatment or covariates make the fixed part time (when described) plus
+    those; otherwise the predictors stay as the request gave them (or as guessed).
+    """
+    used: dict[str, str] = {}
+    for field_name, role, words in (
+        ("response", "outcome", "outcome"),
+        ("group", "group", "grouping factor"),
+        ("nested_in", "nested_in", "nested in"),
+        ("slope", "time", "time"),
+    ):
+        if not overrides.get(field_name) and described.get(role):
+            overrides[field_name] = described[role]
+            used[words] = described[role]
+    extra = [described["treatment"]] if described.get("treatment") else []
+    extra += [c for c in described.get("covariates", "").split(", ") if c]
+    if not predictors and extra:
+        time = [described["time"]] if described.get("time") else []
+        predictors = tuple(dict.fromkeys(time + extra))
+        if described.get("treatment"):
+            used["treatment"] = described["treatment"]
+        if described.get("covariates"):
+            used["covariates"] = described["covariates"]
+    return predictors, used
 
 
 _MODEL_FIELDS = (
@@ -238,7 +281,7 @@ def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     if says_nothing and model is not None and model.dataset == state.current_data_name:
         # "LMM handles missing data": a mixed model is already there; use it, fit nothing.
         return StepResult(ModelView("current", model), state)
-    formula, built_from, roles, note = _formula_for(step, state, context, data)
+    formula, built_from, roles, note, described = _formula_for(step, state, context, data)
     fit, audit = _fit_with_ladder(
         formula,
         data,
@@ -250,7 +293,7 @@ def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     )
     model, new_state = register(state, fit, step_field(step, "label"), audit)
     outcome = FitOutcome(model, built_from, roles, note, variance_without_icc(fit),
-                         quadratics=quadratic_terms(fit))
+                         quadratics=quadratic_terms(fit), described_roles=described)
     return StepResult(outcome, new_state)
 
 

@@ -1,0 +1,39 @@
+"""A description of the study in words: which sentence was read as description, and
+the column roles it recorded for later models (assistant/steps/study.py)."""
+
+from __future__ import annotations
+
+from assistant.narrate.blocks import Block, Paragraph
+from assistant.narrate.numbers import join_words
+from assistant.step_results import StudyDescribed
+
+#: How each recorded role reads in an answer.
+ROLE_WORDS: dict[str, str] = {
+    "outcome": "outcome",
+    "time": "time",
+    "group": "grouping factor",
+    "nested_in": "grouping factor it is nested in",
+    "treatment": "treatment",
+    "covariates": "covariates",
+}
+
+
+def role_list(roles: dict[str, str]) -> str:
+    """ "outcome Reaction, time Days and grouping factor Subject"."""
+    return join_words([f"{ROLE_WORDS.get(role, role)} {column}" for role, column in roles.items()])
+
+
+def study_blocks(result: StudyDescribed) -> list[Block]:
+    """One paragraph: the sentence taken as description, and what it recorded."""
+    opening = f"I read \u201c{result.sentence}\u201d as a description of your study, not a request"
+    if result.recorded:
+        text = (
+            f"{opening}, and noted its roles: {role_list(result.recorded)}. Later models "
+            "that leave one of these out take it from here."
+        )
+    else:
+        text = f"{opening}; it names no column's role, so I took nothing from it."
+    if result.unmatched:
+        words = join_words([f"'{word}'" for _, word in result.unmatched])
+        text += f" {words} matched no column, so I did not use it as a role."
+    return [Paragraph(text)]

@@ -1,0 +1,151 @@
+"""Sentences that describe a study rather than ask for something.
+
+People often describe their data before they ask: "I have pain scores for 80 patients at
+4 visits. My outcome is Reaction, measured on Days within Subject." Such a sentence is
+no request, but it may name the roles of columns (outcome, time, grouping factor,
+treatment, covariates). :func:`study_description` reads one clause that the request
+grammar could not read into a :class:`grammar.plan.DescribeStudy` step, or returns None
+when the clause does not look like a description (then the usual parse error stands).
+
+Roles stated outright ("the outcome is X", "X is the grouping variable", "patients are
+nested in clinics") are *stated*: a word that names no column is an error. Roles only
+implied by the phrasing ("measured on Days", "within Subject", "for 80 patients") are
+*implied*: kept only when the word names a column, otherwise the sentence is just
+description. A clause that contains a request word ("fit", "plot", "want", "please",
+...) is never taken as a description, so a request is never dropped in silence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grammar.plan import DescribeStudy
+
+#: Words that make a clause a request, never a description.
+_REQUEST_WORDS = re.compile(
+    r"\b(fit|fits|refit|plot|draw|test|compare|show|tell|give|report|want|wants|wanted|like|"
+    r"need|please|can|could|should|would|how|what|which|why|estimate|compute|calculate|run|"
+    r"check|help|explain|reshape|load|use|add|remove|drop|predict|export|save)\b",
+    re.IGNORECASE,
+)
+
+#: Openers of a sentence that describes data or a study.
+_DESCRIPTIVE_START = re.compile(
+    r"^\s*("
+    r"(i|we|they)\s+(have|had|measured|collected|recorded|observed|followed|tracked|ran|"
+    r"conducted|studied|assessed|surveyed|sampled|got|asked|randomi[sz]ed|enrolled)"
+    r"|(data|dataset|data\s+set|study|trial|experiment|sample|design|file)\s+"
+    r"(is|are|was|were|has|have|contains?|comes?|includes?|consists?|covers?)"
+    r"|there\s+(are|were|is)"
+    r"|(each|every)\s+\w+\s+(was|were|is|are|has|had|got|gave|rated)"
+    r"|(it|this)\s+(is|was)"
+    r"|(outcome|response|dependent\s+variable|dv|treatment|arm|condition|intervention|"
+    r"grouping|cluster|clustering|covariates?|time)\b"
+    r"|\S+\s+(is|are|was|were)\s+(nested|in|measured|coded|recorded|given|"
+    r"outcome|response|dependent|grouping|cluster|clustering|time|treatment|arm|condition)\b"
+    r")",
+    re.IGNORECASE,
+)
+
+#: A column word: a name as typed, or a backticked name. Small words are never names.
+_STOP = r"(?!(?:in|on|at|of|by|for|to|is|are|was|were|measured|coded|recorded|given|per|" \
+        r"within|nested|and|or|with)\b)"
+_NAME = _STOP + r"(?:`[^`]+`|[A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9_]|[A-Za-z])"
+
+_IS = r"\s+(?:is|was|=|:)\s+"
+_ROLE_NOUN = r"(?:\s+(?:variable|factor|column|measure|indicator))?"
+
+#: (role, pattern) pairs of roles stated outright.
+_STATED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (role, re.compile(pattern, re.IGNORECASE))
+    for role, pattern in (
+        ("outcome", r"\b(?:outcome|response|dependent\s+variable|dv)" + _ROLE_NOUN + _IS
+         + r"(?P<word>" + _NAME + ")"),
+        ("outcome", r"(?P<word>" + _NAME + r")\s+is\s+(?:outcome|response|"
+         r"dependent\s+variable)\b"),
+        ("time", r"\btime" + _ROLE_NOUN + _IS + r"(?P<word>" + _NAME + ")"),
+        ("time", r"(?P<word>" + _NAME + r")\s+is\s+time" + _ROLE_NOUN + r"\s*[.!]?\s*$"),
+        ("group", r"\b(?:grouping|cluster|clustering|subject|id)" + _ROLE_NOUN + _IS
+         + r"(?P<word>" + _NAME + ")"),
+        ("group", r"(?P<word>" + _NAME + r")\s+is\s+(?:grouping|cluster|clustering|subject|id)"
+         + _ROLE_NOUN + r"\b"),
+        ("treatment", r"\b(?:treatment|arm|condition|intervention)" + _ROLE_NOUN + _IS
+         + r"(?P<word>" + _NAME + ")"),
+        ("treatment", r"(?P<word>" + _NAME + r")\s+is\s+(?:treatment|arm|condition|"
+         r"intervention)" + _ROLE_NOUN + r"\b"),
+    )
+)
+#: "patients are nested in clinics": the lower and the upper grouping factor.
+_NESTED = re.compile(
+    r"(?P<lower>" + _NAME + r")\s+(?:are|is|were|was)\s+nested\s+(?:in|within)\s+(?P<upper>"
+    + _NAME + ")",
+    re.IGNORECASE,
+)
+#: "covariates are age and sex".
+_COVARIATES = re.compile(
+    r"\bcovariates?\s+(?:are|is|=|:|include)\s+(?P<words>" + _NAME + r"(?:\s*(?:,|and|,\s*and)\s*"
+    + _NAME + r")*)",
+    re.IGNORECASE,
+)
+#: (role, pattern) pairs of roles the phrasing implies (kept only when they name a column).
+_IMPLIED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (role, re.compile(pattern, re.IGNORECASE))
+    for role, pattern in (
+        ("outcome", r"\bmeasured\s+(?P<word>" + _NAME + r")\s+(?:on|over|across|at)\b"),
+        ("time", r"\bmeasured(?:\s+" + _NAME + r")?\s+(?:on|over|across)\s+(?P<word>"
+         + _NAME + ")"),
+        ("time", r"^\s*(?P<word>" + _NAME + r")\s+(?:is|was)\s+(?:measured\s+|recorded\s+|"
+         r"coded\s+)?in\s+(?:months|weeks|days|years|hours|minutes|visits)\b"),
+        ("group", r"\b(?:within|per|for\s+each|grouped\s+by|clustered\s+(?:in|within|by))\s+"
+         r"(?P<word>" + _NAME + ")"),
+        ("group", r"\b(?:for|of|from|in|across)\s+\d+\s+(?P<word>" + _NAME + ")"),
+    )
+)
+
+
+def _word(text: str) -> str:
+    return text[1:-1] if text.startswith("`") else text
+
+
+def study_description(text: str) -> DescribeStudy | None:
+    """The description step for a clause that describes the study; None when the clause
+    does not read as a description (or contains a request word)."""
+    clause = text.strip().rstrip(".!").strip()
+    if not clause or _REQUEST_WORDS.search(clause) or "~" in clause:
+        return None
+    if not _DESCRIPTIVE_START.match(clause):
+        return None
+    roles: dict[str, str] = {}
+    for role, pattern in _STATED:
+        match = pattern.search(clause)
+        if match is not None and role not in roles:
+            roles[role] = _word(match.group("word"))
+    nested = _NESTED.search(clause)
+    nested_in = None
+    implied: dict[str, str] = {}
+    if nested is not None:
+        # "students are nested in schools": the upper factor is stated; the lower one is
+        # the grouping factor only when it is a column (students may be the rows)
+        nested_in = _word(nested.group("upper"))
+        if "group" not in roles:
+            implied["group"] = _word(nested.group("lower"))
+    covariates: tuple[str, ...] = ()
+    listed = _COVARIATES.search(clause)
+    if listed is not None:
+        covariates = tuple(
+            _word(w) for w in re.split(r"\s*(?:,\s*and|,|and)\s*", listed.group("words")) if w
+        )
+    for role, pattern in _IMPLIED:
+        match = pattern.search(clause)
+        if match is not None and role not in roles and role not in implied:
+            implied[role] = _word(match.group("word"))
+    return DescribeStudy(
+        sentence=clause,
+        outcome=roles.get("outcome"),
+        time=roles.get("time"),
+        group=roles.get("group"),
+        nested_in=nested_in,
+        treatment=roles.get("treatment"),
+        covariates=covariates,
+        implied=tuple(sorted(implied.items())),
+    )
