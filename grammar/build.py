@@ -444,8 +444,8 @@ class StepBuilder(Transformer):
     def detail_predictors_structure(self, items):
         """ "with time and treatment and a random intercept": predictors, then a structure."""
         parts = _flat(items)
-        columns = [p for p in parts if isinstance(p, _Col)]
-        return [_Field("predictors", _cols(columns)), *[p for p in parts if not isinstance(p, _Col)]]
+        rest = [p for p in parts if not isinstance(p, _Col)]
+        return [_Field("predictors", _cols(parts)), *rest]
 
     def detail_group(self, items):
         return _Field("group", _cols(items)[0])
