@@ -1188,6 +1188,11 @@ class StepBuilder(Transformer):
     def item_r2(self, _):
         return _Item("r2")
 
+    def arm_level(self, _):
+        """ "the treated arm": a level of the arm factor, not a column; the assistant takes
+        the model's one factor fixed within subjects."""
+        return []
+
     def report_missing_related(self, items):
         """ "is the missingness related to treatment?": completers against the others."""
         columns = _cols(items)
