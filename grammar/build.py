@@ -618,6 +618,10 @@ class StepBuilder(Transformer):
     def remove_random_slope(self, items):
         return ModifyModel("remove_random_slope", tuple(_cols(items)), _ref(items))
 
+    def remove_group_random(self, items):
+        """ "drop the item random effect": the random terms of that factor left out."""
+        return ModifyModel("remove_random_term", (), _ref(items), group=_cols(items)[0])
+
     def make_uncorrelated(self, items):
         return ModifyModel("uncorrelated", (), _ref(items))
 
@@ -718,6 +722,17 @@ class StepBuilder(Transformer):
 
     def tail_only_group(self, items):
         return _Field("only_group", _cols(items)[0])
+
+    def test_with_ddf(self, items):
+        """ "test Days with Kenward-Roger": the coefficient table with that df method,
+        led by the tests of the variable named."""
+        ddf = next(i for i in items if isinstance(i, str) and not isinstance(i, Token))
+        return FixedEffects(_ref(items), ddf=ddf, term=_cols(items)[0])
+
+    def compare_without_term(self, items):
+        """ "likelihood ratio test for school_size": the model without the term, then the
+        two compared (as "compare with a model without school_size")."""
+        return self.compare([_Field("without_term", tuple(_cols(items)))])
 
     def tail_without_term(self, items):
         return _Field("without_term", tuple(_cols(items)))

@@ -152,3 +152,48 @@ def test_icc_for_raters_with_interval_gives_the_icc_interval(tmp_path):
     assert rows["rater"].estimate == pytest.approx(variances["rater"] / total, rel=1e-9)
     assert rows["rater"].lower < rows["rater"].estimate < rows["rater"].upper
     assert not math.isnan(rows["rater"].lower)
+
+
+# ------------------------------------------------------------------ tests in words
+def test_likelihood_ratio_test_of_a_fixed_term_is_twice_the_ml_loglik_gap(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, SLEEP_FIT)
+    answer = ask_ok(session, "test Days with a likelihood ratio test")
+    data = load_sample("sleepstudy")
+    full = fit_lmm(SLEEP_FIT, data, reml=False)
+    reduced = fit_lmm("Reaction ~ 1 + (1 + Days | Subject)", data, reml=False)
+    chisq = 2 * (full.loglik - reduced.loglik)
+    assert f"χ²(1) = {chisq:.2f}" in answer.text()
+
+
+def test_kenward_roger_words_give_the_kr_table(sleep, reference_dir):
+    (step,) = parse("test Days with Kenward-Roger").steps
+    assert (step.kind, step.ddf, step.term) == ("fixed_effects", "kenward-roger", "Days")
+    answer = ask_ok(sleep, "test Days with Kenward-Roger")
+    ref = _reference(reference_dir, "sleepstudy_slope")
+    days = next(f for f in ref["fixef"] if f["term"] == "Days")
+    assert "Kenward-Roger" in answer.text()
+    assert f"F(1, {days['df_kr']:.0f}) = {days['t'] ** 2:.2f}" in answer.text()
+
+
+@pytest.mark.parametrize(
+    ("request_text", "term"),
+    [("Is the effect of Days significant?", "Days"),
+     ("Is SES a significant predictor of test scores?", "SES"),
+     ("is the difference between conditions significant?", "conditions")],
+)
+def test_significance_words_lead_with_the_variables_test(request_text, term):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.term) == ("fixed_effects", term)
+
+
+def test_drop_a_factors_random_effect_keeps_the_other_factor(tmp_path):
+    session = Session(sample="ratings", output_dir=tmp_path)
+    ask_ok(session, "rating ~ condition + (1 | rater) + (1 | item)")
+    answer = ask_ok(session, "drop the item random effect and compare")
+    assert "`rating ~ condition + (1 | rater)`" in answer.text()
+    data = load_sample("ratings")
+    crossed = fit_lmm("rating ~ condition + (1 | rater) + (1 | item)", data)
+    rater = fit_lmm("rating ~ condition + (1 | rater)", data)
+    chisq = 2 * (crossed.loglik - rater.loglik)
+    assert f"{chisq:.2f}" in answer.text()
