@@ -1757,6 +1757,11 @@ class StepBuilder(Transformer):
             text = format(value, "g")
         return (name, text)
 
+    def number_first_value(self, items):
+        """ "(after) 5 days": the column named after its value, as fixed_value's pair."""
+        number = next(i for i in _flat(items) if isinstance(i, (int, float)))
+        return (_cols(items)[0], format(number, "g"))
+
     def size_value(self, items):
         """ "(in a) school of 500 students": the group's size in words ("school size"),
         for the session to match to a column, at the number given."""
