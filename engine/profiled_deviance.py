@@ -12,8 +12,9 @@ optimizer's path does not depend on which one it calls. It saves the rest:
   Cholesky of S' reads), scaled by the rest terms' theta, in preallocated arrays
   that ``dpotrf`` factors in place;
 * every NumPy call writes into a preallocated array given as a positional ``out``
-  (a keyword costs more than the arithmetic here), 2 x 2 blocks are divided row by
-  row (a broadcast costs twice as much), and the logs of R's diagonal and of the
+  (a keyword costs more than the arithmetic here), the 2 x 2 blocks' coefficients
+  are packed into their array's memory by ``struct`` (NumPy's conversion of a tuple
+  costs more than the rest of the block step), and the logs of R's diagonal and of the
   scaled penalised RSS are one ``np.log`` call (NumPy's log of a value does not
   depend on the array it sits in).
 
@@ -24,6 +25,7 @@ in the rest) or whose later terms are vector-valued use ``LmmModel.deviance``.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -36,6 +38,8 @@ _sum = np.add.reduce
 _add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
 _square, _log, _dot = np.square, np.log, np.dot
 _potrf = lapack.dpotrf
+#: Writes the 21 coefficients of ``_blocks_2x2`` as native doubles into a buffer.
+_pack_coefficients = struct.Struct("=21d").pack_into
 
 if TYPE_CHECKING:
     from engine.model import LmmModel
@@ -101,16 +105,16 @@ class ProfiledDeviance:
 
     def _prepare_2x2(self, a_rows: np.ndarray) -> None:
         """Work arrays of :meth:`_blocks_2x2`: the coefficient matrices of
-        ``engine.model.blocks_2x2`` share one buffer, filled by one assignment."""
+        ``engine.model.blocks_2x2`` share one buffer, filled by one ``struct`` call."""
         levels = a_rows.shape[1]
         self.a_rows = a_rows
         self.coefficients = np.zeros(21)
+        self.coefficient_bytes = memoryview(self.coefficients).cast("B")
         self.to_m = self.coefficients[:12].reshape(3, 4)
         self.to_w = self.coefficients[12:].reshape(3, 3)
         self.m_rows = np.empty((3, levels))
         self.m_parts = tuple(self.m_rows)
         self.w_rows = np.empty((3, levels))
-        self.w_parts = tuple(self.w_rows)
         self.w_flat = self.w_rows.reshape(-1)
         self.det = np.empty(levels)
         self.det_square = np.empty(levels)
@@ -121,7 +125,8 @@ class ProfiledDeviance:
         k = self.first_theta
         t0, t1, t2 = float(theta[k]), float(theta[k + 1]), float(theta[k + 2])
         # to_m (3 x 4), then to_w (3 x 3), row by row
-        self.coefficients[:] = (
+        _pack_coefficients(
+            self.coefficient_bytes, 0,
             t0 * t0, 2.0 * t0 * t1, t1 * t1, 1.0,
             0.0, t0 * t2, t1 * t2, 0.0,
             0.0, 0.0, t2 * t2, 1.0,
@@ -133,9 +138,8 @@ class ProfiledDeviance:
         m00, m01, m11 = self.m_parts
         det = _multiply(m00, m11, self.det)
         _subtract(det, _square(m01, self.det_square), det)
-        _dot(self.to_w, m_rows, self.w_rows)
-        for row in self.w_parts:
-            _divide(row, det, row)
+        w_rows = _dot(self.to_w, m_rows, self.w_rows)
+        _divide(w_rows, det, w_rows)
         return log_sum(det), self.w_flat
 
     def _first_block(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
