@@ -147,7 +147,7 @@ class ProfiledDeviance:
         computed as ``LmmModel._first_block`` does."""
         s1, k = self.s1, self.first_theta
         if s1 == 1:
-            lam2 = np.float64(theta[k]) ** 2
+            lam2 = theta[k] ** 2  # theta is a float64 array: a NumPy scalar's square
             m_diag = _multiply(self.a00, lam2, self.m_diag)
             _add(m_diag, 1.0, m_diag)
             logdet = float(_sum(_log(m_diag, self.work)))
@@ -203,12 +203,12 @@ class ProfiledDeviance:
 
 
 def _block_sum(values: np.ndarray, listed: list[float], lo: int, hi: int) -> float:
-    """``np.add.reduce(values[lo:hi])``; up to two values are added as Python floats
-    (``listed`` is ``values.tolist()``): numpy returns 0, the single value, or the sum
-    of the two."""
-    size = hi - lo
-    if size > 2:
+    """``np.add.reduce(values[lo:hi])``; fewer than eight values are added in Python
+    (``listed`` is ``values.tolist()``): NumPy's pairwise summation adds a block that
+    short one by one from zero, left to right, which the loop repeats exactly."""
+    if hi - lo >= 8:
         return float(_sum(values[lo:hi]))
-    if size == 2:
-        return listed[lo] + listed[lo + 1]
-    return listed[lo] if size == 1 else 0.0
+    total = 0.0
+    for value in listed[lo:hi]:
+        total += value
+    return total

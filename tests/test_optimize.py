@@ -206,3 +206,14 @@ def test_models_outside_the_kernel_use_the_full_evaluation() -> None:
     assert not isinstance(kernel, ProfiledDeviance)
     theta = np.array([0.8, 0.5, 0.1, 0.3])
     assert kernel(theta) == model.deviance(theta, False)
+
+
+def test_block_sums_equal_numpy_reductions() -> None:
+    from engine.profiled_deviance import _block_sum
+
+    rng = np.random.default_rng(11)
+    for size in range(13):
+        for _ in range(200):
+            values = rng.normal(size=size + 2) * 10.0 ** rng.integers(-8, 8, size + 2)
+            expected = float(np.add.reduce(values[1 : size + 1]))
+            assert _block_sum(values, values.tolist(), 1, size + 1) == expected
