@@ -591,3 +591,11 @@ class StudyDescribed:
     sentence: str
     recorded: dict[str, str] = field(default_factory=dict)
     unmatched: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "study_description",
+            "sentence": self.sentence,
+            "roles": dict(self.recorded),
+            "not_used": [{"role": role, "word": word} for role, word in self.unmatched],
+        }

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
 from lark.exceptions import UnexpectedInput, VisitError
 
@@ -423,15 +422,14 @@ _ARTICLE_BEFORE = re.compile(r"(?<![A-Za-z])(the|my|our|a|an|this|these|your)\s+
 def _described(request: str, clause: Clause) -> Step | None:
     """The description step of a clause that describes the study, its sentence as
     typed; None when the clause is no description."""
-    step = study_description(clause.text.text)
-    if step is None or not clause.text.origin:
-        return step
+    if not clause.text.origin:
+        return study_description(clause.text.text)
     start = clause.text.origin[0]
     article = _ARTICLE_BEFORE.search(request[:start])  # "My outcome is ...": dropped by
     if article is not None:  # normalising, kept in the sentence shown
         start = article.start()
-    typed = request[start : clause.text.origin[-1] + 1].strip()
-    return replace(step, sentence=typed.rstrip(".!").strip())
+    typed = request[start : clause.text.origin[-1] + 1]
+    return study_description(clause.text.text, typed)
 
 
 #: Verbs whose clause may finish the clause before it ("fit time as a factor and compare

@@ -23,9 +23,10 @@ from grammar.plan import DescribeStudy
 
 #: Words that make a clause a request, never a description.
 _REQUEST_WORDS = re.compile(
-    r"\b(fit|fits|refit|plot|draw|test|compare|show|tell|give|report|want|wants|wanted|like|"
-    r"need|please|can|could|should|would|how|what|which|why|estimate|compute|calculate|run|"
-    r"check|help|explain|reshape|load|use|add|remove|drop|predict|export|save)\b",
+    r"\b(fit|refit|plot|compare|show|tell|give|want|wants|wanted|like|need|needs|please|"
+    r"can|could|should|would|how|what|which|why|whether|estimate|compute|calculate|explain|"
+    r"reshape|load|predict|export|save|have\s+to|going\s+to|"
+    r"(test|check|run|report|use|add|remove|drop)\s+(whether|if|the|for|of|it|a|an|this|that))\b",
     re.IGNORECASE,
 )
 
@@ -37,21 +38,27 @@ _DESCRIPTIVE_START = re.compile(
     r"|(data|dataset|data\s+set|study|trial|experiment|sample|design|file)\s+"
     r"(is|are|was|were|has|have|contains?|comes?|includes?|consists?|covers?)"
     r"|there\s+(are|were|is)"
-    r"|(each|every)\s+\w+\s+(was|were|is|are|has|had|got|gave|rated)"
-    r"|(it|this)\s+(is|was)"
+    r"|(each|every)\s+\w+\s+(was|were|is|are|has|had|got|gave|rated|scored|judged|saw|"
+    r"answered|completed|took|received|evaluated|visited|attended|read)"
+    r"|(it|this|these|those)\s+(is|was|are|were)"
+    r"|(my|our|the)\s+(data|dataset|study|trial|experiment)\b"
     r"|(outcome|response|dependent\s+variable|dv|treatment|arm|condition|intervention|"
     r"grouping|cluster|clustering|covariates?|time)\b"
-    r"|\S+\s+(is|are|was|were)\s+(nested|in|measured|coded|recorded|given|"
-    r"outcome|response|dependent|grouping|cluster|clustering|time|treatment|arm|condition)\b"
+    r"|\S+\s+(is|are|was|were)\s+(the\s+)?(nested|in|measured|coded|recorded|given|"
+    r"outcome|response|dependent|grouping|cluster|clustering|time|treatment|arm|condition|"
+    r"subject|id|randomi[sz]ed|assigned|allocated|seen|followed|recruited|enrolled|observed|"
+    r"rated|scored|tested|either|one|a|an)\b"
     r")",
     re.IGNORECASE,
 )
 
 #: A column word: a name as typed, or a backticked name. Small words are never names.
 _STOP = r"(?!(?:in|on|at|of|by|for|to|is|are|was|were|measured|coded|recorded|given|per|" \
-        r"within|nested|and|or|with)\b)"
+        r"within|nested|and|or|with|grouping|clustering)\b)"
 _NAME = _STOP + r"(?:`[^`]+`|[A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9_]|[A-Za-z])"
 
+#: A role's name: up to three words ("test score"); the handler tries the longest first.
+_NAMES = _NAME + r"(?:\s+" + _NAME + r"){0,2}"
 _IS = r"\s+(?:is|was|=|:)\s+"
 _ROLE_NOUN = r"(?:\s+(?:variable|factor|column|measure|indicator))?"
 
@@ -60,16 +67,17 @@ _STATED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (role, re.compile(pattern, re.IGNORECASE))
     for role, pattern in (
         ("outcome", r"\b(?:outcome|response|dependent\s+variable|dv)" + _ROLE_NOUN + _IS
-         + r"(?P<word>" + _NAME + ")"),
+         + r"(?P<word>" + _NAMES + ")"),
         ("outcome", r"(?P<word>" + _NAME + r")\s+is\s+(?:outcome|response|"
          r"dependent\s+variable)\b"),
         ("time", r"\btime" + _ROLE_NOUN + _IS + r"(?P<word>" + _NAME + ")"),
         ("time", r"(?P<word>" + _NAME + r")\s+is\s+time" + _ROLE_NOUN + r"\s*[.!]?\s*$"),
-        ("group", r"\b(?:grouping|cluster|clustering|subject|id)" + _ROLE_NOUN + _IS
-         + r"(?P<word>" + _NAME + ")"),
         ("group", r"(?P<word>" + _NAME + r")\s+is\s+(?:grouping|cluster|clustering|subject|id)"
          + _ROLE_NOUN + r"\b"),
-        ("treatment", r"\b(?:treatment|arm|condition|intervention)" + _ROLE_NOUN + _IS
+        ("group", r"\b(?:(?:grouping|cluster|clustering)" + _ROLE_NOUN
+         + r"|(?:subject|id)\s+(?:variable|factor|column))" + _IS + r"(?P<word>" + _NAME + ")"),
+        ("treatment", r"\b(?:(?:treatment|intervention)" + _ROLE_NOUN
+         + r"|(?:arm|condition)\s+(?:variable|factor|column|indicator))" + _IS
          + r"(?P<word>" + _NAME + ")"),
         ("treatment", r"(?P<word>" + _NAME + r")\s+is\s+(?:treatment|arm|condition|"
          r"intervention)" + _ROLE_NOUN + r"\b"),
@@ -77,7 +85,7 @@ _STATED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 #: "patients are nested in clinics": the lower and the upper grouping factor.
 _NESTED = re.compile(
-    r"(?P<lower>" + _NAME + r")\s+(?:are|is|were|was)\s+nested\s+(?:in|within)\s+(?P<upper>"
+    r"(?P<lower>" + _NAME + r")(?:\s+(?:are|is|were|was))?\s+nested\s+(?:in|within)\s+(?P<upper>"
     + _NAME + ")",
     re.IGNORECASE,
 )
@@ -94,11 +102,12 @@ _IMPLIED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("outcome", r"\bmeasured\s+(?P<word>" + _NAME + r")\s+(?:on|over|across|at)\b"),
         ("time", r"\bmeasured(?:\s+" + _NAME + r")?\s+(?:on|over|across)\s+(?P<word>"
          + _NAME + ")"),
-        ("time", r"^\s*(?P<word>" + _NAME + r")\s+(?:is|was)\s+(?:measured\s+|recorded\s+|"
+        ("time", r"\b(?P<word>" + _NAME + r")\s+(?:is|was)\s+(?:measured\s+|recorded\s+|"
          r"coded\s+)?in\s+(?:months|weeks|days|years|hours|minutes|visits)\b"),
         ("group", r"\b(?:within|per|for\s+each|grouped\s+by|clustered\s+(?:in|within|by))\s+"
          r"(?P<word>" + _NAME + ")"),
         ("group", r"\b(?:for|of|from|in|across)\s+\d+\s+(?P<word>" + _NAME + ")"),
+        ("group", r"^\s*(?:each|every)\s+(?P<word>" + _NAME + r")\s"),
     )
 )
 
@@ -107,13 +116,15 @@ def _word(text: str) -> str:
     return text[1:-1] if text.startswith("`") else text
 
 
-def study_description(text: str) -> DescribeStudy | None:
+def study_description(text: str, typed: str | None = None) -> DescribeStudy | None:
     """The description step for a clause that describes the study; None when the clause
-    does not read as a description (or contains a request word)."""
+    does not read as a description (or contains a request word). ``text`` is the clause
+    as normalised (articles dropped), ``typed`` as the person wrote it (default ``text``)."""
     clause = text.strip().rstrip(".!").strip()
-    if not clause or _REQUEST_WORDS.search(clause) or "~" in clause:
+    sentence = (typed if typed is not None else text).strip().rstrip(".!").strip()
+    if not clause or _REQUEST_WORDS.search(sentence) or "~" in clause:
         return None
-    if not _DESCRIPTIVE_START.match(clause):
+    if not (_DESCRIPTIVE_START.match(sentence) or _DESCRIPTIVE_START.match(clause)):
         return None
     roles: dict[str, str] = {}
     for role, pattern in _STATED:
@@ -135,17 +146,23 @@ def study_description(text: str) -> DescribeStudy | None:
         covariates = tuple(
             _word(w) for w in re.split(r"\s*(?:,\s*and|,|and)\s*", listed.group("words")) if w
         )
+    candidates = [(role, _word(implied["group"])) for role in ("group",) if "group" in implied]
     for role, pattern in _IMPLIED:
-        match = pattern.search(clause)
-        if match is not None and role not in roles and role not in implied:
-            implied[role] = _word(match.group("word"))
+        if role in roles:
+            continue
+        for match in pattern.finditer(clause):
+            pair = (role, _word(match.group("word")))
+            if role != "group" and any(r == role for r, _ in candidates):
+                break
+            if pair not in candidates:
+                candidates.append(pair)
     return DescribeStudy(
-        sentence=clause,
+        sentence=sentence,
         outcome=roles.get("outcome"),
         time=roles.get("time"),
         group=roles.get("group"),
         nested_in=nested_in,
         treatment=roles.get("treatment"),
         covariates=covariates,
-        implied=tuple(sorted(implied.items())),
+        implied=tuple(candidates),
     )

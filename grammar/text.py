@@ -194,6 +194,21 @@ _TRAILING_PLAIN_WORDS = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_JOIN = re.compile(r"(\s*(,|\band\b))+\s*$", re.IGNORECASE)
+#: Words that order the asks of a paragraph ("First, fit ... . Next, add ... . Finally,
+#: compare ..."): they say when, which the order of the clauses already says.
+_LEADING_SEQUENCE = re.compile(
+    r"^((first|firstly|second|secondly|third|thirdly|next|then|finally|lastly|after\s+that|"
+    r"afterwards|and\s+then|and\s+also|also|and)\b\s*,?\s*)+(?=[A-Za-z`(])",
+    re.IGNORECASE,
+)
+#: A piece that is only such words ("First, fit ...": cut at the comma before the verb).
+_ONLY_SEQUENCE = re.compile(
+    r"^((first|firstly|second|secondly|third|thirdly|next|then|finally|lastly|after\s+that|"
+    r"afterwards|and\s+then|and\s+also|also|and)\b[\s,]*)+$",
+    re.IGNORECASE,
+)
+#: A full stop that ends the last sentence ("... report the fixed effects.").
+_FINAL_STOP = re.compile(r"(?<=[A-Za-z)\]])\s*[.!]+$")
 
 
 def split_clauses(m: Mapped) -> list[Clause]:
@@ -221,6 +236,17 @@ def split_clauses(m: Mapped) -> list[Clause]:
         plain = _TRAILING_PLAIN_WORDS.search(piece.text)
         if plain and plain.start() > 0:
             piece = piece.slice(0, plain.start()).strip()
+        stop = _FINAL_STOP.search(piece.text)
+        if stop and stop.start() > 0:
+            piece = piece.slice(0, stop.start()).strip()
+        leading = _LEADING_SEQUENCE.match(piece.text + " x")
+        if leading:  # ("x": so that a clause of sequence words alone, "First,", goes too)
+            piece = piece.slice(min(leading.end(), len(piece.text)), len(piece.text)).strip()
+        if _ONLY_SEQUENCE.match(piece.text):
+            # "First, fit ...": the sequence word orders the clause after it, which keeps
+            # the separator that came before the sequence word
+            start = resume
+            return
         if piece.text:
             clauses.append(Clause(piece, pending_verb_cut, pending_sep))
         start = resume
@@ -241,7 +267,7 @@ def split_clauses(m: Mapped) -> list[Clause]:
             if ch == "\n" or (ch == ";" and not _ITEM_MARK.match(text, i + 1)):
                 cut(i, i + 1, False, ch)
             elif ch in ".!?" and i + 1 < n and text[i + 1] == " " and (
-                i == 0 or not text[i - 1].isdigit()
+                i == 0 or not text[i - 1].isdigit() or _ends_name(text, i)
             ):
                 cut(i, i + 1, False, ch)
             elif ch.isalpha() and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_.`")):
@@ -271,6 +297,15 @@ def split_clauses(m: Mapped) -> list[Clause]:
         i += 1
     cut(n, n, False, "")
     return clauses
+
+
+def _ends_name(text: str, i: int) -> bool:
+    """Whether the word before position ``i`` is a name with letters (``pain_6.``), so a
+    stop after it ends a sentence; a bare number ("1. fit ...") marks an item."""
+    start = i
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return any(c.isalpha() for c in text[start:i])
 
 
 def _skip_spaces(text: str, i: int) -> int:

@@ -35,5 +35,5 @@ def study_blocks(result: StudyDescribed) -> list[Block]:
         text = f"{opening}; it names no column's role, so I took nothing from it."
     if result.unmatched:
         words = join_words([f"'{word}'" for _, word in result.unmatched])
-        text += f" {words} matched no column, so I did not use it as a role."
+        text += f" I did not take {words} as a role: no column of the data can play it."
     return [Paragraph(text)]

@@ -214,12 +214,13 @@ def _formula_for(
         parts = with_structure(parts, **overrides)
         built_from, roles = f"model {model.number}", {}
     else:
+        summary = describe_data(data)
         predictors, described = _fill_from_description(
-            overrides, predictors, state.described_roles
+            overrides, predictors, state.described_roles, summary.time_guess
         )
         guessed = parts_from_data(
             data,
-            describe_data(data),
+            summary,
             suggested_formula=state.suggested_formulas.get(state.current_data_name or ""),
             predictors=predictors,
             **overrides,
@@ -236,15 +237,17 @@ def _formula_for(
 
 
 def _fill_from_description(
-    overrides: dict[str, Any], predictors: Any, described: dict[str, str]
+    overrides: dict[str, Any], predictors: Any, described: dict[str, str],
+    time_guess: str | None = None,
 ) -> tuple[Any, dict[str, str]]:
     """Fill the roles a fit request left out from the roles the person described
     (``SessionState.described_roles``), in place in ``overrides``; returns the predictors
     to use and the roles taken from the description (role words -> column, for the
     answer to say where each came from).
 
-    A described treatment or covariates make the fixed part time (when described) plus
-    those; otherwise the predictors stay as the request gave them (or as guessed).
+    A described treatment or covariates make the fixed part time (described, else the
+    data's time column ``time_guess``) plus those; otherwise the predictors stay as the
+    request gave them (or as guessed).
     """
     used: dict[str, str] = {}
     for field_name, role, words in (
@@ -259,7 +262,8 @@ def _fill_from_description(
     extra = [described["treatment"]] if described.get("treatment") else []
     extra += [c for c in described.get("covariates", "").split(", ") if c]
     if not predictors and extra:
-        time = [described["time"]] if described.get("time") else []
+        time_column = described.get("time") or time_guess
+        time = [time_column] if time_column else []
         predictors = tuple(dict.fromkeys(time + extra))
         if described.get("treatment"):
             used["treatment"] = described["treatment"]

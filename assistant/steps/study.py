@@ -42,14 +42,31 @@ def column_for_word(word: str, columns: Sequence[Any]) -> str | None:
     return None
 
 
+def column_for_words(words: str, columns: Sequence[Any]) -> str | None:
+    """The column a role's words name: all of them ("test score" for test_score), else
+    the longest leading run that names one ("reaction time" -> Reaction)."""
+    parts = words.split()
+    for size in range(len(parts), 0, -1):
+        column = column_for_word(" ".join(parts[:size]), columns)
+        if column is not None:
+            return column
+    return None
+
+
 def _stated(role: str, word: str, columns: Sequence[Any]) -> str:
-    column = column_for_word(word, columns)
+    column = column_for_words(word, columns)
     if column is None:
         raise AssistantError(
             f"Your description names '{word}' as the {ROLE_WORDS[role]}, but the data have "
             f"no such column; the columns are {', '.join(map(str, columns))}."
         )
     return column
+
+
+def _repeats(column: Any) -> bool:
+    """Whether some value of ``column`` occurs in more than one row (a grouping factor
+    needs several observations in some level)."""
+    return bool(column.dropna().duplicated().any())
 
 
 def describe_study(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -66,7 +83,8 @@ def describe_study(step: Any, state: SessionState, context: PlanContext) -> Step
     unmatched: list[tuple[str, str]] = []
     for role, word in step_field(step, "implied", ()):
         column = column_for_word(str(word), columns)
-        if column is None:
+        if column is None or (role == "group" and not _repeats(data[column])):
+            # "of 1543 students" with one row per student: the rows, not a grouping
             unmatched.append((role, str(word)))
         elif role not in found and column not in found.values():
             found[role] = column
