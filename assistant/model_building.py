@@ -303,8 +303,7 @@ def _looks_like_identifier(data: pd.DataFrame, name: str) -> bool:
     if words and words[-1] in {"id", "code", "no"}:
         return True
     column = data[name]
-    text = column.dtype == object or pd.api.types.is_string_dtype(column)
-    return bool(text and column.nunique(dropna=True) > max(20, len(column) // 4))
+    return bool(column.dtype == object and column.nunique(dropna=True) > max(20, len(column) // 4))
 
 
 # ------------------------------------------------------------ modify_model

@@ -40,7 +40,6 @@ _DESCRIPTIVE_START = re.compile(
     r"|there\s+(are|were|is)"
     r"|(each|every)\s+\w+\s+(was|were|is|are|has|had|got|gave|rated|scored|judged|saw|"
     r"answered|completed|took|received|evaluated|visited|attended|read)"
-    r"|(it|this|these|those)\s+(is|was|are|were)"
     r"|(my|our|the)\s+(data|dataset|study|trial|experiment)\b"
     r"|(outcome|response|dependent\s+variable|dv|treatment|arm|condition|intervention|"
     r"grouping|cluster|clustering|covariates?|time)\b"
