@@ -299,11 +299,21 @@ def _same_partition(data: pd.DataFrame, column: str, other: str) -> bool:
 
 
 def _looks_like_identifier(data: pd.DataFrame, name: str) -> bool:
+    """A column that labels rows rather than measuring something (a name ending in id/code/
+    no, or text with more distinct values than max(20, a quarter of the rows)): never a
+    guessed predictor, since a factor with nearly one level per row leaves no residual."""
     words = [w for w in re.split(r"[^a-z]+", name.lower()) if w]
     if words and words[-1] in {"id", "code", "no"}:
         return True
     column = data[name]
-    return bool(column.dtype == object and column.nunique(dropna=True) > max(20, len(column) // 4))
+    # Any text-like column (object, pandas string, categorical) counts, not only object:
+    # the samples' ``student`` is a pandas string column. Dates are left to the caller,
+    # which names them as left out.
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return False
+    if column.nunique(dropna=True) <= max(20, len(column) // 4):
+        return False
+    return not looks_like_dates(column)
 
 
 # ------------------------------------------------------------ modify_model

@@ -217,3 +217,21 @@ def test_decimal_commas_with_thousands_dots(tmp_path):
     path.write_text("id;time;income\n1;0;1.234,50\n1;1;2.345,75\n2;0;987,25\n2;1;1.000,00\n")
     frame = load_data(path)
     assert frame["income"].tolist() == [1234.5, 2345.75, 987.25, 1000.0]
+
+
+def test_a_pandas_string_id_column_is_not_a_guessed_predictor():
+    """schools' ``student`` is a pandas string column with one level per row: a guessed
+    model that took it as a fixed factor had 1543 coefficients for 1543 rows."""
+    from engine import fit_lmm
+    from engine.samples import load_sample
+
+    data = load_sample("schools")
+    assert isinstance(data["student"].dtype, pd.StringDtype)
+    session = Session(data=data)
+    answer = session.ask("fit a random intercept model of test_score")
+    assert answer.ok, answer.error
+    fit = session.models[1].fit
+    assert fit.formula == "test_score ~ SES + school_size + (1 | school)"
+    direct = fit_lmm("test_score ~ SES + school_size + (1 | school)", data)
+    np.testing.assert_allclose(fit.beta, direct.beta, rtol=1e-12)
+    assert fit.criterion == pytest.approx(direct.criterion, rel=1e-12)
