@@ -389,9 +389,12 @@ def array_value(values: ColumnArray) -> np.ndarray | Factor:
 SHORT_TEXT_ROWS = 1_500
 
 
-#: Up to this many rows a text column is numbered in Python (``_short_text_factor``);
-#: Arrow's dictionary encoding has a fixed cost of about as much as numbering ~120 rows.
-PYTHON_TEXT_ROWS = 128
+#: Up to this many rows a text column is numbered in Python (``_short_text_factor``).
+#: Arrow's dictionary encoding takes fewer instructions from ~130 rows on, but inside a
+#: fit it costs a fixed ~0.1 ms of wall time and more on a busy machine (sleepstudy's
+#: 180-row Subject: whole fit 0.95 -> 0.82 ms, penicillin 5.9 -> 1.9 ms at load 8);
+#: numbering in Python costs ~0.25 us a row, so the two meet at about 300-400 rows.
+PYTHON_TEXT_ROWS = 300
 
 
 def _short_text_factor(values: ColumnArray) -> Factor | None:

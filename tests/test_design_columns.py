@@ -192,3 +192,16 @@ def test_the_qr_shortcut_only_vouches_for_clearly_independent_columns(p):
     kept = drop_aliased_columns(aliased, names, {"all": list(range(p + 1))})
     assert kept[3] == [f"c{p}"]
     assert drop_aliased_columns(nearly, names, {})[3] == []
+
+
+@pytest.mark.parametrize("rows", [30, 299, 300, 301, 1500])
+def test_short_text_columns_get_the_levels_and_codes_of_the_general_path(rows):
+    from engine.transforms import _short_text_factor, array_value
+
+    rng = np.random.default_rng(rows)
+    values = pd.array([f"s{i}" for i in rng.integers(0, 23, rows)], dtype="string[pyarrow]")
+    factor = _short_text_factor(values)
+    general = array_value(pd.array(np.asarray(values, dtype=object), dtype=object))
+    assert factor.levels == general.levels == sorted(set(values))
+    assert factor.codes.dtype == np.int64
+    assert factor.codes.tolist() == general.codes.tolist()
