@@ -59,10 +59,20 @@ def baseline_spread(fit: Any, group: str, coverage: float = 0.95) -> BaselineSpr
             f"intercept; add one with `add a random intercept for {group}`."
         )
     variance = float(rows[0].vcov)
-    sd = math.sqrt(variance)
-    z = interval_z(coverage)
     beta0 = float(fit.beta[list(fit.fixed_names).index(INTERCEPT)])
+    sd, z, lower, upper = plausible_value_range(beta0, variance, coverage)
     return BaselineSpread(
         group=group, intercept=beta0, variance=variance, sd=sd, coverage=coverage, z=z,
-        lower=beta0 - z * sd, upper=beta0 + z * sd, n_levels=int(fit.ngroups[group]),
+        lower=lower, upper=upper, n_levels=int(fit.ngroups[group]),
     )
+
+
+def plausible_value_range(
+    mean: float, variance: float, coverage: float
+) -> tuple[float, float, float, float]:
+    """Raudenbush & Bryk's plausible-value range of a random coefficient with average
+    ``mean`` and variance ``variance``: (σ, z, mean − z·σ, mean + z·σ), with
+    z = Φ⁻¹((1 + coverage)/2)."""
+    sd = math.sqrt(variance)
+    z = interval_z(coverage)
+    return sd, z, mean - z * sd, mean + z * sd

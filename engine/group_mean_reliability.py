@@ -68,10 +68,7 @@ def random_intercept_version(fit: Any) -> tuple[Any, str | None]:
     term = mf.random_terms[0]
     if term.intercept and not term.terms:
         return fit, None
-    fixed = [t.label for t in mf.fixed_terms] or ["1"]
-    if not mf.intercept:
-        fixed = ["0", *fixed]
-    formula = f"{mf.response_label} ~ {' + '.join(fixed)} + (1 | {groups[0]})"
+    formula = f"{mf.response_label} ~ {mf.fixed_text()} + (1 | {groups[0]})"
     from engine.lmm import fit_lmm
 
     data = fit.source_data if fit.source_data is not None else fit.data

@@ -14,10 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from engine.blups import interval_z
+from engine.baseline_spread import INTERCEPT, plausible_value_range
 from engine.errors import LmmInputError
-
-INTERCEPT = "(Intercept)"
 
 
 @dataclass(frozen=True)
@@ -70,12 +68,11 @@ def slope_spread(fit: Any, group: str, variable: str, coverage: float = 0.95) ->
             f"average to spread around; add {variable} to the fixed part."
         )
     variance = float(rows[0].vcov)
-    sd = math.sqrt(variance)
-    z = interval_z(coverage)
     beta = float(fit.beta[names.index(variable)])
+    sd, z, lower, upper = plausible_value_range(beta, variance, coverage)
     share_opposite = 0.5 * math.erfc(abs(beta) / (sd * math.sqrt(2.0))) if sd > 0 else 0.0
     return SlopeSpread(
         group=group, variable=variable, slope=beta, variance=variance, sd=sd,
-        coverage=coverage, z=z, lower=beta - z * sd, upper=beta + z * sd,
+        coverage=coverage, z=z, lower=lower, upper=upper,
         share_opposite=share_opposite, n_levels=int(fit.ngroups[group]),
     )
