@@ -242,6 +242,10 @@ def banner(session: Any) -> str:
     ])
 
 
+# Typed without the colon, these end the chat as :quit does; none of them is a request.
+LEAVING_WORDS = frozenset({"quit", "exit", "bye", "goodbye", "q"})
+
+
 class Chat:
     """One chat: reads requests, runs them in the session, prints the answers."""
 
@@ -261,6 +265,9 @@ class Chat:
             return
         if text.startswith(":"):
             self.command(text)
+            return
+        if text.lower().rstrip(".!") in LEAVING_WORDS:
+            self.state.running = False
             return
         try:
             if self.state.show_plan:

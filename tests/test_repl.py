@@ -102,6 +102,15 @@ def test_unknown_chat_command_and_quit(tmp_path):
     assert "Unknown chat command :frob" in printed
 
 
+def test_quit_or_exit_without_the_colon_also_leaves(tmp_path):
+    for word in ("quit\r", "Exit\r", "bye!\r"):
+        status, printed, session = chat([word, FIT + "\r"], tmp_path)
+        assert status == 0
+        assert "Bye." in printed
+        assert "did not recognise" not in printed
+        assert not session.models  # the chat ended before the fit
+
+
 def test_join_lines_makes_one_request():
     assert join_lines("LMM: y ~ x \\\n  + (1 | g)") == "LMM: y ~ x + (1 | g)"
     assert join_lines("  \n ") == ""
