@@ -36,6 +36,7 @@ from grammar.examples import EXAMPLE_REQUESTS
 from grammar.plan import Help, Plan, Step
 from grammar.r_calls import RCallError, call_refusal
 from grammar.request_parser import request_parser
+from grammar.spaced_names import unquoted_name_problem, verbatim_columns_quoted
 from grammar.study_description import study_description
 from grammar.text import Clause, Mapped, normalise, separator_key, split_clauses
 
@@ -122,6 +123,10 @@ def _other_readings(
     text = clause.text
     unexpected = isinstance(first_error, UnexpectedInput)
     joined = following is not None and following.joined_by_verb
+    verbatim = verbatim_columns_quoted(text, columns)
+    if verbatim is not None:
+        # a column named with spaces, typed without backticks ("Pain Score ~ Visit")
+        yield verbatim, False
     if joined:
         # a cut before a verb can be wrong when a column is named like a verb ("on time
         # and test"): the clause joined with the one after it
@@ -184,6 +189,11 @@ def _steps_of(
     refusal = call_refusal(clause.text.text)
     if refusal is not None:  # "simulate(m1)": R code that is not one of the calls read
         raise ParseError(refusal, request=request, position=clause.text.original_index(0))
+    stopped_at = getattr(first_error, "pos_in_stream", None)
+    spaced = unquoted_name_problem(clause.text.text, columns, stopped_at)
+    if spaced is not None:
+        position = clause.text.original_index(stopped_at or 0)
+        raise ParseError(spaced, request=request, position=position)
     raise clause_error(request, clause.text, first_error)
 
 

@@ -22,6 +22,7 @@ from engine.missing import missing_data_audit
 from engine.missingness_by import between_subject_factors, missingness_by
 from engine.samples import list_samples, load_sample
 from engine.subjects_per_level import subjects_per_level
+from grammar.spaced_names import column_of_label
 
 
 def require_data(state: SessionState) -> Any:
@@ -276,10 +277,11 @@ def model_roles(
     if model is None:
         return {}
     parts = parts_from_formula(model.fit.model_formula, data)
-    roles = {"outcome": parts.response, "group": parts.group}
-    if parts.slope and parts.slope in data.columns:
-        roles["time"] = parts.slope
-    return {k: v for k, v in roles.items() if v}
+    roles = {"outcome": parts.response, "group": parts.group, "time": parts.slope}
+    roles = {k: column_of_label(v) for k, v in roles.items() if v}
+    if roles.get("time") not in data.columns:
+        roles.pop("time", None)
+    return roles
 
 
 def data_roles(
