@@ -263,6 +263,24 @@ def predictor_for_words(words: str, predictors: Iterable[str], title: str) -> st
     return found[0] if found else None
 
 
+def null_outcome_column(words: str, columns: Iterable[Any]) -> str:
+    """The one column ``words`` name as an outcome ("reaction time" for ``Reaction``,
+    "test score" for ``test_score``); an AssistantError naming the columns otherwise."""
+    names = [str(c) for c in columns]
+    found = columns_for_words(words, names)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise AssistantError(
+            f"'{words}' could mean {_listed(found)}; say which column is the outcome, e.g. "
+            f"`fit an empty model for {found[0]}`."
+        )
+    raise AssistantError(
+        f"No column of the data is called '{words}' (the columns are {', '.join(names)}); "
+        "say which column is the outcome."
+    )
+
+
 def check_outcome(words: str, model: Any) -> None:
     """Raise an AssistantError unless ``words`` name the model's response.
 

@@ -325,7 +325,7 @@ def modify_formula(
 ) -> str:
     """lme4 text for the model after one ``modify_model`` operation (``group``: the
     grouping factor of an added random slope, when the request names one)."""
-    variables = [_as_label(v) for v in variables if v]
+    variables = [formula_label(v) for v in variables if v]
     fixed = [t.label for t in mf.fixed_terms]
     bars = list(mf.written_random)
     if operation == "null_model":
@@ -400,17 +400,26 @@ def _as_factor_formula(mf: ModelFormula, variables: list[str]) -> str:
     return f"{mf.response_label} ~ {rhs}"
 
 
-def null_model_formula(mf: ModelFormula) -> str:
-    """The empty (unconditional) model of ``mf``: its outcome with an intercept only and a
-    random intercept for each of its grouping factors (Raudenbush & Bryk 2002, the
-    one-way random-effects ANOVA; its ICC is the unconditional one)."""
+def null_model_formula(mf: ModelFormula, outcome: str | None = None) -> str:
+    """The empty (unconditional) model of ``mf``: its outcome (or the column ``outcome``)
+    with an intercept only and a random intercept for each of its grouping factors
+    (Raudenbush & Bryk 2002, the one-way random-effects ANOVA; its ICC is the
+    unconditional one)."""
     if not mf.random_terms:
         raise AssistantError("The model has no grouping factor for an empty model to keep.")
     groups = list(dict.fromkeys(rt.group_label for rt in mf.random_terms))
-    if not mf.fixed_terms and all(not rt.terms and rt.intercept for rt in mf.random_terms):
+    response = mf.response_label if outcome is None else formula_label(outcome)
+    if outcome is not None and outcome in groups:
+        raise AssistantError(
+            f"`{outcome}` is the model's grouping factor; an empty model needs a numeric outcome."
+        )
+    same_outcome = response == mf.response_label
+    if same_outcome and not mf.fixed_terms and all(
+        not rt.terms and rt.intercept for rt in mf.random_terms
+    ):
         raise AssistantError("The model is already the empty model: it has no predictors.")
     random = " + ".join(f"(1 | {g})" for g in groups)
-    return f"{mf.response_label} ~ 1 + {random}"
+    return f"{response} ~ 1 + {random}"
 
 
 def add_or_drop(mf: ModelFormula, variables: list[str]) -> str:
@@ -443,7 +452,7 @@ def _main_effects(label: str) -> list[str]:
             for combo in itertools.combinations(parts, size)]
 
 
-def _as_label(name: str) -> str:
+def formula_label(name: str) -> str:
     """A column as the formula's term labels spell it: `pain score` in backticks; names,
     quoted names, calls and interactions as they are."""
     if name.startswith("`") or "(" in name or ":" in name:

@@ -734,6 +734,16 @@ class StepBuilder(Transformer):
         two compared (as "compare with a model without school_size")."""
         return self.compare([_Field("without_term", tuple(_cols(items)))])
 
+    def lrt_of_models(self, items):
+        """ "likelihood ratio test of models 1 and 2": those models compared by LRT."""
+        return self.compare([*items, _Field("criteria", ["LRT"])])
+
+    def compare_only_group(self, items):
+        """ "compare model 1 to raters only": model 1 against the model keeping only that
+        grouping factor's random terms (as "compare the crossed model to raters only")."""
+        kept = [p for p in _flat(items) if not isinstance(p, _Col)]
+        return self.compare([*kept, _Field("only_group", _cols(items)[0])])
+
     def tail_without_term(self, items):
         return _Field("without_term", tuple(_cols(items)))
 
@@ -948,7 +958,15 @@ class StepBuilder(Transformer):
     def null_model(self, items):
         """ "fit the null model", "empty model": the outcome with an intercept only and
         the random intercepts of the model's grouping factors (the unconditional model)."""
-        return ModifyModel("null_model", (), _ref(items))
+        outcome = [p for p in _flat(items) if isinstance(p, _OutcomeWords)]
+        return ModifyModel("null_model", tuple(o.text for o in outcome), _ref(items))
+
+    def null_outcome(self, items):
+        """ "(an empty model for) reaction time": the outcome's words as typed, for the
+        session to match to a column."""
+        words = [c.name for c in items if isinstance(c, _Col)]
+        words += [str(t) for t in items if isinstance(t, Token)]
+        return _OutcomeWords(" ".join(words))
 
     def effect_over(self, items):
         """ "does reaction time change over days?": the coefficient of the variable after
@@ -1281,6 +1299,10 @@ class StepBuilder(Transformer):
         """ "the BLUPs for the first 5 patients": that many levels, in the fit's order."""
         count = next(p for p in _flat(items) if isinstance(p, (int, float)))
         return _BlupFirst(_cols(items)[0], _whole_number(count, "a number of levels"))
+
+    def report_group_blups(self, items):
+        """ "show the rater random effects": the BLUPs of that grouping factor."""
+        return Blups(_ref(items), group=_cols(items)[0])
 
     def item_group_blups(self, items):
         """ "the school-level residuals": the BLUPs of that grouping factor."""
@@ -1756,6 +1778,9 @@ class StepBuilder(Transformer):
         else:
             text = format(value, "g")
         return (name, text)
+
+    def negative_number(self, items):
+        return -_number(next(t for t in items if isinstance(t, Token) and t.type == "NUMBER"))
 
     def number_first_value(self, items):
         """ "(after) 5 days": the column named after its value, as fixed_value's pair."""

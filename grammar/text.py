@@ -78,7 +78,7 @@ _ARTICLE_RE = re.compile(
 #: the plural (a word opened by a quote is a quoted name and keeps its closing quote).
 _PLURAL_POSSESSIVE_RE = re.compile(r"(?<![A-Za-z0-9_'`])([A-Za-z][A-Za-z0-9_]*s)'(?=\s)")
 _SMART = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                        "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\t": " "})
+                        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\t": " "})
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ def change_words(change: Any) -> str:
     if operation == "drop_term":
         return f"dropping {_terms(names)} from the fixed part"
     if operation == "null_model":
-        return f"dropping every predictor and random slope: {NULL_MODEL_WORDS}"
+        outcome = f" and taking {_terms(names)} as the outcome" if names else ""
+        return f"dropping every predictor and random slope{outcome}: {NULL_MODEL_WORDS}"
     if operation == "drop_interaction":
         return f"dropping the interaction {_terms(names)}" if names else "dropping its interaction"
     if operation == "add_random_slope":

@@ -6,13 +6,16 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.column_words import null_outcome_column
 from assistant.errors import AssistantError
 from assistant.model_building import (
+    formula_label,
     add_or_drop,
     check_formula,
     classify_structure,
     group_column,
     modify_formula,
+    null_model_formula,
     parts_from_data,
     parts_from_formula,
     with_crossed_intercepts,
@@ -303,8 +306,8 @@ def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     operation = step_field(step, "operation")
-    if operation == "null_model" and not state.models and step_field(step, "model") is None:
-        return _null_model_from_data(state)
+    if operation == "null_model":
+        return _null_model(step, state)
     base = resolve_one(state, step_field(step, "model"))
     if not operation:
         raise AssistantError("Say how to change the model, e.g. `add a random slope for time`.")
@@ -369,21 +372,57 @@ def _grouping_factor_named(base: Any, variables: list[str]) -> str | None:
     return named if named in groups else None
 
 
-def _null_model_from_data(state: SessionState) -> StepResult:
-    """ "fit the null model" before any model: the outcome and grouping factor of the data
-    set's suggested model, or the engine's guesses, with an intercept only."""
+def _null_model(step: Any, state: SessionState) -> StepResult:
+    """ "fit the null model", "an empty model for reaction time": the outcome (the one the
+    words name, else the model's) with an intercept and the random intercepts of the
+    model's grouping factors; before any model, those the data suggest."""
+    words = [str(v) for v in step_field(step, "variables", ()) if v]
+    if not state.models and step_field(step, "model") is None:
+        data = require_data(state)
+        outcome = null_outcome_column(words[0], data.columns) if words else None
+        return _null_model_from_data(state, outcome)
+    base = resolve_one(state, step_field(step, "model"))
+    data = model_data(base)
+    outcome = null_outcome_column(words[0], data.columns) if words else None
+    mf = base.fit.model_formula
+    formula = null_model_formula(mf, outcome)
+    working = _on_dataset(state, base, data)
+    subset = state.current_subset_of(base)
+    if subset is not None:
+        data, working = state.datasets[subset], state
+    fit, audit = _fit_with_ladder(formula, data, working, method=base.fit.method,
+                                  ddf=base.fit.ddf_method, optimizer=base.fit.optimizer)
+    model, new_state = register(working, fit, None, audit)
+    kept = {"subset": (subset, base.dataset)} if subset is not None else {}
+    named = (outcome,) if outcome is not None and outcome != mf.response_label else ()
+    outcome_view = FitOutcome(
+        model, f"model {base.number}", {}, None, variance_without_icc(fit), newer_choices=kept,
+        change=ModelChange("null_model", named), quadratics=quadratic_terms(fit),
+    )
+    return StepResult(outcome_view, new_state)
+
+
+def _null_model_from_data(state: SessionState, outcome: str | None = None) -> StepResult:
+    """ "fit the null model" before any model: the outcome (as named, else that of the
+    data set's suggested model or the engine's guess) and grouping factor of the data set's
+    suggested model, or the engine's guesses, with an intercept only."""
     data = require_data(state)
     guessed = parts_from_data(
         data, describe_data(data),
         suggested_formula=state.suggested_formulas.get(state.current_data_name or ""),
     )
     parts = guessed.parts
-    formula = f"{parts.response} ~ 1 + (1 | {parts.group})"
+    response = outcome or parts.response
+    if response == parts.group:
+        raise AssistantError(
+            f"`{response}` is the grouping factor; an empty model needs a numeric outcome."
+        )
+    formula = f"{formula_label(response)} ~ 1 + (1 | {parts.group})"
     check_formula(formula)
     fit, audit = _fit_with_ladder(formula, data, state, method=None, ddf=None,
                                   optimizer=None, max_iter=None)
     model, new_state = register(state, fit, None, audit)
-    roles = {"outcome": parts.response, "grouping factor": parts.group}
+    roles = {"outcome": response, "grouping factor": parts.group}
     outcome = FitOutcome(model, "data", roles, None, variance_without_icc(fit),
                          change=ModelChange("null_model", ()))
     return StepResult(outcome, new_state)
