@@ -9,10 +9,10 @@ import pandas as pd
 from assistant.column_words import null_outcome_column
 from assistant.errors import AssistantError
 from assistant.model_building import (
-    formula_label,
     add_or_drop,
     check_formula,
     classify_structure,
+    formula_label,
     group_column,
     modify_formula,
     null_model_formula,
