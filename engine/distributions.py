@@ -67,6 +67,16 @@ def t_two_sided_p(t: ArrayLike, df: ArrayLike) -> ArrayLike:
     return _out(np.where(finite & ~(df > 0), np.nan, value))
 
 
+def t_upper_tail(t: float, df: float) -> float:
+    """R's ``pt(t, df, lower.tail = FALSE)`` for one statistic; ``df = Inf`` is the normal
+    tail (the upper tail at t is the lower tail at -t, computed directly)."""
+    if not df > 0:
+        return math.nan
+    if math.isinf(df):
+        return float(special.ndtr(-t))
+    return float(special.stdtr(df, -t))
+
+
 def chi2_upper(x: ArrayLike, df: ArrayLike) -> ArrayLike:
     """R's ``pchisq(x, df, lower.tail = FALSE)``: 1 for x <= 0, NaN when df <= 0."""
     x, df = np.broadcast_arrays(np.asarray(x, float), np.asarray(df, float))

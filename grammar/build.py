@@ -37,6 +37,7 @@ from grammar.plan import (
     DescribeData,
     DesignEffect,
     EffectSize,
+    EffectThreshold,
     ExplainCoefficient,
     ExportResults,
     FitLmm,
@@ -1104,6 +1105,32 @@ class StepBuilder(Transformer):
         "standardized effect size": the predictor named, or none."""
         cols = _cols(items)
         return EffectSize(cols[0] if cols else None, _ref(items))
+
+    def effect_size_of_coefficient(self, items):
+        """ "how big is the treatment effect in SD units?": the effect size of the predictor
+        the coefficient words name."""
+        parts = _flat(items)
+        target = next(p for p in parts if isinstance(p, _Coefficient))
+        return EffectSize(target.term, _ref(parts))
+
+    def effect_threshold(self, items):
+        """ "is the treatment effect larger than 10?", "is the effect of time at most 0.5":
+        the coefficient the column names, the threshold and the direction asked."""
+        parts = _flat(items)
+        direction = next(p.value for p in parts if isinstance(p, _Field) and p.name == "direction")
+        threshold = next(p.value for p in parts if isinstance(p, _Field) and p.name == "threshold")
+        return EffectThreshold(_cols(items)[0], threshold, direction, _ref(items))
+
+    def effect_relevance(self, items):
+        """ "is the treatment effect clinically meaningful?": the same test, without the
+        threshold the question needs (the answer asks for it)."""
+        return EffectThreshold(_cols(items)[0], None, "higher", _ref(items))
+
+    def threshold_positive(self, items):
+        return _Field("threshold", float(items[0]))
+
+    def threshold_negative(self, items):
+        return _Field("threshold", -float(items[0]))
 
     def ceiling_floor(self, items):
         """ "is there a ceiling effect (at 100)?", "floor effect", "are scores bunched at

@@ -145,6 +145,7 @@ STEP_TITLES: dict[str, str] = {
     "rater_reliability": "Report the inter-rater reliability (ICCs)",
     "cluster_influence": "Find influential clusters (leave-one-out refits, Cook's distance)",
     "effect_size": "Report the effect size of a fixed effect (Cohen's d or standardized slope)",
+    "effect_threshold": "Test a fixed effect against a threshold that matters in practice",
     "ceiling_floor": "Check the outcome for ceiling and floor effects",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
     "standardized_coefficients": "Report the standardized fixed effects (in SDs)",
@@ -593,6 +594,21 @@ class EffectSize(Step):
 
     kind: ClassVar[str] = "effect_size"
     variable: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class EffectThreshold(Step):
+    """A fixed effect against a threshold ("is the treatment effect larger than 10?", "is
+    the time slope smaller than 0.5?"): ``engine.effect_threshold.threshold_test``, a
+    minimum-effect, equivalence or one-sided test of the coefficient ``term`` names;
+    ``direction`` "higher" or "lower". Without a ``threshold`` ("is the treatment effect
+    clinically meaningful?") the answer gives the estimate and asks for one."""
+
+    kind: ClassVar[str] = "effect_threshold"
+    term: str | None = None
+    threshold: float | None = None
+    direction: str = "higher"
     model: str | None = None
 
 
@@ -1075,7 +1091,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         VarianceContrast,
         DesignEffect, RaterReliability,
-        ClusterInfluence, EffectSize, CeilingFloor,
+        ClusterInfluence, EffectSize, EffectThreshold, CeilingFloor,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans, BaselineComparison,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

@@ -540,7 +540,7 @@ def explain_coefficient(step: Any, state: SessionState, context: PlanContext) ->
         check_outcome(outcome, model)
     try:
         meaning = coefficient_meaning(
-            fit, _term_in_model(model, step_field(step, "term")),
+            fit, term_in_model(model, step_field(step, "term")),
             interaction=bool(step_field(step, "interaction")), level=float(level),
         )
     except LmmInputError as err:
@@ -565,7 +565,7 @@ def _add_column_hint(fit: Any, term: str | None) -> str:
     return f" {term} is a column of the data; to estimate its effect, add it: `add {term}`."
 
 
-def _term_in_model(model: Any, term: str | None) -> str | None:
+def term_in_model(model: Any, term: str | None) -> str | None:
     """The coefficient a request names in its own words: the term as typed when the model
     has it, else the one predictor the words fit ("day" for ``Days``) or the time
     predictor a unit of time stands for ("per month" for ``time``)."""

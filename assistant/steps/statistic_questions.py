@@ -1,6 +1,7 @@
 """Steps of the questions answered by one statistic of a fitted model: influential
-clusters (engine.influence), the effect size of a fixed effect (engine.effect_size) and
-ceiling or floor effects of the outcome (engine.ceiling_floor)."""
+clusters (engine.influence), the effect size of a fixed effect (engine.effect_size), a
+fixed effect against a practical threshold (engine.effect_threshold) and ceiling or floor
+effects of the outcome (engine.ceiling_floor)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.blups import named_group
+from assistant.steps.reports import term_in_model
 from engine.ceiling_floor import ceiling_floor
+from engine.coefficient_meaning import match_coefficients
 from engine.effect_size import effect_size
+from engine.effect_threshold import threshold_test
+from engine.errors import LmmInputError
 from engine.influence import cluster_influence
 
 
@@ -51,6 +56,25 @@ def fixed_effect_size(step: Any, state: SessionState, context: PlanContext) -> S
     return StepResult(EngineResult("effect_size", result, model), state)
 
 
+def effect_against_threshold(step: Any, state: SessionState,
+                             context: PlanContext) -> StepResult:
+    """The coefficient against the threshold asked; without one, the coefficient's row
+    (the answer asks for the smallest effect that matters)."""
+    model = resolve_one(state, step_field(step, "model"))
+    term = term_in_model(model, step_field(step, "term"))
+    threshold = step_field(step, "threshold")
+    try:
+        if threshold is None:
+            names = match_coefficients(model.fit, term)
+            rows = [fe for fe in model.fit.fixed_effects if fe.term in names]
+            return StepResult(EngineResult("effect_threshold_needed", rows, model), state)
+        result = threshold_test(model.fit, term, float(threshold),
+                                step_field(step, "direction") or "higher")
+    except LmmInputError as err:
+        raise AssistantError(str(err).replace("The model", model.title, 1)) from None
+    return StepResult(EngineResult("effect_threshold", result, model), state)
+
+
 def bounds(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     """The shares of the outcome at its bounds, against Terwee et al.'s 15% rule."""
     model = resolve_one(state, step_field(step, "model"))
@@ -62,5 +86,6 @@ def bounds(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 HANDLERS = {
     "cluster_influence": influence,
     "effect_size": fixed_effect_size,
+    "effect_threshold": effect_against_threshold,
     "ceiling_floor": bounds,
 }
