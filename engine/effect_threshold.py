@@ -43,7 +43,8 @@ class ThresholdTest:
     ``bound`` is the (1 - alpha) one-sided confidence bound on the tested side, and
     ``tost_lower``..``tost_upper`` the two-sided (1 - 2 alpha) interval, whose lying
     inside (-threshold, threshold) is the equivalence test; ``ci_lower``..``ci_upper`` is
-    the fit's own interval at its ``level``."""
+    the fit's own interval at its ``level``; ``interactions`` the fixed terms that also
+    involve the coefficient's term (then the coefficient is a conditional effect)."""
 
     term: str
     response: str
@@ -66,6 +67,7 @@ class ThresholdTest:
     level: float
     ci_lower: float
     ci_upper: float
+    interactions: tuple[str, ...] = ()
 
     @property
     def supported(self) -> bool:
@@ -116,4 +118,15 @@ def threshold_test(fit: Any, term: str | None, threshold: float, direction: str,
         side=side, t=t, t_lower=t_lower, t_upper=t_upper, p=p, alpha=alpha, bound=bound,
         tost_lower=b - critical * se, tost_upper=b + critical * se, level=float(fit.level),
         ci_lower=float(row.ci_lower), ci_upper=float(row.ci_upper),
+        interactions=_interactions_of(fit, row.term),
     )
+
+
+def _interactions_of(fit: Any, name: str) -> tuple[str, ...]:
+    """The interaction terms that contain the main-effect term of coefficient ``name``."""
+    index = list(fit.fixed_names).index(name)
+    label = next((t for t, cols in fit.fixed_term_columns.items() if index in cols), name)
+    if ":" in label:
+        return ()
+    return tuple(t for t in fit.fixed_term_columns
+                 if ":" in t and label in [part.strip() for part in t.split(":")])

@@ -99,3 +99,9 @@ def test_clinically_meaningful_asks_for_the_threshold():
     assert "−12.9 (95% CI −16.2 to −9.7" in text
     assert "minimal clinically important difference" in text
     assert "`is the treatment effect larger than 10?`" in text
+
+
+def test_a_coefficient_in_an_interaction_is_called_conditional():
+    fit = fit_lmm("pain_score ~ time * treatment + (1 | patient)", load_sample("pain_trial"))
+    assert threshold_test(fit, "treatment", 10, "higher").interactions == ("time:treatment",)
+    assert threshold_test(fit, "time:treatment", 1, "higher").interactions == ()

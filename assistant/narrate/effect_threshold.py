@@ -27,6 +27,13 @@ def threshold_blocks(result: Any, model: Any) -> list[Block]:
         Paragraph(f"{opening} {test}"),
         Paragraph(_verdict(r)),
     ]
+    if r.interactions:
+        blocks.append(Paragraph(
+            f"{r.term.split('[')[0]} also enters {fmt.join_words(list(r.interactions))}, so this "
+            "coefficient is its effect where the other variable of the interaction is at its "
+            "reference level or zero, not an average effect, and the test is about that "
+            "point."
+        ))
     if r.kind == "minimum_effect":
         blocks.append(Paragraph(
             "The usual test of the coefficient only asks whether it differs from zero; this "
