@@ -871,6 +871,14 @@ class StepBuilder(Transformer):
             # effects differ)
             named = [m for m in models if m not in (None, "last")]
             base = named[0] if named else None
+            if {t.casefold() for t in without_term} <= {"interaction", "interactions"}:
+                # "test the interaction with a likelihood ratio test": the model's
+                # interaction, whatever its variables
+                return [
+                    ModifyModel("drop_interaction", (), base),
+                    CompareModels(_criteria(criteria) if criteria else ("LRT",),
+                                  (base or BEFORE_LAST_REF, "last"), refit),
+                ]
             return [
                 ModifyModel("drop_term", without_term, base),
                 CompareModels(_criteria(criteria) if criteria else ("LRT",),
