@@ -20,6 +20,8 @@ from engine.transforms import format_level
 
 #: The smallest and largest clusters named, at most, at each end.
 NAMED = 3
+#: At most this many distinct cluster sizes are tabulated one row each.
+MAX_SIZE_ROWS = 12
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class ClusterSizes:
     #: how many levels have the smallest and the largest size
     n_at_minimum: int
     n_at_maximum: int
+    #: (size, number of levels of that size) in increasing size, when there are at most
+    #: ``MAX_SIZE_ROWS`` distinct sizes (a per-patient count table); else empty
+    size_counts: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +65,7 @@ class ClusterSizes:
             "smallest": [{"level": k, "size": v} for k, v in self.smallest],
             "largest": [{"level": k, "size": v} for k, v in self.largest],
             "n_at_min": self.n_at_minimum, "n_at_max": self.n_at_maximum,
+            "size_counts": [{"size": k, "levels": v} for k, v in self.size_counts],
         }
 
 
@@ -105,4 +111,14 @@ def cluster_sizes(
         largest=tuple((str(k), int(v)) for k, v in reversed(by_size[len(by_size) - named:])),
         n_at_minimum=int((sizes == sizes.min()).sum()),
         n_at_maximum=int((sizes == sizes.max()).sum()),
+        size_counts=_size_counts(sizes),
     )
+
+
+def _size_counts(sizes: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """How many levels have each size, smallest size first (empty above
+    ``MAX_SIZE_ROWS`` distinct sizes, where the quartiles say more)."""
+    values, counts = np.unique(sizes, return_counts=True)
+    if len(values) > MAX_SIZE_ROWS:
+        return ()
+    return tuple((int(v), int(c)) for v, c in zip(values, counts, strict=True))

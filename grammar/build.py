@@ -886,8 +886,9 @@ class StepBuilder(Transformer):
             ]
         if without_slope is not None:
             # "compare with a model without the random slope": fit that model, then the
-            # likelihood-ratio test of the two (the model named, else the current one)
-            named = [m for m in models if m not in (None, "last")]
+            # likelihood-ratio test of the two (the model named, else the current one;
+            # "compare models/the fit with and without ..." names no model)
+            named = [m for m in models if m not in (None, "last", "all", "label:fit")]
             base = named[0] if named else None
             return [
                 ModifyModel("remove_random_slope", without_slope, base),
@@ -1642,6 +1643,11 @@ class StepBuilder(Transformer):
         if len(cols) >= 2:
             return [_Field("counted", cols[0]), _Col(cols[-1])]
         return _Col(cols[-1])
+
+    def rows_per_level(self, items):
+        """ "how many observations does each patient have?": the rows of each level of the
+        column named (the cluster sizes), not the whole missing-data audit."""
+        return [_Field("counted", "observations"), _Col(_cols(items)[-1])]
 
     def item_missing_by(self, items):
         """ "missingness by treatment": the audit's completers against the others."""

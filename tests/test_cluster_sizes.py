@@ -3,6 +3,8 @@ against pandas' own counts, and worded with no visits or time points."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -54,3 +56,33 @@ def test_students_per_school_has_no_visit_words(fit_first):
     assert "1,543 students in 40 levels of school: 10 to 60 per school, median 39" in text
     for word in ("visit", "time point", "dropped out", "Listwise"):
         assert word not in text
+
+
+def test_size_counts_equal_pandas_counts_of_rows_per_patient():
+    data = load_sample("pain_trial")
+    expected = data.groupby("patient").size().value_counts().sort_index()
+    result = cluster_sizes(data, "patient", "observations")
+    assert result.size_counts == tuple((int(k), int(v)) for k, v in expected.items())
+    assert sum(n for _, n in result.size_counts) == result.n_clusters == 80
+
+
+def test_many_distinct_sizes_are_not_tabulated():
+    data = pd.DataFrame({"g": np.repeat(np.arange(14), np.arange(1, 15))})
+    assert cluster_sizes(data, "g").size_counts == ()
+
+
+@pytest.mark.parametrize("question", [
+    "how many observations does each patient have?",
+    "How many rows do the patients have",
+])
+def test_observations_each_patient_has_are_the_cluster_sizes(question):
+    session = Session(sample="pain_trial")
+    assert session.ask("LMM: pain_score ~ time * treatment + (1 + time | patient)").ok
+    answer = session.ask(question)
+    assert answer.ok, answer.error
+    assert [o.result.kind for o in answer.steps] == ["cluster_sizes"]
+    counts = load_sample("pain_trial").groupby("patient").size().value_counts()
+    text = answer.text()
+    assert "287 observations in 80 levels of patient" in text
+    for size, n in counts.items():
+        assert re.search(rf"^ +{size} +{n}$", text, re.MULTILINE), (size, n)

@@ -54,8 +54,14 @@ def cluster_sizes_blocks(result: Any) -> list[Block]:
         ["largest", fmt.integer(high)],
         ["mean", fmt.value(result.mean)],
     ]
-    return [
+    blocks: list[Block] = [
         Heading(f"{rows.capitalize()} per {group}"),
         Paragraph(" ".join(sentences)),
         table([f"{rows} per {group}", "value"], statistics, "lr"),
     ]
+    if low != high and result.size_counts:
+        blocks.append(table(
+            [f"{rows} per {group}", f"levels of {group}"],
+            [[fmt.integer(size), fmt.integer(n)] for size, n in result.size_counts], "rr",
+        ))
+    return blocks

@@ -161,6 +161,8 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
         result = subjects_per_level(data, roles["group"], factor)
         return StepResult(EngineResult("subjects_per_level", result), state)
     counted = step_field(step, "counted")
+    if counted is not None and per is None and step_field(step, "per") is not None:
+        per = roles.get("group")  # "how many observations do the patients have?": a role word
     if counted is not None and per is not None and per == roles.get("group"):
         # "how many students per school?": the size of each cluster (its distinct
         # students, or its rows), with no visits or time points in it
