@@ -29,6 +29,7 @@ from assistant.steps import (
     group_reliability,
     icc_interval,
     level_comparison,
+    level_mean,
     method_comparison,
     model_checks,
     models,
@@ -57,7 +58,7 @@ def _handlers() -> dict[str, Handler]:
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
                    outliers,
                    baseline_comparison, method_comparison, residual_groups,
-                   group_reliability, study):
+                   group_reliability, study, level_mean):
         table.update(module.HANDLERS)
     return table
 

@@ -46,6 +46,7 @@ from grammar.plan import (
     FixedEffects,
     FixedEffectsVcov,
     GroupMeanReliability,
+    LevelMean,
     Help,
     Icc,
     IccInterval,
@@ -1722,6 +1723,15 @@ class StepBuilder(Transformer):
         """ "what is the average reaction time at day 0?": the model's prediction there."""
         outcome = next(p for p in _flat(items) if isinstance(p, _OutcomeWords))
         return replace(self.report_predict(items), outcome=outcome.text)
+
+    def level_outcome(self, items):
+        return _OutcomeWords(" ".join(str(t) for t in items))
+
+    def level_mean(self, items):
+        """ "what is the mean rating in condition A?": that level's observed mean and the
+        model's estimated marginal mean."""
+        target = next(p for p in _flat(items) if isinstance(p, _BlupLevel))
+        return LevelMean(_ref(items), factor=target.group, level=target.level)
 
     def report_level_blups(self, items):
         """ "what is patient P001 intercept": that level's random effects."""

@@ -166,6 +166,7 @@ STEP_TITLES: dict[str, str] = {
     "compare_methods": "Set one model's results under two methods side by side",
     "residual_variance_by_group": "Compare the residual spread between groups (Levene's test)",
     "group_mean_reliability": "Report the reliability of the group means",
+    "level_mean": "Report the mean outcome in one level, observed and estimated",
     "plot_data": "Plot the observed data",
     "plot_caterpillar": "Caterpillar plot of the random effects",
     "plot_trajectory": "Plot the fitted trajectory",
@@ -711,6 +712,19 @@ class LevelComparison(Step):
 
 
 @dataclass(frozen=True)
+class LevelMean(Step):
+    """The mean outcome in one level of a fixed factor ("what is the mean rating in
+    condition A?"): the observed mean beside the model's estimated marginal mean with its
+    interval (``engine.level_mean``); ``factor`` as named (None: the factor of the fixed
+    part that has the level)."""
+
+    kind: ClassVar[str] = "level_mean"
+    model: str | None = None
+    factor: str | None = None
+    level: str = ""
+
+
+@dataclass(frozen=True)
 class Blups(Step):
     """The BLUPs; optionally of one level, or levels ranked by one term.
 
@@ -1096,7 +1110,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         MarginalMeans, BaselineComparison,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
         MissingData, CompareRmAnova, CompareOls, CompareMethods, ResidualVarianceByGroup,
-        GroupMeanReliability,
+        GroupMeanReliability, LevelMean,
         DescribeStudy,
         PlotData, PlotCaterpillar,
         PlotTrajectory,

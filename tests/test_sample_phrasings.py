@@ -155,3 +155,42 @@ def test_compare_model_one_to_raters_only_tests_the_item_variance(tmp_path):
     raters = fit_lmm("rating ~ condition + (1 | rater)", data)
     (tested,) = [r for r in table["table"] if r["Chisq"] is not None]
     assert tested["Chisq"] == pytest.approx(2 * (full.loglik - raters.loglik), abs=1e-6)
+
+
+@pytest.mark.parametrize("text", ["what is the mean rating in condition A?",
+                                  "what's the average rating for condition B?",
+                                  "mean rating in condition A"])
+def test_mean_in_a_level_parses_to_the_level(text):
+    (step,) = parse(text, columns=["rater", "item", "condition", "rating"]).steps
+    assert step.to_dict() == {"kind": "level_mean", "model": None, "factor": "condition",
+                              "level": text.rstrip("?")[-1]}
+
+
+@pytest.mark.parametrize("level", ["A", "B"])
+def test_mean_rating_in_a_condition_is_observed_and_estimated(tmp_path, level):
+    session = Session(sample="ratings", output_dir=tmp_path)
+    ask_ok(session, RATINGS_MODEL)
+    result = _only(ask_ok(session, f"what is the mean rating in condition {level}?"),
+                   "level_mean")
+    data = load_sample("ratings").dropna(subset=["rating"])
+    observed = data.loc[data["condition"] == level, "rating"]
+    assert result["n"] == len(observed)
+    assert result["observed_mean"] == pytest.approx(observed.mean(), rel=1e-12)
+    assert result["observed_sd"] == pytest.approx(observed.std(), rel=1e-12)
+    fit = fit_lmm(RATINGS_MODEL.removeprefix("LMM: "), load_sample("ratings"))
+    c = np.array([1.0, 0.0 if level == "A" else 1.0])
+    assert result["estimate"] == pytest.approx(float(c @ fit.beta), rel=1e-10)
+    assert result["se"] == pytest.approx(float(np.sqrt(c @ fit.vcov_beta @ c)), rel=1e-8)
+    if level == "A":  # the reference level's mean is the intercept, with its CI
+        intercept = fit.fixed_effects[0]
+        assert result["lower"] == pytest.approx(intercept.ci_lower, rel=1e-8)
+        assert result["upper"] == pytest.approx(intercept.ci_upper, rel=1e-8)
+
+
+def test_mean_in_a_level_no_factor_has_is_refused(tmp_path):
+    session = Session(sample="ratings", output_dir=tmp_path)
+    ask_ok(session, RATINGS_MODEL)
+    answer = session.ask("what is the mean rating in condition C?")
+    assert not answer.ok and "no level 'C'" in str(answer.error)
+    answer = session.ask("what is the mean rating for rater R01?")
+    assert not answer.ok and "grouping factor" in str(answer.error)

@@ -33,6 +33,7 @@ from assistant.narrate import (
     icc_interval,
     influence,
     level_comparison,
+    level_mean,
     level_prediction,
     linearity,
     marginal_means,
@@ -133,6 +134,7 @@ STEP_WORDS = {
     "compare_methods": "compare the two methods",
     "residual_variance_by_group": "compare the residual spread between groups",
     "group_mean_reliability": "compute the reliability of the group means",
+    "level_mean": "compute the mean in that level",
     "rater_reliability": "compute the inter-rater reliability",
     "cluster_influence": "find influential clusters",
     "effect_size": "compute the effect size",
@@ -274,6 +276,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "estimation_comparison": method_comparison.estimation_comparison_blocks,
     "residual_variance_by_group": residual_groups.residual_groups_blocks,
     "group_mean_reliability": group_reliability.group_reliability_blocks,
+    "level_mean": level_mean.level_mean_blocks,
 }
 
 
