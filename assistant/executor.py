@@ -31,6 +31,7 @@ from assistant.steps import (
     level_comparison,
     level_mean,
     method_comparison,
+    missing_codes,
     model_checks,
     models,
     options,
@@ -56,7 +57,7 @@ def _handlers() -> dict[str, Handler]:
     for module in (data, models, reports, blups, figures, exports, options, subset,
                    within_between, writeup, bootstrap, model_checks, questions,
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
-                   outliers,
+                   outliers, missing_codes,
                    baseline_comparison, method_comparison, residual_groups,
                    group_reliability, study, level_mean):
         table.update(module.HANDLERS)

@@ -239,6 +239,14 @@ class FitOutcome:
     def fit(self) -> Any:
         return self.model.fit
 
+    @property
+    def missing_codes(self) -> list[Any]:
+        """Columns of the model whose rows used hold a value such as -99 that looks like a
+        missing-value code (``engine.missing_codes.SuspectedCode``)."""
+        from engine.missing_codes import suspected_missing_codes
+
+        return suspected_missing_codes(self.model.fit.data)
+
     def to_dict(self) -> dict[str, Any]:
         """The fit (CONTRACTS §3), plus the convergence ladder's record when it ran, so
         that JSON readers see every remedy that was tried, as the narration tells it."""

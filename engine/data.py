@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import LmmInputError
+from engine.missing_codes import SuspectedCode, suspected_missing_code
 
 FileFormat = Literal["csv", "tsv", "excel", "parquet"]
 
@@ -427,7 +428,9 @@ class ColumnSummary:
     SD, ddof 1) describe a numeric column over its finite values; ``n_infinite`` counts its
     infinite values (a model refuses them until they are replaced or marked missing).
     ``stray_text`` lists the entries that kept a column of numbers from being read as
-    numeric (``'n/a'``, ``'missing'``): see :func:`stray_text_values`.
+    numeric (``'n/a'``, ``'missing'``): see :func:`stray_text_values`. ``missing_code`` is
+    a repeated value such as -99 far outside the others that looks like a code for a
+    missing value (:func:`engine.missing_codes.suspected_missing_code`).
     """
 
     name: str
@@ -443,6 +446,7 @@ class ColumnSummary:
     sd: float | None = None
     n_infinite: int = 0
     stray_text: list[str] | None = None
+    missing_code: SuspectedCode | None = None
     first: str | None = None
     last: str | None = None
     span_days: float | None = None
@@ -452,6 +456,7 @@ class ColumnSummary:
             "first": self.first, "last": self.last, "span_days": self.span_days,
             "n_infinite": self.n_infinite,
             "stray_text": list(self.stray_text) if self.stray_text is not None else None,
+            "missing_code": self.missing_code.to_dict() if self.missing_code else None,
             "name": self.name, "kind": self.kind, "dtype": self.dtype,
             "n_missing": self.n_missing, "n_unique": self.n_unique,
             "levels": list(self.levels) if self.levels is not None else None,
@@ -519,6 +524,7 @@ def _summarise_column(name: str, series: pd.Series) -> ColumnSummary:
             mean=_finite_float(values.mean()) if has else None,
             maximum=_finite_float(values.max()) if has else None,
             sd=_finite_float(values.std(ddof=1)) if values.size > 1 else None,
+            missing_code=suspected_missing_code(str(name), series),
         )
     dates = as_dates(series)
     if dates is not None:

@@ -27,6 +27,7 @@ from scipy.linalg import lapack
 
 from engine.data import all_dates, closest_names, stray_text_values
 from engine.errors import LmmInputError
+from engine.missing_codes import stray_text_fix
 from engine.transforms import (
     SHORT_TEXT_ROWS,
     ColumnArray,
@@ -247,11 +248,10 @@ def _check_outcome(
             stray = stray_text_values(pd.Series(stored[name], copy=False))
             if stray:
                 entries = ", ".join(f"'{v}'" for v in stray)
-                word, them = ("entry", "it") if len(stray) == 1 else ("entries", "them")
+                word = "entry" if len(stray) == 1 else "entries"
                 raise LmmInputError(
                     f"The outcome '{name}' was read as text because of the {word} {entries}; "
-                    f"only empty cells and NA count as missing, so write {them} as NA "
-                    "(or leave the cells empty) and load the file again."
+                    f"{stray_text_fix(stray)}."
                 )
             raise LmmInputError(
                 f"The outcome '{name}' is not numeric; a linear mixed model needs a numeric "
@@ -314,11 +314,10 @@ def _check_numbers_read_as_text(
             if not stray or len(distinct) - len(stray) <= MAX_NUMERIC_LABELS:
                 continue
             entries = ", ".join(f"'{v}'" for v in stray)
-            word, them = ("entry", "it") if len(stray) == 1 else ("entries", "them")
+            word = "entry" if len(stray) == 1 else "entries"
             raise LmmInputError(
                 f"The predictor '{factor.name}' holds numbers but was read as text because of "
-                f"the {word} {entries}; only empty cells and NA count as missing, so write "
-                f"{them} as NA (or leave the cells empty) and load the file again."
+                f"the {word} {entries}; {stray_text_fix(stray)}."
             )
 
 

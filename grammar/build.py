@@ -55,6 +55,7 @@ from grammar.plan import (
     LinearityCheck,
     LoadData,
     MarginalMeans,
+    MissingCode,
     MissingData,
     ModelSettings,
     ModifyModel,
@@ -2338,6 +2339,35 @@ class StepBuilder(Transformer):
 
     def days(self, items):
         return self._transform("days", items)
+
+    # ------------------------------------------------------ missing-value codes
+    def missing_code(self, items):
+        codes = tuple(i.text for i in _flat(items) if isinstance(i, _Compared))
+        return MissingCode(codes, tuple(_cols(items)))
+
+    def missing_code_lead_number(self, items):
+        return MissingCode((_number_text(_number(items[0])),), tuple(_cols(items)))
+
+    def missing_code_lead_negative(self, items):
+        return MissingCode((_number_text(-_number(items[0])),), tuple(_cols(items)))
+
+    def missing_code_lead_text(self, items):
+        return MissingCode((str(items[0])[1:-1],), tuple(_cols(items)))
+
+    def code_number(self, items):
+        return _Compared(_number_text(_number(items[0])))
+
+    def code_negative(self, items):
+        return _Compared(_number_text(-_number(items[0])))
+
+    def code_text(self, items):
+        return _Compared(str(items[0])[1:-1])
+
+    def code_where(self, items):
+        return _flat(items)
+
+    def code_everywhere(self, _):
+        return []
 
     # ---------------------------------------------------------------- subsets
     def drop_levels(self, items):

@@ -225,6 +225,16 @@ class Transform(Step):
 
 
 @dataclass(frozen=True)
+class MissingCode(Step):
+    """Cells holding one of ``codes`` (text as typed: "-99", ".") become missing, in
+    ``columns`` (as typed) or, when empty, in every column of the current data."""
+
+    kind: ClassVar[str] = "missing_code"
+    codes: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SubsetData(Step):
     """Drop or keep rows: the result becomes a new data set, made current.
 
@@ -1096,7 +1106,8 @@ SESSION_STEP_KINDS = frozenset({"undo", "show_history", "show_plan"})
 STEP_TYPES: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (
-        UseSample, LoadData, ReshapeLong, DescribeData, Transform, SubsetData, SubsetVisits,
+        UseSample, LoadData, ReshapeLong, DescribeData, Transform, MissingCode, SubsetData,
+        SubsetVisits,
         WithinBetween,
         UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,

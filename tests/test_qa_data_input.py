@@ -104,8 +104,8 @@ def test_a_measurement_read_as_text_is_refused_as_a_predictor():
     assert not answer.ok
     assert str(answer.error) == (
         "The predictor 'weight' holds numbers but was read as text because of the entry '.'; "
-        "only empty cells and NA count as missing, so write it as NA (or leave the cells "
-        "empty) and load the file again."
+        'say `treat "." as missing` to mark those cells as missing (or write NA in the file '
+        "and load it again)."
     )
     assert session.models == {}
 

@@ -3,11 +3,13 @@ missing-data audit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Detail, Paragraph, code, table
 from assistant.step_results import DatasetLoaded
+from engine.missing_codes import stray_text_fix, treat_as_missing_request
 
 MAX_LEVELS = 6
 SOURCE_WORDS = {
@@ -15,6 +17,7 @@ SOURCE_WORDS = {
     "file": "Loaded",
     "reshape": "Reshaped to long format as",
     "transform": "Transformed columns of",
+    "missing_codes": "Changed",
     "given": "Using",
     "switch": "Switched to",
 }
@@ -32,6 +35,8 @@ def dataset_blocks(result: DatasetLoaded) -> list[Block]:
         blocks.append(Paragraph(reshape_sentence(result.engine_result)))
     if result.source == "transform" and result.engine_result is not None:
         blocks.append(Paragraph(transform_sentence(result.engine_result)))
+    if result.source == "missing_codes" and result.engine_result is not None:
+        blocks.append(Paragraph(missing_codes_sentence(result.engine_result)))
     if result.summary is not None:
         blocks.append(Paragraph(roles_sentence(result.summary)))
         blocks.extend(Paragraph(text) for text in stray_text_sentences(result.summary))
@@ -75,11 +80,41 @@ def stray_text_sentences(summary: Any) -> list[str]:
         word = "entry" if len(stray) == 1 else "entries"
         sentences.append(
             f"`{col.name}` holds numbers but was read as text because of the {word} "
-            f"{entries}; only empty cells and NA count as missing, so write "
-            f"{'it' if len(stray) == 1 else 'them'} as NA (or leave the cells empty) "
-            "and load the file again."
+            f"{entries}; {stray_text_fix(stray)}."
+        )
+    return sentences + missing_code_sentences(
+        [col.missing_code for col in summary.columns if getattr(col, "missing_code", None)]
+    )
+
+
+def missing_code_sentences(codes: Sequence[Any]) -> list[str]:
+    """One sentence per numeric column with a value that looks like a missing-value code
+    (``engine.missing_codes.SuspectedCode``)."""
+    sentences = []
+    for suspect in codes:
+        value = str(int(suspect.value))
+        others = fmt.value_range(suspect.other_min, suspect.other_max)
+        sentences.append(
+            f"`{suspect.column}` has the value {value} in {fmt.plural(suspect.count, 'row')}, "
+            f"far outside its other values ({others}); it looks like a code for a missing "
+            "value, which is analysed as a real measurement until you say "
+            f"`{treat_as_missing_request([suspect.value])}`."
         )
     return sentences
+
+
+def missing_codes_sentence(result: Any) -> str:
+    """What ``treat -99 as missing`` changed (``engine.missing_codes.MissingCodeResult``)."""
+    codes = fmt.join_words([f"'{c}'" for c in result.codes])
+    parts = [
+        f"{fmt.plural(cell.count, 'cell')} in `{cell.column}`" for cell in result.changed
+    ]
+    text = f"Marked {codes} as missing: {fmt.join_words(parts)}."
+    numeric = [f"`{cell.column}`" for cell in result.changed if cell.now_numeric]
+    if numeric:
+        holds = "now holds" if len(numeric) == 1 else "now hold"
+        text += f" {fmt.join_words(numeric)} {holds} numbers."
+    return text + " Models fitted from now on leave those rows out; `undo` brings the values back."
 
 
 def _dates_detail(col: Any) -> str:

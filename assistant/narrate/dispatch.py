@@ -120,6 +120,7 @@ STEP_WORDS = {
     "set_option": "change the option",
     "export_results": "write the results to files",
     "transform": "transform the columns",
+    "missing_code": "mark the code as missing",
     "subset_data": "select the rows",
     "subset_visits": "select the time points",
     "within_between": "split the predictor within clusters",
@@ -185,6 +186,8 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         )
         if result.note:
             blocks.insert(1, Paragraph(result.note))
+        for sentence in reversed(data.missing_code_sentences(result.missing_codes)):
+            blocks.insert(1, Paragraph(sentence))
         newer = fit.newer_choices_sentence(result.newer_choices, result.built_from)
         if newer:
             blocks.insert(2 if result.built_from else 1, Paragraph(newer))

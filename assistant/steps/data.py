@@ -32,7 +32,8 @@ def require_data(state: SessionState) -> Any:
     return data
 
 
-def _loaded(name: str, source: str, frame: Any, **extra: Any) -> DatasetLoaded:
+def loaded_dataset(name: str, source: str, frame: Any, **extra: Any) -> DatasetLoaded:
+    """The answer for a data set that became current (or changed), with its summary."""
     return DatasetLoaded(
         name=name,
         source=source,
@@ -52,7 +53,7 @@ def use_sample(step: Any, state: SessionState, context: PlanContext) -> StepResu
     info = next((s for s in list_samples() if s.name == key), None)
     description = info.description if info else ""
     suggested = info.suggested_formula if info else None
-    result = _loaded(key, "sample", frame, description=description)
+    result = loaded_dataset(key, "sample", frame, description=description)
     return StepResult(result, state.with_dataset(key, frame, suggested))
 
 
@@ -74,7 +75,7 @@ def load_data(step: Any, state: SessionState, context: PlanContext) -> StepResul
     if name in state.datasets:
         # loading the same file again replaces it; another file with that stem gets a suffix
         name = name if state.datasets.get(name) is not None else _fresh_name(state, name)
-    result = _loaded(name, "file", frame)
+    result = loaded_dataset(name, "file", frame)
     return StepResult(result, state.with_dataset(name, frame))
 
 
@@ -88,7 +89,7 @@ def reshape_long(step: Any, state: SessionState, context: PlanContext) -> StepRe
     reshaped = engine_reshape(data, **kwargs)
     base = state.current_data_name or "data"
     name = _fresh_name(state, base if base.endswith("_long") else f"{base}_long")
-    result = _loaded(name, "reshape", reshaped.data, engine_result=reshaped)
+    result = loaded_dataset(name, "reshape", reshaped.data, engine_result=reshaped)
     return StepResult(result, state.with_dataset(name, reshaped.data))
 
 
@@ -109,7 +110,7 @@ def transform(step: Any, state: SessionState, context: PlanContext) -> StepResul
         raise AssistantError(f"Say which columns to {operation}, e.g. `{operation} age`.")
     done = transform_columns(data, operation, columns)
     name = state.current_data_name or "data"
-    result = _loaded(name, "transform", done.data, engine_result=done)
+    result = loaded_dataset(name, "transform", done.data, engine_result=done)
     hint = state.suggested_formulas.get(name)
     return StepResult(result, state.with_dataset(name, done.data, hint))
 
