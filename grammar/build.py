@@ -174,6 +174,11 @@ def _fields(items: list[Any]) -> dict[str, Any]:
     return {i.name: i.value for i in _flat(items) if isinstance(i, _Field)}
 
 
+#: The nouns of "plot the <outcome> trajectories" (request.lark's _outcome_lines).
+_OUTCOME_LINE_WORDS = frozenset({"trajectories", "trajectory", "profiles", "profile", "curves",
+                                 "lines"})
+
+
 def _cols(items: list[Any]) -> list[str]:
     return [i.name for i in _flat(items) if isinstance(i, _Col)]
 
@@ -2026,6 +2031,8 @@ class StepBuilder(Transformer):
         """ "plot reaction time by day": the outcome in words whose last one is also a
         keyword elsewhere, kept as written for the session to resolve."""
         words = self.source_text[meta.start_pos:meta.end_pos].split()
+        if len(words) > 1 and words[-1].casefold() in _OUTCOME_LINE_WORDS:
+            words = words[:-1]  # "plot the reaction time profiles": the lines of the outcome
         return _PlotTarget("data", outcome=" ".join(words))
 
     def data_words(self, _):

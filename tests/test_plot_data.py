@@ -239,3 +239,25 @@ def test_an_unknown_outcome_is_refused_in_one_sentence(out):
     answer = Session(sample="pain_trial", output_dir=out).ask("plot pain_scor over time")
     assert not answer.ok
     assert "did you mean 'pain_score'" in str(answer.error)
+
+
+@pytest.mark.parametrize("request_text", ["plot the pain trajectories", "plot the trajectories"])
+def test_trajectories_before_any_model_are_the_observed_ones(out, request_text):
+    session = Session(sample="pain_trial", output_dir=out)
+    answer = session.ask(request_text)
+    assert answer.ok, answer.error
+    (step,) = answer.steps
+    figure = step.result.result
+    assert (figure.response, figure.time, figure.group) == ("pain_score", "time", "patient")
+    assert "one thin line per patient (80 patients, 287 observations" in answer.text()
+    assert session.ask("LMM: pain_score ~ time + (1 | patient)").ok
+    after = session.ask("plot the trajectories")  # with a model: the model's trajectory
+    assert after.ok and after.steps[0].result.kind == "figure_trajectory"
+
+
+def test_a_data_plot_of_wide_data_says_to_reshape_first(out):
+    session = Session(sample="pain_wide", output_dir=out)
+    answer = session.ask("plot the trajectories")
+    assert not answer.ok
+    assert "reshape from wide to long format first" in str(answer.error)
+    assert "pain_…" in str(answer.error)

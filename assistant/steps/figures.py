@@ -21,6 +21,7 @@ from assistant.steps.blups import named_group
 from assistant.steps.data import data_roles, model_on_current_data, require_data
 from engine.blups import grouping_factors
 from engine.data import describe_data
+from grammar.plan import PlotData
 
 #: Words that mean "the time variable, whatever its column is called" ("over time").
 TIME_ROLE_WORDS = frozenset({"time", "times", "occasion", "occasions", "visit", "visits",
@@ -73,9 +74,13 @@ def _caterpillar_group(step: Any, state: SessionState) -> str | None:
 
 
 def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """The model's trajectory; before any model of the current data ("plot the
+    trajectories" right after loading it) the observed trajectories instead."""
     from engine.plots import trajectory_figure
 
     by = step_field(step, "by")
+    if step_field(step, "model") is None and model_on_current_data(state, None) is None:
+        return observed_data(PlotData(by=by, over=step_field(step, "over")), state, context)
     overlay = bool(step_field(step, "overlay_blups", True))
     fit = resolve_one(state, step_field(step, "model")).fit
     group = named_group(fit, by) if by is not None else None
@@ -158,6 +163,14 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
     if by is not None and by == group:
         by = None  # "plot pain_score by patient": one line per patient, no panels
     if outcome is None:
+        summary = describe_data(data)
+        if summary.layout == "wide":
+            stubs = ", ".join(f"{s}_…" for s in summary.wide_stubs)
+            raise AssistantError(
+                f"The data are wide (one row per subject, repeated columns {stubs}), so "
+                "there is no single outcome column to plot over time; reshape them first: "
+                "`reshape from wide to long format first`, then plot."
+            )
         raise AssistantError(
             "I could not tell which column is the outcome; name it, e.g. "
             "`plot score over time for each id`."
