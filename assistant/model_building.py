@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.data_problems import outcome_problem
 from assistant.errors import AssistantError
 from engine.data import describe_data, looks_like_dates
 from grammar.formula import FormulaError, ModelFormula, Var, parse_formula
@@ -195,6 +196,9 @@ def _quoted(name: str) -> str:
 
 
 def _cannot_guess(what: str, data: pd.DataFrame) -> AssistantError:
+    problem = outcome_problem(data) if what == "outcome" else None
+    if problem is not None:
+        return AssistantError(problem)
     columns = ", ".join(map(str, data.columns[:12]))
     return AssistantError(
         f"I could not tell which column is the {what} (columns: {columns}). "
@@ -264,6 +268,7 @@ def parts_from_data(
         skipped = [
             c for c in others
             if looks_like_dates(data[c]) or (time is not None and _same_partition(data, c, time))
+            or data[c].nunique(dropna=True) < 2 or _copies_outcome(data, c, response)
         ]
         others = [c for c in others if c not in skipped]
         fixed = ([time] if time else []) + others
@@ -284,8 +289,25 @@ def parts_from_data(
     if time:
         roles["time"] = time
     if not predictors and skipped:
-        roles["left out"] = " and ".join(skipped)
+        roles["left out"] = (
+            skipped[0] if len(skipped) == 1 else ", ".join(skipped[:-1]) + " and " + skipped[-1]
+        )
     return GuessedParts(parts, roles)
+
+
+#: A covariate correlated beyond this with the outcome is the outcome in other units.
+COPY_CORRELATION = 0.9999
+
+
+def _copies_outcome(data: pd.DataFrame, column: str, response: str) -> bool:
+    """``column`` is numeric and a linear function of the outcome (Weight in pounds next to
+    weight in kg): as a predictor it would explain the outcome by itself."""
+    if not (_is_numeric(data, column) and _is_numeric(data, response)):
+        return False
+    pair = data[[column, response]].dropna()
+    if len(pair) < 3 or pair[column].nunique() < 2 or pair[response].nunique() < 2:
+        return False
+    return bool(abs(pair[column].corr(pair[response])) > COPY_CORRELATION)
 
 
 def _same_partition(data: pd.DataFrame, column: str, other: str) -> bool:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from engine.errors import LmmInputError
 from engine.missing_codes import SuspectedCode, suspected_missing_code
+from engine.read_notes import LoadedTable, ReadNote, tidy_columns
 
 FileFormat = Literal["csv", "tsv", "excel", "parquet"]
 
@@ -107,9 +108,14 @@ def _finite_float(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+#: ``DataFrame.attrs`` key of the :class:`ReadNote` tuple of a table read from a file.
+READ_NOTES_ATTR = "lmm_read_notes"
+
+
 # --------------------------------------------------------------------------- load
 def load_data(path: str | Path, format: str | None = None) -> pd.DataFrame:
-    """Read a CSV, TSV, Excel (.xlsx, first sheet, via openpyxl) or Parquet (pyarrow) file.
+    """Read a CSV, TSV, Excel (.xlsx via openpyxl: the first sheet that holds a table) or
+    Parquet (pyarrow) file; :func:`read_table` with what reading changed.
 
     The format comes from ``format`` (``csv``, ``tsv``, ``excel``, ``parquet``) or else the
     file's extension. Column names are kept exactly as written (spaces and accents
@@ -117,6 +123,13 @@ def load_data(path: str | Path, format: str | None = None) -> pd.DataFrame:
     text extension, a workbook that is not one, duplicated column names and an unknown
     extension each raise :class:`LmmInputError`.
     """
+    return read_table(path, format).data
+
+
+def read_table(path: str | Path, format: str | None = None) -> LoadedTable:
+    """:func:`load_data`'s table and the :class:`engine.read_notes.ReadNote` of each change
+    made while reading: numbers with a unit or thousands separators read as numbers,
+    columns without header and values dropped, the workbook sheet read."""
     file = Path(path).expanduser()
     if not file.exists():
         raise LmmInputError(missing_file_message(file))
@@ -128,10 +141,12 @@ def load_data(path: str | Path, format: str | None = None) -> pd.DataFrame:
     if file.stat().st_size == 0:
         raise LmmInputError(f"The file '{file.name}' is empty; check that it was saved fully.")
 
+    sheet_notes: tuple[ReadNote, ...] = ()
+    decimal = "."
     if kind in ("csv", "tsv"):
-        frame = _read_text_table(file, kind)
+        frame, decimal = _read_text_table(file, kind)
     elif kind == "excel":
-        frame = _read_excel(file)
+        frame, sheet_notes = _read_excel(file)
     else:
         frame = _read_parquet(file)
 
@@ -148,7 +163,11 @@ def load_data(path: str | Path, format: str | None = None) -> pd.DataFrame:
             f"The file '{file.name}' has a header but no data rows; add the observations, "
             "one row each."
         )
-    return frame
+    tidied = tidy_columns(frame, decimal=decimal)
+    notes = sheet_notes + tidied.notes
+    data = tidied.data
+    data.attrs[READ_NOTES_ATTR] = notes  # kept with the data for describe_data
+    return LoadedTable(data, notes)
 
 
 def missing_file_message(file: Path) -> str:
@@ -189,14 +208,15 @@ def _resolve_format(file: Path, format: str | None) -> FileFormat:
     if suffix in ("", ".dat"):
         raise LmmInputError(
             f"I cannot tell the format of '{file.name}' from its name; say the format, "
-            "for example 'load data.dat as csv'."
+            f"for example `load \"{file.name}\" as csv`."
         )
     raise LmmInputError(
         f"I cannot read '{suffix}' files; save '{file.name}' as .csv, .tsv, .xlsx or .parquet."
     )
 
 
-def _read_text_table(file: Path, kind: FileFormat) -> pd.DataFrame:
+def _read_text_table(file: Path, kind: FileFormat) -> tuple[pd.DataFrame, str]:
+    """The table of a text file and its decimal mark."""
     head = file.read_bytes()[:_SNIFF_BYTES]
     if head.startswith(b"PK\x03\x04"):
         raise LmmInputError(
@@ -228,7 +248,10 @@ def _read_text_table(file: Path, kind: FileFormat) -> pd.DataFrame:
     # "1.234,50": a decimal comma with dots grouping the thousands
     thousands = "." if decimal == "," and _THOUSANDS_DOTS.search(text) else None
     try:
-        return pd.read_csv(io.StringIO(text), sep=separator, decimal=decimal, thousands=thousands)
+        frame = pd.read_csv(
+            io.StringIO(text), sep=separator, decimal=decimal, thousands=thousands
+        )
+        return frame, decimal
     except pd.errors.ParserError as err:
         match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
         if match:
@@ -304,7 +327,9 @@ def _decode(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _read_excel(file: Path) -> pd.DataFrame:
+def _read_excel(file: Path) -> tuple[pd.DataFrame, tuple[ReadNote, ...]]:
+    """The first sheet that holds a table (a notes sheet in front is passed over), and a
+    note naming the sheet read when the workbook has several."""
     from openpyxl.utils.exceptions import InvalidFileException
 
     if not zipfile.is_zipfile(file):
@@ -312,16 +337,29 @@ def _read_excel(file: Path) -> pd.DataFrame:
             f"'{file.name}' is not an Excel workbook; if it is a CSV file, rename it to .csv."
         )
     try:
-        top = pd.read_excel(file, engine="openpyxl", header=None, nrows=_TITLE_SCAN_LINES)
+        book = pd.ExcelFile(file, engine="openpyxl")
+        sheets = [str(name) for name in book.sheet_names]
+        tops = {}
+        for name in sheets:
+            tops[name] = pd.read_excel(book, sheet_name=name, header=None, nrows=_TITLE_SCAN_LINES)
+            if _holds_table(tops[name]):
+                break
+        chosen = name if _holds_table(tops[name]) else sheets[0]
+        top = tops[chosen]
         skip = _excel_title_rows(top)
         header = top.iloc[skip : skip + 1]
-        frame = pd.read_excel(file, engine="openpyxl", skiprows=skip)
+        frame = pd.read_excel(book, sheet_name=chosen, skiprows=skip)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
         raise LmmInputError(
             f"'{file.name}' could not be opened as an Excel workbook; save it again as .xlsx."
         ) from None
     if header.empty:
-        raise LmmInputError(f"The first sheet of '{file.name}' is empty; put the table there.")
+        where = "The first sheet" if len(sheets) == 1 else "No sheet"
+        raise LmmInputError(f"{where} of '{file.name}' holds a table; put the table there.")
+    notes: tuple[ReadNote, ...] = ()
+    if len(sheets) > 1:
+        others = tuple(n for n in sheets if n != chosen)
+        notes = (ReadNote("sheet", None, chosen, others),)
     names = [str(v) for v in header.iloc[0].tolist() if not pd.isna(v)]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
@@ -329,7 +367,14 @@ def _read_excel(file: Path) -> pd.DataFrame:
             f"The file '{file.name}' has duplicated column names ({_fmt_names(duplicated)}); "
             "rename them so that every column has its own name."
         )
-    return frame
+    return frame, notes
+
+
+def _holds_table(top: pd.DataFrame) -> bool:
+    """Whether the top of a sheet holds a table: a header and a row below it, with two or
+    more filled cells in most rows (a notes sheet has one column of text)."""
+    filled = [n for n in top.notna().sum(axis=1).tolist() if n > 0]
+    return len(filled) >= 2 and max(set(filled), key=filled.count) >= 2
 
 
 def _excel_title_rows(top: pd.DataFrame) -> int:
@@ -488,6 +533,7 @@ class DataSummary:
     outcome_guess: str | None = None
     layout: Literal["long", "wide", "unknown"] = "unknown"
     wide_stubs: list[str] = field(default_factory=list)
+    read_notes: tuple[ReadNote, ...] = ()
 
     def column(self, name: str) -> ColumnSummary:
         for col in self.columns:
@@ -504,6 +550,7 @@ class DataSummary:
             "id_guess": self.id_guess, "time_guess": self.time_guess,
             "outcome_guess": self.outcome_guess, "layout": self.layout,
             "wide_stubs": list(self.wide_stubs),
+            "read_notes": [note.to_dict() for note in self.read_notes],
         }
 
 
@@ -651,6 +698,20 @@ def describe_data(df: pd.DataFrame) -> DataSummary:
         n_complete_rows=int(df.notna().all(axis=1).sum()),
         id_guess=id_guess, time_guess=time_guess, outcome_guess=outcome_guess,
         layout=layout, wide_stubs=stubs,
+        read_notes=_read_notes_of(df),
+    )
+
+
+def _read_notes_of(df: pd.DataFrame) -> tuple[ReadNote, ...]:
+    """The notes :func:`read_table` left on ``df`` about columns it still has."""
+    notes = df.attrs.get(READ_NOTES_ATTR, ())
+    if not isinstance(notes, tuple):
+        return ()
+    columns = {str(c) for c in df.columns}
+    return tuple(
+        n for n in notes
+        if isinstance(n, ReadNote) and (n.column is None or n.column in columns
+                                        or n.kind == "empty_column")
     )
 
 

@@ -150,6 +150,13 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
 
     n = len(data) - n_dropped
     if n == 0:
+        empty = [name for name in variables if bool(missing[name].all())]
+        if empty:
+            names = " and ".join(f"'{name}'" for name in empty)
+            raise LmmInputError(
+                f"The column {names} has no values (every row is missing); leave "
+                f"{'it' if len(empty) == 1 else 'them'} out of the model."
+            )
         raise LmmInputError(
             "No row has a value for every variable in the model; check for missing values."
         )

@@ -39,6 +39,7 @@ def dataset_blocks(result: DatasetLoaded) -> list[Block]:
         blocks.append(Paragraph(missing_codes_sentence(result.engine_result)))
     if result.summary is not None:
         blocks.append(Paragraph(roles_sentence(result.summary)))
+        blocks.extend(Paragraph(text) for text in read_note_sentences(result.summary.read_notes))
         blocks.extend(Paragraph(text) for text in stray_text_sentences(result.summary))
         blocks.append(Detail(tuple(summary_blocks(result.summary, heading=False))))
     return blocks
@@ -85,6 +86,40 @@ def stray_text_sentences(summary: Any) -> list[str]:
     return sentences + missing_code_sentences(
         [col.missing_code for col in summary.columns if getattr(col, "missing_code", None)]
     )
+
+
+def read_note_sentences(notes: Sequence[Any]) -> list[str]:
+    """What reading the file changed (``engine.read_notes.ReadNote``), one sentence per kind."""
+    sentences = []
+    sheet = [n for n in notes if n.kind == "sheet"]
+    if sheet:
+        others = fmt.join_words([f"'{o}'" for o in sheet[0].others])
+        one = len(sheet[0].others) == 1
+        sentences.append(
+            f"Read the sheet '{sheet[0].detail}'; the workbook's other "
+            f"{'sheet' if one else 'sheets'}, {others}, {'was' if one else 'were'} not read "
+            f"(to analyse {'it' if one else 'one of them'}, save it as a file of its own)."
+        )
+    units = [n for n in notes if n.kind == "unit"]
+    if units:
+        parts = fmt.join_words([f"`{n.column}` ({n.detail})" for n in units])
+        sentences.append(
+            f"Read {parts} as numbers: every filled cell held a number followed by that unit."
+        )
+    grouped = [f"`{n.column}`" for n in notes if n.kind == "thousands"]
+    if grouped:
+        sentences.append(
+            f"Read {fmt.join_words(grouped)} as numbers without the commas that group "
+            "their thousands."
+        )
+    empty = [n.column for n in notes if n.kind == "empty_column"]
+    if empty:
+        columns = "a column" if len(empty) == 1 else f"{len(empty)} columns"
+        sentences.append(
+            f"Left out {columns} with neither a header nor values (a separator at the end of "
+            "each line)."
+        )
+    return sentences
 
 
 def missing_code_sentences(codes: Sequence[Any]) -> list[str]:
@@ -178,6 +213,8 @@ def summary_blocks(summary: Any, heading: bool = True) -> list[Block]:
                 + roles_sentence(summary)
             )
         )
+        notes = getattr(summary, "read_notes", ())
+        blocks.extend(Paragraph(text) for text in read_note_sentences(notes))
         blocks.extend(Paragraph(text) for text in stray_text_sentences(summary))
         dates = dates_sentence(summary)
         if dates:

@@ -14,8 +14,7 @@ from assistant.state import SessionState
 from assistant.step_results import DatasetLoaded, EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
 from engine.cluster_sizes import cluster_sizes
-from engine.data import describe_data, transform_columns
-from engine.data import load_data as engine_load
+from engine.data import describe_data, read_table, transform_columns
 from engine.data import reshape_long as engine_reshape
 from engine.dropout_timing import dropout_before
 from engine.missing import missing_data_audit
@@ -70,7 +69,8 @@ def load_data(step: Any, state: SessionState, context: PlanContext) -> StepResul
     path = step_field(step, "path")
     if not path:
         raise AssistantError("Name the file to load, e.g. `load visits.csv`.")
-    frame = engine_load(path, step_field(step, "format"))
+    table = read_table(path, step_field(step, "format"))
+    frame = table.data
     name = Path(str(path)).stem or "data"
     if name in state.datasets:
         # loading the same file again replaces it; another file with that stem gets a suffix

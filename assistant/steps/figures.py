@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.column_words import columns_for_words, columns_with_stems
+from assistant.data_problems import outcome_problem
 from assistant.errors import AssistantError
 from assistant.model_building import group_column
 from assistant.references import resolve_one
@@ -172,8 +173,8 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
                 "`reshape from wide to long format first`, then plot."
             )
         raise AssistantError(
-            "I could not tell which column is the outcome; name it, e.g. "
-            "`plot score over time for each id`."
+            outcome_problem(data) or "I could not tell which column is the outcome; name it, "
+            "e.g. `plot score over time for each id`."
         )
     if group is None:
         raise AssistantError(
