@@ -1815,7 +1815,8 @@ class StepBuilder(Transformer):
         pairs = [v for v in _flat(items) if isinstance(v, tuple)]
         refs = [_Ref(value) for name, value in pairs if name.casefold() == "model"]
         kept = tuple(pair for pair in pairs if pair[0].casefold() != "model")
-        return [_Field("at", kept), *refs]
+        levels = [f for f in _flat(items) if isinstance(f, _Field) and f.name == "level"]
+        return [_Field("at", kept), *refs, *levels]
 
     def predict_conditions(self, items):
         """ "for a treated patient at time 6": the conditions in any order."""
@@ -1865,7 +1866,14 @@ class StepBuilder(Transformer):
 
     def report_predict(self, items):
         fixed = [f for f in _flat(items) if isinstance(f, _Field) and f.name == "at"]
-        return Predict(_ref(items), fixed[0].value if fixed else ())
+        levels = [f.value for f in _flat(items) if isinstance(f, _Field) and f.name == "level"]
+        return Predict(_ref(items), fixed[0].value if fixed else (),
+                       level=next((v for v in levels if v is not None), None))
+
+    def predict_ci(self, items):
+        """ "with 95% CI": the interval's level (None: the session's)."""
+        numbers = [t for t in _flat(items) if isinstance(t, float)]
+        return _Field("level", _level(numbers[0]) if numbers else None)
 
     def item_criterion(self, items):
         return _Item("criterion", _flat(items)[0] if isinstance(_flat(items)[0], list) else

@@ -868,12 +868,16 @@ class BootstrapIntervals(Step):
 @dataclass(frozen=True)
 class Predict(Step):
     """Population predictions; ``at`` fixes predictors at values, as (name, text) pairs;
-    ``outcome``: the response in the user's words, checked against the model's response."""
+    ``outcome``: the response in the user's words, checked against the model's response;
+    ``level``: the confidence level asked for (None: the session's)."""
 
     kind: ClassVar[str] = "predict"
     model: str | None = None
     at: tuple[tuple[str, str], ...] = ()
     outcome: str | None = None
+    #: the confidence level asked for with the prediction ("with 90% CI"); None: the
+    #: session's level
+    level: float | None = None
 
 
 @dataclass(frozen=True)

@@ -357,17 +357,18 @@ def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         )
     rest = [(name, value) for name, value in pairs if named_group(model.fit, name) is None]
     at = _fixed_values(model.fit, rest)
+    level = step_field(step, "level") or state.options.level  # "with 90% CI"
     if levels:
-        group, level = levels[0]
-        if not level:
+        group, level_name = levels[0]
+        if not level_name:
             example = _first_level(model.fit, group)
             raise AssistantError(f"Name the {group}, e.g. `for {group} {example}`.")
         try:
-            result = level_prediction(model.fit, group, level, at or None, state.options.level)
+            result = level_prediction(model.fit, group, level_name, at or None, level)
         except LmmInputError as err:
             raise AssistantError(str(err)) from None
         return StepResult(EngineResult("level_prediction", result, model), state)
-    grid = population_predictions(model.fit, level=state.options.level, at=at or None)
+    grid = population_predictions(model.fit, level=level, at=at or None)
     return StepResult(EngineResult("predictions", grid, model), state)
 
 
