@@ -155,7 +155,7 @@ class Session:
         elif step.kind == "show_history":
             result = session_steps.history(self.journal, self.history)
         else:
-            result = session_steps.last_plan(self.history)
+            result = session_steps.last_plan(self.history, self.journal)
         return StepOutcome(step.kind, "done", result=result, step=step)
 
     # ------------------------------------------------- the session's own steps

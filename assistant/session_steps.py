@@ -216,11 +216,18 @@ def history(journal: SessionJournal, answers: list[Any]) -> SessionHistory:
     return SessionHistory(tuple(entries), failed)
 
 
-def last_plan(answers: list[Any]) -> PlanShown:
-    """The plan of the newest request that was read and was not itself about the session."""
-    for answer in reversed(answers):
-        if answer.plan is not None and not only_reads_the_session(answer):
-            return PlanShown(answer.request, answer.plan)
+def last_plan(answers: list[Any], journal: SessionJournal | None = None) -> PlanShown:
+    """The plan of the newest request that was read, was not itself about the session
+    (showing the history or a plan, or an undo) and has not been undone since: after
+    "undo", "show me the plan" means the analysis now in effect, not the undo."""
+    undone = journal.undone if journal is not None else set()
+    for index in range(len(answers) - 1, -1, -1):
+        answer = answers[index]
+        if answer.plan is None or index in undone or only_reads_the_session(answer):
+            continue
+        if all(is_session_step(s) for s in answer.plan.steps):
+            continue
+        return PlanShown(answer.request, answer.plan)
     return PlanShown(None, None)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from assistant.column_words import ColumnReading, columns_for_words, resolve_column_word
 from assistant.errors import AssistantError
-from assistant.references import resolve_one
+from assistant.references import resolve, resolve_one
 from assistant.slope_candidates import random_slopes, within_group_predictors
 from assistant.state import SessionState
 from assistant.steps.blups import grouping_factor_named, named_group
@@ -50,6 +50,8 @@ def refine_step(
     """The steps that carry out ``step`` on the current models, or None to run it as it
     is; ``later`` are the kinds of the plan's steps after it."""
     kind = getattr(step, "kind", "")
+    if kind == "model_settings" and getattr(step, "question", None) == "formula":
+        return _each_formula(step, state)
     if kind == "subset_visits" and getattr(step, "unit", None):
         return _refit_on_time_values(step, state, later)
     if kind == "random_effects_tests" and getattr(step, "slope", None):
@@ -250,3 +252,15 @@ def _refit_on_time_values(
     if newest.dataset != state.current_data_name:
         return None
     return Refinement((step, Refit()))
+
+
+def _each_formula(step: Any, state: SessionState) -> Refinement | None:
+    """ "list the model formulas": one formula step per model the reference names (None:
+    the step names one model and runs as it is)."""
+    if step.model is None or not state.models:
+        return None
+    models = resolve(state, step.model)
+    if len(models) < 2:
+        return None
+    return Refinement(tuple(replace(step, model=str(m.number)) for m in models))
+

@@ -2569,8 +2569,18 @@ class StepBuilder(Transformer):
         return ShowPlan()
 
     def report_formula(self, items):
-        """ "show the model formula", "which formula did you fit?" """
-        return ModelSettings(_ref(items), question="formula")
+        """ "show the model formula", "which formula did you fit?"; "the formulas" with no
+        model named: every model's."""
+        plural = any(isinstance(f, _Field) and f.name == "plural" for f in _flat(items))
+        ref = _ref(items)
+        return ModelSettings("all" if plural and ref is None else ref, question="formula")
+
+    def report_every_formula(self, items):
+        """ "show all model formulas", "show each model formula": every model's."""
+        return ModelSettings("all", question="formula")
+
+    def formulas_plural(self, _):
+        return _Field("plural", True)
 
     def help_language(self, _):
         return Help("language")

@@ -42,3 +42,30 @@ def test_prediction_with_a_ci_level_is_x_beta_with_its_wald_t_interval(slope_ses
     half = stats.t.ppf(0.95, row["df"]) * se
     assert (row["lower"], row["upper"]) == pytest.approx((estimate - half, estimate + half))
     assert "90% confidence intervals" in answer.text()
+
+
+def test_plan_after_undo_is_the_plan_in_effect_not_the_undo():
+    session = Session(sample="pain_trial")
+    first, second = SLOPE_MODEL, "LMM: pain_score ~ time * treatment + (1 | patient)"
+    assert session.ask(first).ok and session.ask(second).ok
+    assert session.ask("undo").ok
+    shown = session.ask("show me the plan")
+    assert shown.ok and shown.steps[0].result.request == first
+    assert shown.text().startswith(f"The plan of `{first}`:")
+
+
+@pytest.mark.parametrize("request_text", ["list the model formulas", "show all model formulas",
+                                          "what are the formulas?"])
+def test_model_formulas_lists_every_model(request_text):
+    session = Session(sample="pain_trial")
+    other = "LMM: pain_score ~ time + (1 | patient)"
+    assert session.ask(SLOPE_MODEL).ok and session.ask(other).ok
+    answer = session.ask(request_text)
+    assert answer.ok, answer.error
+    assert [o.step.model for o in answer.steps] == ["1", "2"]
+    text = answer.text()
+    assert "Model 1 (random intercept and slope model) is `pain_score ~ time * treatment + " \
+           "(1 + time | patient)`" in text
+    assert "Model 2 (random intercept model) is `pain_score ~ time + (1 | patient)`" in text
+    one = session.ask("what is the formula of model 1?")
+    assert [o.step.model for o in one.steps] == ["1"]
