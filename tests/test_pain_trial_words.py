@@ -1,0 +1,72 @@
+"""More pain-trial requests in users' words (predictions with a CI level, the plan after
+undo, every model's formula, ...), each checked end to end against a hand computation from
+the fit's own numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from assistant.session import Session
+
+SLOPE_MODEL = "LMM: pain_score ~ time * treatment + (1 + time | patient)"
+
+
+@pytest.fixture(scope="module")
+def slope_session() -> Session:
+    session = Session(sample="pain_trial")
+    assert session.ask(SLOPE_MODEL).ok
+    return session
+
+
+def test_prediction_with_a_ci_level_is_x_beta_with_its_wald_t_interval(slope_session):
+    answer = slope_session.ask(
+        "what is the predicted pain for a treated patient at month 3 with 90% CI?"
+    )
+    assert answer.ok, answer.error
+    result = answer.steps[0].result
+    grid, fit = result.result, result.model.fit
+    row = grid.frame.iloc[0]
+    assert grid.level == 0.90 and (row["time"], row["treatment"]) == (3.0, "treated")
+    names = list(fit.fixed_names)
+    x = np.zeros(len(names))
+    x[names.index("(Intercept)")] = 1.0
+    x[names.index("time")] = 3.0
+    treated = [i for i, n in enumerate(names) if "treated" in n and ":" not in n]
+    interaction = [i for i, n in enumerate(names) if "treated" in n and ":" in n]
+    x[treated], x[interaction] = 1.0, 3.0
+    estimate = float(x @ fit.beta)
+    se = float(np.sqrt(x @ fit.vcov_beta @ x))
+    assert row["estimate"] == pytest.approx(estimate, rel=1e-10)
+    assert row["se"] == pytest.approx(se, rel=1e-10)
+    half = stats.t.ppf(0.95, row["df"]) * se
+    assert (row["lower"], row["upper"]) == pytest.approx((estimate - half, estimate + half))
+    assert "90% confidence intervals" in answer.text()
+
+
+def test_plan_after_undo_is_the_plan_in_effect_not_the_undo():
+    session = Session(sample="pain_trial")
+    first, second = SLOPE_MODEL, "LMM: pain_score ~ time * treatment + (1 | patient)"
+    assert session.ask(first).ok and session.ask(second).ok
+    assert session.ask("undo").ok
+    shown = session.ask("show me the plan")
+    assert shown.ok and shown.steps[0].result.request == first
+    assert shown.text().startswith(f"The plan of `{first}`:")
+
+
+@pytest.mark.parametrize("request_text", ["list the model formulas", "show all model formulas",
+                                          "what are the formulas?"])
+def test_model_formulas_lists_every_model(request_text):
+    session = Session(sample="pain_trial")
+    other = "LMM: pain_score ~ time + (1 | patient)"
+    assert session.ask(SLOPE_MODEL).ok and session.ask(other).ok
+    answer = session.ask(request_text)
+    assert answer.ok, answer.error
+    assert [o.step.model for o in answer.steps] == ["1", "2"]
+    text = answer.text()
+    assert "Model 1 (random intercept and slope model) is `pain_score ~ time * treatment + " \
+           "(1 + time | patient)`" in text
+    assert "Model 2 (random intercept model) is `pain_score ~ time + (1 | patient)`" in text
+    one = session.ask("what is the formula of model 1?")
+    assert [o.step.model for o in one.steps] == ["1"]
