@@ -490,6 +490,25 @@ class LevelComparisonAnswer:
 
 
 @dataclass(frozen=True)
+class ChangeRanking:
+    """Levels ranked by their own slope, asked for in words of change ("which subject
+    deteriorates fastest?"): ``asked`` is ``worsens``, ``improves``, ``rises`` or
+    ``falls``, ``fastest`` whether the fastest (else the slowest) come first, ``rising``
+    whether that change is a rising outcome, ``polarity_known`` whether the outcome's
+    name said which way is worse (``assistant.outcome_direction``)."""
+
+    ranking: Any  # engine.own_slopes.OwnSlopeRanking
+    asked: str
+    fastest: bool
+    rising: bool
+    polarity_known: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**json_safe(self.ranking), "asked": self.asked, "fastest": self.fastest,
+                "rising": self.rising, "polarity_known": self.polarity_known}
+
+
+@dataclass(frozen=True)
 class AskedRanking:
     """A BLUP ranking asked for by a word that names its direction only by meaning
     ("harshest raters": the lowest first), kept for the answer to say how it was read."""
@@ -599,11 +618,21 @@ class StudyDescribed:
     sentence: str
     recorded: dict[str, str] = field(default_factory=dict)
     unmatched: tuple[tuple[str, str], ...] = ()
+    #: a data set the sentence only names ("This is lme4's sleepstudy"), the session's
+    #: current data set, and whether the name is one of the built-in samples
+    dataset: str | None = None
+    current_data: str | None = None
+    is_sample: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        named = {} if self.dataset is None else {
+            "dataset": self.dataset, "current_data": self.current_data,
+            "is_sample": self.is_sample,
+        }
         return {
             "kind": "study_description",
             "sentence": self.sentence,
             "roles": dict(self.recorded),
             "not_used": [{"role": role, "word": word} for role, word in self.unmatched],
+            **named,
         }

@@ -1577,6 +1577,36 @@ class StepBuilder(Transformer):
         as the model's one random slope, ``assistant.step_refinement``)."""
         return self.blup_rank(items)
 
+    def blup_rank_change(self, items):
+        """ "which subject deteriorates fastest?": the levels by their own slope (fixed
+        part + BLUP) of the factor's one random slope; ``asked`` keeps the kind of change
+        (the assistant reads "worse" by which way the outcome is worse), ``order``
+        "steepest" for the fastest first, "flattest" for the slowest."""
+        parts = _flat(items)
+        asked = next(p.value for p in parts if isinstance(p, _Field) and p.name == "change")
+        speed = next(p.value for p in parts if isinstance(p, _Field) and p.name == "speed")
+        groups = [c.name for c in parts if isinstance(c, _Col)]
+        return Blups(_ref(items), group=groups[0] if groups else None, term="slope",
+                     order=speed, top=DEFAULT_TOP, asked=asked)
+
+    def change_worse(self, _):
+        return _Field("change", "worsens")
+
+    def change_better(self, _):
+        return _Field("change", "improves")
+
+    def change_down(self, _):
+        return _Field("change", "falls")
+
+    def change_up(self, _):
+        return _Field("change", "rises")
+
+    def speed_fast(self, _):
+        return _Field("speed", "steepest")
+
+    def speed_slow(self, _):
+        return _Field("speed", "flattest")
+
     def affect_words(self, items):
         return _Term(" ".join(_cols(items)))
 

@@ -747,7 +747,10 @@ class Blups(Step):
     BLUPs of the first ``top`` levels in the fit's level order ("the BLUPs for the first
     5 patients"). ``asked`` is a ranking word that
     names a direction only through its meaning ("harshest": lowest first, "most
-    lenient": highest first), for the answer to say how it was read. ``side``
+    lenient": highest first), for the answer to say how it was read; ``worsens``,
+    ``improves``, ``rises`` or ``falls`` ("which subject deteriorates fastest?") rank by
+    each level's own slope (``engine.own_slopes``), ``order`` ``steepest`` for the fastest
+    first and ``flattest`` for the slowest. ``side``
     (``"below"``, ``"above"``) keeps only the levels whose random effect is below or
     above zero ("which subjects have slopes below average?"). Without ``order``, a
     ``term`` of ``"slope"`` asks for the random slopes, which the model must have.
@@ -1056,7 +1059,9 @@ class DescribeStudy(Step):
     ``group``, ``nested_in``, ``treatment``, ``covariates``: words as typed) are recorded
     for the current data set, and later fits that leave a role out use them; a stated
     word that names no column is an error. ``implied`` holds (role, word) pairs only
-    suggested by the phrasing ("within Subject"), kept when the word names a column."""
+    suggested by the phrasing ("within Subject"), kept when the word names a column.
+    ``dataset`` is the data set a sentence only names ("This is lme4's sleepstudy"),
+    checked against the session's data."""
 
     kind: ClassVar[str] = "describe_study"
     sentence: str = ""
@@ -1067,6 +1072,7 @@ class DescribeStudy(Step):
     treatment: str | None = None
     covariates: tuple[str, ...] = ()
     implied: tuple[tuple[str, str], ...] = ()
+    dataset: str | None = None
 
 
 @dataclass(frozen=True)

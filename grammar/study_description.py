@@ -51,6 +51,19 @@ _DESCRIPTIVE_START = re.compile(
     re.IGNORECASE,
 )
 
+#: A sentence that only names the data set: "This is lme4's sleepstudy", "these are the
+#: schools data", "it's the ratings sample". A package's possessive or a data word is
+#: required, so that "this is wrong" stays a sentence the assistant did not understand.
+_DATASET_NAMED = re.compile(
+    r"^\s*(?:this|it|these|that|here)(?:\s+(?:is|are|was|were)|'s)\s+"
+    r"(?:(?:(?P<package>[A-Za-z][A-Za-z0-9.]*)'s\s+(?:the\s+)?(?P<name1>[A-Za-z][A-Za-z0-9_.]*)"
+    r"(?:\s+(?:data|dataset|data\s+set|example|sample))?)"
+    r"|(?:(?:the|an?)\s+)?(?P<name2>[A-Za-z][A-Za-z0-9_.]*)\s+(?:data|dataset|data\s+set|"
+    r"example|sample)(?:\s+(?:from|in|of)\s+(?P<package2>[A-Za-z][A-Za-z0-9.]*))?)"
+    r"\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
 #: A column word: a name as typed, or a backticked name. Small words are never names.
 _STOP = r"(?!(?:in|on|at|of|by|for|to|is|are|was|were|measured|coded|recorded|given|per|" \
         r"within|nested|and|or|with|grouping|clustering)\b)"
@@ -123,6 +136,10 @@ def study_description(text: str, typed: str | None = None) -> DescribeStudy | No
     sentence = (typed if typed is not None else text).strip().rstrip(".!").strip()
     if not clause or _REQUEST_WORDS.search(sentence) or "~" in clause:
         return None
+    named = _DATASET_NAMED.match(sentence)
+    if named is not None:
+        return DescribeStudy(sentence=sentence,
+                             dataset=named.group("name1") or named.group("name2"))
     if not (_DESCRIPTIVE_START.match(sentence) or _DESCRIPTIVE_START.match(clause)):
         return None
     roles: dict[str, str] = {}

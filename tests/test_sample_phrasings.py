@@ -5,6 +5,9 @@ only". Each is checked against the statistic it must reach, computed independent
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +15,7 @@ import pytest
 from assistant.session import Session
 from engine import fit_lmm
 from engine.samples import load_sample
-from grammar.parse import parse
+from grammar.parse import ParseError, parse
 from tests.conftest import ask_ok
 
 SLEEP_COLUMNS = ["Reaction", "Days", "Subject"]
@@ -194,3 +197,86 @@ def test_mean_in_a_level_no_factor_has_is_refused(tmp_path):
     assert not answer.ok and "no level 'C'" in str(answer.error)
     answer = session.ask("what is the mean rating for rater R01?")
     assert not answer.ok and "grouping factor" in str(answer.error)
+
+
+# ---------------------------------------------------------- own-slope rankings
+SLEEP_REFERENCE = Path("/work/shared/reference/cases/sleepstudy_slope.json")
+
+
+def test_deteriorates_fastest_ranks_subjects_by_their_own_days_slope(tmp_path):
+    """Reaction is a reaction time (higher is worse): the steepest rise first, each
+    subject's own slope the fixed Days slope plus its BLUP (lme4's coef(m))."""
+    (step,) = parse("which subject deteriorates fastest?").steps
+    assert (step.to_dict()["asked"], step.to_dict()["order"]) == ("worsens", "steepest")
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "LMM: Reaction ~ Days + (1 + Days | Subject)")
+    result = _only(ask_ok(session, "which subject deteriorates fastest?"), "change_ranking")
+    assert result["rising"] and result["fastest"] and result["polarity_known"]
+    reference = json.loads(SLEEP_REFERENCE.read_text())
+    fixed = reference["fixef"]["Days"] if isinstance(reference["fixef"], dict) else next(
+        f["estimate"] for f in reference["fixef"] if f["term"] == "Days")
+    own = {r["level"]: fixed + r["value"] for r in reference["ranef"] if r["term"] == "Days"}
+    expected = sorted(own, key=own.get, reverse=True)[:5]
+    assert [r["level"] for r in result["rows"]] == expected
+    for row in result["rows"]:
+        assert row["own"] == pytest.approx(own[row["level"]], abs=1e-3)
+        assert row["own"] == pytest.approx(row["fixed"] + row["blup"], abs=1e-12)
+
+
+def test_improved_most_on_an_interaction_model_adds_the_arms_slope(tmp_path):
+    """pain_score (higher is worse) with time * treatment: improving is the steepest
+    fall, and each patient's own slope is time + time:treatment of its arm + BLUP."""
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, "LMM: pain_score ~ time * treatment + (1 + time | patient)")
+    result = _only(ask_ok(session, "which patients improved the most?"), "change_ranking")
+    assert not result["rising"] and result["fixed_varies"]
+    fit = fit_lmm("pain_score ~ time * treatment + (1 + time | patient)",
+                  load_sample("pain_trial"))
+    beta = dict(zip(fit.fixed_names, fit.beta, strict=True))
+    (interaction,) = [n for n in fit.fixed_names if n.startswith("time:")]
+    level = interaction.split("[T.")[1].rstrip("]")
+    arm = fit.data.groupby("patient", observed=True)["treatment"].first().astype(str)
+    blup = {r.level: r.value for r in fit.random_effects if r.term == "time"}
+    own = {p: beta["time"] + (beta[interaction] if arm[p] == level else 0.0) + b
+           for p, b in blup.items()}
+    expected = sorted(own, key=own.get)[:5]
+    assert [r["level"] for r in result["rows"]] == expected
+    for row in result["rows"]:
+        assert row["own"] == pytest.approx(own[row["level"]], abs=1e-9)
+
+
+def test_a_slope_that_changes_within_a_level_is_refused(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "LMM: Reaction ~ Days + I(Days^2) + (1 + Days | Subject)")
+    answer = session.ask("which subject deteriorates fastest?")
+    assert not answer.ok and "changes within" in str(answer.error)
+
+
+# ------------------------------------------------------ naming the data set
+@pytest.mark.parametrize(("text", "name"), [
+    ("This is lme4's sleepstudy.", "sleepstudy"),
+    ("these are the schools data", "schools"),
+    ("it's the ratings dataset from lme4", "ratings"),
+])
+def test_a_sentence_naming_the_data_set_is_a_description(text, name):
+    (step,) = parse(text).steps
+    assert step.to_dict()["kind"] == "describe_study"
+    assert step.to_dict()["dataset"] == name
+
+
+@pytest.mark.parametrize("text", ["this is wrong", "This is not a request at all."])
+def test_other_this_is_sentences_are_still_not_understood(text):
+    with pytest.raises(ParseError):
+        parse(text)
+
+
+def test_naming_the_data_in_use_changes_nothing(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "LMM: Reaction ~ Days + (1 + Days | Subject)")
+    answer = ask_ok(session, "This is lme4's sleepstudy.")
+    (result,) = answer.to_json()
+    assert result["dataset"] == "sleepstudy" and result["current_data"] == "sleepstudy"
+    assert "data set in use" in answer.text()
+    other = ask_ok(session, "these are the schools data")
+    assert "use sample schools" in other.text()
+    assert session.state.current_data_name == "sleepstudy"

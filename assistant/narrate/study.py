@@ -23,8 +23,28 @@ def role_list(roles: dict[str, str]) -> str:
     return join_words([f"{ROLE_WORDS.get(role, role)} {column}" for role, column in roles.items()])
 
 
+def _dataset_paragraph(result: StudyDescribed) -> Paragraph:
+    """ "This is lme4's sleepstudy": whether that is the data in use, and how to load it
+    when it is not."""
+    opening = f"I read \u201c{result.sentence}\u201d as naming your data, not as a request"
+    name, current = result.dataset, result.current_data
+    if current is not None and name is not None and current.casefold() == name.casefold():
+        return Paragraph(f"{opening}: {current} is the data set in use, so nothing changes.")
+    load = f" To work on it, type `use sample {name}`." if result.is_sample else ""
+    if current is None:
+        where = "no data are loaded yet"
+        if not result.is_sample:
+            load = " Load the file with `load <file name>`."
+        return Paragraph(f"{opening}; {where}.{load}")
+    return Paragraph(
+        f"{opening}; the data set in use is {current}, not {name}, and I kept it.{load}"
+    )
+
+
 def study_blocks(result: StudyDescribed) -> list[Block]:
     """One paragraph: the sentence taken as description, and what it recorded."""
+    if result.dataset is not None:
+        return [_dataset_paragraph(result)]
     opening = f"I read \u201c{result.sentence}\u201d as a description of your study, not a request"
     if result.recorded:
         text = (

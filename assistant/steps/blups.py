@@ -12,10 +12,11 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.model_building import GROUP_ROLE_WORDS
+from assistant.outcome_direction import higher_is_worse
 from assistant.references import resolve_one
 from assistant.slope_candidates import random_slopes, within_group_predictors
 from assistant.state import SessionState
-from assistant.step_results import AskedRanking, EngineResult, ModelView
+from assistant.step_results import AskedRanking, ChangeRanking, EngineResult, ModelView
 from assistant.steps.base import PlanContext, StepResult, step_field
 from engine.blups import (
     ANY_SLOPE,
@@ -27,6 +28,7 @@ from engine.blups import (
 )
 from engine.errors import LmmInputError
 from engine.group_coefficients import group_coefficients
+from engine.own_slopes import rank_own_slopes
 
 
 def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -36,6 +38,8 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     level = step_field(step, "level")
     order = step_field(step, "order")
     interval = state.options.level
+    if order is not None and step_field(step, "asked") in CHANGE_WORDS:
+        return _change_ranking(step, model, _group_for(fit, word, None, "rank"), state)
     if order is not None:
         group = _group_for(fit, word, None, "rank")
         ranking = rank_blups(
@@ -64,6 +68,29 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     if step_field(step, "term") == ANY_SLOPE:
         _require_random_slopes(model, group)
     return StepResult(ModelView("blups", model, group=group), state)
+
+
+#: Words of change a ranking can be asked in; "worsens" and "improves" name a direction
+#: only through which way the outcome is worse.
+CHANGE_WORDS = ("worsens", "improves", "rises", "falls")
+
+
+def _change_ranking(step: Any, model: Any, group: str, state: SessionState) -> StepResult:
+    """ "which subject deteriorates fastest?": the levels by their own slope (fixed part +
+    BLUP), in the direction the words mean for this outcome."""
+    fit = model.fit
+    asked = str(step_field(step, "asked"))
+    fastest = step_field(step, "order") != "flattest"
+    worse_up = higher_is_worse(str(fit.response_name))
+    rising = {"rises": True, "falls": False,
+              "worsens": bool(worse_up), "improves": not worse_up}[asked]
+    try:
+        ranking = rank_own_slopes(fit, group, step_field(step, "term"),
+                                  descending=rising == fastest, top=step_field(step, "top"))
+    except LmmInputError as err:
+        raise AssistantError(str(err)) from None
+    result = ChangeRanking(ranking, asked, fastest, rising, worse_up is not None)
+    return StepResult(EngineResult("change_ranking", result, model), state)
 
 
 def _require_random_slopes(model: Any, group: str | None) -> None:

@@ -69,7 +69,23 @@ def _repeats(column: Any) -> bool:
     return bool(column.dropna().duplicated().any())
 
 
+def _dataset_named(name: str, state: SessionState, sentence: str) -> StepResult:
+    """ "This is lme4's sleepstudy": the name checked against the session's data and the
+    built-in samples; nothing is recorded or changed."""
+    from engine.samples import sample_names
+
+    samples = {s.casefold(): s for s in sample_names()}
+    known = samples.get(name.casefold())
+    current = state.current_data_name if state.data is not None else None
+    result = StudyDescribed(sentence, dataset=known or name, current_data=current,
+                            is_sample=known is not None)
+    return StepResult(result, state)
+
+
 def describe_study(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    named = step_field(step, "dataset")
+    if named:
+        return _dataset_named(str(named), state, str(step_field(step, "sentence", "")))
     data = require_data(state)
     columns = [str(c) for c in data.columns]
     found: dict[str, str] = {}

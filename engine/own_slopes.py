@@ -1,0 +1,126 @@
+"""Levels ranked by their own slope: the fixed slope that applies to them plus their BLUP.
+
+"Which subject deteriorates fastest?" asks for each level's own rate of change in a
+predictor, not for its deviation from the average. For level j of a grouping factor the
+own slope in ``x`` is ∂(x'β̂)/∂x at the level's rows plus b̂_j, the level's BLUP of the
+random slope: with ``Reaction ~ Days + (Days | Subject)`` that is β̂_Days + b̂_j (lme4's
+``coef(m)``); with ``pain ~ time * treatment + (time | patient)`` the fixed part also
+takes the time:treatment coefficient of the patient's own arm. The fixed part is read
+off the fit's own design (the design at x + 1 minus the design at x, times β̂), so any
+coding of the fixed terms is handled; a slope that changes within a level (a squared
+term, or an interaction with a predictor that changes over time) has no single value
+and is refused.
+
+The BLUPs are conditional modes, shrunk toward zero in proportion to how little data
+each level has, so these own slopes are shrunken estimates; each comes with the BLUP's
+conditional SD (lme4's ``condVar``), which leaves out the uncertainty of β̂ and of the
+variance estimates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.blups import resolve_term
+from engine.design import fixed_design_for
+from engine.errors import LmmInputError
+
+
+@dataclass(frozen=True)
+class OwnSlope:
+    """One level's own slope: ``fixed`` (the fixed part at its rows) + ``blup``."""
+
+    level: str
+    fixed: float
+    blup: float
+    cond_sd: float
+    own: float
+
+
+@dataclass(frozen=True)
+class OwnSlopeRanking:
+    """Every level of ``group`` ordered by its own slope in ``variable``, largest first
+    when ``descending``; ``top`` is how many the caller wants shown (None: all)."""
+
+    group: str
+    variable: str
+    response: str
+    descending: bool
+    top: int | None
+    rows: tuple[OwnSlope, ...]
+    #: whether the fixed part differs between levels (an interaction with a factor
+    #: that is constant within each level, such as a treatment arm)
+    fixed_varies: bool
+
+    @property
+    def shown(self) -> tuple[OwnSlope, ...]:
+        return self.rows if self.top is None else self.rows[: self.top]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "own_slope_ranking", "group": self.group, "variable": self.variable,
+            "response": self.response, "descending": self.descending, "top": self.top,
+            "fixed_varies": self.fixed_varies,
+            "rows": [vars(r) for r in self.shown],
+        }
+
+
+#: Slopes within one level that differ by more than this (relative) are not one slope.
+_SAME_SLOPE = 1e-8
+
+
+def _fixed_slopes(fit: Any, variable: str) -> np.ndarray:
+    """∂(x'β̂)/∂variable at every row of the model frame."""
+    frame = fit.data
+    if variable not in frame.columns or not np.issubdtype(frame[variable].dtype, np.number):
+        raise LmmInputError(
+            f"{variable} is not a numeric predictor of the model, so it has no slope to rank by."
+        )
+    shifted = frame.copy()
+    shifted[variable] = shifted[variable].astype(float) + 1.0
+    beta = np.asarray(fit.beta, dtype=float)
+    return (fixed_design_for(fit, shifted) - fixed_design_for(fit, frame)) @ beta
+
+
+def rank_own_slopes(
+    fit: Any, group: str, term: str | None = None, descending: bool = True,
+    top: int | None = None,
+) -> OwnSlopeRanking:
+    """The levels of ``group`` ordered by their own slope in ``term`` (a random slope's
+    name, or ``"slope"`` for the factor's one random slope); see the module."""
+    variable = resolve_term(fit, group, term or "slope")
+    blups = {r.level: r for r in fit.random_effects if r.group == group and r.term == variable}
+    if not blups:
+        raise LmmInputError(f"{group} has no random slope to rank by.")
+    slopes = _fixed_slopes(fit, variable)
+    codes = fit.data[group].astype(str).to_numpy()
+    rows = []
+    varies = False
+    first_fixed: float | None = None
+    for level, effect in blups.items():
+        at_level = slopes[codes == str(level)]
+        if at_level.size == 0:
+            continue
+        low, high = float(at_level.min()), float(at_level.max())
+        if high - low > _SAME_SLOPE * (1.0 + abs(high)):
+            raise LmmInputError(
+                f"The fixed slope of {variable} changes within a {group} (a squared term or "
+                f"an interaction with a predictor that changes over time), so a {group} has "
+                "no single slope to rank by."
+            )
+        fixed = float(at_level[0])
+        if first_fixed is None:
+            first_fixed = fixed
+        elif abs(fixed - first_fixed) > _SAME_SLOPE * (1.0 + abs(fixed)):
+            varies = True
+        rows.append(OwnSlope(str(level), fixed, float(effect.value), float(effect.cond_sd),
+                             fixed + float(effect.value)))
+    rows.sort(key=lambda r: r.own, reverse=descending)
+    if top is not None and top < 1:
+        raise LmmInputError(f"Ask for at least one level, not {top}.")
+    return OwnSlopeRanking(group=group, variable=variable, response=str(fit.response_name),
+                           descending=descending, top=top, rows=tuple(rows),
+                           fixed_varies=varies)
