@@ -15,7 +15,7 @@ from typing import Literal
 
 import pandas as pd
 
-NoteKind = Literal["unit", "thousands", "empty_column", "sheet"]
+NoteKind = Literal["unit", "thousands", "empty_column", "sheet", "name_trimmed"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class ReadNote:
     ``unit``: ``column`` held numbers followed by ``detail`` (the unit), now numbers;
     ``thousands``: ``column`` held numbers with comma thousands separators, now numbers;
     ``empty_column``: ``column`` (no header, no values) was dropped; ``sheet``: the
-    workbook sheet ``detail`` was read and ``others`` were not."""
+    workbook sheet ``detail`` was read and ``others`` were not; ``name_trimmed``: the
+    header ``detail`` had spaces around it and is now ``column``."""
 
     kind: NoteKind
     column: str | None = None
@@ -98,10 +99,24 @@ def _thousands_numbers(series: pd.Series) -> pd.Series | None:
     return pd.to_numeric(cells.str.replace(",", "", regex=False)).reindex(series.index)
 
 
+def _trimmed_names(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ReadNote]]:
+    """Headers without the spaces around them (" weight " -> "weight"), unless trimming
+    would give two columns the same name."""
+    names = [str(c) for c in frame.columns]
+    trimmed = [n.strip() or n for n in names]
+    if trimmed == names or len(set(trimmed)) < len(trimmed):
+        return frame, []
+    notes = [
+        ReadNote("name_trimmed", new, old) for old, new in zip(names, trimmed, strict=True)
+        if old != new
+    ]
+    return frame.set_axis(trimmed, axis=1), notes
+
+
 def tidy_columns(frame: pd.DataFrame, *, decimal: str = ".") -> LoadedTable:
-    """Drop columns without header and values; read numbers with units or thousands
-    separators as numbers. ``decimal`` is the file's decimal mark (a comma makes "1,234"
-    a decimal number, so thousands are left alone)."""
+    """Drop columns without header and values; trim spaces around headers; read
+    numbers with units or thousands separators as numbers. ``decimal`` is the file's
+    decimal mark (a comma makes "1,234" a decimal number, so thousands are left alone)."""
     notes: list[ReadNote] = []
     data = frame
     empty = [
@@ -111,6 +126,8 @@ def tidy_columns(frame: pd.DataFrame, *, decimal: str = ".") -> LoadedTable:
     if empty:
         data = data.drop(columns=empty)
         notes.extend(ReadNote("empty_column", str(c)) for c in empty)
+    data, trimmed = _trimmed_names(data)
+    notes.extend(trimmed)
     changed: dict[str, pd.Series] = {}
     for name in data.columns:
         with_unit = _unit_numbers(data[name])

@@ -246,3 +246,16 @@ def test_words_in_a_column_of_numbers_are_named_with_the_request_that_fixes_them
     direct = fit_lmm(FORMULA, trial.assign(weight=trial["weight"].mask(trial.index.isin([3, 20]))))
     assert session.models[1].fit.criterion == pytest.approx(direct.criterion, rel=1e-10)
     assert session.models[1].fit.nobs == 94
+
+
+def test_spaces_around_header_names_are_removed(trial, clean_fit, tmp_path):
+    path = tmp_path / "spaced_header.csv"
+    trial.rename(columns={"weight": " weight ", "arm": "arm "}).to_csv(path, index=False)
+    table = read_table(path)
+    assert list(table.data.columns) == list(trial.columns)
+    assert [(n.column, n.detail) for n in table.notes] == [("arm", "arm "), ("weight", " weight ")]
+    _same_fit(table.data, clean_fit)
+    session = Session(data_path=path, output_dir=tmp_path)
+    text = ask_ok(session, "describe the data").text()
+    assert "Removed the spaces around the names `arm` and `weight`" in text
+    ask_ok(session, "LMM: weight ~ week + arm + (1 | patient)")

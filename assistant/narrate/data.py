@@ -112,6 +112,12 @@ def read_note_sentences(notes: Sequence[Any]) -> list[str]:
             f"Read {fmt.join_words(grouped)} as numbers without the commas that group "
             "their thousands."
         )
+    trimmed = [f"`{n.column}`" for n in notes if n.kind == "name_trimmed"]
+    if trimmed:
+        sentences.append(
+            f"Removed the spaces around the {'name' if len(trimmed) == 1 else 'names'} "
+            f"{fmt.join_words(trimmed)} in the file's header."
+        )
     empty = [n.column for n in notes if n.kind == "empty_column"]
     if empty:
         columns = "a column" if len(empty) == 1 else f"{len(empty)} columns"
