@@ -45,6 +45,7 @@ from grammar.plan import (
     FixConvergence,
     FixedEffects,
     FixedEffectsVcov,
+    GroupCoefficients,
     GroupMeanReliability,
     Help,
     Icc,
@@ -1399,6 +1400,17 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return RandomEffectsTests(_ref(items), group=cols[1] if len(cols) > 1 else None,
                                   slope=cols[0])
+
+    def report_group_coefficients(self, items):
+        """ "show subject-specific slopes", "each subject's own coefficients": lme4's
+        coef(), each level's fixed effect plus BLUP (the factor named is the model's)."""
+        return GroupCoefficients(_ref(items))
+
+    def random_slope_improves(self, items):
+        """ "does the random slope improve the model?": the likelihood-ratio test of the
+        slope named (unnamed: the model's one candidate; added first when it is missing)."""
+        cols = _cols(items)
+        return RandomEffectsTests(_ref(items), slope=cols[0] if cols else "slope")
 
     def structure_choice(self, items):
         """ "which random effects structure should I use?": the current model (else a
