@@ -1906,6 +1906,14 @@ class StepBuilder(Transformer):
                 continue  # a level ("for treated"), not a value to hold a predictor at
         return MarginalMeans(_ref(items), at=tuple(at))
 
+    def report_predict_level(self, items):
+        """ "what reaction time would subject 308 have on day 12?": the prediction for the
+        level named ("subject 308", read by the assistant as a level of the grouping
+        factor) at the conditions after it."""
+        step = self.report_predict(items)
+        named = [p for p in _flat(items) if isinstance(p, tuple)]
+        return replace(step, at=(*named, *step.at))
+
     def report_predict(self, items):
         fixed = [f for f in _flat(items) if isinstance(f, _Field) and f.name == "at"]
         levels = [f.value for f in _flat(items) if isinstance(f, _Field) and f.name == "level"]

@@ -280,3 +280,19 @@ def test_naming_the_data_in_use_changes_nothing(tmp_path):
     other = ask_ok(session, "these are the schools data")
     assert "use sample schools" in other.text()
     assert session.state.current_data_name == "sleepstudy"
+
+
+def test_a_subjects_own_prediction_adds_its_blups(tmp_path):
+    """lme4's predict(m, newdata) for Subject 308 at Days = 12: x'beta + z'b."""
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "LMM: Reaction ~ Days + (1 + Days | Subject)")
+    answer = ask_ok(session, "what reaction time would subject 308 have on day 12?")
+    (result,) = [r for r in answer.to_json() if r["kind"] == "level_prediction"]
+    reference = json.loads(SLEEP_REFERENCE.read_text())
+    fixef = reference["fixef"]
+    if not isinstance(fixef, dict):
+        fixef = {f["term"]: f["estimate"] for f in fixef}
+    b = {r["term"]: r["value"] for r in reference["ranef"] if r["level"] == "308"}
+    expected = fixef["(Intercept)"] + b["(Intercept)"] + 12 * (fixef["Days"] + b["Days"])
+    (row,) = result["rows"]
+    assert row["estimate"] == pytest.approx(expected, abs=1e-3)
