@@ -34,6 +34,7 @@ from assistant.steps import (
     missing_codes,
     model_checks,
     models,
+    observed_means,
     options,
     outliers,
     questions,
@@ -59,7 +60,7 @@ def _handlers() -> dict[str, Handler]:
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
                    outliers, missing_codes,
                    baseline_comparison, method_comparison, residual_groups,
-                   group_reliability, study, level_mean):
+                   group_reliability, study, level_mean, observed_means):
         table.update(module.HANDLERS)
     return table
 

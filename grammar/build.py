@@ -60,6 +60,7 @@ from grammar.plan import (
     MissingData,
     ModelSettings,
     ModifyModel,
+    ObservedMeansTable,
     Outliers,
     PlotCaterpillar,
     PlotData,
@@ -2617,6 +2618,26 @@ class StepBuilder(Transformer):
 
     def show_plan(self, _):
         return ShowPlan()
+
+    # ------------------------------------------------------------ observed means
+    def observed_means(self, items):
+        """ "table of observed mean pain by visit and arm": the outcome's cell means."""
+        fields = [f for f in _flat(items) if isinstance(f, _Field)]
+        by = tuple(f.value for f in fields if f.name == "om_by")
+        outcome = [f.value for f in fields if f.name == "om_outcome"]
+        return ObservedMeansTable(by, outcome[0] if outcome else None)
+
+    def om_outcome(self, items):
+        return _Field("om_outcome", str(items[0]).strip("`"))
+
+    def om_column(self, items):
+        return _Field("om_by", _cols(items)[0])
+
+    def om_arm(self, _):
+        return _Field("om_by", "arm")
+
+    def om_time(self, _):
+        return _Field("om_by", "time")
 
     def report_formula(self, items):
         """ "show the model formula", "which formula did you fit?"; "the formulas" with no

@@ -179,6 +179,7 @@ STEP_TITLES: dict[str, str] = {
     "undo": "Undo the last change",
     "show_history": "Show the requests of the session so far",
     "show_plan": "Show the plan of the last request",
+    "observed_means": "Tabulate the observed means of the outcome",
 }
 
 
@@ -1109,6 +1110,19 @@ class ShowPlan(Step):
     kind: ClassVar[str] = "show_plan"
 
 
+@dataclass(frozen=True)
+class ObservedMeansTable(Step):
+    """The outcome's observed mean, SD and n in each cell of ``by`` ("table of observed mean
+    pain by visit and arm"), before or beside a model. ``by`` as typed: a column, or a word
+    for the time ("visit", "month") or for the arms ("arm", "group"), which the assistant
+    reads as the model's (else the data's) time column or one between-subject factor;
+    ``outcome`` the outcome as typed (None: the model's, else the data's)."""
+
+    kind: ClassVar[str] = "observed_means"
+    by: tuple[str, ...] = ()
+    outcome: str | None = None
+
+
 #: Steps about the session itself, which the session runs (assistant.session_steps).
 SESSION_STEP_KINDS = frozenset({"undo", "show_history", "show_plan"})
 
@@ -1136,7 +1150,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         PlotData, PlotCaterpillar,
         PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
-        Undo, ShowHistory, ShowPlan,
+        Undo, ShowHistory, ShowPlan, ObservedMeansTable,
     )
 }
 

@@ -5,10 +5,14 @@ the fit's own numbers."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from assistant.session import Session
+from engine.observed_means import observed_means
+from engine.samples import load_sample
+from engine.transforms import format_level
 
 SLOPE_MODEL = "LMM: pain_score ~ time * treatment + (1 + time | patient)"
 
@@ -70,3 +74,32 @@ def test_model_formulas_lists_every_model(request_text):
     assert "Model 2 (random intercept model) is `pain_score ~ time + (1 | patient)`" in text
     one = session.ask("what is the formula of model 1?")
     assert [o.step.model for o in one.steps] == ["1"]
+
+
+def test_observed_means_by_visit_and_arm_equal_pandas_groupby(slope_session):
+    answer = slope_session.ask("table of observed mean pain by visit and arm")
+    assert answer.ok, answer.error
+    result = answer.steps[0].result.result
+    assert (result.outcome, result.by) == ("pain_score", ("time", "treatment"))
+    data = load_sample("pain_trial")
+    expected = data.groupby(["time", "treatment"])["pain_score"].agg(["count", "mean", "std"])
+    assert len(result.cells) == len(expected) == 8
+    for cell, ((time, arm), row) in zip(result.cells, expected.iterrows(), strict=True):
+        assert cell.levels == (format_level(time), arm)
+        assert cell.n == row["count"]
+        assert cell.mean == pytest.approx(row["mean"], rel=1e-12)
+        assert cell.sd == pytest.approx(row["std"], rel=1e-12)
+    assert result.n_left_out == int(data["pain_score"].isna().sum())
+
+
+def test_observed_means_leave_out_missing_rows_and_need_two_values_for_an_sd():
+    data = pd.DataFrame({"y": [1.0, 3.0, np.nan, 5.0], "g": ["a", "a", "b", "b"]})
+    result = observed_means(data, "y", ["g"])
+    assert [(c.levels, c.n, c.mean, c.sd) for c in result.cells] == [
+        (("a",), 2, 2.0, pytest.approx(np.sqrt(2.0))), (("b",), 1, 5.0, None)]
+    assert result.n_left_out == 1
+
+
+def test_arm_word_without_a_model_asks_which_column():
+    answer = Session(sample="pain_trial").ask("observed means by visit and arm")
+    assert not answer.ok and "`treatment`, `sex`" in str(answer.error)

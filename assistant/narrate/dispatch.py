@@ -40,6 +40,7 @@ from assistant.narrate import (
     marginal_means,
     method_comparison,
     missing,
+    observed_means,
     outliers,
     predictions,
     random_correlation,
@@ -146,6 +147,7 @@ STEP_WORDS = {
     "show_history": "show the history",
     "show_plan": "show the last plan",
     "baseline_comparison": "compare the groups at the first time point",
+    "observed_means": "tabulate the observed means",
 }
 
 
@@ -301,6 +303,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
         return missing.missingness_by_blocks(result.result)
     if kind == "cluster_sizes":
         return cluster_sizes.cluster_sizes_blocks(result.result)
+    if kind == "observed_means":
+        return observed_means.observed_means_blocks(result.result)
     if kind == "subjects_per_level":
         return subjects_per_level.subjects_per_level_blocks(result.result)
     if kind == "random_effects_normality":
