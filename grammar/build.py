@@ -1015,6 +1015,20 @@ class StepBuilder(Transformer):
         and the range of the groups' own intercepts it implies."""
         return VarianceComponents(_ref(items), question="baseline", group=_cols(items)[0])
 
+    def report_baseline_spread_between(self, items):
+        """ "how much does reaction time vary between subjects at day 0?": the outcome
+        words first, the group after "between"."""
+        return VarianceComponents(_ref(items), question="baseline", group=_cols(items)[-1])
+
+    def time_zero(self, items):
+        """ "at day 0": the intercept's point. The spread at another time needs the slope
+        variance too, which the baseline spread does not answer."""
+        if items and float(items[0]) != 0:
+            raise NotUnderstood("the spread at time 0 (`how much do subjects vary at day 0?`); "
+                                "at other times ask `how much do subjects differ in their "
+                                "slopes?` and the variance components")
+        return []
+
     def report_slope_spread(self, items):
         """ "how much do subjects differ in how fast they deteriorate?": the SD of the
         random slopes and the range of the groups' own slopes it implies."""

@@ -24,3 +24,4 @@ def test_the_interaction_lrt_equals_twice_the_ml_loglik_difference(tmp_path):
     assert rows[1]["Chisq"] == pytest.approx(2 * (larger.loglik - smaller.loglik), abs=1e-6)
     assert rows[1]["Df"] == 1
     assert rows[1]["Chisq"] == pytest.approx(0.06, abs=0.005)  # 0.06, p = .801 as narrated
+

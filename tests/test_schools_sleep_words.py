@@ -321,3 +321,11 @@ def test_the_null_model_before_any_model_is_built_from_the_data(tmp_path):
     direct = fit_lmm("test_score ~ 1 + (1 | school)", load_sample("schools"))
     assert fit.loglik == pytest.approx(direct.loglik, abs=1e-6)
     assert "This is the empty (null, unconditional) model" in answer.text()
+
+
+def test_spread_at_another_time_than_zero_is_refused_with_the_alternative():
+    from grammar.errors import ParseError
+    from grammar.parse import parse
+
+    with pytest.raises(ParseError, match="spread at time 0"):
+        parse("how much do subjects vary at day 5")
