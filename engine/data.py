@@ -64,10 +64,14 @@ def _fmt_names(names: Iterable[object], limit: int = 8) -> str:
 
 
 def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """Up to ``n`` candidates that look like ``name`` (case-insensitive, difflib ratio)."""
+    """Up to ``n`` candidates that look like ``name`` (case-insensitive): first those of
+    which ``name`` is a whole word ('pain' -> ``pain_score``), then by difflib ratio."""
     pool = [str(c) for c in candidates]
     lowered = {c.lower(): c for c in pool}
-    hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.6)
+    key = name.lower()
+    words = [c for c in lowered if key in re.split(r"[_.\s]+", c) and c != key]
+    close = difflib.get_close_matches(key, list(lowered), n=n, cutoff=0.6)
+    hits = list(dict.fromkeys([*words, *close]))[:n]
     return [lowered[h] for h in hits]
 
 

@@ -649,3 +649,12 @@ def test_transforming_a_column_with_infinite_values_is_refused(operation):
         fitted_session(data), f"{operation} age",
         "The column 'age' holds 1 infinite value(s), so it cannot be", "mark them as missing",
     )
+
+
+def test_a_word_of_a_column_name_suggests_that_column_first():
+    from engine.data import closest_names
+
+    columns = ["patient", "time", "treatment", "pain_score"]
+    assert closest_names("pain", columns) == ["pain_score", "patient"]
+    assert closest_names("Score", ["test_score", "school", "SES"]) == ["test_score"]
+    assert closest_names("ses", ["SES", "school"]) == ["SES"]
