@@ -193,6 +193,16 @@ _TRAILING_PLAIN_WORDS = re.compile(
     r"(english|words|terms|language)\b[\s.!?]*$",
     re.IGNORECASE,
 )
+# A mixed model accounts for its clusters by construction, so "(is X significant) after
+# accounting for subject variability" asks nothing more; a named covariate is kept (it
+# would need adding to the model, and the grammar then says what it did not understand).
+_TRAILING_CLUSTERING = re.compile(
+    r"[,\s]*\b(after|while|when|once)\s+(accounting|controlling|adjusting|allowing)\s+for\s+"
+    r"(the\s+)?([a-z]+(\s|-))?(variability|variation|differences|clustering|grouping|nesting|"
+    r"random\s+effects|correlation|dependence|repeated\s+measures)"
+    r"(\s+(by|within|of|in|between|among|across)\s+[A-Za-z_][A-Za-z0-9_]*)?[\s.!?]*$",
+    re.IGNORECASE,
+)
 _TRAILING_JOIN = re.compile(r"(\s*(,|\band\b))+\s*$", re.IGNORECASE)
 #: Words that order the asks of a paragraph ("First, fit ... . Next, add ... . Finally,
 #: compare ..."): they say when, which the order of the clauses already says.
@@ -236,6 +246,9 @@ def split_clauses(m: Mapped) -> list[Clause]:
         plain = _TRAILING_PLAIN_WORDS.search(piece.text)
         if plain and plain.start() > 0:
             piece = piece.slice(0, plain.start()).strip()
+        clustering = _TRAILING_CLUSTERING.search(piece.text)
+        if clustering and clustering.start() > 0:
+            piece = piece.slice(0, clustering.start()).strip()
         stop = _FINAL_STOP.search(piece.text)
         if stop and stop.start() > 0:
             piece = piece.slice(0, stop.start()).strip()

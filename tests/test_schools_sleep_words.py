@@ -329,3 +329,15 @@ def test_spread_at_another_time_than_zero_is_refused_with_the_alternative():
 
     with pytest.raises(ParseError, match="spread at time 0"):
         parse("how much do subjects vary at day 5")
+
+
+def test_accounting_for_the_clustering_adds_nothing_but_a_covariate_is_not_dropped():
+    from grammar.errors import ParseError
+    from grammar.parse import parse
+
+    plain = parse("is the effect of days significant").to_dict()["steps"]
+    asked = parse("is the effect of days significant after accounting for subject "
+                  "variability?").to_dict()["steps"]
+    assert asked == plain
+    with pytest.raises(ParseError):  # age would have to be in the model: not ignored
+        parse("is treatment significant after controlling for age")
