@@ -356,6 +356,8 @@ def modify_formula(
         operation = add_or_drop(mf, variables)
     if operation == "as_factor":
         return _as_factor_formula(mf, variables)
+    if operation == "center_at":
+        return _centred_at_formula(mf, variables)
     if operation in {"add_covariate", "drop_term", "drop_interaction", "replace_term"}:
         if operation == "replace_term":
             # variables[0] -> variables[1:] in its place ("SES" -> "SES_within + SES_between")
@@ -420,6 +422,27 @@ def _as_factor_formula(mf: ModelFormula, variables: list[str]) -> str:
     head = [] if mf.intercept else ["0"]
     rhs = " + ".join([*head, *fixed, *(b.text() for b in mf.written_random)])
     return f"{mf.response_label} ~ {rhs}"
+
+
+def _centred_at_formula(mf: ModelFormula, parts: list[str]) -> str:
+    """``mf`` with ``x`` replaced by ``I(x - c)`` in every fixed and random term ("center
+    time at month 6"): the same model, reparametrised so that the intercept and the
+    effects interacting with ``x`` are those at ``x = c``."""
+    _need(parts[1:], "the variable and the value to center it at, e.g. `center time at 6`")
+    variable, value = parts[0], float(parts[1].strip("`"))
+    pattern = re.compile(rf"(?<![\w.`]){re.escape(variable)}(?![\w.`(])")
+    rhs = mf.text().split("~", 1)[1]
+    if not pattern.search(rhs):
+        raise AssistantError(
+            f"The model has no predictor {variable!r} to center; its formula is `{mf.text()}`."
+        )
+    if re.search(rf"\w\(\s*{re.escape(variable)}\b", rhs):
+        raise AssistantError(
+            f"{variable} is inside a function in the model; center it in the formula "
+            f"yourself, e.g. `I({variable} - {value:g})`."
+        )
+    shifted = f"I({variable} - {value:g})" if value >= 0 else f"I({variable} + {-value:g})"
+    return f"{mf.response_label} ~ {pattern.sub(shifted, rhs).strip()}"
 
 
 def null_model_formula(mf: ModelFormula, outcome: str | None = None) -> str:

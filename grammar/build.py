@@ -2633,6 +2633,11 @@ class StepBuilder(Transformer):
     def show_plan(self, _):
         return ShowPlan()
 
+    def center_at(self, items):
+        """ "center time at month 6": the model refitted with ``I(time - 6)`` for time."""
+        value = next(i for i in _flat(items) if isinstance(i, int | float))
+        return ModifyModel("center_at", (_cols(items)[0], format(value, "g")), _ref(items))
+
     # ------------------------------------------------------------ observed means
     def observed_means(self, items):
         """ "table of observed mean pain by visit and arm": the outcome's cell means."""

@@ -103,3 +103,23 @@ def test_observed_means_leave_out_missing_rows_and_need_two_values_for_an_sd():
 def test_arm_word_without_a_model_asks_which_column():
     answer = Session(sample="pain_trial").ask("observed means by visit and arm")
     assert not answer.ok and "`treatment`, `sex`" in str(answer.error)
+
+
+def test_center_time_at_month_6_moves_the_intercept_to_the_prediction_at_6():
+    session = Session(sample="pain_trial")
+    assert session.ask(SLOPE_MODEL).ok
+    before = session.ask("what is the formula?").steps[0].result.model.fit
+    answer = session.ask("center time at month 6")
+    assert answer.ok, answer.error
+    after = answer.steps[0].result.model.fit
+    assert after.formula == ("pain_score ~ I(time - 6) + treatment + I(time - 6):treatment"
+                             " + (1 + I(time - 6) | patient)")
+    old = dict(zip(before.fixed_names, before.beta, strict=True))
+    new = dict(zip(after.fixed_names, after.beta, strict=True))
+    # closed form: b0' = b0 + 6 b_time; the treated effect at 6 = b_trt + 6 b_time:trt
+    assert new["(Intercept)"] == pytest.approx(old["(Intercept)"] + 6 * old["time"], abs=1e-4)
+    trt = next(n for n in old if n.startswith("treatment"))
+    inter = next(n for n in old if n.startswith("time:"))
+    assert new[trt] == pytest.approx(old[trt] + 6 * old[inter], abs=1e-4)
+    assert after.criterion == pytest.approx(before.criterion, abs=1e-5)  # same model
+    assert "the intercept is now the expected outcome at time = 6" in answer.text()

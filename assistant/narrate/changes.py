@@ -65,6 +65,12 @@ def change_words(change: Any) -> str:
     if operation == "as_factor":
         return (f"treating {_terms(names)} as categorical in the fixed part (one mean per "
                 "value instead of a straight line; the random part is unchanged)")
+    if operation == "center_at" and len(names) == 2:
+        return (f"centring {names[0]} at {names[1]} ({code(f'I({names[0]} - {names[1]})')} "
+                f"in place of {names[0]}): the intercept is now the expected outcome at "
+                f"{names[0]} = {names[1]} for the reference level of each factor, and a "
+                f"factor's effect that interacts with {names[0]} is its effect at "
+                f"{names[0]} = {names[1]}; the fit itself is the same")
     return operation.replace("_", " ")
 
 
