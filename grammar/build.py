@@ -1459,6 +1459,19 @@ class StepBuilder(Transformer):
             at=fields.get("at", ()), by=fields.get("by"),
         )
 
+    def level_differences(self, items):
+        """ "what is the difference between conditions, with its 95% CI?": the factor's
+        marginal means and pairwise differences, at the session's confidence level; a
+        different level named here is refused rather than silently replaced."""
+        levels = [p for p in _flat(items) if isinstance(p, _Field) and p.name == "ci"]
+        if levels and abs(levels[0].value - 0.95) > 1e-9:
+            raise NotUnderstood(
+                "95% here; for another level set it first, e.g. "
+                "`set the confidence level to 90%`"
+            )
+        return self.marginal_means([p for p in _flat(items)
+                                    if not (isinstance(p, _Field) and p.name == "ci")])
+
     def simple_effect(self, items):
         """ "treatment effect at 6 months": the factor's levels compared at those values."""
         return self.marginal_means(items)

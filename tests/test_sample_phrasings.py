@@ -296,3 +296,17 @@ def test_a_subjects_own_prediction_adds_its_blups(tmp_path):
     expected = fixef["(Intercept)"] + b["(Intercept)"] + 12 * (fixef["Days"] + b["Days"])
     (row,) = result["rows"]
     assert row["estimate"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_difference_between_conditions_is_the_fixed_contrast(tmp_path):
+    session = Session(sample="ratings", output_dir=tmp_path)
+    ask_ok(session, RATINGS_MODEL)
+    result = _only(ask_ok(session, "what is the difference between conditions, with its 95% CI?"),
+                   "marginal_means")
+    (difference,) = result["differences"]
+    fit = fit_lmm(RATINGS_MODEL.removeprefix("LMM: "), load_sample("ratings"))
+    slope = fit.fixed_effects[1]
+    assert difference["estimate"] == pytest.approx(-slope.estimate, rel=1e-9)  # A - B
+    assert difference["se"] == pytest.approx(slope.se, rel=1e-8)
+    with pytest.raises(ParseError):
+        parse("what is the difference between conditions with its 90% CI?")
