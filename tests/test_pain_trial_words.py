@@ -123,3 +123,14 @@ def test_center_time_at_month_6_moves_the_intercept_to_the_prediction_at_6():
     assert new[trt] == pytest.approx(old[trt] + 6 * old[inter], abs=1e-4)
     assert after.criterion == pytest.approx(before.criterion, abs=1e-5)  # same model
     assert "the intercept is now the expected outcome at time = 6" in answer.text()
+
+
+def test_difference_between_arms_reads_arms_as_the_models_factor(slope_session):
+    answer = slope_session.ask("Whats the difference between arms at month 3?")
+    assert answer.ok, answer.error
+    fit = answer.steps[0].result.model.fit
+    b = dict(zip(fit.fixed_names, fit.beta, strict=True))
+    trt = next(n for n in b if n.startswith("treatment"))
+    inter = next(n for n in b if n.startswith("time:"))
+    difference = b[trt] + 3 * b[inter]  # treated - control at time 3, closed form
+    assert f"treated − control = {difference:.1f}".replace("-", "−") in answer.text()

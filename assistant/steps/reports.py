@@ -504,11 +504,17 @@ def random_effects_tests_report(
     return StepResult(EngineResult("random_effects_tests", result, model), state)
 
 
+#: Words that name "the groups" of a factor without naming it.
+_ARM_WORDS = frozenset({"arm", "arms", "group", "groups", "condition", "conditions"})
+
+
 def _factor_of(model: Any, name: str | None) -> str:
     """The factor a request names (a plural or another case is forgiven), or the model's
     only factor when it names none."""
     fit = model.fit
     factors = fixed_part_variables(fit.model_formula, fit.data).factors
+    if name is not None and name.casefold() in _ARM_WORDS and not _matching_name(name, factors):
+        name = None  # "the difference between arms": the model's only factor
     if name is None:
         if len(factors) == 1:
             return factors[0]
