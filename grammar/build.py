@@ -1807,6 +1807,10 @@ class StepBuilder(Transformer):
         """ "what is the mean rating in condition A?": that level's observed mean and the
         model's estimated marginal mean."""
         target = next(p for p in _flat(items) if isinstance(p, _BlupLevel))
+        if target.group is not None and target.group.casefold() in {"each", "every", "all"}:
+            # "what is the mean rating in each condition?": every level's mean, which the
+            # estimated marginal means give (with their pairwise differences)
+            return MarginalMeans(_ref(items), target.level)
         return LevelMean(_ref(items), factor=target.group, level=target.level)
 
     def report_level_blups(self, items):
