@@ -90,6 +90,14 @@ def split_colons(name: str) -> list[str]:
     return pieces
 
 
+def interaction_terms(fit: Any, term: str) -> tuple[str, ...]:
+    """The fixed-part interaction terms (R labels, ``time:treatment``) that contain the
+    main-effect term ``term``; then ``term``'s coefficient is its effect where the other
+    variables of those interactions are at their reference level or zero."""
+    return tuple(label for label in fit.fixed_term_columns
+                 if ":" in label and term in [p.strip() for p in split_colons(label)])
+
+
 _ONE_ARGUMENT_CALL = re.compile(r"^[A-Za-z_.][\w.]*\(\s*([A-Za-z_.][\w.]*)\s*\)$")
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.coefficient_meaning import interaction_terms
 from engine.errors import LmmInputError
 from engine.standardized import standardized_coefficients
 from engine.transforms import is_factor_column
@@ -148,10 +149,7 @@ def _is_factor_term(fit: Any, term: str) -> bool:
 def effect_size(fit: Any, variable: str | None = None) -> EffectSize:
     """Cohen's d (factor) or the standardized slope (numeric) of ``variable``."""
     term = effect_size_term(fit, variable)
-    interactions = tuple(
-        t for t in fit.fixed_term_columns
-        if ":" in t and term in [p.strip() for p in t.split(":")]
-    )
+    interactions = interaction_terms(fit, term)
     if _is_factor_term(fit, term):
         return _factor_effect(fit, term, interactions)
     return _numeric_effect(fit, term, interactions)

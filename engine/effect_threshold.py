@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from engine.coefficient_meaning import match_coefficients
+from engine.coefficient_meaning import interaction_terms, match_coefficients
 from engine.distributions import t_quantile, t_upper_tail
 from engine.errors import LmmInputError
 
@@ -126,7 +126,4 @@ def _interactions_of(fit: Any, name: str) -> tuple[str, ...]:
     """The interaction terms that contain the main-effect term of coefficient ``name``."""
     index = list(fit.fixed_names).index(name)
     label = next((t for t, cols in fit.fixed_term_columns.items() if index in cols), name)
-    if ":" in label:
-        return ()
-    return tuple(t for t in fit.fixed_term_columns
-                 if ":" in t and label in [part.strip() for part in t.split(":")])
+    return () if ":" in label else interaction_terms(fit, label)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.blups import match_level
 from engine.errors import LmmInputError
 from engine.marginal_means import ContrastTest, marginal_means
 from engine.predict import factor_levels, fixed_part_variables
@@ -58,18 +59,10 @@ class LevelMean:
         }
 
 
-def _matching_level(levels: list[str], text: str) -> str | None:
-    """The level ``text`` names: exactly, else the one equal to it ignoring case."""
-    if text in levels:
-        return text
-    folded = [v for v in levels if v.casefold() == text.casefold()]
-    return folded[0] if len(folded) == 1 else None
-
-
 def _factor_with_level(fit: Any, factors: list[str], text: str) -> tuple[str, str]:
     found = []
     for name in factors:
-        matched = _matching_level([str(v) for v in factor_levels(fit.data[name])], text)
+        matched = match_level([str(v) for v in factor_levels(fit.data[name])], text)
         if matched is not None:
             found.append((name, matched))
     if len(found) == 1:
@@ -113,7 +106,7 @@ def level_mean(
                 f"{factor} is not a factor of the model's fixed part (its factors: {listed})."
             )
         levels = [str(v) for v in factor_levels(data[factor])]
-        stored = _matching_level(levels, level_text)
+        stored = match_level(levels, level_text)
         if stored is None:
             raise LmmInputError(
                 f"{factor} has no level '{level_text}'; its levels are {', '.join(levels)}."

@@ -744,6 +744,12 @@ class StepBuilder(Transformer):
         two compared (as "compare with a model without school_size")."""
         return self.compare([_Field("without_term", tuple(_cols(items)))])
 
+    def compare_without_interaction(self, items):
+        """ "test the interaction with a likelihood ratio test": the model without its
+        interaction (whatever its variables), then the LRT of the two (ML refits)."""
+        return [ModifyModel("drop_interaction", (), None),
+                CompareModels(("LRT",), (BEFORE_LAST_REF, "last"))]
+
     def lrt_of_models(self, items):
         """ "likelihood ratio test of models 1 and 2": those models compared by LRT."""
         return self.compare([*items, _Field("criteria", ["LRT"])])
@@ -880,14 +886,6 @@ class StepBuilder(Transformer):
             # effects differ)
             named = [m for m in models if m not in (None, "last")]
             base = named[0] if named else None
-            if {t.casefold() for t in without_term} <= {"interaction", "interactions"}:
-                # "test the interaction with a likelihood ratio test": the model's
-                # interaction, whatever its variables
-                return [
-                    ModifyModel("drop_interaction", (), base),
-                    CompareModels(_criteria(criteria) if criteria else ("LRT",),
-                                  (base or BEFORE_LAST_REF, "last"), refit),
-                ]
             return [
                 ModifyModel("drop_term", without_term, base),
                 CompareModels(_criteria(criteria) if criteria else ("LRT",),

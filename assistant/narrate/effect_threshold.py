@@ -8,9 +8,7 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Heading, Paragraph
-
-_DDF = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger",
-        "residual": "residual", "asymptotic": "normal (z)"}
+from assistant.narrate.tables import DDF_NAMES
 
 
 def threshold_blocks(result: Any, model: Any) -> list[Block]:
@@ -62,9 +60,9 @@ def _change_words(value: float, response: str) -> str:
 
 
 def _df_text(r: Any) -> str:
-    label = _DDF.get(r.ddf_method, r.ddf_method)
     if r.ddf_method == "asymptotic":
-        return f"z = {fmt.statistic(r.t)} ({label})"
+        return f"z = {fmt.statistic(r.t)} (normal approximation)"
+    label = DDF_NAMES.get(r.ddf_method, r.ddf_method)
     return f"t({fmt.degrees_of_freedom(r.df)}) = {fmt.statistic(r.t)} ({label} df)"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Heading, Paragraph, table
 from assistant.narrate.fit import confidence_level
+from assistant.narrate.tables import DDF_NAMES
 
 
 def paper_table_blocks(result: Any) -> list[Block]:
@@ -59,8 +60,7 @@ def paper_table_blocks(result: Any) -> list[Block]:
 
 
 def _ddf_words(method: str) -> str:
-    return {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger",
-            "residual": "residual", "asymptotic": "asymptotic (z)"}.get(method, method)
+    return DDF_NAMES.get(method, method)
 
 
 def _predictor(term: str) -> str:

@@ -9,7 +9,9 @@ from assistant.narrate.blocks import Block, Heading, Paragraph, table
 from assistant.step_results import ModelTable
 from engine.data import is_centred
 
-DDF_NAMES = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger"}
+#: The df methods' short names ("tests use Satterthwaite df").
+DDF_NAMES = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward-Roger",
+             "residual": "residual", "asymptotic": "asymptotic (z)"}
 
 
 def model_table_blocks(result: ModelTable) -> list[Block]:
