@@ -746,8 +746,9 @@ class StepBuilder(Transformer):
 
     def compare_without_interaction(self, items):
         """ "test the interaction with a likelihood ratio test": the model without its
-        interaction (whatever its variables), then the LRT of the two (ML refits)."""
-        return [ModifyModel("drop_interaction", (), None),
+        interaction (of the variables named, else whatever its variables), then the LRT
+        of the two (ML refits)."""
+        return [ModifyModel("drop_interaction", tuple(_cols(items)), None),
                 CompareModels(("LRT",), (BEFORE_LAST_REF, "last"))]
 
     def lrt_of_models(self, items):
