@@ -115,13 +115,38 @@ def test_refit_equals_a_fresh_fit_of_the_simulated_response(sleep_fit):
     assert refit.sigma == pytest.approx(fresh.sigma, rel=1e-5)
 
 
+def _tight_optimum(model: LmmModel, theta0: np.ndarray, reml: bool) -> tuple[float, float]:
+    """(criterion, sigma) at the profiled deviance's minimum found far past BOBYQA's
+    stopping rule: L-BFGS-B on the analytic gradient with a tiny projected-gradient
+    tolerance."""
+    from scipy.optimize import minimize
+
+    bounds = [(lo, None) if np.isfinite(lo) else (None, None) for lo in model.theta_lower]
+    result = minimize(
+        lambda th: model.deviance_and_gradient(th, reml),
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000},
+    )
+    return float(result.fun), float(np.sqrt(model.solve(result.x, reml).sigma2))
+
+
 def test_refit_keeps_the_criterion_of_the_fit(sleep_fit):
     ml_fit = sleep_fit.refit(reml=False)
     y = ResponseSimulator(ml_fit).draw(np.random.Generator(np.random.PCG64(4)))
     fresh = fit_lmm(SLEEP_FORMULA, _frame_with_response(ml_fit, y), reml=False)
     refit = refit_response(ml_fit, y)
     assert refit.criterion == pytest.approx(fresh.criterion, abs=1e-6)
-    assert refit.sigma == pytest.approx(fresh.sigma, rel=1e-5)
+    # The fresh fit and the refit start from different points, so BOBYQA stops each
+    # within its own tolerance of the optimum (on one CPU the fresh fit's sigma was
+    # 1.07e-5 relative short of it). Both are held to the optimum itself.
+    best_criterion, best_sigma = _tight_optimum(ml_fit.model.with_response(y), refit.theta, False)
+    for stop in (fresh.criterion, refit.criterion):
+        assert stop == pytest.approx(best_criterion, abs=1e-6)
+        assert stop >= best_criterion - 1e-9
+    assert refit.sigma == pytest.approx(best_sigma, rel=1e-5)
     # The REML fit's refit of the same response is a REML fit.
     fresh_reml = fit_lmm(SLEEP_FORMULA, _frame_with_response(ml_fit, y))
     reml = refit_response(sleep_fit, y)

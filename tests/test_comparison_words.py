@@ -113,7 +113,7 @@ def test_groups_at_baseline_observed_and_by_the_model(pain):
     _check_test(treated.test, expected["treated"])
     assert not result.time_interacts
     text = answer.text()
-    assert "control 62.2 (SD 9.04, n = 40) and treated 50.1 (SD 8.26, n = 40)" in text
+    assert "control 62.3 (SD 9.04, n = 40) and treated 50.1 (SD 8.26, n = 40)" in text
     assert "is the same at every time" in text
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 MINUS = "\u2212"
 MISSING = "NA"
@@ -30,11 +31,28 @@ def _sign(text: str) -> str:
     return text.replace("-", MINUS) if text.startswith("-") else text
 
 
+#: Significant digits kept before rounding for display. A fit's last few binary digits
+#: depend on the CPU's BLAS kernels, so a value such as 62.25 arrives as 62.2499999999997
+#: on one machine and 62.2500000000003 on another; cutting that noise first makes the
+#: same fit read the same everywhere.
+_DISPLAY_DIGITS = 12
+
+
 def fixed(value: float | None, decimals: int) -> str:
-    """``value`` with exactly ``decimals`` decimals and a true minus sign; ``NA`` if missing."""
+    """``value`` with exactly ``decimals`` decimals and a true minus sign; ``NA`` if missing.
+
+    Rounding is the schoolbook rule (halves away from zero) applied to the value cut to
+    12 significant digits, so 62.25 reads 62.3 whatever noise the arithmetic left.
+    """
     if not is_number(value):
         return MISSING
-    text = f"{float(value):,.{decimals}f}"
+    v = float(value)
+    if abs(v) < 1e15:
+        step = Decimal(1).scaleb(-decimals)
+        v_text = Decimal(f"{v:.{_DISPLAY_DIGITS}g}").quantize(step, rounding=ROUND_HALF_UP)
+        text = f"{v_text:,.{decimals}f}"
+    else:
+        text = f"{v:,.{decimals}f}"
     if float(text.replace(",", "")) == 0:
         text = text.lstrip("-")
     return _sign(text)
@@ -131,7 +149,7 @@ def p_value(p: float | None) -> str:
     v = float(p)
     if v < 0.001:
         return "p < .001"
-    text = f"{v:.3f}"
+    text = fixed(v, 3)
     if text == "1.000":
         return "p > .999"
     return f"p = {text[1:]}"
