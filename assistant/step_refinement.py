@@ -59,6 +59,12 @@ def refine_step(
     if kind == "random_effects_tests":
         steps = _groups_differ(step, state)
         return None if steps is None else Refinement(steps)
+    if kind == "set_option" and getattr(step, "name", None) == "ddf":
+        # "use Kenward-Roger (instead of Satterthwaite)" with a model fitted: its tests
+        # again with the new df, unless the plan asks for them itself
+        if state.last_model is None or "fixed_effects" in later:
+            return None
+        return Refinement((step, FixedEffects()))
     if kind == "compare_models":
         steps = _compare_with_slope_model(step, state)
         return None if steps is None else Refinement(steps)

@@ -80,6 +80,18 @@ class MissingAudit:
         """Subject-by-time cells without an observation."""
         return sum(t.n_missing for t in self.missing_by_time)
 
+    @property
+    def n_visit_cells(self) -> int:
+        """Subject-by-time cells in all: every subject at every time point seen in the
+        data (the denominator of the share of missing visits)."""
+        return self.n_subjects * len(self.missing_by_time)
+
+    @property
+    def missing_visit_share(self) -> float:
+        """The share of subject-by-time cells without an observation (NaN without time)."""
+        cells = self.n_visit_cells
+        return self.n_missing_visits / cells if cells else float("nan")
+
     def to_dict(self) -> dict:
         return {
             "kind": "missing_data",
@@ -96,6 +108,7 @@ class MissingAudit:
             "time_points": list(self.time_points),
             "missing_by_time": [t.to_dict() for t in self.missing_by_time],
             "n_missing_visits": self.n_missing_visits,
+            "n_visit_cells": self.n_visit_cells,
             "missing_by_variable": dict(self.missing_by_variable),
             "n_complete_subjects": self.n_complete_subjects,
             "n_incomplete_subjects": self.n_incomplete_subjects,

@@ -730,6 +730,9 @@ class StepBuilder(Transformer):
     def tail_without_slope(self, items):
         return _Field("without_slope", tuple(_cols(items)))
 
+    def tail_with_slope(self, items):
+        return _Field("with_slope", tuple(_cols(items)))
+
     def tail_only_group(self, items):
         return _Field("only_group", _cols(items)[0])
 
@@ -830,6 +833,7 @@ class StepBuilder(Transformer):
         models: list[str] = []
         refit = "auto"
         without_slope: tuple[str, ...] | None = None
+        with_slope: tuple[str, ...] | None = None
         without_term: tuple[str, ...] | None = None
         with_and_without: tuple[str, ...] | None = None
         only_group: str | None = None
@@ -848,6 +852,8 @@ class StepBuilder(Transformer):
                 models.append(part.ref)
             elif isinstance(part, _Field) and part.name == "without_slope":
                 without_slope = part.value
+            elif isinstance(part, _Field) and part.name == "with_slope":
+                with_slope = part.value
             elif isinstance(part, _Field) and part.name == "without_term":
                 without_term = part.value
             elif isinstance(part, _Field) and part.name == "with_and_without":
@@ -889,6 +895,17 @@ class StepBuilder(Transformer):
             base = named[0] if named else None
             return [
                 ModifyModel("drop_term", without_term, base),
+                CompareModels(_criteria(criteria) if criteria else ("LRT",),
+                              (base or BEFORE_LAST_REF, "last"), refit),
+            ]
+        if with_slope is not None:
+            # "compare this with a model that has a random slope for time": that model
+            # (the slope of the variable named, else of the model's time variable), then
+            # the likelihood-ratio test of the two
+            named = [m for m in models if m not in (None, "last", "all", "label:fit")]
+            base = named[0] if named else None
+            return [
+                ModifyModel("add_random_slope", with_slope, base),
                 CompareModels(_criteria(criteria) if criteria else ("LRT",),
                               (base or BEFORE_LAST_REF, "last"), refit),
             ]

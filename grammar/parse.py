@@ -277,7 +277,7 @@ def _spaced_column_quoted(clause: Mapped, columns: Sequence[str]) -> Mapped | No
     applied to a formula: lme4 names are exact."""
     if not columns or "~" in clause.text:
         return None
-    keys = {key for key in map(separator_key, columns) if "_" in key}
+    keys = {separator_key(c): c for c in columns if "_" in separator_key(c)}
     if not keys:
         return None
     spans: list[tuple[int, int, str]] = []
@@ -290,10 +290,18 @@ def _spaced_column_quoted(clause: Mapped, columns: Sequence[str]) -> Mapped | No
                 continue
             start, end = run[0][0], run[-1][1]
             text = clause.text[start:end]
-            if _WORD_RUN.fullmatch(text) and separator_key(text) in keys:
+            if not _WORD_RUN.fullmatch(text):
+                continue
+            key = separator_key(text)
+            if key in keys:
                 spans.append((start, end, text))
-                index += size
-                break
+            elif key.endswith("s") and key[:-1] in keys:
+                # the plural ("how many pain scores are missing?"): the column itself
+                spans.append((start, end, keys[key[:-1]]))
+            else:
+                continue
+            index += size
+            break
         else:
             index += 1
     return _quoted_spans(clause, spans) if spans else None

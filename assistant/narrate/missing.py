@@ -38,7 +38,9 @@ def missing_blocks(audit: Any) -> list[Block]:
         ]
         blocks.append(
             Paragraph(
-                f"Missing visits by {audit.time}: {fmt.integer(audit.n_missing_visits)} in all; "
+                f"Missing visits by {audit.time}: {fmt.integer(audit.n_missing_visits)} of the "
+                f"{fmt.integer(audit.n_visit_cells)} {subject}-by-{audit.time} cells "
+                f"({fmt.percent(audit.missing_visit_share, 1)}); "
                 f"{fmt.plural(audit.n_monotone_dropout, 'subject')} dropped out and never came "
                 f"back, {fmt.integer(audit.n_intermittent)} missed a visit and returned."
             )
