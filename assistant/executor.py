@@ -21,6 +21,7 @@ from assistant.state import SessionState
 from assistant.step_refinement import refine_step
 from assistant.steps import (
     baseline_comparison,
+    baseline_covariate,
     blups,
     bootstrap,
     data,
@@ -59,7 +60,8 @@ def _handlers() -> dict[str, Handler]:
                    within_between, writeup, bootstrap, model_checks, questions,
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
                    outliers, missing_codes,
-                   baseline_comparison, method_comparison, residual_groups,
+                   baseline_comparison, baseline_covariate, method_comparison,
+                   residual_groups,
                    group_reliability, study, level_mean, observed_means):
         table.update(module.HANDLERS)
     return table

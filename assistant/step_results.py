@@ -148,6 +148,47 @@ class VisitSubset:
 
 
 @dataclass(frozen=True)
+class GroupSizeSubset:
+    """Whole subjects dropped or kept by their number of usable rows
+    (``engine.group_size_subset.GroupSizeSubsetResult``): the kept rows became the data
+    set ``name``, cut from ``parent`` (``name == parent`` when no row was removed).
+    ``guessed`` is True when the subjects' column is the session's guess rather than the
+    request's or the model's."""
+
+    name: str
+    parent: str
+    result: Any  # engine.group_size_subset.GroupSizeSubsetResult
+    parent_model: FittedModel | None = None
+    refit_follows: bool = False
+    guessed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out = json_safe(self.result)
+        out.update({"name": self.name, "parent": self.parent, "guessed": self.guessed})
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
+class BaselineCovariateOutcome:
+    """The baseline taken out as a covariate
+    (``engine.baseline_covariate.BaselineCovariateResult``): the follow-up rows became
+    the data set ``name``, cut from ``parent``; ``base`` the model it was added to (None:
+    the usual model of the data); ``fitted`` the refit with the covariate."""
+
+    name: str
+    parent: str
+    result: Any  # engine.baseline_covariate.BaselineCovariateResult
+    base: FittedModel | None
+    fitted: Any  # FitOutcome
+
+    def to_dict(self) -> dict[str, Any]:
+        out = json_safe(self.result)
+        out.update({"name": self.name, "parent": self.parent,
+                    "fit": self.fitted.to_dict()})
+        return json_safe(out)
+
+
+@dataclass(frozen=True)
 class OutlierRefit:
     """A model fitted again without its outlying observations
     (``engine.sensitivity.OutlierSensitivity``); ``refitted`` is the new session model

@@ -64,7 +64,7 @@ def level_prediction(
     }
     deviation = np.zeros(len(predictors))
     for term, value in blups.items():
-        deviation += value * _term_column(fit, term, predictors, design)
+        deviation += value * random_term_column(fit, term, predictors, design)
     frame = predictors.copy()
     frame["population"] = population.frame["estimate"].to_numpy()
     frame["deviation"] = deviation
@@ -75,7 +75,9 @@ def level_prediction(
     )
 
 
-def _term_column(fit: Any, term: str, predictors: pd.DataFrame, design: np.ndarray) -> np.ndarray:
+def random_term_column(
+    fit: Any, term: str, predictors: pd.DataFrame, design: np.ndarray
+) -> np.ndarray:
     """A random term's column at the new predictor values: the fixed design's column of the
     same name, the intercept, or a numeric predictor itself."""
     if term in fit.fixed_names:

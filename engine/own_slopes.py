@@ -85,6 +85,40 @@ def _fixed_slopes(fit: Any, variable: str) -> np.ndarray:
     return (fixed_design_for(fit, shifted) - fixed_design_for(fit, frame)) @ beta
 
 
+def same_value(a: float, b: float) -> bool:
+    """Two fixed parts equal up to rounding (:data:`_SAME_SLOPE`, relative)."""
+    return abs(a - b) <= _SAME_SLOPE * (1.0 + abs(b))
+
+
+def values_differ(values: list[float]) -> bool:
+    """Whether the levels' fixed parts differ (an interaction with a factor that is
+    constant within each level, such as a treatment arm)."""
+    return any(not same_value(v, values[0]) for v in values[1:])
+
+
+def fixed_part_by_level(
+    fit: Any, group: str, per_row: np.ndarray, levels: list[str],
+    order: np.ndarray | None = None,
+) -> tuple[dict[str, float], tuple[str, ...]]:
+    """Each level's value of ``per_row`` (one number per model-frame row: a fixed slope,
+    or x'β̂ at some time), taken at the level's first row of the model frame (or the row
+    where ``order`` is smallest, e.g. the earliest time), and the levels whose rows do
+    not all share it; levels without rows are left out."""
+    codes = fit.data[group].astype(str).to_numpy()
+    values: dict[str, float] = {}
+    differing = []
+    for level in levels:
+        rows = np.flatnonzero(codes == str(level))
+        if rows.size == 0:
+            continue
+        first = rows[0] if order is None else rows[np.argmin(order[rows])]
+        value = float(per_row[first])
+        values[str(level)] = value
+        if not all(same_value(float(v), value) for v in per_row[rows]):
+            differing.append(str(level))
+    return values, tuple(differing)
+
+
 def rank_own_slopes(
     fit: Any, group: str, term: str | None = None, descending: bool = True,
     top: int | None = None,
@@ -92,32 +126,21 @@ def rank_own_slopes(
     """The levels of ``group`` ordered by their own slope in ``term`` (a random slope's
     name, or ``"slope"`` for the factor's one random slope); see the module."""
     variable = resolve_term(fit, group, term or "slope")
-    blups = {r.level: r for r in fit.random_effects if r.group == group and r.term == variable}
+    blups = {str(r.level): r for r in fit.random_effects
+             if r.group == group and r.term == variable}
     if not blups:
         raise LmmInputError(f"{group} has no random slope to rank by.")
     slopes = _fixed_slopes(fit, variable)
-    codes = fit.data[group].astype(str).to_numpy()
-    rows = []
-    varies = False
-    first_fixed: float | None = None
-    for level, effect in blups.items():
-        at_level = slopes[codes == str(level)]
-        if at_level.size == 0:
-            continue
-        low, high = float(at_level.min()), float(at_level.max())
-        if high - low > _SAME_SLOPE * (1.0 + abs(high)):
-            raise LmmInputError(
-                f"The fixed slope of {variable} changes within a {group} (a squared term or "
-                f"an interaction with a predictor that changes over time), so a {group} has "
-                "no single slope to rank by."
-            )
-        fixed = float(at_level[0])
-        if first_fixed is None:
-            first_fixed = fixed
-        elif abs(fixed - first_fixed) > _SAME_SLOPE * (1.0 + abs(fixed)):
-            varies = True
-        rows.append(OwnSlope(str(level), fixed, float(effect.value), float(effect.cond_sd),
-                             fixed + float(effect.value)))
+    values, differing = fixed_part_by_level(fit, group, slopes, list(blups))
+    if differing:
+        raise LmmInputError(
+            f"The fixed slope of {variable} changes within a {group} (a squared term or "
+            f"an interaction with a predictor that changes over time), so a {group} has "
+            "no single slope to rank by."
+        )
+    rows = [OwnSlope(level, fixed, float(blups[level].value), float(blups[level].cond_sd),
+                     fixed + float(blups[level].value)) for level, fixed in values.items()]
+    varies = values_differ(list(values.values()))
     rows.sort(key=lambda r: r.own, reverse=descending)
     if top is not None and top < 1:
         raise LmmInputError(f"Ask for at least one level, not {top}.")

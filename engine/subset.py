@@ -226,7 +226,7 @@ def _column_mask(
         data = series.to_numpy(dtype=float, na_value=np.nan)
         if operator in _ORDERING:
             _one_value(column, operator, numbers)
-            return _ordered(data, operator, numbers[0]) & present, (numbers[0],), missing
+            return ordered_mask(data, operator, numbers[0]) & present, (numbers[0],), missing
         stored = []
         hits = np.zeros(len(series), dtype=bool)
         for number in numbers:
@@ -246,7 +246,7 @@ def _column_mask(
             )
         _one_value(column, operator, numbers)
         data = _numbers_as_text(series)
-        return _ordered(data, operator, numbers[0]) & present, (_shown(numbers[0]),), missing
+        return ordered_mask(data, operator, numbers[0]) & present, (_shown(numbers[0]),), missing
     if operator in _ORDERING:
         levels = _levels(series)
         raise LmmInputError(
@@ -281,7 +281,9 @@ def _one_value(column: str, operator: str, numbers: list[float]) -> None:
         )
 
 
-def _ordered(data: np.ndarray, operator: str, number: float) -> np.ndarray:
+def ordered_mask(data: np.ndarray, operator: str, number: float) -> np.ndarray:
+    """Where ``data`` compares with ``number`` by one of the orderings ``<``, ``<=``,
+    ``>``, ``>=`` (False where ``data`` is NaN)."""
     with np.errstate(invalid="ignore"):
         if operator == "<":
             return data < number

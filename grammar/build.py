@@ -24,6 +24,7 @@ from grammar.plan import (
     DEFAULT_TOP,
     Anova,
     BaselineComparison,
+    BaselineCovariate,
     Blups,
     BootstrapIntervals,
     CeilingFloor,
@@ -80,6 +81,7 @@ from grammar.plan import (
     StandardizedCoefficients,
     Step,
     SubsetData,
+    SubsetGroupSize,
     SubsetVisits,
     Transform,
     Undo,
@@ -1609,8 +1611,14 @@ class StepBuilder(Transformer):
         if top is not None and top < 1:
             raise NotUnderstood("a number of levels to show, 1 or more")
         asked = [p.value for p in parts if isinstance(p, _Field) and p.name == "asked"]
+        at_start = any(isinstance(p, _Field) and p.name == "at_start" for p in parts)
         return Blups(_ref(parts), group=groups[0] if groups else None, term=term,
-                     order=order, top=top, asked=asked[0] if asked else None)
+                     order=order, top=top, asked=asked[0] if asked else None,
+                     at_start=at_start)
+
+    def blup_rank_start(self, items):
+        """ "who starts highest?": the levels by the model's prediction at the start."""
+        return self.blup_rank([*items, _Term("(Intercept)"), _Field("at_start", True)])
 
     def blup_rank_side(self, items):
         """ "which subjects have slopes below average?": every level whose random effect
@@ -1695,6 +1703,10 @@ class StepBuilder(Transformer):
 
     def term_intercept(self, _):
         return _Term("(Intercept)")
+
+    def term_baseline(self, _):
+        """ "highest baseline pain": the levels by the model's prediction at the start."""
+        return [_Term("(Intercept)"), _Field("at_start", True)]
 
     def term_slope(self, items):
         cols = _cols(items)
@@ -2550,6 +2562,56 @@ class StepBuilder(Transformer):
     def drop_time_range(self, items):
         return _then_refit(_time_range("drop", items), items)
 
+    def baseline_covariate(self, items):
+        """ "adjust for baseline pain": the outcome at the first time as a covariate."""
+        words = [w for i in _flat(items) if isinstance(i, _Field) and i.name == "outcome"
+                 for w in [i.value]]
+        return BaselineCovariate(words[0] if words else None, _ref(items))
+
+    def baseline_covariate_words(self, items):
+        """ "include baseline pain as a covariate": two words, the first "baseline"."""
+        first, second = _cols(items)[:2]
+        if first.casefold() != "baseline":
+            raise NotUnderstood(
+                "one column per covariate, joined by 'and', e.g. `add age and sex as "
+                "covariates`"
+            )
+        return BaselineCovariate(second, _ref(items))
+
+    def baseline_outcome(self, items):
+        return _Field("outcome", " ".join(str(t).strip("`") for t in items))
+
+    def drop_by_size(self, items):
+        """ "drop patients with fewer than 2 visits": whole subjects by their row count."""
+        return _then_refit(_size_subset("drop", items), items)
+
+    def keep_by_size(self, items):
+        return _then_refit(_size_subset("keep", items), items)
+
+    def drop_seen_once(self, items):
+        """ "remove patients seen only once": the subjects with at most one row."""
+        step = SubsetGroupSize("drop", "<=", 1, _cols(items)[0])
+        return _then_refit(step, items)
+
+    def bound_lt(self, items):
+        return [_Field("bound", "<"), *_flat(items)]
+
+    def bound_le(self, items):
+        return [_Field("bound", "<="), *_flat(items)]
+
+    def bound_gt(self, items):
+        return [_Field("bound", ">"), *_flat(items)]
+
+    def bound_ge(self, items):
+        return [_Field("bound", ">="), *_flat(items)]
+
+    def negative_count(self, items):
+        """ "fewer than -1 visits": kept, so that the engine can say which bounds work."""
+        return _Field("count", -_flat(items)[0])
+
+    def bound_single(self, _):
+        return [_Field("bound", "<="), _Field("count", 1)]
+
     def visit_pick(self, items):
         return _flat(items)
 
@@ -3076,6 +3138,18 @@ def _visit_subset(action: str, items: list[Any]) -> SubsetVisits:
     return SubsetVisits(
         action, given["from_end"], 1, count, given.get("subject"), given.get("by")
     )
+
+
+def _size_subset(action: str, items: list[Any]) -> SubsetGroupSize:
+    """The bound on each subject's rows as typed; a bound below 1 is left to the engine,
+    which says what bounds the data allow."""
+    given = _fields(items)
+    number = float(given["count"])
+    if not number.is_integer():
+        raise NotUnderstood(
+            "a whole number of visits, e.g. `drop patients with fewer than 2 visits`"
+        )
+    return SubsetGroupSize(action, given["bound"], int(number), _cols(items)[0])
 
 
 def _visit_range(action: str, items: list[Any]) -> SubsetVisits:

@@ -270,6 +270,53 @@ class SubsetData(Step):
 
 
 @dataclass(frozen=True)
+class SubsetGroupSize(Step):
+    """Drop or keep whole subjects by their number of usable rows: "drop patients with
+    fewer than 2 visits", "keep only patients with at least 3 visits", "remove patients
+    seen only once". ``operator`` (``<``, ``<=``, ``>``, ``>=``) and ``count`` are the
+    bound as typed; ``group`` is a column, its plural or a role word as typed (None: the
+    current model's grouping factor, else the session's guess). A row counts when it has
+    the outcome (and every variable of the current model); ``engine.group_size_subset``.
+    The rows kept become a new data set, made current, as for ``subset_data``."""
+
+    kind: ClassVar[str] = "subset_group_size"
+    action: str = "drop"
+    operator: str = "<"
+    count: int = 2
+    group: str | None = None
+
+    def describe(self) -> str:
+        verb = "Drop" if self.action == "drop" else "Keep only"
+        bound = SIZE_BOUND_WORDS.get(self.operator, self.operator)
+        rows = "usable row" if self.count == 1 else "usable rows"
+        return f"{verb} the {self.group or 'subjects'} with {bound} {self.count} {rows}"
+
+
+#: A bound on a subject's number of rows, in words.
+SIZE_BOUND_WORDS = {"<": "fewer than", "<=": "at most", ">": "more than", ">=": "at least"}
+
+
+@dataclass(frozen=True)
+class BaselineCovariate(Step):
+    """Adjust for the baseline (ANCOVA-style): each subject's outcome at the first time
+    point (time 0, else the smallest time value) becomes a covariate column
+    ``baseline_<outcome>``, the baseline rows leave the data, and the current model (or
+    the usual one) is refitted with the covariate added: "adjust for baseline pain",
+    "control for baseline pain_score", "use the baseline score as a covariate".
+    ``outcome`` is the outcome as typed (None: the model's); ``model`` the model to
+    refit (None: the current one)."""
+
+    kind: ClassVar[str] = "baseline_covariate"
+    outcome: str | None = None
+    model: str | None = None
+
+    def describe(self) -> str:
+        outcome = self.outcome or "the outcome"
+        return (f"Make each subject's {outcome} at the first time point a covariate, "
+                "leave the baseline rows out and refit the model with it")
+
+
+@dataclass(frozen=True)
 class WithinBetween(Step):
     """Split the numeric predictor ``column`` into its cluster mean and the deviation from
     it (group-mean centering) within ``group`` (a column or role word as typed; None:
@@ -755,6 +802,9 @@ class Blups(Step):
     (``"below"``, ``"above"``) keeps only the levels whose random effect is below or
     above zero ("which subjects have slopes below average?"). Without ``order``, a
     ``term`` of ``"slope"`` asks for the random slopes, which the model must have.
+    ``at_start`` ("which patient has the highest baseline pain?", "who starts
+    highest?") ranks by each level's predicted outcome at the start, fixed part at its
+    own covariates plus its BLUPs (``engine.starting_values``), not by the BLUP alone.
     """
 
     kind: ClassVar[str] = "blups"
@@ -766,8 +816,11 @@ class Blups(Step):
     top: int | None = None
     asked: str | None = None
     side: str | None = None
+    at_start: bool = False
 
     def describe(self) -> str:
+        if self.order is not None and self.at_start:
+            return _with_title(self, "Rank the levels by their predicted value at the start")
         if self.order is not None:
             return _with_title(self, "Rank the levels by their random effects")
         if self.level is not None:
@@ -1131,7 +1184,7 @@ STEP_TYPES: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (
         UseSample, LoadData, ReshapeLong, DescribeData, Transform, MissingCode, SubsetData,
-        SubsetVisits,
+        SubsetVisits, SubsetGroupSize, BaselineCovariate,
         WithinBetween,
         UseDataset,
         FitLmm, ModifyModel, Refit, RefitWithoutOutliers, CompareModels, VarianceComponents,

@@ -54,17 +54,25 @@ def test_variance_between_patients_is_the_models(two_models):
     assert f"patient intercept variance {intercept.vcov:.1f}" in answer.text()
 
 
-def test_highest_baseline_is_the_largest_blup(two_models):
+def test_highest_baseline_is_the_largest_prediction_at_time_zero(two_models):
+    # the patient's own arm at time 0 plus its random intercept: x'beta + b, not b alone
     answer = two_models.ask("which patients have the highest baseline pain in model 1?")
     assert answer.ok, answer.error
     ranking = answer.steps[0].result.result
     fit = two_models.models[1].fit
-    intercepts = {
-        re.level: re.value for re in fit.random_effects if re.term == "(Intercept)"
+    beta = dict(zip(fit.fixed_names, fit.beta, strict=True))
+    treated = {
+        str(p): float(t == "treated")
+        for p, t in fit.data.groupby("patient")["treatment"].first().items()
     }
-    best = max(intercepts, key=intercepts.get)
+    at_start = {
+        re.level: beta["(Intercept)"] + beta["treatment[T.treated]"] * treated[re.level]
+        + re.value
+        for re in fit.random_effects if re.term == "(Intercept)"
+    }
+    best = max(at_start, key=at_start.get)
     assert ranking.rows[0].level == best
-    assert ranking.rows[0].value == pytest.approx(intercepts[best], rel=1e-12)
+    assert ranking.rows[0].predicted == pytest.approx(at_start[best], rel=1e-12)
 
 
 def test_comparing_the_two_models_uses_their_likelihoods(two_models):

@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.narrate import (
     baseline_comparison,
+    baseline_covariate,
     baseline_spread,
     blup_normality,
     blups,
@@ -30,6 +31,7 @@ from assistant.narrate import (
     fit_statistics,
     group_coefficients,
     group_reliability,
+    group_size_subset,
     help,
     icc_interval,
     influence,
@@ -54,6 +56,7 @@ from assistant.narrate import (
     side_by_side,
     slope_spread,
     standardized,
+    starting_values,
     subjects_per_level,
     subset,
     tables,
@@ -68,12 +71,14 @@ from assistant.narrate.numbers import join_words
 from assistant.narrate.study import study_blocks
 from assistant.session_steps import PlanShown, SessionHistory, UndoOutcome
 from assistant.step_results import (
+    BaselineCovariateOutcome,
     DatasetLoaded,
     DataSubset,
     EngineResult,
     ExportedFiles,
     FitOutcome,
     FitStatisticsReport,
+    GroupSizeSubset,
     HelpAnswer,
     ModelTable,
     ModelView,
@@ -125,6 +130,8 @@ STEP_WORDS = {
     "missing_code": "mark the code as missing",
     "subset_data": "select the rows",
     "subset_visits": "select the time points",
+    "subset_group_size": "select the subjects by their number of rows",
+    "baseline_covariate": "adjust for the baseline",
     "within_between": "split the predictor within clusters",
     "use_dataset": "switch the data set",
     "refit_without_outliers": "refit without the outliers",
@@ -207,6 +214,12 @@ def narrate_outcome(result: Any, paths: list[Path], detailed: bool) -> list[Bloc
         return visit_subset.visit_subset_blocks(result)
     if isinstance(result, TimeValueSubset):
         return time_value_subset.time_value_subset_blocks(result)
+    if isinstance(result, GroupSizeSubset):
+        return group_size_subset.group_size_subset_blocks(result)
+    if isinstance(result, BaselineCovariateOutcome):
+        return baseline_covariate.baseline_covariate_blocks(
+            result, narrate_outcome(result.fitted, paths, detailed)
+        )
     if isinstance(result, WithinBetweenOutcome):
         if result.fitted is None:
             return within_between.within_between_blocks(result)
@@ -258,6 +271,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "blup_ranking": blups.ranking_blocks,
     "blup_ranking_asked": blups.asked_ranking_blocks,
     "change_ranking": change_ranking.change_ranking_blocks,
+    "starting_value_ranking": starting_values.starting_ranking_blocks,
     "level_comparison": level_comparison.level_comparison_blocks,
     "variance_contrast": variance_contrast.variance_contrast_blocks,
     "standardized_coefficients": standardized.standardized_blocks,

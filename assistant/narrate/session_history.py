@@ -14,9 +14,11 @@ from assistant.session_steps import (
     UndoOutcome,
 )
 from assistant.step_results import (
+    BaselineCovariateOutcome,
     DatasetLoaded,
     DataSubset,
     FitOutcome,
+    GroupSizeSubset,
     ModelView,
     OptionChanged,
     OutlierRefit,
@@ -128,9 +130,12 @@ def result_summary(kind: str, result: Any) -> str:
     if isinstance(result, WithinBetweenOutcome) and result.fitted is not None:
         return (f"added the within and between parts of a predictor to `{result.dataset}` "
                 f"and {fit_summary(result.fitted.model)}")
+    if isinstance(result, BaselineCovariateOutcome):
+        return (f"made the data set `{result.name}` with the baseline as a covariate and "
+                f"{fit_summary(result.fitted.model)}")
     if isinstance(result, DatasetLoaded):
         return dataset_summary(result)
-    if isinstance(result, DataSubset | VisitSubset | TimeValueSubset):
+    if isinstance(result, DataSubset | VisitSubset | TimeValueSubset | GroupSizeSubset):
         if result.name == result.parent:
             return f"kept every row of `{result.parent}`"
         return f"made the data set `{result.name}` from rows of `{result.parent}`"

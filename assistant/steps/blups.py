@@ -18,6 +18,7 @@ from assistant.slope_candidates import random_slopes, within_group_predictors
 from assistant.state import SessionState
 from assistant.step_results import AskedRanking, ChangeRanking, EngineResult, ModelView
 from assistant.steps.base import PlanContext, StepResult, step_field
+from assistant.steps.data import data_roles
 from engine.blups import (
     ANY_SLOPE,
     grouping_factors,
@@ -29,6 +30,7 @@ from engine.blups import (
 from engine.errors import LmmInputError
 from engine.group_coefficients import group_coefficients
 from engine.own_slopes import rank_own_slopes
+from engine.starting_values import rank_starting_values
 
 
 def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -40,6 +42,8 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     interval = state.options.level
     if order is not None and step_field(step, "asked") in CHANGE_WORDS:
         return _change_ranking(step, model, _group_for(fit, word, None, "rank"), state)
+    if order is not None and step_field(step, "at_start") and step_field(step, "side") is None:
+        return _starting_ranking(step, model, _group_for(fit, word, None, "rank"), state)
     if order is not None:
         group = _group_for(fit, word, None, "rank")
         ranking = rank_blups(
@@ -91,6 +95,33 @@ def _change_ranking(step: Any, model: Any, group: str, state: SessionState) -> S
         raise AssistantError(str(err)) from None
     result = ChangeRanking(ranking, asked, fastest, rising, worse_up is not None)
     return StepResult(EngineResult("change_ranking", result, model), state)
+
+
+def _time_predictor(fit: Any, group: str, state: SessionState) -> str | None:
+    """The model's time predictor: the session's time column when it is a numeric
+    predictor changing within ``group``, else the first such predictor (None: none)."""
+    candidates = within_group_predictors(fit, group)
+    try:
+        guessed = data_roles(state).get("time")
+    except AssistantError:
+        guessed = None
+    if guessed in candidates:
+        return guessed
+    return candidates[0] if candidates else None
+
+
+def _starting_ranking(step: Any, model: Any, group: str, state: SessionState) -> StepResult:
+    """ "which patient has the highest baseline pain?": the levels by the model's
+    prediction at the start, fixed part at their own covariates plus their BLUPs."""
+    fit = model.fit
+    try:
+        ranking = rank_starting_values(
+            fit, group, _time_predictor(fit, group, state),
+            descending=step_field(step, "order") != "lowest", top=step_field(step, "top"),
+        )
+    except LmmInputError as err:
+        raise AssistantError(str(err)) from None
+    return StepResult(EngineResult("starting_value_ranking", ranking, model), state)
 
 
 def _require_random_slopes(model: Any, group: str | None) -> None:

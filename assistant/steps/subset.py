@@ -28,6 +28,7 @@ from assistant.state import FittedModel, SessionState
 from assistant.step_results import (
     DatasetLoaded,
     DataSubset,
+    GroupSizeSubset,
     OutlierRefit,
     TimeValueSubset,
     VisitSubset,
@@ -36,6 +37,7 @@ from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.data import data_roles, model_roles, require_data, use_sample
 from engine.blups import match_level
 from engine.data import closest_names, describe_data, time_candidates
+from engine.group_size_subset import select_groups_by_size
 from engine.samples import list_samples
 from engine.sensitivity import outlier_sensitivity
 from engine.subset import select_rows
@@ -163,6 +165,51 @@ def subset_data(step: Any, state: SessionState, context: PlanContext) -> StepRes
         return StepResult(DataSubset(parent, parent, result, model, follows), state)
     name = fresh_name(state.datasets, subset_base(parent))
     outcome = DataSubset(name, parent, result, model, refit_follows=follows)
+    return StepResult(outcome, state.with_subset(name, result.data, parent))
+
+
+def _counted_columns(state: SessionState, data: pd.DataFrame, parent: str) -> tuple[str, ...]:
+    """The columns a row needs values in to count toward its subject: the newest model's
+    variables on this data, else the outcome the session takes for it (none: all rows)."""
+    model = newest_model_on(state, parent)
+    if model is not None:
+        return tuple(v for v in model.fit.model_formula.variables() if v in data.columns)
+    outcome = data_roles(state, data=data).get("outcome")
+    return (outcome,) if outcome else ()
+
+
+def subset_group_size(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Whole subjects dropped or kept by their number of usable rows
+    (``engine.group_size_subset``); the rows kept become a new data set, made current, as
+    for ``subset_data``. The subjects are the column named, else the newest model's
+    grouping factor on this data, else the data's guess."""
+    data = require_data(state)
+    parent = state.current_data_name or "data"
+    subjects, grouping = _grouping(state, data)
+    named = group_column(step_field(step, "group"), data.columns)
+    group = named or subjects
+    if group is None:
+        raise AssistantError(
+            "I could not tell which column identifies the subjects; name it, e.g. "
+            "`drop patients with fewer than 2 visits`."
+        )
+    model = newest_model_on(state, parent)
+    result = select_groups_by_size(
+        data,
+        step_field(step, "action", "drop"),
+        group=group,
+        operator=str(step_field(step, "operator", "<")),
+        count=step_field(step, "count", 2),
+        counted=_counted_columns(state, data, parent),
+        grouping=grouping,
+    )
+    follows = bool({"refit", "modify_model"} & set(context.kinds))
+    guessed = named is None and model is None
+    if result.n_removed == 0:
+        outcome = GroupSizeSubset(parent, parent, result, model, follows, guessed)
+        return StepResult(outcome, state)
+    name = fresh_name(state.datasets, subset_base(parent))
+    outcome = GroupSizeSubset(name, parent, result, model, follows, guessed)
     return StepResult(outcome, state.with_subset(name, result.data, parent))
 
 
@@ -321,6 +368,7 @@ def refit_without_outliers(step: Any, state: SessionState, context: PlanContext)
 HANDLERS = {
     "subset_data": subset_data,
     "subset_visits": subset_visits,
+    "subset_group_size": subset_group_size,
     "use_dataset": use_dataset,
     "refit_without_outliers": refit_without_outliers,
 }
