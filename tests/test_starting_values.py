@@ -122,3 +122,19 @@ def test_session_answer_names_the_prediction_and_the_observed_value(tmp_path):
     assert low.ok, low.error
     bottom = min(expected, key=expected.get)
     assert low.to_json()[0]["rows"][0]["level"] == bottom
+
+
+def test_time_as_a_factor_is_set_to_its_baseline_level(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    assert session.ask("LMM: pain_score ~ factor(time) * treatment + (1 | patient)").ok
+    answer = session.ask("which patient has the lowest baseline pain?")
+    assert answer.ok, answer.error
+    fit = session.models[1].fit
+    ranking = answer.steps[0].result.result
+    assert ranking.time == "time" and ranking.start == 0.0
+    fitted = fit.fitted()
+    at_zero = {str(p): fitted[i] for i, (p, t) in
+               enumerate(zip(fit.data["patient"], fit.data["time"], strict=True)) if t == 0}
+    for row in ranking.rows:
+        assert row.predicted == pytest.approx(at_zero[row.level], rel=1e-9)
+    assert [r.level for r in ranking.rows] == sorted(at_zero, key=at_zero.get)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from assistant.errors import AssistantError
 from assistant.model_building import GROUP_ROLE_WORDS
 from assistant.outcome_direction import higher_is_worse
@@ -98,16 +100,25 @@ def _change_ranking(step: Any, model: Any, group: str, state: SessionState) -> S
 
 
 def _time_predictor(fit: Any, group: str, state: SessionState) -> str | None:
-    """The model's time predictor: the session's time column when it is a numeric
-    predictor changing within ``group``, else the first such predictor (None: none)."""
-    candidates = within_group_predictors(fit, group)
+    """The model's time variable: a numeric column of its fixed part that changes within
+    ``group`` (also inside ``factor(time)``), the session's time column when it is one,
+    else a numeric main effect, else the first (None: none)."""
+    frame = fit.data
+    keys = set(group.split(":")) | set(fit.model_formula.grouping_variables())
+    changing = [
+        v for v in fit.model_formula.variables()
+        if v in frame.columns and v != fit.response_name and v not in keys
+        and pd.api.types.is_numeric_dtype(frame[v]) and not pd.api.types.is_bool_dtype(frame[v])
+        and int(frame.groupby(group)[v].nunique().max()) > 1
+    ]
     try:
         guessed = data_roles(state).get("time")
     except AssistantError:
         guessed = None
-    if guessed in candidates:
+    if guessed in changing:
         return guessed
-    return candidates[0] if candidates else None
+    main = [v for v in within_group_predictors(fit, group) if v in changing]
+    return (main or changing or [None])[0]
 
 
 def _starting_ranking(step: Any, model: Any, group: str, state: SessionState) -> StepResult:
