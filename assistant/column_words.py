@@ -113,7 +113,9 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "residual_variance_by_group": ("column",),
     "plot_trajectory": ("by", "over"),
     "plot_caterpillar": ("term",),
-    "reshape_long": ("id_column",),
+    "reshape_long": ("id_column", "columns"),
+    "term_variance_explained": ("term",),
+    "design_crossing": ("groups",),
     "predict": ("at",),
 }
 

@@ -25,6 +25,7 @@ from assistant.steps import (
     blups,
     bootstrap,
     data,
+    design_checks,
     exports,
     figures,
     group_reliability,
@@ -62,7 +63,7 @@ def _handlers() -> dict[str, Handler]:
                    outliers, missing_codes,
                    baseline_comparison, baseline_covariate, method_comparison,
                    residual_groups,
-                   group_reliability, study, level_mean, observed_means):
+                   group_reliability, study, level_mean, observed_means, design_checks):
         table.update(module.HANDLERS)
     return table
 

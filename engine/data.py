@@ -80,11 +80,30 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], role: str = "colum
     for name in columns:
         if name in df.columns:
             continue
+        wide = wide_measure_problem(df, str(name))
+        if wide is not None:
+            raise LmmInputError(wide)
         hints = closest_names(str(name), map(str, df.columns))
         hint = f"did you mean {_fmt_names(hints)}?" if hints else (
             f"the columns are {_fmt_names(df.columns)}."
         )
         raise LmmInputError(f"The data have no {role} named '{name}'; {hint}")
+
+
+def wide_measure_problem(df: pd.DataFrame, name: str) -> str | None:
+    """When ``name`` is no column but the stub of numbered columns (``pain`` of pain_0,
+    pain_1, ...): the sentence saying the data are wide and how to reshape them."""
+    wanted = name.strip().casefold()
+    for group in find_stub_groups(df):
+        if wanted in {group.stub.casefold(), group.prefix.rstrip(_SEPARATORS).casefold()}:
+            return (
+                f"The data are in wide format: {name} is spread over the columns "
+                f"{_fmt_names(group.columns)}, one per time point, so there is no single "
+                f"column '{name}' yet. Reshape them first with `reshape from wide to long "
+                f"format first` (one row per subject and time, with columns {group.stub} and "
+                "time), then ask again."
+            )
+    return None
 
 
 def require_unique_columns(df: pd.DataFrame, source: str = "The data") -> None:
@@ -880,6 +899,9 @@ class ReshapeResult:
     n_rows_long: int
     n_missing_cells: int
     missing_by_time: dict[float, int]
+    #: numbered columns of the same stub the caller left out of ``columns`` (kept as
+    #: between-subject columns)
+    unlisted: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -894,7 +916,33 @@ class ReshapeResult:
                 {"time": float(t), "n_missing": n} for t, n in self.missing_by_time.items()
             ],
             "columns": [str(c) for c in self.data.columns],
+            "unlisted": list(self.unlisted),
         }
+
+
+def _listed_group(
+    df: pd.DataFrame, columns: tuple[str, ...], groups: list[StubGroup]
+) -> list[StubGroup]:
+    """The one stub group made of exactly the ``columns`` named."""
+    require_columns(df, list(columns), role="repeated-measure column")
+    parsed = [_SUFFIX.match(str(c)) for c in columns]
+    if any(m is None for m in parsed) or len({m["prefix"] for m in parsed}) != 1:
+        raise LmmInputError(
+            f"The columns {_fmt_names(columns)} do not share a name with numbered endings "
+            "(like pain_0, pain_1); name columns of one measure, or say `reshape to long` "
+            "to find them."
+        )
+    if len(columns) < 2 or len(set(columns)) != len(columns):
+        raise LmmInputError("Name at least two different columns of the repeated measure.")
+    items = sorted((float(m["number"]), str(c)) for m, c in zip(parsed, columns, strict=True))
+    if len({t for t, _ in items}) != len(items):
+        raise LmmInputError(
+            f"The columns {_fmt_names(columns)} end in the same number, so their times "
+            "cannot be told apart."
+        )
+    prefix = parsed[0]["prefix"]
+    return [StubGroup(stub=_stub_of_prefix(prefix), prefix=prefix,
+                      columns=tuple(c for _, c in items), times=tuple(t for t, _ in items))]
 
 
 def reshape_long(
@@ -903,6 +951,7 @@ def reshape_long(
     stub: str | None = None,
     time_name: str = "time",
     value_name: str | None = None,
+    columns: tuple[str, ...] = (),
 ) -> ReshapeResult:
     """Wide to long (one row per subject and time), as R's ``reshape(direction="long")``.
 
@@ -910,8 +959,18 @@ def reshape_long(
     (``pain_0, pain_1, pain_3, pain_6`` or ``pain_m0, …``); the suffix becomes ``time_name``.
     Several stubs with the same times are reshaped together. All other columns stay as
     between-subject columns. Missing wide cells are left out of the long frame and counted.
+
+    ``columns`` names the wide columns of the measure exactly ("pain_0 pain_1 pain_3 are
+    the visits"): they must share one stub; other columns of that stub stay as
+    between-subject columns (``ReshapeResult.unlisted`` names them).
     """
     groups = find_stub_groups(df)
+    unlisted: list[str] = []
+    if columns:
+        groups = _listed_group(df, columns, groups)
+        listed = set(groups[0].columns)
+        unlisted = [c for g in find_stub_groups(df) if g.prefix == groups[0].prefix
+                    for c in g.columns if c not in listed]
     if stub is not None:
         wanted = stub.strip()
         groups = [g for g in groups if wanted in (g.stub, g.prefix, g.prefix.rstrip(_SEPARATORS))]
@@ -994,6 +1053,7 @@ def reshape_long(
     long = long.sort_values(["_row", time_name], kind="stable").drop(columns="_row")
     long = long.reset_index(drop=True)
     return ReshapeResult(
+        unlisted=unlisted,
         data=long,
         id_column=id_column,
         id_created=id_created,

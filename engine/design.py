@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import lapack
 
-from engine.data import all_dates, closest_names, stray_text_values
+from engine.data import all_dates, closest_names, stray_text_values, wide_measure_problem
 from engine.errors import LmmInputError
 from engine.missing_codes import stray_text_fix
 from engine.transforms import (
@@ -231,6 +231,9 @@ def _check_columns_exist(variables: tuple[str, ...], data: pd.DataFrame) -> None
             )
         if name in data.columns:
             continue
+        wide = wide_measure_problem(data, name)
+        if wide is not None:
+            raise LmmInputError(wide)
         close = closest_names(name, columns)  # case-insensitive: 'ses' suggests 'SES'
         if close:
             hint = "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

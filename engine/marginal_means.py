@@ -105,6 +105,9 @@ class MarginalMeans:
     by: str | None = None
     by_values: tuple[float | str, ...] = ()
     trend: str | None = None
+    #: the level a question asked about ("the slope in the control group"), as stored;
+    #: chosen by the caller, not computed
+    focus: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def numbers(test: ContrastTest) -> dict[str, float | None]:
@@ -130,6 +133,7 @@ class MarginalMeans:
             "by": self.by,
             "by_values": list(self.by_values),
             "trend": self.trend,
+            "focus": self.focus,
             "means": [
                 {"level": m.level, **where(m.by_value), **numbers(m.test)} for m in self.means
             ],

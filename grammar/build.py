@@ -36,6 +36,7 @@ from grammar.plan import (
     Confint,
     CorrelationTest,
     DescribeData,
+    DesignCrossing,
     DesignEffect,
     EffectSize,
     EffectThreshold,
@@ -83,6 +84,7 @@ from grammar.plan import (
     SubsetData,
     SubsetGroupSize,
     SubsetVisits,
+    TermVarianceExplained,
     Transform,
     Undo,
     UseDataset,
@@ -114,6 +116,13 @@ DEFAULT_SAMPLE = "pain_trial"
 @dataclass(frozen=True)
 class _Col:
     name: str
+
+
+@dataclass(frozen=True)
+class _LevelName:
+    """A level of a grouping factor as typed ("308")."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -729,6 +738,11 @@ class StepBuilder(Transformer):
     def tail_models(self, items):
         return items
 
+    def tail_random_slope(self, items):
+        """ "(LRT) for the random slope (of Days)": that slope, or the model's one."""
+        cols = _cols(items)
+        return _Field("random_slope", cols[0] if cols else "slope")
+
     def tail_without_slope(self, items):
         return _Field("without_slope", tuple(_cols(items)))
 
@@ -862,6 +876,9 @@ class StepBuilder(Transformer):
                 with_and_without = part.value
             elif isinstance(part, _Field) and part.name == "vs_reml":
                 vs_reml = True
+            elif isinstance(part, _Field) and part.name == "random_slope":
+                # "LRT for the random slope": the likelihood-ratio test of that slope
+                return RandomEffectsTests(_ref(items), slope=part.value)
             elif isinstance(part, _Field) and part.name == "only_group":
                 only_group = part.value
         if vs_reml:
@@ -974,7 +991,13 @@ class StepBuilder(Transformer):
         fields = {p.name: p.value for p in parts if isinstance(p, _Field)}
         steps: list[Step] = []
         criteria: list[str] = []
+        coefficient = next((p for p in parts if isinstance(p, _Coefficient)), None)
         for part in parts:
+            if coefficient is not None and isinstance(part, _Item) and part.kind == "confint":
+                # "a 90% confidence interval for the Days effect": that coefficient's row
+                steps.append(ExplainCoefficient(coefficient.term, coefficient.interaction,
+                                                model, level=part.value[1]))
+                continue
             if isinstance(part, _Item):
                 if part.kind == "criterion":
                     criteria += part.value
@@ -988,6 +1011,9 @@ class StepBuilder(Transformer):
         ):
             steps.append(Icc(model))
         return merge_steps(steps)
+
+    def opt_coefficient(self, items):
+        return _flat(items)[0]
 
     def report_what(self, items):
         return self.report(items)
@@ -1259,6 +1285,61 @@ class StepBuilder(Transformer):
     def variance_contrast(self, items):
         """ "do raters differ more than items?": the two factors' variances compared."""
         return VarianceContrast(_ref(items), tuple(_cols(items)))
+
+    def variance_explained_by(self, items):
+        """ "how much variance is explained by condition?": that term's part R² and the
+        reduction of the variance components when it is left out."""
+        return TermVarianceExplained(_cols(items)[0], _ref(items))
+
+    def design_crossing(self, items):
+        """ "is the design fully crossed?", "are rater and item crossed?": the grouping
+        factors named (a word such as "design" names none)."""
+        general = {"design", "data", "it", "model", "study", "dataset", "this", "that"}
+        groups = tuple(c for c in _cols(items) if c.casefold() not in general)
+        return DesignCrossing(groups, _ref(items))
+
+    def explain_rescaled(self, items):
+        """ "what is the effect of school_size per 100 students?": the coefficient for
+        that many units."""
+        parts = _flat(items)
+        target = next(p for p in parts if isinstance(p, _Coefficient))
+        per = next(p.value for p in parts if isinstance(p, _Field) and p.name == "per")
+        if per == 0:
+            raise NotUnderstood("a number of units other than 0")
+        return ExplainCoefficient(target.term, target.interaction, _ref(parts), per=per)
+
+    def explain_rescaled_column(self, items):
+        """ "what is the school_size coefficient per 100 students?"."""
+        return self.explain_rescaled([_Coefficient(_cols(items)[0]), *items])
+
+    def per_amount(self, items):
+        return _Field("per", float(next(t for t in items if t.type == "NUMBER")))
+
+    def slope_of_variable(self, items):
+        """ "show the slope of Days": that predictor's coefficient (with its slope in each
+        level of a factor it interacts with)."""
+        parts = _flat(items)
+        var = next(p.value for p in parts if isinstance(p, _Field) and p.name == "var")
+        return ExplainCoefficient(var, False, _ref(parts))
+
+    def slope_in_level(self, items):
+        """ "the slope of time in the control group": the slope within that level (the
+        simple slopes, led by the level asked); "the slope of pain over time": the
+        coefficient, with the outcome's words for the session to check."""
+        parts = _flat(items)
+        var = next((p.value for p in parts if isinstance(p, _Field) and p.name == "var"), None)
+        if var is None:
+            var = next(p.term for p in parts if isinstance(p, _Coefficient))
+        level = next((p.value for p in parts if isinstance(p, _Field) and p.name == "focus"),
+                     None)
+        outcome = next((p.text for p in parts if isinstance(p, _OutcomeWords)), None)
+        if level is None:
+            return ExplainCoefficient(var, False, _ref(parts), outcome=outcome)
+        return MarginalMeans(_ref(parts), None, trend=var, focus=level)
+
+    def slope_level(self, items):
+        text = str(items[0])
+        return _Field("focus", text[1:-1] if items[0].type == "QUOTED_NAME" else text)
 
     def report_variance_share(self, items):
         """ "how much variance is at the school level?": the variance components and
@@ -2159,6 +2240,20 @@ class StepBuilder(Transformer):
     def opt_for_each(self, items):
         return _Field("for_each", _cols(items)[0])
 
+    def opt_named_levels(self, items):
+        """ "for subjects 308 and 309": those levels' lines."""
+        levels = tuple(p for p in _flat(items) if isinstance(p, _LevelName))
+        return [_Field("for_each", _cols(items)[0]),
+                _Field("levels", tuple(level.text for level in levels))]
+
+    def named_level(self, items):
+        text = str(items[0])
+        if items[0].type == "QUOTED_NAME":
+            text = text[1:-1]
+        elif items[0].type == "NUMBER" and text.endswith(".0"):
+            text = text[:-2]
+        return _LevelName(text)
+
     def opt_some_levels(self, items):
         """ "for 5 schools": the lines of that many schools."""
         count = next(p for p in _flat(items) if isinstance(p, float))
@@ -2415,7 +2510,15 @@ class StepBuilder(Transformer):
 
     def reshape(self, items):
         f = _fields(items)
-        return ReshapeLong(f.get("id"), f.get("stub"), f.get("time"), f.get("value"))
+        return ReshapeLong(f.get("id"), f.get("stub"), f.get("time"), f.get("value"),
+                           tuple(f.get("columns", ())))
+
+    def reshape_columns(self, items):
+        """ "pain_0 pain_1 pain_3 are the visits": the wide columns of the measure."""
+        return _flat(items)
+
+    def visit_columns(self, items):
+        return _Field("columns", tuple(_cols(items)))
 
     def reshape_id(self, items):
         return _Field("id", _cols(items)[0])
@@ -2982,6 +3085,7 @@ class _PlotTarget:
             over=fields.get("over"),
             level=fields.get("level"),
             n_levels=fields.get("n_levels"),
+            levels=tuple(fields.get("levels", ())),
         )
 
 

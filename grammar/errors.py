@@ -139,7 +139,7 @@ def _name_read_last(err: Exception) -> str | None:
     if parser is None or not parser.parser_state.value_stack:
         return None
     last = parser.parser_state.value_stack[-1]
-    if isinstance(last, Tree) and last.data == "model_label" and last.children:
+    if isinstance(last, Tree) and last.data in _NAME_TREES and len(last.children) == 1:
         last = last.children[0]
     return str(last) if isinstance(last, Token) and last.type == "NAME" else None
 
@@ -297,8 +297,10 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
             return ParseError(formula_hint, request=request, position=position)
     expected = expected_words(names, at_start, model_roles)
     word = _name_read_last(err)
-    if names == {"MODEL"} and word:
+    if names and names - {"MODEL"} <= _COEFFICIENT_TAIL and word:
         # "show the BLUPs for subject": outside comparisons a name is a model's with "model"
+        # (a report's "for the Days effect" reads it as a coefficient, which only the
+        # confidence intervals use, so the model's reading is the one to suggest)
         expected = f"'model' after a model's name (`the {word} model` or `model {word}`)"
     if local >= len(text):
         message = f"The request {typed!r} stops too early."
@@ -313,6 +315,16 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
         expected=expected,
         suggestions=suggestions_for(typed),
     )
+
+
+#: Trees that hold one name as read: a model's label, or a coefficient's name.
+_NAME_TREES = frozenset({"model_label", "coefficient_named"})
+
+#: The words that may end a coefficient's name ("the Days effect"), as lark terminals.
+_COEFFICIENT_TAIL = frozenset({
+    "COEFFICIENT", "COEFFICIENTS", "EFFECT", "EFFECTS", "ESTIMATE", "TERM", "INTERACTION",
+    "PARAMETER", "SLOPE", "BETA", "MAIN", "COLON", "STAR", "X", "BY", "FROM", "IN",
+})
 
 
 def _formula_problem(text: str) -> str | None:

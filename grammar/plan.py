@@ -142,6 +142,8 @@ STEP_TITLES: dict[str, str] = {
     "correlation_test": "Test whether the random-effect correlation is needed",
     "linearity_test": "Test whether a numeric predictor's effect is linear",
     "design_effect": "Report the design effect and the effective sample size",
+    "design_crossing": "Count the combinations of two grouping factors' levels present",
+    "term_variance_explained": "Report the variance one fixed term explains",
     "rater_reliability": "Report the inter-rater reliability (ICCs)",
     "cluster_influence": "Find influential clusters (leave-one-out refits, Cook's distance)",
     "effect_size": "Report the effect size of a fixed effect (Cohen's d or standardized slope)",
@@ -208,6 +210,9 @@ class ReshapeLong(Step):
     stub: str | None = None
     time_name: str | None = None
     value_name: str | None = None
+    #: "pain_0 pain_1 pain_3 are the visits": exactly these numbered columns hold the
+    #: repeated measure (others of the same stub stay as columns); () = found by stub
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -622,6 +627,30 @@ class DesignEffect(Step):
 
 
 @dataclass(frozen=True)
+class DesignCrossing(Step):
+    """How fully two grouping factors are crossed ("is the design fully crossed?"): the
+    combinations of their levels present in the data and in the model's rows, of all
+    possible (``engine.crossing.crossing_table``). ``groups``: the two factors as typed;
+    () = the model's two grouping factors."""
+
+    kind: ClassVar[str] = "design_crossing"
+    groups: tuple[str, ...] = ()
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class TermVarianceExplained(Step):
+    """How much variance one fixed term explains ("how much variance is explained by
+    condition?"): the model against the same model without the term
+    (``engine.term_variance.term_variance_explained``): the drop in Nakagawa's marginal
+    R² (part R²) and the proportional reduction of each variance component."""
+
+    kind: ClassVar[str] = "term_variance_explained"
+    term: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
 class RaterReliability(Step):
     """McGraw & Wong's inter-rater ICCs of a crossed raters x targets model ("what is the
     inter-rater reliability?"): ``engine.reliability.rater_reliability``; ``rater`` the
@@ -729,6 +758,9 @@ class MarginalMeans(Step):
     at: tuple[tuple[str, tuple[float, ...]], ...] = ()
     by: str | None = None
     trend: str | None = None
+    #: "the slope of time in the control group": the one level the question asks about
+    #: (the answer leads with its row), as typed
+    focus: str | None = None
 
 
 @dataclass(frozen=True)
@@ -888,6 +920,9 @@ class ExplainCoefficient(Step):
     model: str | None = None
     outcome: str | None = None
     level: float | None = None
+    #: "per 100 students": the coefficient for this many units of the predictor
+    #: (estimate, SE and interval times ``per``; t, df and p unchanged)
+    per: float | None = None
 
 
 @dataclass(frozen=True)
@@ -1045,6 +1080,8 @@ class PlotTrajectory(Step):
     #: "for 5 schools": that many levels of ``by`` (a grouping factor), spread evenly
     #: over the ranking of their random intercepts
     n_levels: int | None = None
+    #: "for subjects 308 and 309": those levels of ``by`` (a grouping factor), as typed
+    levels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1192,7 +1229,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         FixedEffects, FixedEffectsVcov, ExplainCoefficient, Blups, GroupCoefficients,
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         VarianceContrast,
-        DesignEffect, RaterReliability,
+        DesignEffect, RaterReliability, DesignCrossing, TermVarianceExplained,
         ClusterInfluence, EffectSize, EffectThreshold, CeilingFloor,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans, BaselineComparison,

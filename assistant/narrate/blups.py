@@ -239,7 +239,9 @@ def asked_ranking_blocks(asked: Any, model: Any) -> list[Block]:
         f"I read '{asked.asked}' as the {groups} who give the {'lowest' if low else 'highest'} "
         f"{outcome} values once the other terms of the model are allowed for: those with "
         f"the {'lowest' if low else 'highest'} random intercepts, "
-        f"{'lowest' if low else 'highest'} first."
+        f"{'lowest' if low else 'highest'} first. Sign convention: a BLUP is how far that "
+        f"level's {outcome} sits from the average level's, other terms held equal; negative "
+        "means lower (harsher), positive higher (more lenient)."
     )
     return [reading, *ranking_blocks(ranking, model)]
 

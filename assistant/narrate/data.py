@@ -262,6 +262,17 @@ def reshape_sentence(result: Any) -> str:
                 "missing values in rows that are kept, and a model of that measure leaves "
                 "them out."
             )
+    unlisted = list(getattr(result, "unlisted", []) or [])
+    if unlisted:
+        names = fmt.join_words(unlisted)
+        text += (
+            f" {names} {'has' if len(unlisted) == 1 else 'have'} the same name pattern but "
+            f"{'was' if len(unlisted) == 1 else 'were'} not among the visits named, so "
+            f"{'it stays a column' if len(unlisted) == 1 else 'they stay columns'} (the same "
+            f"value on every row of a subject); to include {'it' if len(unlisted) == 1 else 'them'}"
+            f" as a visit, name {'it' if len(unlisted) == 1 else 'them'} too, or say "
+            "`reshape to long` to take every numbered column."
+        )
     return text
 
 

@@ -115,7 +115,18 @@ def trajectory_sentences(figure: Any, model: Any) -> list[str]:
         + (f", one panel per level of {figure.by}" if figure.by else "")
         + "."
     ]
-    if figure.overlay_blups and figure.group and figure.levels_shown:
+    if figure.overlay_blups and figure.group and figure.levels_named:
+        own = "; ".join(
+            f"{level}: " + ", ".join(f"{term} {fmt.number(value)}" for term, value in terms)
+            for level, terms in figure.level_coefficients
+        )
+        out.append(
+            f"The coloured lines are the fitted lines of {figure.group} "
+            f"{fmt.join_words(list(figure.levels_shown))}: each level's own coefficients, "
+            f"the fixed effects plus its BLUPs (lme4's coef()), drawn at its observed "
+            f"{figure.time} values. {own}."
+        )
+    elif figure.overlay_blups and figure.group and figure.levels_shown:
         out.append(
             f"The coloured lines are the fitted lines (fixed effects plus each one's BLUPs) "
             f"of {_who(figure.group, len(figure.levels_shown))}, chosen evenly "

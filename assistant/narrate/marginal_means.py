@@ -19,8 +19,10 @@ ADJUSTMENT_WORDS = {
 
 def marginal_means_blocks(result: Any, model: Any) -> list[Block]:
     level = fmt.level_percent(result.level)
-    blocks: list[Block] = [Heading(f"{_title(result)}, {model.title}"),
-                           Paragraph(_grid_sentence(result))]
+    blocks: list[Block] = [Heading(f"{_title(result)}, {model.title}")]
+    if result.focus is not None:
+        blocks += [Paragraph(text) for text in _focus_sentences(result)]
+    blocks.append(Paragraph(_grid_sentence(result)))
     by_column = [result.by] if result.by is not None else []
     what = f"Slope of {result.response}" if result.trend else f"Mean {result.response}"
     rows = [
@@ -79,6 +81,32 @@ def marginal_means_blocks(result: Any, model: Any) -> list[Block]:
             )
         )
     return blocks
+
+
+def _focus_sentences(result: Any) -> list[str]:
+    """The answer for the one level a question asked about ("the slope of time in the
+    control group"), before the table of every level."""
+    rows = [m for m in result.means if m.level == result.focus]
+    if not result.trend:
+        return [f"For {result.focus}: mean {result.response} "
+                f"{fmt.estimate(m.test.estimate, m.test.se)} ({_test_words(m.test, result.level)})."
+                for m in rows]
+    texts = []
+    for m in rows:
+        where = "" if m.by_value is None else f" at {result.by} {_shown(m.by_value)}"
+        texts.append(
+            f"In {result.factor} {result.focus}{where}, the mean {result.response} changes by "
+            f"{fmt.estimate(m.test.estimate, m.test.se)} per unit of {result.trend} "
+            f"(SE {fmt.number(m.test.se)}, {_test_words(m.test, result.level)})."
+        )
+    texts.append(
+        f"That slope is the {result.trend} coefficient plus, for a level other than the "
+        f"reference, the {result.trend}-by-{result.factor} interaction coefficient of that "
+        "level; its SE, df and interval come from that sum of coefficients (a contrast), and "
+        f"refitting with {result.focus} as the reference level gives the same numbers as its "
+        f"{result.trend} coefficient. Every level's slope follows."
+    )
+    return texts
 
 
 def _title(result: Any) -> str:

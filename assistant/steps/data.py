@@ -86,6 +86,9 @@ def reshape_long(step: Any, state: SessionState, context: PlanContext) -> StepRe
         value = step_field(step, key)
         if value is not None:
             kwargs[key] = value
+    columns = tuple(step_field(step, "columns", ()) or ())
+    if columns:
+        kwargs["columns"] = columns
     reshaped = engine_reshape(data, **kwargs)
     base = state.current_data_name or "data"
     name = _fresh_name(state, base if base.endswith("_long") else f"{base}_long")

@@ -21,7 +21,7 @@ from assistant.steps.base import PlanContext, StepResult, step_field, step_level
 from assistant.steps.blups import named_group
 from assistant.steps.data import data_roles, model_on_current_data, require_data
 from engine.blups import grouping_factors
-from engine.data import describe_data
+from engine.data import describe_data, wide_measure_problem
 from grammar.plan import PlotData
 
 #: Words that mean "the time variable, whatever its column is called" ("over time").
@@ -93,17 +93,31 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
             f"fitted lines for {count} {grouping_factors(fit)[0]} levels`."
         )
     levels: tuple[str, ...] = ()
+    asked_levels = tuple(step_field(step, "levels", ()) or ())
+    if asked_levels and group is None:
+        groups = grouping_factors(fit)
+        if by is None or len(groups) != 1:
+            raise AssistantError(
+                f"'{by}' is not a grouping factor of the model; name one of "
+                f"{', '.join(groups)}, e.g. `plot the fitted lines for {groups[0]} "
+                f"{asked_levels[0]}`."
+            )
+        group = groups[0]  # "for patients P001 and P002" with a column named patient_id
     if group is not None:
         # "the fitted lines for each subject": a line per level of the grouping factor
         # (its BLUPs), not panels, which only a factor of the fixed part can make
         by, overlay = None, True
-        if count is not None:
+        if asked_levels:
+            levels = _named_levels(fit, group, asked_levels)
+        elif count is not None:
             from engine.plots.trajectory import levels_across_ranking
 
             levels = levels_across_ranking(fit, group, int(count))
             if len(levels) == fit.ngroups[group]:
                 levels = ()  # every level asked for: the usual grey lines
     extra = {"group": group, "levels": levels} if levels else {}
+    if levels and asked_levels:
+        extra["levels_named"] = True
     return _figure_step(
         "figure_trajectory",
         trajectory_figure,
@@ -116,6 +130,21 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
         level=step_level(step, state),
         **extra,
     )
+
+
+def _named_levels(fit: Any, group: str, asked: tuple[str, ...]) -> tuple[str, ...]:
+    """The stored levels of ``group`` that "for subjects 308 and 309" names."""
+    from engine.blups import match_level
+
+    stored = list(dict.fromkeys(str(r.level) for r in fit.random_effects if r.group == group))
+    found = []
+    for word in asked:
+        level = match_level(stored, word)
+        if level is None:
+            shown = ", ".join(stored[:8]) + (", …" if len(stored) > 8 else "")
+            raise AssistantError(f"{group} has no level '{word}'; its levels are {shown}.")
+        found.append(level)
+    return tuple(dict.fromkeys(found))
 
 
 def residuals(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -147,6 +176,11 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
     data = require_data(state)
     roles = data_roles(state)
     outcome = step_field(step, "outcome")
+    wide = None if outcome is None or outcome in data.columns else (
+        wide_measure_problem(data, outcome)
+    )
+    if wide is not None:
+        raise AssistantError(wide)  # "plot pain over time" with pain_0, pain_1, ... columns
     group = group_column(step_field(step, "group"), data.columns)
     over = step_field(step, "over")
     if outcome is not None and outcome == roles.get("time") and over is None:

@@ -22,7 +22,7 @@ from assistant.steps.base import PlanContext, StepResult, step_field, step_level
 from assistant.steps.blups import named_group
 from assistant.steps.options import normalise_ddf
 from engine.baseline_spread import baseline_spread
-from engine.blups import grouping_factors
+from engine.blups import grouping_factors, match_level
 from engine.coefficient_meaning import coefficient_meaning, match_coefficients
 from engine.compare import compare_models
 from engine.data import time_candidates
@@ -33,6 +33,7 @@ from engine.level_prediction import level_prediction
 from engine.marginal_means import marginal_means
 from engine.predict import factor_levels, fixed_part_variables, population_predictions
 from engine.random_effects_tests import random_effects_tests
+from engine.rescaled_coefficient import rescaled_coefficient
 from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
 from engine.slope_spread import random_slope_variables, slope_spread
 from engine.variance import variance_explained
@@ -478,7 +479,24 @@ def marginal_means_report(step: Any, state: SessionState, context: PlanContext) 
         )
     except LmmInputError as err:
         raise AssistantError(str(err).replace("The model", model.title, 1)) from None
+    focus = step_field(step, "focus")
+    if focus is not None:
+        result = replace(result, focus=_focus_level(result, focus, model.title))
     return StepResult(EngineResult("marginal_means", result, model), state)
+
+
+def _focus_level(result: Any, asked: str, title: str) -> str:
+    """The level of the table that "in the control group" names (as stored)."""
+    levels = list(dict.fromkeys(m.level for m in result.means))
+    found = match_level(levels, asked)
+    if found is None:
+        found = match_level(levels, asked.removesuffix("s"))
+    if found is None:
+        raise AssistantError(
+            f"{result.factor} in {title} has no level '{asked}'; its levels are "
+            f"{', '.join(levels)}."
+        )
+    return found
 
 
 def _predictor_named(model: Any, name: str) -> str:
@@ -545,6 +563,16 @@ def explain_coefficient(step: Any, state: SessionState, context: PlanContext) ->
     outcome = step_field(step, "outcome")
     if outcome:
         check_outcome(outcome, model)
+    per = step_field(step, "per")
+    if per is not None:
+        # "the effect of school_size per 100 students": the coefficient for that many units
+        try:
+            rescaled = rescaled_coefficient(
+                fit, term_in_model(model, step_field(step, "term")), float(per)
+            )
+        except LmmInputError as err:
+            raise AssistantError(str(err).replace("The model", model.title, 1)) from None
+        return StepResult(EngineResult("rescaled_coefficient", rescaled, model), state)
     try:
         meaning = coefficient_meaning(
             fit, term_in_model(model, step_field(step, "term")),

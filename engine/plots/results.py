@@ -102,6 +102,12 @@ class TrajectoryFigure(Figure):
     predictions: PredictionGrid
     #: the levels of ``group`` drawn when not all of them are (lowest intercept first)
     levels_shown: tuple[str, ...] = ()
+    #: True when the caller named ``levels_shown`` ("for subjects 308 and 309"), False
+    #: when they were spread over the ranking of the random intercepts
+    levels_named: bool = False
+    #: each named level's own coefficients (β̂ + b̂, lme4's ``coef()``): (level, ((term,
+    #: value), ...)) in the order of ``levels_shown``
+    level_coefficients: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
 
 @dataclass(frozen=True)

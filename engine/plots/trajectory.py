@@ -299,6 +299,7 @@ def trajectory_figure(
     fit, out_dir: str | Path, *, time: str | None = None, by: str | None = None,
     group: str | None = None, band: bool = True, overlay_blups: bool = True,
     level: float = 0.95, fmt: str = "png", prefix: str = "", levels: tuple[str, ...] = (),
+    levels_named: bool = False,
 ) -> TrajectoryFigure:
     """The trajectory plot, saved as ``trajectory_<time>[_by_<factor>].<fmt>``; with
     ``levels``, only those levels' lines (``..._<n>_<group>``)."""
@@ -326,4 +327,20 @@ def trajectory_figure(
         level=level,
         predictions=drawn.predictions,
         levels_shown=tuple(levels),
+        levels_named=levels_named,
+        level_coefficients=_own_coefficients(fit, choose_group(fit, group), levels)
+        if levels_named else (),
+    )
+
+
+def _own_coefficients(fit, group: str, levels: tuple[str, ...]):
+    """Each level's own coefficients, β̂ + b̂ (engine.group_coefficients, lme4's coef())."""
+    from engine.group_coefficients import group_coefficients
+
+    table = next(t for t in group_coefficients(fit).tables if t.group == group)
+    rows = {str(level): i for i, level in enumerate(table.levels)}
+    return tuple(
+        (name, tuple((term, float(table.values[rows[name], j]))
+                     for j, term in enumerate(table.terms)))
+        for name in levels
     )
