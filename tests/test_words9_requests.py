@@ -139,6 +139,7 @@ def test_refit_without_the_interaction_drops_it(tmp_path):
     ("what is the slope of pain over time in the control group", "control"),
     ("what is the slope of time in the treated group", "treated"),
     ("slope of time for treated patients", "treated"),
+    ("slope of time in control", "control"),
 ])
 def test_time_slope_in_one_arm_equals_the_refit_with_that_arm_as_reference(
     pain, request_text, arm
@@ -159,10 +160,12 @@ def test_time_slope_in_one_arm_equals_the_refit_with_that_arm_as_reference(
     assert answer.text().index(f"In treatment {arm},") < answer.text().index("control  ")
 
 
-def test_between_patient_variability_is_the_variance_components_and_icc(pain):
-    (step,) = parse("is there a lot of between-patient variability?").steps
+@pytest.mark.parametrize("request_text", ["is there a lot of between-patient variability?",
+                                          "how much between patient variance is there?"])
+def test_between_patient_variability_is_the_variance_components_and_icc(pain, request_text):
+    (step,) = parse(request_text).steps
     assert (step.kind, step.include_icc) == ("variance_components", True)
-    answer = ask_ok(pain, "is there a lot of between-patient variability?")
+    answer = ask_ok(pain, request_text)
     fit = _last_fit(pain)
     comps = {c.group: c.vcov for c in fit.variance_components if c.var2 is None}
     icc = comps["patient"] / (comps["patient"] + comps["Residual"])
@@ -295,3 +298,19 @@ def test_crossing_table_of_a_nested_pair():
     table = crossing_table(frame, "school", "class")
     assert (table.design, table.nested_in) == ("nested", "school")
     assert (table.cells_present, table.cells_possible) == (4, 8)
+
+
+@pytest.mark.parametrize("request_text", [
+    "what percent of variance does treatment explain?",
+    "how much variance is explained by treatment?",
+])
+def test_variance_explained_by_a_term_in_an_interaction_drops_both(pain, request_text):
+    answer = ask_ok(pain, request_text)
+    result = _result(answer)
+    assert result.dropped == ("treatment", "time:treatment")
+    reduced = fit_lmm("pain_score ~ time + (1 | patient)", load_sample("pain_trial"))
+    full = _last_fit(pain)
+    assert result.part_r2 == pytest.approx(
+        variance_explained(full).r2_marginal - variance_explained(reduced).r2_marginal,
+        abs=1e-8)
+    assert "also leaves out `time:treatment`" in answer.text()

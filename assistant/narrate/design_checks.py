@@ -71,7 +71,7 @@ def _span(pair: tuple[int, int]) -> str:
 
 def term_variance_blocks(result: Any, model: Any) -> list[Block]:
     term = result.term
-    dropped = fmt.join_words([f"`{d}`" for d in result.dropped])
+    dropped = fmt.join_words([f"`{d}`" for d in result.dropped if d != term])
     blocks: list[Block] = [Heading(f"Variance explained by {term}, {model.title}")]
     blocks.append(Paragraph(
         f"{term} explains {fmt.percent(result.part_r2, 1)} of the variance in "
@@ -80,8 +80,8 @@ def term_variance_blocks(result: Any, model: Any) -> list[Block]:
         f"{fmt.fixed(result.r2_marginal_reduced, 3)} without it ({code(result.reduced_formula)},"
         f" refitted to the same rows by {result.method}). That difference is the part R² of "
         f"{term} (Stoffel, Nakagawa and Schielzeth 2021, the partR2 package)."
-        + (f" Leaving {term} out also leaves out {dropped}." if len(result.dropped) > 1
-           else "")
+        + (f" Leaving {term} out also leaves out {dropped}, which contains it, so this is "
+           f"the share of {term} with its interactions." if dropped else "")
     ))
     moved = [c for c in result.components if c.reduction is not None]
     if moved:

@@ -459,7 +459,12 @@ def marginal_means_report(step: Any, state: SessionState, context: PlanContext) 
     if ddf is not None and ddf != fit.ddf_method:
         fit = fit.refit(ddf=ddf)
         model = replace(model, fit=fit)
-    factor = _factor_of(model, step_field(step, "factor"))
+    asked_factor, focus = step_field(step, "factor"), step_field(step, "focus")
+    level_of = _factor_with_level(fit, asked_factor) if step_field(step, "trend") else None
+    if level_of is not None and focus is None:
+        # "slope of time in control": a level of the factor, not a factor
+        asked_factor, focus = level_of, asked_factor
+    factor = _factor_of(model, asked_factor)
     at = {
         _predictor_named(model, name): list(values)
         for name, values in step_field(step, "at", ()) or ()
@@ -479,10 +484,19 @@ def marginal_means_report(step: Any, state: SessionState, context: PlanContext) 
         )
     except LmmInputError as err:
         raise AssistantError(str(err).replace("The model", model.title, 1)) from None
-    focus = step_field(step, "focus")
     if focus is not None:
         result = replace(result, focus=_focus_level(result, focus, model.title))
     return StepResult(EngineResult("marginal_means", result, model), state)
+
+
+def _factor_with_level(fit: Any, word: str | None) -> str | None:
+    """The fixed-part factor that has a level ``word`` names, when ``word`` names no
+    factor itself; else None."""
+    factors = fixed_part_variables(fit.model_formula, fit.data).factors
+    if word is None or _matching_name(word, factors):
+        return None
+    found = [f for f in factors if match_level(factor_levels(fit.data[f]), word) is not None]
+    return found[0] if len(found) == 1 else None
 
 
 def _focus_level(result: Any, asked: str, title: str) -> str:
