@@ -1013,7 +1013,8 @@ class StepBuilder(Transformer):
         return merge_steps(steps)
 
     def opt_coefficient(self, items):
-        return _flat(items)[0]
+        """ "for the Days effect (in model 2)": the coefficient, and the model named."""
+        return _flat(items)
 
     def report_what(self, items):
         return self.report(items)
