@@ -41,6 +41,7 @@ from assistant.steps import (
     outliers,
     questions,
     reports,
+    residual_autocorrelation,
     residual_groups,
     statistic_questions,
     study,
@@ -62,7 +63,7 @@ def _handlers() -> dict[str, Handler]:
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
                    outliers, missing_codes,
                    baseline_comparison, baseline_covariate, method_comparison,
-                   residual_groups,
+                   residual_groups, residual_autocorrelation,
                    group_reliability, study, level_mean, observed_means, design_checks):
         table.update(module.HANDLERS)
     return table

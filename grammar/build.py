@@ -75,6 +75,7 @@ from grammar.plan import (
     Refit,
     RefitWithoutOutliers,
     ReshapeLong,
+    ResidualAutocorrelation,
     ResidualVarianceByGroup,
     SetOption,
     ShowHistory,
@@ -965,6 +966,11 @@ class StepBuilder(Transformer):
     def group_mean_reliability(self, items):
         """ "how reliable are the patient means?": λ = τ²/(τ² + σ²/n) per group."""
         return GroupMeanReliability(_ref(items))
+
+    def residual_autocorrelation(self, items):
+        """ "is there autocorrelation in the residuals?": the within-subject residuals'
+        autocorrelation by lag, with the model's own benchmark."""
+        return ResidualAutocorrelation(_ref(items))
 
     def residual_variance_groups(self, items):
         """ "is the residual variance the same in both groups?": each group's residual SD

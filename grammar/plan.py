@@ -167,6 +167,7 @@ STEP_TITLES: dict[str, str] = {
     "compare_ols": "Compare with ordinary regression (ignoring the grouping)",
     "compare_methods": "Set one model's results under two methods side by side",
     "residual_variance_by_group": "Compare the residual spread between groups (Levene's test)",
+    "residual_autocorrelation": "Autocorrelation of the residuals within subjects over time",
     "group_mean_reliability": "Report the reliability of the group means",
     "level_mean": "Report the mean outcome in one level, observed and estimated",
     "plot_data": "Plot the observed data",
@@ -1021,6 +1022,18 @@ class CompareMethods(Step):
 
 
 @dataclass(frozen=True)
+class ResidualAutocorrelation(Step):
+    """Is there serial correlation left in the residuals ("is there autocorrelation in the
+    residuals?"): the within-subject residuals' autocorrelation by lag, next to what the
+    fitted model implies (``engine.residual_autocorrelation``). ``time``: the time column
+    (None: the model's time variable)."""
+
+    kind: ClassVar[str] = "residual_autocorrelation"
+    model: str | None = None
+    time: str | None = None
+
+
+@dataclass(frozen=True)
 class ResidualVarianceByGroup(Step):
     """Is the residual variance the same in each group ("is the residual variance the same
     in both groups?"): the conditional residuals' SD per level of ``column`` (None: the
@@ -1235,6 +1248,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         MarginalMeans, BaselineComparison,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
         MissingData, CompareRmAnova, CompareOls, CompareMethods, ResidualVarianceByGroup,
+        ResidualAutocorrelation,
         GroupMeanReliability, LevelMean,
         DescribeStudy,
         PlotData, PlotCaterpillar,

@@ -193,6 +193,13 @@ _TRAILING_PLAIN_WORDS = re.compile(
     r"(english|words|terms|language)\b[\s.!?]*$",
     re.IGNORECASE,
 )
+# Every answer says what its numbers mean, so "(what is the ICC) and what does it mean?"
+# asks nothing more than the question before it.
+_TRAILING_MEANING = re.compile(
+    r"[,\s]*\band\s+(what\s+(does|do)\s+(it|that|this|they|these)\s+mean|how\s+(do|should)\s+"
+    r"(i|we)\s+(interpret|read)\s+(it|that|this|them))\b[\s.!?]*$",
+    re.IGNORECASE,
+)
 # A mixed model accounts for its clusters by construction, so "(is X significant) after
 # accounting for subject variability" asks nothing more; a named covariate is kept (it
 # would need adding to the model, and the grammar then says what it did not understand).
@@ -246,6 +253,9 @@ def split_clauses(m: Mapped) -> list[Clause]:
         plain = _TRAILING_PLAIN_WORDS.search(piece.text)
         if plain and plain.start() > 0:
             piece = piece.slice(0, plain.start()).strip()
+        meaning = _TRAILING_MEANING.search(piece.text)
+        if meaning and meaning.start() > 0:
+            piece = piece.slice(0, meaning.start()).strip()
         clustering = _TRAILING_CLUSTERING.search(piece.text)
         if clustering and clustering.start() > 0:
             piece = piece.slice(0, clustering.start()).strip()

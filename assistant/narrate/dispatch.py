@@ -51,6 +51,7 @@ from assistant.narrate import (
     refit,
     reliability,
     reports,
+    residual_autocorrelation,
     residual_groups,
     residual_spread,
     session_history,
@@ -146,6 +147,7 @@ STEP_WORDS = {
     "term_variance_explained": "compute the variance the term explains",
     "compare_methods": "compare the two methods",
     "residual_variance_by_group": "compare the residual spread between groups",
+    "residual_autocorrelation": "compute the residuals' autocorrelation",
     "group_mean_reliability": "compute the reliability of the group means",
     "level_mean": "compute the mean in that level",
     "rater_reliability": "compute the inter-rater reliability",
@@ -302,6 +304,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "ddf_comparison": method_comparison.ddf_comparison_blocks,
     "estimation_comparison": method_comparison.estimation_comparison_blocks,
     "residual_variance_by_group": residual_groups.residual_groups_blocks,
+    "residual_autocorrelation": residual_autocorrelation.residual_autocorrelation_blocks,
     "group_mean_reliability": group_reliability.group_reliability_blocks,
     "level_mean": level_mean.level_mean_blocks,
 }

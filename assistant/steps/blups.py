@@ -99,7 +99,7 @@ def _change_ranking(step: Any, model: Any, group: str, state: SessionState) -> S
     return StepResult(EngineResult("change_ranking", result, model), state)
 
 
-def _time_predictor(fit: Any, group: str, state: SessionState) -> str | None:
+def time_predictor(fit: Any, group: str, state: SessionState) -> str | None:
     """The model's time variable: a numeric column of its fixed part that changes within
     ``group`` (also inside ``factor(time)``), the session's time column when it is one,
     else a numeric main effect, else the first (None: none)."""
@@ -127,7 +127,7 @@ def _starting_ranking(step: Any, model: Any, group: str, state: SessionState) ->
     fit = model.fit
     try:
         ranking = rank_starting_values(
-            fit, group, _time_predictor(fit, group, state),
+            fit, group, time_predictor(fit, group, state),
             descending=step_field(step, "order") != "lowest", top=step_field(step, "top"),
         )
     except LmmInputError as err:
