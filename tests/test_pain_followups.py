@@ -145,3 +145,41 @@ def test_a_replaced_choice_only_confirms_the_choice():
     assert parse("use ML instead of REML").to_dict()["steps"] == parse("use ML").to_dict()["steps"]
     assert parse("use the nelder-mead optimizer instead of bobyqa").to_dict()["steps"] == parse(
         "use the nelder-mead optimizer").to_dict()["steps"]
+
+
+def test_share_of_total_variance_between_patients_is_the_icc(pain):
+    answer = ask_ok(pain, "how much of the total variance is due to differences between patients?")
+    text = answer.text()
+    fit = fit_lmm(MODEL, load_sample("pain_trial"))
+    between = next(v.vcov for v in fit.variance_components if v.group == "patient")
+    assert fit.icc == pytest.approx(between / (between + fit.sigma**2), rel=1e-10)
+    assert f"ICC = {fit.icc:.2f}" in text
+
+
+def test_comparison_with_the_model_without_a_term_is_its_lrt(pain):
+    answer = ask_ok(pain, "compare it to the model without treatment using a likelihood ratio test")
+    table = _result(answer, "model_comparison")["table"]
+    data = load_sample("pain_trial")
+    full = fit_lmm(MODEL, data, reml=False)
+    reduced = fit_lmm("pain_score ~ time + (1 | patient)", data, reml=False)
+    rows = sorted(table, key=lambda r: r["npar"])
+    assert rows[1]["Chisq"] == pytest.approx(2 * (full.loglik - reduced.loglik), abs=1e-6)
+    assert rows[1]["Df"] == 1
+
+
+def test_check_the_missing_data_then_fit_and_kr_table():
+    plan = parse("first check the missing data, then fit a random intercept model with time "
+                 "and treatment, and give me the fixed effects with Kenward-Roger df")
+    assert [s.kind for s in plan.steps] == ["missing_data", "fit_lmm", "fixed_effects"]
+    assert plan.steps[2].ddf == "kenward-roger"
+    assert parse("give me the fixed effects table with 95% CIs and Satterthwaite p values"
+                 ).steps[0].ddf == "satterthwaite"
+
+
+def test_estimated_difference_between_arms_at_a_time(pain):
+    answer = ask_ok(pain, "what's the estimated difference between arms at month 3?")
+    text = answer.text()
+    fit = fit_lmm(MODEL, load_sample("pain_trial"))
+    effect = next(fe for fe in fit.fixed_effects if fe.term == "treatment[T.treated]")
+    # no interaction: the difference at month 3 is the treatment coefficient
+    assert f"treated − control = {effect.estimate:.1f}".replace("-", "−") in text
