@@ -59,11 +59,22 @@ class OwnSlopeRanking:
     def shown(self) -> tuple[OwnSlope, ...]:
         return self.rows if self.top is None else self.rows[: self.top]
 
+    @property
+    def n_rising(self) -> int:
+        """Levels whose own slope is above zero (the outcome goes up along the variable)."""
+        return sum(1 for r in self.rows if r.own > 0)
+
+    @property
+    def n_falling(self) -> int:
+        """Levels whose own slope is below zero."""
+        return sum(1 for r in self.rows if r.own < 0)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "own_slope_ranking", "group": self.group, "variable": self.variable,
             "response": self.response, "descending": self.descending, "top": self.top,
             "fixed_varies": self.fixed_varies,
+            "n_levels": len(self.rows), "n_rising": self.n_rising, "n_falling": self.n_falling,
             "rows": [vars(r) for r in self.shown],
         }
 

@@ -1736,7 +1736,8 @@ class StepBuilder(Transformer):
         "steepest" for the fastest first, "flattest" for the slowest."""
         parts = _flat(items)
         asked = next(p.value for p in parts if isinstance(p, _Field) and p.name == "change")
-        speed = next(p.value for p in parts if isinstance(p, _Field) and p.name == "speed")
+        speed = next((p.value for p in parts if isinstance(p, _Field) and p.name == "speed"),
+                     "steepest")
         groups = [c.name for c in parts if isinstance(c, _Col)]
         return Blups(_ref(items), group=groups[0] if groups else None, term="slope",
                      order=speed, top=DEFAULT_TOP, asked=asked)

@@ -183,3 +183,32 @@ def test_estimated_difference_between_arms_at_a_time(pain):
     effect = next(fe for fe in fit.fixed_effects if fe.term == "treatment[T.treated]")
     # no interaction: the difference at month 3 is the treatment coefficient
     assert f"treated − control = {effect.estimate:.1f}".replace("-", "−") in text
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["did anyone get worse over time?", "which patients got worse over time?",
+     "are any patients getting worse?"],
+)
+def test_did_anyone_get_worse_counts_the_rising_own_slopes(tmp_path, request_text):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    formula = "pain_score ~ time * treatment + (1 + time | patient)"
+    ask_ok(session, f"fit {formula}")
+    answer = ask_ok(session, request_text)
+    (step,) = [o.result for o in answer.steps if o.kind == "blups"]
+    result = step.result.ranking
+    data = load_sample("pain_trial")
+    fit = fit_lmm(formula, data)
+    beta = dict(zip(fit.fixed_names, fit.beta, strict=True))
+    arm = data.drop_duplicates("patient").set_index("patient")["treatment"]
+    own = {
+        r.level: beta["time"] + (beta["time:treatment[T.treated]"] if arm[r.level] == "treated"
+                                 else 0.0) + r.value
+        for r in fit.random_effects if r.group == "patient" and r.term == "time"
+    }
+    assert result.n_rising == sum(v > 0 for v in own.values())
+    assert result.n_falling == sum(v < 0 for v in own.values()) == 80
+    top = max(own, key=own.get)
+    assert result.rows[0].level == top
+    assert result.rows[0].own == pytest.approx(own[top], rel=1e-6)
+    assert "None of the 80 patients has a rising own slope" in answer.text()

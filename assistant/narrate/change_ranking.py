@@ -36,6 +36,7 @@ def change_ranking_blocks(answer: Any, model: Any) -> list[Block]:
         Heading(f"{groups[:1].upper()}{groups[1:]} whose {y} {motion} {speed} "
                 f"({model.title})"),
         Paragraph(_reading(answer, y, groups)),
+        Paragraph(_directions(ranking, groups, y, x)),
         Paragraph(
             f"{group[:1].upper()}{group[1:]} {lead.level} comes first: its own {x} slope is "
             f"{fmt.number(lead.own)} ({y} changes by {fmt.number(lead.own)} per unit of {x}), "
@@ -51,6 +52,20 @@ def change_ranking_blocks(answer: Any, model: Any) -> list[Block]:
     if certainty:
         blocks.append(Paragraph(certainty))
     return blocks
+
+
+def _directions(ranking: Any, groups: str, y: str, x: str) -> str:
+    """How many levels' own slopes go up and how many go down."""
+    total = len(ranking.rows)
+    rising, falling = ranking.n_rising, ranking.n_falling
+    if rising == 0:
+        return (f"None of the {fmt.integer(total)} {groups} has a rising own slope: by the "
+                f"model, {y} goes down over {x} for every one of them.")
+    if falling == 0:
+        return (f"All {fmt.integer(total)} {groups} have a rising own slope: by the model, "
+                f"{y} goes up over {x} for every one of them.")
+    return (f"{fmt.integer(rising)} of the {fmt.integer(total)} {groups} have a rising own "
+            f"slope ({y} goes up over {x}) and {fmt.integer(falling)} a falling one.")
 
 
 def _signed(value: float) -> str:
