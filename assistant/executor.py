@@ -24,6 +24,7 @@ from assistant.steps import (
     baseline_covariate,
     blups,
     bootstrap,
+    change_between_times,
     data,
     design_checks,
     exports,
@@ -63,7 +64,7 @@ def _handlers() -> dict[str, Handler]:
                    level_comparison, variance_contrast, statistic_questions, icc_interval,
                    outliers, missing_codes,
                    baseline_comparison, baseline_covariate, method_comparison,
-                   residual_groups, residual_autocorrelation,
+                   residual_groups, residual_autocorrelation, change_between_times,
                    group_reliability, study, level_mean, observed_means, design_checks):
         table.update(module.HANDLERS)
     return table

@@ -199,7 +199,7 @@ def marginal_means(
     blocks = []
     for value in by_values or (None,):
         settings = {**means, **fixed, **({by: value} if by is not None else {})}
-        rows = _level_rows(fit, factor, levels, others, settings, trend)
+        rows = level_rows(fit, factor, levels, others, settings, trend)
         differences = np.array([rows[i] - rows[j] for i, j in pairs]).reshape(-1, rows.shape[1])
         blocks.append(np.vstack([rows, differences]))
     tests, df_method = contrast_tests(fit, np.vstack(blocks), level)
@@ -226,7 +226,7 @@ def marginal_means(
         level=level,
         df_method=df_method,
         adjustment=adjust if len(pairs) > 1 else "none",
-        interacting=_interacting(fit.model_formula, factor),
+        interacting=interacting_variables(fit.model_formula, factor),
         at=fixed,
         by=by,
         by_values=tuple(by_values),
@@ -234,7 +234,7 @@ def marginal_means(
     )
 
 
-def _level_rows(
+def level_rows(
     fit: Any,
     factor: str,
     levels: list[Any],
@@ -390,7 +390,7 @@ def _stored(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _interacting(formula: Any, factor: str) -> tuple[str, ...]:
+def interacting_variables(formula: Any, factor: str) -> tuple[str, ...]:
     """Variables that appear in a fixed-effect term together with ``factor``."""
     partners: dict[str, None] = {}
     for term in formula.fixed_terms:

@@ -28,6 +28,7 @@ from grammar.plan import (
     Blups,
     BootstrapIntervals,
     CeilingFloor,
+    ChangeBetweenTimes,
     ClusterInfluence,
     CompareMethods,
     CompareModels,
@@ -966,6 +967,26 @@ class StepBuilder(Transformer):
     def group_mean_reliability(self, items):
         """ "how reliable are the patient means?": λ = τ²/(τ² + σ²/n) per group."""
         return GroupMeanReliability(_ref(items))
+
+    def change_between(self, items):
+        """ "is the drop in pain from baseline to month 6 bigger in the treated group?":
+        each group's model change between the two times and the differences."""
+        points = [p for p in _flat(items) if isinstance(p, _Field) and p.name == "point"]
+        groups = [c.name for c in _flat(items) if isinstance(c, _Col)]
+        start, end = (points[0].value, points[1].value) if len(points) == 2 else (None, None)
+        return ChangeBetweenTimes(_ref(items), factor=groups[-1] if groups else None,
+                                  start=start, end=end)
+
+    def change_span(self, items):
+        return [p for p in _flat(items) if isinstance(p, _Field)]
+
+    def point_start(self, _):
+        return _Field("point", None)
+
+    def point_value(self, items):
+        numbers = [i for i in _flat(items) if isinstance(i, (int, float))
+                   and not isinstance(i, bool)]
+        return _Field("point", float(numbers[-1]))
 
     def residual_autocorrelation(self, items):
         """ "is there autocorrelation in the residuals?": the within-subject residuals'

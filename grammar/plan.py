@@ -168,6 +168,7 @@ STEP_TITLES: dict[str, str] = {
     "compare_methods": "Set one model's results under two methods side by side",
     "residual_variance_by_group": "Compare the residual spread between groups (Levene's test)",
     "residual_autocorrelation": "Autocorrelation of the residuals within subjects over time",
+    "change_between_times": "Change between two time points in each group, and its difference",
     "group_mean_reliability": "Report the reliability of the group means",
     "level_mean": "Report the mean outcome in one level, observed and estimated",
     "plot_data": "Plot the observed data",
@@ -1022,6 +1023,21 @@ class CompareMethods(Step):
 
 
 @dataclass(frozen=True)
+class ChangeBetweenTimes(Step):
+    """The model's change of the outcome from ``start`` to ``end`` of the time variable in
+    each level of ``factor`` and how the changes differ ("is the drop in pain from
+    baseline to month 6 bigger in the treated group?"; ``engine.change_between_times``).
+    ``start`` None: the first time point; ``factor`` None: the model's one factor that
+    interacts with time (else its one between-subject factor)."""
+
+    kind: ClassVar[str] = "change_between_times"
+    model: str | None = None
+    factor: str | None = None
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass(frozen=True)
 class ResidualAutocorrelation(Step):
     """Is there serial correlation left in the residuals ("is there autocorrelation in the
     residuals?"): the within-subject residuals' autocorrelation by lag, next to what the
@@ -1248,7 +1264,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         MarginalMeans, BaselineComparison,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,
         MissingData, CompareRmAnova, CompareOls, CompareMethods, ResidualVarianceByGroup,
-        ResidualAutocorrelation,
+        ResidualAutocorrelation, ChangeBetweenTimes,
         GroupMeanReliability, LevelMean,
         DescribeStudy,
         PlotData, PlotCaterpillar,

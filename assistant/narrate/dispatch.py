@@ -14,6 +14,7 @@ from assistant.narrate import (
     blups,
     bootstrap,
     ceiling_floor,
+    change_between_times,
     change_ranking,
     cluster_sizes,
     coefficients,
@@ -148,6 +149,7 @@ STEP_WORDS = {
     "compare_methods": "compare the two methods",
     "residual_variance_by_group": "compare the residual spread between groups",
     "residual_autocorrelation": "compute the residuals' autocorrelation",
+    "change_between_times": "compare the changes between the two times",
     "group_mean_reliability": "compute the reliability of the group means",
     "level_mean": "compute the mean in that level",
     "rater_reliability": "compute the inter-rater reliability",
@@ -305,6 +307,7 @@ MODEL_RESULT_BLOCKS: dict[str, Callable[[Any, Any], list[Block]]] = {
     "estimation_comparison": method_comparison.estimation_comparison_blocks,
     "residual_variance_by_group": residual_groups.residual_groups_blocks,
     "residual_autocorrelation": residual_autocorrelation.residual_autocorrelation_blocks,
+    "change_between_times": change_between_times.change_between_times_blocks,
     "group_mean_reliability": group_reliability.group_reliability_blocks,
     "level_mean": level_mean.level_mean_blocks,
 }
