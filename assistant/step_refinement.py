@@ -66,7 +66,7 @@ def refine_step(
             return None
         return Refinement((step, FixedEffects()))
     if kind == "compare_models":
-        steps = _compare_with_slope_model(step, state)
+        steps = _compare_with_slope_model(step, state) or _compare_with_uncorrelated(step, state)
         return None if steps is None else Refinement(steps)
     if kind == "blups" and getattr(step, "order", None) and getattr(step, "term", None):
         return _affected_by(step, state)
@@ -244,6 +244,33 @@ def _compare_with_slope_model(step: Any, state: SessionState) -> tuple[Any, ...]
         return None
     number = str(base.number)
     return (ModifyModel("add_random_slope", (), number),
+            CompareModels(step.criteria, (number, "last"), step.refit))
+
+
+_UNCORRELATED_REFS = frozenset({"uncorrelated", "uncorrelated_slope", "label:uncorrelated"})
+
+
+def _compare_with_uncorrelated(step: Any, state: SessionState) -> tuple[Any, ...] | None:
+    """ "Compare it with the uncorrelated model" when no such model has been fitted: the
+    model with its random effects made uncorrelated (``||``) is fitted and the two are
+    compared, as "compare with a model without the random slope" does; a fitted model
+    called or built that way is compared as asked."""
+    refs = tuple(getattr(step, "models", ()) or ())
+    if not state.models or not _UNCORRELATED_REFS & set(refs):
+        return None
+    if any(m.structure == "uncorrelated_slope"
+           or (m.label or "").casefold() == "uncorrelated" for m in state.models.values()):
+        return None
+    others = [r for r in refs if r not in _UNCORRELATED_REFS] or [None]
+    try:
+        base = resolve_one(state, others[0])
+    except AssistantError:
+        return None
+    if not any(c.var2 is not None and c.group != "Residual"
+               for c in base.fit.variance_components):
+        return None  # nothing to uncorrelate: the step says what is wrong
+    number = str(base.number)
+    return (ModifyModel("uncorrelated", (), number),
             CompareModels(step.criteria, (number, "last"), step.refit))
 
 

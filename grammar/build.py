@@ -37,6 +37,7 @@ from grammar.plan import (
     Confint,
     CorrelationTest,
     DescribeData,
+    DesignBalance,
     DesignCrossing,
     DesignEffect,
     EffectSize,
@@ -252,6 +253,10 @@ def _whole_number(value: float, what: str) -> int:
 
 #: The most steps one request can undo (the session keeps as many undo points).
 MAX_UNDO_STEPS = 20
+
+
+#: Words that name the whole design in "is the design balanced?" (not a column).
+_DESIGN_WORDS = frozenset({"design", "data", "dataset", "study", "experiment", "sample"})
 
 
 @v_args(inline=False)
@@ -760,6 +765,10 @@ class StepBuilder(Transformer):
         ddf = next(i for i in items if isinstance(i, str) and not isinstance(i, Token))
         return FixedEffects(_ref(items), ddf=ddf, term=_cols(items)[0])
 
+    def lrt_random_slope(self, items):
+        """ "likelihood ratio test for the random slope of Days": that slope's test."""
+        return RandomEffectsTests(_ref(items), slope=_cols(items)[0])
+
     def compare_without_term(self, items):
         """ "likelihood ratio test for school_size": the model without the term, then the
         two compared (as "compare with a model without school_size")."""
@@ -958,6 +967,10 @@ class StepBuilder(Transformer):
         """ "were the groups balanced at baseline?": the levels of the arm factor (the one
         named, else the model's) at the first time point, observed and by the model."""
         cols = _cols(items)
+        if cols and cols[0].casefold() in _DESIGN_WORDS:
+            # words10: "is the design balanced?" asks about counts per level and cell,
+            # not about the arms at baseline
+            return DesignBalance(_ref(items))
         return BaselineComparison(_ref(items), cols[0] if cols else None)
 
     def write_up_table(self, items):
@@ -1019,11 +1032,20 @@ class StepBuilder(Transformer):
         steps: list[Step] = []
         criteria: list[str] = []
         coefficient = next((p for p in parts if isinstance(p, _Coefficient)), None)
+        if fields.get("bare_coefficient") and not any(
+            isinstance(p, _Item) and p.kind == "confint" for p in parts
+        ):
+            raise NotUnderstood(
+                f"'model' after a model's name (`the {coefficient.term} model` or "
+                f"`model {coefficient.term}`)"
+            )
         for part in parts:
             if coefficient is not None and isinstance(part, _Item) and part.kind == "confint":
                 # "a 90% confidence interval for the Days effect": that coefficient's row
+                # ("CI for Days at 90%": the level after the coefficient)
+                level = part.value[1] if part.value[1] is not None else fields.get("level")
                 steps.append(ExplainCoefficient(coefficient.term, coefficient.interaction,
-                                                model, level=part.value[1]))
+                                                model, level=level))
                 continue
             if isinstance(part, _Item):
                 if part.kind == "criterion":
@@ -1038,6 +1060,11 @@ class StepBuilder(Transformer):
         ):
             steps.append(Icc(model))
         return merge_steps(steps)
+
+    def opt_bare_coefficient(self, items):
+        """ "(a CI) for Days": a coefficient named without "effect"; only an interval may
+        take one (`report`)."""
+        return [_Field("bare_coefficient", True), *_flat(items)]
 
     def opt_coefficient(self, items):
         """ "for the Days effect (in model 2)": the coefficient, and the model named."""
@@ -1364,6 +1391,16 @@ class StepBuilder(Transformer):
         if level is None:
             return ExplainCoefficient(var, False, _ref(parts), outcome=outcome)
         return MarginalMeans(_ref(parts), None, trend=var, focus=level)
+
+    def variable_slope_in_level(self, items):
+        """ "what is the time slope in the control group?": "time" came as a level word."""
+        parts = _flat(items)
+        word = next((p for p in parts if isinstance(p, _BlupLevel)), None)
+        if word is None or word.group is not None:
+            raise NotUnderstood(
+                "a variable before 'slope': `the slope of time in the control group`")
+        return self.slope_in_level([_Field("var", word.level),
+                                    *(p for p in parts if not isinstance(p, _BlupLevel))])
 
     def slope_level(self, items):
         text = str(items[0])
@@ -2274,6 +2311,13 @@ class StepBuilder(Transformer):
         levels = tuple(p for p in _flat(items) if isinstance(p, _LevelName))
         return [_Field("for_each", _cols(items)[0]),
                 _Field("levels", tuple(level.text for level in levels))]
+
+    def opt_bare_levels(self, items):
+        """ "(fitted lines) for 308 and 309": those levels of the model's one grouping
+        factor (the session finds it)."""
+        levels = [str(t)[:-2] if str(t).endswith(".0") else str(t)
+                  for t in items if isinstance(t, Token) and t.type == "NUMBER"]
+        return [_Field("levels", tuple(levels))]
 
     def named_level(self, items):
         text = str(items[0])

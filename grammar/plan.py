@@ -144,6 +144,7 @@ STEP_TITLES: dict[str, str] = {
     "design_effect": "Report the design effect and the effective sample size",
     "design_crossing": "Count the combinations of two grouping factors' levels present",
     "term_variance_explained": "Report the variance one fixed term explains",
+    "design_balance": "Count the observations per level and per cell of the design",
     "rater_reliability": "Report the inter-rater reliability (ICCs)",
     "cluster_influence": "Find influential clusters (leave-one-out refits, Cook's distance)",
     "effect_size": "Report the effect size of a fixed effect (Cohen's d or standardized slope)",
@@ -637,6 +638,17 @@ class DesignCrossing(Step):
 
     kind: ClassVar[str] = "design_crossing"
     groups: tuple[str, ...] = ()
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class DesignBalance(Step):
+    """Whether the design is balanced ("is the design balanced?"): the observations per
+    level of each grouping factor and categorical predictor of the model (else of the
+    data's categorical columns) and per cell of each pair of them, in the data and the
+    model's rows (``engine.design_balance.design_balance``)."""
+
+    kind: ClassVar[str] = "design_balance"
     model: str | None = None
 
 
@@ -1259,6 +1271,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         InteractionTest, CorrelationTest, LinearityCheck, LevelComparison,
         VarianceContrast,
         DesignEffect, RaterReliability, DesignCrossing, TermVarianceExplained,
+        DesignBalance,
         ClusterInfluence, EffectSize, EffectThreshold, CeilingFloor,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans, BaselineComparison,

@@ -125,3 +125,70 @@ def rescaled_blocks(result: Any, model: Any) -> list[Block]:
             "and p stay the same."
         ),
     ]
+
+
+def balance_blocks(answer: Any, model: Any) -> list[Block]:
+    """ "Is the design balanced?": the counts per level and per cell, led by the verdict
+    on the rows the model used (else the whole data)."""
+    from engine.design_balance import pair_balanced
+
+    main = answer.model_rows if answer.model_rows is not None else answer.data
+    where = (f"the {fmt.integer(main.n_rows)} rows {model.title} was fitted to"
+             if answer.model_rows is not None else f"the {fmt.integer(main.n_rows)} rows")
+    how = ("the model's grouping factors and categorical predictors"
+           if answer.chosen == "model" else "the categorical columns whose levels repeat")
+    factors = fmt.join_words(list(answer.factors))
+    verdict = ("Yes: the design is balanced" if main.balanced
+               else "No: the design is unbalanced")
+    blocks: list[Block] = [Heading("Is the design balanced?")]
+    parts = [_level_words(c) for c in main.levels]
+    parts += [_pair_words(c) for c in main.cells]
+    counts = "; ".join(parts)
+    blocks.append(Paragraph(
+        f"{verdict} in {where} (counting {factors}: {how}). "
+        f"{counts[0].upper()}{counts[1:]}."
+    ))
+    if answer.model_rows is not None and answer.data.n_rows != main.n_rows:
+        blocks.append(Paragraph(
+            f"The whole data have {fmt.integer(answer.data.n_rows)} rows, and there the "
+            f"design is {'balanced' if answer.data.balanced else 'unbalanced'}; the "
+            f"{fmt.integer(answer.data.n_rows - main.n_rows)} rows the model left out "
+            "(a missing value) "
+            + ("are what unbalance it." if answer.data.balanced and not main.balanced
+               else "change the counts above.")
+        ))
+    blocks.append(Paragraph(
+        "A mixed model needs no balance: unequal counts and empty cells enter the "
+        "likelihood as they are, where repeated-measures ANOVA would drop every unit with "
+        "a missing cell. Imbalance still shows in two places: a level with few "
+        "observations has its random effect pulled further toward zero, and the "
+        "degrees of freedom (Satterthwaite, Kenward-Roger) no longer equal the classical "
+        "ANOVA ones."
+    ))
+    rows = [[c.factor, f"{c.n_levels} levels", _span((c.minimum, c.maximum)),
+             "yes" if c.balanced else "no"] for c in main.levels]
+    rows += [[f"{c.first} × {c.second}",
+              f"{fmt.integer(c.cells_present)} of {fmt.integer(c.cells_possible)} cells",
+              _span((c.min_per_cell, c.max_per_cell)),
+              "yes" if pair_balanced(c) else "no"] for c in main.cells]
+    blocks.append(table(["Factor or pair", "Levels or cells", "Observations each",
+                         "Balanced"], rows))
+    return blocks
+
+
+def _level_words(c: Any) -> str:
+    if c.balanced:
+        return f"each of the {c.n_levels} levels of {c.factor} has {c.minimum} observations"
+    return (f"the {c.n_levels} levels of {c.factor} have {c.minimum} ({c.smallest}) to "
+            f"{c.maximum} ({c.largest}) observations")
+
+
+def _pair_words(t: Any) -> str:
+    per_cell = (f"{t.min_per_cell} each" if t.min_per_cell == t.max_per_cell
+                else f"{t.min_per_cell} to {t.max_per_cell} each")
+    nested = ""
+    if t.design == NESTED:
+        inner = t.second if t.nested_in == t.first else t.first
+        nested = f", {inner} being nested in {t.nested_in}"
+    return (f"{fmt.integer(t.cells_present)} of the {fmt.integer(t.cells_possible)} "
+            f"{t.first} × {t.second} cells hold observations ({per_cell}{nested})")

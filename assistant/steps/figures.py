@@ -96,7 +96,14 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
     asked_levels = tuple(step_field(step, "levels", ()) or ())
     if asked_levels and group is None:
         groups = grouping_factors(fit)
-        if by is None or len(groups) != 1:
+        if by is None and len(groups) > 1:
+            # "for 308 and 309" without the factor's name, in a model with several
+            raise AssistantError(
+                f"The model has {len(groups)} grouping factors ({', '.join(groups)}); name "
+                f"the one {asked_levels[0]} belongs to, e.g. `plot the fitted lines for "
+                f"{groups[0]} {' and '.join(asked_levels)}`."
+            )
+        if by is not None and len(groups) != 1:
             raise AssistantError(
                 f"'{by}' is not a grouping factor of the model; name one of "
                 f"{', '.join(groups)}, e.g. `plot the fitted lines for {groups[0]} "
