@@ -70,10 +70,13 @@ class ClusterSizes:
 
 
 def cluster_sizes(
-    data: pd.DataFrame, group: str, unit: str | None = None, unit_column: str | None = None
+    data: pd.DataFrame, group: str, unit: str | None = None, unit_column: str | None = None,
+    *, measure: bool = False,
 ) -> ClusterSizes:
     """Count the distinct ``unit_column`` values (or the rows) in each level of ``group``
-    (quartiles by numpy's linear rule, R's ``quantile`` type 7)."""
+    (quartiles by numpy's linear rule, R's ``quantile`` type 7). ``measure``: the
+    ``unit_column`` is a measurement ("ratings per rater"), not an identifier, so the rows
+    holding a value of it are counted (equal ratings are still two ratings)."""
     for name in (group, unit_column):
         if name is not None and name not in data.columns:
             raise LmmInputError(f"There is no column called {name!r} in the data.")
@@ -86,7 +89,7 @@ def cluster_sizes(
     keys = frame[group].map(format_level)
     if keys.empty:
         raise LmmInputError(f"No row has a value of {group}, so there are no groups to count.")
-    if unit_column is None:
+    if unit_column is None or measure:
         counts = keys.value_counts(sort=False)
     else:
         counts = frame[unit_column].groupby(keys, sort=False).nunique()

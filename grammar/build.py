@@ -1449,8 +1449,13 @@ class StepBuilder(Transformer):
         the model's one factor fixed within subjects."""
         return []
 
+    def missing_any(self, _):
+        return _Field("missing_any", True)
+
     def report_missing_related(self, items):
         """ "is the missingness related to treatment?": completers against the others."""
+        if any(isinstance(p, _Field) and p.name == "missing_any" for p in _flat(items)):
+            return MissingData(model=_ref(items))  # "is there missing data?": the audit
         columns = _cols(items)
         related = columns[-1] if columns else None
         return MissingData(model=_ref(items), question="related", related_to=related)

@@ -52,6 +52,9 @@ _CONTRACTIONS = {
     "isn't": "is not", "didn't": "did not", "wouldn't": "would not",
     "shouldn't": "should not", "aren't": "are not", "there's": "there is",
     "how's": "how is", "we'd": "we would", "you'd": "you would", "model's": "model",
+    # words10: slips of the keyboard in request words that no column name is spelt as
+    "waht": "what", "wht": "what", "teh": "the", "efect": "effect", "effcet": "effect",
+    "varaince": "variance", "residulas": "residuals",
 }
 _CONTRACTION_RE = re.compile(
     r"(?<![A-Za-z])(" + "|".join(re.escape(c) for c in _CONTRACTIONS) + r")(?![A-Za-z])",
@@ -185,7 +188,7 @@ class Clause:
 _ITEM_MARK = re.compile(r"\s*(\(\d+\)|\d+[).])")
 _WORD = re.compile(r"[A-Za-z]+")
 _TRAILING_THANKS = re.compile(
-    r"[,\s]*\b(please|thanks|thank you|thx|cheers|for me)\b[\s.!?]*$", re.IGNORECASE
+    r"[,\s]*\b(please|pls|plz|thanks|thank you|thx|cheers|for me)\b[\s.!?]*$", re.IGNORECASE
 )
 # The answers are always in plain words, so asking for them changes nothing.
 _TRAILING_PLAIN_WORDS = re.compile(

@@ -219,3 +219,47 @@ def test_is_the_design_balanced_on_a_clustered_design_gives_cluster_sizes(school
 def test_were_the_groups_balanced_at_baseline_still_compares_the_arms():
     (step,) = parse("were the groups balanced at baseline?").steps
     assert step.kind == "baseline_comparison"
+
+
+# ------------------------------------------------------------- fresh requests (words10)
+def test_ratings_per_rater_counts_rows_not_distinct_rating_values(ratings):
+    answer = ask_ok(ratings, "how many ratings per rater")
+    sizes = _result(answer)
+    per_rater = load_sample("ratings").dropna(subset=["rating"]).groupby("rater").size()
+    assert (sizes.n_units, sizes.minimum, sizes.maximum) == (
+        per_rater.sum(), per_rater.min(), per_rater.max())
+    assert sizes.median == pytest.approx(per_rater.median())
+
+
+def test_students_per_school_still_counts_distinct_students(schools):
+    sizes = _result(ask_ok(schools, "how many students per school?"))
+    per_school = load_sample("schools").groupby("school")["student"].nunique()
+    assert (sizes.n_units, sizes.minimum, sizes.maximum) == (
+        per_school.sum(), per_school.min(), per_school.max())
+
+
+def test_which_item_got_the_lowest_ratings_ranks_the_item_blups(ratings):
+    answer = ask_ok(ratings, "which item got the lowest ratings")
+    fit = ratings.models[1].fit
+    blups = sorted((r.value, r.level) for r in fit.random_effects
+                   if r.group == "item" and r.term == "(Intercept)")
+    assert f"1  {blups[0][1]}" in answer.text()
+
+
+@pytest.mark.parametrize("request_text", ["is there missing data?",
+                                          "are there any missing values"])
+def test_is_there_missing_data_is_the_audit(ratings, request_text):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.question) == ("missing_data", None)
+    answer = ask_ok(ratings, request_text)
+    complete = int(load_sample("ratings")["rating"].notna().sum())
+    assert f"{complete} complete observations (of 720 rows)" in answer.text()
+
+
+@pytest.mark.parametrize(("request_text", "kind"), [
+    ("interrater reliability pls", "rater_reliability"),
+    ("waht is teh efect of SES with 90% ci", "explain_coefficient"),
+])
+def test_courtesy_and_slips_of_the_keyboard_are_read(request_text, kind):
+    (step,) = parse(request_text).steps
+    assert step.kind == kind

@@ -172,7 +172,8 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
         # students, or its rows), with no visits or time points in it
         unit_column = group_column(counted, data.columns)
         unit_column = unit_column if unit_column in data.columns else None
-        sizes = cluster_sizes(data, per, counted, unit_column)
+        sizes = cluster_sizes(data, per, counted, unit_column,
+                              measure=_is_measure(data, unit_column, roles))
         return StepResult(EngineResult("cluster_sizes", sizes), state)
     if per in data.columns:  # "per subject" names a role, "per patient(s)" a column
         roles["group"] = per
@@ -195,6 +196,19 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
             return StepResult(EngineResult("dropout_before", result), state)
         return StepResult(EngineResult("dropout", audit), state)
     return StepResult(EngineResult("missing_data", audit), state)
+
+
+def _is_measure(data: Any, column: str | None, roles: dict[str, Any]) -> bool:
+    """ "ratings per rater" names the outcome, or a column of fractional numbers: values
+    that repeat by chance, so each row with one is counted (not the distinct values, as
+    for an identifier such as a student column)."""
+    if column is None:
+        return False
+    if column == roles.get("outcome"):
+        return True
+    values = data[column].dropna()
+    return (pd.api.types.is_float_dtype(values)
+            and not bool((values == values.round()).all()))
 
 
 def _counts_subjects(step: Any, roles: dict[str, str], data: pd.DataFrame) -> bool:
