@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli import DEFAULT_OUTPUT_DIR
+from assistant.errors import AssistantError
 from assistant.replay import render_answer
 
 
@@ -184,25 +185,50 @@ def _shared_assistant() -> Assistant:
     return _SHARED["assistant"]
 
 
+#: How ``%lmm`` starts a session, said when its options are not understood.
+MAGIC_USAGE = ("start the session with `%lmm --sample NAME` (see `lmm samples`) or "
+               "`%lmm --data VARIABLE` (a DataFrame of the notebook), then ask a request")
+
+
 def _start_shared(words: list[str], user_namespace: dict) -> list[str]:
-    """Handle a leading ``--sample NAME`` or ``--data VARIABLE``; return the other words."""
-    if len(words) >= 2 and words[0] == "--sample":
+    """Handle a leading ``--sample NAME`` or ``--data VARIABLE``; return the other words.
+
+    A bad option raises :class:`AssistantError` and leaves the shared session as it was
+    (the new one replaces it only once it has started)."""
+    option = words[0]
+    if option not in ("--sample", "--data"):
+        raise AssistantError(f"`%lmm` has no option {option}; {MAGIC_USAGE}.")
+    if len(words) < 2:
+        what = "a sample name" if option == "--sample" else "a DataFrame variable"
+        raise AssistantError(f"{option} needs {what} after it; {MAGIC_USAGE}.")
+    if option == "--sample":
         _SHARED["assistant"] = Assistant(sample=words[1])
         return words[2:]
-    if len(words) >= 2 and words[0] == "--data":
-        if words[1] not in user_namespace:
-            raise NameError(f"There is no variable {words[1]} in the notebook; "
-                            "create the DataFrame first.")
-        _SHARED["assistant"] = Assistant(data=user_namespace[words[1]])
-        return words[2:]
-    return words
+    if words[1] not in user_namespace:
+        raise AssistantError(f"There is no variable {words[1]} in the notebook; "
+                             "create the DataFrame first.")
+    _SHARED["assistant"] = Assistant(data=user_namespace[words[1]])
+    return words[2:]
+
+
+def _magic_error(line: str, message: str) -> AssistantResult:
+    """A failed ``%lmm`` line shown like any failed request (no traceback)."""
+    from assistant.answer import Answer
+
+    return AssistantResult(line, Answer(line, None, [], AssistantError(message)))
 
 
 def lmm_line_magic(line: str, user_namespace: dict | None = None) -> AssistantResult | None:
     """``%lmm REQUEST``: run one request in the notebook's shared session."""
     stripped = line.strip()
     if stripped.startswith("--"):
-        words = _start_shared(shlex.split(stripped), user_namespace or {})
+        try:
+            words = _start_shared(shlex.split(stripped), user_namespace or {})
+        except AssistantError as err:
+            return _magic_error(stripped, str(err))
+        except ValueError:  # shlex: an unclosed quote
+            return _magic_error(stripped, "The line has a quote that is never closed; "
+                                          "close it or leave the quotes out.")
         stripped = " ".join(words)
         if not stripped:
             return None

@@ -53,6 +53,11 @@ class Session:
         if sum(x is not None for x in (sample, data, data_path)) > 1:
             raise AssistantError("Give one data source: a sample, a data frame or a file path.")
         if data is not None:
+            if not isinstance(data, pd.DataFrame):
+                raise AssistantError(
+                    f"The data must be a pandas DataFrame, not {type(data).__name__}; "
+                    "for a file give its path (data_path=...), for a sample its name "
+                    "(sample=...).")
             try:
                 require_unique_columns(data)
             except LmmInputError as err:

@@ -133,7 +133,7 @@ def build_design(model_formula: ModelFormula, data: pd.DataFrame) -> ModelDesign
     if not isinstance(data, pd.DataFrame):
         raise LmmInputError("The data must be a table (a pandas DataFrame); load a data set first.")
     variables = model_formula.variables()
-    _check_columns_exist(variables, data)
+    _check_columns_exist(variables + model_formula.written_variables, data)
     stored = read_columns(data, variables)
     missing = {name: _missing_mask(values) for name, values in stored.items()}
     _check_outcome(variables_in(model_formula.response), stored, missing)

@@ -22,6 +22,7 @@ Summary of the samples (full design and truth in each generator's docstring):
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from importlib import resources
 
@@ -245,8 +246,10 @@ def load_sample(name: str) -> pd.DataFrame:
     key = name.strip().lower().replace("-", "_").replace(" ", "_")
     sample = _SAMPLES.get(key)
     if sample is None:
+        close = difflib.get_close_matches(key, list(_SAMPLES), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise LmmInputError(
-            f"There is no sample called '{name}'; the samples are {', '.join(_SAMPLES)}."
+            f"There is no sample called '{name}'{hint}; the samples are {', '.join(_SAMPLES)}."
         )
     if key == "pain_wide":
         return pain_trial_to_wide(load_sample("pain_trial"))

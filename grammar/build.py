@@ -240,8 +240,16 @@ def _icc_interval_item(part: _Item, fields: dict[str, Any]) -> _Item:
 
 
 def _level(value: float) -> float:
-    """A confidence level from 95 or 0.95."""
-    return round(value / 100, 6) if value > 1 else value
+    """A confidence level from 95 or 0.95; refused outside (0, 1) ("200%" is not 2%)."""
+    level = round(value / 100, 6) if value > 1 else value
+    if not 0 < level < 1:
+        shown = f"{value:g}%" if value > 1 else f"{value:g}"
+        raise NotUnderstood(
+            "a confidence level between 0% and 100%",
+            message=(f"{shown} is not a confidence level: it must lie between 0% and 100% "
+                     "(both excluded); give one such as 95% or 0.95."),
+        )
+    return level
 
 
 def _whole_number(value: float, what: str) -> int:
@@ -2897,7 +2905,10 @@ class StepBuilder(Transformer):
         count = _whole_number(next(i for i in _flat(items) if isinstance(i, float)),
                               "how many steps to undo, such as `undo the last 2 steps`")
         if not 1 <= count <= MAX_UNDO_STEPS:
-            raise NotUnderstood(f"how many steps to undo, 1 to {MAX_UNDO_STEPS}")
+            raise NotUnderstood(
+                f"how many steps to undo, 1 to {MAX_UNDO_STEPS}",
+                message=(f"One request can undo 1 to {MAX_UNDO_STEPS} steps, not {count}; "
+                         "give a number in that range, e.g. `undo the last 2 steps`."))
         return [Undo() for _ in range(count)]
 
     def undo_twice(self, _):
@@ -3409,9 +3420,13 @@ class _SampleName:
 
 
 class NotUnderstood(Exception):
-    def __init__(self, what: str):
+    """A clause the grammar read but cannot use; ``message``, when given, is the whole
+    explanation (a value out of range), shown without guessed suggestions."""
+
+    def __init__(self, what: str, *, message: str = ""):
         super().__init__(what)
         self.what = what
+        self.message = message
 
 
 class CountMismatch(Exception):
@@ -3445,13 +3460,33 @@ _OPTION_CHECKS: dict[str, str] = {
 }
 
 
+#: The values an option takes, said when another one is given.
+_OPTION_CHOICES: dict[str, str] = {
+    "optimizer": "bobyqa, L-BFGS-B, Nelder-Mead and Powell (`set the optimizer to bobyqa`)",
+    "method": "REML and ML (`use ML`)",
+    "ddf": "Satterthwaite, Kenward-Roger, residual and asymptotic (`use Kenward-Roger`)",
+    "format": "png, svg and pdf (`save figures as svg`)",
+}
+
+
 def _option_from(name: str, setting: _Setting) -> SetOption:
     expected_kind = _OPTION_CHECKS.get(name)
     if expected_kind is not None and setting.kind != expected_kind:
-        raise NotUnderstood(f"a value for the {name.replace('_', ' ')}")
+        choices = _OPTION_CHOICES.get(name)
+        value = f"{setting.value:g}" if isinstance(setting.value, float) else setting.value
+        label = "degrees-of-freedom method" if name == "ddf" else name
+        raise NotUnderstood(
+            f"a value for the {name.replace('_', ' ')}",
+            message=(f"'{value}' is not a known {label}; the choices are {choices}."
+                     if choices
+                     else ""),
+        )
     if name == "max_iter":
         if setting.kind != "number" or setting.value < 1:
-            raise NotUnderstood("a positive number of iterations")
+            raise NotUnderstood(
+                "a positive number of iterations",
+                message=("The maximum number of iterations must be a whole number of at "
+                         "least 1, e.g. `set max iterations to 10000`."))
         return SetOption("max_iter", int(setting.value))
     if name == "level":
         if setting.kind != "number" or not 0 < _level(setting.value) < 1:

@@ -257,6 +257,8 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
             request=request,
             position=start,
         )
+    if isinstance(err, NotUnderstood) and err.message:
+        return ParseError(err.message, request=request, position=start)
     if isinstance(err, NotUnderstood):
         return ParseError(
             f"I could not read {typed!r} as a request.",
@@ -308,6 +310,13 @@ def clause_error(request: str, clause: Mapped, err: Exception) -> ParseError:
         rest = request[position:].split()
         shown = rest[0] if rest else request[position:]
         message = f"I could not understand {shown!r} in {typed!r}."
+        if re.fullmatch(r"-\d+(\.\d+)?", shown):
+            # "with -5 simulations", "seed -1", "model -1": where the grammar reads a
+            # number but not a negative one, it is a count, a seed, a limit or a label
+            return ParseError(
+                f"{shown} is negative, but {typed!r} needs a whole number of 0 or more "
+                "(a count, a seed, a limit or a model number); leave out the minus sign.",
+                request=request, position=position)
     return ParseError(
         message,
         request=request,

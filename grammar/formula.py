@@ -211,6 +211,9 @@ class ModelFormula:
     fixed_terms: tuple[Term, ...]
     random_terms: tuple[RandomTerm, ...]
     written_random: tuple[Bar, ...] = field(default=())
+    #: Every column named in the written right-hand side, also those the expansion
+    #: drops (``x:1``, ``x - x``): each must exist, as R's model frame requires.
+    written_variables: tuple[str, ...] = field(default=())
 
     @property
     def response_label(self) -> str:
@@ -389,9 +392,10 @@ def _syntax_error(text: str, err: LarkError) -> FormulaError:
         isinstance(err, UnexpectedToken) and err.token.type == "$END"
     ):
         opened = text.count("(") - text.count(")")
-        hint = " A '(' is never closed." if opened > 0 else ""
+        problem = (" A '(' is never closed; add the missing ')'." if opened > 0 else
+                   " Finish it with a term, e.g. `y ~ x + (1 | group)`.")
         return FormulaError(
-            f"The formula ends too early; it needs something after the last symbol.{hint}",
+            f"The formula ends too early; it needs something after the last symbol.{problem}",
             formula=text,
             column=len(text) + 1,
         )
@@ -410,7 +414,8 @@ def _syntax_error(text: str, err: LarkError) -> FormulaError:
     if isinstance(err, UnexpectedToken):
         if err.token.type == "RPAR" and text.count(")") > text.count("("):
             return FormulaError(
-                "There is a ')' with no matching '('.", formula=text, column=err.column
+                "There is a ')' with no matching '('; remove it or add the '(' it closes.",
+                formula=text, column=err.column
             )
         expected = _describe_expected(set(err.expected))
         return FormulaError(
@@ -495,6 +500,7 @@ def build_model_formula(response: Expr, rhs: Expr, *, source: str = "") -> Model
         fixed_terms=tuple(terms),
         random_terms=tuple(random_terms),
         written_random=tuple(bars),
+        written_variables=tuple(dict.fromkeys(variables_in(rhs))),
     )
 
 

@@ -22,7 +22,7 @@ def bootstrap_intervals(step: Any, state: SessionState, context: PlanContext) ->
     """
     model = resolve_one(state, step_field(step, "model"))
     level = step_level(step, state)
-    nsim = step_field(step, "nsim") or DEFAULT_NSIM
+    nsim = step_field(step, "nsim", DEFAULT_NSIM)
     result = parametric_bootstrap(model.fit, nsim, seed=step_field(step, "seed"), level=level)
     wald = model.fit.confint(method="wald", level=level)
     try:

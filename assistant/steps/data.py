@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ from engine.cluster_sizes import cluster_sizes
 from engine.data import describe_data, read_table, transform_columns
 from engine.data import reshape_long as engine_reshape
 from engine.dropout_timing import dropout_before
+from engine.errors import LmmInputError
 from engine.missing import missing_data_audit
 from engine.missingness_by import between_subject_factors, missingness_by
 from engine.samples import list_samples, load_sample
 from engine.subjects_per_level import subjects_per_level
+from grammar.errors import suggestions_for
 from grammar.spaced_names import column_of_label
 
 
@@ -47,13 +50,30 @@ def use_sample(step: Any, state: SessionState, context: PlanContext) -> StepResu
     name = str(step_field(step, "name", "")).strip()
     if not name:
         raise AssistantError("Name the sample, e.g. `use sample pain_trial`.")
-    frame = load_sample(name)
+    try:
+        frame = load_sample(name)
+    except LmmInputError as err:
+        raise AssistantError(_unknown_sample(name, str(err))) from None
     key = name.lower().replace("-", "_").replace(" ", "_")
     info = next((s for s in list_samples() if s.name == key), None)
     description = info.description if info else ""
     suggested = info.suggested_formula if info else None
     result = loaded_dataset(key, "sample", frame, description=description)
     return StepResult(result, state.with_dataset(key, frame, suggested))
+
+
+def _unknown_sample(name: str, message: str) -> str:
+    """The message for a sample that does not exist: "plto the data" reads as the sample
+    'plto', so a name that is a misspelt request word gets that request suggested."""
+    if "did you mean" in message:
+        return message
+    for request in suggestions_for(f"{name} the data"):
+        verb = request.split()[0]
+        if difflib.SequenceMatcher(None, name.lower(), verb).ratio() >= 0.6:
+            return (f"I did not recognise '{name}': it is neither a request word nor a "
+                    f"sample; did you mean `{request}`? (The samples are "
+                    f"{', '.join(s.name for s in list_samples())}.)")
+    return message
 
 
 def _fresh_name(state: SessionState, base: str) -> str:

@@ -19,7 +19,7 @@ def icc_with_interval(step: Any, state: SessionState, context: PlanContext) -> S
         model.fit,
         step_level(step, state),
         step_field(step, "method"),
-        nsim=step_field(step, "nsim") or DEFAULT_NSIM,
+        nsim=step_field(step, "nsim", DEFAULT_NSIM),
         seed=step_field(step, "seed"),
     )
     return StepResult(EngineResult("icc_interval", result, model), state)

@@ -127,10 +127,23 @@ def save_figure(fig: MplFigure, out_dir: str | Path, stem: str, fmt: str) -> Pat
     """Write ``fig`` to ``out_dir/stem.fmt`` (creating the folder) and return the path."""
     fmt = check_format(fmt)
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise LmmInputError(_unusable_folder(folder, err)) from None
     path = folder / f"{stem}.{fmt}"
     fig.savefig(path, format=fmt, dpi=SAVE_DPI)
     return path
+
+
+def _unusable_folder(folder: Path, err: OSError) -> str:
+    """Why figures cannot go to ``folder``, and how to choose another one."""
+    fix = "choose another folder with `--out DIR` or `set the output folder to DIR`"
+    if isinstance(err, FileExistsError) or (folder.exists() and not folder.is_dir()):
+        return f"The output folder '{folder}' is a file, not a folder; {fix}."
+    if isinstance(err, PermissionError):
+        return f"I may not write to the output folder '{folder}'; {fix}."
+    return f"I cannot create the output folder '{folder}' ({err.strerror}); {fix}."
 
 
 def subject_line_style(n_lines: int) -> tuple[float, float]:
