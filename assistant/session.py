@@ -58,6 +58,10 @@ class Session:
                     f"The data must be a pandas DataFrame, not {type(data).__name__}; "
                     "for a file give its path (data_path=...), for a sample its name "
                     "(sample=...).")
+            if data.empty:
+                raise AssistantError(
+                    f"The data frame is empty ({len(data)} rows, {len(data.columns)} "
+                    "columns); give one with the observations, one row each.")
             try:
                 require_unique_columns(data)
             except LmmInputError as err:

@@ -259,6 +259,13 @@ def test_notebook_assistant_refuses_data_that_is_not_a_dataframe():
             Assistant(data=bad)
 
 
+def test_notebook_assistant_refuses_an_empty_dataframe():
+    # was: accepted, then "The data have 0 rows and 0 columns" and "no column 'y'"
+    for empty in (pd.DataFrame(), pd.DataFrame({"y": [], "g": []})):
+        with pytest.raises(AssistantError, match="data frame is empty.*one row each"):
+            Assistant(data=empty)
+
+
 def test_notebook_ask_with_bad_requests_keeps_the_session(tmp_path):
     lmm = Assistant(sample="pain_trial", output_dir=tmp_path)
     assert lmm.ask(FIT).ok
