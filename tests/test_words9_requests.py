@@ -17,39 +17,7 @@ from engine.lmm import fit_lmm
 from engine.samples import load_sample
 from engine.variance import variance_explained
 from grammar.parse import parse
-from tests.conftest import ask_ok
-
-SLEEP_FIT = "fit Reaction ~ Days + (Days | Subject)"
-PAIN_FIT = "fit pain_score ~ time * treatment + (1 | patient)"
-RATINGS_FIT = "fit rating ~ condition + (1 | rater) + (1 | item)"
-SCHOOLS_FIT = "fit test_score ~ SES + school_size + (1 | school)"
-
-
-def _session(sample: str, tmp_path_factory, fit: str | None) -> Session:
-    session = Session(sample=sample, output_dir=tmp_path_factory.mktemp(sample))
-    if fit is not None:
-        ask_ok(session, fit)
-    return session
-
-
-@pytest.fixture(scope="module")
-def sleep(tmp_path_factory) -> Session:
-    return _session("sleepstudy", tmp_path_factory, SLEEP_FIT)
-
-
-@pytest.fixture(scope="module")
-def pain(tmp_path_factory) -> Session:
-    return _session("pain_trial", tmp_path_factory, PAIN_FIT)
-
-
-@pytest.fixture(scope="module")
-def ratings(tmp_path_factory) -> Session:
-    return _session("ratings", tmp_path_factory, RATINGS_FIT)
-
-
-@pytest.fixture(scope="module")
-def schools(tmp_path_factory) -> Session:
-    return _session("schools", tmp_path_factory, SCHOOLS_FIT)
+from tests.conftest import PAIN_FIT, ask_ok
 
 
 def _reference(reference_dir, case: str) -> dict:
