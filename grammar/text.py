@@ -229,6 +229,10 @@ _ONLY_SEQUENCE = re.compile(
 )
 #: A full stop that ends the last sentence ("... report the fixed effects.").
 _FINAL_STOP = re.compile(r"(?<=[A-Za-z)\]])\s*[.!]+$")
+#: Endings that ask nothing, cut from a clause in this order (each only when something
+#: is left before it).
+_TRAILING_FILLERS = (_TRAILING_THANKS, _TRAILING_PLAIN_WORDS, _TRAILING_MEANING,
+                     _TRAILING_CLUSTERING, _FINAL_STOP)
 
 
 def split_clauses(m: Mapped) -> list[Clause]:
@@ -250,21 +254,10 @@ def split_clauses(m: Mapped) -> list[Clause]:
         trailing = _TRAILING_JOIN.search(piece.text)
         if trailing:
             piece = piece.slice(0, trailing.start()).strip()
-        thanks = _TRAILING_THANKS.search(piece.text)
-        if thanks and thanks.start() > 0:
-            piece = piece.slice(0, thanks.start()).strip()
-        plain = _TRAILING_PLAIN_WORDS.search(piece.text)
-        if plain and plain.start() > 0:
-            piece = piece.slice(0, plain.start()).strip()
-        meaning = _TRAILING_MEANING.search(piece.text)
-        if meaning and meaning.start() > 0:
-            piece = piece.slice(0, meaning.start()).strip()
-        clustering = _TRAILING_CLUSTERING.search(piece.text)
-        if clustering and clustering.start() > 0:
-            piece = piece.slice(0, clustering.start()).strip()
-        stop = _FINAL_STOP.search(piece.text)
-        if stop and stop.start() > 0:
-            piece = piece.slice(0, stop.start()).strip()
+        for filler in _TRAILING_FILLERS:
+            found = filler.search(piece.text)
+            if found and found.start() > 0:
+                piece = piece.slice(0, found.start()).strip()
         leading = _LEADING_SEQUENCE.match(piece.text + " x")
         if leading:  # ("x": so that a clause of sequence words alone, "First,", goes too)
             piece = piece.slice(min(leading.end(), len(piece.text)), len(piece.text)).strip()

@@ -77,31 +77,6 @@ def test_effect_of_days_in_units_with_a_99_percent_ci(sleep, reference_dir):
         in answer.text()
 
 
-def test_lrt_for_the_random_slope_of_days_is_ranovas_line(sleep, reference_dir):
-    request = "likelihood ratio test for the random slope of Days"
-    (step,) = parse(request).steps
-    assert (step.kind, step.slope) == ("random_effects_tests", "Days")
-    row = _result(ask_ok(sleep, request)).tests[0]
-    full = _reference(reference_dir, "sleepstudy_slope")["logLik"]
-    reduced = _reference(reference_dir, "sleepstudy_intercept")["logLik"]
-    assert row.lrt == pytest.approx(2 * (full - reduced), abs=1e-3)
-    assert row.df == 2
-
-
-def test_fitted_lines_for_two_levels_without_the_factor_name(sleep, reference_dir):
-    (step,) = parse("plot fitted lines for 308 and 309").steps
-    assert (step.kind, step.by, step.levels) == ("plot_trajectory", None, ("308", "309"))
-    figure = _result(ask_ok(sleep, "plot fitted lines for 308 and 309"))
-    assert figure.levels_shown == ("308", "309")
-    ref = _reference(reference_dir, "sleepstudy_slope")
-    fixef = {f["term"]: f["estimate"] for f in ref["fixef"]}
-    for level, terms in figure.level_coefficients:
-        for term, value in terms:
-            blup = next(r["value"] for r in ref["ranef"]
-                        if r["level"] == level and r["term"] == term)
-            assert value == pytest.approx(fixef[term] + blup, abs=2e-3)
-
-
 def test_bare_levels_with_two_grouping_factors_ask_which(ratings):
     answer = ratings.ask("plot fitted lines for 1 and 2")
     assert not answer.ok and "name the one" in str(answer.error)

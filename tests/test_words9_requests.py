@@ -58,10 +58,17 @@ def test_show_the_slope_of_days_is_its_coefficient(sleep):
     assert "rose by 10.5 per day" in answer.text()
 
 
-def test_lrt_for_the_random_slope_is_lme4s_likelihood_ratio(sleep, reference_dir):
-    (step,) = parse("LRT for the random slope").steps
-    assert (step.kind, step.slope) == ("random_effects_tests", "slope")
-    answer = ask_ok(sleep, "LRT for the random slope")
+@pytest.mark.parametrize(
+    ("request_text", "slope"),
+    [("LRT for the random slope", "slope"),
+     ("likelihood ratio test for the random slope of Days", "Days")],
+)
+def test_lrt_for_the_random_slope_is_lme4s_likelihood_ratio(
+    sleep, reference_dir, request_text, slope
+):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.slope) == ("random_effects_tests", slope)
+    answer = ask_ok(sleep, request_text)
     row = _result(answer).tests[0]
     # ranova's line: (Days | Subject) reduced to (1 | Subject), both REML
     full = _reference(reference_dir, "sleepstudy_slope")["logLik"]
@@ -70,10 +77,17 @@ def test_lrt_for_the_random_slope_is_lme4s_likelihood_ratio(sleep, reference_dir
     assert row.df == 2
 
 
-def test_fitted_lines_for_two_subjects_are_their_own_coefficients(sleep, reference_dir):
-    (step,) = parse("fitted lines for subjects 308 and 309").steps
-    assert (step.kind, step.by, step.levels) == ("plot_trajectory", "subjects", ("308", "309"))
-    answer = ask_ok(sleep, "fitted lines for subjects 308 and 309")
+@pytest.mark.parametrize(
+    ("request_text", "by"),
+    [("fitted lines for subjects 308 and 309", "subjects"),
+     ("plot fitted lines for 308 and 309", None)],
+)
+def test_fitted_lines_for_two_subjects_are_their_own_coefficients(
+    sleep, reference_dir, request_text, by
+):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.by, step.levels) == ("plot_trajectory", by, ("308", "309"))
+    answer = ask_ok(sleep, request_text)
     figure = _result(answer)
     assert figure.levels_shown == ("308", "309") and figure.levels_named
     ref = _reference(reference_dir, "sleepstudy_slope")
