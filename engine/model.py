@@ -10,13 +10,15 @@ MixedModels.jl organises it:
 2. Everything else (the other terms' columns, X and y) forms the "rest" of width m.
    The cross-products Z1'Z1 (per level), R'Z1 and R'R (R = [Z2 .. ZK, X, y]) are
    built once; nothing of size n is touched during the optimisation.
-3. For each theta: M_j = T1' A_j T1 + I per level (closed form for s1 <= 2, batched
-   Cholesky otherwise), then the Schur complement
+3. For each theta: M_j = T1' A_j T1 + I per level, then the Schur complement
    S = Lambda_r' (R'R - R'Z1 T1 M^-1 T1' Z1'R) Lambda_r + I_re, whose Cholesky factor
    holds the remaining random-effects block, R_X' and sqrt(penalised RSS) as its
-   last diagonal element. The Z1-part of the product is a sum over levels, computed
-   either densely (narrow rest) or from precomputed index pairs (a fixed sparsity
-   pattern: only the values change with theta).
+   last diagonal element. The Z1-part of the product is a sum over levels. For a
+   scalar first term it is linear in W_j = T1^2 / M_j, computed either densely (narrow
+   rest) or from precomputed index pairs (a fixed sparsity pattern: only the values
+   change with theta). For a vector-valued one it is sum_j V_j'V_j with
+   V_j = L_j^-1 T1' Z1j'R_j from per-level Cholesky factors (engine.first_term), which
+   keeps the digits that the W-linear form loses to cancellation.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from scipy.linalg import lapack, solve_triangular
 
 from engine.design import RandomTermDesign
 from engine.errors import LmmInputError
+from engine.first_term import LevelFactors, VectorFirstTerm
 
 LOG_2PI = float(np.log(2 * np.pi))
 #: Dense rest-block products are used while l1 * m^2 * s1^2 stays below this.
@@ -43,8 +46,6 @@ MAX_PAIRS = 30_000_000
 #: Products summed row by row (LmmModel._row_products) up to this many entries;
 #: above, the rest block's cross-products are sparse matrix products.
 MAX_ROW_PRODUCTS = 2_000_000
-#: Up to this many factors, a log-determinant is the log of their product.
-SHORT_LOG_SUM = 64
 
 
 @dataclass(kw_only=True)
@@ -99,12 +100,6 @@ def _level_sums(
 
 def _dense(matrix: np.ndarray | sp.spmatrix) -> np.ndarray:
     return matrix.toarray() if sp.issparse(matrix) else matrix
-
-
-#: Rows of (m00, m01, m11) giving M^-1's entries (00, 01, 10, 11) up to sign and |M|;
-#: rows of W's (00, 01, 11) giving its entries (00, 01, 10, 11).
-_ADJUGATE_ROWS = np.array([2, 1, 1, 0])
-_SYMMETRIC_ROWS = np.array([0, 1, 1, 2])
 
 
 @lru_cache(maxsize=64)
@@ -272,11 +267,6 @@ class LmmModel:
             self._a_rest = xy.T @ xy
             self._a_r1 = cross.reshape(xy.shape[1], l1 * s1)
         self._a11 = a11
-        self._a11_rows = None
-        if s1 == 2:  # the 2 x 2 blocks' entries (00, 01, 11) and ones, a row each
-            rows = np.empty((4, l1))
-            rows[0], rows[1], rows[2], rows[3] = a11[:, 0, 0], a11[:, 0, 1], a11[:, 1, 1], 1.0
-            self._a11_rows = rows
         self._m_re = sum(t.n_levels * t.n_columns for t in rest_terms)
         self._m = self._m_re + self.p + 1
         if self._m > MAX_REST_WIDTH:
@@ -299,6 +289,29 @@ class LmmModel:
             self._a_r1 = sp.csr_matrix(rest.T @ z1)
         m = self._m
         self._dense_first = l1 * m * m * s1 * s1 <= DENSE_WORK_LIMIT
+        self._first_product_ready = False
+        if s1 == 1:
+            self._prepare_first_product()
+        else:
+            self._prepare_vector_first(l1, s1, m)
+        self._rest_all_scalar = all(t.n_columns == 1 for t in rest_terms)
+        # Each rest column's term among the rest terms (scalar terms); X and y get the
+        # position after them. (Not needed without rest terms: nothing is scaled.)
+        self._rest_scale_index = None
+        if rest_terms:
+            self._rest_scale_index = np.full(self._m, len(rest_terms))
+            for k, (lo, hi) in enumerate(self._rest_offsets):
+                self._rest_scale_index[lo:hi] = k
+
+    def _prepare_first_product(self) -> None:
+        """Precomputations of :meth:`_first_product` (sum_j A_j W_j A_j', linear in W).
+
+        Scalar first terms use it at every evaluation; vector-valued ones only for the
+        analytic gradient (``engine.gradient``), so there it is built on first use.
+        """
+        first = self.terms[0]
+        s1, l1 = first.n_columns, first.n_levels
+        m = self._m
         if self._dense_first:
             # A[c][r, j]: component c of level j's block in row r of the rest
             a = _dense(self._a_r1).reshape(m, l1, s1).transpose(2, 0, 1)
@@ -325,14 +338,19 @@ class LmmModel:
             self._g_upper = (ra, rc)
         else:
             self._prepare_pairs(l1, s1, m)
-        self._rest_all_scalar = all(t.n_columns == 1 for t in rest_terms)
-        # Each rest column's term among the rest terms (scalar terms); X and y get the
-        # position after them. (Not needed without rest terms: nothing is scaled.)
-        self._rest_scale_index = None
-        if rest_terms:
-            self._rest_scale_index = np.full(self._m, len(rest_terms))
-            for k, (lo, hi) in enumerate(self._rest_offsets):
-                self._rest_scale_index[lo:hi] = k
+        self._first_product_ready = True
+
+    def _prepare_vector_first(self, l1: int, s1: int, m: int) -> None:
+        """Arrays of :meth:`_first_gram` (engine.first_term): A_j's lower entries over
+        the levels and, for a dense product, Z1j'R_j's s1 components as (m, levels)."""
+        parts = None
+        if self._dense_first:
+            a = _dense(self._a_r1).reshape(m, l1, s1)
+            parts = [np.ascontiguousarray(a[:, :, k]) for k in range(s1)]
+            self._g_upper = _upper_indices(m)
+        else:
+            self._a_r1_transpose = sp.csr_matrix(self._a_r1).T.tocsr()
+        self._vector_blocks = VectorFirstTerm(self._a11, parts)
 
     def _fits_row_products(self, width1: int) -> bool:
         """Whether the rest block's cross-products are cheap to form row by row."""
@@ -442,38 +460,43 @@ class LmmModel:
         return [t.factor(theta) for t in self.terms]
 
     def _first_block(self, t1: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """log det of M_j = T1' A_j T1 + I over levels j, M^-1 and W = T1 M^-1 T1'.
+        """Scalar first term: sum_j log M_j, M^-1 and W = T1 M^-1 T1' for
+        M_j = T1^2 A_j + 1, as (levels, 1, 1) arrays."""
+        lam2 = t1[0, 0] ** 2
+        mdiag = lam2 * self._a11[:, 0, 0] + 1.0
+        inv = (1.0 / mdiag)[:, None, None]
+        return float(np.log(mdiag).sum()), inv, lam2 * inv
 
-        Closed forms for 1 x 1 and 2 x 2 blocks (:func:`blocks_2x2`), batched LAPACK
-        otherwise; nothing loops over levels in Python.
-        """
-        a = self._a11
-        s1 = t1.shape[0]
-        if s1 == 1:
-            lam2 = t1[0, 0] ** 2
-            mdiag = lam2 * a[:, 0, 0] + 1.0
-            inv = (1.0 / mdiag)[:, None, None]
-            return float(np.log(mdiag).sum()), inv, lam2 * inv
-        if s1 == 2:
-            t = (float(t1[0, 0]), float(t1[1, 0]), float(t1[1, 1]))
-            logdet, m_rows, det, w_rows = blocks_2x2(self._a11_rows, t)
-            levels = det.size
-            # M^-1 = (m11, -m01; -m01, m00) / |M| and W, entry rows to (levels, 2, 2).
-            inv_rows = m_rows[_ADJUGATE_ROWS] / det
-            inv_rows[1:3] *= -1.0
-            inv = np.ascontiguousarray(inv_rows.T).reshape(levels, 2, 2)
-            w = np.ascontiguousarray(w_rows[_SYMMETRIC_ROWS].T).reshape(levels, 2, 2)
-            return logdet, inv, w
-        mm = np.matmul(np.matmul(t1.T, a), t1)
-        mm[:, np.arange(s1), np.arange(s1)] += 1.0
-        chol = np.linalg.cholesky(mm)
-        logdet = 2.0 * float(np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2))))
-        inv = np.linalg.inv(mm)
-        w = np.matmul(np.matmul(t1, inv), t1.T)
-        return logdet, inv, w
+    def _vector_first(self, t1: np.ndarray) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """Vector-valued first term: sum_j log|M_j|, M^-1 (levels, s1, s1) and
+        sum_j V_j'V_j (m x m), by per-level Cholesky factors (engine.first_term);
+        None if an M_j is not positive definite in floating point."""
+        factors = self._vector_blocks.factor(t1)
+        if factors is None:
+            return None
+        logdet = self._vector_blocks.log_determinant(factors)
+        gram = self._first_gram(factors, t1)
+        linv = factors.solve_matrices(np.eye(t1.shape[0]))
+        return logdet, np.matmul(np.swapaxes(linv, 1, 2), linv), gram
+
+    def _first_gram(self, factors: LevelFactors, t1: np.ndarray) -> np.ndarray:
+        """sum_j V_j'V_j with V_j = L_j^-1 T1'(Z1j'R_j), the first term's share of the
+        rest block's Schur complement (m x m)."""
+        if self._dense_first:
+            first = self.terms[0]
+            buffer = np.empty((self._m, first.n_columns, first.n_levels))
+            return self._vector_blocks.gram(factors, t1, buffer)
+        first = self.terms[0]
+        s1, l1 = first.n_columns, first.n_levels
+        blocks = factors.solve_matrices(t1.T)
+        solve = sp.bsr_matrix((blocks, np.arange(l1), np.arange(l1 + 1)), shape=(l1 * s1,) * 2)
+        v = solve @ self._a_r1_transpose
+        return np.asarray((v.T @ v).toarray())
 
     def _first_product(self, w: np.ndarray) -> np.ndarray:
         """sum over levels j of A_rj W_j A_rj' (m x m)."""
+        if not self._first_product_ready:
+            self._prepare_first_product()
         m = self._m
         if self._dense_first:
             wa, wb = self._w_upper
@@ -518,10 +541,16 @@ class LmmModel:
         """Blocked Cholesky at theta; ``None`` if it fails (not positive definite)."""
         theta = np.asarray(theta, dtype=float)
         factors = self.factors(theta)
-        logdet1, inv, w = self._first_block(factors[0])
-        if not math.isfinite(logdet1):
-            return None
-        schur = self._first_product(w)
+        if factors[0].shape[0] == 1:
+            logdet1, inv, w = self._first_block(factors[0])
+            if not math.isfinite(logdet1):
+                return None
+            schur = self._first_product(w)
+        else:
+            vector = self._vector_first(factors[0])
+            if vector is None:
+                return None
+            logdet1, inv, schur = vector
         np.subtract(self._a_rest, schur, out=schur)
         schur = self._scale_rest(schur, factors)
         m_re = self._m_re
@@ -698,59 +727,3 @@ class LmmModel:
             block = f[lo:hi].reshape((hi - lo) // k, k, -1)
             f[lo:hi] = np.matmul(t.T, block).reshape(hi - lo, -1)
         return f
-
-
-def blocks_2x2(
-    a_rows: np.ndarray, t: tuple[float, float, float], work: dict[str, np.ndarray] | None = None
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """M_j = T'A_jT + I over levels j for 2 x 2 blocks: sum_j log|M_j|, M_j's entries,
-    |M_j| and the upper entries of W_j = T M_j^-1 T'.
-
-    ``a_rows`` (4 x levels) holds A_j's entries (00, 01, 11) and a row of ones; ``t`` is
-    (T_00, T_10, T_11). For fixed T, M_j's entries are linear in A_j's and W_j's linear
-    in adj(M_j) = (m11, -m01, m00), so each is one small matrix product over all
-    levels. ``work`` holds preallocated arrays (the optimizer's kernel reuses them).
-    """
-    t0, t1, t2 = t
-    if work is None:
-        to_m = np.array(
-            [[t0 * t0, 2.0 * t0 * t1, t1 * t1, 1.0], [0.0, t0 * t2, t1 * t2, 0.0],
-             [0.0, 0.0, t2 * t2, 1.0]]
-        )
-        m_rows = np.dot(to_m, a_rows)
-        det = m_rows[0] * m_rows[2]
-        det -= np.square(m_rows[1])
-        to_w = np.array(
-            [[0.0, 0.0, t0 * t0], [0.0, -t0 * t2, t0 * t1], [t2 * t2, -2.0 * t1 * t2, t1 * t1]]
-        )
-        w_rows = np.dot(to_w, m_rows)
-        w_rows /= det
-        return log_sum(det), m_rows, det, w_rows
-    to_m = work["to_m"]
-    to_m[0, 0], to_m[0, 1], to_m[0, 2] = t0 * t0, 2.0 * t0 * t1, t1 * t1
-    to_m[1, 1], to_m[1, 2] = t0 * t2, t1 * t2
-    to_m[2, 2] = t2 * t2
-    m_rows = np.dot(to_m, a_rows, out=work["m_rows"])
-    det = np.multiply(m_rows[0], m_rows[2], out=work["det"])
-    det -= np.square(m_rows[1], out=work["square"])
-    to_w = work["to_w"]
-    to_w[0, 2] = t0 * t0
-    to_w[1, 1], to_w[1, 2] = -t0 * t2, t0 * t1
-    to_w[2, 0], to_w[2, 1], to_w[2, 2] = t2 * t2, -2.0 * t1 * t2, t1 * t1
-    w_rows = np.dot(to_w, m_rows, out=work["w_rows"])
-    w_rows /= det
-    return log_sum(det), m_rows, det, w_rows
-
-
-def log_sum(values: np.ndarray) -> float:
-    """sum(log(values)) for positive values.
-
-    Short vectors take the log of their product (one call instead of numpy's
-    per-call overhead) unless it leaves the normal floating-point range.
-    """
-    if values.size <= SHORT_LOG_SUM:
-        product = math.prod(values.tolist())
-        if 1e-300 < product < 1e300:
-            return math.log(product)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return float(np.log(values).sum())

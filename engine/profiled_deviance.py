@@ -7,14 +7,12 @@ evaluation costs numpy's per-call overhead, not arithmetic. This kernel computes
 floating-point operations in the same order, so the two agree bit for bit and the
 optimizer's path does not depend on which one it calls. It saves the rest:
 
-* no T_k matrices, no M_j^-1, no ThetaEvaluation record;
+* no rest-term T_k matrices, no M_j^-1, no ThetaEvaluation record;
 * only the upper triangle of the rest block S is formed (it is what LAPACK's lower
   Cholesky of S' reads), scaled by the rest terms' theta, in preallocated arrays
   that ``dpotrf`` factors in place;
 * every NumPy call writes into a preallocated array given as a positional ``out``
-  (a keyword costs more than the arithmetic here), the 2 x 2 blocks' coefficients
-  are packed into their array's memory by ``struct`` (NumPy's conversion of a tuple
-  costs more than the rest of the block step), and the logs of R's diagonal and of the
+  (a keyword costs more than the arithmetic here), and the logs of R's diagonal and of the
   scaled penalised RSS are one ``np.log`` call (NumPy's log of a value does not
   depend on the array it sits in).
 
@@ -25,21 +23,18 @@ in the rest) or whose later terms are vector-valued use ``LmmModel.deviance``.
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.linalg import lapack
 
-from engine.model import LOG_2PI, log_sum
+from engine.model import LOG_2PI
 
 _sum = np.add.reduce
 _add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
 _square, _log, _dot = np.square, np.log, np.dot
 _potrf = lapack.dpotrf
-#: Writes the 21 coefficients of ``_blocks_2x2`` as native doubles into a buffer.
-_pack_coefficients = struct.Struct("=21d").pack_into
 
 if TYPE_CHECKING:
     from engine.model import LmmModel
@@ -67,7 +62,6 @@ class ProfiledDeviance:
         self.l1 = first.n_levels
         m, m_re, p = model._m, model._m_re, model.p
         ra, rc = model._g_upper
-        self.outer = model._outer
         self.a_upper = model._a_rest[ra, rc]
         self.values = np.empty(ra.size)
         self.schur = np.zeros((m, m))
@@ -94,79 +88,40 @@ class ProfiledDeviance:
         #: What the penalised RSS is divided by inside the log: n - p (REML) or n (ML).
         self.rss_divisor = self.dof if reml else model.n
         if self.s1 == 1:
+            self.outer = model._outer
             self.a00 = np.ascontiguousarray(model._a11[:, 0, 0])
             self.m_diag = np.empty(self.l1)
             self.w = np.empty(self.l1)
             self.work = np.empty(self.l1)
-        elif self.s1 == 2:
-            self._prepare_2x2(model._a11_rows)
         else:
-            self.w_upper = model._w_upper
-
-    def _prepare_2x2(self, a_rows: np.ndarray) -> None:
-        """Work arrays of :meth:`_blocks_2x2`: the coefficient matrices of
-        ``engine.model.blocks_2x2`` share one buffer, filled by one ``struct`` call."""
-        levels = a_rows.shape[1]
-        self.a_rows = a_rows
-        self.coefficients = np.zeros(21)
-        self.coefficient_bytes = memoryview(self.coefficients).cast("B")
-        self.to_m = self.coefficients[:12].reshape(3, 4)
-        self.to_w = self.coefficients[12:].reshape(3, 3)
-        self.m_rows = np.empty((3, levels))
-        self.m_parts = tuple(self.m_rows)
-        self.w_rows = np.empty((3, levels))
-        self.w_flat = self.w_rows.reshape(-1)
-        self.det = np.empty(levels)
-        self.det_square = np.empty(levels)
-
-    def _blocks_2x2(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """``engine.model.blocks_2x2`` (the same operations in the same order) in the
-        preallocated arrays: sum_j log|M_j| and W's upper entries, entry by entry."""
-        k = self.first_theta
-        t0, t1, t2 = float(theta[k]), float(theta[k + 1]), float(theta[k + 2])
-        # to_m (3 x 4), then to_w (3 x 3), row by row
-        _pack_coefficients(
-            self.coefficient_bytes, 0,
-            t0 * t0, 2.0 * t0 * t1, t1 * t1, 1.0,
-            0.0, t0 * t2, t1 * t2, 0.0,
-            0.0, 0.0, t2 * t2, 1.0,
-            0.0, 0.0, t0 * t0,
-            0.0, -t0 * t2, t0 * t1,
-            t2 * t2, -2.0 * t1 * t2, t1 * t1,
-        )
-        m_rows = _dot(self.to_m, self.a_rows, self.m_rows)
-        m00, m01, m11 = self.m_parts
-        det = _multiply(m00, m11, self.det)
-        _subtract(det, _square(m01, self.det_square), det)
-        w_rows = _dot(self.to_w, m_rows, self.w_rows)
-        _divide(w_rows, det, w_rows)
-        return log_sum(det), self.w_flat
+            self.first = first
+            self.blocks = model._vector_blocks
+            self.v_buffer = np.empty((m, self.s1, self.l1))
 
     def _first_block(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """sum_j log|M_j| and W's upper entries, entry by entry over levels (``_outer``'s rows),
-        computed as ``LmmModel._first_block`` does."""
-        s1, k = self.s1, self.first_theta
-        if s1 == 1:
-            lam2 = theta[k] ** 2  # theta is a float64 array: a NumPy scalar's square
+        """sum_j log|M_j| and the first term's share of S's upper entries, computed as
+        ``LmmModel.evaluate`` does (``_first_block`` or ``_vector_first``)."""
+        if self.s1 == 1:
+            lam2 = theta[self.first_theta] ** 2  # a NumPy scalar's square, as evaluate's
             m_diag = _multiply(self.a00, lam2, self.m_diag)
             _add(m_diag, 1.0, m_diag)
             logdet = float(_sum(_log(m_diag, self.work)))
             w = _divide(1.0, m_diag, self.w)
             _multiply(w, lam2, w)
-            return logdet, w
-        if s1 == 2:
-            return self._blocks_2x2(theta)
-        factors = self.model.terms[0].factor(theta)
-        logdet, _, w = self.model._first_block(factors)
-        wa, wb = self.w_upper
-        return logdet, w[:, wa, wb].T.reshape(-1)
+            # np.dot and the @ of LmmModel._first_product run the same BLAS product.
+            return logdet, _dot(w, self.outer, self.values)
+        t = self.first.factor(theta)
+        factors = self.blocks.factor(t)
+        if factors is None:
+            return math.inf, self.values
+        logdet = self.blocks.log_determinant(factors)
+        gram = self.blocks.gram(factors, t, self.v_buffer)
+        return logdet, gram.reshape(-1).take(self.upper_positions, 0, self.values)
 
     def __call__(self, theta: np.ndarray) -> float:
-        logdet, w = self._first_block(theta)
+        logdet, values = self._first_block(theta)
         if not math.isfinite(logdet):
             return math.inf
-        # np.dot and the @ of LmmModel._first_product run the same BLAS product.
-        values = _dot(w, self.outer, self.values)
         _subtract(self.a_upper, values, values)
         if self.theta_ext is not None:
             ext = self.theta_ext

@@ -112,7 +112,14 @@ def test_refit_equals_a_fresh_fit_of_the_simulated_response(sleep_fit):
     assert refit.criterion == pytest.approx(fresh.criterion, abs=1e-6)
     np.testing.assert_allclose(refit.theta, fresh.theta, rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(refit.beta, fresh.beta, rtol=1e-5)
-    assert refit.sigma == pytest.approx(fresh.sigma, rel=1e-5)
+    # Each run stops within its own tolerance of the optimum (the fresh fit's sigma was
+    # 9.4e-6 relative short of it, the refit's 1.8e-6), so both sigmas are held to the
+    # optimum itself rather than to each other.
+    best_criterion, best_sigma = _tight_optimum(reused, refit.theta, True)
+    for stop in (fresh, refit):
+        assert stop.criterion == pytest.approx(best_criterion, abs=1e-6)
+        assert stop.criterion >= best_criterion - 1e-9
+        assert stop.sigma == pytest.approx(best_sigma, rel=1e-5)
 
 
 def _tight_optimum(model: LmmModel, theta0: np.ndarray, reml: bool) -> tuple[float, float]:
