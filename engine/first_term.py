@@ -26,11 +26,12 @@ import numpy as np
 
 from engine.log_sum import log_sum
 
-_dot, _sqrt, _divide, _multiply, _subtract = np.dot, np.sqrt, np.divide, np.multiply, np.subtract
+_dot, _matmul, _sqrt = np.dot, np.matmul, np.sqrt
+_divide, _multiply, _subtract = np.divide, np.multiply, np.subtract
 _minimum = np.minimum.reduce
-#: Writes twelve coefficients into an array's memory as native doubles (cheaper than
+#: Writes sixteen coefficients into an array's memory as native doubles (cheaper than
 #: NumPy's conversion of a nested list).
-_pack_12 = struct.Struct("=12d").pack_into
+_pack_16 = struct.Struct("=16d").pack_into
 
 
 @dataclass
@@ -64,6 +65,24 @@ class LevelFactors:
         return np.stack(solved).transpose(2, 0, 1)
 
 
+class TwoColumnFactors(LevelFactors):
+    """L_j for a two-column term, kept as the kernel uses it: ``ratio`` = M_j[1,0] /
+    M_j[0,0] (= L_j[1,0] / L_j[0,0]), ``pivot_rows`` = (L_j[0,0]^2, L_j[1,1]^2) and
+    ``roots`` = (L_j[0,0], L_j[1,1]), each (2, levels)."""
+
+    def __init__(self, ratio: np.ndarray, pivot_rows: np.ndarray, roots: np.ndarray):
+        self.ratio, self.pivot_rows, self.roots = ratio, pivot_rows, roots
+
+    @property
+    def entries(self) -> list[list[np.ndarray]]:  # type: ignore[override]
+        l00, l11 = self.roots
+        return [[l00], [self.ratio * l00, l11]]
+
+    @property
+    def pivots(self) -> list[np.ndarray]:  # type: ignore[override]
+        return list(self.pivot_rows)
+
+
 class VectorFirstTerm:
     """The fixed arrays of a vector-valued first term, and its two steps per theta.
 
@@ -88,67 +107,105 @@ class VectorFirstTerm:
         self.a_rows = np.empty((4, levels))
         self.a_rows[0], self.a_rows[1] = a11[:, 0, 0], a11[:, 0, 1]
         self.a_rows[2], self.a_rows[3] = a11[:, 1, 1], 1.0
-        self.coefficients = np.zeros(12)
+        # M_j's rows (m00, spare, m01, m11): rows 0-1 then hold the pivots
+        # (L_00^2, L_11^2) side by side, so that one call takes both square roots
+        self.coefficients = np.zeros(16)
         self.coefficient_bytes = memoryview(self.coefficients).cast("B")
-        self.to_m = self.coefficients.reshape(3, 4)
-        self.m_rows = np.empty((3, levels))
-        self.m00, self.m01, self.m11 = self.m_rows
-        self.l00, self.l10 = np.empty(levels), np.empty(levels)
-        self.pivot, self.l11 = np.empty(levels), np.empty(levels)
-        self.det = np.empty(levels)
+        self.to_m = self.coefficients.reshape(4, 4)
+        self.m_rows = np.empty((4, levels))
+        self.m00, self.pivot, self.m01, self.m11 = self.m_rows
+        self.pivot_rows = self.m_rows[:2]
+        self.pivots_flat = self.pivot_rows.reshape(-1)
+        self.ratio = np.empty(levels)
+        self.roots = np.empty((2, levels))
         self.t_transposed = np.zeros((2, 2))
         if a_parts is not None:
             m = a_parts[0].shape[0]
-            self.a_stacked = np.stack(a_parts).reshape(2, -1)
-            self.c = np.empty((2, m * levels))
-            self.c0, self.c1 = (row.reshape(m, levels) for row in self.c)
+            self.a_by_row = np.ascontiguousarray(np.stack(a_parts, axis=1))  # (m, 2, levels)
+            self.scratch = np.empty((m, levels))
+
+    def buffer(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """A work buffer for :meth:`gram_2x2`: the (m, 2, levels) array, its two
+        component views, and its flat (m, 2 levels) view with that view's transpose."""
+        levels = self.a_rows.shape[1]
+        array = np.empty((m, 2, levels))
+        flat = array.reshape(m, -1)
+        return array, array[:, 0, :], array[:, 1, :], flat, flat.T
 
     def factor(self, t: np.ndarray) -> LevelFactors | None:
         """Cholesky factors of M_j = T'A_jT + I over the levels (None if one is not
         positive definite in floating point)."""
         if self.size != 2:
             return factor_levels(self.a_entries, t)
-        t0, t1, t2 = float(t[0, 0]), float(t[1, 0]), float(t[1, 1])
-        # (T'AT + I) entries 00, 01, 11 as rows of coefficients on (A_00, A_01, A_11, 1)
-        _pack_12(
+        return self.factor_2x2(float(t[0, 0]), float(t[1, 0]), float(t[1, 1]))
+
+    def factor_2x2(self, t0: float, t1: float, t2: float) -> TwoColumnFactors | None:
+        """:meth:`factor` for T = (t0, 0; t1, t2)."""
+        # rows of coefficients on (A_00, A_01, A_11, 1) giving M's 00, (spare), 01, 11
+        _pack_16(
             self.coefficient_bytes, 0,
             t0 * t0, 2.0 * t0 * t1, t1 * t1, 1.0,
+            0.0, 0.0, 0.0, 0.0,
             0.0, t0 * t2, t1 * t2, 0.0,
             0.0, 0.0, t2 * t2, 1.0,
         )
         _dot(self.to_m, self.a_rows, self.m_rows)
-        l00 = _sqrt(self.m00, self.l00)
-        l10 = _divide(self.m01, l00, self.l10)
-        pivot = _multiply(l10, l10, self.pivot)
-        _subtract(self.m11, pivot, pivot)
+        m01, pivot = self.m01, self.pivot
+        ratio = _divide(m01, self.m00, self.ratio)
+        _multiply(ratio, m01, pivot)
+        _subtract(self.m11, pivot, pivot)  # M_11 - M_01^2 / M_00
         if not _minimum(pivot) > 0.0:
             return None
-        return LevelFactors([[l00], [l10, _sqrt(pivot, self.l11)]], [self.m00, pivot])
+        return TwoColumnFactors(ratio, self.pivot_rows, _sqrt(self.pivot_rows, self.roots))
 
     def gram(self, factors: LevelFactors, t: np.ndarray, buffer: np.ndarray) -> np.ndarray:
         """sum_j V_j'V_j, V_j = L_j^-1 T'(Z1j'R_j) (m x m); ``buffer`` is (m, s, levels)."""
         if self.size != 2:
             return gram_of_solved(factors, t, self.a_parts, buffer)
-        (l00,), (l10, l11) = factors.entries
+        work = (buffer, buffer[:, 0, :], buffer[:, 1, :], buffer.reshape(buffer.shape[0], -1))
+        t0, t1, t2 = float(t[0, 0]), float(t[1, 0]), float(t[1, 1])
+        return self.gram_2x2(factors, t0, t1, t2, (*work, work[3].T))
+
+    def gram_2x2(
+        self,
+        factors: TwoColumnFactors,
+        t0: float,
+        t1: float,
+        t2: float,
+        work: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ) -> np.ndarray:
+        """:meth:`gram` for T = (t0, 0; t1, t2) and the factors of :meth:`factor_2x2`;
+        ``work`` is :meth:`buffer`'s tuple."""
+        array, c0, c1, flat, flat_t = work
         tt = self.t_transposed
-        tt[0, 0], tt[0, 1], tt[1, 1] = t[0, 0], t[1, 0], t[1, 1]
-        # T'(Z1j'R_j) for all levels and rest columns at once, then the forward
-        # substitution v0 = c0 / l00, v1 = (c1 - l10 v0) / l11 into the buffer
-        _dot(tt, self.a_stacked, self.c)
-        c0, c1 = self.c0, self.c1
-        v0 = _divide(c0, l00, buffer[:, 0, :])
-        _multiply(l10, v0, c0)
-        _subtract(c1, c0, c1)
-        _divide(c1, l11, buffer[:, 1, :])
-        flat = buffer.reshape(buffer.shape[0], -1)
-        return _dot(flat, flat.T)
+        tt[0, 0], tt[0, 1], tt[1, 1] = t0, t1, t2
+        # c = T'(Z1j'R_j) for every rest row and level, then the forward substitution
+        # v0 = c0 / L_00, v1 = (c1 - L_10 v0) / L_11 = (c1 - ratio c0) / L_11
+        _matmul(tt, self.a_by_row, array)
+        _subtract(c1, _multiply(factors.ratio, c0, self.scratch), c1)
+        _divide(array, factors.roots, array)
+        return _dot(flat, flat_t)
+
+    def inverse(self, factors: LevelFactors) -> np.ndarray:
+        """M_j^-1 = L_j^-T L_j^-1 for every level, (levels, s, s). For two columns, with
+        r = L_10 / L_00 and pivots p0 = L_00^2, p1 = L_11^2:
+        (1/p0 + r^2/p1, -r/p1; -r/p1, 1/p1)."""
+        if self.size != 2:
+            inverse_factor = factors.solve_matrices(np.eye(self.size))
+            return np.matmul(np.swapaxes(inverse_factor, 1, 2), inverse_factor)
+        p0, p1 = factors.pivot_rows
+        ratio = factors.ratio
+        out = np.empty((ratio.size, 2, 2))
+        out[:, 1, 1] = 1.0 / p1
+        out[:, 0, 1] = out[:, 1, 0] = -ratio * out[:, 1, 1]
+        out[:, 0, 0] = 1.0 / p0 + ratio * ratio * out[:, 1, 1]
+        return out
 
     def log_determinant(self, factors: LevelFactors) -> float:
         """sum_j log|M_j|: the logs of the pivots L_j[k, k]^2."""
-        pivots = factors.pivots
         if self.size == 2:
-            return log_sum(_multiply(pivots[0], pivots[1], self.det))
-        return sum(log_sum(pivot) for pivot in pivots)
+            return log_sum(self.pivots_flat)
+        return sum(log_sum(pivot) for pivot in factors.pivots)
 
 
 def factor_levels(a_entries: list[list[np.ndarray]], t: np.ndarray) -> LevelFactors | None:

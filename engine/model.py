@@ -476,8 +476,7 @@ class LmmModel:
             return None
         logdet = self._vector_blocks.log_determinant(factors)
         gram = self._first_gram(factors, t1)
-        linv = factors.solve_matrices(np.eye(t1.shape[0]))
-        return logdet, np.matmul(np.swapaxes(linv, 1, 2), linv), gram
+        return logdet, self._vector_blocks.inverse(factors), gram
 
     def _first_gram(self, factors: LevelFactors, t1: np.ndarray) -> np.ndarray:
         """sum_j V_j'V_j with V_j = L_j^-1 T1'(Z1j'R_j), the first term's share of the

@@ -65,9 +65,6 @@ class ProfiledDeviance:
         self.a_upper = model._a_rest[ra, rc]
         self.values = np.empty(ra.size)
         self.schur = np.zeros((m, m))
-        # S's transpose: S's upper triangle as the lower triangle of a Fortran-ordered
-        # array, which dpotrf factors in place.
-        self.schur_t = self.schur.T
         self.schur_flat = self.schur.reshape(-1)
         self.upper_positions = ra * m + rc
         self.re_diagonal = ((ra == rc) & (ra < m_re)).astype(float) if m_re else None
@@ -87,6 +84,9 @@ class ProfiledDeviance:
         self.dof = model.n - p
         #: What the penalised RSS is divided by inside the log: n - p (REML) or n (ML).
         self.rss_divisor = self.dof if reml else model.n
+        #: A vector-valued first term and no other: S is R'R minus the Gram matrix.
+        self.gram_only = self.s1 > 1 and not rest_terms
+        self.a_rest = model._a_rest
         if self.s1 == 1:
             self.outer = model._outer
             self.a00 = np.ascontiguousarray(model._a11[:, 0, 0])
@@ -96,7 +96,10 @@ class ProfiledDeviance:
         else:
             self.first = first
             self.blocks = model._vector_blocks
-            self.v_buffer = np.empty((m, self.s1, self.l1))
+            if self.s1 == 2:
+                self.v_work = self.blocks.buffer(m)
+            else:
+                self.v_buffer = np.empty((m, self.s1, self.l1))
 
     def _first_block(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """sum_j log|M_j| and the first term's share of S's upper entries, computed as
@@ -110,15 +113,36 @@ class ProfiledDeviance:
             _multiply(w, lam2, w)
             # np.dot and the @ of LmmModel._first_product run the same BLAS product.
             return logdet, _dot(w, self.outer, self.values)
-        t = self.first.factor(theta)
-        factors = self.blocks.factor(t)
-        if factors is None:
+        logdet, gram = self._vector_gram(theta)
+        if gram is None:
             return math.inf, self.values
-        logdet = self.blocks.log_determinant(factors)
-        gram = self.blocks.gram(factors, t, self.v_buffer)
         return logdet, gram.reshape(-1).take(self.upper_positions, 0, self.values)
 
+    def _vector_gram(self, theta: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """A vector-valued first term: sum_j log|M_j| and sum_j V_j'V_j, as
+        ``LmmModel._vector_first`` computes them (None where an M_j fails)."""
+        blocks = self.blocks
+        if self.s1 == 2:
+            k = self.first_theta
+            t0, t1, t2 = theta[k : k + 3].tolist()
+            factors = blocks.factor_2x2(t0, t1, t2)
+            if factors is None:
+                return math.inf, None
+            return (blocks.log_determinant(factors),
+                    blocks.gram_2x2(factors, t0, t1, t2, self.v_work))
+        t = self.first.factor(theta)
+        factors = blocks.factor(t)
+        if factors is None:
+            return math.inf, None
+        return blocks.log_determinant(factors), blocks.gram(factors, t, self.v_buffer)
+
     def __call__(self, theta: np.ndarray) -> float:
+        if self.gram_only:
+            logdet, gram = self._vector_gram(theta)
+            if gram is None:
+                return math.inf
+            # S = R'R - gram, the whole matrix at once (no rest terms to scale)
+            return self._finish(logdet, _subtract(self.a_rest, gram, self.schur))
         logdet, values = self._first_block(theta)
         if not math.isfinite(logdet):
             return math.inf
@@ -131,9 +155,15 @@ class ProfiledDeviance:
         if self.re_diagonal is not None:
             _add(values, self.re_diagonal, values)
         self.schur_flat[self.upper_positions] = values
+        return self._finish(logdet, self.schur)
+
+    def _finish(self, logdet: float, schur: np.ndarray) -> float:
+        """The deviance from the first term's log-determinant and S (its upper triangle:
+        S's transpose is a Fortran-ordered array whose lower triangle dpotrf factors in
+        place)."""
         # lower=1, clean=0, overwrite_a=1, passed by position (f2py's keyword parsing
         # costs a third of the call on these small matrices)
-        chol, info = _potrf(self.schur_t, 1, 0, 1)
+        chol, info = _potrf(schur.T, 1, 0, 1)
         if info != 0:
             return math.inf
         pwrss = float(chol[-1, -1] ** 2)
