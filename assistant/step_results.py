@@ -550,6 +550,22 @@ class ChangeRanking:
 
 
 @dataclass(frozen=True)
+class SharedSlopeAnswer:
+    """A question of change asked of each level ("did anyone get worse?") in a model
+    without a random slope: every level shares the fixed slope(s) in ``slopes``.
+    ``asked``, ``rising`` and ``polarity_known`` as in :class:`ChangeRanking`."""
+
+    slopes: Any  # engine.shared_slope.SharedSlopes
+    asked: str
+    rising: bool
+    polarity_known: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**json_safe(self.slopes), "asked": self.asked, "rising": self.rising,
+                "polarity_known": self.polarity_known}
+
+
+@dataclass(frozen=True)
 class AskedRanking:
     """A BLUP ranking asked for by a word that names its direction only by meaning
     ("harshest raters": the lowest first), kept for the answer to say how it was read."""

@@ -5,6 +5,7 @@ data."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from engine.lmm import fit_lmm
@@ -40,3 +41,46 @@ def test_whether_one_group_improves_faster_is_the_time_by_treatment_interaction(
                   f"t({row.df:.1f}) = {_shown(-row.t)}, p = {row.p:.3f}".replace("p = 0.", "p = ."))
     assert difference in text
     assert row.p > 0.05 and "do not differ significantly" in text
+
+
+# ------------------------------------------------------------- 2. no random slope
+def test_did_anyone_get_worse_without_a_random_slope_gives_the_shared_slope(tmp_path):
+    from assistant.session import Session
+
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "LMM: Reaction ~ Days + (1 | Subject)")
+    answer = ask_ok(session, "did anyone get worse?")
+    shared = answer.steps[-1].result.result.slopes
+    fit = fit_lmm("Reaction ~ Days + (1 | Subject)", load_sample("sleepstudy"))
+    row = fit.fixed_effects[list(fit.fixed_names).index("Days")]
+    # every subject's fitted line has the same slope: least squares on each one's fitted values
+    fitted = fit.data.assign(fitted=fit.fitted())
+    per_subject = [np.polyfit(g["Days"], g["fitted"], 1)[0] for _, g in fitted.groupby("Subject")]
+    assert np.allclose(per_subject, row.estimate, rtol=1e-10)
+    (slope,) = shared.slopes
+    assert len(slope.levels) == shared.n_levels == fit.data["Subject"].nunique() == 18
+    assert (slope.test.estimate, slope.test.lower, slope.test.upper, slope.test.df) == \
+        pytest.approx((row.estimate, row.ci_lower, row.ci_upper, row.df), rel=1e-9)
+    text = answer.text()
+    assert (f"rises by {row.estimate:.2f} per unit of Days (95% CI {row.ci_lower:.2f} to "
+            f"{row.ci_upper:.2f}; t({row.df:.1f}) = {row.t:.2f}, p < .001)") in text
+    assert "all 18 subjects are getting worse" in text
+    assert "`add a random slope for Days`" in text
+
+
+def test_a_treatment_interaction_without_a_random_slope_gives_each_arms_slope(pain):
+    shared = ask_ok(pain, "which patients improved fastest?").steps[-1].result.result.slopes
+    fit = fit_lmm(PAIN_INTERACTION, load_sample("pain_trial"))
+    names = list(fit.fixed_names)
+    beta = dict(zip(names, fit.beta, strict=True))
+    arms = load_sample("pain_trial").groupby("patient")["treatment"].first()
+    expected = {"control": beta["time"],
+                "treated": beta["time"] + beta["time:treatment[T.treated]"]}
+    for slope in shared.slopes:
+        (arm,) = set(arms[list(slope.levels)])
+        assert slope.test.estimate == pytest.approx(expected[arm], rel=1e-9)
+        assert len(slope.levels) == (arms == arm).sum()
+    control = next(s for s in shared.slopes if arms[s.levels[0]] == "control")
+    row = fit.fixed_effects[names.index("time")]
+    assert (control.test.lower, control.test.upper) == \
+        pytest.approx((row.ci_lower, row.ci_upper), rel=1e-9)

@@ -18,7 +18,13 @@ from assistant.outcome_direction import higher_is_worse
 from assistant.references import resolve_one
 from assistant.slope_candidates import random_slopes, within_group_predictors
 from assistant.state import SessionState
-from assistant.step_results import AskedRanking, ChangeRanking, EngineResult, ModelView
+from assistant.step_results import (
+    AskedRanking,
+    ChangeRanking,
+    EngineResult,
+    ModelView,
+    SharedSlopeAnswer,
+)
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.data import data_roles
 from engine.blups import (
@@ -32,6 +38,7 @@ from engine.blups import (
 from engine.errors import LmmInputError
 from engine.group_coefficients import group_coefficients
 from engine.own_slopes import rank_own_slopes
+from engine.shared_slope import shared_slopes
 from engine.starting_values import rank_starting_values
 
 
@@ -90,6 +97,15 @@ def _change_ranking(step: Any, model: Any, group: str, state: SessionState) -> S
     worse_up = higher_is_worse(str(fit.response_name))
     rising = {"rises": True, "falls": False,
               "worsens": bool(worse_up), "improves": not worse_up}[asked]
+    variable = time_predictor(fit, group, state)
+    if not random_slopes(fit, group) and variable is not None:
+        # no random slope: every level shares the fixed slope, which answers the question
+        try:
+            shared = shared_slopes(fit, group, variable, state.options.level)
+        except LmmInputError as err:
+            raise AssistantError(str(err)) from None
+        answer = SharedSlopeAnswer(shared, asked, rising, worse_up is not None)
+        return StepResult(EngineResult("shared_slope_answer", answer, model), state)
     try:
         ranking = rank_own_slopes(fit, group, step_field(step, "term"),
                                   descending=rising == fastest, top=step_field(step, "top"))
