@@ -18,6 +18,7 @@ from typing import Any
 from lark import Token, Transformer, v_args
 from lark.visitors import merge_transformers
 
+from grammar.confidence_level import not_a_level
 from grammar.formula import FormulaError, FormulaToAst, ModelFormula, Var, build_model_formula
 from grammar.formula import parse_formula as _parse_formula
 from grammar.plan import (
@@ -243,12 +244,8 @@ def _level(value: float) -> float:
     """A confidence level from 95 or 0.95; refused outside (0, 1) ("200%" is not 2%)."""
     level = round(value / 100, 6) if value > 1 else value
     if not 0 < level < 1:
-        shown = f"{value:g}%" if value > 1 else f"{value:g}"
-        raise NotUnderstood(
-            "a confidence level between 0% and 100%",
-            message=(f"{shown} is not a confidence level: it must lie between 0% and 100% "
-                     "(both excluded); give one such as 95% or 0.95."),
-        )
+        shown = f"{value:g}%" if value > 1 or value == 0 else f"{value:g}"
+        raise NotUnderstood("a confidence level between 0% and 100%", message=not_a_level(shown))
     return level
 
 

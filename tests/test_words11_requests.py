@@ -84,3 +84,35 @@ def test_a_treatment_interaction_without_a_random_slope_gives_each_arms_slope(pa
     row = fit.fixed_effects[names.index("time")]
     assert (control.test.lower, control.test.upper) == \
         pytest.approx((row.ci_lower, row.ci_upper), rel=1e-9)
+
+
+# ------------------------------------------------------------- 3. a level that is no number
+@pytest.mark.parametrize(("request_text", "shown"), [
+    ("use nan% CI", "'nan%'"), ("use abc% CI", "'abc%'"), ("use 0% CI", "0%"),
+    ("use 150% CI", "150%"), ("use inf percent confidence intervals", "'inf%'"),
+])
+def test_a_confidence_level_that_is_no_level_gets_one_message_and_exit_2(
+    tmp_path, request_text, shown
+):
+    import io
+
+    from assistant.cli import main
+    from assistant.session import Session
+
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["ask", "--sample", "sleepstudy", "--out", str(tmp_path),
+                   "LMM: Reaction ~ Days + (1 | Subject)", request_text], stdout=out, stderr=err)
+    assert status == 2 and "Traceback" not in err.getvalue()
+    message = err.getvalue().splitlines()[0]
+    assert message == (f"lmm: request 2: {shown} is not a confidence level: the level must be "
+                       "a number between 0% and 100% (both excluded), e.g. `use 95% CI` or "
+                       "`use 90% confidence intervals`.")
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "LMM: Reaction ~ Days + (1 | Subject)")
+    before = (session.state.options.level, len(session.models), session.state.data.shape)
+    assert not session.ask(request_text).ok
+    assert (session.state.options.level, len(session.models), session.state.data.shape) == before
+    # the session goes on as before: its intervals are still the 95% ones
+    row = fit_lmm("Reaction ~ Days + (1 | Subject)", load_sample("sleepstudy")).fixed_effects[1]
+    text = ask_ok(session, "CI for Days").text()
+    assert f"95% CI {row.ci_lower:.2f} to {row.ci_upper:.2f}" in text

@@ -1,0 +1,37 @@
+"""A confidence level typed as something other than a number ("use nan% CI", "abc% CI").
+
+The grammar reads a level only as a number, so such a clause does not parse; instead of
+the generic "could not understand" message, :func:`level_problem` names what is wrong
+and shows a level that works. :func:`not_a_level` is the one sentence for every refused
+level, including numbers outside (0, 100) that the grammar does read ("150% CI").
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A word before a percent sign and a confidence word: "nan% CI", "abc percent
+#: confidence intervals", "at x% confidence".
+_PERCENT_LEVEL = re.compile(
+    r"(?<![\w.%])(?P<word>[^\s%()`\"']+?)\s*(?:%|\bpercent\b)\s*"
+    r"(?:confidence\b|cis?\b|intervals?\b|level\b)",
+    re.IGNORECASE,
+)
+#: A level the grammar reads (formula.lark's NUMBER without an exponent).
+_PLAIN_NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")
+
+
+def not_a_level(shown: str) -> str:
+    """The refusal of a confidence level, naming what was typed and what works."""
+    return (f"{shown} is not a confidence level: the level must be a number between 0% and "
+            "100% (both excluded), e.g. `use 95% CI` or `use 90% confidence intervals`.")
+
+
+def level_problem(text: str) -> tuple[str, int] | None:
+    """The refusal for a clause that gives a confidence level that is not a number, and
+    where in ``text`` that word starts; None when every level typed is a number."""
+    for match in _PERCENT_LEVEL.finditer(text):
+        word = match.group("word")
+        if _PLAIN_NUMBER.fullmatch(word) is None:
+            return not_a_level(f"'{word}%'"), match.start("word")
+    return None
