@@ -566,6 +566,23 @@ class SharedSlopeAnswer:
 
 
 @dataclass(frozen=True)
+class ObservedMeanAnswer:
+    """ "Which school has the highest average score?": the levels by their observed mean
+    (``ranking``), and, when a model of the data has a random intercept by the group, the
+    first level of the same ranking by that intercept's BLUP (``blup_first``: an
+    engine.blups.BlupRanking of one row) and the model's fixed predictors it adjusts for."""
+
+    ranking: Any  # engine.observed_mean_ranking.ObservedMeanRanking
+    blup_first: Any = None  # engine.blups.BlupRanking | None
+    adjusted_for: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        blup = None if self.blup_first is None else json_safe(self.blup_first)
+        return {**json_safe(self.ranking), "blup_first": blup,
+                "adjusted_for": list(self.adjusted_for)}
+
+
+@dataclass(frozen=True)
 class AskedRanking:
     """A BLUP ranking asked for by a word that names its direction only by meaning
     ("harshest raters": the lowest first), kept for the answer to say how it was read."""

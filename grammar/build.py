@@ -1768,9 +1768,10 @@ class StepBuilder(Transformer):
             raise NotUnderstood("a number of levels to show, 1 or more")
         asked = [p.value for p in parts if isinstance(p, _Field) and p.name == "asked"]
         at_start = any(isinstance(p, _Field) and p.name == "at_start" for p in parts)
+        observed = [p.value for p in parts if isinstance(p, _Field) and p.name == "observed"]
         return Blups(_ref(parts), group=groups[0] if groups else None, term=term,
                      order=order, top=top, asked=asked[0] if asked else None,
-                     at_start=at_start)
+                     at_start=at_start, observed=observed[0] if observed else None)
 
     def blup_rank_start(self, items):
         """ "who starts highest?": the levels by the model's prediction at the start."""
@@ -1860,6 +1861,11 @@ class StepBuilder(Transformer):
 
     def term_intercept(self, _):
         return _Term("(Intercept)")
+
+    def term_observed_mean(self, items):
+        """ "highest average test score": the observed means of the outcome (its words kept)."""
+        words = " ".join(str(t) for t in items if isinstance(t, Token) and t.type == "NAME")
+        return [_Term("(Intercept)"), _Field("observed", words)]
 
     def term_baseline(self, _):
         """ "highest baseline pain": the levels by the model's prediction at the start."""

@@ -851,6 +851,9 @@ class Blups(Step):
     ``at_start`` ("which patient has the highest baseline pain?", "who starts
     highest?") ranks by each level's predicted outcome at the start, fixed part at its
     own covariates plus its BLUPs (``engine.starting_values``), not by the BLUP alone.
+    ``observed`` ("which school has the highest average score?": the outcome's words as
+    typed) ranks the levels by their observed mean outcome in the data
+    (``engine.observed_mean_ranking``), naming the model's BLUP-ranked first level beside it.
     """
 
     kind: ClassVar[str] = "blups"
@@ -863,8 +866,11 @@ class Blups(Step):
     asked: str | None = None
     side: str | None = None
     at_start: bool = False
+    observed: str | None = None
 
     def describe(self) -> str:
+        if self.order is not None and self.observed is not None:
+            return _with_title(self, "Rank the levels by their observed mean outcome")
         if self.order is not None and self.at_start:
             return _with_title(self, "Rank the levels by their predicted value at the start")
         if self.order is not None:

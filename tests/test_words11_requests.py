@@ -116,3 +116,41 @@ def test_a_confidence_level_that_is_no_level_gets_one_message_and_exit_2(
     row = fit_lmm("Reaction ~ Days + (1 | Subject)", load_sample("sleepstudy")).fixed_effects[1]
     text = ask_ok(session, "CI for Days").text()
     assert f"95% CI {row.ci_lower:.2f} to {row.ci_upper:.2f}" in text
+
+
+# ------------------------------------------------------------- 4. highest average score
+def test_highest_average_score_ranks_observed_means_and_names_the_blup_leader(schools):
+    answer = ask_ok(schools, "which school has the highest average score?")
+    text = answer.text()
+    data = load_sample("schools")
+    by_hand = data.groupby("school")["test_score"].agg(["count", "mean"]).sort_values(
+        "mean", ascending=False)
+    ranking = answer.steps[-1].result.result.ranking
+    shown = [(c.levels[0], c.n, c.mean) for c in ranking.shown]
+    expected = list(zip(by_hand.index[:5], by_hand["count"][:5], by_hand["mean"][:5],
+                        strict=True))
+    assert [(lvl, n) for lvl, n, _ in shown] == [(lvl, n) for lvl, n, _ in expected]
+    assert np.allclose([m for *_, m in shown], [m for *_, m in expected], rtol=1e-12)
+    top, n_top, mean_top = expected[0]
+    assert f"{top} ({mean_top:.1f}, n = {n_top}) has the highest observed mean test_score" \
+        in text
+    assert f"runs from {by_hand['count'].min()} to {by_hand['count'].max()}" in text
+    # the model's shrunken ranking: the largest random intercept of a direct refit
+    fit = fit_lmm("test_score ~ SES + school_size + (1 | school)", data)
+    blups = {r.level: r.value for r in fit.random_effects if r.group == "school"}
+    leader = max(blups, key=blups.get)
+    verdict = "also puts" if leader == top else "puts"
+    assert f"{verdict} {leader} first" in text
+    assert "adjusted for SES and school_size" in text
+
+
+def test_lowest_average_before_any_model_is_the_observed_means_alone(tmp_path):
+    from assistant.session import Session
+
+    session = Session(sample="schools", output_dir=tmp_path)
+    answer = ask_ok(session, "which school has the lowest average test score?")
+    means = load_sample("schools").groupby("school")["test_score"].mean()
+    ranking = answer.steps[-1].result.result.ranking
+    assert ranking.shown[0].levels[0] == means.idxmin()
+    assert ranking.shown[0].mean == pytest.approx(means.min(), rel=1e-12)
+    assert "random intercept" not in answer.text() and not session.models

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from assistant.errors import AssistantError
-from assistant.model_building import GROUP_ROLE_WORDS
+from assistant.model_building import GROUP_ROLE_WORDS, group_column
 from assistant.outcome_direction import higher_is_worse
 from assistant.references import resolve_one
 from assistant.slope_candidates import random_slopes, within_group_predictors
@@ -23,10 +23,11 @@ from assistant.step_results import (
     ChangeRanking,
     EngineResult,
     ModelView,
+    ObservedMeanAnswer,
     SharedSlopeAnswer,
 )
 from assistant.steps.base import PlanContext, StepResult, step_field
-from assistant.steps.data import data_roles
+from assistant.steps.data import data_roles, model_on_current_data, require_data
 from engine.blups import (
     ANY_SLOPE,
     grouping_factors,
@@ -37,12 +38,17 @@ from engine.blups import (
 )
 from engine.errors import LmmInputError
 from engine.group_coefficients import group_coefficients
+from engine.observed_mean_ranking import rank_observed_means
 from engine.own_slopes import rank_own_slopes
 from engine.shared_slope import shared_slopes
 from engine.starting_values import rank_starting_values
 
 
 def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    if step_field(step, "observed") is not None and step_field(step, "order") in (
+        "highest", "lowest"
+    ):
+        return _observed_ranking(step, state)
     model = resolve_one(state, step_field(step, "model"))
     fit = model.fit
     word = step_field(step, "group")
@@ -113,6 +119,63 @@ def _change_ranking(step: Any, model: Any, group: str, state: SessionState) -> S
         raise AssistantError(str(err)) from None
     result = ChangeRanking(ranking, asked, fastest, rising, worse_up is not None)
     return StepResult(EngineResult("change_ranking", result, model), state)
+
+
+def _observed_ranking(step: Any, state: SessionState) -> StepResult:
+    """ "which school has the highest average score?": the levels by their observed mean
+    outcome in the current data, with the first level by the random intercept's BLUP of
+    the model of these data (the one named, else the newest), when it has one."""
+    ref = step_field(step, "model")
+    model = resolve_one(state, ref) if ref is not None else model_on_current_data(state, None)
+    data = require_data(state) if ref is None else model.fit.source_data
+    word = step_field(step, "group")
+    if model is not None:
+        group = _group_for(model.fit, word, None, "rank")
+    else:
+        group = group_column(word, data.columns) if word is not None else None
+        group = group or data_roles(state, data=data).get("group")
+        if group is None or group not in data.columns:
+            raise AssistantError(
+                f"There is no column {word!r} to rank; name a column of the data, e.g. "
+                "`which school has the highest average score?`."
+            )
+    outcome = _observed_outcome(str(step_field(step, "observed")), data, state, model)
+    descending = step_field(step, "order") == "highest"
+    try:
+        ranking = rank_observed_means(data, outcome, group, descending=descending,
+                                      top=step_field(step, "top"))
+    except LmmInputError as err:
+        raise AssistantError(str(err)) from None
+    blup_first, adjusted = None, ()
+    if model is not None and outcome == model.fit.response_name and any(
+        r.group == group and r.term == "(Intercept)" for r in model.fit.random_effects
+    ):
+        blup_first = rank_blups(model.fit, group, "(Intercept)", str(step_field(step, "order")),
+                                1, state.options.level)
+        adjusted = tuple(v for v in model.fit.model_formula.variables()
+                         if v != outcome and v not in group.split(":")
+                         and v not in model.fit.model_formula.grouping_variables())
+    answer = ObservedMeanAnswer(ranking, blup_first, adjusted)
+    return StepResult(EngineResult("observed_mean_ranking", answer, model), state)
+
+
+def _observed_outcome(words: str, data: Any, state: SessionState, model: Any) -> str:
+    """The numeric column the outcome's words name ("score" for test_score, "test score"),
+    else the model's outcome, else the data's guessed one."""
+    typed = [w.casefold() for w in words.split()]
+    numeric = [str(c) for c in data.columns if pd.api.types.is_numeric_dtype(data[c])]
+    for column in numeric:
+        parts = column.casefold().replace(".", "_").split("_")
+        if "_".join(typed) == column.casefold() or (typed and all(w in parts for w in typed)):
+            return column
+    if model is not None:
+        return str(model.fit.response_name)
+    outcome = data_roles(state, data=data).get("outcome")
+    if outcome is None:
+        raise AssistantError(
+            f"No numeric column is named '{words}'; name the outcome as a column."
+        )
+    return outcome
 
 
 def time_predictor(fit: Any, group: str, state: SessionState) -> str | None:
