@@ -256,6 +256,14 @@ def _whole_number(value: float, what: str) -> int:
     return int(value)
 
 
+#: A reporting verb just before "how many observations per ...": the audit is asked for.
+_REPORT_VERB_BEFORE = re.compile(
+    r"\b(report|show|display|give|print|present|list|tell|get|compute|calculate|provide|"
+    r"output|obtain|extract|return|see|summari[sz]e|check)\b(\s+(me|us))?\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
 #: The most steps one request can undo (the session keeps as many undo points).
 MAX_UNDO_STEPS = 20
 
@@ -1911,6 +1919,16 @@ class StepBuilder(Transformer):
         if len(cols) >= 2:
             return [_Field("counted", cols[0]), _Col(cols[-1])]
         return _Col(cols[-1])
+
+    @v_args(meta=True)
+    def observations_per_level(self, meta, items):
+        """ "how many observations per patient?" asked as a question: the rows of each level
+        (the cluster sizes, as rows_per_level); after a reporting verb ("report how many
+        observations per subject", the walkthrough's request) the whole missing-data audit,
+        which leads with the same counts."""
+        if _REPORT_VERB_BEFORE.search(self.source_text[:meta.start_pos]):
+            return _Col(_cols(items)[-1])
+        return self.rows_per_level(items)
 
     def rows_per_level(self, items):
         """ "how many observations does each patient have?": the rows of each level of the

@@ -59,10 +59,14 @@ def test_session_answers_with_patients_per_treatment_arm(tmp_path, request_text)
     assert "treatment stays the same within every patient." in text
 
 
-def test_observations_per_patient_is_still_the_audit(tmp_path) -> None:
+def test_observations_per_patient_counts_rows_not_patients(tmp_path) -> None:
+    # words11: the question counts each patient's rows (before: the whole audit); the
+    # audit stays for "report how many observations per subject"
     session = Session(sample="pain_trial", output_dir=tmp_path)
     assert session.ask("LMM: pain_score ~ time + treatment + (1 | patient)").ok
     answer = session.ask("how many observations per patient?")
     assert answer.ok, answer.error
     assert [s.kind for s in answer.steps] == ["missing_data"]
-    assert "Observations and missing data" in answer.text()
+    assert "Observations per patient" in answer.text()
+    assert "Observations and missing data" in session.ask(
+        "report how many observations per patient").text()

@@ -154,3 +154,34 @@ def test_lowest_average_before_any_model_is_the_observed_means_alone(tmp_path):
     assert ranking.shown[0].levels[0] == means.idxmin()
     assert ranking.shown[0].mean == pytest.approx(means.min(), rel=1e-12)
     assert "random intercept" not in answer.text() and not session.models
+
+
+# ------------------------------------------------------------- 5. rows per level
+@pytest.mark.parametrize(("sample", "request_text", "group", "outcome"), [
+    ("ratings", "how many ratings per rater", "rater", "rating"),
+    ("pain_trial", "how many observations per patient", "patient", None),
+    ("sleepstudy", "how many observations per subject", "Subject", None),
+])
+def test_how_many_per_level_before_a_model_counts_each_levels_rows(
+    tmp_path, sample, request_text, group, outcome
+):
+    from assistant.session import Session
+
+    session = Session(sample=sample, output_dir=tmp_path)
+    answer = ask_ok(session, request_text)
+    sizes = answer.steps[-1].result.result
+    data = load_sample(sample)
+    counted = data if outcome is None else data.dropna(subset=[outcome])
+    counts = counted[group].value_counts()
+    assert (sizes.group, sizes.n_clusters, sizes.n_units) == (group, len(counts), counts.sum())
+    assert (sizes.minimum, sizes.median, sizes.maximum) == \
+        (counts.min(), counts.median(), counts.max())
+    text = answer.text()
+    spread = (f"every {group} has {counts.min()}" if counts.min() == counts.max() else
+              f"{counts.min()} to {counts.max()} per {group}, median {counts.median():g}")
+    assert (f"{counts.sum()} {'ratings' if outcome else 'observations'} in {len(counts)} "
+            f"levels of {group}: {spread}") in text
+    # how many levels have each count, as pandas counts them (a table when they differ)
+    for size, n_levels in counts.value_counts().items() if counts.nunique() > 1 else ():
+        assert any(line.split() == [str(size), str(n_levels)] for line in text.splitlines())
+    assert "Listwise deletion" not in text and not session.models

@@ -187,9 +187,12 @@ def missing_data(step: Any, state: SessionState, context: PlanContext) -> StepRe
     counted = step_field(step, "counted")
     if counted is not None and per is None and step_field(step, "per") is not None:
         per = roles.get("group")  # "how many observations do the patients have?": a role word
-    if counted is not None and per is not None and per == roles.get("group"):
-        # "how many students per school?": the size of each cluster (its distinct
-        # students, or its rows), with no visits or time points in it
+    if counted is not None and per is not None and (
+        per == roles.get("group") or per in data.columns
+    ):
+        # "how many students per school?", "how many ratings per rater?": the size of each
+        # level (its distinct students, its ratings, or its rows), with no visits or time
+        # points in it
         unit_column = group_column(counted, data.columns)
         unit_column = unit_column if unit_column in data.columns else None
         sizes = cluster_sizes(data, per, counted, unit_column,
