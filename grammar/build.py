@@ -2242,6 +2242,10 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return _PlotTarget("caterpillar", None, cols[0] if cols else None)
 
+    def target_caterpillar_slopes(self, _):
+        """ "plot the random slopes": the slopes' panels alone, not the intercepts."""
+        return _PlotTarget("caterpillar", "slope")
+
     def target_group_caterpillar(self, items):
         """ "plot the school intercepts": the caterpillar plot of that grouping factor;
         "the random intercepts of rater and item": of every factor (None)."""
@@ -2269,8 +2273,10 @@ class StepBuilder(Transformer):
         return _flat(items)
 
     def of_slopes(self, items):
+        """ "of the random slopes": the slope panels alone ("slope": the model's random
+        slopes, not the intercepts); "of the Days slopes", "slopes for Days": that one."""
         cols = _cols(items)
-        return _Term(cols[0] if cols else None)
+        return _Term(cols[0] if cols else "slope")
 
     def of_all(self, _):
         return _Term(None)

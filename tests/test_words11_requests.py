@@ -185,3 +185,43 @@ def test_how_many_per_level_before_a_model_counts_each_levels_rows(
     for size, n_levels in counts.value_counts().items() if counts.nunique() > 1 else ():
         assert any(line.split() == [str(size), str(n_levels)] for line in text.splitlines())
     assert "Listwise deletion" not in text and not session.models
+
+
+# ------------------------------------------------------------- 6. caterpillar of the slopes
+@pytest.mark.parametrize("request_text", [
+    "caterpillar plot of the slopes", "caterpillar plot of random slopes",
+    "plot the random slopes", "caterpillar plot of the Days slopes",
+])
+def test_caterpillar_of_the_slopes_draws_the_days_panel_alone(sleep, request_text):
+    from engine.plots.caterpillar import draw_caterpillar
+    from engine.plots.style import figure_style
+
+    figure = ask_ok(sleep, request_text).steps[-1].result.result
+    (panel,) = figure.panels
+    fit = fit_lmm("Reaction ~ Days + (Days | Subject)", load_sample("sleepstudy"))
+    days = [r for r in fit.random_effects if r.term == "Days"]
+    values = np.array([r.value for r in days])
+    half = 1.959963984540054 * np.array([r.cond_sd for r in days])
+    assert len(days) == 18
+    assert (panel.group, panel.term, panel.n_levels) == ("Subject", "Days", 18)
+    assert (panel.min_value, panel.max_value) == pytest.approx((values.min(), values.max()),
+                                                              rel=1e-6)
+    assert panel.n_above == int((values - half > 0).sum())
+    assert panel.n_below == int((values + half < 0).sum())
+    (path,) = figure.paths
+    assert path.stem.endswith(("Subject_slope", "Subject_Days"))
+    # the figure drawn for that term has one panel, titled by the slope, a row per subject
+    with figure_style():
+        drawn, _ = draw_caterpillar(fit.random_effects, "Subject", term=panel.term)
+    (axes,) = drawn.axes
+    assert axes.get_title() == "Days"
+    assert len([t for t in axes.get_yticklabels() if t.get_text()]) == 18
+
+
+def test_caterpillar_of_the_slopes_without_any_says_how_to_add_one(tmp_path):
+    from assistant.session import Session
+
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "LMM: Reaction ~ Days + (1 | Subject)")
+    answer = session.ask("caterpillar plot of the slopes")
+    assert not answer.ok and "`add a random slope for Days`" in str(answer.error)

@@ -85,7 +85,7 @@ def blups(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         return StepResult(ModelView("blups", model, group=group, levels=shown), state)
     group = _group_for(fit, word, None, "show") if word is not None else None
     if step_field(step, "term") == ANY_SLOPE:
-        _require_random_slopes(model, group)
+        require_random_slopes(model, group)
     return StepResult(ModelView("blups", model, group=group), state)
 
 
@@ -214,7 +214,7 @@ def _starting_ranking(step: Any, model: Any, group: str, state: SessionState) ->
     return StepResult(EngineResult("starting_value_ranking", ranking, model), state)
 
 
-def _require_random_slopes(model: Any, group: str | None) -> None:
+def require_random_slopes(model: Any, group: str | None) -> None:
     """ "show the random slopes" of a model without any: say so, and how to add one."""
     fit = model.fit
     if random_slopes(fit, group):

@@ -15,10 +15,11 @@ from assistant.data_problems import outcome_problem
 from assistant.errors import AssistantError
 from assistant.model_building import group_column
 from assistant.references import resolve_one
+from assistant.slope_candidates import random_slopes
 from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field, step_level
-from assistant.steps.blups import named_group
+from assistant.steps.blups import named_group, require_random_slopes
 from assistant.steps.data import data_roles, model_on_current_data, require_data
 from engine.blups import grouping_factors
 from engine.data import describe_data, wide_measure_problem
@@ -47,15 +48,31 @@ def _figure_step(
 def caterpillar(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     from engine.plots import caterpillar_figure
 
+    term = step_field(step, "term")
+    group = _caterpillar_group(step, state)
+    if term == "slope":
+        group = _group_with_slopes(resolve_one(state, step_field(step, "model")), group)
     return _figure_step(
         "figure_caterpillar",
         caterpillar_figure,
         step,
         state,
-        term=step_field(step, "term"),
-        group=_caterpillar_group(step, state),
+        term=term,
+        group=group,
         level=state.options.level,
     )
+
+
+def _group_with_slopes(model: Any, group: str | None) -> str | None:
+    """ "caterpillar plot of the slopes": the one grouping factor with random slopes when
+    none was named (a factor with intercepts only has no slope panel to draw); a model
+    without any is refused with how to add one."""
+    if group is not None:
+        require_random_slopes(model, group)
+        return group
+    require_random_slopes(model, None)
+    with_slopes = list(dict.fromkeys(g for g, _ in random_slopes(model.fit)))
+    return with_slopes[0] if len(with_slopes) == 1 else None
 
 
 def _caterpillar_group(step: Any, state: SessionState) -> str | None:
