@@ -358,7 +358,8 @@ def modify_formula(
         return _as_factor_formula(mf, variables)
     if operation == "center_at":
         return _centred_at_formula(mf, variables)
-    if operation in {"add_covariate", "drop_term", "drop_interaction", "replace_term"}:
+    if operation in {"add_covariate", "drop_term", "drop_variable", "drop_interaction",
+                     "replace_term"}:
         if operation == "replace_term":
             # variables[0] -> variables[1:] in its place ("SES" -> "SES_within + SES_between")
             _need(variables[1:], "the term to replace and what replaces it")
@@ -392,6 +393,8 @@ def modify_formula(
                         f"{v} is part of an interaction; drop the interaction first."
                     )
                 fixed.remove(v)
+        elif operation == "drop_variable":
+            fixed = [f for f in fixed if f not in terms_containing(mf, variables)]
         else:
             interactions = [f for f in fixed if ":" in f]
             if variables:
@@ -467,9 +470,28 @@ def null_model_formula(mf: ModelFormula, outcome: str | None = None) -> str:
     return f"{response} ~ 1 + {random}"
 
 
+def terms_containing(mf: ModelFormula, variables: list[str] | tuple[str, ...]) -> list[str]:
+    """The fixed terms that ``drop_variable`` removes: each variable's own term and every
+    interaction it is part of ("compare to the model without treatment" in
+    ``time * treatment``: treatment and time:treatment, so that no interaction is left
+    without its main effect); a variable in no term is refused."""
+    fixed = [t.label for t in mf.fixed_terms]
+    _need(list(variables), "the term to drop, e.g. `compare to the model without age`")
+    removed: list[str] = []
+    for v in variables:
+        found = [f for f in fixed if f == v or v in f.split(":") or _term_in(v, [f]) == f]
+        if not found:
+            raise AssistantError(
+                f"The model has no fixed term {v!r}; its terms are {', '.join(fixed)}."
+            )
+        removed.extend(f for f in found if f not in removed)
+    return removed
+
+
 def add_or_drop(mf: ModelFormula, variables: list[str]) -> str:
-    """``"drop_term"`` when the model has every variable as a fixed term, ``"add_covariate"``
-    when it has none of them ("compare with and without school size")."""
+    """``"drop_variable"`` when the model has every variable as a fixed term (with any
+    interaction it is part of), ``"add_covariate"`` when it has none of them ("compare
+    with and without school size")."""
     fixed = [t.label for t in mf.fixed_terms]
     present = [v for v in variables if _term_in(v, fixed) is not None]
     if present and len(present) < len(variables):
@@ -477,7 +499,7 @@ def add_or_drop(mf: ModelFormula, variables: list[str]) -> str:
             f"The model has {', '.join(present)} but not the others; compare with and "
             "without one variable at a time."
         )
-    return "drop_term" if present else "add_covariate"
+    return "drop_variable" if present else "add_covariate"
 
 
 def _term_in(label: str, terms: list[str]) -> str | None:

@@ -213,7 +213,8 @@ class ModelChange:
 
     operation: str
     variables: tuple[str, ...] = ()
-    #: terms added because an added interaction needs them (its main effects)
+    #: terms added because an added interaction needs them (its main effects), or, for
+    #: drop_variable, the interactions removed with the variables
     implied: tuple[str, ...] = ()
 
 

@@ -937,7 +937,7 @@ class StepBuilder(Transformer):
             named = [m for m in models if m not in (None, "last")]
             base = named[0] if named else None
             return [
-                ModifyModel("drop_term", without_term, base),
+                ModifyModel("drop_variable", without_term, base),
                 CompareModels(_criteria(criteria) if criteria else ("LRT",),
                               (base or BEFORE_LAST_REF, "last"), refit),
             ]

@@ -422,8 +422,10 @@ class ModifyModel(Step):
 
     ``operation``: add_random_slope, add_random_intercept, remove_random_slope,
     uncorrelated, add_covariate (a variable may be an interaction written ``a:b``),
-    drop_term, drop_interaction, add_or_drop_term (drop_term for the variables the model
-    has, add_covariate otherwise: "compare with and without X"), null_model (the outcome
+    drop_term, drop_variable (the variables with every interaction they are part of:
+    "compare to the model without treatment" in ``time * treatment``), drop_interaction,
+    add_or_drop_term (drop_variable for the variables the model has, add_covariate
+    otherwise: "compare with and without X"), null_model (the outcome
     with an intercept and a random intercept per grouping factor, nothing else),
     keep_random_term / remove_random_term (the random terms of the grouping factor
     ``group`` kept alone, or left out: "compare to raters only"; a drop_term naming a

@@ -225,3 +225,31 @@ def test_caterpillar_of_the_slopes_without_any_says_how_to_add_one(tmp_path):
     ask_ok(session, "LMM: Reaction ~ Days + (1 | Subject)")
     answer = session.ask("caterpillar plot of the slopes")
     assert not answer.ok and "`add a random slope for Days`" in str(answer.error)
+
+
+# ------------------------------------------------------------- 7. without a variable
+def test_compare_without_treatment_drops_it_with_its_interaction_and_tests_2_df(tmp_path):
+    from scipy import stats
+
+    from assistant.session import Session
+
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, f"LMM: {PAIN_INTERACTION}")
+    answer = ask_ok(session, "compare to model without treatment")
+    assert session.models[2].fit.formula == "pain_score ~ time + (1 | patient)"
+    data = load_sample("pain_trial")
+    full = fit_lmm(PAIN_INTERACTION, data, reml=False)
+    reduced = fit_lmm("pain_score ~ time + (1 | patient)", data, reml=False)
+    chisq = 2 * (full.loglik - reduced.loglik)
+    table = answer.steps[-1].result.comparison.table
+    row = table.dropna(subset=["Chisq"]).iloc[0]
+    assert (row["Chisq"], row["Df"]) == (pytest.approx(chisq, rel=1e-6), 2)
+    assert row["p"] == pytest.approx(stats.chi2.sf(chisq, 2), rel=1e-6)
+    text = answer.text()
+    assert "together with every term containing it: treatment and time:treatment" in text
+    assert f"χ²(2) = {chisq:.2f}" in text and "maximum likelihood (ML)" in text
+
+
+def test_a_plain_drop_of_a_term_in_an_interaction_is_still_refused(pain):
+    answer = pain.ask("drop treatment")
+    assert not answer.ok and "part of an interaction" in str(answer.error)

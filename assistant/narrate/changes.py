@@ -47,6 +47,16 @@ def change_words(change: Any) -> str:
         return f"adding {_terms(names)} to the fixed part"
     if operation == "drop_term":
         return f"dropping {_terms(names)} from the fixed part"
+    if operation == "drop_variable":
+        implied = tuple(getattr(change, "implied", ()))
+        if implied:
+            return (
+                f"dropping {_terms(names)} from the fixed part together with every term "
+                f"containing {'it' if len(names) == 1 else 'them'}: "
+                f"{_terms((*names, *implied))} (an interaction cannot stay without its main "
+                "effects)"
+            )
+        return f"dropping {_terms(names)} from the fixed part"
     if operation == "null_model":
         outcome = f" and taking {_terms(names)} as the outcome" if names else ""
         return f"dropping every predictor and random slope{outcome}: {NULL_MODEL_WORDS}"

@@ -18,6 +18,7 @@ from assistant.model_building import (
     null_model_formula,
     parts_from_data,
     parts_from_formula,
+    terms_containing,
     with_crossed_intercepts,
     with_structure,
 )
@@ -315,7 +316,8 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
         operation = add_or_drop(base.fit.model_formula, list(step_field(step, "variables", [])))
     variables = list(step_field(step, "variables", []))
     group = group_column(step_field(step, "group"), model_data(base).columns)
-    grouping = _grouping_factor_named(base, variables) if operation == "drop_term" else None
+    dropping = operation in ("drop_term", "drop_variable")
+    grouping = _grouping_factor_named(base, variables) if dropping else None
     if grouping is not None:
         # "compare with a model without items": items is no fixed term but the grouping
         # factor of a random term, which is what goes
@@ -323,7 +325,7 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     groups = base.fit.model_formula.grouping_variables()
     if operation in _RANDOM_TERM_CHANGES and group is None and len(groups) == 1:
         group = groups[0]  # a role word ("patients") for the model's one grouping factor
-    if operation == "drop_term":
+    if dropping:
         _refuse_level_as_term(base, variables)
     formula = modify_formula(base.fit.model_formula, operation, variables, group)
     data = model_data(base)
@@ -343,10 +345,13 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     kept = {"subset": (subset, base.dataset)} if subset is not None else {}
     named = (str(group),) if operation in _RANDOM_TERM_CHANGES else tuple(variables)
     before = {t.label for t in base.fit.model_formula.fixed_terms}
-    implied = tuple(
-        t.label for t in fit.model_formula.fixed_terms
-        if t.label not in before and t.label not in named
-    ) if operation == "add_covariate" else ()
+    implied: tuple[str, ...] = ()
+    if operation == "add_covariate":
+        implied = tuple(t.label for t in fit.model_formula.fixed_terms
+                        if t.label not in before and t.label not in named)
+    elif operation == "drop_variable":  # the interactions that went with the variable
+        implied = tuple(t for t in terms_containing(base.fit.model_formula, variables)
+                        if t not in named)
     change = ModelChange(operation, named, implied)
     outcome = FitOutcome(
         model, f"model {base.number}", {}, None, variance_without_icc(fit), newer_choices=kept,
