@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import pandas as pd
+
 from assistant.column_words import ColumnReading, columns_for_words, resolve_column_word
 from assistant.errors import AssistantError
 from assistant.references import resolve, resolve_one
@@ -32,7 +34,14 @@ from assistant.slope_candidates import random_slopes, within_group_predictors
 from assistant.state import SessionState
 from assistant.steps.blups import grouping_factor_named, named_group
 from engine.blups import ANY_SLOPE, grouping_factors
-from grammar.plan import CompareModels, FixedEffects, ModifyModel, RandomEffectsTests, Refit
+from grammar.plan import (
+    CompareModels,
+    FixedEffects,
+    MarginalMeans,
+    ModifyModel,
+    RandomEffectsTests,
+    Refit,
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,12 @@ def _slope_test(step: Any, state: SessionState) -> Refinement:
     fit = model.fit
     slope = str(step.slope)
     word = getattr(step, "group", None)
+    factor = _fixed_factor_named(fit, word)
+    if factor is not None:
+        # "does the slope differ by treatment?": a fixed factor, not a grouping factor, so
+        # the slope in each of its levels and their difference (the interaction's test)
+        return Refinement((MarginalMeans(ref, factor, trend="time" if slope == ANY_SLOPE
+                                         else slope),))
     if slope != ANY_SLOPE:  # "is the SES slope random?"
         group = _group_asked(fit, word) if word or len(grouping_factors(fit)) == 1 else None
         reading = resolve_column_word(slope, [str(c) for c in fit.data.columns])
@@ -147,6 +162,20 @@ def _slope_test(step: Any, state: SessionState) -> Refinement:
         (ModifyModel("add_random_slope", (candidates[0],), ref, group), RandomEffectsTests()),
         (reading,),
     )
+
+
+def _fixed_factor_named(fit: Any, word: str | None) -> str | None:
+    """The fixed-part factor (a text or category column of the model's fixed terms) that
+    ``word`` names, itself or its plural, when it is no grouping factor; else None."""
+    if not word or named_group(fit, str(word)) is not None:
+        return None
+    grouping = set(fit.model_formula.grouping_variables())
+    factors = [
+        str(v) for v in fit.model_formula.variables()
+        if v in fit.data.columns and v != fit.response_name and v not in grouping
+        and not pd.api.types.is_numeric_dtype(fit.data[v])
+    ]
+    return grouping_factor_named(str(word), factors)
 
 
 def _which_slope(title: str, group: str, names: list[str], what: str) -> str:

@@ -43,6 +43,17 @@ def test_whether_one_group_improves_faster_is_the_time_by_treatment_interaction(
     assert row.p > 0.05 and "do not differ significantly" in text
 
 
+
+def test_does_the_slope_differ_by_a_fixed_factor_is_the_same_slope_difference(pain):
+    # "treatment" is a fixed factor, not a grouping factor: the slopes per arm (before:
+    # "'treatment' is not a grouping factor of the model")
+    text = ask_ok(pain, "does the slope differ by treatment").text()
+    fit = fit_lmm(PAIN_INTERACTION, load_sample("pain_trial"))
+    row = fit.fixed_effects[list(fit.fixed_names).index("time:treatment[T.treated]")]
+    assert (f"control − treated = {_shown(-row.estimate)}, 95% CI {_shown(-row.ci_upper)} "
+            f"to {_shown(-row.ci_lower)}; t({row.df:.1f}) = {_shown(-row.t)}") in text
+
+
 # ------------------------------------------------------------- 2. no random slope
 def test_did_anyone_get_worse_without_a_random_slope_gives_the_shared_slope(tmp_path):
     from assistant.session import Session
