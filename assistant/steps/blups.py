@@ -28,6 +28,7 @@ from assistant.step_results import (
 )
 from assistant.steps.base import PlanContext, StepResult, step_field
 from assistant.steps.data import data_roles, model_on_current_data, require_data
+from assistant.steps.models import model_data
 from engine.blups import (
     ANY_SLOPE,
     grouping_factors,
@@ -127,7 +128,7 @@ def _observed_ranking(step: Any, state: SessionState) -> StepResult:
     the model of these data (the one named, else the newest), when it has one."""
     ref = step_field(step, "model")
     model = resolve_one(state, ref) if ref is not None else model_on_current_data(state, None)
-    data = require_data(state) if ref is None else model.fit.source_data
+    data = require_data(state) if ref is None else model_data(model)
     word = step_field(step, "group")
     if model is not None:
         group = _group_for(model.fit, word, None, "rank")
