@@ -83,17 +83,22 @@ class OwnSlopeRanking:
 _SAME_SLOPE = 1e-8
 
 
-def _fixed_slopes(fit: Any, variable: str) -> np.ndarray:
-    """∂(x'β̂)/∂variable at every row of the model frame."""
+def slope_rows(fit: Any, variable: str) -> np.ndarray:
+    """Per row of the model frame, the fixed-effects design row of d(x'beta)/d variable:
+    X at variable + 1 minus X at variable (exact for every term linear in it)."""
     frame = fit.data
     if variable not in frame.columns or not np.issubdtype(frame[variable].dtype, np.number):
         raise LmmInputError(
-            f"{variable} is not a numeric predictor of the model, so it has no slope to rank by."
+            f"{variable} is not a numeric predictor of the model, so it has no slope."
         )
     shifted = frame.copy()
     shifted[variable] = shifted[variable].astype(float) + 1.0
-    beta = np.asarray(fit.beta, dtype=float)
-    return (fixed_design_for(fit, shifted) - fixed_design_for(fit, frame)) @ beta
+    return fixed_design_for(fit, shifted) - fixed_design_for(fit, frame)
+
+
+def _fixed_slopes(fit: Any, variable: str) -> np.ndarray:
+    """∂(x'β̂)/∂variable at every row of the model frame."""
+    return slope_rows(fit, variable) @ np.asarray(fit.beta, dtype=float)
 
 
 def same_value(a: float, b: float) -> bool:

@@ -20,10 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.design import fixed_design_for
 from engine.errors import LmmInputError
 from engine.marginal_means import ContrastTest, contrast_tests
-from engine.own_slopes import fixed_part_by_level, same_value
+from engine.own_slopes import fixed_part_by_level, same_value, slope_rows
 
 
 @dataclass(frozen=True)
@@ -70,13 +69,7 @@ def shared_slopes(fit: Any, group: str, variable: str, level: float = 0.95) -> S
     refused when the slope changes within a level (a squared term, or an interaction
     with a predictor that changes within the level)."""
     frame = fit.data
-    if variable not in frame.columns or not np.issubdtype(frame[variable].dtype, np.number):
-        raise LmmInputError(
-            f"{variable} is not a numeric predictor of the model, so it has no slope."
-        )
-    shifted = frame.copy()
-    shifted[variable] = shifted[variable].astype(float) + 1.0
-    rows = fixed_design_for(fit, shifted) - fixed_design_for(fit, frame)
+    rows = slope_rows(fit, variable)
     per_row = rows @ np.asarray(fit.beta, dtype=float)
     levels = list(dict.fromkeys(frame[group].astype(str)))
     values, differing = fixed_part_by_level(fit, group, per_row, levels)
