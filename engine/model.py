@@ -124,6 +124,33 @@ def _lower_indices(s: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array([p[0] for p in pairs], dtype=int), np.array([p[1] for p in pairs], dtype=int)
 
 
+#: The response is centred for the cross-products when its mean exceeds this many SDs.
+CENTRE_RESPONSE_RATIO = 100.0
+
+
+def fixed_part_removed(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(g, y - X g): g is y's mean on the intercept column when that mean is far from
+    zero (more than CENTRE_RESPONSE_RATIO SDs of y), zeros otherwise.
+
+    The profiled deviance is the same for y and y - X g whatever g is (beta-hat absorbs
+    X g), but the penalised RSS, read off the last diagonal entry of the Cholesky factor,
+    is a difference of sums of squares that loses digits in proportion to (mean / SD)^2:
+    a response near 1e6 with residual SD 1 put the REML criterion 0.02 off, near 1e8
+    37 off. Centring such a response leaves numbers of its spread's size. Responses
+    closer to zero keep their bits, so ordinary fits follow the same optimizer path as
+    before. (lme4 avoids the loss by forming the penalised RSS from the residuals.)
+    """
+    g = np.zeros(X.shape[1])
+    if y.size == 0 or not np.all(np.isfinite(y)):
+        return g, y
+    ones = np.flatnonzero(np.all(X == 1.0, axis=0))
+    mean = float(np.mean(y))
+    if ones.size == 0 or abs(mean) <= CENTRE_RESPONSE_RATIO * float(np.std(y)):
+        return g, y
+    g[ones[0]] = mean
+    return g, y - mean
+
+
 @dataclass
 class ThetaEvaluation:
     """The blocked Cholesky at one theta (everything the deviance and solve need)."""
@@ -164,7 +191,8 @@ class LmmModel:
 
     Attributes used by the inference modules: ``X``, ``y``, ``Z`` (CSC, columns in
     lme4's order), ``terms`` (list of :class:`TermStructure`), ``theta_lower``,
-    ``theta_start``, ``n``, ``p``, ``q``, ``fixed_names``.
+    ``theta_start``, ``n``, ``p``, ``q``, ``fixed_names``. The cross-products use
+    ``centred_y`` (:func:`fixed_part_removed`); ``solve`` adds the mean back to beta-hat.
     """
 
     def __init__(
@@ -254,7 +282,8 @@ class LmmModel:
         s1, l1 = first.n_columns, first.n_levels
         m1 = first.matrix
         rest_terms = self.terms[1:]
-        xy = np.concatenate([self.X, self.y[:, None]], axis=1)
+        self._beta_shift, self.centred_y = fixed_part_removed(self.X, self.y)
+        xy = np.concatenate([self.X, self.centred_y[:, None]], axis=1)
         if rest_terms:
             a11 = _level_sums(first.codes, l1, m1, m1)
         else:
@@ -650,7 +679,7 @@ class LmmModel:
                 "check the data for constant or duplicated columns."
             )
         u_rest = x2[:m_re]
-        beta = x2[m_re:]
+        beta = x2[m_re:]  # for the response less X beta_shift (see fixed_part_removed)
         b_rest = self._apply_rest_lambda(u_rest, ev.factors)
         vec = np.concatenate([b_rest, beta, [-1.0]])
         rhs = -self._a_r1_transpose_times(vec)
@@ -665,7 +694,7 @@ class LmmModel:
         lxx = chol[m_re : m_re + p, m_re : m_re + p]
         return Solution(
             theta=np.asarray(theta, dtype=float),
-            beta=beta,
+            beta=beta + self._beta_shift,
             u=u,
             b=b,
             sigma2=ev.pwrss / dof,

