@@ -703,6 +703,42 @@ def poorly_scaled_columns(
     return []
 
 
+#: A continuous predictor whose mean is this many SDs from zero costs the deviance
+#: digits: its cross-products cancel to about (mean / SD)^2 times machine precision.
+FAR_FROM_ZERO_RATIO = 1e4
+
+
+@dataclass(frozen=True)
+class FarFromZero:
+    """A continuous fixed-effect column centred far from zero: its name, mean and SD."""
+
+    name: str
+    mean: float
+    sd: float
+
+
+def far_from_zero_columns(
+    X: np.ndarray, names: list[str], ratio: float = FAR_FROM_ZERO_RATIO
+) -> list[FarFromZero]:
+    """Continuous fixed-effect columns (not 0/1 dummies) whose mean exceeds ``ratio``
+    SDs. The Schur complement that gives log|R_X| subtracts sums of squares of the
+    column's size: with mean / SD = 1e5 the REML criterion was 0.002 off a 50-digit
+    evaluation (1e3: 2.5e-7), and lme4 warned of a large gradient there."""
+    n = X.shape[0]
+    if n < 2 or X.shape[1] == 0:
+        return []
+    rows = np.ascontiguousarray(X.T)  # reductions along contiguous rows, as above
+    means = np.add.reduce(rows, axis=1) / n
+    deviations = rows - means[:, None]
+    sds = np.sqrt(np.add.reduce(deviations * deviations, axis=1) / (n - 1))
+    far = np.flatnonzero(np.abs(means) > ratio * sds)
+    return [
+        FarFromZero(names[j], float(means[j]), float(sds[j]))
+        for j in far.tolist()
+        if math.isfinite(sds[j]) and sds[j] > 0 and not np.all((rows[j] == 0) | (rows[j] == 1))
+    ]
+
+
 #: A column whose part orthogonal to the earlier columns is at least this share of its
 #: norm is kept by the rule of ``drop_aliased_columns`` whatever the rounding.
 _CLEARLY_INDEPENDENT = 1e3 * RANK_TOLERANCE

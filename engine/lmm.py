@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from engine.blas_threads import fit_blas_threads
-from engine.design import ModelDesign, build_design, poorly_scaled_columns
+from engine.design import (
+    FarFromZero,
+    ModelDesign,
+    build_design,
+    far_from_zero_columns,
+    poorly_scaled_columns,
+)
 from engine.distributions import t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
 from engine.hessian_check import (
@@ -109,6 +115,7 @@ def fit_lmm(
         npar = theta.size + p + 1
         singular = _is_singular(model, theta)
         poorly_scaled = poorly_scaled_columns(design.X, list(design.fixed_names))
+        far_from_zero = far_from_zero_columns(design.X, list(design.fixed_names))
         fit = LmmFit(
             formula=model_formula.source if isinstance(formula, ModelFormula) else str(formula),
             model_formula=model_formula,
@@ -131,7 +138,9 @@ def fit_lmm(
             theta=theta,
             converged=bool(opt.converged),
             singular=singular,
-            warnings=fit_warnings(design, n, singular, opt, gradient_size, poorly_scaled),
+            warnings=fit_warnings(
+                design, n, singular, opt, gradient_size, poorly_scaled, far_from_zero
+            ),
             opt=opt,
             fixed_effects=[],
             variance_components=variance_components(model, theta, sigma),
@@ -149,6 +158,7 @@ def fit_lmm(
             transform_state=design.state,
             source_data=data,
             poorly_scaled=poorly_scaled,
+            far_from_zero=far_from_zero,
         )
         fit.fixed_effects = coefficient_table(fit, ddf_method, level)
     return fit
@@ -161,9 +171,10 @@ def fit_warnings(
     opt: OptSummary,
     gradient_size: float,
     poorly_scaled: list[str] | None = None,
+    far_from_zero: list[FarFromZero] | None = None,
 ) -> list[str]:
-    """One sentence per problem: dropped rows, aliased columns, scales, singular fit,
-    convergence."""
+    """One sentence per problem: dropped rows, aliased columns, scales, predictors far
+    from zero, singular fit, convergence."""
     warnings: list[str] = []
     if design.n_dropped:
         per_var = ", ".join(
@@ -184,6 +195,14 @@ def fit_warnings(
             "Some predictor variables are on very different scales ("
             + ", ".join(f"'{c}'" for c in poorly_scaled)
             + "); consider rescaling them, as lme4 advises."
+        )
+    for column in far_from_zero or []:
+        advice = f"`center {column.name}`" if column.name.isidentifier() else "centring it"
+        warnings.append(
+            f"The predictor '{column.name}' sits far from zero for its spread (mean "
+            f"{column.mean:.6g}, SD {column.sd:.3g}), so the fit loses numerical precision "
+            f"and the intercept is an extrapolation far outside the data; try {advice} "
+            "and fit again."
         )
     if singular:
         warnings.append(

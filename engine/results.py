@@ -110,6 +110,8 @@ class LmmFit:
     source_data: pd.DataFrame | None = field(default=None, repr=False)
     #: fixed-effect columns on very different scales (lme4's checkScaleX; engine.design)
     poorly_scaled: list[str] = field(default_factory=list)
+    #: continuous fixed-effect columns centred far from zero (engine.design.FarFromZero)
+    far_from_zero: list[Any] = field(default_factory=list)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------- lazy parts

@@ -488,6 +488,7 @@ def trouble_blocks(fit: Any, ladder_ran: bool = False) -> list[Block]:
             )
         )
     blocks.extend(scale_blocks(fit))
+    blocks.extend(far_from_zero_blocks(fit))
     blocks.extend(few_levels_blocks(fit))
     # The engine's own notes on singularity, convergence, the Hessian check and scales are
     # said above in full.
@@ -500,6 +501,7 @@ def trouble_blocks(fit: Any, ladder_ran: bool = False) -> list[Block]:
         and "singular" not in w.lower()
         and "converge" not in w.lower()
         and "different scales" not in w.lower()
+        and "far from zero" not in w.lower()
     ]
     if extra:
         blocks.append(Detail((Bullets(tuple(f"Engine note: {w}" for w in extra)),)))
@@ -540,6 +542,24 @@ def scale_blocks(fit: Any) -> list[Block]:
             f"fit can be less stable. Rescale before fitting, e.g. {ask}, then fit again."
         )
     ]
+
+
+def far_from_zero_blocks(fit: Any) -> list[Block]:
+    """Predictors centred far from zero for their spread (engine.design.FarFromZero)."""
+    blocks: list[Block] = []
+    data = getattr(fit, "data", None)
+    for column in getattr(fit, "far_from_zero", []) or []:
+        plain = data is not None and column.name in data.columns
+        ask = f"`center {column.name}`" if plain else "centring it"
+        blocks.append(
+            Paragraph(
+                f"`{column.name}` sits far from zero for its spread (mean "
+                f"{fmt.number(column.mean)}, SD {fmt.number(column.sd)}). The intercept is "
+                "then the expected outcome at a value far outside the data, and the fit "
+                f"loses numerical precision. Try {ask}, then fit again."
+            )
+        )
+    return blocks
 
 
 def optimizer_sentence(fit: Any) -> str | None:
