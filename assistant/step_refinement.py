@@ -128,8 +128,11 @@ def _slope_test(step: Any, state: SessionState) -> Refinement:
     if factor is not None:
         # "does the slope differ by treatment?": a fixed factor, not a grouping factor, so
         # the slope in each of its levels and their difference (the interaction's test)
-        return Refinement((MarginalMeans(ref, factor, trend="time" if slope == ANY_SLOPE
-                                         else slope),))
+        # "does the time slope differ by treatment?": the slope named, as a column
+        named = None if slope == ANY_SLOPE else resolve_column_word(
+            slope, [str(c) for c in fit.data.columns])
+        trend = "time" if slope == ANY_SLOPE else (slope if named is None else named.column)
+        return Refinement((MarginalMeans(ref, factor, trend=trend),))
     if slope != ANY_SLOPE:  # "is the SES slope random?"
         group = _group_asked(fit, word) if word or len(grouping_factors(fit)) == 1 else None
         reading = resolve_column_word(slope, [str(c) for c in fit.data.columns])

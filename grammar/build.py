@@ -18,7 +18,7 @@ from typing import Any
 from lark import Token, Transformer, v_args
 from lark.visitors import merge_transformers
 
-from grammar.confidence_level import not_a_level
+from grammar.confidence_level import below_half_level, not_a_level
 from grammar.formula import FormulaError, FormulaToAst, ModelFormula, Var, build_model_formula
 from grammar.formula import parse_formula as _parse_formula
 from grammar.plan import (
@@ -240,13 +240,23 @@ def _icc_interval_item(part: _Item, fields: dict[str, Any]) -> _Item:
     return part
 
 
+class _Percent(float):
+    """A number typed with "%" or "percent": 0.5 here is half a percent, not 50%."""
+
+
 def _level(value: float) -> float:
-    """A confidence level from 95 or 0.95; refused outside (0, 1) ("200%" is not 2%)."""
-    level = round(value / 100, 6) if value > 1 else value
-    if not 0 < level < 1:
-        shown = f"{value:g}%" if value > 1 or value == 0 else f"{value:g}"
+    """A confidence level as a proportion: a number typed with "%" is a percentage, a bare
+    number a fraction below 1 ("0.9") or a percentage above ("95"). Refused outside
+    (0%, 100%) and, with its own reason, below 50%."""
+    as_percent = isinstance(value, _Percent) or value > 1
+    percent = float(value) if as_percent else float(value) * 100
+    shown = f"{value:g}%" if as_percent or value == 0 else f"{value:g}"
+    if not 0 < percent < 100:
         raise NotUnderstood("a confidence level between 0% and 100%", message=not_a_level(shown))
-    return level
+    if percent < 50:
+        raise NotUnderstood("a confidence level of at least 50%",
+                            message=below_half_level(shown, percent))
+    return round(percent / 100, 6)
 
 
 def _whole_number(value: float, what: str) -> int:
@@ -1338,6 +1348,13 @@ class StepBuilder(Transformer):
         variable, across = _cols(items)
         return FixedEffects(_ref(items), term=f"{variable}:{across}", interaction=True)
 
+    def named_slope_across(self, items):
+        """ "does the time slope differ by treatment?": the slope question with the slope
+        named (the slopes per level of a fixed factor, the random-slope test of a grouping
+        factor: ``assistant.step_refinement``)."""
+        variable, across = _cols(items)
+        return RandomEffectsTests(_ref(items), slope=variable, group=across)
+
     def report_groups_differ(self, items):
         """ "do schools differ in their average score?": the likelihood-ratio test of the
         random intercept with the ICC (the share of the variance between the groups)."""
@@ -1705,6 +1722,13 @@ class StepBuilder(Transformer):
         words name the outcome and a level, not the factor, so neither is kept."""
         return MarginalMeans(_ref(_flat(items)), None, trend="time")
 
+    def factor_changes_over(self, items):
+        """ "does treatment reduce pain over time compared to control?": the slope of the
+        variable after "over" in each level of the factor named first (emtrends) and their
+        difference; the outcome's words, when given, only repeat the model's outcome."""
+        names = _cols(items)
+        return MarginalMeans(_ref(_flat(items)), names[0], trend=names[-1])
+
     def simple_slopes(self, items):
         parts = _flat(items)
         factors = [p.name for p in parts if isinstance(p, _Col)]
@@ -1983,7 +2007,11 @@ class StepBuilder(Transformer):
 
     def ci_level(self, items):
         """ "95%": the level of the interval asked for."""
-        return _Field("ci", _level(float(items[0])))
+        return _Field("ci", _level(_Percent(items[0])))
+
+    def percent_value(self, items):
+        """ "0.5%", "90 percent": a number read as a percentage."""
+        return _Percent(_flat(items)[0])
 
     def explain_named_effect(self, items):
         """ "what is the average SES effect?": "the SES effect" is SES's coefficient."""
@@ -2422,6 +2450,11 @@ class StepBuilder(Transformer):
     # --------------------------------------------------------------- options
     def option(self, items):
         return [p for p in _flat(items) if isinstance(p, SetOption)] or self._named_option(items)
+
+    def option_bare_level(self, items):
+        """ "level 0.9": the confidence level, with no "set" or "confidence" before it."""
+        setting = next(p for p in _flat(items) if isinstance(p, _Setting))
+        return [_option_from("level", setting)]
 
     def _named_option(self, items):
         parts = _flat(items)
@@ -3520,9 +3553,12 @@ def _option_from(name: str, setting: _Setting) -> SetOption:
             raise NotUnderstood("a confidence level between 0 and 1, or a percentage")
         return SetOption("level", _level(setting.value))
     if name == "alpha":
-        if setting.kind != "number" or not 0 < setting.value < 1:
+        # "set alpha to 5%" is a percentage like a confidence level typed with "%"
+        alpha = (setting.value / 100 if isinstance(setting.value, _Percent)
+                 else setting.value) if setting.kind == "number" else None
+        if alpha is None or not 0 < alpha < 1:
             raise NotUnderstood("a significance level between 0 and 1")
-        return SetOption("level", round(1 - setting.value, 6))
+        return SetOption("level", _level(round(1 - alpha, 6)))
     if name == "output_dir":
         value = setting.value if setting.kind == "path" else str(setting.value)
         return SetOption("output_dir", value)

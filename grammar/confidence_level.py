@@ -3,7 +3,8 @@
 The grammar reads a level only as a number, so such a clause does not parse; instead of
 the generic "could not understand" message, :func:`level_problem` names what is wrong
 and shows a level that works. :func:`not_a_level` is the one sentence for every refused
-level, including numbers outside (0, 100) that the grammar does read ("150% CI").
+level, including numbers outside (0, 100) that the grammar does read ("150% CI");
+:func:`below_half_level` refuses a level the grammar reads that is below 50% ("1% CI").
 """
 
 from __future__ import annotations
@@ -23,8 +24,17 @@ _PLAIN_NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")
 
 def not_a_level(shown: str) -> str:
     """The refusal of a confidence level, naming what was typed and what works."""
-    return (f"{shown} is not a confidence level: the level must be a number between 0% and "
-            "100% (both excluded), e.g. `use 95% CI` or `use 90% confidence intervals`.")
+    return (f"{shown} is not a confidence level: the level must be a percentage between 50% "
+            "and 100% (100% excluded), e.g. `use 95% CI` or `use 90% confidence intervals`.")
+
+
+def below_half_level(shown: str, percent: float) -> str:
+    """The refusal of a level below 50% ("use 1% CI", "0.3 confidence intervals"): such
+    an interval misses the true value more often than it covers it."""
+    as_typed = shown if shown.endswith("%") else f"{shown} (a {percent:g}% level)"
+    return (f"{as_typed} is too low for a confidence level: an interval that covers the "
+            "true value less than half the time is almost never meant. Did you mean 95% "
+            "or 99%? e.g. `use 95% CI` or `use 99% CI`.")
 
 
 def level_problem(text: str) -> tuple[str, int] | None:

@@ -47,10 +47,10 @@ def assert_one_message(status: int, out: str, err: str, *phrases: str) -> None:
 #: (requests after the fit, phrases the message must hold): every row exits 2.
 AFTER_FIT = [
     # was: answered 2% intervals (the 200 read as 2.0, then as 2%)
-    ("use 200% confidence intervals", ("200%", "between 0% and 100%", "95%")),
-    ("give me a 150% confidence interval for the time effect", ("150%", "between 0%")),
-    ("use 100% confidence intervals", ("100%", "between 0%")),
-    ("use 0% confidence intervals", ("between 0%", "95%")),
+    ("use 200% confidence intervals", ("200%", "between 50% and 100%", "95%")),
+    ("give me a 150% confidence interval for the time effect", ("150%", "between 50%")),
+    ("use 100% confidence intervals", ("100%", "between 50%")),
+    ("use 0% confidence intervals", ("between 50%", "95%")),
     # was: 0 simulations quietly became lme4's default of 500
     ("parametric bootstrap confidence intervals with 0 simulations and seed 1",
      ("simulations", "got 0", "500")),

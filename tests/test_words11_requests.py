@@ -116,7 +116,7 @@ def test_a_confidence_level_that_is_no_level_gets_one_message_and_exit_2(
     assert status == 2 and "Traceback" not in err.getvalue()
     message = err.getvalue().splitlines()[0]
     assert message == (f"lmm: request 2: {shown} is not a confidence level: the level must be "
-                       "a number between 0% and 100% (both excluded), e.g. `use 95% CI` or "
+                       "a percentage between 50% and 100% (100% excluded), e.g. `use 95% CI` or "
                        "`use 90% confidence intervals`.")
     session = Session(sample="sleepstudy", output_dir=tmp_path)
     ask_ok(session, "LMM: Reaction ~ Days + (1 | Subject)")
