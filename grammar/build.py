@@ -1239,6 +1239,12 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return LinearityCheck(cols[0] if cols else None, _ref(items))
 
+    def linearity_over(self, items):
+        """ "is the decline in pain over time linear?": the predictor after "over" (the
+        last column named; the words before it name the outcome)."""
+        cols = _cols(items)
+        return LinearityCheck(cols[-1], _ref(items))
+
     def design_effect(self, items):
         """ "what is the design effect?", "effective sample size" """
         return DesignEffect(_ref(items))

@@ -171,3 +171,27 @@ def test_should_i_add_a_random_slope_tests_it(tmp_path):
     p = 0.5 * stats.chi2.sf(chi2, 1) + 0.5 * stats.chi2.sf(chi2, 2)
     assert f"χ²(2) = {chi2:.2f}, p = {p:.3f}".replace("p = 0.", "p = .") in text
     assert len(session.models) == 2
+
+
+def test_is_the_decline_over_time_linear_is_the_linearity_test(pain):
+    # before: "I could not understand 'linear'"
+    text = ask_ok(pain, "is the decline in pain over time linear or does it level off?").text()
+    data = load_sample("pain_trial")
+    line = fit_lmm(PAIN_INTERACTION, data, reml=False)
+    means = fit_lmm("pain_score ~ factor(time) * treatment + (1 | patient)", data, reml=False)
+    chi2 = 2 * (means.loglik - line.loglik)
+    p = stats.chi2.sf(chi2, 4)
+    assert f"χ²(4) = {chi2:.2f}, p = {p:.3f}".replace("p = 0.", "p = .") in text
+
+
+def test_how_much_variance_is_due_to_raters_and_how_much_to_items(tmp_path):
+    # before: "I could not understand 'much'"
+    session = Session(sample="ratings", output_dir=tmp_path)
+    formula = "rating ~ condition + (1 | rater) + (1 | item)"
+    ask_ok(session, f"fit {formula}")
+    text = ask_ok(session, "how much of the variance is due to raters and how much to "
+                           "items?").text()
+    parts = {c.group: c.vcov for c in fit_lmm(formula, load_sample("ratings")).variance_components}
+    total = sum(parts.values())
+    assert (f"item {parts['item'] / total:.0%} and rater {parts['rater'] / total:.0%}; "
+            f"residual {parts['Residual'] / total:.0%}") in text
