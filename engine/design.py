@@ -716,6 +716,13 @@ def _fixed_matrix(
 SCALE_TOLERANCE = 1e3
 
 
+def _row_moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample SD of each row (a column of X, laid out as a row)."""
+    means = np.add.reduce(rows, axis=1) / rows.shape[1]
+    deviations = rows - means[:, None]
+    return means, np.sqrt(np.add.reduce(deviations * deviations, axis=1) / (rows.shape[1] - 1))
+
+
 def poorly_scaled_columns(
     X: np.ndarray, names: list[str], tol: float = SCALE_TOLERANCE
 ) -> list[str]:
@@ -735,9 +742,7 @@ def poorly_scaled_columns(
     continuous = [j for j, is_dummy in enumerate(dummy.tolist()) if not is_dummy]
     if not continuous:
         return []
-    columns = rows[continuous]
-    deviations = columns - (np.add.reduce(columns, axis=1) / X.shape[0])[:, None]
-    column_sd = np.sqrt(np.add.reduce(deviations * deviations, axis=1) / (X.shape[0] - 1))
+    _, column_sd = _row_moments(rows[continuous])
     # NumPy's scalar isfinite and log cost a microsecond each: test the SDs as Python
     # floats and take their logs in one call
     kept = [
@@ -785,9 +790,7 @@ def far_from_zero_columns(
     if n < 2 or X.shape[1] == 0:
         return []
     rows = np.ascontiguousarray(X.T)  # reductions along contiguous rows, as above
-    means = np.add.reduce(rows, axis=1) / n
-    deviations = rows - means[:, None]
-    sds = np.sqrt(np.add.reduce(deviations * deviations, axis=1) / (n - 1))
+    means, sds = _row_moments(rows)
     far = np.flatnonzero(np.abs(means) > ratio * sds)
     return [
         FarFromZero(names[j], float(means[j]), float(sds[j]))

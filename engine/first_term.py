@@ -46,15 +46,6 @@ class LevelFactors:
     def size(self) -> int:
         return len(self.entries)
 
-    def matrices(self) -> np.ndarray:
-        """The factors as a (levels, s, s) array of lower-triangular matrices."""
-        s, levels = self.size, self.entries[0][0].size
-        out = np.zeros((levels, s, s))
-        for k in range(s):
-            for i in range(k + 1):
-                out[:, k, i] = self.entries[k][i]
-        return out
-
     def solve_matrices(self, rhs: np.ndarray) -> np.ndarray:
         """L_j^-1 B for one s x s matrix B shared by every level: (levels, s, s)."""
         s, levels = self.size, self.entries[0][0].size

@@ -312,18 +312,29 @@ def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, flo
         return opt, 0.0
     if scaled_gradient_size(_hessian(model, opt, objective), opt.gradient) <= GRADIENT_TOL:
         return opt, 0.0
-    again = run(opt.final)
-    theta, criterion = _check_boundary(model, again.final, again.fmin, reml)
-    if criterion >= opt.fmin - 1e-6 * abs(opt.fmin):
+    again = _restart_from(model, opt, run, reml)
+    if again is None:
         return opt, 0.0
-    again.initial = opt.initial
-    again.evaluations += opt.evaluations
-    again.seconds += opt.seconds
-    again.final, again.fmin = theta, criterion
+    theta = again.final
     size = 0.0
     if again.max_abs_gradient > GRADIENT_TOL and not _is_singular(model, theta):
         size = scaled_gradient_size(_hessian(model, again, objective), again.gradient)
     return again, size
+
+
+def _restart_from(model, opt: OptSummary, run, reml: bool) -> OptSummary | None:
+    """The optimizer restarted from ``opt``'s end point, with lme4's boundary check, as
+    one record (evaluations and time added up); None unless it lowers the criterion by
+    more than 1e-6 relative, below which the deviance is merely flat there."""
+    again = run(opt.final)
+    theta, criterion = _check_boundary(model, again.final, again.fmin, reml)
+    if not criterion < opt.fmin - 1e-6 * abs(opt.fmin):
+        return None
+    again.initial = opt.initial
+    again.evaluations += opt.evaluations
+    again.seconds += opt.seconds
+    again.final, again.fmin = theta, criterion
+    return again
 
 
 def _stopped_short(model: LmmModel, opt: OptSummary) -> bool:
@@ -354,16 +365,12 @@ def _restart_once(model, opt, size, objective, run, reml) -> tuple[OptSummary, f
     from zero) well above the optimum: one restart from its end point then reached a
     lower criterion than lme4's on 4 of 7 such models in a sweep against lme4. The
     restart is adopted only if it lowers the criterion by more than 1e-6 relative
-    (the rule of :func:`_recheck_gradient`); the convergence checks then run again.
+    (:func:`_restart_from`, shared with :func:`_recheck_gradient`); the convergence
+    checks then run again.
     """
-    again = run(opt.final)
-    theta, criterion = _check_boundary(model, again.final, again.fmin, reml)
-    if not criterion < opt.fmin - 1e-6 * abs(opt.fmin):
+    again = _restart_from(model, opt, run, reml)
+    if again is None:
         return opt, size
-    again.initial = opt.initial
-    again.evaluations += opt.evaluations
-    again.seconds += opt.seconds
-    again.final, again.fmin = theta, criterion
     again, size = _recheck_gradient(model, again, objective, run, reml)
     again.hessian_check = _check_hessian(model, again, objective)
     return again, size

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import session_with_fit
 
 from assistant import notebook
 from assistant.cli import main
@@ -215,9 +216,7 @@ def same_state(before: tuple, after: tuple) -> bool:
 
 @pytest.fixture(scope="module")
 def fitted_session(tmp_path_factory) -> Session:
-    session = Session(sample="pain_trial", output_dir=tmp_path_factory.mktemp("figures"))
-    assert session.ask(FIT).ok
-    return session
+    return session_with_fit("pain_trial", tmp_path_factory, FIT)
 
 
 def test_every_failed_request_leaves_the_session_as_it_was(fitted_session):
