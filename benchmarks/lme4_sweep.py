@@ -65,15 +65,36 @@ suppressPackageStartupMessages({library(lme4); library(jsonlite)})
 args <- commandArgs(trailingOnly = TRUE)
 manifest <- read.delim(args[[1]], stringsAsFactors = FALSE, quote = "")
 out <- file(args[[2]], "w")
+inference <- length(args) >= 3 && args[[3]] == "inference"
+if (inference) suppressPackageStartupMessages({library(lmerTest); library(pbkrtest)})
 for (r in seq_len(nrow(manifest))) {
   d <- read.csv(manifest$path[r])
   for (v in c("g", "h", "k")) d[[v]] <- factor(as.character(d[[v]]))
   reml <- as.logical(manifest$reml[r])
   res <- tryCatch({
     m <- suppressWarnings(suppressMessages(
-      lmer(as.formula(manifest$formula[r]), data = d, REML = reml)))
-    list(criterion = if (reml) REMLcrit(m) else deviance(m), fixef = as.list(fixef(m)),
-         singular = isSingular(m))
+      lme4::lmer(as.formula(manifest$formula[r]), data = d, REML = reml)))
+    res <- list(criterion = if (reml) REMLcrit(m) else deviance(m), fixef = as.list(fixef(m)),
+                singular = isSingular(m), theta = unname(getME(m, "theta")))
+    if (inference) {
+      vc <- as.data.frame(VarCorr(m))
+      res$sdcor <- vc$sdcor
+      res$vc_group <- vc$grp
+      sat <- coef(summary(lmerTest::as_lmerModLmerTest(m), ddf = "Satterthwaite"))
+      res$se <- unname(sat[, "Std. Error"])
+      res$sat_df <- unname(sat[, "df"])
+      res$sat_p <- unname(sat[, "Pr(>|t|)"])
+      if (reml) {
+        # lmerTest falls back to Satterthwaite with a warning when pbkrtest fails
+        kr <- tryCatch(coef(summary(lmerTest::as_lmerModLmerTest(m), ddf = "Kenward-Roger")),
+                       warning = function(w) NULL, error = function(e) NULL)
+        if (!is.null(kr)) {
+          res$kr_df <- unname(kr[, "df"])
+          res$kr_se <- unname(kr[, "Std. Error"])
+        }
+      }
+    }
+    res
   }, error = function(e) list(error = conditionMessage(e)))
   res$index <- manifest$index[r]
   writeLines(toJSON(res, auto_unbox = TRUE, digits = NA), out)
@@ -92,15 +113,41 @@ class SweepModel:
     data: pd.DataFrame
 
 
+#: The shared reference's tolerances (relative unless noted), applied to matched fits.
+INFERENCE_TOLERANCES: dict[str, float] = {
+    "se": 1e-3, "sdcor": 1e-3, "sat_df": 1e-2, "sat_p": 1e-2, "kr_df": 1e-2, "kr_se": 1e-3,
+}
+#: p-values this close in absolute terms agree whatever their ratio (reference rule).
+P_ABSOLUTE = 1e-8
+#: |mean| / SD of x above which a model counts as badly conditioned in the report.
+FAR_FROM_ZERO = 100.0
+#: Largest relative difference of theta for two fits to be "at the same point".
+SAME_THETA = 1e-3
+
+
 @dataclass
 class SweepOutcome:
-    """How our fit of one model compares with lme4's."""
+    """How our fit of one model compares with lme4's.
+
+    ``theta_difference`` is the largest difference of theta relative to max(1, |theta|);
+    ``inference`` maps each compared quantity (``INFERENCE_TOLERANCES``' keys) to its
+    largest relative difference from lme4/lmerTest/pbkrtest, for matched fits at the
+    same theta when the sweep ran with ``--inference``.
+    """
 
     model: SweepModel
     category: str
     criterion_difference: float | None = None
     fixed_difference: float | None = None
     message: str = ""
+    theta_difference: float | None = None
+    inference: dict[str, float] | None = None
+
+    @property
+    def inference_failures(self) -> list[str]:
+        """The compared quantities outside the reference tolerance."""
+        return [name for name, worst in (self.inference or {}).items()
+                if worst > INFERENCE_TOLERANCES[name]]
 
 
 def make_models(seed: int, count: int) -> list[SweepModel]:
@@ -140,8 +187,12 @@ def _draw_data(rng: np.random.Generator) -> pd.DataFrame:
     return data
 
 
-def fit_with_lme4(models: list[SweepModel], workdir: Path) -> dict[int, dict]:
-    """lme4's criterion, fixed effects and singular flag per model (or its error)."""
+def fit_with_lme4(
+    models: list[SweepModel], workdir: Path, inference: bool = False
+) -> dict[int, dict]:
+    """lme4's criterion, fixed effects, theta and singular flag per model (or its error);
+    with ``inference``, also VarCorr's SDs and correlations, lmerTest's SEs and
+    Satterthwaite df and p, and (REML) the Kenward-Roger df and SEs."""
     rows = []
     for model in models:
         path = workdir / f"model{model.index}.csv"
@@ -151,7 +202,8 @@ def fit_with_lme4(models: list[SweepModel], workdir: Path) -> dict[int, dict]:
     manifest, results, script = workdir / "models.tsv", workdir / "lme4.jsonl", workdir / "sweep.R"
     pd.DataFrame(rows).to_csv(manifest, sep="\t", index=False)
     script.write_text(_R_SCRIPT)
-    subprocess.run(["Rscript", "--vanilla", str(script), str(manifest), str(results)],
+    command = ["Rscript", "--vanilla", str(script), str(manifest), str(results)]
+    subprocess.run(command + (["inference"] if inference else []),
                    check=True, capture_output=True, text=True)
     records = [json.loads(line) for line in results.read_text().splitlines() if line]
     return {int(record["index"]): record for record in records}
@@ -184,7 +236,87 @@ def compare(model: SweepModel, lme4: dict) -> SweepOutcome:
     for name, value in lme4["fixef"].items():
         ours = estimates.get(name, math.nan)
         worst = max(worst, abs(ours - value) / max(abs(value), 1.0))
-    return SweepOutcome(model, "match", difference, worst)
+    outcome = SweepOutcome(model, "match", difference, worst)
+    if "theta" in lme4:
+        theirs_theta = np.atleast_1d(np.asarray(lme4["theta"], dtype=float))
+        if theirs_theta.shape == fit.theta.shape:
+            scale = np.maximum(1.0, np.abs(theirs_theta))
+            outcome.theta_difference = float(np.max(np.abs(fit.theta - theirs_theta) / scale))
+        else:
+            outcome.theta_difference = math.inf
+    if "se" in lme4 and outcome.theta_difference is not None and math.isfinite(
+        outcome.theta_difference
+    ):
+        same_point = outcome.theta_difference <= SAME_THETA
+        outcome.inference = inference_differences(fit, lme4, kenward_roger=same_point)
+    return outcome
+
+
+def _worst_relative(ours: list[float], theirs: list[float], absolute: float = 0.0) -> float:
+    """Largest |ours - theirs| / |theirs| over paired values (inf if the counts differ);
+    pairs within ``absolute`` of each other count as equal."""
+    if len(ours) != len(theirs):
+        return math.inf
+    worst = 0.0
+    for a, b in zip(ours, theirs, strict=True):
+        if a == b or abs(a - b) <= absolute:
+            continue
+        worst = max(worst, abs(a - b) / abs(b) if b != 0 else math.inf)
+    return worst
+
+
+def inference_differences(fit, lme4: dict, kenward_roger: bool = True) -> dict[str, float]:
+    """Our SEs, Satterthwaite df and p and variance components (VarCorr's SDs and
+    correlations), evaluated at lme4's theta, against R's; and, for REML fits at the
+    same theta (``kenward_roger``), our Kenward-Roger df and SEs against pbkrtest's.
+
+    Evaluating at lme4's theta compares the formulas rather than the two optimizers'
+    end points, which differ on flat optima. Returns the largest relative difference
+    of each quantity.
+    """
+    from engine.kenward_roger import kenward_roger_table
+
+    ours = at_theta(fit, np.atleast_1d(np.asarray(lme4["theta"], dtype=float)))
+    differences = {
+        "se": _worst_relative(ours["se"], _floats(lme4["se"])),
+        "sat_df": _worst_relative(ours["df"], _floats(lme4["sat_df"])),
+        "sat_p": _worst_relative(ours["p"], _floats(lme4["sat_p"]), P_ABSOLUTE),
+        # a correlation or SD of zero: compare on an absolute scale of 1e-6
+        "sdcor": _worst_relative(ours["sdcor"], _floats(lme4["sdcor"]), 1e-6),
+    }
+    if kenward_roger and "kr_df" in lme4:
+        table = kenward_roger_table(fit)
+        differences["kr_df"] = _worst_relative([r.df for r in table], _floats(lme4["kr_df"]))
+        differences["kr_se"] = _worst_relative([r.se for r in table], _floats(lme4["kr_se"]))
+    return differences
+
+
+def at_theta(fit, theta: np.ndarray) -> dict[str, list[float]]:
+    """SEs, Satterthwaite df, two-sided p and VarCorr's SDs and correlations of
+    ``fit``'s model at ``theta`` (lmerTest's definitions; engine.satterthwaite)."""
+    from engine.distributions import t_two_sided_p
+    from engine.lmm import variance_components
+    from engine.satterthwaite import satterthwaite_setup
+
+    model = fit.model
+    solution = model.solve(theta, fit.reml)
+    sigma = float(np.sqrt(solution.sigma2))
+    setup = satterthwaite_setup(model, theta, sigma, fit.reml)
+    variances = np.diag(setup.vcov_beta)
+    slopes = np.einsum("kii->ki", setup.jacobian)  # d Var(beta_i) / d varpar_k
+    df = 2.0 * variances**2 / np.einsum("ki,kl,li->i", slopes, setup.vcov_varpar, slopes)
+    se = np.sqrt(variances)
+    beta = solution.beta
+    return {
+        "se": se.tolist(),
+        "df": df.tolist(),
+        "p": np.atleast_1d(t_two_sided_p(beta / se, df)).tolist(),
+        "sdcor": [v.sdcor for v in variance_components(model, theta, sigma)],
+    }
+
+
+def _floats(values) -> list[float]:
+    return [float(v) for v in np.atleast_1d(np.asarray(values, dtype=float))]
 
 
 def tally_lines(outcomes: list[SweepOutcome]) -> list[str]:
@@ -197,6 +329,7 @@ def tally_lines(outcomes: list[SweepOutcome]) -> list[str]:
     if matches:
         largest = max(matches)
         lines += ["", f"Largest relative fixed-effect difference among matches: {largest:.2g}."]
+    lines += _inference_lines(outcomes)
     others = [o for o in outcomes if o.category != "match"]
     if others:
         lines += ["", "| model | formula | REML | outcome | our criterion − lme4's |",
@@ -211,17 +344,67 @@ def tally_lines(outcomes: list[SweepOutcome]) -> list[str]:
     return lines
 
 
+def far_from_zero(model: SweepModel) -> bool:
+    """Whether the model's x has a mean beyond ``FAR_FROM_ZERO`` SDs (badly conditioned
+    cross-products: where R's finite-difference df lose digits)."""
+    x = model.data["x"]
+    return bool(abs(x.mean()) > FAR_FROM_ZERO * x.std())
+
+
+def _inference_lines(outcomes: list[SweepOutcome]) -> list[str]:
+    """Matched fits at a different theta (a flat optimum), then per quantity how many
+    matched fits at the same theta agree with R within the reference tolerance, and
+    every fit that does not."""
+    matched = [o for o in outcomes if o.category == "match" and o.theta_difference is not None]
+    if not matched:
+        return []
+    apart = [o for o in matched if o.theta_difference > SAME_THETA]
+    lines = ["", f"Matched fits at a theta more than {SAME_THETA:g} from lme4's (a flat "
+             f"optimum): {len(apart)} of {len(matched)}. SEs, Satterthwaite df, p and "
+             "variance components are ours at lme4's theta; Kenward-Roger only where the "
+             "thetas agree."]
+    compared = [o for o in matched if o.inference is not None]
+    if not compared:
+        return lines
+    lines += ["", "| quantity | tolerance | within | outside | largest difference |",
+              "|---|---|---|---|---|"]
+    for name, tolerance in INFERENCE_TOLERANCES.items():
+        values = [o.inference[name] for o in compared if name in o.inference]
+        if not values:
+            continue
+        outside = sum(v > tolerance for v in values)
+        lines.append(f"| {name} | {tolerance:g} | {len(values) - outside} | {outside} | "
+                     f"{max(values):.2g} |")
+    failing = [o for o in compared if o.inference_failures]
+    plain = [o for o in compared if not far_from_zero(o.model)]
+    lines += ["", f"Of the {len(compared)} fits compared, {len(plain)} have x within "
+              f"{FAR_FROM_ZERO:g} SDs of zero; {sum(bool(o.inference_failures) for o in plain)} "
+              "of those are outside a tolerance."]
+    if failing:
+        lines += ["", "| model | formula | REML | x: mean / SD | outside tolerance |",
+                  "|---|---|---|---|---|"]
+        for o in failing:
+            detail = ", ".join(f"{n} {o.inference[n]:.2g}" for n in o.inference_failures)
+            x = o.model.data["x"]
+            lines.append(f"| {o.model.index} | `{o.model.formula}` | {o.model.reml} | "
+                         f"{x.mean():.4g} / {x.std():.2g} | {detail} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--models", type=int, default=156)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--inference", action="store_true",
+                        help="also compare SEs, variance components, Satterthwaite and "
+                             "Kenward-Roger df with lmerTest and pbkrtest")
     args = parser.parse_args(argv)
     if shutil.which("Rscript") is None:
         raise SystemExit("The sweep needs Rscript with lme4 and jsonlite installed.")
     models = make_models(args.seed, args.models)
     with tempfile.TemporaryDirectory(prefix="lmm-sweep-") as tmp:
-        lme4 = fit_with_lme4(models, Path(tmp))
+        lme4 = fit_with_lme4(models, Path(tmp), args.inference)
     outcomes = [compare(model, lme4[model.index]) for model in models]
     text = "\n".join([f"## lme4 sweep: seed {args.seed}, {len(models)} models", "",
                       *tally_lines(outcomes)])
