@@ -19,8 +19,10 @@ is how the first term's loss of digits with badly scaled random slopes was found
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
+import re
 import shutil
 import subprocess
 import tempfile
@@ -84,6 +86,12 @@ for (r in seq_len(nrow(manifest))) {
       res$se <- unname(sat[, "Std. Error"])
       res$sat_df <- unname(sat[, "df"])
       res$sat_p <- unname(sat[, "Pr(>|t|)"])
+      re <- as.data.frame(ranef(m, condVar = TRUE))
+      res$re_group <- as.character(re$grpvar)
+      res$re_term <- as.character(re$term)
+      res$re_level <- as.character(re$grp)
+      res$re_value <- re$condval
+      res$re_sd <- re$condsd
       if (reml) {
         # lmerTest falls back to Satterthwaite with a warning when pbkrtest fails
         kr <- tryCatch(coef(summary(lmerTest::as_lmerModLmerTest(m), ddf = "Kenward-Roger")),
@@ -113,9 +121,11 @@ class SweepModel:
     data: pd.DataFrame
 
 
-#: The shared reference's tolerances (relative unless noted), applied to matched fits.
+#: The shared reference's tolerances, applied to matched fits: relative, except BLUPs
+#: and conditional SDs, which are held to a share of their term's SD.
 INFERENCE_TOLERANCES: dict[str, float] = {
     "se": 1e-3, "sdcor": 1e-3, "sat_df": 1e-2, "sat_p": 1e-2, "kr_df": 1e-2, "kr_se": 1e-3,
+    "blup": 1e-3, "cond_sd": 1e-3,
 }
 #: p-values this close in absolute terms agree whatever their ratio (reference rule).
 P_ABSOLUTE = 1e-8
@@ -211,8 +221,6 @@ def fit_with_lme4(
 
 def _r_name(term: str) -> str:
     """formulaic's ``f[T.b]`` as R prints it (``fb``)."""
-    import re
-
     return re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", term)
 
 
@@ -247,8 +255,7 @@ def compare(model: SweepModel, lme4: dict) -> SweepOutcome:
     if "se" in lme4 and outcome.theta_difference is not None and math.isfinite(
         outcome.theta_difference
     ):
-        same_point = outcome.theta_difference <= SAME_THETA
-        outcome.inference = inference_differences(fit, lme4, kenward_roger=same_point)
+        outcome.inference = inference_differences(fit, lme4)
     return outcome
 
 
@@ -265,54 +272,76 @@ def _worst_relative(ours: list[float], theirs: list[float], absolute: float = 0.
     return worst
 
 
-def inference_differences(fit, lme4: dict, kenward_roger: bool = True) -> dict[str, float]:
-    """Our SEs, Satterthwaite df and p and variance components (VarCorr's SDs and
-    correlations), evaluated at lme4's theta, against R's; and, for REML fits at the
-    same theta (``kenward_roger``), our Kenward-Roger df and SEs against pbkrtest's.
+def inference_differences(fit, lme4: dict) -> dict[str, float]:
+    """Our SEs, Satterthwaite df and p, variance components (VarCorr's SDs and
+    correlations), BLUPs with their conditional SDs and, for REML fits that pbkrtest
+    could handle, Kenward-Roger df and SEs, all evaluated at lme4's theta, against R's.
 
     Evaluating at lme4's theta compares the formulas rather than the two optimizers'
-    end points, which differ on flat optima. Returns the largest relative difference
-    of each quantity.
+    end points, which differ on flat optima. Returns the largest difference of each
+    quantity (relative; BLUPs and conditional SDs as a share of their term's SD).
     """
     from engine.kenward_roger import kenward_roger_table
 
-    ours = at_theta(fit, np.atleast_1d(np.asarray(lme4["theta"], dtype=float)))
+    moved = at_theta(fit, np.atleast_1d(np.asarray(lme4["theta"], dtype=float)))
+    rows = moved.fixed_effects
     differences = {
-        "se": _worst_relative(ours["se"], _floats(lme4["se"])),
-        "sat_df": _worst_relative(ours["df"], _floats(lme4["sat_df"])),
-        "sat_p": _worst_relative(ours["p"], _floats(lme4["sat_p"]), P_ABSOLUTE),
+        "se": _worst_relative([r.se for r in rows], _floats(lme4["se"])),
+        "sat_df": _worst_relative([r.df for r in rows], _floats(lme4["sat_df"])),
+        "sat_p": _worst_relative([r.p for r in rows], _floats(lme4["sat_p"]), P_ABSOLUTE),
         # a correlation or SD of zero: compare on an absolute scale of 1e-6
-        "sdcor": _worst_relative(ours["sdcor"], _floats(lme4["sdcor"]), 1e-6),
+        "sdcor": _worst_relative([v.sdcor for v in moved.variance_components],
+                                 _floats(lme4["sdcor"]), 1e-6),
     }
-    if kenward_roger and "kr_df" in lme4:
-        table = kenward_roger_table(fit)
+    if "re_value" in lme4:
+        differences.update(_blup_differences(moved, lme4))
+    if "kr_df" in lme4:
+        table = kenward_roger_table(moved)
         differences["kr_df"] = _worst_relative([r.df for r in table], _floats(lme4["kr_df"]))
         differences["kr_se"] = _worst_relative([r.se for r in table], _floats(lme4["kr_se"]))
     return differences
 
 
-def at_theta(fit, theta: np.ndarray) -> dict[str, list[float]]:
-    """SEs, Satterthwaite df, two-sided p and VarCorr's SDs and correlations of
-    ``fit``'s model at ``theta`` (lmerTest's definitions; engine.satterthwaite)."""
-    from engine.distributions import t_two_sided_p
-    from engine.lmm import variance_components
-    from engine.satterthwaite import satterthwaite_setup
+def at_theta(fit, theta: np.ndarray):
+    """``fit`` moved to ``theta``: beta, sigma, the BLUPs and every derived table (the
+    coefficient table with Satterthwaite df, the variance components, the conditional
+    SDs, Kenward-Roger) recomputed there."""
+    from engine.lmm import coefficient_table, variance_components
 
     model = fit.model
     solution = model.solve(theta, fit.reml)
     sigma = float(np.sqrt(solution.sigma2))
-    setup = satterthwaite_setup(model, theta, sigma, fit.reml)
-    variances = np.diag(setup.vcov_beta)
-    slopes = np.einsum("kii->ki", setup.jacobian)  # d Var(beta_i) / d varpar_k
-    df = 2.0 * variances**2 / np.einsum("ki,kl,li->i", slopes, setup.vcov_varpar, slopes)
-    se = np.sqrt(variances)
-    beta = solution.beta
-    return {
-        "se": se.tolist(),
-        "df": df.tolist(),
-        "p": np.atleast_1d(t_two_sided_p(beta / se, df)).tolist(),
-        "sdcor": [v.sdcor for v in variance_components(model, theta, sigma)],
-    }
+    moved = dataclasses.replace(
+        fit, theta=theta, sigma=sigma, beta=solution.beta, b=solution.b, u=solution.u,
+        vcov_beta=solution.sigma2 * solution.vcov_unscaled, _cache={},
+        variance_components=variance_components(model, theta, sigma),
+    )
+    moved.fixed_effects = coefficient_table(moved, "satterthwaite", moved.level)
+    return moved
+
+
+def _blup_differences(fit, lme4: dict) -> dict[str, float]:
+    """Largest |ours - R's| BLUP and conditional SD, each over its term's SD (lme4's
+    ``as.data.frame(ranef(m, condVar = TRUE))``, matched by group, term and level)."""
+    term_sd = {}
+    for component in fit.variance_components:
+        if component.var2 is None and component.group != "Residual":
+            group = re.sub(r"\.\d+$", "", component.group)  # lme4's "g.1" for g's 2nd || term
+            term_sd[(group, _r_name(component.var1))] = component.sdcor
+    ours = {(e.group, _r_name(e.term), str(e.level)): e for e in fit.random_effects}
+    worst = {"blup": 0.0, "cond_sd": 0.0}
+    keys = zip(lme4["re_group"], lme4["re_term"], lme4["re_level"], strict=True)
+    values = zip(_floats(lme4["re_value"]), _floats(lme4["re_sd"]), strict=True)
+    for key, (value, sd) in zip(keys, values, strict=True):
+        effect = ours.get(tuple(key))
+        if effect is None:
+            return {"blup": math.inf, "cond_sd": math.inf}
+        scale = max(term_sd.get(tuple(key[:2]), 0.0), 1e-8)
+        worst["blup"] = max(worst["blup"], abs(effect.value - value) / scale)
+        worst["cond_sd"] = max(worst["cond_sd"], abs(effect.cond_sd - sd) / scale)
+    if len(ours) != len(lme4["re_value"]):
+        return {"blup": math.inf, "cond_sd": math.inf}
+    return worst
 
 
 def _floats(values) -> list[float]:
@@ -360,9 +389,8 @@ def _inference_lines(outcomes: list[SweepOutcome]) -> list[str]:
         return []
     apart = [o for o in matched if o.theta_difference > SAME_THETA]
     lines = ["", f"Matched fits at a theta more than {SAME_THETA:g} from lme4's (a flat "
-             f"optimum): {len(apart)} of {len(matched)}. SEs, Satterthwaite df, p and "
-             "variance components are ours at lme4's theta; Kenward-Roger only where the "
-             "thetas agree."]
+             f"optimum): {len(apart)} of {len(matched)}. Every quantity below is ours "
+             "evaluated at lme4's theta."]
     compared = [o for o in matched if o.inference is not None]
     if not compared:
         return lines

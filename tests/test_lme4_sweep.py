@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from benchmarks.lme4_sweep import (
     FORMULAS,
@@ -45,36 +48,60 @@ def test_outcomes_are_classified_by_the_reference_rule() -> None:
     assert any("ours higher | +1" in line for line in lines)
 
 
-def _lme4_record(fit, at: dict) -> dict:
+def _lme4_record(fit) -> dict:
     """An R record for ``fit`` built from our own numbers (as the R script writes it)."""
+    effects = fit.random_effects
     return {
         "criterion": fit.criterion,
         "fixef": {"(Intercept)": fit.fixed_effects[0].estimate,
                   "x": fit.fixed_effects[1].estimate},
         "theta": fit.theta.tolist(),
-        "se": at["se"], "sat_df": at["df"], "sat_p": at["p"], "sdcor": at["sdcor"],
+        "se": [r.se for r in fit.fixed_effects], "sat_df": [r.df for r in fit.fixed_effects],
+        "sat_p": [r.p for r in fit.fixed_effects],
+        "sdcor": [v.sdcor for v in fit.variance_components],
+        "re_group": [e.group for e in effects], "re_term": [e.term for e in effects],
+        "re_level": [e.level for e in effects], "re_value": [e.value for e in effects],
+        "re_sd": [e.cond_sd for e in effects],
     }
 
 
-def test_inference_at_the_fits_own_theta_is_the_coefficient_table() -> None:
-    model = make_models(5, 2)[1]  # y ~ x + (x|g)
-    fit = fit_lmm(model.formula, model.data, reml=model.reml)
-    at = at_theta(fit, fit.theta)
-    rows = fit.fixed_effects
-    np.testing.assert_allclose(at["se"], [r.se for r in rows], rtol=1e-12)
-    np.testing.assert_allclose(at["df"], [r.df for r in rows], rtol=1e-9)
-    np.testing.assert_allclose(at["p"], [r.p for r in rows], rtol=1e-9)
-    np.testing.assert_allclose(at["sdcor"], [v.sdcor for v in fit.variance_components],
-                               rtol=1e-12)
+def _slope_fit():
+    model = make_models(5, 2)[1]  # y ~ x + (x|g), REML
+    return model, fit_lmm(model.formula, model.data, reml=model.reml)
+
+
+def test_a_fit_moved_to_its_own_theta_keeps_every_number() -> None:
+    _, fit = _slope_fit()
+    moved = at_theta(fit, fit.theta.copy())
+    for ours, again in zip(fit.fixed_effects, moved.fixed_effects, strict=True):
+        assert again.estimate == pytest.approx(ours.estimate, rel=1e-12)
+        assert again.se == pytest.approx(ours.se, rel=1e-12)
+        assert again.df == pytest.approx(ours.df, rel=1e-9)
+        assert again.p == pytest.approx(ours.p, rel=1e-9)
+    np.testing.assert_allclose([v.sdcor for v in moved.variance_components],
+                               [v.sdcor for v in fit.variance_components], rtol=1e-12)
+    np.testing.assert_allclose([e.cond_sd for e in moved.random_effects],
+                               [e.cond_sd for e in fit.random_effects], rtol=1e-12)
+
+
+def test_a_fit_moved_to_another_theta_is_that_thetas_fit() -> None:
+    model, fit = _slope_fit()
+    other = fit.theta * np.array([1.1, 1.0, 0.9])
+    moved = at_theta(fit, other)
+    solution = fit.model.solve(other, True)
+    np.testing.assert_allclose(moved.beta, solution.beta, rtol=1e-12)
+    np.testing.assert_allclose(moved.b, solution.b, rtol=1e-12)
+    assert moved.sigma == pytest.approx(float(np.sqrt(solution.sigma2)), rel=1e-12)
+    assert moved.fixed_effects[1].se != pytest.approx(fit.fixed_effects[1].se, rel=1e-4)
+    assert fit.theta.tolist() != other.tolist()  # the original fit is left alone
 
 
 def test_inference_differences_are_measured_against_each_tolerance() -> None:
-    model = make_models(5, 2)[1]
-    fit = fit_lmm(model.formula, model.data, reml=model.reml)
-    record = _lme4_record(fit, at_theta(fit, fit.theta))
+    model, fit = _slope_fit()
+    record = _lme4_record(fit)
     agreed = compare(model, record)
     assert agreed.theta_difference == 0.0
-    assert set(agreed.inference) == {"se", "sat_df", "sat_p", "sdcor"}
+    assert set(agreed.inference) == {"se", "sat_df", "sat_p", "sdcor", "blup", "cond_sd"}
     assert max(agreed.inference.values()) < 1e-9 and agreed.inference_failures == []
 
     off = dict(record, sat_df=[v * 1.02 for v in record["sat_df"]])
@@ -86,21 +113,30 @@ def test_inference_differences_are_measured_against_each_tolerance() -> None:
     assert any(line.startswith("| 1 | `y ~ x + (x|g)` | True |") and "sat_df 0.02" in line
                for line in lines)
 
-    # a record with one SE fewer cannot be paired
-    short = dict(record, se=record["se"][:1])
-    assert compare(model, short).inference["se"] == float("inf")
+    # one BLUP off by 0.5% of the intercept's SD
+    sd = fit.variance_components[0].sdcor
+    shifted = list(record["re_value"])
+    shifted[3] += 0.005 * sd
+    blup = compare(model, dict(record, re_value=shifted))
+    assert blup.inference_failures == ["blup"]
+    assert blup.inference["blup"] == pytest.approx(0.005, rel=1e-6)
+
+    # a record with one SE fewer, or a level we do not have, cannot be paired
+    assert compare(model, dict(record, se=record["se"][:1])).inference["se"] == math.inf
+    renamed = dict(record, re_level=["nowhere", *record["re_level"][1:]])
+    assert compare(model, renamed).inference["blup"] == math.inf
 
 
-def test_kenward_roger_is_compared_only_where_the_thetas_agree() -> None:
-    model = make_models(5, 2)[1]
-    fit = fit_lmm(model.formula, model.data, reml=model.reml)
-    kr = kenward_roger_table(fit)
-    record = _lme4_record(fit, at_theta(fit, fit.theta))
-    record.update(kr_df=[r.df for r in kr], kr_se=[r.se for r in kr])
-    assert compare(model, record).inference["kr_df"] == 0.0
-    moved = np.array(record["theta"]) * (1 + 5 * SAME_THETA)
-    apart = compare(model, dict(record, theta=moved.tolist(), criterion=fit.criterion))
-    assert apart.theta_difference > SAME_THETA and "kr_df" not in apart.inference
+def test_kenward_roger_is_compared_at_lme4s_theta() -> None:
+    model, fit = _slope_fit()
+    other = fit.theta * np.array([1.1, 1.0, 0.9])
+    kr = kenward_roger_table(at_theta(fit, other))
+    record = dict(_lme4_record(fit), theta=other.tolist(),
+                  kr_df=[r.df for r in kr], kr_se=[r.se for r in kr])
+    outcome = compare(model, record)
+    assert outcome.theta_difference > SAME_THETA
+    assert outcome.inference["kr_df"] < 1e-12 and outcome.inference["kr_se"] < 1e-12
+    assert outcome.inference["se"] > 1e-4  # the SEs recorded were those at our theta
 
 
 def test_far_from_zero_follows_the_mean_over_the_sd() -> None:
