@@ -4,8 +4,9 @@ Model: y = X beta + Z Lambda_theta u + e, u ~ N(0, s^2 I), e ~ N(0, s^2 I) (lme4
 parameterisation, JSS 67(1), section 3). The deviance is evaluated the way
 MixedModels.jl organises it:
 
-1. Random-effects terms are sorted by number of levels, largest first (lme4's order
-   of Z's columns and of theta). The first term's block Z1'Z1 is block diagonal:
+1. Random-effects terms are sorted by number of levels, largest first, when they are
+   not in that order already (lme4's order of Z's columns and of theta, ties
+   included: :func:`lme4_term_order`). The first term's block Z1'Z1 is block diagonal:
    one s1 x s1 block per level.
 2. Everything else (the other terms' columns, X and y) forms the "rest" of width m.
    The cross-products Z1'Z1 (per level), R'Z1 and R'R (R = [Z2 .. ZK, X, y]) are
@@ -27,6 +28,7 @@ import copy
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -186,6 +188,20 @@ def _lower_triangle(p: int) -> np.ndarray:
     return mask
 
 
+def lme4_term_order(n_levels: list[int]) -> list[int]:
+    """The order of the random-effects terms in Z and theta, as lme4's ``mkReTrms``.
+
+    Terms stay in formula order unless a later term has more levels than an earlier
+    one; then they are sorted by number of levels, largest first, and terms with equal
+    numbers of levels end in the reverse of their formula order (lme4 reverses an
+    ascending stable sort). ``(1 | g) + (0 + z | g) + (1 | h)`` with more levels in h
+    becomes h, then z within g, then g's intercept.
+    """
+    if not any(later > earlier for earlier, later in pairwise(n_levels)):
+        return list(range(len(n_levels)))
+    return sorted(range(len(n_levels)), key=lambda k: n_levels[k])[::-1]
+
+
 class LmmModel:
     """Profiled (RE)ML deviance of a linear mixed model, with lme4's structure.
 
@@ -206,7 +222,7 @@ class LmmModel:
         self.y = np.ascontiguousarray(y, dtype=float)
         self.n, self.p = self.X.shape
         self.fixed_names = list(fixed_names or [f"x{i}" for i in range(self.p)])
-        order = sorted(range(len(random_terms)), key=lambda k: -random_terms[k].n_levels)
+        order = lme4_term_order([rt.n_levels for rt in random_terms])
         self.terms: list[TermStructure] = []
         t_off = z_off = 0
         for k in order:
