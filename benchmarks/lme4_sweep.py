@@ -62,6 +62,26 @@ FORMULAS: tuple[tuple[str, bool], ...] = (
     ("y ~ x + (1 + x|g) + (1 + x|h)", False),
 )
 
+#: A second set of shapes (``--shapes extra``): formula functions, interactions without
+#: main effects, random slopes in nested and crossed terms, cell-means random effects.
+EXTRA_FORMULAS: tuple[tuple[str, bool], ...] = (
+    ("y ~ x + I(x^2) + (1|g)", True),
+    ("y ~ factor(k) + x + (1|g)", True),
+    ("y ~ x:z + (1|g)", True),
+    ("y ~ sqrt(w) * f + (1|g)", True),
+    ("y ~ x + (1|g) + (1|g:k) + (1|h)", True),
+    ("y ~ f + (0 + f|g)", True),
+    ("y ~ x + (1 + x|g/k)", True),
+    ("y ~ 1 + (1|g)", True),
+    ("y ~ x + (1|g) + (0 + z|g) + (1|h)", True),
+    ("y ~ I(x - 1000) + z + (1|g)", True),
+    ("y ~ log10(w) + f:x + (1|g)", True),
+    ("y ~ x * f + (x|h)", False),
+    ("y ~ exp(z) + x + (1|h:k)", True),
+    ("y ~ factor(k) * x + (1|g)", False),
+)
+SHAPES = {"base": FORMULAS, "extra": EXTRA_FORMULAS}
+
 _R_SCRIPT = r"""
 suppressPackageStartupMessages({library(lme4); library(jsonlite)})
 args <- commandArgs(trailingOnly = TRUE)
@@ -160,13 +180,14 @@ class SweepOutcome:
                 if worst > INFERENCE_TOLERANCES[name]]
 
 
-def make_models(seed: int, count: int) -> list[SweepModel]:
-    """``count`` data sets, cycling through :data:`FORMULAS`; the same seed gives the
-    same models."""
+def make_models(seed: int, count: int, shapes: str = "base") -> list[SweepModel]:
+    """``count`` data sets, cycling through :data:`FORMULAS` (or, with ``shapes="extra"``,
+    :data:`EXTRA_FORMULAS`); the same seed gives the same models."""
     rng = np.random.default_rng(seed)
+    formulas = SHAPES[shapes]
     models = []
     for index in range(count):
-        formula, reml = FORMULAS[index % len(FORMULAS)]
+        formula, reml = formulas[index % len(formulas)]
         models.append(SweepModel(index, formula, reml, _draw_data(rng)))
     return models
 
@@ -238,11 +259,18 @@ def compare(model: SweepModel, lme4: dict) -> SweepOutcome:
     difference = fit.criterion - theirs
     if abs(difference) > 1e-6 * abs(theirs):
         category = "ours lower" if difference < 0 else "ours higher"
-        return SweepOutcome(model, category, difference)
+        outcome = SweepOutcome(model, category, difference)
+        if "theta" in lme4:
+            theta = np.atleast_1d(np.asarray(lme4["theta"], dtype=float))
+            if theta.shape == fit.theta.shape:
+                # the same function at the same point: the optima differ, not the models
+                at_theirs = fit.model.deviance(theta, model.reml) - theirs
+                outcome.message = f"{at_theirs:+.2g}"
+        return outcome
     estimates = {_r_name(row.term): row.estimate for row in fit.fixed_effects}
     worst = 0.0
     for name, value in lme4["fixef"].items():
-        ours = estimates.get(name, math.nan)
+        ours = estimates.get(name, math.inf)  # a coefficient we lack counts as a difference
         worst = max(worst, abs(ours - value) / max(abs(value), 1.0))
     outcome = SweepOutcome(model, "match", difference, worst)
     if "theta" in lme4:
@@ -361,15 +389,15 @@ def tally_lines(outcomes: list[SweepOutcome]) -> list[str]:
     lines += _inference_lines(outcomes)
     others = [o for o in outcomes if o.category != "match"]
     if others:
-        lines += ["", "| model | formula | REML | outcome | our criterion − lme4's |",
-                  "|---|---|---|---|---|"]
+        lines += ["", "| model | formula | REML | outcome | our criterion − lme4's | "
+                  "ours at lme4's theta − lme4's |", "|---|---|---|---|---|---|"]
         for o in others:
             known = o.criterion_difference is not None
             delta = f"{o.criterion_difference:+.3g}" if known else o.message
+            at_theirs = o.message if known else ""
             model = o.model
-            lines.append(
-                f"| {model.index} | `{model.formula}` | {model.reml} | {o.category} | {delta} |"
-            )
+            lines.append(f"| {model.index} | `{model.formula}` | {model.reml} | {o.category} | "
+                         f"{delta} | {at_theirs} |")
     return lines
 
 
@@ -424,17 +452,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--models", type=int, default=156)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--shapes", choices=sorted(SHAPES), default="base",
+                        help="which set of formulas to cycle through")
     parser.add_argument("--inference", action="store_true",
                         help="also compare SEs, variance components, Satterthwaite and "
                              "Kenward-Roger df with lmerTest and pbkrtest")
     args = parser.parse_args(argv)
     if shutil.which("Rscript") is None:
         raise SystemExit("The sweep needs Rscript with lme4 and jsonlite installed.")
-    models = make_models(args.seed, args.models)
+    models = make_models(args.seed, args.models, args.shapes)
     with tempfile.TemporaryDirectory(prefix="lmm-sweep-") as tmp:
         lme4 = fit_with_lme4(models, Path(tmp), args.inference)
     outcomes = [compare(model, lme4[model.index]) for model in models]
-    text = "\n".join([f"## lme4 sweep: seed {args.seed}, {len(models)} models", "",
+    text = "\n".join([f"## lme4 sweep: seed {args.seed}, {len(models)} models ({args.shapes})", "",
                       *tally_lines(outcomes)])
     print(text)
     if args.markdown:

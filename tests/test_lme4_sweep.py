@@ -143,3 +143,13 @@ def test_far_from_zero_follows_the_mean_over_the_sd() -> None:
     near = SweepModel(0, "y ~ x + (1|g)", True, pd.DataFrame({"x": [1.0, 2.0, 3.0]}))
     far = SweepModel(0, "y ~ x + (1|g)", True, pd.DataFrame({"x": [1000.0, 1001.0, 1002.0]}))
     assert not far_from_zero(near) and far_from_zero(far)
+
+
+def test_a_different_optimum_is_checked_at_lme4s_theta() -> None:
+    model, fit = _slope_fit()
+    record = {"criterion": fit.criterion - 1.0, "fixef": {}, "theta": fit.theta.tolist()}
+    outcome = compare(model, record)
+    assert outcome.category == "ours higher"
+    # our deviance at lme4's (here: our own) theta is 1 above the criterion lme4 claims
+    assert outcome.message == "+1"
+    assert any(line.endswith("| ours higher | +1 | +1 |") for line in tally_lines([outcome]))
