@@ -78,11 +78,20 @@ def _contains(small, large) -> bool:
 
 
 def type3_contrasts(fit) -> dict[str, np.ndarray]:
-    """One hypothesis matrix (rows × p) per fixed-effect term, in formula order."""
+    """One hypothesis matrix (rows × p) per fixed-effect term, in formula order.
+
+    As lmerTest's ``get_contrasts_type3``, a model with at most one term besides the
+    intercept (or one column) gets the sequential (type I) matrices of
+    :func:`sequential_contrasts` instead. Both span the same hypothesis, so the F value
+    is the same, but the Satterthwaite df of a multi-row F test (lmerTest's
+    ``contestMD``, an eigen-decomposition of L Var(β) L') depends on the rows chosen.
+    """
     X = np.asarray(fit.model.X, dtype=float)
     p = X.shape[1]
     parts = _term_parts(fit)
     columns = {label: list(fit.fixed_term_columns.get(label, [])) for label, *_ in parts}
+    if p <= 1 or len(parts) <= 1:
+        return sequential_contrasts(X, columns, bool(fit.model_formula.intercept))
     blocks = [np.ones((X.shape[0], 1))] if fit.model_formula.intercept else []
     blocks += [block for *_, block in parts]
     full = np.column_stack(blocks)
@@ -145,3 +154,40 @@ def type3_anova(fit, ddf: str = "satterthwaite") -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=ANOVA_COLUMNS)
     table["num_df"] = table["num_df"].astype(int)
     return table
+
+
+#: Entries of the Doolittle factor below this are set to zero (lmerTest's ``doolittle``).
+DOOLITTLE_EPS = 1e-6
+
+
+def sequential_contrasts(
+    X: np.ndarray, columns: dict[str, list[int]], intercept: bool
+) -> dict[str, np.ndarray]:
+    """Type I hypothesis matrices, as lmerTest's ``get_contrasts_type1``: the rows of
+    U' where X'X = U'DU with U unit upper triangular (the Doolittle factorisation
+    without pivoting), one block of rows per term's columns of X; entries below
+    :data:`DOOLITTLE_EPS` in size are zero, and so is a column whose pivot is."""
+    p = X.shape[1]
+    if p == 0 or (p == 1 and intercept):
+        return {}
+    if p == 1:
+        upper = np.ones((1, 1))
+    else:
+        upper = _unit_upper_doolittle(X.T @ X)
+    return {label: upper[own] for label, own in columns.items() if own}
+
+
+def _unit_upper_doolittle(a: np.ndarray) -> np.ndarray:
+    """U' of :func:`sequential_contrasts`: the transpose of the unit lower triangular
+    factor of a = L·(upper) built row by row, with lmerTest's small-value rule."""
+    n = a.shape[0]
+    lower = np.eye(n)
+    upper = np.zeros((n, n))
+    for i in range(n):
+        upper[i] = a[i] - lower[i, :i] @ upper[:i]
+        for j in range(i + 1, n):
+            value = a[j, i] - lower[j, :i] @ upper[:i, i]
+            lower[j, i] = 0.0 if abs(upper[i, i]) < DOOLITTLE_EPS else value / upper[i, i]
+    lower[np.abs(lower) < DOOLITTLE_EPS] = 0.0
+    return lower.T
+
