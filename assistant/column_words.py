@@ -46,7 +46,9 @@ class ColumnReading:
     """A column word that is not the column's exact name, and the column it was taken
     to mean; ``rule`` is ``"case"``, ``"separators"`` or ``"prefix"``, or for words that
     meant a slope ``"random_slope"`` (the model's one random slope by ``group``) or
-    ``"within_predictor"`` (its one predictor that changes within ``group``)."""
+    ``"within_predictor"`` (its one predictor that changes within ``group``) or
+    ``"each_within_predictor"`` (one of the predictors that change within ``group``, each
+    tested: "should I add random slopes?")."""
 
     word: str
     column: str

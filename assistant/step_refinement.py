@@ -35,6 +35,7 @@ from assistant.state import SessionState
 from assistant.steps.blups import grouping_factor_named, named_group
 from engine.blups import ANY_SLOPE, grouping_factors
 from grammar.plan import (
+    EVERY_SLOPE,
     CompareModels,
     FixedEffects,
     MarginalMeans,
@@ -133,6 +134,8 @@ def _slope_test(step: Any, state: SessionState) -> Refinement:
             slope, [str(c) for c in fit.data.columns])
         trend = "time" if slope == ANY_SLOPE else (slope if named is None else named.column)
         return Refinement((MarginalMeans(ref, factor, trend=trend),))
+    if slope == EVERY_SLOPE:  # "should I add random slopes?"
+        return _every_slope_test(ref, model, word)
     if slope != ANY_SLOPE:  # "is the SES slope random?"
         group = _group_asked(fit, word) if word or len(grouping_factors(fit)) == 1 else None
         reading = resolve_column_word(slope, [str(c) for c in fit.data.columns])
@@ -165,6 +168,35 @@ def _slope_test(step: Any, state: SessionState) -> Refinement:
         (ModifyModel("add_random_slope", (candidates[0],), ref, group), RandomEffectsTests()),
         (reading,),
     )
+
+
+def _every_slope_test(ref: str | None, model: Any, word: str | None) -> Refinement:
+    """ "should I add random slopes?": the test of the random slopes the model has, then
+    for each predictor that changes within a grouping factor and has no random slope by
+    it, that slope added to the model asked about and tested (each from the same model)."""
+    fit = model.fit
+    groups = [_group_asked(fit, word)] if word else grouping_factors(fit)
+    base = ref if ref is not None else str(model.number)
+    steps: list[Any] = []
+    readings: list[ColumnReading] = []
+    if any(random_slopes(fit, group) for group in groups):
+        steps.append(RandomEffectsTests(base))
+    for group in groups:
+        having = {column for _, column in random_slopes(fit, group)}
+        for column in within_group_predictors(fit, group):
+            if column in having:
+                continue
+            steps += [ModifyModel("add_random_slope", (column,), base, group),
+                      RandomEffectsTests()]
+            readings.append(ColumnReading("random slopes", column, "each_within_predictor",
+                                          group))
+    if not steps:
+        raise AssistantError(
+            f"{model.title} has no numeric predictor that changes within "
+            f"{' or '.join(groups)}, so no slope could vary between their levels; add one "
+            "first, e.g. `add time as a covariate`."
+        )
+    return Refinement(tuple(steps), tuple(readings))
 
 
 def _fixed_factor_named(fit: Any, word: str | None) -> str | None:

@@ -18,11 +18,12 @@ from typing import Any
 from lark import Token, Transformer, v_args
 from lark.visitors import merge_transformers
 
-from grammar.confidence_level import below_half_level, not_a_level
+from grammar.confidence_level import number_level_problem
 from grammar.formula import FormulaError, FormulaToAst, ModelFormula, Var, build_model_formula
 from grammar.formula import parse_formula as _parse_formula
 from grammar.plan import (
     DEFAULT_TOP,
+    EVERY_SLOPE,
     Anova,
     BaselineComparison,
     BaselineCovariate,
@@ -251,11 +252,9 @@ def _level(value: float) -> float:
     as_percent = isinstance(value, _Percent) or value > 1
     percent = float(value) if as_percent else float(value) * 100
     shown = f"{value:g}%" if as_percent or value == 0 else f"{value:g}"
-    if not 0 < percent < 100:
-        raise NotUnderstood("a confidence level between 0% and 100%", message=not_a_level(shown))
-    if percent < 50:
-        raise NotUnderstood("a confidence level of at least 50%",
-                            message=below_half_level(shown, percent))
+    refusal = number_level_problem(float(value), shown, percent=as_percent)
+    if refusal is not None:
+        raise NotUnderstood("a confidence level between 50% and 100%", message=refusal)
     return round(percent / 100, 6)
 
 
@@ -1167,8 +1166,13 @@ class StepBuilder(Transformer):
         return InteractionTest((variable, moderator), _ref(items))
 
     def report_variance(self, items):
-        """ "how much do patients vary in their baseline pain?": the variance components."""
-        return VarianceComponents(_ref(items))
+        """ "how much do schools differ in their average score?", "how different are the
+        schools?": the SD of the group's random intercepts beside the residual SD, the
+        ICC and the range of the groups' means (the variance components with the ICC when
+        the words name no grouping factor)."""
+        named = _cols(items)
+        return VarianceComponents(_ref(items), include_icc=True, question="group_spread",
+                                  group=named[0] if named else None)
 
     def report_icc_bootstrap(self, items):
         """ "bootstrap the ICC": the ICC's parametric-bootstrap interval."""
@@ -1620,6 +1624,11 @@ class StepBuilder(Transformer):
         cols = _cols(items)
         return RandomEffectsTests(_ref(items), group=cols[1] if len(cols) > 1 else None,
                                   slope=cols[0])
+
+    def random_slopes_every(self, items):
+        """ "should I add random slopes?": the likelihood-ratio test of a random slope for
+        each predictor that changes within the grouping factor (``EVERY_SLOPE``)."""
+        return RandomEffectsTests(_ref(items), slope=EVERY_SLOPE)
 
     def report_group_coefficients(self, items):
         """ "show subject-specific slopes", "each subject's own coefficients": lme4's
@@ -2189,6 +2198,18 @@ class StepBuilder(Transformer):
         named = [p for p in _flat(items) if isinstance(p, tuple)]
         return replace(step, at=(*named, *step.at))
 
+    def report_predict_unit(self, items):
+        """ "what would a treated patient score at time 3?": the words before the verb
+        describe the unit ("treated patient": the level treated, as "for a treated
+        patient" reads); a single word ("a patient") names only the unit."""
+        words = next(p for p in _flat(items) if isinstance(p, _OutcomeWords)).text.split()
+        if len(words) < 2 or words[-1].casefold() not in _UNIT_VERBS:
+            raise NotUnderstood("a prediction such as `what would a treated patient score "
+                                "at time 3?`")
+        step = self.report_predict(items)
+        described = [(words[0], words[1])] if len(words) == 3 else []
+        return replace(step, at=(*described, *step.at))
+
     def report_predict(self, items):
         fixed = [f for f in _flat(items) if isinstance(f, _Field) and f.name == "at"]
         levels = [f.value for f in _flat(items) if isinstance(f, _Field) and f.name == "level"]
@@ -2482,6 +2503,10 @@ class StepBuilder(Transformer):
 
     def set_level_percent(self, items):
         return SetOption("level", _level(_flat(items)[0]))
+
+    def option_with_ci_level(self, items):
+        """ "with 90% confidence intervals": the session's confidence level."""
+        return self.set_level_percent(items)
 
     def set_format(self, items):
         return SetOption("format", _format_word(self.source_text, items))
@@ -3370,6 +3395,10 @@ def _then_refit(step: SubsetData, items: list[Any]) -> list[Step]:
     """ "exclude patient P001 from model 2": the subset, then the model fitted to it."""
     refs = [i for i in _flat(items) if isinstance(i, _Ref)]
     return [step, Refit(refs[-1].ref)] if refs else [step]
+
+
+#: The verb after the unit in "what would a treated patient score at time 3?".
+_UNIT_VERBS = frozenset({"score", "get", "have", "rate", "report", "show", "feel"})
 
 
 #: Words for a subject's time points in "only visits 1 to 3" (a column-name slot there).

@@ -20,6 +20,13 @@ _PERCENT_LEVEL = re.compile(
 )
 #: A level the grammar reads (formula.lark's NUMBER without an exponent).
 _PLAIN_NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")
+#: A bare number before a confidence word, with no percent sign: "0.4 confidence level",
+#: "40 confidence intervals" (a fraction below 1, else a percentage).
+_BARE_LEVEL = re.compile(
+    r"(?<![\w.%-])(?P<word>\d+(?:\.\d*)?|\.\d+)\s+"
+    r"(?:confidence\b|cis?\b|conf(?:idence)?\.?\s+int)",
+    re.IGNORECASE,
+)
 
 
 def not_a_level(shown: str) -> str:
@@ -38,10 +45,31 @@ def below_half_level(shown: str, percent: float) -> str:
 
 
 def level_problem(text: str) -> tuple[str, int] | None:
-    """The refusal for a clause that gives a confidence level that is not a number, and
-    where in ``text`` that word starts; None when every level typed is a number."""
+    """The refusal for a clause that gives a confidence level that is not a number, or a
+    number outside 50% to 100% (in any wording, also one the grammar does not read:
+    "with 0.5% confidence intervals", "0.4 confidence level"), and where in ``text`` that
+    word starts; None when every level typed is one that works."""
     for match in _PERCENT_LEVEL.finditer(text):
         word = match.group("word")
         if _PLAIN_NUMBER.fullmatch(word) is None:
             return not_a_level(f"'{word}%'"), match.start("word")
+        refusal = number_level_problem(float(word), f"{word}%", percent=True)
+        if refusal is not None:
+            return refusal, match.start("word")
+    for match in _BARE_LEVEL.finditer(text):
+        word = match.group("word")
+        refusal = number_level_problem(float(word), word, percent=float(word) > 1)
+        if refusal is not None:
+            return refusal, match.start("word")
+    return None
+
+
+def number_level_problem(value: float, shown: str, *, percent: bool) -> str | None:
+    """The refusal of a level typed as a number (a percentage when ``percent``, else a
+    fraction), or None when it lies in [50%, 100%)."""
+    as_percent = value if percent else value * 100
+    if not 0 < as_percent < 100:
+        return not_a_level(shown)
+    if as_percent < 50:
+        return below_half_level(shown, as_percent)
     return None

@@ -184,13 +184,13 @@ def _steps_of(
             return _parse_clause(text), swallows
         except _CLAUSE_ERRORS:
             pass
+    level = level_problem(clause.text.text)
+    if level is not None:  # "use nan% CI", "with 0.5% confidence intervals": no level
+        message, start = level
+        raise ParseError(message, request=request, position=clause.text.original_index(start))
     topic = _question_topic(clause.text.text)
     if topic is not None and not isinstance(first_error, ClauseFormulaError):
         return [Help(topic)], False
-    level = level_problem(clause.text.text)
-    if level is not None:  # "use nan% CI": a level that is no number
-        message, start = level
-        raise ParseError(message, request=request, position=clause.text.original_index(start))
     refusal = call_refusal(clause.text.text)
     if refusal is not None:  # "simulate(m1)": R code that is not one of the calls read
         raise ParseError(refusal, request=request, position=clause.text.original_index(0))

@@ -485,7 +485,11 @@ class VarianceComponents(Step):
     random intercepts of ``group`` and the range of the groups' own intercepts it implies
     ("how much do subjects differ at baseline?"); ``"slope_spread"`` leads with the SD of
     the random slopes of ``slope`` (the model's one random slope when ``None``) by
-    ``group`` and the range of the groups' own slopes it implies."""
+    ``group`` and the range of the groups' own slopes it implies; ``"group_spread"`` leads
+    with the SD of ``group``'s random intercepts beside the residual SD, the ICC and the
+    range of the groups' own means ("how much do schools differ in their average
+    score?"; the variance components with the ICC when ``group`` names no grouping
+    factor)."""
 
     kind: ClassVar[str] = "variance_components"
     model: str | None = None
@@ -734,6 +738,10 @@ class CeilingFloor(Step):
 DEFAULT_TOP = 5
 
 
+#: ``RandomEffectsTests.slope`` for "should I add random slopes?": every candidate slope.
+EVERY_SLOPE = "every"
+
+
 @dataclass(frozen=True)
 class RandomEffectsTests(Step):
     """Likelihood-ratio tests of each random-effect term (lmerTest's ``ranova``).
@@ -742,8 +750,9 @@ class RandomEffectsTests(Step):
     average score?"); the assistant answers a fixed factor named there with its own test.
     ``slope`` is a variable whose random slope is asked about ("is the SES slope
     random?", "does the slope vary between patients?"): as typed, or ``"slope"`` for the
-    model's one candidate (``group`` None: the model's one grouping factor). The
-    assistant tests the slope the model has, or first adds it
+    model's one candidate (``group`` None: the model's one grouping factor), or
+    ``EVERY_SLOPE`` for each predictor that changes within the grouping factor ("should I
+    add random slopes?"). The assistant tests the slope the model has, or first adds it
     (``assistant.step_refinement``).
     """
 

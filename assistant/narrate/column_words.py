@@ -39,4 +39,10 @@ def _reading_sentence(reading: Any) -> str:
             f"model's only numeric predictor that changes within each {group}, so the only "
             f"slope that can vary between levels of {group}."
         )
+    if rule == "each_within_predictor":
+        return (
+            f"For '{reading.word}' I tested a random slope of {reading.column} by {group}: "
+            f"{reading.column} changes within each {group}, so its slope can vary between "
+            f"levels of {group}."
+        )
     return f"I took '{reading.word}' to mean the column {reading.column}."

@@ -25,6 +25,7 @@ def _rows(grid: Any, records: list[dict]) -> list[list[str]]:
         se = rec["se"]
         cells += [
             fmt.estimate(rec["estimate"], se),
+            fmt.number(se),
             fmt.estimate(rec["lower"], se),
             fmt.estimate(rec["upper"], se),
         ]
@@ -45,12 +46,27 @@ def _thin(records: list[dict], grid: Any) -> list[dict]:
     return out
 
 
+def _one_prediction(grid: Any, rec: dict, level: str) -> str:
+    """One point's prediction in words: x'β̂, its SE √(x'Vx) and the Wald-t interval."""
+    se = rec["se"]
+    df = rec.get("df")
+    method = str(getattr(grid, "df_method", "")).replace("-", " ").title()
+    test = "a normal (z) interval" if not fmt.is_number(df) or df == float("inf") else (
+        f"a t interval with {fmt.degrees_of_freedom(df)} {method} df")
+    return (
+        f"The predicted {grid.response} is {fmt.estimate(rec['estimate'], se)} (SE "
+        f"{fmt.number(se)}; {level} CI {fmt.interval(rec['lower'], rec['upper'], se)}, "
+        f"{test}). It is the model's mean for these values with every random effect at "
+        "zero: the expected value for a typical unit, not for one particular unit."
+    )
+
+
 def prediction_blocks(grid: Any, model: Any) -> list[Block]:
     records = grid.frame.to_dict(orient="records")
     keys = _keys(grid)
     level = fmt.level_percent(grid.level)
-    columns = [*keys, f"Predicted {grid.response}", f"{level} lower", f"{level} upper"]
-    align = "r" * len(keys) + "rrr"
+    columns = [*keys, f"Predicted {grid.response}", "SE", f"{level} lower", f"{level} upper"]
+    align = "r" * len(keys) + "rrrr"
     brief = _thin(records, grid)
     text = (
         f"Population-average predictions of {grid.response} (fixed effects only) with "
@@ -83,6 +99,8 @@ def prediction_blocks(grid: Any, model: Any) -> list[Block]:
             f"{'it' if len(left_out) == 1 else 'them'}."
         )
     blocks: list[Block] = [Heading(f"Predictions from {model.title}"), Paragraph(text)]
+    if len(records) == 1:
+        blocks.append(Paragraph(_one_prediction(grid, records[0], level)))
     if len(brief) < len(records):
         blocks.append(Paragraph("Start and end of each line (all points at the detailed level):"))
         blocks.append(table(columns, _rows(grid, brief), align))

@@ -29,6 +29,7 @@ from engine.data import time_candidates
 from engine.errors import LmmInputError
 from engine.fit_statistics import comparability_issue, fit_statistics
 from engine.fixed_covariance import fixed_effects_covariance
+from engine.group_spread import group_spread
 from engine.level_prediction import level_prediction
 from engine.marginal_means import marginal_means
 from engine.predict import factor_levels, fixed_part_variables, population_predictions
@@ -145,6 +146,11 @@ def _view(name: str) -> Any:
         question = step_field(step, "question")
         if name == "variance_components" and question == "baseline":
             return _baseline_spread(model, step_field(step, "group"), state)
+        if name == "variance_components" and question == "group_spread":
+            spread = _group_spread(model, step_field(step, "group"), state)
+            if spread is not None:
+                return spread
+            include_icc = True  # the words name no grouping factor: the whole split
         if name == "variance_components" and question == "slope_spread":
             return _slope_spread(model, step_field(step, "group"), step_field(step, "slope"),
                                  state)
@@ -176,6 +182,25 @@ def _baseline_spread(model: Any, word: str | None, state: SessionState) -> StepR
     except LmmInputError as err:
         raise AssistantError(str(err).replace("The model", model.title, 1)) from None
     return StepResult(EngineResult("baseline_spread", spread, model), state)
+
+
+def _group_spread(model: Any, word: str | None, state: SessionState) -> StepResult | None:
+    """ "how much do schools differ in their average score?": the SD of that factor's
+    random intercepts beside the residual SD, its share of the variance (the ICC) and the
+    range of the groups' own means; None when the words name no grouping factor of the
+    model ("how much does pain vary?"), which the variance components answer."""
+    fit = model.fit
+    groups = grouping_factors(fit)
+    group = named_group(fit, word) if word else None
+    if group is None and word is None and len(groups) == 1:
+        group = groups[0]
+    if group is None:
+        return None
+    try:
+        spread = group_spread(fit, group, float(state.options.level))
+    except LmmInputError as err:
+        raise AssistantError(str(err).replace("The model", model.title, 1)) from None
+    return StepResult(EngineResult("group_spread", spread, model), state)
 
 
 def _slope_spread(model: Any, word: str | None, slope: str | None,

@@ -1,0 +1,91 @@
+"""How much the groups differ (``engine.group_spread.GroupSpread``): the between-group SD
+beside the residual SD, the share of the variance between the groups, and what the SD
+means on the outcome's scale (the range of the groups' own means)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.narrate import numbers as fmt
+from assistant.narrate import variance as variance_words
+from assistant.narrate.baseline_spread import group_noun, plural
+from assistant.narrate.blocks import Block, Heading, Paragraph
+from assistant.narrate.fit import reference_point
+
+
+def _where(fit: Any) -> str:
+    """Where the groups' means are compared: nowhere to say for an intercept-only fixed
+    part, else at the fixed intercept's reference point."""
+    if len(fit.fixed_effects) <= 1:
+        return ""
+    return f" (at {reference_point(fit)})"
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article, judged by spelling ("an item")."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _centre(fit: Any) -> str:
+    """The fixed intercept in words: the grand mean, or the mean at the reference point."""
+    if len(fit.fixed_effects) <= 1:
+        return "the grand mean"
+    return f"the mean at {reference_point(fit)},"
+
+
+def _share_sentence(result: Any, fit: Any, groups: str) -> str:
+    spread = result.spread
+    of_total = f"{fmt.number(spread.variance)} of {fmt.number(result.total_variance)}"
+    if result.share_kind == "icc":
+        return (
+            f"ICC = {fmt.proportion(result.share)}: {fmt.percent(result.share)} of the "
+            f"variance in {fit.response_name} not explained by the fixed effects lies between "
+            f"{groups} ({of_total}), the rest within them. "
+            f"{variance_words.icc_meaning(result.share)}"
+        )
+    if result.share_kind == "group_share":
+        return (
+            f"{fmt.percent(result.share)} of the variance in {fit.response_name} not "
+            f"explained by the fixed effects lies between {groups} ({of_total}: the "
+            "residual and every random intercept's variance together). This is the ICC of "
+            f"{spread.group} alone, with the other grouping factors counted as noise."
+        )
+    return (
+        f"The model also gives {groups} their own slopes, so no single ICC exists: the share "
+        "of the variance between them changes with the slope variable. Averaged over the "
+        "data (Nakagawa and Schielzeth's adjusted ICC), "
+        f"{fmt.percent(result.icc_adjusted)} of the variance lies between the groups; "
+        f"`how much do {groups} differ in their slopes?` describes the slopes."
+    )
+
+
+def group_spread_blocks(result: Any, model: Any) -> list[Block]:
+    fit = model.fit
+    spread = result.spread
+    group = group_noun(spread.group)
+    groups = plural(group)
+    outcome = fit.response_name
+    percent = fmt.level_percent(spread.coverage)
+    lead = (
+        f"{groups[:1].upper()}{groups[1:]} differ in their average {outcome}{_where(fit)} with "
+        f"an SD of {fmt.number(spread.sd)} (variance {fmt.number(spread.variance)}); within "
+        f"{_a(group)}, observations scatter around what the model predicts for that {group} "
+        "with a residual SD of "
+        f"{fmt.number(result.residual_sd)} (variance {fmt.number(result.residual_variance)})."
+    )
+    scale = (
+        f"On the scale of {outcome}: if the {group} means are normally distributed, as the "
+        f"model assumes, the middle {percent} of {groups} have an average {outcome} between "
+        f"{fmt.number(spread.lower)} and {fmt.number(spread.upper)} ({_centre(fit)} "
+        f"{fmt.number(spread.intercept)} ± {fmt.fixed(spread.z, 2)} × "
+        f"{fmt.number(spread.sd)}; Raudenbush and Bryk's plausible-value range). The range "
+        f"describes the population of {groups} and leaves out the uncertainty of the "
+        "estimates."
+    )
+    return [
+        Heading(f"How much {groups} differ ({model.title})"),
+        Paragraph(lead),
+        Paragraph(_share_sentence(result, fit, groups)),
+        Paragraph(scale),
+        variance_words.variance_table(fit),
+    ]

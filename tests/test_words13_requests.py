@@ -1,0 +1,245 @@
+"""Requests on the samples that were answered without the point or refused (words13):
+each reaches the analysis it means, with numbers checked against a direct engine fit, a
+hand computation with numpy, and quantiles from scipy.stats."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from assistant.cli import main
+from assistant.session import Session
+from engine.lmm import fit_lmm
+from engine.samples import load_sample
+from grammar.parse import parse
+from tests.conftest import PAIN_FIT, SCHOOLS_FIT, ask_ok
+
+PAIN_INTERACTION = PAIN_FIT.removeprefix("fit ")
+SCHOOLS_MODEL = SCHOOLS_FIT.removeprefix("fit ")
+RATINGS_MODEL = "rating ~ condition + (1 | rater) + (1 | item)"
+
+
+def _shown(value: float, digits: int = 2) -> str:
+    """A number as the narration prints it: fixed decimals, a true minus sign."""
+    return f"{value:.{digits}f}".replace("-", "\N{MINUS SIGN}")
+
+
+def _intercept_variance(fit, group: str) -> float:
+    (row,) = [v for v in fit.variance_components
+              if v.group == group and v.var1 == "(Intercept)" and v.var2 is None]
+    return float(row.vcov)
+
+
+# ------------------------------------------------------- 1. how much do groups differ
+@pytest.mark.parametrize("request_text", [
+    "how much do schools differ in their average score?",
+    "how different are the schools",
+    "how variable are schools from each other?",
+])
+def test_how_much_schools_differ_gives_the_sds_the_icc_and_the_range(schools, request_text):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.question, step.group) == (
+        "variance_components", "group_spread", "schools")
+    answer = ask_ok(schools, request_text)
+    result = answer.steps[-1].result.result
+    fit = fit_lmm(SCHOOLS_MODEL, load_sample("schools"))
+    between = _intercept_variance(fit, "school")
+    within = float(fit.sigma) ** 2
+    icc = between / (between + within)  # by hand, from the direct fit's components
+    beta0 = float(fit.beta[list(fit.fixed_names).index("(Intercept)")])
+    half = stats.norm.ppf(0.975) * np.sqrt(between)
+    assert result.spread.variance == pytest.approx(between, rel=1e-6)
+    assert result.residual_variance == pytest.approx(within, rel=1e-6)
+    assert result.share == pytest.approx(icc, rel=1e-6)
+    assert (result.spread.lower, result.spread.upper) == pytest.approx(
+        (beta0 - half, beta0 + half), rel=1e-6)
+    text = answer.text()
+    assert f"with an SD of {np.sqrt(between):.2f} (variance {between:.1f})" in text
+    assert f"residual SD of {np.sqrt(within):.2f}" in text
+    assert f"ICC = {icc:.2f}: {100 * icc:.0f}% of the variance" in text
+    assert (f"the middle 95% of schools have an average test_score between "
+            f"{beta0 - half:.1f} and {beta0 + half:.1f}") in text
+
+
+def test_how_much_do_patients_vary_names_the_patient_spread(pain):
+    answer = ask_ok(pain, "how much do patients vary")
+    result = answer.steps[-1].result.result
+    fit = fit_lmm(PAIN_INTERACTION, load_sample("pain_trial"))
+    between = _intercept_variance(fit, "patient")
+    assert result.spread.group == "patient"
+    assert result.share == pytest.approx(between / (between + float(fit.sigma) ** 2), rel=1e-6)
+    assert "Patients differ in their average pain_score (at time = 0 and treatment = control)" \
+        in answer.text()
+
+
+def test_how_different_are_items_gives_the_items_share_of_a_crossed_model(ratings):
+    answer = ask_ok(ratings, "how different are the items?")
+    result = answer.steps[-1].result.result
+    fit = fit_lmm(RATINGS_MODEL, load_sample("ratings"))
+    items, raters = _intercept_variance(fit, "item"), _intercept_variance(fit, "rater")
+    total = items + raters + float(fit.sigma) ** 2
+    assert result.share_kind == "group_share"
+    assert result.share == pytest.approx(items / total, rel=1e-6)
+    assert f"{100 * items / total:.0f}% of the variance in rating" in answer.text()
+
+
+def test_how_much_does_the_outcome_vary_keeps_the_variance_components(pain):
+    answer = ask_ok(pain, "how much does pain_score vary")
+    view = answer.steps[-1].result
+    assert (view.view, view.include_icc) == ("variance_components", True)
+    fit = fit_lmm(PAIN_INTERACTION, load_sample("pain_trial"))
+    between = _intercept_variance(fit, "patient")
+    assert f"ICC = {between / (between + float(fit.sigma) ** 2):.2f}" in answer.text()
+
+
+# ------------------------------------------------- 2. what would a unit score
+@pytest.mark.parametrize(("request_text", "treated", "time"), [
+    ("what would a treated patient score at time 3", 1.0, 3.0),
+    ("predicted score for a control patient at time 0", 0.0, 0.0),
+    ("what would a control patient have at time 6?", 0.0, 6.0),
+])
+def test_a_units_score_is_the_population_prediction_with_se_and_ci(
+    pain, request_text, treated, time
+):
+    (step,) = parse(request_text).steps
+    assert step.kind == "predict"
+    answer = ask_ok(pain, request_text)
+    grid = answer.steps[-1].result.result
+    fit = fit_lmm(PAIN_INTERACTION, load_sample("pain_trial"))
+    names = list(fit.fixed_names)
+    x = np.zeros(len(names))
+    x[names.index("Intercept" if "Intercept" in names else "(Intercept)")] = 1.0
+    x[names.index("time")] = time
+    x[names.index("treatment[T.treated]")] = treated
+    x[names.index("time:treatment[T.treated]")] = time * treated
+    estimate = float(x @ fit.beta)  # x'beta, by hand
+    se = float(np.sqrt(x @ fit.vcov_beta @ x))  # sqrt(x' V x), by hand
+    df = float(fit.satterthwaite().contrast_df(x))
+    half = stats.t.ppf(0.975, df) * se
+    (row,) = grid.frame.to_dict(orient="records")
+    assert row["estimate"] == pytest.approx(estimate, rel=1e-8)
+    assert row["se"] == pytest.approx(se, rel=1e-8)
+    assert row["df"] == pytest.approx(df, rel=1e-6)
+    assert (row["lower"], row["upper"]) == pytest.approx((estimate - half, estimate + half),
+                                                         rel=1e-8)
+    assert (f"The predicted pain_score is {estimate:.1f} (SE {se:.2f}; 95% CI "
+            f"{estimate - half:.1f} to {estimate + half:.1f}, a t interval with {df:.1f} "
+            "Satterthwaite df)") in answer.text()
+
+
+# ------------------------------------------------- 3. should I add random slopes?
+def _lrt_of_slope(formula_with: str, formula_without: str, data) -> float:
+    """The REML likelihood-ratio statistic of two direct fits: the difference of their
+    REML criteria (-2 restricted log-likelihoods)."""
+    return fit_lmm(formula_without, data).criterion - fit_lmm(formula_with, data).criterion
+
+
+def test_should_i_add_random_slopes_tests_the_one_within_patient_predictor(tmp_path):
+    (step,) = parse("should I add random slopes?").steps
+    assert (step.kind, step.slope) == ("random_effects_tests", "every")
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, "fit pain_score ~ time * treatment + age + (1 | patient)")
+    answer = ask_ok(session, "should I add random slopes?")
+    (test,) = answer.steps[-1].result.result.tests  # age and treatment are per patient
+    data = load_sample("pain_trial")
+    fixed = "pain_score ~ time + treatment + age + time:treatment"
+    expected = _lrt_of_slope(f"{fixed} + (1 + time | patient)", f"{fixed} + (1 | patient)",
+                             data)
+    assert test.lrt == pytest.approx(expected, abs=1e-4)
+    assert "I tested a random slope of time by patient" in answer.text()
+    assert list(session.models) == [1, 2]
+
+
+def test_should_i_add_random_slopes_tests_every_candidate_from_the_same_model(tmp_path):
+    data = load_sample("pain_trial")
+    # a second predictor that changes within each patient (seeded, so the test is fixed)
+    data["sleep_hours"] = np.round(np.random.default_rng(13).normal(7, 1, len(data)), 1)
+    session = Session(data=data, output_dir=tmp_path)
+    ask_ok(session, "fit pain_score ~ time + sleep_hours + (1 | patient)")
+    answer = ask_ok(session, "should we include random slopes")
+    tests = [s.result.result for s in answer.steps if s.kind == "random_effects_tests"]
+    assert [s.kind for s in answer.steps].count("modify_model") == 2
+    base = "pain_score ~ time + sleep_hours + (1 | patient)"
+    for result, slope in zip(tests, ("time", "sleep_hours"), strict=True):
+        (test,) = result.tests
+        with_slope = f"pain_score ~ time + sleep_hours + (1 + {slope} | patient)"
+        assert test.lrt == pytest.approx(_lrt_of_slope(with_slope, base, data), abs=1e-4)
+    # both slopes were added to model 1, not the second to the first's model
+    assert session.models[3].fit.formula.endswith("(1 + sleep_hours | patient)")
+
+
+# ------------------------------------------------- 4. every wording of a low level
+@pytest.mark.parametrize(("request_text", "shown"), [
+    ("with 0.5% confidence intervals", "0.5%"), ("with 40% CIs", "40%"),
+    ("use 0.4 confidence level", "0.4 (a 40% level)"),
+    ("show the fixed effects with 0.5% CIs", "0.5%"),
+    ("what is the ICC with 0.5% CI", "0.5%"),
+])
+def test_every_wording_of_a_level_below_half_gets_the_one_message(tmp_path, request_text, shown):
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["ask", "--sample", "pain_trial", "--out", str(tmp_path),
+                   PAIN_FIT, request_text], stdout=out, stderr=err)
+    assert status == 2 and "Traceback" not in err.getvalue()
+    assert err.getvalue().splitlines()[0] == (
+        f"lmm: request 2: {shown} is too low for a confidence level: an interval that covers "
+        "the true value less than half the time is almost never meant. Did you mean 95% or "
+        "99%? e.g. `use 95% CI` or `use 99% CI`.")
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, PAIN_FIT)
+    before = (session.state.options.level, len(session.models), session.state.data.shape)
+    answer = session.ask(request_text)
+    assert not answer.ok and answer.steps == []
+    assert (session.state.options.level, len(session.models), session.state.data.shape) == before
+
+
+def test_with_90_percent_confidence_intervals_sets_the_level(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, "with 90% confidence intervals")
+    assert session.state.options.level == 0.9
+    text = ask_ok(session, PAIN_FIT).text()
+    fit = fit_lmm(PAIN_INTERACTION, load_sample("pain_trial"))
+    row = fit.fixed_effects[list(fit.fixed_names).index("time")]
+    half = stats.t.ppf(0.95, row.df) * row.se
+    assert f"90% CI {_shown(row.estimate - half)} to {_shown(row.estimate + half)}" in text
+
+
+# ------------------------------------------------- 5. the README's everyday questions
+def _readme_question_blocks() -> list[tuple[str, str, list[str]]]:
+    """The README's blocks of everyday questions: (sample, formula, requests) per
+    ``# sample: formula`` comment line and the ``> `` lines under it."""
+    from tests.test_readme_examples import FENCE, README
+
+    blocks: list[tuple[str, str, list[str]]] = []
+    for fence in FENCE.findall(README.read_text(encoding="utf-8")):
+        current = None
+        for line in fence.splitlines():
+            if line.startswith("# ") and ": " in line and "~" in line:
+                sample, formula = line[2:].split(": ", 1)
+                current = (sample, formula, [])
+                blocks.append(current)
+            elif line.startswith("> ") and current is not None and line[2:].strip():
+                current[2].append(line[2:].strip())
+    return blocks
+
+
+def test_the_readme_everyday_questions_cover_the_samples():
+    blocks = _readme_question_blocks()
+    assert [sample for sample, _, _ in blocks] == ["pain_trial", "schools", "ratings"]
+    assert sum(len(requests) for _, _, requests in blocks) >= 12
+
+
+@pytest.mark.parametrize(
+    ("sample", "formula", "request_text"),
+    [(s, f, r) for s, f, requests in _readme_question_blocks() for r in requests],
+)
+def test_each_readme_everyday_question_is_answered_on_its_sample(
+    tmp_path, sample, formula, request_text
+):
+    """Each question gets an answer on its sample's model, not help text or a refusal."""
+    session = Session(sample=sample, output_dir=tmp_path)
+    ask_ok(session, f"fit {formula}")
+    answer = ask_ok(session, request_text)
+    assert answer.steps and all(step.kind != "help" for step in answer.steps)
