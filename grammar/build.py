@@ -819,6 +819,18 @@ class StepBuilder(Transformer):
     def tail_with_and_without(self, items):
         return _Field("with_and_without", tuple(_cols(items)))
 
+    def tail_with_and_without_interaction(self, items):
+        """ "(compare) with and without the time by treatment interaction": that
+        interaction dropped, or added when the model lacks it; unnamed, the model's own."""
+        named = _cols(items)
+        if len(named) == 2:
+            return _Field("with_and_without", (":".join(named),))
+        return _Field("without_interaction", tuple(named))
+
+    def tail_without_interaction(self, items):
+        """ "(compare to the model) without the interaction (between time and treatment)"."""
+        return _Field("without_interaction", tuple(_cols(items)))
+
     def tail_vs_reml(self, _):
         return _Field("vs_reml", True)
 
@@ -885,6 +897,7 @@ class StepBuilder(Transformer):
         with_slope: tuple[str, ...] | None = None
         without_term: tuple[str, ...] | None = None
         with_and_without: tuple[str, ...] | None = None
+        without_interaction: tuple[str, ...] | None = None
         only_group: str | None = None
         vs_reml = False
         for part in _flat(items):
@@ -907,6 +920,8 @@ class StepBuilder(Transformer):
                 without_term = part.value
             elif isinstance(part, _Field) and part.name == "with_and_without":
                 with_and_without = part.value
+            elif isinstance(part, _Field) and part.name == "without_interaction":
+                without_interaction = part.value
             elif isinstance(part, _Field) and part.name == "vs_reml":
                 vs_reml = True
             elif isinstance(part, _Field) and part.name == "random_slope":
@@ -929,10 +944,21 @@ class StepBuilder(Transformer):
                 CompareModels(_criteria(criteria) if criteria else ("LRT",),
                               (base or BEFORE_LAST_REF, "last"), refit),
             ]
+        if without_interaction is not None:
+            # "compare with and without the interaction": the model without its
+            # interaction (of the variables named), then the LRT of the two (ML refits);
+            # "compare models with and without ..." names no model ("all")
+            named = [m for m in models if m not in (None, "last", "all")]
+            base = named[0] if named else None
+            return [
+                ModifyModel("drop_interaction", without_interaction, base),
+                CompareModels(_criteria(criteria) if criteria else ("LRT",),
+                              (base or BEFORE_LAST_REF, "last"), refit),
+            ]
         if with_and_without is not None:
             # "compare the model with and without school size": the model with those
             # terms added, or without them when it has them, then the LRT of the two
-            named = [m for m in models if m not in (None, "last")]
+            named = [m for m in models if m not in (None, "last", "all")]
             base = named[0] if named else None
             return [
                 ModifyModel("add_or_drop_term", with_and_without, base),

@@ -33,7 +33,7 @@ _REQUEST_WORDS = re.compile(
 #: Openers of a sentence that describes data or a study.
 _DESCRIPTIVE_START = re.compile(
     r"^\s*("
-    r"(i|we|they)\s+(have|had|measured|collected|recorded|observed|followed|tracked|ran|"
+    r"(i|we|they)\s+(have|had|measured|collected|recorded|observed|followed|tracked|ran|fitted|"
     r"conducted|studied|assessed|surveyed|sampled|got|asked|randomi[sz]ed|enrolled)"
     r"|(data|dataset|data\s+set|study|trial|experiment|sample|design|file)\s+"
     r"(is|are|was|were|has|have|contains?|comes?|includes?|consists?|covers?)"

@@ -55,9 +55,28 @@ _CONTRACTIONS = {
     # words10: slips of the keyboard in request words that no column name is spelt as
     "waht": "what", "wht": "what", "teh": "the", "efect": "effect", "effcet": "effect",
     "varaince": "variance", "residulas": "residuals",
+    # words13: more slips, and "then" for "than" where no second clause can start
+    "wich": "which", "whcih": "which", "beter": "better", "compair": "compare",
+    "neccessary": "necessary", "necesary": "necessary", "neccesary": "necessary",
+    "realy": "really", "then others": "than others", "then the others": "than the others",
+    "then the rest": "than the rest",
 }
 _CONTRACTION_RE = re.compile(
     r"(?<![A-Za-z])(" + "|".join(re.escape(c) for c in _CONTRACTIONS) + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
+#: Adverbs that only add emphasis ("is the random slope really necessary?", "are some
+#: raters just harsher than others?"): dropped before the grammar, as articles are.
+_EMPHASIS_RE = re.compile(
+    r"(?<![A-Za-z0-9_.`~|+*/:^(=-])\b(really|actually|truly|just)\s+(?=[A-Za-z])",
+    re.IGNORECASE,
+)
+#: "without the time by treatment interaction", "adding a time x treatment interaction":
+#: the interaction named after its word ("without interaction between time and
+#: treatment"), the one order the grammar reads after these words.
+_CROSSED_AFTER_RE = re.compile(
+    r"(?<![A-Za-z0-9_])(without|excluding|adding|including)\s+([A-Za-z][A-Za-z0-9_.]*)\s+"
+    r"(?:by|x|\*)\s+([A-Za-z][A-Za-z0-9_.]*)\s+(interactions?)(?![A-Za-z0-9_])",
     re.IGNORECASE,
 )
 #: "how much of the variance ..." says no more than "how much variance ...".
@@ -172,6 +191,10 @@ def normalise(request: str) -> Mapped:
     mapped = _rewrite(mapped, _LEVEL_NUMBER_RE, lambda mt: mt.group(0).replace("-", " "))
     mapped = _rewrite(mapped, _PLURAL_POSSESSIVE_RE, lambda mt: mt.group(1))
     mapped = _rewrite(mapped, _ARTICLE_RE, _dropped_article)
+    mapped = _rewrite(mapped, _EMPHASIS_RE, lambda mt: "")
+    mapped = _rewrite(mapped, _CROSSED_AFTER_RE,
+                      lambda mt: f"{mt.group(1)} {mt.group(4)} between {mt.group(2)} and "
+                                 f"{mt.group(3)}")
     mapped = _rewrite(mapped, _HOW_MUCH_OF_RE, lambda mt: mt.group(0)[: -len(" of")])
     return mapped
 
@@ -313,9 +336,24 @@ def split_clauses(m: Mapped) -> list[Clause]:
                 nxt = _WORD.match(text, after)
                 if nxt and nxt.group(0).lower() in CLAUSE_VERBS and nxt.group(0).lower() != "and":
                     cut(i, i + 1, True, ", ")
+                elif _POLITE_REQUEST.match(text, after):
+                    # "my data is wide, can you reshape it": the request starts there
+                    cut(i, i + 1, True, ", ")
         i += 1
     cut(n, n, False, "")
     return clauses
+
+
+#: A polite opener after a comma that starts a request of its own ("..., can you reshape
+#: it to long?"), followed by a verb; or the question of which model to keep ("I fitted
+#: two models, ..., which one should I keep?").
+_POLITE_VERBS = "|".join(sorted(CLAUSE_VERBS - {"help"}))  # "..., can you help" stays whole
+_POLITE_REQUEST = re.compile(
+    r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:" + _POLITE_VERBS
+    + r")\b|please\s+(?:" + _POLITE_VERBS + r")\b"
+    r"|(?:which|what)\s+(?:one|model)\s+(?:should|would|do)\s+(?:i|we|you)\b",
+    re.IGNORECASE,
+)
 
 
 def _ends_name(text: str, i: int) -> bool:

@@ -243,3 +243,111 @@ def test_each_readme_everyday_question_is_answered_on_its_sample(
     ask_ok(session, f"fit {formula}")
     answer = ask_ok(session, request_text)
     assert answer.steps and all(step.kind != "help" for step in answer.steps)
+
+
+# ------------------------------------------------- 6. model comparison and wide data
+def _ml_chisq(larger: str, smaller: str, data) -> float:
+    """2 (logLik larger − logLik smaller) of two direct ML fits (lme4's anova())."""
+    return 2 * (fit_lmm(larger, data, reml=False).loglik
+                - fit_lmm(smaller, data, reml=False).loglik)
+
+
+def _comparison_row(answer):
+    comparison = next(s.result for s in answer.steps if s.kind == "compare_models")
+    return comparison.comparison.table.iloc[-1]
+
+
+@pytest.mark.parametrize(("start", "request_text"), [
+    (PAIN_INTERACTION, "compare the model with and without the interaction"),
+    (PAIN_INTERACTION,
+     "compare models with and without the interaction between time and treatment"),
+    ("pain_score ~ time + treatment + (1 | patient)",
+     "compare with and without the time by treatment interaction using a likelihood ratio test"),
+    ("pain_score ~ time + treatment + (1 | patient)",
+     "does adding the interaction between time and treatment improve the fit?"),
+])
+def test_with_and_without_the_interaction_is_the_ml_likelihood_ratio_test(
+    tmp_path, start, request_text
+):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, f"fit {start}")
+    row = _comparison_row(ask_ok(session, request_text))
+    data = load_sample("pain_trial")
+    chisq = _ml_chisq(PAIN_INTERACTION, "pain_score ~ time + treatment + (1 | patient)", data)
+    assert row["Chisq"] == pytest.approx(chisq, abs=1e-4)
+    assert row["Df"] == 1
+    assert row["p"] == pytest.approx(stats.chi2.sf(chisq, 1), abs=1e-5)
+
+
+def test_which_model_fits_better_with_the_two_described_compares_the_fitted_models(tmp_path):
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    ask_ok(session, PAIN_FIT)
+    ask_ok(session, "add a random slope for time")
+    request_text = "which model fits better, the one with the random slope or the one without?"
+    row = _comparison_row(ask_ok(session, request_text))
+    data = load_sample("pain_trial")
+    # same fixed effects: the REML criteria of two direct fits (lme4's refit = FALSE)
+    chisq = (fit_lmm(PAIN_INTERACTION, data).criterion
+             - fit_lmm(PAIN_INTERACTION.replace("(1 | patient)", "(1 + time | patient)"),
+                       data).criterion)
+    assert row["Chisq"] == pytest.approx(chisq, abs=1e-4)
+    assert row["Df"] == 2
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("wich model fits beter", "which model fits better"),
+    ("which one should I keep?", "which model fits better"),
+    ("is the random slope for time realy neccessary?", "is the random slope for time necessary?"),
+    ("are some raters just harsher then others", "are raters harsher than others"),
+])
+def test_slips_and_emphasis_read_as_the_plain_request(typed, meant):
+    assert [s.to_dict() for s in parse(typed).steps] == [s.to_dict() for s in parse(meant).steps]
+
+
+def test_more_variability_between_raters_or_items_compares_their_variances(ratings):
+    request_text = "is there more variability between raters or between items?"
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.groups) == ("variance_contrast", ("raters", "items"))
+    result = ask_ok(ratings, request_text).steps[-1].result.result
+    fit = fit_lmm(RATINGS_MODEL, load_sample("ratings"))
+    variances = {result.first.group: result.first, result.second.group: result.second}
+    for group in ("rater", "item"):
+        assert variances[group].variance == pytest.approx(_intercept_variance(fit, group),
+                                                          rel=1e-6)
+
+
+def test_a_long_wide_data_request_reshapes_and_fits_pain_over_time(tmp_path):
+    request_text = ("my data is in wide format with one column per visit, can you reshape it "
+                    "to long and fit a random intercept model of pain over time?")
+    assert [s.kind for s in parse(request_text).steps] == [
+        "describe_study", "reshape_long", "fit_lmm"]
+    session = Session(sample="pain_wide", output_dir=tmp_path)
+    answer = ask_ok(session, request_text)
+    fit = answer.steps[-1].result.model.fit
+    # the long data by hand: one row per patient and visit with a pain value
+    wide = load_sample("pain_wide")
+    long = wide.melt(id_vars=[c for c in wide.columns if not c.startswith("pain_")],
+                     value_vars=["pain_0", "pain_1", "pain_3", "pain_6"],
+                     var_name="visit", value_name="pain").dropna(subset=["pain"])
+    long["time"] = long["visit"].str.removeprefix("pain_").astype(float)
+    direct = fit_lmm("pain ~ time + (1 | patient)", long)
+    assert fit.formula == "pain ~ time + (1 | patient)"
+    assert fit.nobs == len(long) == 287
+    assert np.allclose(fit.beta, direct.beta, rtol=1e-6)
+    assert fit.criterion == pytest.approx(direct.criterion, rel=1e-8)
+
+
+def test_two_models_described_then_which_one_to_keep_compares_them(tmp_path):
+    request_text = ("I fitted two models, one with only raters as random effect and one with "
+                    "raters and items, which one should I keep?")
+    assert [s.kind for s in parse(request_text).steps] == ["describe_study", "compare_models"]
+    session = Session(sample="ratings", output_dir=tmp_path)
+    ask_ok(session, "fit rating ~ condition + (1 | rater)")
+    ask_ok(session, f"fit {RATINGS_MODEL}")
+    row = _comparison_row(ask_ok(session, request_text))
+    data = load_sample("ratings")
+    # same fixed effects: REML criteria of two direct fits, the boundary-corrected p halved
+    chisq = (fit_lmm("rating ~ condition + (1 | rater)", data).criterion
+             - fit_lmm(RATINGS_MODEL, data).criterion)
+    assert row["Chisq"] == pytest.approx(chisq, abs=1e-4)
+    assert row["p_boundary"] == pytest.approx(0.5 * stats.chi2.sf(chisq, 1), abs=1e-12)
