@@ -1642,7 +1642,17 @@ class StepBuilder(Transformer):
 
     # -------------------------------------------------------------- ranova
     def random_test(self, items):
-        return RandomEffectsTests(_ref(items))
+        """ "test the random effects", "ranova": every random term's test; words that name
+        random slopes ("do I need random slopes?", "is the random slope needed?") test
+        the slopes the model has and, for a model without one, add and test each
+        candidate (``EVERY_SLOPE``) rather than test its random intercept."""
+        slopes = "random_slope_words" in _fields(items)
+        return RandomEffectsTests(_ref(items), slope=EVERY_SLOPE if slopes else None)
+
+    def random_slope_words(self, _):
+        """ "random slope(s)": marked, so that a test of the random part knows the words
+        asked about slopes (other rules take no notice of the mark)."""
+        return _Field("random_slope_words", True)
 
     def random_slope_question(self, items):
         """ "is the SES slope random?": the likelihood-ratio test of SES's random slope

@@ -351,3 +351,17 @@ def test_two_models_described_then_which_one_to_keep_compares_them(tmp_path):
              - fit_lmm(RATINGS_MODEL, data).criterion)
     assert row["Chisq"] == pytest.approx(chisq, abs=1e-4)
     assert row["p_boundary"] == pytest.approx(0.5 * stats.chi2.sf(chisq, 1), abs=1e-12)
+
+
+@pytest.mark.parametrize("request_text", ["do I need random slopes?", "are random slopes needed?"])
+def test_do_i_need_random_slopes_tests_a_slope_not_the_random_intercept(tmp_path, request_text):
+    """Before: the random intercept's test, which does not answer the question."""
+    session = Session(sample="schools", output_dir=tmp_path)
+    ask_ok(session, SCHOOLS_FIT)
+    answer = ask_ok(session, request_text)
+    (test,) = answer.steps[-1].result.result.tests  # school_size is constant per school
+    data = load_sample("schools")
+    expected = _lrt_of_slope("test_score ~ SES + school_size + (1 + SES | school)",
+                             SCHOOLS_MODEL, data)
+    assert test.lrt == pytest.approx(expected, abs=1e-4)
+    assert "I tested a random slope of SES by school" in answer.text()
