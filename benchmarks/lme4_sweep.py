@@ -106,6 +106,12 @@ for (r in seq_len(nrow(manifest))) {
       res$se <- unname(sat[, "Std. Error"])
       res$sat_df <- unname(sat[, "df"])
       res$sat_p <- unname(sat[, "Pr(>|t|)"])
+      a3 <- anova(lmerTest::as_lmerModLmerTest(m), type = 3)
+      res$anova_term <- rownames(a3)
+      res$anova_F <- unname(a3[, "F value"])
+      res$anova_numdf <- unname(a3[, "NumDF"])
+      res$anova_dendf <- unname(a3[, "DenDF"])
+      res$anova_p <- unname(a3[, "Pr(>F)"])
       re <- as.data.frame(ranef(m, condVar = TRUE))
       res$re_group <- as.character(re$grpvar)
       res$re_term <- as.character(re$term)
@@ -146,6 +152,8 @@ class SweepModel:
 INFERENCE_TOLERANCES: dict[str, float] = {
     "se": 1e-3, "sdcor": 1e-3, "sat_df": 1e-2, "sat_p": 1e-2, "kr_df": 1e-2, "kr_se": 1e-3,
     "blup": 1e-3, "cond_sd": 1e-3,
+    # type III F tests (lmerTest's anova): F as an SE, den df and p as the t tests' df and p
+    "anova_F": 1e-3, "anova_df": 1e-2, "anova_p": 1e-2,
 }
 #: p-values this close in absolute terms agree whatever their ratio (reference rule).
 P_ABSOLUTE = 1e-8
@@ -323,6 +331,8 @@ def inference_differences(fit, lme4: dict) -> dict[str, float]:
     }
     if "re_value" in lme4:
         differences.update(_blup_differences(moved, lme4))
+    if lme4.get("anova_term"):
+        differences.update(_anova_differences(moved, lme4))
     if "kr_df" in lme4:
         table = kenward_roger_table(moved)
         differences["kr_df"] = _worst_relative([r.df for r in table], _floats(lme4["kr_df"]))
@@ -370,6 +380,38 @@ def _blup_differences(fit, lme4: dict) -> dict[str, float]:
     if len(ours) != len(lme4["re_value"]):
         return {"blup": math.inf, "cond_sd": math.inf}
     return worst
+
+
+def _anova_differences(fit, lme4: dict) -> dict[str, float]:
+    """Our type III Satterthwaite F tests (engine.anova) against lmerTest's
+    ``anova(m, type = 3)``, terms matched by their set of variables ("x:f" is "f:x")."""
+    from engine.anova import type3_anova
+
+    table = type3_anova(fit, "satterthwaite")
+    ours = {frozenset(str(t).split(":")): row for t, row in zip(table["term"],
+                                                                 table.itertuples(), strict=True)}
+    columns = [np.atleast_1d(lme4[key]).tolist() for key in
+               ("anova_term", "anova_F", "anova_numdf", "anova_dendf", "anova_p")]
+    # a term whose columns R dropped as aliased has an NA row (and no row of ours)
+    theirs = [row for row in zip(*columns, strict=True) if _finite_number(row[1])]
+    if {frozenset(str(row[0]).split(":")) for row in theirs} != set(ours):
+        return {"anova_F": math.inf, "anova_df": math.inf, "anova_p": math.inf}
+    rows = [ours[frozenset(str(row[0]).split(":"))] for row in theirs]
+    if [int(r.num_df) for r in rows] != [int(row[2]) for row in theirs]:
+        return {"anova_F": math.inf, "anova_df": math.inf, "anova_p": math.inf}
+    return {
+        "anova_F": _worst_relative([r.F for r in rows], [float(row[1]) for row in theirs]),
+        "anova_df": _worst_relative([r.den_df for r in rows], [float(row[3]) for row in theirs]),
+        "anova_p": _worst_relative([r.p for r in rows], [float(row[4]) for row in theirs],
+                                   P_ABSOLUTE),
+    }
+
+
+def _finite_number(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _floats(values) -> list[float]:

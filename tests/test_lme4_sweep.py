@@ -19,6 +19,7 @@ from benchmarks.lme4_sweep import (
     tally_lines,
 )
 from engine import fit_lmm
+from engine.anova import type3_anova
 from engine.kenward_roger import kenward_roger_table
 
 
@@ -62,7 +63,15 @@ def _lme4_record(fit) -> dict:
         "re_group": [e.group for e in effects], "re_term": [e.term for e in effects],
         "re_level": [e.level for e in effects], "re_value": [e.value for e in effects],
         "re_sd": [e.cond_sd for e in effects],
+        **_anova_record(fit),
     }
+
+
+def _anova_record(fit) -> dict:
+    table = type3_anova(fit)
+    return {"anova_term": table["term"].tolist(), "anova_F": table["F"].tolist(),
+            "anova_numdf": table["num_df"].tolist(), "anova_dendf": table["den_df"].tolist(),
+            "anova_p": table["p"].tolist()}
 
 
 def _slope_fit():
@@ -101,7 +110,8 @@ def test_inference_differences_are_measured_against_each_tolerance() -> None:
     record = _lme4_record(fit)
     agreed = compare(model, record)
     assert agreed.theta_difference == 0.0
-    assert set(agreed.inference) == {"se", "sat_df", "sat_p", "sdcor", "blup", "cond_sd"}
+    assert set(agreed.inference) == {"se", "sat_df", "sat_p", "sdcor", "blup", "cond_sd",
+                                     "anova_F", "anova_df", "anova_p"}
     assert max(agreed.inference.values()) < 1e-9 and agreed.inference_failures == []
 
     off = dict(record, sat_df=[v * 1.02 for v in record["sat_df"]])
@@ -153,3 +163,27 @@ def test_a_different_optimum_is_checked_at_lme4s_theta() -> None:
     # our deviance at lme4's (here: our own) theta is 1 above the criterion lme4 claims
     assert outcome.message == "+1"
     assert any(line.endswith("| ours higher | +1 | +1 |") for line in tally_lines([outcome]))
+
+
+def test_f_tests_are_matched_by_their_variables() -> None:
+    model = make_models(5, 4)[3]  # y ~ x*f + (1|g) + (1|h)
+    fit = fit_lmm(model.formula, model.data, reml=model.reml)
+    record = _lme4_record(fit)
+    assert record["anova_term"] == ["x", "f", "x:f"]
+    reordered = {key: list(reversed(value)) if key.startswith("anova") else value
+                 for key, value in record.items()}
+    reordered["anova_term"] = ["f:x", "f", "x"]
+    outcome = compare(model, reordered)
+    assert outcome.inference["anova_df"] < 1e-9 and outcome.inference["anova_F"] < 1e-9
+    missing = dict(record, anova_term=["x", "f", "z"])
+    assert compare(model, missing).inference["anova_F"] == math.inf
+
+
+def test_an_aliased_term_rs_na_row_is_left_out() -> None:
+    model = make_models(5, 4)[3]
+    fit = fit_lmm(model.formula, model.data, reml=model.reml)
+    record = _lme4_record(fit)
+    padded = dict(record, anova_term=[*record["anova_term"], "I(x^2)"],
+                  anova_F=[*record["anova_F"], "NA"], anova_numdf=[*record["anova_numdf"], "NA"],
+                  anova_dendf=[*record["anova_dendf"], "NA"], anova_p=[*record["anova_p"], "NA"])
+    assert compare(model, padded).inference["anova_F"] < 1e-9
