@@ -10,6 +10,10 @@ group sizes 2-11, some missing values), fits each with ``engine.fit_lmm`` and wi
 * **ours lower** / **ours higher**: a different optimum, better or worse than lme4's;
 * **errors** on either side.
 
+Where both fitted, it also counts the fits whose Hessian check (lme4's
+``check.conv.hess``) reports negative curvature on one side only: ours
+(``fit.opt.hessian_check``) or lme4's (its "negative eigenvalues" message).
+
 For matches it also reports the largest relative difference of the fixed effects. This
 is how the first term's loss of digits with badly scaled random slopes was found
 (engine/first_term.py). It needs R with lme4 and jsonlite and is not part of
@@ -96,8 +100,10 @@ for (r in seq_len(nrow(manifest))) {
   res <- tryCatch({
     m <- suppressWarnings(suppressMessages(
       lme4::lmer(as.formula(manifest$formula[r]), data = d, REML = reml)))
+    messages <- as.character(unlist(m@optinfo$conv$lme4$messages))
     res <- list(criterion = if (reml) REMLcrit(m) else deviance(m), fixef = as.list(fixef(m)),
-                singular = isSingular(m), theta = unname(getME(m, "theta")))
+                singular = isSingular(m), theta = unname(getME(m, "theta")),
+                hessian_negative = any(grepl("negative eigenvalue", messages)))
     if (inference) {
       vc <- as.data.frame(VarCorr(m))
       res$sdcor <- vc$sdcor
@@ -180,6 +186,9 @@ class SweepOutcome:
     message: str = ""
     theta_difference: float | None = None
     inference: dict[str, float] | None = None
+    #: Whether our Hessian check / lme4's reports negative curvature (None: not known).
+    our_negative: bool | None = None
+    lme4_negative: bool | None = None
 
     @property
     def inference_failures(self) -> list[str]:
@@ -263,11 +272,18 @@ def compare(model: SweepModel, lme4: dict) -> SweepOutcome:
         fit = fit_lmm(model.formula, model.data, reml=model.reml)
     except Exception as err:  # the sweep reports failures instead of stopping
         return SweepOutcome(model, "our error", message=f"{type(err).__name__}: {err}"[:80])
+    from engine.hessian_check import HESSIAN_NEGATIVE
+
+    check = fit.opt.hessian_check
+    negative = {
+        "our_negative": check is not None and check.outcome == HESSIAN_NEGATIVE,
+        "lme4_negative": lme4.get("hessian_negative"),
+    }
     theirs = float(lme4["criterion"])
     difference = fit.criterion - theirs
     if abs(difference) > 1e-6 * abs(theirs):
         category = "ours lower" if difference < 0 else "ours higher"
-        outcome = SweepOutcome(model, category, difference)
+        outcome = SweepOutcome(model, category, difference, **negative)
         if "theta" in lme4:
             theta = np.atleast_1d(np.asarray(lme4["theta"], dtype=float))
             if theta.shape == fit.theta.shape:
@@ -280,7 +296,7 @@ def compare(model: SweepModel, lme4: dict) -> SweepOutcome:
     for name, value in lme4["fixef"].items():
         ours = estimates.get(name, math.inf)  # a coefficient we lack counts as a difference
         worst = max(worst, abs(ours - value) / max(abs(value), 1.0))
-    outcome = SweepOutcome(model, "match", difference, worst)
+    outcome = SweepOutcome(model, "match", difference, worst, **negative)
     if "theta" in lme4:
         theirs_theta = np.atleast_1d(np.asarray(lme4["theta"], dtype=float))
         if theirs_theta.shape == fit.theta.shape:
@@ -293,6 +309,25 @@ def compare(model: SweepModel, lme4: dict) -> SweepOutcome:
     ):
         outcome.inference = inference_differences(fit, lme4)
     return outcome
+
+
+def curvature_lines(outcomes: list[SweepOutcome]) -> list[str]:
+    """Counts of the fits where only we, only lme4, or both report negative curvature,
+    and the models where the two disagree."""
+    known = [o for o in outcomes if o.our_negative is not None and o.lme4_negative is not None]
+    ours = [o for o in known if o.our_negative and not o.lme4_negative]
+    theirs = [o for o in known if o.lme4_negative and not o.our_negative]
+    both = sum(bool(o.our_negative and o.lme4_negative) for o in known)
+    lines = [
+        "",
+        f"Negative curvature (check.conv.hess) among {len(known)} fits: ours only "
+        f"{len(ours)}, lme4 only {len(theirs)}, both {both}.",
+    ]
+    for label, group in (("ours only", ours), ("lme4 only", theirs)):
+        for o in group:
+            lines.append(f"- {label}: model {o.model.index} `{o.model.formula}` "
+                         f"REML {o.model.reml} ({o.category})")
+    return lines
 
 
 def _worst_relative(ours: list[float], theirs: list[float], absolute: float = 0.0) -> float:
@@ -428,6 +463,7 @@ def tally_lines(outcomes: list[SweepOutcome]) -> list[str]:
     if matches:
         largest = max(matches)
         lines += ["", f"Largest relative fixed-effect difference among matches: {largest:.2g}."]
+    lines += curvature_lines(outcomes)
     lines += _inference_lines(outcomes)
     others = [o for o in outcomes if o.category != "match"]
     if others:

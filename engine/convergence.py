@@ -207,8 +207,13 @@ def _json_safe(value: object) -> object:
 
 # ------------------------------------------------------------------ the check
 def check_optimum(fit) -> OptimumCheck:
-    """Step 1: scaled gradient and Hessian of the fit's objective at its optimum."""
+    """Step 1: scaled gradient and Hessian of the fit's objective at its optimum.
+
+    The differences are of the deviance with the penalised RSS formed from residuals
+    (engine.residual_deviance, as lme4's), whose noise the 1e-8 of a second difference
+    does not blow up into false curvature."""
     from engine.optimize import finite_difference_gradient, finite_difference_hessian
+    from engine.residual_deviance import residual_deviance
 
     model = fit.model
     fit_check = getattr(fit.opt, "hessian_check", None)
@@ -221,7 +226,7 @@ def check_optimum(fit) -> OptimumCheck:
     def objective(sub: np.ndarray) -> float:
         point = theta.copy()
         point[interior] = sub
-        return float(model.deviance(point, fit.reml))
+        return residual_deviance(model, point, fit.reml)
 
     if interior.size == 0:
         empty = np.zeros(0)

@@ -35,6 +35,7 @@ from engine.hessian_check import (
 from engine.model import LmmModel
 from engine.optimize import CentralDifferences, OptSummary, minimize, scaled_gradient_size
 from engine.profiled_deviance import deviance_function
+from engine.residual_deviance import residual_deviance_function
 from engine.results import FixedEffect, LmmFit, VarianceComponent
 from engine.start import lme4_start
 from grammar.formula import FormulaError, ModelFormula, parse_formula
@@ -265,9 +266,17 @@ def _optimize(
 
     lme4's sequence: optimise from lme4's start (engine.start), ``restart_edge``,
     ``check.boundary``, then the gradient check (:func:`_recheck_gradient`).
+
+    The optimizer minimises the kernel (engine.profiled_deviance), lme4's path
+    evaluation by evaluation. The convergence checks difference ``checked``: on the
+    models they run on, the deviance with the penalised RSS formed from residuals
+    (engine.residual_deviance), as lme4's is; the kernel's r_yy^2 carries noise of
+    up to ~1e-10 relative, which step^2 = 1e-8 turns into false negative curvature.
     """
 
     objective = deviance_function(model, reml)
+    precise = residual_deviance_function(model, reml) if _derivatives_checked(model) else None
+    checked = precise or objective
 
     def with_gradient(th: np.ndarray) -> tuple[float, np.ndarray]:
         return model.deviance_and_gradient(th, reml)
@@ -281,21 +290,21 @@ def _optimize(
     gradient = with_gradient if use_gradient else None
 
     def run(start: np.ndarray) -> OptSummary:
-        return minimize(objective, start, model.theta_lower,
-                        optimizer=optimizer, max_iter=max_iter, gradient=gradient)
+        return minimize(objective, start, model.theta_lower, optimizer=optimizer,
+                        max_iter=max_iter, gradient=gradient, check_fun=precise)
 
     opt = _restart_edge(model, run(lme4_start(model)), objective, run, optimizer)
     theta, criterion = _check_boundary(model, opt.final, opt.fmin, reml)
     opt.final, opt.fmin = theta, criterion
-    opt, size = _recheck_gradient(model, opt, objective, run, reml)
-    opt.hessian_check = _check_hessian(model, opt, objective)
+    opt, size = _recheck_gradient(model, opt, checked, run, reml)
+    opt.hessian_check = _check_hessian(model, opt, checked)
     if _stopped_short(model, opt):
-        opt, size = _restart_once(model, opt, size, objective, run, reml)
+        opt, size = _restart_once(model, opt, size, checked, run, reml)
     opt.differences = None  # the fit keeps the record, not the deviance's work arrays
     return opt, opt.final, opt.fmin, size
 
 
-def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, float]:
+def _recheck_gradient(model, opt, checked, run, reml) -> tuple[OptSummary, float]:
     """lme4's ``check.conv.grad`` (small models only, as lme4), with one restart.
 
     As lme4's ``checkConv``, singular fits are not checked, and the scaled gradient
@@ -304,13 +313,14 @@ def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, flo
     it, the optimizer is restarted once from its end point. The restart is adopted
     only if it lowers the criterion by more than 1e-6 relative; otherwise the
     deviance is merely flat there, the first optimum (lme4's path) is kept and no
-    alarm is raised.
+    alarm is raised. ``checked`` is the deviance the Hessian differences (see
+    :func:`_optimize`).
     """
     if not (_derivatives_checked(model) and opt.converged and opt.max_abs_gradient > GRADIENT_TOL):
         return opt, 0.0
     if _is_singular(model, opt.final):
         return opt, 0.0
-    if scaled_gradient_size(_hessian(model, opt, objective), opt.gradient) <= GRADIENT_TOL:
+    if scaled_gradient_size(_hessian(model, opt, checked), opt.gradient) <= GRADIENT_TOL:
         return opt, 0.0
     again = _restart_from(model, opt, run, reml)
     if again is None:
@@ -318,7 +328,7 @@ def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, flo
     theta = again.final
     size = 0.0
     if again.max_abs_gradient > GRADIENT_TOL and not _is_singular(model, theta):
-        size = scaled_gradient_size(_hessian(model, again, objective), again.gradient)
+        size = scaled_gradient_size(_hessian(model, again, checked), again.gradient)
     return again, size
 
 
@@ -358,7 +368,7 @@ def _stopped_short(model: LmmModel, opt: OptSummary) -> bool:
     return bool(off_bound) and max(off_bound) > GRADIENT_TOL
 
 
-def _restart_once(model, opt, size, objective, run, reml) -> tuple[OptSummary, float]:
+def _restart_once(model, opt, size, checked, run, reml) -> tuple[OptSummary, float]:
     """One restart of the optimizer from an end point that is not a minimum.
 
     BOBYQA can stop on a flat, badly scaled ridge (a random slope on a covariate far
@@ -371,8 +381,8 @@ def _restart_once(model, opt, size, objective, run, reml) -> tuple[OptSummary, f
     again = _restart_from(model, opt, run, reml)
     if again is None:
         return opt, size
-    again, size = _recheck_gradient(model, again, objective, run, reml)
-    again.hessian_check = _check_hessian(model, again, objective)
+    again, size = _recheck_gradient(model, again, checked, run, reml)
+    again.hessian_check = _check_hessian(model, again, checked)
     return again, size
 
 
@@ -381,7 +391,7 @@ def _derivatives_checked(model: LmmModel) -> bool:
     return model.n < CHECK_MAX_NOBS and model.n_theta < CHECK_MAX_NTHETA
 
 
-def _check_hessian(model: LmmModel, opt: OptSummary, objective) -> HessianCheck | None:
+def _check_hessian(model: LmmModel, opt: OptSummary, checked) -> HessianCheck | None:
     """lme4's ``check.conv.hess`` at the final theta, where lme4 runs it.
 
     As lme4's ``checkConv``: small models only, singular fits and a gradient with an
@@ -393,7 +403,7 @@ def _check_hessian(model: LmmModel, opt: OptSummary, objective) -> HessianCheck 
         return None
     if any(map(math.isnan, opt.gradient.tolist())):
         return None
-    return check_hessian(_hessian(model, opt, objective))
+    return check_hessian(_hessian(model, opt, checked))
 
 
 def _is_singular(model: LmmModel, theta: np.ndarray) -> bool:
@@ -402,11 +412,19 @@ def _is_singular(model: LmmModel, theta: np.ndarray) -> bool:
     return any(t < SINGULAR_TOL for t, bound in pairs if bound == 0.0)
 
 
-def _hessian(model: LmmModel, opt: OptSummary, objective) -> np.ndarray:
-    """lme4's ``deriv12`` Hessian at ``opt.final``, reusing the gradient's steps."""
+def _hessian(model: LmmModel, opt: OptSummary, checked) -> np.ndarray:
+    """lme4's ``deriv12`` Hessian of ``checked`` at ``opt.final``, reusing the gradient's
+    steps when they are ``checked``'s there; every point of the scheme, the centre
+    included, is ``checked``'s (a centre from another evaluation of the deviance would
+    put that evaluation's difference into every second difference)."""
     differences = opt.differences
-    if differences is None or differences.x.tolist() != opt.final.tolist():
-        differences = CentralDifferences(objective, opt.final, opt.fmin, model.theta_lower)
+    if (
+        differences is None
+        or differences.fun is not checked
+        or differences.x.tolist() != opt.final.tolist()
+    ):
+        value = float(checked(opt.final))
+        differences = CentralDifferences(checked, opt.final, value, model.theta_lower)
     return differences.hessian()
 
 

@@ -685,27 +685,9 @@ class LmmModel:
                 "The model could not be evaluated at these variance parameters; "
                 "check the data for constant or duplicated columns."
             )
+        beta, u, b = self.conditional_modes(ev)
         chol = ev.rest_factor
         m_re, p = self._m_re, self.p
-        # LAPACK's triangular solve, which scipy's solve_triangular wraps in ~10 µs of checks.
-        x2, info = lapack.dtrtrs(chol[:-1, :-1], chol[-1, :-1], 1, 1)  # lower, trans
-        if info != 0:
-            raise LmmInputError(
-                "The model could not be evaluated at these variance parameters; "
-                "check the data for constant or duplicated columns."
-            )
-        u_rest = x2[:m_re]
-        beta = x2[m_re:]  # for the response less X beta_shift (see fixed_part_removed)
-        b_rest = self._apply_rest_lambda(u_rest, ev.factors)
-        vec = np.concatenate([b_rest, beta, [-1.0]])
-        rhs = -self._a_r1_transpose_times(vec)
-        first = self.terms[0]
-        s1 = first.n_columns
-        t1 = ev.factors[0]
-        rhs = rhs.reshape(first.n_levels, s1) @ t1
-        u1 = np.matmul(ev.first_inverse, rhs[:, :, None])[:, :, 0]
-        u = np.concatenate([u1.reshape(-1), u_rest])
-        b = np.concatenate([(u1 @ t1.T).reshape(-1), b_rest])
         dof = self.n - self.p if reml else self.n
         lxx = chol[m_re : m_re + p, m_re : m_re + p]
         return Solution(
@@ -718,6 +700,32 @@ class LmmModel:
             rx=lxx.T.copy(),
             vcov_unscaled=self.vcov_unscaled(ev),
         )
+
+    def conditional_modes(self, ev: ThetaEvaluation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(beta-hat, u, b = Lambda u) at ev's theta, by back-substitution in the blocked
+        factor; beta-hat is for ``centred_y`` (add ``_beta_shift`` for y's)."""
+        chol = ev.rest_factor
+        m_re = self._m_re
+        # LAPACK's triangular solve, which scipy's solve_triangular wraps in ~10 µs of checks.
+        x2, info = lapack.dtrtrs(chol[:-1, :-1], chol[-1, :-1], 1, 1)  # lower, trans
+        if info != 0:
+            raise LmmInputError(
+                "The model could not be evaluated at these variance parameters; "
+                "check the data for constant or duplicated columns."
+            )
+        u_rest = x2[:m_re]
+        beta = x2[m_re:]
+        b_rest = self._apply_rest_lambda(u_rest, ev.factors)
+        vec = np.concatenate([b_rest, beta, [-1.0]])
+        rhs = -self._a_r1_transpose_times(vec)
+        first = self.terms[0]
+        s1 = first.n_columns
+        t1 = ev.factors[0]
+        rhs = rhs.reshape(first.n_levels, s1) @ t1
+        u1 = np.matmul(ev.first_inverse, rhs[:, :, None])[:, :, 0]
+        u = np.concatenate([u1.reshape(-1), u_rest])
+        b = np.concatenate([(u1 @ t1.T).reshape(-1), b_rest])
+        return beta, u, b
 
     def _apply_rest_lambda(self, u_rest: np.ndarray, factors: list[np.ndarray]) -> np.ndarray:
         out = np.empty_like(u_rest)

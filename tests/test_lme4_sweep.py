@@ -187,3 +187,24 @@ def test_an_aliased_term_rs_na_row_is_left_out() -> None:
                   anova_F=[*record["anova_F"], "NA"], anova_numdf=[*record["anova_numdf"], "NA"],
                   anova_dendf=[*record["anova_dendf"], "NA"], anova_p=[*record["anova_p"], "NA"])
     assert compare(model, padded).inference["anova_F"] < 1e-9
+
+
+def test_negative_curvature_verdicts_are_counted_on_each_side() -> None:
+    """Our Hessian check's verdict is read from the fit, lme4's from its record; the
+    report counts the fits where only one side reports negative curvature."""
+    from engine.hessian_check import HESSIAN_NEGATIVE
+
+    model = make_models(5, 1)[0]
+    fit = fit_lmm(model.formula, model.data, reml=model.reml)
+    ours = fit.opt.hessian_check is not None and fit.opt.hessian_check.outcome == HESSIAN_NEGATIVE
+    fixef = {"(Intercept)": fit.fixed_effects[0].estimate, "x": fit.fixed_effects[1].estimate}
+    record = {"criterion": fit.criterion, "fixef": fixef, "hessian_negative": not ours}
+    disagree = compare(model, record)
+    assert disagree.our_negative is ours and disagree.lme4_negative is (not ours)
+    agree = compare(model, {**record, "hessian_negative": ours})
+    unknown = compare(model, {"criterion": fit.criterion, "fixef": fixef})
+    assert unknown.lme4_negative is None
+    lines = tally_lines([disagree, agree, unknown])
+    side = "ours only 1" if ours else "lme4 only 1"
+    assert any("among 2 fits" in line and side in line for line in lines), lines
+    assert any(line.startswith(f"- {side[:-2]}: model {model.index} ") for line in lines)

@@ -54,22 +54,26 @@ def test_a_stuck_end_point_is_detected_and_left(name: str) -> None:
     to lme4's or below."""
     from engine.optimize import minimize
     from engine.profiled_deviance import deviance_function
+    from engine.residual_deviance import residual_deviance_function
 
     fit = _fit(name)
     model, reml = fit.model, CASES[name][1]
     objective = deviance_function(model, reml)
+    checked = residual_deviance_function(model, reml)  # what the fit's checks difference
 
     def run(start):
-        return minimize(objective, start, model.theta_lower)
+        return minimize(objective, start, model.theta_lower, check_fun=checked)
 
-    stuck = minimize(objective, np.array(STUCK[name]), model.theta_lower, max_iter=1)
+    stuck = minimize(
+        objective, np.array(STUCK[name]), model.theta_lower, max_iter=1, check_fun=checked
+    )
     stuck.final = np.array(STUCK[name])
     stuck.fmin = objective(stuck.final)
     stuck.converged = True
-    stuck.hessian_check = lmm_module._check_hessian(model, stuck, objective)
+    stuck.hessian_check = lmm_module._check_hessian(model, stuck, checked)
     assert stuck.fmin > LME4[name]["criterion"] + 5e-3
     assert lmm_module._stopped_short(model, stuck)
-    left, _ = lmm_module._restart_once(model, stuck, 0.0, objective, run, reml)
+    left, _ = lmm_module._restart_once(model, stuck, 0.0, checked, run, reml)
     ref = LME4[name]["criterion"]
     assert left.fmin <= ref + 1e-6 * abs(ref)
     assert left.evaluations > stuck.evaluations
