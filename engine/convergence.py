@@ -209,13 +209,20 @@ def _json_safe(value: object) -> object:
 def check_optimum(fit) -> OptimumCheck:
     """Step 1: scaled gradient and Hessian of the fit's objective at its optimum.
 
-    The differences are of the deviance with the penalised RSS formed from residuals
-    (engine.residual_deviance, as lme4's), whose noise the 1e-8 of a second difference
-    does not blow up into false curvature."""
+    On models the size lme4 checks (fewer than 10,000 rows) the differences are of the
+    deviance from penalised residuals (engine.residual_deviance), whose rounding the
+    1e-8 of a second difference does not blow up into false curvature."""
+    from engine.lmm import CHECK_MAX_NOBS
     from engine.optimize import finite_difference_gradient, finite_difference_hessian
-    from engine.residual_deviance import residual_deviance
+    from engine.residual_deviance import residual_deviance_function
 
     model = fit.model
+    if model.n < CHECK_MAX_NOBS:
+        deviance = residual_deviance_function(model, fit.reml)
+    else:
+        def deviance(point: np.ndarray) -> float:
+            return float(model.deviance(point, fit.reml))
+
     fit_check = getattr(fit.opt, "hessian_check", None)
     lme4_hessian = None if fit_check is None else fit_check.outcome
     theta = np.asarray(fit.theta, dtype=float)
@@ -226,7 +233,7 @@ def check_optimum(fit) -> OptimumCheck:
     def objective(sub: np.ndarray) -> float:
         point = theta.copy()
         point[interior] = sub
-        return residual_deviance(model, point, fit.reml)
+        return float(deviance(point))
 
     if interior.size == 0:
         empty = np.zeros(0)

@@ -685,9 +685,27 @@ class LmmModel:
                 "The model could not be evaluated at these variance parameters; "
                 "check the data for constant or duplicated columns."
             )
-        beta, u, b = self.conditional_modes(ev)
         chol = ev.rest_factor
         m_re, p = self._m_re, self.p
+        # LAPACK's triangular solve, which scipy's solve_triangular wraps in ~10 µs of checks.
+        x2, info = lapack.dtrtrs(chol[:-1, :-1], chol[-1, :-1], 1, 1)  # lower, trans
+        if info != 0:
+            raise LmmInputError(
+                "The model could not be evaluated at these variance parameters; "
+                "check the data for constant or duplicated columns."
+            )
+        u_rest = x2[:m_re]
+        beta = x2[m_re:]  # for the response less X beta_shift (see fixed_part_removed)
+        b_rest = self._apply_rest_lambda(u_rest, ev.factors)
+        vec = np.concatenate([b_rest, beta, [-1.0]])
+        rhs = -self._a_r1_transpose_times(vec)
+        first = self.terms[0]
+        s1 = first.n_columns
+        t1 = ev.factors[0]
+        rhs = rhs.reshape(first.n_levels, s1) @ t1
+        u1 = np.matmul(ev.first_inverse, rhs[:, :, None])[:, :, 0]
+        u = np.concatenate([u1.reshape(-1), u_rest])
+        b = np.concatenate([(u1 @ t1.T).reshape(-1), b_rest])
         dof = self.n - self.p if reml else self.n
         lxx = chol[m_re : m_re + p, m_re : m_re + p]
         return Solution(
@@ -701,31 +719,37 @@ class LmmModel:
             vcov_unscaled=self.vcov_unscaled(ev),
         )
 
-    def conditional_modes(self, ev: ThetaEvaluation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(beta-hat, u, b = Lambda u) at ev's theta, by back-substitution in the blocked
-        factor; beta-hat is for ``centred_y`` (add ``_beta_shift`` for y's)."""
-        chol = ev.rest_factor
-        m_re = self._m_re
-        # LAPACK's triangular solve, which scipy's solve_triangular wraps in ~10 µs of checks.
-        x2, info = lapack.dtrtrs(chol[:-1, :-1], chol[-1, :-1], 1, 1)  # lower, trans
-        if info != 0:
-            raise LmmInputError(
-                "The model could not be evaluated at these variance parameters; "
-                "check the data for constant or duplicated columns."
+    def random_fits(self, ev: ThetaEvaluation) -> tuple[np.ndarray, np.ndarray]:
+        """(U, B = Lambda U) for the columns of [X y]: U = (Lambda'Z'Z Lambda + I)^-1
+        Lambda'Z'[X y], each column's penalised least-squares fit on Z Lambda alone, by
+        back-substitution in ev's blocked factor (q x (p + 1) each; y as ``centred_y``).
+
+        X's and y's rows of the factor hold L_22^-1 of their Schur products with the
+        rest terms, which gives the rest terms' part; the first term's part then follows
+        level by level from M_j^-1, as in :meth:`solve`.
+        """
+        chol, m_re, k = ev.rest_factor, self._m_re, self.p + 1
+        if m_re:
+            u_rest = solve_triangular(
+                chol[:m_re, :m_re], chol[m_re:, :m_re].T, lower=True, trans="T",
+                check_finite=False,
             )
-        u_rest = x2[:m_re]
-        beta = x2[m_re:]
-        b_rest = self._apply_rest_lambda(u_rest, ev.factors)
-        vec = np.concatenate([b_rest, beta, [-1.0]])
-        rhs = -self._a_r1_transpose_times(vec)
+            b_rest = np.empty_like(u_rest)
+            for c in range(k):
+                b_rest[:, c] = self._apply_rest_lambda(u_rest[:, c], ev.factors)
+        else:
+            u_rest = b_rest = np.zeros((0, k))
+        # Z1'([X y] - Z_rest b_rest), from the cross-products R'Z1
+        rhs = np.asarray(self._a_r1.T @ np.concatenate([-b_rest, np.eye(k)]))
         first = self.terms[0]
-        s1 = first.n_columns
+        s1, l1 = first.n_columns, first.n_levels
         t1 = ev.factors[0]
-        rhs = rhs.reshape(first.n_levels, s1) @ t1
-        u1 = np.matmul(ev.first_inverse, rhs[:, :, None])[:, :, 0]
-        u = np.concatenate([u1.reshape(-1), u_rest])
-        b = np.concatenate([(u1 @ t1.T).reshape(-1), b_rest])
-        return beta, u, b
+        rhs = np.matmul(t1.T, rhs.reshape(l1, s1, k))  # T1' per level
+        u1 = np.matmul(ev.first_inverse, rhs)
+        b1 = np.matmul(t1, u1)
+        u = np.concatenate([u1.reshape(l1 * s1, k), u_rest])
+        b = np.concatenate([b1.reshape(l1 * s1, k), b_rest])
+        return u, b
 
     def _apply_rest_lambda(self, u_rest: np.ndarray, factors: list[np.ndarray]) -> np.ndarray:
         out = np.empty_like(u_rest)
