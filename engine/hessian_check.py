@@ -67,6 +67,9 @@ class HessianCheck:
     noise: float = 0.0
     #: Eigenvalues of size between ``tolerance`` and ``noise``.
     n_unresolved: int = 0
+    #: Where this check is a second look with a more precise deviance, the first
+    #: look's outcome (engine.lmm._check_hessian), else None.
+    first_look: str | None = None
 
     @property
     def outcome(self) -> str:
@@ -106,6 +109,7 @@ class HessianCheck:
             "tolerance": self.tolerance,
             "noise": self.noise,
             "n_unresolved": int(self.n_unresolved),
+            "first_look": self.first_look,
         }
 
 

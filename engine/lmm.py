@@ -9,6 +9,7 @@ columns, dropped rows, convergence).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -33,7 +34,13 @@ from engine.hessian_check import (
     check_hessian,
 )
 from engine.model import LmmModel
-from engine.optimize import CentralDifferences, OptSummary, minimize, scaled_gradient_size
+from engine.optimize import (
+    DERIV_STEP,
+    CentralDifferences,
+    OptSummary,
+    minimize,
+    scaled_gradient_size,
+)
 from engine.profiled_deviance import deviance_function
 from engine.residual_deviance import residual_deviance_function
 from engine.results import FixedEffect, LmmFit, VarianceComponent
@@ -272,15 +279,14 @@ def _optimize(
     ``check.boundary``, then the gradient check (:func:`_recheck_gradient`).
 
     The optimizer minimises the kernel (engine.profiled_deviance), lme4's path
-    evaluation by evaluation. The convergence checks difference ``checked``: on the
-    models they run on, the deviance with the penalised RSS formed from residuals
-    (engine.residual_deviance), as lme4's is; the kernel's r_yy^2 carries noise of
-    up to ~1e-10 relative, which step^2 = 1e-8 turns into false negative curvature.
+    evaluation by evaluation. Where the kernel's Hessian is not plainly positive
+    definite, the Hessian check differences ``precise`` instead (engine.residual_deviance:
+    the kernel carries rounding of up to ~1e-10 relative, which step^2 = 1e-8 turns into
+    false negative curvature; :func:`_check_hessian`).
     """
 
     objective = deviance_function(model, reml)
     precise = residual_deviance_function(model, reml) if _derivatives_checked(model) else None
-    checked = precise or objective
 
     def with_gradient(th: np.ndarray) -> tuple[float, np.ndarray]:
         return model.deviance_and_gradient(th, reml)
@@ -294,21 +300,21 @@ def _optimize(
     gradient = with_gradient if use_gradient else None
 
     def run(start: np.ndarray) -> OptSummary:
-        return minimize(objective, start, model.theta_lower, optimizer=optimizer,
-                        max_iter=max_iter, gradient=gradient, check_fun=precise)
+        return minimize(objective, start, model.theta_lower,
+                        optimizer=optimizer, max_iter=max_iter, gradient=gradient)
 
     opt = _restart_edge(model, run(lme4_start(model)), objective, run, optimizer)
     theta, criterion = _check_boundary(model, opt.final, opt.fmin, reml)
     opt.final, opt.fmin = theta, criterion
-    opt, size = _recheck_gradient(model, opt, checked, run, reml)
-    opt.hessian_check = _check_hessian(model, opt, checked)
+    opt, size = _recheck_gradient(model, opt, objective, run, reml)
+    opt.hessian_check = _check_hessian(model, opt, objective, precise)
     if _stopped_short(model, opt):
-        opt, size = _restart_once(model, opt, size, checked, run, reml)
+        opt, size = _restart_once(model, opt, size, objective, run, reml, precise)
     opt.differences = None  # the fit keeps the record, not the deviance's work arrays
     return opt, opt.final, opt.fmin, size
 
 
-def _recheck_gradient(model, opt, checked, run, reml) -> tuple[OptSummary, float]:
+def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, float]:
     """lme4's ``check.conv.grad`` (small models only, as lme4), with one restart.
 
     As lme4's ``checkConv``, singular fits are not checked, and the scaled gradient
@@ -317,14 +323,13 @@ def _recheck_gradient(model, opt, checked, run, reml) -> tuple[OptSummary, float
     it, the optimizer is restarted once from its end point. The restart is adopted
     only if it lowers the criterion by more than 1e-6 relative; otherwise the
     deviance is merely flat there, the first optimum (lme4's path) is kept and no
-    alarm is raised. ``checked`` is the deviance the Hessian differences (see
-    :func:`_optimize`).
+    alarm is raised.
     """
     if not (_derivatives_checked(model) and opt.converged and opt.max_abs_gradient > GRADIENT_TOL):
         return opt, 0.0
     if _is_singular(model, opt.final):
         return opt, 0.0
-    if scaled_gradient_size(_hessian(model, opt, checked), opt.gradient) <= GRADIENT_TOL:
+    if scaled_gradient_size(_hessian(model, opt, objective), opt.gradient) <= GRADIENT_TOL:
         return opt, 0.0
     again = _restart_from(model, opt, run, reml)
     if again is None:
@@ -332,7 +337,7 @@ def _recheck_gradient(model, opt, checked, run, reml) -> tuple[OptSummary, float
     theta = again.final
     size = 0.0
     if again.max_abs_gradient > GRADIENT_TOL and not _is_singular(model, theta):
-        size = scaled_gradient_size(_hessian(model, again, checked), again.gradient)
+        size = scaled_gradient_size(_hessian(model, again, objective), again.gradient)
     return again, size
 
 
@@ -353,18 +358,19 @@ def _restart_from(model, opt: OptSummary, run, reml: bool) -> OptSummary | None:
 
 def _stopped_short(model: LmmModel, opt: OptSummary) -> bool:
     """Whether the end point may not be a minimum, where lme4 would only warn or, for a
-    singular fit, check nothing: a curvature that is not resolvably positive in some
-    direction (negative, lme4's degenerate Hessian, or within the differences' rounding
-    noise of zero: a flat ridge, along which BOBYQA can stop well above the optimum),
-    or on a singular fit a gradient above lme4's tolerance in a coordinate that is off
-    its bound (small models only, where the derivatives are computed)."""
+    singular fit, check nothing: negative curvature (lme4's degenerate Hessian), also
+    where the kernel's Hessian found it and the checks' deviance leaves that direction
+    within its rounding noise of zero (a flat ridge, along which BOBYQA can stop well
+    above the optimum), or on a singular fit a gradient above lme4's tolerance in a
+    coordinate that is off its bound (small models only, where the derivatives are
+    computed)."""
     if not _derivatives_checked(model) or not opt.converged:
         return False
     check = opt.hessian_check
     if check is not None and check.outcome == HESSIAN_NEGATIVE:
         return True
-    if check is not None and (check.n_unresolved or check.n_near_zero):
-        return True
+    if check is not None and check.n_unresolved and check.first_look == HESSIAN_NEGATIVE:
+        return True  # negative at first look, and the closer look cannot tell the sign
     if not _is_singular(model, opt.final):
         return False
     off_bound = [
@@ -376,7 +382,9 @@ def _stopped_short(model: LmmModel, opt: OptSummary) -> bool:
     return bool(off_bound) and max(off_bound) > GRADIENT_TOL
 
 
-def _restart_once(model, opt, size, checked, run, reml) -> tuple[OptSummary, float]:
+def _restart_once(
+    model, opt, size, objective, run, reml, precise=None
+) -> tuple[OptSummary, float]:
     """One restart of the optimizer from an end point that is not a minimum.
 
     BOBYQA can stop on a flat, badly scaled ridge (a random slope on a covariate far
@@ -389,8 +397,8 @@ def _restart_once(model, opt, size, checked, run, reml) -> tuple[OptSummary, flo
     again = _restart_from(model, opt, run, reml)
     if again is None:
         return opt, size
-    again, size = _recheck_gradient(model, again, checked, run, reml)
-    again.hessian_check = _check_hessian(model, again, checked)
+    again, size = _recheck_gradient(model, again, objective, run, reml)
+    again.hessian_check = _check_hessian(model, again, objective, precise)
     return again, size
 
 
@@ -399,23 +407,40 @@ def _derivatives_checked(model: LmmModel) -> bool:
     return model.n < CHECK_MAX_NOBS and model.n_theta < CHECK_MAX_NTHETA
 
 
-def _check_hessian(model: LmmModel, opt: OptSummary, checked) -> HessianCheck | None:
+def _check_hessian(
+    model: LmmModel, opt: OptSummary, objective, precise=None
+) -> HessianCheck | None:
     """lme4's ``check.conv.hess`` at the final theta, where lme4 runs it.
 
     As lme4's ``checkConv``: small models only, singular fits and a gradient with an
     unknown (NaN) component are not checked. The Hessian reuses the gradient's central
-    differences (:meth:`engine.optimize.CentralDifferences.hessian`): one theta needs no
-    further evaluation, d thetas need 2 d (d - 1) more.
+    differences of ``objective`` (:meth:`engine.optimize.CentralDifferences.hessian`):
+    one theta needs no further evaluation, d thetas need 2 d (d - 1) more. Where that
+    verdict is not plainly fine (a flag, or a smallest eigenvalue within the rounding
+    noise of the checks' deviance), every point of the scheme is evaluated again with
+    ``precise`` (engine.residual_deviance) and its verdict, with that noise, is the
+    check's; ordinary fits pay nothing more.
     """
     if not _derivatives_checked(model) or _is_singular(model, opt.final):
         return None
     if any(map(math.isnan, opt.gradient.tolist())):
         return None
-    differences = _differences(model, opt, checked)
-    # rounding alone can move a second difference by 4 errors of the deviance over h^2
-    error = CHECKED_DEVIANCE_PRECISION * max(abs(differences.f0), 1.0)
-    noise = 4.0 * error / differences.step**2 if math.isfinite(error) else 0.0
-    return check_hessian(differences.hessian(), noise=noise)
+    kernel = _differences(model, opt, objective)
+    check = check_hessian(kernel.hessian())
+    if precise is None or (
+        check.outcome == HESSIAN_OK and check.eigenvalues[-1] > _rounding_noise(kernel.f0)
+    ):
+        return check
+    differences = _differences(model, opt, precise)
+    closer = check_hessian(differences.hessian(), noise=_rounding_noise(differences.f0))
+    return dataclasses.replace(closer, first_look=check.outcome)
+
+
+def _rounding_noise(deviance: float) -> float:
+    """What rounding alone can put into lme4's second differences of the checks'
+    deviance: four of its errors over the squared step."""
+    error = CHECKED_DEVIANCE_PRECISION * max(abs(deviance), 1.0)
+    return 4.0 * error / DERIV_STEP**2 if math.isfinite(error) else 0.0
 
 
 def _is_singular(model: LmmModel, theta: np.ndarray) -> bool:

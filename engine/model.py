@@ -730,10 +730,8 @@ class LmmModel:
         """
         chol, m_re, k = ev.rest_factor, self._m_re, self.p + 1
         if m_re:
-            u_rest = solve_triangular(
-                chol[:m_re, :m_re], chol[m_re:, :m_re].T, lower=True, trans="T",
-                check_finite=False,
-            )
+            # LAPACK's triangular solve, as in solve (scipy's wrapper costs more here)
+            u_rest, _ = lapack.dtrtrs(chol[:m_re, :m_re], chol[m_re:, :m_re].T, 1, 1)
             b_rest = np.empty_like(u_rest)
             for c in range(k):
                 b_rest[:, c] = self._apply_rest_lambda(u_rest[:, c], ev.factors)

@@ -29,10 +29,12 @@ forming those differences:
 At lme4's optimum of ml_ridge the value is 2e-12 from the 50-digit one (the kernel's
 4.6e-8, lme4's 5e-11), and the Hessian's eigenvalues agree with the 50-digit Hessian's
 to 4e-4 (the smallest is 3.5e-5, below what step-1e-4 differences of any
-double-precision deviance resolve; engine.hessian_check's ``noise``). The checks (engine.lmm,
-engine.convergence) use this evaluation; the optimizer does not, so its path and its
-evaluation count stay lme4's. A call costs one blocked Cholesky and O(n (p + 1)^2 + q)
-more: meant for small models (lme4 runs its checks below 10,000 observations).
+double-precision deviance resolve; engine.hessian_check's ``noise``). The Hessian check
+(engine.lmm._check_hessian, where the kernel's verdict is not plainly fine) and the
+convergence audit (engine.convergence) use this evaluation; the optimizer does not, so
+its path and its evaluation count stay lme4's. A call costs about 1 ms on sleepstudy,
+15 kernel evaluations: meant for the checks of small models (lme4 runs its checks below
+10,000 observations).
 """
 
 from __future__ import annotations

@@ -95,10 +95,11 @@ def test_orthodont_slope_passes_the_check_without_a_restart(reference_dir, monke
         counting("residual", residual_deviance_function),
     )
     opt, theta, criterion, size = _optimize(model, True, "bobyqa", None)
-    # 46 BOBYQA steps of the kernel; the checks difference the residual-based deviance:
-    # the centre, 6 for the gradient, 12 more for the Hessian; no second run.
+    # 46 BOBYQA steps, 6 for the gradient, 12 more for the Hessian; no second run. The
+    # Hessian is plainly positive definite (smallest eigenvalue 2.4, rounding noise
+    # 0.017), so the checks' penalised-residual deviance is not needed.
     assert opt.evaluations == 46
-    assert calls == {"kernel": 46, "residual": 1 + 6 + 12}
+    assert calls == {"kernel": 46 + 6 + 12, "residual": 0}
     assert size == 0.0
     assert criterion == pytest.approx(ref["criterion"], rel=1e-10)
     np.testing.assert_allclose(theta, ref["theta"], rtol=1e-6)
