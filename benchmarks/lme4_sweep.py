@@ -86,6 +86,20 @@ EXTRA_FORMULAS: tuple[tuple[str, bool], ...] = (
 )
 SHAPES = {"base": FORMULAS, "extra": EXTRA_FORMULAS}
 
+#: Nested smaller models the likelihood-ratio test of ``--inference`` compares with
+#: (lme4's ``anova(small, model)``, both refitted by ML).
+REDUCED: dict[str, str] = {
+    "y ~ x + (1|g)": "y ~ 1 + (1|g)",
+    "y ~ x + (x|g)": "y ~ x + (1|g)",
+    "y ~ x*f + (1|g) + (1|h)": "y ~ x + f + (1|g) + (1|h)",
+    "y ~ x + (1 + x|g) + (1|h)": "y ~ x + (1|g) + (1|h)",
+    "y ~ x + (1|g/k)": "y ~ x + (1|g)",
+    "y ~ f*x + (f|g)": "y ~ f + x + (f|g)",
+    "y ~ x + (x||g)": "y ~ x + (1|g)",
+    "y ~ factor(k) + x + (1|g)": "y ~ x + (1|g)",
+    "y ~ x * f + (x|h)": "y ~ x + (x|h)",
+}
+
 _R_SCRIPT = r"""
 suppressPackageStartupMessages({library(lme4); library(jsonlite)})
 args <- commandArgs(trailingOnly = TRUE)
@@ -118,6 +132,17 @@ for (r in seq_len(nrow(manifest))) {
       res$anova_numdf <- unname(a3[, "NumDF"])
       res$anova_dendf <- unname(a3[, "DenDF"])
       res$anova_p <- unname(a3[, "Pr(>F)"])
+      if (!is.na(manifest$reduced[r]) && nzchar(manifest$reduced[r])) {
+        small <- suppressWarnings(suppressMessages(
+          lme4::lmer(as.formula(manifest$reduced[r]), data = d, REML = reml)))
+        lrt <- suppressMessages(anova(small, m))
+        res$lrt_chisq <- lrt$Chisq[2]
+        res$lrt_df <- lrt$Df[2]
+        res$lrt_p <- lrt[["Pr(>Chisq)"]][2]
+        res$lrt_aic <- lrt$AIC
+        res$lrt_bic <- lrt$BIC
+        res$lrt_deviance <- lrt$deviance
+      }
       re <- as.data.frame(ranef(m, condVar = TRUE))
       res$re_group <- as.character(re$grpvar)
       res$re_term <- as.character(re$term)
@@ -160,6 +185,9 @@ INFERENCE_TOLERANCES: dict[str, float] = {
     "blup": 1e-3, "cond_sd": 1e-3,
     # type III F tests (lmerTest's anova): F as an SE, den df and p as the t tests' df and p
     "anova_F": 1e-3, "anova_df": 1e-2, "anova_p": 1e-2,
+    # likelihood-ratio test against REDUCED (lme4's anova): chi-square to 1e-3 (absolute
+    # below 1), AIC and BIC as the criterion, p as the other p-values
+    "lrt_chisq": 1e-3, "lrt_aic": 1e-6, "lrt_p": 1e-2,
 }
 #: p-values this close in absolute terms agree whatever their ratio (reference rule).
 P_ABSOLUTE = 1e-8
@@ -189,6 +217,8 @@ class SweepOutcome:
     #: Whether our Hessian check / lme4's reports negative curvature (None: not known).
     our_negative: bool | None = None
     lme4_negative: bool | None = None
+    #: our ML deviances minus lme4's, for the likelihood-ratio test's two refits
+    refit_differences: list[float] | None = None
 
     @property
     def inference_failures(self) -> list[str]:
@@ -246,7 +276,8 @@ def fit_with_lme4(
         path = workdir / f"model{model.index}.csv"
         model.data.to_csv(path, index=False)
         rows.append({"index": model.index, "path": str(path), "formula": model.formula,
-                     "reml": "TRUE" if model.reml else "FALSE"})
+                     "reml": "TRUE" if model.reml else "FALSE",
+                     "reduced": REDUCED.get(model.formula, "")})
     manifest, results, script = workdir / "models.tsv", workdir / "lme4.jsonl", workdir / "sweep.R"
     pd.DataFrame(rows).to_csv(manifest, sep="\t", index=False)
     script.write_text(_R_SCRIPT)
@@ -308,6 +339,10 @@ def compare(model: SweepModel, lme4: dict) -> SweepOutcome:
         outcome.theta_difference
     ):
         outcome.inference = inference_differences(fit, lme4)
+    if "lrt_chisq" in lme4:
+        outcome.refit_differences, lrt = lrt_differences(fit, lme4)
+        if outcome.inference is not None:
+            outcome.inference.update(lrt)
     return outcome
 
 
@@ -442,6 +477,30 @@ def _anova_differences(fit, lme4: dict) -> dict[str, float]:
     }
 
 
+def lrt_differences(fit, lme4: dict) -> tuple[list[float], dict[str, float]]:
+    """Our likelihood-ratio test of the model against its :data:`REDUCED` model, both
+    refitted by ML (engine.compare with ``refit="ml"``, lme4's ``anova``), against
+    lme4's. Returns our ML deviances minus lme4's, and, when both refits reach lme4's
+    optima (within 1e-6 relative), the largest differences of the chi-square, p, AIC and
+    BIC (otherwise the tests differ because the optima do, and nothing is compared)."""
+    from engine import fit_lmm
+    from engine.compare import compare_models
+
+    small = fit_lmm(REDUCED[fit.formula], fit.source_data, reml=fit.reml)
+    table = compare_models([small, fit], refit="ml").table
+    theirs = _floats(lme4["lrt_deviance"])
+    refits = [ours - value for ours, value in zip(table["deviance"], theirs, strict=True)]
+    if any(abs(d) > 1e-6 * abs(v) for d, v in zip(refits, theirs, strict=True)):
+        return refits, {}
+    last = table.iloc[-1]
+    return refits, {
+        "lrt_chisq": _worst_relative([float(last["Chisq"])], [float(lme4["lrt_chisq"])], 1e-3),
+        "lrt_p": _worst_relative([float(last["p"])], [float(lme4["lrt_p"])], P_ABSOLUTE),
+        "lrt_aic": max(_worst_relative(table["AIC"].tolist(), _floats(lme4["lrt_aic"])),
+                       _worst_relative(table["BIC"].tolist(), _floats(lme4["lrt_bic"]))),
+    }
+
+
 def _finite_number(value) -> bool:
     try:
         return math.isfinite(float(value))
@@ -510,6 +569,17 @@ def _inference_lines(outcomes: list[SweepOutcome]) -> list[str]:
         lines.append(f"| {name} | {tolerance:g} | {len(values) - outside} | {outside} | "
                      f"{max(values):.2g} |")
     failing = [o for o in compared if o.inference_failures]
+    refitted = [o for o in outcomes if o.refit_differences is not None]
+    apart_refits = [o for o in refitted if "lrt_chisq" not in (o.inference or {})]
+    if refitted:
+        lines += ["", f"Likelihood-ratio tests run: {len(refitted)}; with an ML refit at "
+                  f"another optimum than lme4's (not compared): {len(apart_refits)}."]
+        if apart_refits:
+            lines += ["", "| model | formula | our ML deviances − lme4's (smaller, larger "
+                      "model) |", "|---|---|---|"]
+            lines += [f"| {o.model.index} | `{o.model.formula}` | "
+                      + ", ".join(f"{d:+.3g}" for d in o.refit_differences) + " |"
+                      for o in apart_refits]
     plain = [o for o in compared if not far_from_zero(o.model)]
     lines += ["", f"Of the {len(compared)} fits compared, {len(plain)} have x within "
               f"{FAR_FROM_ZERO:g} SDs of zero; {sum(bool(o.inference_failures) for o in plain)} "

@@ -208,3 +208,27 @@ def test_negative_curvature_verdicts_are_counted_on_each_side() -> None:
     side = "ours only 1" if ours else "lme4 only 1"
     assert any("among 2 fits" in line and side in line for line in lines), lines
     assert any(line.startswith(f"- {side[:-2]}: model {model.index} ") for line in lines)
+
+
+def test_likelihood_ratio_tests_are_compared_only_at_lme4s_ml_optima() -> None:
+    from benchmarks.lme4_sweep import REDUCED
+    from engine.compare import compare_models
+
+    model, fit = _slope_fit()
+    small = fit_lmm(REDUCED[model.formula], model.data)
+    table = compare_models([small, fit], refit="ml").table
+    lrt = {"lrt_chisq": float(table["Chisq"].iloc[-1]), "lrt_p": float(table["p"].iloc[-1]),
+           "lrt_aic": table["AIC"].tolist(), "lrt_bic": table["BIC"].tolist(),
+           "lrt_deviance": table["deviance"].tolist()}
+    agreed = compare(model, {**_lme4_record(fit), **lrt})
+    assert agreed.refit_differences == [0.0, 0.0]
+    assert max(agreed.inference[k] for k in ("lrt_chisq", "lrt_p", "lrt_aic")) == 0.0
+
+    elsewhere = dict(lrt, lrt_deviance=[lrt["lrt_deviance"][0], lrt["lrt_deviance"][1] + 0.5],
+                     lrt_chisq=lrt["lrt_chisq"] + 0.5)
+    apart = compare(model, {**_lme4_record(fit), **elsewhere})
+    assert apart.refit_differences == pytest.approx([0.0, -0.5])
+    assert "lrt_chisq" not in apart.inference
+    lines = tally_lines([agreed, apart])
+    assert any("another optimum than lme4's (not compared): 1" in line for line in lines)
+    assert "| 1 | `y ~ x + (x|g)` | +0, -0.5 |" in lines
