@@ -42,7 +42,7 @@ from engine.optimize import (
     scaled_gradient_size,
 )
 from engine.profiled_deviance import deviance_function
-from engine.residual_deviance import residual_deviance_function
+from engine.residual_deviance import deferred_residual_deviance
 from engine.results import FixedEffect, LmmFit, VarianceComponent
 from engine.start import lme4_start
 from grammar.formula import FormulaError, ModelFormula, parse_formula
@@ -286,7 +286,7 @@ def _optimize(
     """
 
     objective = deviance_function(model, reml)
-    precise = residual_deviance_function(model, reml) if _derivatives_checked(model) else None
+    precise = deferred_residual_deviance(model, reml) if _derivatives_checked(model) else None
 
     def with_gradient(th: np.ndarray) -> tuple[float, np.ndarray]:
         return model.deviance_and_gradient(th, reml)

@@ -40,6 +40,7 @@ its path and its evaluation count stay lme4's. A call costs about 1 ms on sleeps
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -129,6 +130,21 @@ def residual_deviance_function(model: LmmModel, reml: bool) -> ResidualDeviance:
     """The penalised-residual profiled deviance of ``model`` as a function of theta (for
     the central differences of the convergence checks)."""
     return ResidualDeviance(model, reml)
+
+
+def deferred_residual_deviance(model: LmmModel, reml: bool) -> Callable[[np.ndarray], float]:
+    """:func:`residual_deviance_function`, built on its first call: the fit passes it to
+    the Hessian check, which needs it only where the kernel's verdict is not plainly
+    fine, and building it (arranging the first term's rows by level) costs about 0.1 ms,
+    a few percent of a small fit."""
+    built: list[ResidualDeviance] = []
+
+    def deviance(theta: np.ndarray) -> float:
+        if not built:
+            built.append(ResidualDeviance(model, reml))
+        return built[0](theta)
+
+    return deviance
 
 
 def residual_deviance(model: LmmModel, theta: np.ndarray, reml: bool) -> float:

@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 
 import engine.lmm
+import engine.residual_deviance
 from benchmarks.cases import find_reference_dir, reference_cases
 from engine.design import build_design
 from engine.lmm import _optimize
 from engine.model import LmmModel
 from engine.optimize import CentralDifferences, minimize, scaled_gradient_size
 from engine.profiled_deviance import ProfiledDeviance, deviance_function
-from engine.residual_deviance import residual_deviance_function
+from engine.residual_deviance import deferred_residual_deviance, residual_deviance_function
 from engine.start import lme4_start
 from grammar.formula import parse_formula
 
@@ -91,15 +92,19 @@ def test_orthodont_slope_passes_the_check_without_a_restart(reference_dir, monke
 
     monkeypatch.setattr(engine.lmm, "deviance_function", counting("kernel", deviance_function))
     monkeypatch.setattr(
-        engine.lmm, "residual_deviance_function",
-        counting("residual", residual_deviance_function),
+        engine.lmm, "deferred_residual_deviance",
+        counting("residual", deferred_residual_deviance),
     )
+    built = []
+    monkeypatch.setattr(engine.residual_deviance.ResidualDeviance, "__init__",
+                        lambda self, *args: built.append(args))
     opt, theta, criterion, size = _optimize(model, True, "bobyqa", None)
     # 46 BOBYQA steps, 6 for the gradient, 12 more for the Hessian; no second run. The
     # Hessian is plainly positive definite (smallest eigenvalue 2.4, rounding noise
     # 0.017), so the checks' penalised-residual deviance is not needed.
     assert opt.evaluations == 46
     assert calls == {"kernel": 46 + 6 + 12, "residual": 0}
+    assert built == []  # and never built
     assert size == 0.0
     assert criterion == pytest.approx(ref["criterion"], rel=1e-10)
     np.testing.assert_allclose(theta, ref["theta"], rtol=1e-6)
