@@ -62,6 +62,11 @@ def test_level_0_9_sets_a_90_percent_level_for_the_next_fit(tmp_path, direct_fit
 @pytest.mark.parametrize(("request_text", "shown"), [
     ("use 1% CI", "1%"), ("use 0.5% CI", "0.5%"), ("use 30 percent confidence intervals", "30%"),
     ("level 0.3", "0.3 (a 30% level)"), ("set the confidence level to 10%", "10%"),
+    # every other wording reaches the same message (words13)
+    ("with 0.5% confidence intervals", "0.5%"), ("with 40% CIs", "40%"),
+    ("use 0.4 confidence level", "0.4 (a 40% level)"),
+    ("show the fixed effects with 0.5% CIs", "0.5%"),
+    ("what is the ICC with 0.5% CI", "0.5%"),
 ])
 def test_a_level_below_half_gets_one_message_exit_2_and_the_session_unchanged(
     tmp_path, request_text, shown

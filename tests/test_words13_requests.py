@@ -4,13 +4,10 @@ hand computation with numpy, and quantiles from scipy.stats."""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 from scipy import stats
 
-from assistant.cli import main
 from assistant.session import Session
 from engine.lmm import fit_lmm
 from engine.samples import load_sample
@@ -172,27 +169,7 @@ def test_should_i_add_random_slopes_tests_every_candidate_from_the_same_model(tm
 
 
 # ------------------------------------------------- 4. every wording of a low level
-@pytest.mark.parametrize(("request_text", "shown"), [
-    ("with 0.5% confidence intervals", "0.5%"), ("with 40% CIs", "40%"),
-    ("use 0.4 confidence level", "0.4 (a 40% level)"),
-    ("show the fixed effects with 0.5% CIs", "0.5%"),
-    ("what is the ICC with 0.5% CI", "0.5%"),
-])
-def test_every_wording_of_a_level_below_half_gets_the_one_message(tmp_path, request_text, shown):
-    out, err = io.StringIO(), io.StringIO()
-    status = main(["ask", "--sample", "pain_trial", "--out", str(tmp_path),
-                   PAIN_FIT, request_text], stdout=out, stderr=err)
-    assert status == 2 and "Traceback" not in err.getvalue()
-    assert err.getvalue().splitlines()[0] == (
-        f"lmm: request 2: {shown} is too low for a confidence level: an interval that covers "
-        "the true value less than half the time is almost never meant. Did you mean 95% or "
-        "99%? e.g. `use 95% CI` or `use 99% CI`.")
-    session = Session(sample="pain_trial", output_dir=tmp_path)
-    ask_ok(session, PAIN_FIT)
-    before = (session.state.options.level, len(session.models), session.state.data.shape)
-    answer = session.ask(request_text)
-    assert not answer.ok and answer.steps == []
-    assert (session.state.options.level, len(session.models), session.state.data.shape) == before
+# (the wordings below half are in test_words12_requests' one-message test)
 
 
 def test_with_90_percent_confidence_intervals_sets_the_level(tmp_path):
