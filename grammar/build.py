@@ -937,67 +937,44 @@ class StepBuilder(Transformer):
         if only_group is not None:
             # "compare the crossed model to raters only": the model keeping only that
             # grouping factor's random terms, then the two compared (LRT, AIC, BIC)
-            named = [m for m in models if m not in (None, "last")]
-            base = named[0] if named else None
-            return [
-                ModifyModel("keep_random_term", (), base, group=only_group),
-                CompareModels(_criteria(criteria) if criteria else ("LRT",),
-                              (base or BEFORE_LAST_REF, "last"), refit),
-            ]
+            return _modify_then_compare(
+                "keep_random_term", (), models, _NOT_A_MODEL, criteria, refit, group=only_group
+            )
         if without_interaction is not None:
             # "compare with and without the interaction": the model without its
             # interaction (of the variables named), then the LRT of the two (ML refits);
             # "compare models with and without ..." names no model ("all")
-            named = [m for m in models if m not in (None, "last", "all")]
-            base = named[0] if named else None
-            return [
-                ModifyModel("drop_interaction", without_interaction, base),
-                CompareModels(_criteria(criteria) if criteria else ("LRT",),
-                              (base or BEFORE_LAST_REF, "last"), refit),
-            ]
+            return _modify_then_compare(
+                "drop_interaction", without_interaction, models, _NOT_A_MODEL_OR_ALL, criteria,
+                refit,
+            )
         if with_and_without is not None:
             # "compare the model with and without school size": the model with those
             # terms added, or without them when it has them, then the LRT of the two
-            named = [m for m in models if m not in (None, "last", "all")]
-            base = named[0] if named else None
-            return [
-                ModifyModel("add_or_drop_term", with_and_without, base),
-                CompareModels(_criteria(criteria) if criteria else ("LRT",),
-                              (base or BEFORE_LAST_REF, "last"), refit),
-            ]
+            return _modify_then_compare(
+                "add_or_drop_term", with_and_without, models, _NOT_A_MODEL_OR_ALL, criteria, refit
+            )
         if without_term is not None:
             # "compare with a model without treatment": the model without those fixed
             # terms, then the likelihood-ratio test of the two (ML refits: the fixed
             # effects differ)
-            named = [m for m in models if m not in (None, "last")]
-            base = named[0] if named else None
-            return [
-                ModifyModel("drop_variable", without_term, base),
-                CompareModels(_criteria(criteria) if criteria else ("LRT",),
-                              (base or BEFORE_LAST_REF, "last"), refit),
-            ]
+            return _modify_then_compare(
+                "drop_variable", without_term, models, _NOT_A_MODEL, criteria, refit
+            )
         if with_slope is not None:
             # "compare this with a model that has a random slope for time": that model
             # (the slope of the variable named, else of the model's time variable), then
             # the likelihood-ratio test of the two
-            named = [m for m in models if m not in (None, "last", "all", "label:fit")]
-            base = named[0] if named else None
-            return [
-                ModifyModel("add_random_slope", with_slope, base),
-                CompareModels(_criteria(criteria) if criteria else ("LRT",),
-                              (base or BEFORE_LAST_REF, "last"), refit),
-            ]
+            return _modify_then_compare(
+                "add_random_slope", with_slope, models, _NOT_A_MODEL_OR_FIT, criteria, refit
+            )
         if without_slope is not None:
             # "compare with a model without the random slope": fit that model, then the
             # likelihood-ratio test of the two (the model named, else the current one;
             # "compare models/the fit with and without ..." names no model)
-            named = [m for m in models if m not in (None, "last", "all", "label:fit")]
-            base = named[0] if named else None
-            return [
-                ModifyModel("remove_random_slope", without_slope, base),
-                CompareModels(_criteria(criteria) if criteria else ("LRT",),
-                              (base or BEFORE_LAST_REF, "last"), refit),
-            ]
+            return _modify_then_compare(
+                "remove_random_slope", without_slope, models, _NOT_A_MODEL_OR_FIT, criteria, refit
+            )
         return CompareModels(_criteria(criteria), tuple(dict.fromkeys(models)), refit)
 
     @v_args(meta=True)
@@ -3639,6 +3616,34 @@ def _option_from(name: str, setting: _Setting) -> SetOption:
 _CRITERIA_ORDER = ("AIC", "BIC", "LRT")
 #: Nakagawa's R² asked for in a comparison: columns beside the chosen criteria.
 _R2 = "R2"
+
+
+#: Model words that name no one model to change (the current model is meant): none,
+#: "last", and, where the request says "models with and without ...", "all" and the
+#: fit itself.
+_NOT_A_MODEL = (None, "last")
+_NOT_A_MODEL_OR_ALL = (None, "last", "all")
+_NOT_A_MODEL_OR_FIT = (None, "last", "all", "label:fit")
+
+
+def _modify_then_compare(
+    operation: str,
+    value: Any,
+    models: list[Any],
+    not_a_model: tuple[Any, ...],
+    criteria: list[str],
+    refit: Any,
+    **fields: Any,
+) -> list[Any]:
+    """A model changed by ``operation`` from the first model named (else the current
+    one), then compared with it: the likelihood-ratio test unless criteria are named."""
+    named = [m for m in models if m not in not_a_model]
+    base = named[0] if named else None
+    return [
+        ModifyModel(operation, value, base, **fields),
+        CompareModels(_criteria(criteria) if criteria else ("LRT",),
+                      (base or BEFORE_LAST_REF, "last"), refit),
+    ]
 
 
 def _criteria(found: list[str]) -> tuple[str, ...]:
