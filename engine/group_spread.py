@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.baseline_spread import INTERCEPT, BaselineSpread, baseline_spread
-from engine.variance import variance_explained
+from engine.variance import VarianceExplained, variance_explained
 
 
 @dataclass(frozen=True)
@@ -33,21 +33,27 @@ class GroupSpread:
     is σ̂²; ``share`` the ICC (one random intercept) or the factor's share of the
     variance (several random intercepts), None with a random slope; ``share_kind`` says
     which (``"icc"``, ``"group_share"``, None); ``total_variance`` the denominator of the
-    share (σ²_b + σ², or Σ_k σ²_k + σ²; None without a share); ``icc_adjusted`` is
-    Nakagawa's adjusted ICC σ²_r / (σ²_r + σ²) of the whole model; ``random_slope`` is
-    true when the factor also has a random slope."""
+    share (σ²_b + σ², or Σ_k σ²_k + σ²; None without a share); ``variance`` is
+    the whole model's decomposition (``engine.variance.variance_explained``: the ICC,
+    Nakagawa's adjusted ICC, every factor's share); ``random_slope`` is true when the
+    factor also has a random slope."""
 
     spread: BaselineSpread
     residual_variance: float
     share: float | None
     share_kind: str | None
     total_variance: float | None
-    icc_adjusted: float
+    variance: VarianceExplained
     random_slope: bool
 
     @property
     def residual_sd(self) -> float:
         return self.residual_variance ** 0.5
+
+    @property
+    def icc_adjusted(self) -> float:
+        """Nakagawa's adjusted ICC σ²_r / (σ²_r + σ²) of the whole model."""
+        return float(self.variance.icc_adjusted)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,7 +85,6 @@ def group_spread(fit: Any, group: str, coverage: float = 0.95) -> GroupSpread:
                 for v in fit.variance_components)
     return GroupSpread(
         spread=spread, residual_variance=float(fit.sigma) ** 2, share=share,
-        share_kind=kind, total_variance=total, icc_adjusted=float(variance.icc_adjusted),
-        random_slope=slope,
+        share_kind=kind, total_variance=total, variance=variance, random_slope=slope,
     )
 

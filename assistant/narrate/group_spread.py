@@ -21,11 +21,6 @@ def _where(fit: Any) -> str:
     return f" (at {reference_point(fit)})"
 
 
-def _a(noun: str) -> str:
-    """The noun with its indefinite article, judged by spelling ("an item")."""
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
-
-
 def _centre(fit: Any) -> str:
     """The fixed intercept in words: the grand mean, or the mean at the reference point."""
     if len(fit.fixed_effects) <= 1:
@@ -33,30 +28,24 @@ def _centre(fit: Any) -> str:
     return f"the mean at {reference_point(fit)},"
 
 
-def _share_sentence(result: Any, fit: Any, groups: str) -> str:
+def _share_blocks(result: Any, fit: Any, groups: str) -> list[Block]:
+    """The share of the variance between the groups: this factor's share beside the other
+    grouping factors, else the ICC or why there is none, as the variance components
+    word it (``variance.icc_blocks``)."""
     spread = result.spread
-    of_total = f"{fmt.number(spread.variance)} of {fmt.number(result.total_variance)}"
-    if result.share_kind == "icc":
-        return (
-            f"ICC = {fmt.proportion(result.share)}: {fmt.percent(result.share)} of the "
-            f"variance in {fit.response_name} not explained by the fixed effects lies between "
-            f"{groups} ({of_total}), the rest within them. "
-            f"{variance_words.icc_meaning(result.share)}"
-        )
     if result.share_kind == "group_share":
-        return (
+        return [Paragraph(
             f"{fmt.percent(result.share)} of the variance in {fit.response_name} not "
-            f"explained by the fixed effects lies between {groups} ({of_total}: the "
+            f"explained by the fixed effects lies between {groups} "
+            f"({fmt.number(spread.variance)} of {fmt.number(result.total_variance)}: the "
             "residual and every random intercept's variance together). This is the ICC of "
             f"{spread.group} alone, with the other grouping factors counted as noise."
-        )
-    return (
-        f"The model also gives {groups} their own slopes, so no single ICC exists: the share "
-        "of the variance between them changes with the slope variable. Averaged over the "
-        "data (Nakagawa and Schielzeth's adjusted ICC), "
-        f"{fmt.percent(result.icc_adjusted)} of the variance lies between the groups; "
-        f"`how much do {groups} differ in their slopes?` describes the slopes."
-    )
+        )]
+    blocks = variance_words.icc_blocks(fit, result.variance)
+    if result.random_slope:
+        blocks.append(Paragraph(
+            f"`how much do {groups} differ in their slopes?` describes the slopes."))
+    return blocks
 
 
 def group_spread_blocks(result: Any, model: Any) -> list[Block]:
@@ -69,8 +58,8 @@ def group_spread_blocks(result: Any, model: Any) -> list[Block]:
     lead = (
         f"{groups[:1].upper()}{groups[1:]} differ in their average {outcome}{_where(fit)} with "
         f"an SD of {fmt.number(spread.sd)} (variance {fmt.number(spread.variance)}); within "
-        f"{_a(group)}, observations scatter around what the model predicts for that {group} "
-        "with a residual SD of "
+        f"{variance_words.with_article(group)}, observations scatter around what the model "
+        f"predicts for that {group} with a residual SD of "
         f"{fmt.number(result.residual_sd)} (variance {fmt.number(result.residual_variance)})."
     )
     scale = (
@@ -85,7 +74,7 @@ def group_spread_blocks(result: Any, model: Any) -> list[Block]:
     return [
         Heading(f"How much {groups} differ ({model.title})"),
         Paragraph(lead),
-        Paragraph(_share_sentence(result, fit, groups)),
+        *_share_blocks(result, fit, groups),
         Paragraph(scale),
         variance_words.variance_table(fit),
     ]

@@ -175,9 +175,9 @@ def _shares_meaning(top: Any) -> str:
     """What the largest shared-level correlation means for the analysis."""
     if top.correlation > ICC_HIGH:
         return (
-            f"Observations that share {_a(top.group)} are strongly alike, so ignoring that "
-            f"grouping would make the standard errors of predictors that vary between "
-            f"levels of {top.group} far too small."
+            f"Observations that share {with_article(top.group)} are strongly alike, so "
+            "ignoring that grouping would make the standard errors of predictors that vary "
+            f"between levels of {top.group} far too small."
         )
     if top.correlation < ICC_LOW:
         return (
@@ -185,12 +185,12 @@ def _shares_meaning(top: Any) -> str:
             "many observations per level ignoring a factor can understate standard errors."
         )
     return (
-        f"Observations that share {_a(top.group)} are noticeably alike, so the mixed "
+        f"Observations that share {with_article(top.group)} are noticeably alike, so the mixed "
         "model's standard errors are the ones to trust."
     )
 
 
-def _a(noun: str) -> str:
+def with_article(noun: str) -> str:
     """The noun with its indefinite article ("an item", "a rater"), judged by spelling."""
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
