@@ -213,15 +213,11 @@ def minimize(
     optimizer: str = "bobyqa",
     max_iter: int | None = None,
     gradient: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
-    check_fun: Callable[[np.ndarray], float] | None = None,
 ) -> OptSummary:
     """Minimise ``fun`` over x >= lower; ``gradient`` returns (value, grad) if available.
 
     The analytic gradient drives L-BFGS-B and gives the final gradient of the record;
-    without it, the final gradient is lme4's central difference (:class:`CentralDifferences`)
-    of ``check_fun`` (default ``fun``), all of whose points, the end point's value
-    included, are then ``check_fun``'s: a more precise evaluation of the same objective
-    for the convergence checks (engine.residual_deviance), never called by the search.
+    without it, the final gradient is lme4's central difference (:class:`CentralDifferences`).
     """
     name = optimizer.lower().replace("_", "-")
     if name not in OPTIMIZERS:
@@ -252,10 +248,7 @@ def minimize(
     if gradient is not None:
         grad = np.asarray(gradient(x)[1], dtype=float)
     else:
-        if check_fun is None:
-            differences = CentralDifferences(fun, x, float(fmin), lower)
-        else:
-            differences = CentralDifferences(check_fun, x, float(check_fun(x)), lower)
+        differences = CentralDifferences(fun, x, float(fmin), lower)
         grad = differences.gradient
     return OptSummary(
         optimizer=name,
