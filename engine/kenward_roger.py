@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from engine.distributions import f_upper, t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
+from engine.model import intercept_column
 
 #: Largest number of random effects (columns of Z) for which dense q×q work is accepted.
 MAX_RANDOM_EFFECTS = 2500
@@ -178,10 +179,9 @@ def _vcov_adjusted(fit) -> KenwardRogerAdjustment:
 def _centring_shift(X: np.ndarray) -> tuple[int, np.ndarray] | None:
     """(intercept column, each column's mean with 0 at the intercept), or None when X has
     no column of ones."""
-    ones = np.flatnonzero(np.all(X == 1.0, axis=0))
-    if ones.size == 0 or X.shape[1] < 2:
+    j0 = intercept_column(X)
+    if j0 is None or X.shape[1] < 2:
         return None
-    j0 = int(ones[0])
     means = X.mean(axis=0)
     means[j0] = 0.0
     return j0, means

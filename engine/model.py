@@ -145,12 +145,19 @@ def fixed_part_removed(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nda
     g = np.zeros(X.shape[1])
     if y.size == 0 or not np.all(np.isfinite(y)):
         return g, y
-    ones = np.flatnonzero(np.all(X == 1.0, axis=0))
+    intercept = intercept_column(X)
     mean = float(np.mean(y))
-    if ones.size == 0 or abs(mean) <= CENTRE_RESPONSE_RATIO * float(np.std(y)):
+    if intercept is None or abs(mean) <= CENTRE_RESPONSE_RATIO * float(np.std(y)):
         return g, y
-    g[ones[0]] = mean
+    g[intercept] = mean
     return g, y - mean
+
+
+def intercept_column(X: np.ndarray) -> int | None:
+    """The first column of X that is all ones, or None: the direction along which a
+    shift of y or of another column leaves the profiled deviance unchanged."""
+    ones = np.flatnonzero(np.all(X == 1.0, axis=0))
+    return int(ones[0]) if ones.size else None
 
 
 @dataclass
