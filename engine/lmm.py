@@ -240,9 +240,22 @@ def fit_warnings(
 
 
 def hessian_warning(check: HessianCheck | None) -> str | None:
-    """One sentence for a failed ``check.conv.hess`` (lme4's three outcomes), else None."""
-    if check is None or check.outcome == HESSIAN_OK:
+    """One sentence for a failed ``check.conv.hess`` (lme4's three outcomes), or for a
+    passed one with unresolved eigenvalues (engine.hessian_check), else None."""
+    if check is None:
         return None
+    if check.outcome == HESSIAN_OK:
+        if not check.n_unresolved:
+            return None
+        # A curvature below the rounding noise of the second differences: along that
+        # direction the deviance is nearly flat, and whether lme4's check passes there
+        # is decided by rounding.
+        return (
+            f"The curvature of the deviance at the optimum is too small in "
+            f"{check.n_unresolved} direction(s) to be told from rounding error (below "
+            f"{check.noise:.2g} in size), so the data barely determine some combination of "
+            "the variance parameters; a simpler random-effects part may fit as well."
+        )
     if check.outcome == HESSIAN_NEGATIVE:
         return (
             f"The curvature of the deviance at the optimum is negative in {check.n_negative} "

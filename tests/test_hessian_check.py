@@ -133,7 +133,7 @@ def test_fit_reaches_lme4s_verdict(name):
     assert (warning in fit.warnings) if warning else all(
         "curvature" not in w for w in fit.warnings
     )
-    assert (warning is None) == (check.outcome == HESSIAN_OK)
+    assert (warning is None) == (check.outcome == HESSIAN_OK and not check.n_unresolved)
 
 
 def test_the_verdicts_cover_lme4s_three_warnings():
@@ -150,6 +150,27 @@ def test_warning_sentences_carry_the_numbers():
     text = hessian_warning(large)
     assert "nearly unidentifiable" in text and f"{large.eigenvalues[0]:.3g}" in text
     assert large.eigenvalues[0] > 1e6 and large.eigenvalue_ratio < 1e-6
+
+
+def test_a_flat_direction_is_named_though_the_check_passes():
+    """An eigenvalue below the differences' rounding noise: lme4's verdict (ok) stands,
+    and the fit says that one combination of variance parameters is barely determined,
+    with the noise level, in the engine's warning and in the narration."""
+    from types import SimpleNamespace
+
+    from assistant.narrate.convergence import hessian_blocks
+
+    check = check_hessian(np.diag([3.0, -1e-3]), noise=1e-2)
+    assert check.outcome == HESSIAN_OK and check.n_unresolved == 1
+    warning = hessian_warning(check)
+    assert "too small in 1 direction(s)" in warning and "below 0.01 in size" in warning
+    fit = SimpleNamespace(opt=SimpleNamespace(hessian_check=check))
+    (block,) = hessian_blocks(fit)
+    assert "barely determined" in block.text and "flat in 1 direction" in block.text
+    assert "at most about 0.01" in block.text
+    resolved = check_hessian(np.diag([3.0, 0.5]), noise=1e-2)
+    assert hessian_warning(resolved) is None
+    assert hessian_blocks(SimpleNamespace(opt=SimpleNamespace(hessian_check=resolved))) == []
 
 
 # --------------------------------------------------------------- lme4's rules, in isolation

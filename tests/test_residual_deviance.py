@@ -109,7 +109,10 @@ def test_no_false_negative_curvature_at_lme4s_optimum(ridge_fit) -> None:
     fit = ridge_fit
     assert fit.criterion == pytest.approx(RIDGE["criterion"], rel=1e-9)
     assert fit.opt.hessian_check.outcome == HESSIAN_OK
-    assert not any("curvature" in warning for warning in fit.warnings)
+    # no alarm of negative curvature, but a note that one direction is nearly flat
+    curvature = [warning for warning in fit.warnings if "curvature" in warning]
+    assert len(curvature) == 1 and "too small in 1 direction(s)" in curvature[0]
+    assert "negative" not in curvature[0]
 
 
 def test_hessian_matches_the_50_digit_one() -> None:

@@ -91,7 +91,7 @@ def hessian_blocks(fit: Any, ladder_ran: bool = False) -> list[Block]:
         check.eigenvalue_ratio,
     )
     if finding is None:
-        return []
+        return _flat_direction_blocks(check)
     if outcome == HESSIAN_UNIDENTIFIABLE:
         title = "The model is nearly unidentifiable"
         advice = (
@@ -117,6 +117,25 @@ def hessian_blocks(fit: Any, ladder_ran: bool = False) -> list[Block]:
     if ladder_ran:
         advice = "The convergence check below tries the usual remedies and says what each did."
     return [Paragraph(f"**{title}**: {finding}. {advice}")]
+
+
+def _flat_direction_blocks(check: Any) -> list[Block]:
+    """A passed Hessian check with eigenvalues too small to tell from rounding
+    (``HessianCheck.n_unresolved``): what that says about the variance parameters."""
+    n = int(getattr(check, "n_unresolved", 0) or 0)
+    if not n:
+        return []
+    return [
+        Paragraph(
+            "**A combination of variance parameters is barely determined**: at the optimum "
+            f"the deviance is so flat in {fmt.plural(n, 'direction')} that its curvature "
+            f"(at most about {fmt.number(check.noise)}) cannot be told from rounding "
+            "error, so lme4's Hessian check would pass or fail there by chance. The "
+            "estimates are the optimum, but the data say little about that combination; "
+            "if a simpler random-effects part fits about as well (compare the two with a "
+            "likelihood-ratio test), it is the safer model to report."
+        )
+    ]
 
 
 def _check_words(step: Any) -> str:
