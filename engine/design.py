@@ -777,15 +777,23 @@ class FarFromZero:
     name: str
     mean: float
     sd: float
+    #: Whether the fit centred the column for its cross-products (engine.model.
+    #: InterceptShift), so that it costs no precision; False where the same variable
+    #: sits in a random-effects term, whose cross-products keep the loss.
+    centred_in_fit: bool = False
 
 
 def far_from_zero_columns(
-    X: np.ndarray, names: list[str], ratio: float = FAR_FROM_ZERO_RATIO
+    X: np.ndarray,
+    names: list[str],
+    ratio: float = FAR_FROM_ZERO_RATIO,
+    centred: np.ndarray | None = None,
 ) -> list[FarFromZero]:
     """Continuous fixed-effect columns (not 0/1 dummies) whose mean exceeds ``ratio``
-    SDs. The Schur complement that gives log|R_X| subtracts sums of squares of the
-    column's size: with mean / SD = 1e5 the REML criterion was 0.002 off a 50-digit
-    evaluation (1e3: 2.5e-7), and lme4 warned of a large gradient there."""
+    SDs; ``centred`` flags the columns the fit centred. Uncentred, the Schur complement
+    that gives log|R_X| subtracts sums of squares of the column's size: with
+    mean / SD = 1e5 the REML criterion was 0.002 off a 50-digit evaluation (1e3:
+    2.5e-7), and lme4 warned of a large gradient there."""
     n = X.shape[0]
     if n < 2 or X.shape[1] == 0:
         return []
@@ -793,7 +801,9 @@ def far_from_zero_columns(
     means, sds = _row_moments(rows)
     far = np.flatnonzero(np.abs(means) > ratio * sds)
     return [
-        FarFromZero(names[j], float(means[j]), float(sds[j]))
+        FarFromZero(
+            names[j], float(means[j]), float(sds[j]), bool(centred is not None and centred[j])
+        )
         for j in far.tolist()
         if math.isfinite(sds[j]) and sds[j] > 0 and not np.all((rows[j] == 0) | (rows[j] == 1))
     ]

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from engine.distributions import f_upper, t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
-from engine.model import intercept_column
+from engine.model import InterceptShift
 
 #: Largest number of random effects (columns of Z) for which dense q×q work is accepted.
 MAX_RANDOM_EFFECTS = 2500
@@ -150,22 +150,14 @@ def _vcov_adjusted(fit) -> KenwardRogerAdjustment:
     """
     _check_applicable(fit)
     X = np.asarray(fit.model.X, dtype=float)
-    shift = _centring_shift(X)
+    shift = InterceptShift.of(X)
     if shift is None:
         return _vcov_adjusted_in_basis(fit, X)
-    j0, means = shift
-    centred = X - np.outer(X[:, j0], means)
-    adj = _vcov_adjusted_in_basis(fit, centred)
-    # X_c = X T with T = I - e_j0 m'; beta = T beta_c, so Var(beta) = T Var(beta_c) T'
-    # and the X'...X matrices map back with T^-T (.) T^-1, T^-1 = I + e_j0 m'.
-    T = np.eye(X.shape[1])
-    T[j0] -= means
-    T_inv = np.eye(X.shape[1])
-    T_inv[j0] += means
-
-    def back(vcov: np.ndarray) -> np.ndarray:
-        out = T @ vcov @ T.T
-        return (out + out.T) / 2
+    adj = _vcov_adjusted_in_basis(fit, shift.centred(X))
+    # beta = T beta_c, so Var(beta) = T Var(beta_c) T'; the X'...X matrices map back
+    # with T^-T (.) T^-1
+    T_inv = shift.inverse()
+    back = shift.covariance
 
     return KenwardRogerAdjustment(
         vcov=back(adj.vcov),
@@ -174,17 +166,6 @@ def _vcov_adjusted(fit) -> KenwardRogerAdjustment:
         W=adj.W,
         gamma=adj.gamma,
     )
-
-
-def _centring_shift(X: np.ndarray) -> tuple[int, np.ndarray] | None:
-    """(intercept column, each column's mean with 0 at the intercept), or None when X has
-    no column of ones."""
-    j0 = intercept_column(X)
-    if j0 is None or X.shape[1] < 2:
-        return None
-    means = X.mean(axis=0)
-    means[j0] = 0.0
-    return j0, means
 
 
 def _vcov_adjusted_in_basis(fit, X: np.ndarray) -> KenwardRogerAdjustment:

@@ -127,7 +127,9 @@ def fit_lmm(
         npar = theta.size + p + 1
         singular = _is_singular(model, theta)
         poorly_scaled = poorly_scaled_columns(design.X, list(design.fixed_names))
-        far_from_zero = far_from_zero_columns(design.X, list(design.fixed_names))
+        far_from_zero = far_from_zero_columns(
+            design.X, list(design.fixed_names), centred=model.centred_columns
+        )
         fit = LmmFit(
             formula=model_formula.source if isinstance(formula, ModelFormula) else str(formula),
             model_formula=model_formula,
@@ -210,11 +212,16 @@ def fit_warnings(
         )
     for column in far_from_zero or []:
         advice = f"`center {column.name}`" if column.name.isidentifier() else "centring it"
+        cost = (
+            "the intercept is an extrapolation far outside the data (the fit centred "
+            "the predictor internally, so no precision was lost)"
+            if column.centred_in_fit
+            else "the fit loses numerical precision and the intercept is an "
+            "extrapolation far outside the data"
+        )
         warnings.append(
             f"The predictor '{column.name}' sits far from zero for its spread (mean "
-            f"{column.mean:.6g}, SD {column.sd:.3g}), so the fit loses numerical precision "
-            f"and the intercept is an extrapolation far outside the data; try {advice} "
-            "and fit again."
+            f"{column.mean:.6g}, SD {column.sd:.3g}), so {cost}; try {advice} and fit again."
         )
     if singular:
         warnings.append(

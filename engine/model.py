@@ -153,6 +153,77 @@ def fixed_part_removed(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nda
     return g, y - mean
 
 
+#: A fixed-effect column is centred for the cross-products when its mean exceeds this
+#: many of its SDs (as the response, :data:`CENTRE_RESPONSE_RATIO`).
+CENTRE_COLUMN_RATIO = 100.0
+
+
+@dataclass(frozen=True)
+class InterceptShift:
+    """X_c = X T with T = I - e_j m': columns shifted by their ``means`` along the
+    intercept column j (``means[j]`` = 0, and 0 for columns left as they are).
+
+    T is unit upper triangular about column j, so det T = 1: X_c spans the same space as
+    X, the profiled REML criterion and ML deviance are the same function of theta for
+    both, and beta = T beta_c, Var(beta) = T Var(beta_c) T', R_X = R_Xc T^-1 with
+    T^-1 = I + e_j m'. A column far from zero for its spread (a year, a date, a weight in
+    grams) makes X'X and Z'X large and nearly equal products whose differences, inside
+    the Cholesky factor, lose about (mean / SD)^2 of the digits; X_c keeps them.
+    """
+
+    column: int
+    means: np.ndarray
+
+    @classmethod
+    def of(
+        cls, X: np.ndarray, ratio: float | None = None, keep: np.ndarray | None = None
+    ) -> InterceptShift | None:
+        """Every column's mean (``ratio`` None) or only those of columns whose mean
+        exceeds ``ratio`` SDs, except the columns flagged in ``keep``; None when X has no
+        intercept column or nothing to shift."""
+        j = intercept_column(X)
+        if j is None or X.shape[1] < 2 or X.shape[0] == 0:
+            return None
+        means = X.mean(axis=0)
+        means[j] = 0.0
+        if ratio is not None:
+            spread = X.std(axis=0)
+            means[~(np.abs(means) > ratio * spread)] = 0.0
+        if keep is not None:
+            means[keep] = 0.0
+        if not np.any(means) or not np.all(np.isfinite(means)):
+            return None
+        return cls(j, means)
+
+    def centred(self, X: np.ndarray) -> np.ndarray:
+        """X T: each column less its mean times the intercept column."""
+        return X - np.outer(X[:, self.column], self.means)
+
+    def beta(self, beta_c: np.ndarray) -> np.ndarray:
+        """T beta_c: coefficients of the original columns."""
+        out = np.array(beta_c, dtype=float)
+        out[self.column] -= float(self.means @ beta_c)
+        return out
+
+    def matrix(self) -> np.ndarray:
+        """T itself."""
+        t = np.eye(self.means.size)
+        t[self.column] -= self.means
+        return t
+
+    def inverse(self) -> np.ndarray:
+        """T^-1 = I + e_j m'."""
+        t = np.eye(self.means.size)
+        t[self.column] += self.means
+        return t
+
+    def covariance(self, vcov_c: np.ndarray) -> np.ndarray:
+        """T V T', symmetric: the covariance of the original coefficients."""
+        t = self.matrix()
+        out = t @ vcov_c @ t.T
+        return (out + out.T) / 2
+
+
 def intercept_column(X: np.ndarray) -> int | None:
     """The first column of X that is all ones, or None: the direction along which a
     shift of y or of another column leaves the profiled deviance unchanged."""
@@ -215,7 +286,8 @@ class LmmModel:
     Attributes used by the inference modules: ``X``, ``y``, ``Z`` (CSC, columns in
     lme4's order), ``terms`` (list of :class:`TermStructure`), ``theta_lower``,
     ``theta_start``, ``n``, ``p``, ``q``, ``fixed_names``. The cross-products use
-    ``centred_y`` (:func:`fixed_part_removed`); ``solve`` adds the mean back to beta-hat.
+    ``centred_X`` (:class:`InterceptShift`) and ``centred_y`` (:func:`fixed_part_removed`);
+    ``solve`` and ``vcov_unscaled`` map back to X's columns and y.
     """
 
     def __init__(
@@ -305,8 +377,17 @@ class LmmModel:
         s1, l1 = first.n_columns, first.n_levels
         m1 = first.matrix
         rest_terms = self.terms[1:]
-        self._beta_shift, self.centred_y = fixed_part_removed(self.X, self.y)
-        xy = np.concatenate([self.X, self.centred_y[:, None]], axis=1)
+        #: X with its far-from-zero columns centred (InterceptShift); the cross-products
+        #: and everything read off the Cholesky factor are for this design, and
+        #: ``solve`` and ``vcov_unscaled`` map back to X's columns.
+        self.fixed_shift = InterceptShift.of(self.X, CENTRE_COLUMN_RATIO)
+        if self.fixed_shift is not None:  # rare: compare columns only then
+            self.fixed_shift = InterceptShift.of(
+                self.X, CENTRE_COLUMN_RATIO, keep=self._columns_in_random_terms()
+            )
+        self.centred_X = self.X if self.fixed_shift is None else self.fixed_shift.centred(self.X)
+        self._beta_shift, self.centred_y = fixed_part_removed(self.centred_X, self.y)
+        xy = np.concatenate([self.centred_X, self.centred_y[:, None]], axis=1)
         if rest_terms:
             a11 = _level_sums(first.codes, l1, m1, m1)
         else:
@@ -354,6 +435,28 @@ class LmmModel:
             self._rest_scale_index = np.full(self._m, len(rest_terms))
             for k, (lo, hi) in enumerate(self._rest_offsets):
                 self._rest_scale_index[lo:hi] = k
+
+    @property
+    def centred_columns(self) -> np.ndarray:
+        """Which columns of X the cross-products use centred (:class:`InterceptShift`)."""
+        if self.fixed_shift is None:
+            return np.zeros(self.p, dtype=bool)
+        return self.fixed_shift.means != 0
+
+    def _columns_in_random_terms(self) -> np.ndarray:
+        """Which columns of X also appear, value for value, in a random-effects term.
+
+        Those stay uncentred: the same variable, uncentred in Z as the model has it,
+        keeps Z'Z and Z'X as ill-conditioned as before, so centring X alone would not
+        restore the digits; it would only move the optimizer's path on such a surface
+        (a random slope on x = 1,000 +- 1.2: BOBYQA then stopped 0.07 above lme4's
+        optimum on tests/data/ill_conditioned_slope/ml_ridge.csv).
+        """
+        found = np.zeros(self.p, dtype=bool)
+        for term in self.terms:
+            for column in np.asarray(term.matrix).T:
+                found |= np.all(self.X == column[:, None], axis=0)
+        return found
 
     def _prepare_first_product(self) -> None:
         """Precomputations of :meth:`_first_product` (sum_j A_j W_j A_j', linear in W).
@@ -682,7 +785,8 @@ class LmmModel:
             return np.zeros((0, 0))
         inv, _ = lapack.dtrtri(lxx, 1)  # lower
         inv *= _lower_triangle(p)  # dtrtri leaves the input's upper triangle in place
-        return inv.T @ inv
+        vcov = inv.T @ inv
+        return vcov if self.fixed_shift is None else self.fixed_shift.covariance(vcov)
 
     def solve(self, theta: np.ndarray, reml: bool = True) -> Solution:
         """beta-hat, u, b = Lambda u, sigma^2-hat and R_X at theta."""
@@ -715,21 +819,27 @@ class LmmModel:
         b = np.concatenate([(u1 @ t1.T).reshape(-1), b_rest])
         dof = self.n - self.p if reml else self.n
         lxx = chol[m_re : m_re + p, m_re : m_re + p]
+        beta = beta + self._beta_shift
+        rx = lxx.T.copy()
+        if self.fixed_shift is not None:
+            beta = self.fixed_shift.beta(beta)
+            rx = rx @ self.fixed_shift.inverse()
         return Solution(
             theta=np.asarray(theta, dtype=float),
-            beta=beta + self._beta_shift,
+            beta=beta,
             u=u,
             b=b,
             sigma2=ev.pwrss / dof,
             pwrss=ev.pwrss,
-            rx=lxx.T.copy(),
+            rx=rx,
             vcov_unscaled=self.vcov_unscaled(ev),
         )
 
     def random_fits(self, ev: ThetaEvaluation) -> tuple[np.ndarray, np.ndarray]:
         """(U, B = Lambda U) for the columns of [X y]: U = (Lambda'Z'Z Lambda + I)^-1
         Lambda'Z'[X y], each column's penalised least-squares fit on Z Lambda alone, by
-        back-substitution in ev's blocked factor (q x (p + 1) each; y as ``centred_y``).
+        back-substitution in ev's blocked factor (q x (p + 1) each; X as ``centred_X``,
+        y as ``centred_y``).
 
         X's and y's rows of the factor hold L_22^-1 of their Schur products with the
         rest terms, which gives the rest terms' part; the first term's part then follows

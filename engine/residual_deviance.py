@@ -54,7 +54,7 @@ class ResidualDeviance:
 
     def __init__(self, model: LmmModel, reml: bool):
         self.model, self.reml = model, bool(reml)
-        self.xy = np.concatenate([model.X, model.centred_y[:, None]], axis=1)
+        self.xy = np.concatenate([model.centred_X, model.centred_y[:, None]], axis=1)
         self.first_levels = _LevelRows(model.terms[0])
 
     def parts(self, theta: np.ndarray) -> tuple[float, float, float] | None:

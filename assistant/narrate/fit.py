@@ -555,8 +555,13 @@ def far_from_zero_blocks(fit: Any) -> list[Block]:
             Paragraph(
                 f"`{column.name}` sits far from zero for its spread (mean "
                 f"{fmt.number(column.mean)}, SD {fmt.number(column.sd)}). The intercept is "
-                "then the expected outcome at a value far outside the data, and the fit "
-                f"loses numerical precision. Try {ask}, then fit again."
+                "then the expected outcome at a value far outside the data"
+                + (
+                    " (the fit centred the predictor internally, so it lost no precision)"
+                    if getattr(column, "centred_in_fit", False)
+                    else ", and the fit loses numerical precision"
+                )
+                + f". Try {ask}, then fit again."
             )
         )
     return blocks
