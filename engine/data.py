@@ -602,7 +602,7 @@ def _summarise_column(name: str, series: pd.Series) -> ColumnSummary:
     if isinstance(series.dtype, pd.CategoricalDtype):
         levels = [str(v) for v in series.cat.categories]
     else:
-        levels = sorted({str(v) for v in present})
+        levels = sorted({str(v) for v in np.asarray(pd.unique(present), dtype=object).tolist()})
     return ColumnSummary(
         name=str(name), kind="factor", dtype=dtype, n_missing=n_missing, n_unique=n_unique,
         levels=levels[:MAX_LEVELS_SHOWN], n_levels=len(levels),
@@ -691,14 +691,19 @@ def stray_text_values(series: pd.Series) -> list[str] | None:
     present = series.dropna()
     if pd.api.types.is_bool_dtype(present) or len(present) < 3:
         return None
-    text = present.astype(str).str.strip()
-    numbers = pd.to_numeric(text, errors="coerce")
-    n_numeric = int(numbers.notna().sum())
-    if n_numeric < 3 or n_numeric == len(text):
+    # each distinct entry is read once (an id column has far fewer than it has rows)
+    codes, uniques = pd.factorize(present)
+    text = pd.Series(
+        [str(v).strip() for v in np.asarray(uniques, dtype=object).tolist()], dtype=object
+    )
+    numeric = pd.to_numeric(text, errors="coerce").notna().to_numpy()
+    rows_per_value = np.bincount(codes, minlength=len(text))
+    n_numeric = int(rows_per_value[numeric].sum())
+    if n_numeric < 3 or n_numeric == len(present):
         return None
-    if n_numeric / len(text) < STRAY_TEXT_MIN_NUMERIC_SHARE:
+    if n_numeric / len(present) < STRAY_TEXT_MIN_NUMERIC_SHARE:
         return None
-    return sorted(set(text[numbers.isna()]))[:MAX_STRAY_VALUES]
+    return sorted(set(text[~numeric]))[:MAX_STRAY_VALUES]
 
 
 def describe_data(df: pd.DataFrame) -> DataSummary:

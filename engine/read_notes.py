@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 NoteKind = Literal["unit", "thousands", "empty_column", "sheet", "name_trimmed"]
@@ -56,47 +57,68 @@ _THOUSANDS = re.compile(r"\s*[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*")
 _NO_HEADER = re.compile(r"Unnamed: \d+")
 
 
-def _text_cells(series: pd.Series) -> pd.Series | None:
-    """The filled cells of a text column as stripped strings; None for other columns."""
+class _DistinctText:
+    """A text column's filled cells as row codes into its distinct stripped strings.
+
+    The checks below test every distinct value once: an id column of a million rows has
+    a few thousand distinct values, and a regular expression per row took seconds."""
+
+    def __init__(self, codes: np.ndarray, values: list[str], index: pd.Index):
+        self.codes, self.values, self.index = codes, values, index
+
+    def numbers(self, per_value: list[float]) -> pd.Series:
+        """A number per row (missing where the cell is), from a number per distinct value."""
+        table = np.append(np.asarray(per_value, dtype=float), np.nan)
+        return pd.Series(table[self.codes], index=self.index)
+
+
+def _distinct_text(series: pd.Series) -> _DistinctText | None:
+    """The filled cells of a text column as distinct stripped strings; None for other
+    columns (numbers, booleans, categories, or any filled cell that is not a string)."""
     if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return None
     if isinstance(series.dtype, pd.CategoricalDtype):
         return None
-    present = series.dropna()
-    if present.empty or not all(isinstance(v, str) for v in present):
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    raw = np.asarray(uniques, dtype=object).tolist()  # faster than iterating Arrow
+    if not raw or not all(isinstance(v, str) for v in raw):
         return None
-    return present.str.strip()
+    stripped = [v.strip() for v in raw]
+    codes = np.where(codes < 0, len(stripped), codes)  # missing -> the NaN slot
+    return _DistinctText(codes, stripped, series.index)
 
 
 def _unit_numbers(series: pd.Series) -> tuple[pd.Series, str] | None:
     """The column as numbers and its one unit, when every filled cell is a number with that
     unit (or a plain number); None otherwise."""
-    cells = _text_cells(series)
+    cells = _distinct_text(series)
     if cells is None:
         return None
-    parts = cells.str.fullmatch(_NUMBER_UNIT.pattern)
-    plain = cells.str.fullmatch(_PLAIN_NUMBER.pattern)
-    if not bool((parts | plain).all()) or not bool(parts.any()):
+    parts = [_NUMBER_UNIT.fullmatch(v) for v in cells.values]
+    plain = [_PLAIN_NUMBER.fullmatch(v) is not None for v in cells.values]
+    if not all(p is not None or q for p, q in zip(parts, plain, strict=True)):
         return None
-    extracted = cells.str.extract("^" + _NUMBER_UNIT.pattern + "$")
-    units = set(extracted[1].dropna())
+    units = {p.group(2) for p in parts if p is not None}
     if len(units) != 1:
         return None
-    numbers = pd.to_numeric(extracted[0].where(parts, cells), errors="coerce")
-    return numbers.reindex(series.index), units.pop()
+    numbers = [
+        float(p.group(1)) if p is not None else float(v)
+        for p, v in zip(parts, cells.values, strict=True)
+    ]
+    return cells.numbers(numbers), units.pop()
 
 
 def _thousands_numbers(series: pd.Series) -> pd.Series | None:
     """The column as numbers when every filled cell is a number and some have comma
     thousands separators ("30,120.5")."""
-    cells = _text_cells(series)
+    cells = _distinct_text(series)
     if cells is None:
         return None
-    grouped = cells.str.fullmatch(_THOUSANDS.pattern)
-    plain = cells.str.fullmatch(_PLAIN_NUMBER.pattern)
-    if not bool((grouped | plain).all()) or not bool(grouped.any()):
+    grouped = [_THOUSANDS.fullmatch(v) is not None for v in cells.values]
+    plain = [_PLAIN_NUMBER.fullmatch(v) is not None for v in cells.values]
+    if not all(g or q for g, q in zip(grouped, plain, strict=True)) or not any(grouped):
         return None
-    return pd.to_numeric(cells.str.replace(",", "", regex=False)).reindex(series.index)
+    return cells.numbers([float(v.replace(",", "")) for v in cells.values])
 
 
 def _trimmed_names(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ReadNote]]:

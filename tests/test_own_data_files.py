@@ -118,6 +118,36 @@ def test_thousands_separators_are_removed(tmp_path):
     assert [n.kind for n in table.notes] == ["thousands"]
 
 
+def test_units_and_thousands_keep_missing_cells_and_repeats_row_by_row(tmp_path):
+    """Each distinct entry is read once and mapped back to its rows: repeated values,
+    blank cells, spaces around a value and plain numbers beside unit ones all land on
+    the right row."""
+    path = tmp_path / "repeats.csv"
+    path.write_text(
+        'id,weight,income\n1, 70.5 kg,"1,200"\n2,,980\n3,70.5 kg,\n4,68,"1,200"\n'
+        '5,70.5kg ,"12,000.25"\n'
+    )
+    table = read_table(path)
+    weight = table.data["weight"].tolist()
+    income = table.data["income"].tolist()
+    assert weight[0] == 70.5 and np.isnan(weight[1]) and weight[2:] == [70.5, 68.0, 70.5]
+    assert income[:2] == [1200.0, 980.0] and np.isnan(income[2])
+    assert income[3:] == [1200.0, 12000.25]
+    notes = [(n.kind, n.column) for n in table.notes]
+    assert notes == [("unit", "weight"), ("thousands", "income")]
+
+
+def test_stray_text_counts_rows_not_distinct_entries():
+    """The share of numbers is a share of rows: one stray word among many repeated
+    numbers is stray text; the same word as most of the rows is not."""
+    from engine.data import stray_text_values
+
+    mostly_numbers = pd.Series(["1", "2", "2", "2", "2", "n/a", "3", "3"], dtype=object)
+    assert stray_text_values(mostly_numbers) == ["n/a"]
+    mostly_words = pd.Series(["1", "2", "3", "n/a", "n/a", "n/a", "x"], dtype=object)
+    assert stray_text_values(mostly_words) is None
+
+
 def test_a_byte_order_mark_does_not_stick_to_the_first_name(trial, clean_fit, tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbf" + trial.to_csv(index=False).encode())
