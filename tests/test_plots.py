@@ -12,7 +12,7 @@ from scipy import stats
 from engine import fit_lmm
 from engine.errors import LmmInputError
 from engine.plots import caterpillar_figure, residual_figure, trajectory_figure
-from engine.plots.caterpillar import LABEL_LIMIT, draw_caterpillar
+from engine.plots.caterpillar import BAND_LIMIT, LABEL_LIMIT, draw_caterpillar
 from engine.plots.residuals import draw_residuals
 from engine.plots.style import OKABE_ITO, figure_style
 from engine.plots.trajectory import draw_trajectory
@@ -157,6 +157,45 @@ def test_two_thousand_levels_drop_labels_and_keep_every_interval(many_levels):
     n = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
     assert n == 2000
     assert fig.get_size_inches()[1] <= 12
+
+
+def test_beyond_the_band_limit_the_intervals_are_filled_bands_of_the_same_extent():
+    """Past BAND_LIMIT levels each colour is one filled band whose rows reach from each
+    level's lower to its upper 95% bound (value -/+ z * conditional SD)."""
+    from types import SimpleNamespace
+
+    n = 2 * BAND_LIMIT
+    values = np.linspace(-3.0, 3.0, n)
+    sds = np.full(n, 0.5)
+    effects = [SimpleNamespace(group="g", term="(Intercept)", level=f"l{i}", value=v,
+                               cond_sd=0.5) for i, v in enumerate(values)]
+    with figure_style():
+        fig, (panel,) = draw_caterpillar(effects, "g")
+    ax = fig.axes[0]
+    z = stats.norm.ppf(0.975)
+    lower, upper = values - z * sds, values + z * sds
+    assert panel.n_above == int((lower > 0).sum()) and panel.n_below == int((upper < 0).sum())
+    assert not any(isinstance(c, LineCollection) for c in ax.collections)
+    rng = np.random.default_rng(3)
+    for name, mask in (("above", lower > 0), ("below", upper < 0),
+                       ("cover", (lower <= 0) & (upper >= 0))):
+        (band,) = _by_gid(ax, f"intervals_{name}")
+        assert isinstance(band, PolyCollection)
+        (outline,) = band.get_paths()
+        # inside each row of the colour, from its lower to its upper bound; no area in
+        # the rows of the other colours
+        for i in rng.choice(n, 400, replace=False).tolist():
+            inside = [outline.contains_point((x, i)) for x in
+                      (lower[i] + 1e-6, 0.5 * (lower[i] + upper[i]), upper[i] - 1e-6)]
+            outside = [outline.contains_point((x, i)) for x in
+                       (lower[i] - 1e-6, upper[i] + 1e-6)]
+            assert not any(outside)
+            if mask[i]:
+                assert all(inside)
+            if not mask[i]:  # (its BLUP, where the row collapses, is on the outline)
+                assert not inside[0] and not inside[2]
+        ys = outline.vertices[:, 1]
+        assert ys.min() == -0.5 and ys.max() == n - 0.5
 
 
 # ----------------------------------------------------------------- trajectory

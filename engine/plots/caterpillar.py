@@ -24,6 +24,7 @@ from typing import Protocol
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.lines import Line2D
 from scipy import stats
@@ -44,6 +45,9 @@ from engine.plots.style import (
 
 #: Most levels that get a tick label each.
 LABEL_LIMIT = 100
+#: Above this many levels the intervals are drawn as filled bands (a line per level
+#: took 10 s for 125,000 levels, the band well under a second).
+BAND_LIMIT = 5000
 #: Up to this many levels, labels are 8 points high on rows of ROW_HEIGHT_IN;
 #: beyond it, 6.5 points on rows of COMPACT_ROW_HEIGHT_IN (a label needs about
 #: 1.2 × its point size / 72 inches: 0.13 and 0.11 in).
@@ -131,6 +135,23 @@ def _marker_sizes(n_levels: int) -> tuple[float, float]:
     return float(np.clip(1500.0 / n_levels, 0.8, 12.0)), float(np.clip(150.0 / n_levels, 0.3, 1.0))
 
 
+def _interval_band(
+    ax: Axes, y: np.ndarray, lower: np.ndarray, upper: np.ndarray, colour: str
+) -> PolyCollection:
+    """The intervals as one filled staircase: row i spans y = i -/+ 0.5 and x from
+    ``lower[i]`` to ``upper[i]`` (rows of another colour have lower = upper, no area).
+
+    Past BAND_LIMIT levels a row is far below a pixel; a line per level there took 10 s
+    for 125,000 levels, one polygon a fraction of a second."""
+    edges = np.repeat(y.astype(float), 2) + np.tile([-0.5, 0.5], y.size)
+    left = np.column_stack([np.repeat(lower, 2), edges])
+    right = np.column_stack([np.repeat(upper, 2), edges])[::-1]
+    band = PolyCollection([np.concatenate([left, right])], facecolors=colour, linewidths=0,
+                          alpha=0.55, zorder=2, rasterized=True)
+    ax.add_collection(band, autolim=True)
+    return band
+
+
 def _draw_panel(ax: Axes, te: _TermEffects, z: float, show_labels: bool) -> CaterpillarPanel:
     order = np.argsort(te.values, kind="stable")
     values = te.values[order]
@@ -150,10 +171,14 @@ def _draw_panel(ax: Axes, te: _TermEffects, z: float, show_labels: bool) -> Cate
         (cover, NEUTRAL, "cover"),
         (below, BELOW_ZERO, "below"),
     ):
-        lines = ax.hlines(
-            y[mask], lower[mask], upper[mask], colors=colour, linewidth=width, zorder=2,
-            alpha=0.55 if many else 1.0, rasterized=many,
-        )
+        if values.size > BAND_LIMIT:
+            lines = _interval_band(ax, y, np.where(mask, lower, values),
+                                   np.where(mask, upper, values), colour)
+        else:
+            lines = ax.hlines(
+                y[mask], lower[mask], upper[mask], colors=colour, linewidth=width, zorder=2,
+                alpha=0.55 if many else 1.0, rasterized=many,
+            )
         lines.set_gid(f"intervals_{name}")
         # With many levels the intervals merge into a band; dark points keep the
         # sorted curve of conditional modes visible on top of it.
