@@ -76,7 +76,11 @@ def refine_step(
             return None
         return Refinement((step, FixedEffects()))
     if kind == "compare_models":
-        steps = _compare_with_slope_model(step, state) or _compare_with_uncorrelated(step, state)
+        steps = (
+            _compare_with_slope_model(step, state)
+            or _compare_with_intercept_model(step, state)
+            or _compare_with_uncorrelated(step, state)
+        )
         return None if steps is None else Refinement(steps)
     if kind == "blups" and getattr(step, "order", None) and getattr(step, "term", None):
         return _affected_by(step, state)
@@ -308,6 +312,35 @@ def _compare_with_slope_model(step: Any, state: SessionState) -> tuple[Any, ...]
         return None
     number = str(base.number)
     return (ModifyModel("add_random_slope", (), number),
+            CompareModels(step.criteria, (number, "last"), step.refit))
+
+
+_INTERCEPT_REFS = frozenset({"random_intercept"})
+
+
+def _compare_with_intercept_model(step: Any, state: SessionState) -> tuple[Any, ...] | None:
+    """ "Compare it with a random intercept model" when no such model has been fitted:
+    the model named (else the current one) with its random slopes removed is fitted and
+    the two are compared (the mirror of :func:`_compare_with_slope_model`); with a random
+    intercept model there already, the comparison runs as asked."""
+    refs = tuple(getattr(step, "models", ()) or ())
+    if not state.models or not _INTERCEPT_REFS & set(refs):
+        return None
+    intercept_ref = next(r for r in refs if r in _INTERCEPT_REFS)
+    try:
+        resolve_one(state, intercept_ref)
+        return None
+    except AssistantError:
+        pass
+    others = [r for r in refs if r != intercept_ref] or [None]
+    try:
+        base = resolve_one(state, others[0])
+    except AssistantError:
+        return None
+    if not random_slopes(base.fit):
+        return None  # nothing to remove: the step says which models there are
+    number = str(base.number)
+    return (ModifyModel("remove_random_slope", (), number),
             CompareModels(step.criteria, (number, "last"), step.refit))
 
 
