@@ -69,6 +69,10 @@ class MissingAudit:
     n_monotone_dropout: int
     n_intermittent: int
     n_duplicate_rows: int
+    #: A time column left out of the visit grid for having more than MAX_TIME_POINTS
+    #: distinct values, and that number (0 when none was left out).
+    unused_time: str | None = None
+    n_unused_time_values: int = 0
 
     @property
     def n_incomplete_subjects(self) -> int:
@@ -115,6 +119,8 @@ class MissingAudit:
             "n_complete_case_rows": self.n_complete_case_rows,
             "n_dropped_by_listwise": self.n_dropped_by_listwise,
             "n_monotone_dropout": self.n_monotone_dropout,
+            "unused_time": self.unused_time,
+            "n_unused_time_values": self.n_unused_time_values,
             "n_intermittent": self.n_intermittent,
             "n_duplicate_rows": self.n_duplicate_rows,
         }
@@ -124,6 +130,12 @@ def _json_time(value: object) -> float | str:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return float(value)
     return str(value)
+
+
+#: A time column with more distinct values than this is not a grid of visits (a
+#: continuous predictor, or times measured rather than scheduled): the audit then counts
+#: incomplete rows per subject, as it does without a time column.
+MAX_TIME_POINTS = 100
 
 
 def missing_data_audit(
@@ -156,6 +168,11 @@ def missing_data_audit(
         "obs_count_table": table, "missing_by_variable": missing_by_variable,
     }
 
+    unused_time, n_time_values = None, 0
+    if time is not None:
+        n_time_values = int(frame[time].nunique())
+        if n_time_values > MAX_TIME_POINTS:
+            unused_time, time = time, None
     if time is None:
         incomplete = frame[~complete_row].groupby(subject, sort=False).size()
         n_complete_subjects = int(len(subjects) - incomplete.index.nunique())
@@ -167,6 +184,8 @@ def missing_data_audit(
             n_complete_case_rows=n_complete_case_rows,
             n_dropped_by_listwise=int(len(observed) - n_complete_case_rows),
             n_monotone_dropout=0, n_intermittent=0, n_duplicate_rows=0,
+            unused_time=unused_time,
+            n_unused_time_values=n_time_values if unused_time is not None else 0,
         )
 
     times = sorted(pd.unique(frame[time].dropna()))
@@ -212,6 +231,12 @@ def subject_completeness(
     every time point of the data, as :func:`missing_data_audit` counts complete subjects."""
     _, frame, subjects, _, observed = _observations(df, subject, time, variables)
     times = sorted(pd.unique(frame[time].dropna()))
+    if len(times) > MAX_TIME_POINTS:
+        raise LmmInputError(
+            f"'{time}' has {len(times):,} distinct values, too many to be visits, so no "
+            f"{subject} can be seen at every one of them; name the column that holds the "
+            "visits or waves."
+        )
     grid = _visit_grid(observed, subject, time, subjects, times)
     return pd.Series(grid.all(axis=1), index=pd.Index(subjects, name=subject))
 
@@ -246,8 +271,8 @@ def _visit_grid(
     observed: pd.DataFrame, subject: str, time: str, subjects: np.ndarray, times: list
 ) -> np.ndarray:
     """Subjects by time points: True where the subject has an observation."""
-    return (
-        pd.crosstab(observed[subject], observed[time])
-        .reindex(index=subjects, columns=times, fill_value=0)
-        .to_numpy() > 0
-    )
+    grid = np.zeros((len(subjects), len(times)), dtype=bool)
+    rows = pd.Index(subjects).get_indexer(observed[subject])
+    cols = pd.Index(times).get_indexer(observed[time])
+    grid[rows, cols] = True
+    return grid

@@ -77,3 +77,53 @@ def test_audit_errors():
         missing_data_audit(SMALL, "patient")
     with pytest.raises(LmmInputError, match="did you mean 'y'"):
         missing_data_audit(SMALL, "id", "t", ["Y"])
+
+
+def _continuous_slope_data() -> pd.DataFrame:
+    """300 subjects of 4 rows, each row its own x (a continuous slope variable), with
+    the outcome missing on 10 rows of 7 subjects."""
+    rng = np.random.default_rng(4)
+    ids = np.repeat([f"p{i:03d}" for i in range(300)], 4)
+    x = rng.normal(size=ids.size)
+    y = 1 + 0.5 * x + rng.normal(size=300)[np.arange(ids.size) // 4] + rng.normal(size=ids.size)
+    y[[0, 1, 9, 50, 51, 52, 400, 777, 1001, 1002]] = np.nan
+    return pd.DataFrame({"id": ids, "x": x, "y": y})
+
+
+def test_a_time_with_more_values_than_visits_is_left_out_of_the_grid():
+    """A continuous slope variable is no grid of visits (1,200 x values for 300 subjects
+    would be a 300 x 1,200 grid, and a million-row file ran out of memory): the audit
+    counts incomplete rows per subject instead, and says which column it left out."""
+    from engine.missing import MAX_TIME_POINTS
+
+    data = _continuous_slope_data()
+    audit = missing_data_audit(data, "id", "x", ["y"])
+    assert audit.unused_time == "x" and audit.n_unused_time_values == 1200 > MAX_TIME_POINTS
+    assert audit.time is None and audit.missing_by_time == []
+    incomplete = data.loc[data["y"].isna(), "id"].unique()
+    assert len(incomplete) == 7
+    assert audit.n_complete_subjects == 300 - 7
+    assert audit.n_complete_case_rows == (300 - 7) * 4
+    assert audit.n_dropped_by_listwise == (1200 - 10) - (300 - 7) * 4
+    assert audit.to_dict()["unused_time"] == "x"
+
+
+def test_the_assistant_says_why_the_slope_variable_is_not_a_visit_grid(tmp_path):
+    from assistant.session import Session
+
+    path = tmp_path / "slopes.csv"
+    _continuous_slope_data().to_csv(path, index=False)
+    session = Session(data_path=path, output_dir=tmp_path)
+    assert session.ask("LMM: y ~ x + (1 + x | id)").ok
+    answer = session.ask("audit missing data")
+    assert answer.ok, answer.error
+    text = answer.text()
+    assert "`x` has 1,200 distinct values, too many to be a set of visits" in text
+    assert "keeps only the 293 subjects without an incomplete row" in text
+
+
+def test_subject_completeness_refuses_a_time_with_too_many_values():
+    from engine.missing import subject_completeness
+
+    with pytest.raises(LmmInputError, match="'x' has 1,200 distinct values, too many"):
+        subject_completeness(_continuous_slope_data(), "id", "x", ["y"])

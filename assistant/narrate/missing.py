@@ -27,6 +27,15 @@ def missing_blocks(audit: Any) -> list[Block]:
         [fmt.integer(k), fmt.integer(v)] for k, v in sorted(audit.obs_count_table.items())
     ]
     blocks.append(table(["Observations", f"{subject} count"], count_rows, "rr"))
+    if getattr(audit, "unused_time", None):
+        blocks.append(
+            Paragraph(
+                f"`{audit.unused_time}` has {fmt.integer(audit.n_unused_time_values)} distinct "
+                "values, too many to be a set of visits, so there is no grid of missed visits "
+                f"to count: below, a {subject} counts as complete when none of its rows has a "
+                "missing value."
+            )
+        )
     if audit.time is not None and audit.missing_by_time:
         rows = [
             [
@@ -50,7 +59,8 @@ def missing_blocks(audit: Any) -> list[Block]:
     blocks.append(
         Paragraph(
             f"Listwise deletion, as repeated-measures ANOVA does it, keeps only the "
-            f"{fmt.integer(audit.n_complete_subjects)} subjects seen at every time point: it "
+            f"{fmt.integer(audit.n_complete_subjects)} subjects "
+            f"{'seen at every time point' if audit.time else 'without an incomplete row'}: it "
             f"would throw away {fmt.plural(lost_subjects, 'subject')} and "
             f"{fmt.plural(audit.n_dropped_by_listwise, 'observation')} "
             f"({fmt.percent(_share(audit.n_dropped_by_listwise, audit.n_observations))} of the "
