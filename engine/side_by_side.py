@@ -482,8 +482,8 @@ def ols_side_by_side(fit: LmmFit) -> OlsComparison:
     for j, fe in enumerate(fit.fixed_effects):
         within = None
         if codes is not None:
-            spread = pd.Series(X[:, j]).groupby(codes).agg(lambda s: s.max() - s.min())
-            within = bool((spread > 1e-12).any())
+            by_level = pd.Series(X[:, j]).groupby(codes)
+            within = bool(((by_level.max() - by_level.min()) > 1e-12).any())
         rows.append(
             OlsCoefficient(
                 term=fe.term, lmm_estimate=float(fe.estimate), lmm_se=float(fe.se),
