@@ -107,19 +107,25 @@ def _select(rows: np.ndarray, layout: _RandomTermLayout, a: int, b: int) -> np.n
     return out.reshape(rows.shape)
 
 
+def kenward_roger_obstacle(n_random_effects: int, reml: bool) -> str | None:
+    """Why Kenward-Roger df cannot be computed for a model with ``n_random_effects``
+    random effects fitted by REML (``reml``) or ML, as a sentence; None when they can."""
+    if n_random_effects > MAX_RANDOM_EFFECTS:
+        return (
+            f"Kenward-Roger needs dense matrices over all {n_random_effects:,} random effects "
+            f"of this model, more than the {MAX_RANDOM_EFFECTS:,} it handles in reasonable "
+            "time and memory"
+        )
+    if not reml:
+        return "Kenward-Roger's method is defined for REML fits only"
+    return None
+
+
 def _check_applicable(fit) -> None:
-    q = fit.model.Z.shape[1]
-    if q > MAX_RANDOM_EFFECTS:
-        raise LmmInputError(
-            f"Kenward-Roger needs dense matrices over all {q} random effects of this model, "
-            f"more than the {MAX_RANDOM_EFFECTS} it handles in reasonable time and memory; "
-            "use ddf='satterthwaite' instead."
-        )
-    if not fit.reml:
-        raise LmmInputError(
-            "Kenward-Roger's method is defined for REML fits only; refit the model with "
-            "REML or use ddf='satterthwaite'."
-        )
+    obstacle = kenward_roger_obstacle(fit.model.Z.shape[1], fit.reml)
+    if obstacle is not None:
+        advice = "refit the model with REML or " if not fit.reml else ""
+        raise LmmInputError(f"{obstacle}; {advice}use ddf='satterthwaite' instead.")
 
 
 def vcov_adjusted(fit) -> KenwardRogerAdjustment:

@@ -33,6 +33,7 @@ from engine.hessian_check import (
     HessianCheck,
     check_hessian,
 )
+from engine.kenward_roger import kenward_roger_obstacle
 from engine.model import LmmModel
 from engine.optimize import (
     DERIV_STEP,
@@ -105,13 +106,17 @@ def fit_lmm(
     optimizer: str = "bobyqa",
     max_iter: int | None = None,
     level: float = 0.95,
+    ddf_fallback: str | None = None,
 ) -> LmmFit:
     """Fit ``formula`` (lme4 syntax) to ``data`` by REML (default) or ML.
 
     ``ddf``: "satterthwaite" (lmerTest's default), "kenward-roger" (pbkrtest),
     "residual" (n - p) or "asymptotic" (z tests). ``optimizer``: "bobyqa" (NLopt,
     lme4's default), "l-bfgs-b", "nelder-mead", "powell". ``level``: confidence
-    level of the Wald intervals in the coefficient table.
+    level of the Wald intervals in the coefficient table. ``ddf_fallback``: the df
+    method to use where ``ddf`` cannot be computed for this model (Kenward-Roger on an
+    ML fit or beyond its size limit), which is checked before the optimization;
+    ``LmmFit.ddf_unavailable`` then says why. Without it such a ``ddf`` is an error.
     """
     ddf_method = normalise_ddf(ddf)
     if not (0 < float(level) < 1):
@@ -120,6 +125,16 @@ def fit_lmm(
     design = build_design(model_formula, data)
     with fit_blas_threads():
         model = LmmModel(design.X, design.y, design.random_terms, design.fixed_names)
+        ddf_unavailable = None
+        if ddf_method == "kenward-roger":
+            ddf_unavailable = kenward_roger_obstacle(model.q, reml)
+            if ddf_unavailable is not None:
+                if ddf_fallback is None:
+                    advice = "refit the model with REML or " if not reml else ""
+                    raise LmmInputError(
+                        f"{ddf_unavailable}; {advice}use ddf='satterthwaite' instead."
+                    )
+                ddf_method = normalise_ddf(ddf_fallback)
         opt, theta, criterion, gradient_size = _optimize(model, reml, optimizer, max_iter)
         solution = model.solve(theta, reml)
         sigma = float(np.sqrt(solution.sigma2))
@@ -173,6 +188,7 @@ def fit_lmm(
             source_data=data,
             poorly_scaled=poorly_scaled,
             far_from_zero=far_from_zero,
+            ddf_unavailable=ddf_unavailable,
         )
         fit.fixed_effects = coefficient_table(fit, ddf_method, level)
     return fit

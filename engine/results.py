@@ -112,6 +112,8 @@ class LmmFit:
     poorly_scaled: list[str] = field(default_factory=list)
     #: continuous fixed-effect columns centred far from zero (engine.design.FarFromZero)
     far_from_zero: list[Any] = field(default_factory=list)
+    #: why the df method asked for could not be used (``fit_lmm``'s ``ddf_fallback``)
+    ddf_unavailable: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ----------------------------------------------------------- lazy parts
@@ -241,6 +243,7 @@ class LmmFit:
             "singular": bool(self.singular),
             "warnings": list(self.warnings),
             "ddf_method": self.ddf_method,
+            "ddf_unavailable": self.ddf_unavailable,
             "optimizer": self.optimizer,
             "n_dropped": int(self.n_dropped),
             "aliased": list(self.aliased),

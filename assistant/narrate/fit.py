@@ -99,10 +99,18 @@ def fit_heading(model: Any) -> str:
     return f"{model.title}: {code(model.fit.formula)}"
 
 
+def ddf_phrase(fit: Any) -> str:
+    """The fit's df method in words, and why the one the session asked for was not used
+    (``LmmFit.ddf_unavailable``)."""
+    words = DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
+    reason = getattr(fit, "ddf_unavailable", None)
+    return f"{words} ({reason}, so these are used instead)" if reason else words
+
+
 def method_sentence(fit: Any) -> str:
     method = METHOD_WORDS.get(fit.method, fit.method)
-    ddf = DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
-    return f"Fitted by {method}, with {ddf}; the model has {random_structure_words(fit)}."
+    structure = random_structure_words(fit)
+    return f"Fitted by {method}, with {ddf_phrase(fit)}; the model has {structure}."
 
 
 def group_size_sentence(fit: Any) -> str:

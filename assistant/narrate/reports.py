@@ -81,7 +81,7 @@ def model_view_blocks(view: ModelView) -> list[Block]:
     if view.view == "settings":
         return [Paragraph(settings_sentence(model))]
     if view.view == "fixed_effects":
-        ddf = fit_words.DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
+        ddf = fit_words.ddf_phrase(fit)
         return [
             Heading(f"Fixed effects of {model.title}"),
             *focus_blocks(view),
@@ -126,7 +126,7 @@ def settings_sentence(model: Any) -> str:
     method = fit_words.METHOD_WORDS.get(fit.method, fit.method)
     optimizer = OPTIMIZER_WORDS.get(opt.optimizer, opt.optimizer)
     outcome = "converged" if opt.converged else f"stopped without converging ({opt.return_code})"
-    ddf = fit_words.DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
+    ddf = fit_words.ddf_phrase(fit)
     return (
         f"{model.title} was fitted by {method} with {optimizer}: "
         f"{fmt.plural(opt.evaluations, 'evaluation')} of the profiled deviance, and it "

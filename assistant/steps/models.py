@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -38,6 +39,7 @@ from engine.convergence import remedy_convergence
 from engine.data import describe_data
 from engine.fixed_covariance import quadratic_terms
 from engine.hessian_check import HESSIAN_OK
+from engine.kenward_roger import kenward_roger_obstacle
 from engine.lmm import fit_lmm as engine_fit_lmm
 from engine.variance import variance_explained
 from grammar.build import formula_from_words
@@ -82,7 +84,24 @@ def fit_formula(
         optimizer=optimizer or options.optimizer,
         max_iter=max_iter if max_iter is not None else options.max_iter,
         level=options.level,
+        # the session's df setting gives way where it cannot be computed (Kenward-Roger
+        # on a model too large for it); a df method the request names does not
+        ddf_fallback=None if ddf else "satterthwaite",
     )
+
+
+def with_session_ddf(model: Any, ddf: str) -> Any:
+    """``model`` with its tests by ``ddf``, the session's newer df setting (no new model
+    is filed). Where Kenward-Roger cannot be computed for the model (too many random
+    effects, or an ML fit), the model keeps its tests and its fit notes why."""
+    fit = model.fit
+    if ddf == fit.ddf_method:
+        return model
+    if ddf == "kenward-roger":
+        obstacle = kenward_roger_obstacle(fit.model.q, fit.reml)
+        if obstacle is not None:
+            return replace(model, fit=replace(fit, ddf_unavailable=obstacle))
+    return replace(model, fit=fit.refit(ddf=ddf))
 
 
 def session_ddf(ddf: str, method: str) -> str:

@@ -20,6 +20,7 @@ from assistant.step_results import (
 )
 from assistant.steps.base import PlanContext, StepResult, step_field, step_level
 from assistant.steps.blups import named_group
+from assistant.steps.models import with_session_ddf
 from assistant.steps.options import normalise_ddf
 from engine.baseline_spread import baseline_spread
 from engine.blups import grouping_factors, match_level
@@ -133,11 +134,14 @@ def _view(name: str) -> Any:
         if name in {"variance_components", "icc"}:
             variance = variance_explained(model.fit)
         include_icc = bool(step_field(step, "include_icc", True))
-        ddf = normalise_ddf(step_field(step, "ddf")) or state.newer_option(model, "ddf")
-        newer_ddf = ddf is not None and ddf != model.fit.ddf_method
-        if name in {"fixed_effects", "settings"} and newer_ddf:
+        asked_ddf = normalise_ddf(step_field(step, "ddf"))
+        newer_ddf = state.newer_option(model, "ddf")
+        if name in {"fixed_effects", "settings"}:
             # the same model's tests with other degrees of freedom; no new model is filed
-            model = replace(model, fit=model.fit.refit(ddf=ddf))
+            if asked_ddf is not None and asked_ddf != model.fit.ddf_method:
+                model = replace(model, fit=model.fit.refit(ddf=asked_ddf))
+            elif asked_ddf is None and newer_ddf is not None:
+                model = with_session_ddf(model, newer_ddf)
         term = step_field(step, "term")
         if name == "fixed_effects" and step_field(step, "interaction", False):
             return _interaction_tests(model, str(term) if term else None, state)
@@ -481,9 +485,9 @@ def marginal_means_report(step: Any, state: SessionState, context: PlanContext) 
     model = resolve_one(state, step_field(step, "model"))
     fit = model.fit
     ddf = state.newer_option(model, "ddf")
-    if ddf is not None and ddf != fit.ddf_method:
-        fit = fit.refit(ddf=ddf)
-        model = replace(model, fit=fit)
+    if ddf is not None:
+        model = with_session_ddf(model, ddf)
+        fit = model.fit
     asked_factor, focus = step_field(step, "factor"), step_field(step, "focus")
     level_of = _factor_with_level(fit, asked_factor) if step_field(step, "trend") else None
     if level_of is not None and focus is None:

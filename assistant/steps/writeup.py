@@ -8,14 +8,13 @@ model comparison when it holds the model.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from assistant.references import resolve_one
 from assistant.state import FittedModel, SessionState
 from assistant.step_results import PaperWriteUp
 from assistant.steps.base import PlanContext, StepResult, step_field
-from assistant.steps.models import session_ddf
+from assistant.steps.models import session_ddf, with_session_ddf
 from engine.variance import variance_explained
 
 
@@ -23,10 +22,8 @@ def write_up(step: Any, state: SessionState, context: PlanContext) -> StepResult
     model = resolve_one(state, step_field(step, "model"))
     newer_ddf = state.newer_option(model, "ddf")
     if newer_ddf is not None:
-        ddf = session_ddf(newer_ddf, model.fit.method)
-        if ddf != model.fit.ddf_method:
-            # the tests the user chose for reporting; no new model is filed
-            model = replace(model, fit=model.fit.refit(ddf=ddf))
+        # the tests the user chose for reporting; no new model is filed
+        model = with_session_ddf(model, session_ddf(newer_ddf, model.fit.method))
     comparison = state.last_comparison
     compared_as = _compared_as(model, comparison)
     result = PaperWriteUp(
