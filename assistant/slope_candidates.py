@@ -33,9 +33,35 @@ def random_slopes(fit: Any, group: str | None = None) -> list[tuple[str, str]]:
     return found
 
 
-def within_group_predictors(fit: Any, group: str) -> list[str]:
+def random_slope_variables(fit: Any, group: str | None = None) -> list[tuple[str, str]]:
+    """The model's random slopes as (grouping factor, variable) pairs, the variable as
+    the formula names it: a factor's slope ``(1 + condition | rater)`` is the one
+    variable ``condition``, however many columns (``condition[T.B]``, ...) it has."""
+    found: list[tuple[str, str]] = []
+    for term in fit.model_formula.random_terms:
+        label = str(term.group_label)
+        if group is not None and label != group:
+            continue
+        for slope in term.terms:
+            pair = (label, str(slope.label))
+            if pair not in found:
+                found.append(pair)
+    return found
+
+
+def has_random_slope(fit: Any, variable: str, group: str | None = None) -> bool:
+    """Whether the model has a random slope of ``variable`` (a column, or a factor
+    named as in the formula), by ``group`` when given."""
+    return any(v == variable for _, v in random_slope_variables(fit, group)) or any(
+        c == variable for _, c in random_slopes(fit, group))
+
+
+def within_group_predictors(fit: Any, group: str, *, factors: bool = False) -> list[str]:
     """Numeric main effects of the fixed part that change within some level of
-    ``group`` (an interaction grouping ``a:b`` counts each combination as a level)."""
+    ``group`` (an interaction grouping ``a:b`` counts each combination as a level);
+    with ``factors``, also the factors (text, category or logical columns) whose level
+    changes within some level of ``group``: their random slope is one deviation per
+    non-reference level (``(1 + condition | rater)``)."""
     data = fit.data
     keys = group.split(":")
     if not all(k in data.columns for k in keys):
@@ -45,9 +71,9 @@ def within_group_predictors(fit: Any, group: str) -> list[str]:
         name = str(term.label)
         if ":" in name or name not in data.columns or name in keys:
             continue
-        if not pd.api.types.is_numeric_dtype(data[name]) or pd.api.types.is_bool_dtype(
-            data[name]
-        ):
+        numeric = pd.api.types.is_numeric_dtype(data[name]) and not pd.api.types.is_bool_dtype(
+            data[name])
+        if not numeric and not factors:
             continue
         if int(data.groupby(keys, observed=True)[name].nunique().max()) > 1:
             found.append(name)

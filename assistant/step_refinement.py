@@ -30,7 +30,12 @@ import pandas as pd
 from assistant.column_words import ColumnReading, columns_for_words, resolve_column_word
 from assistant.errors import AssistantError
 from assistant.references import resolve, resolve_one
-from assistant.slope_candidates import random_slopes, within_group_predictors
+from assistant.slope_candidates import (
+    has_random_slope,
+    random_slope_variables,
+    random_slopes,
+    within_group_predictors,
+)
 from assistant.state import SessionState
 from assistant.steps.blups import grouping_factor_named, named_group
 from engine.blups import ANY_SLOPE, grouping_factors
@@ -144,7 +149,7 @@ def _slope_test(step: Any, state: SessionState) -> Refinement:
         group = _group_asked(fit, word) if word or len(grouping_factors(fit)) == 1 else None
         reading = resolve_column_word(slope, [str(c) for c in fit.data.columns])
         slope = slope if reading is None else reading.column
-        if any(column == slope for _, column in random_slopes(fit, group)):
+        if has_random_slope(fit, slope, group):
             return Refinement((RandomEffectsTests(ref),))
         return Refinement((ModifyModel("add_random_slope", (slope,), ref, group),
                            RandomEffectsTests()))
@@ -177,7 +182,9 @@ def _slope_test(step: Any, state: SessionState) -> Refinement:
 def _every_slope_test(ref: str | None, model: Any, word: str | None) -> Refinement:
     """ "should I add random slopes?": the test of the random slopes the model has, then
     for each predictor that changes within a grouping factor and has no random slope by
-    it, that slope added to the model asked about and tested (each from the same model)."""
+    it, that slope added to the model asked about and tested (each from the same model).
+    A factor that changes within the groups ("condition" within raters) is a candidate
+    too: its slope ``(1 + condition | rater)`` adds a deviation per non-reference level."""
     fit = model.fit
     groups = [_group_asked(fit, word)] if word else grouping_factors(fit)
     base = ref if ref is not None else str(model.number)
@@ -186,8 +193,9 @@ def _every_slope_test(ref: str | None, model: Any, word: str | None) -> Refineme
     if any(random_slopes(fit, group) for group in groups):
         steps.append(RandomEffectsTests(base))
     for group in groups:
-        having = {column for _, column in random_slopes(fit, group)}
-        for column in within_group_predictors(fit, group):
+        having = {column for _, column in random_slopes(fit, group)} | {
+            variable for _, variable in random_slope_variables(fit, group)}
+        for column in within_group_predictors(fit, group, factors=True):
             if column in having:
                 continue
             steps += [ModifyModel("add_random_slope", (column,), base, group),
@@ -196,7 +204,7 @@ def _every_slope_test(ref: str | None, model: Any, word: str | None) -> Refineme
                                           group))
     if not steps:
         raise AssistantError(
-            f"{model.title} has no numeric predictor that changes within "
+            f"{model.title} has no predictor that changes within "
             f"{' or '.join(groups)}, so no slope could vary between their levels; add one "
             "first, e.g. `add time as a covariate`."
         )

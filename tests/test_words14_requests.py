@@ -1,0 +1,130 @@
+"""Requests on the samples that were answered with general help, not understood, or
+answered inconsistently (words14): each reaches the analysis it means, with the numbers
+checked against direct engine fits and a likelihood-ratio test or interval computed by
+hand with numpy and scipy.stats."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from assistant.session import Session
+from engine.lmm import fit_lmm
+from engine.random_effects_tests import random_effects_tests
+from engine.samples import load_sample
+from grammar.parse import parse
+from tests.conftest import RATINGS_FIT, ask_ok, session_with_fit
+
+RATINGS_MODEL = RATINGS_FIT.removeprefix("fit ")
+RATINGS_SLOPE = "rating ~ condition + (1 + condition | rater) + (1 | item)"
+
+
+def _hand_lrt(full, reduced) -> tuple[float, int, float, float]:
+    """LRT = 2 (logLik_full - logLik_reduced), df = the parameters the full model adds,
+    the plain chi-square p and the 50:50 mixture of chi2(df - 1) and chi2(df)."""
+    lrt = max(2.0 * (float(full.loglik) - float(reduced.loglik)), 0.0)
+    df = int(full.npar) - int(reduced.npar)
+    lower = stats.chi2.sf(lrt, df - 1) if df > 1 else float(lrt <= 0)
+    return lrt, df, float(stats.chi2.sf(lrt, df)), float(0.5 * stats.chi2.sf(lrt, df) + 0.5 * lower)
+
+
+def _slope_test(answer, group: str, variable: str):
+    """The test of ``variable``'s random slope by ``group`` in the answer's last tests."""
+    result = answer.steps[-1].result.result
+    (row,) = [t for t in result.tests if t.group == group and t.column == variable]
+    return result, row
+
+
+# ------------------------------------------- 1. a random slope by a named grouping factor
+@pytest.mark.parametrize("request_text, group", [
+    ("should I add a random slope of condition for raters", "raters"),
+    ("should I add a random slope for condition by rater", "rater"),
+    ("should we include a random slope for condition across raters", "raters"),
+])
+def test_slope_question_keeps_the_grouping_factor(request_text, group):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.slope, step.group) == ("random_effects_tests", "condition", group)
+
+
+@pytest.mark.parametrize("request_text", [
+    "should I add a random slope of condition for raters",
+    "should we include a random slope for condition across raters",
+])
+def test_factor_slope_by_rater_is_tested_against_a_hand_lrt(tmp_path_factory, request_text):
+    session = session_with_fit("ratings", tmp_path_factory, RATINGS_FIT)
+    answer = ask_ok(session, request_text)
+    newest = session.state.models[max(session.state.models)]
+    assert newest.fit.formula.replace(" ", "") == RATINGS_SLOPE.replace(" ", "")
+    result, row = _slope_test(answer, "rater", "condition")
+    data = load_sample("ratings")
+    full, reduced = fit_lmm(RATINGS_SLOPE, data), fit_lmm(RATINGS_MODEL, data)
+    lrt, df, p, p_boundary = _hand_lrt(full, reduced)
+    assert df == 2  # the slope's variance and its covariance with the intercept
+    assert row.df == df
+    assert row.lrt == pytest.approx(lrt, abs=1e-4)
+    assert row.p == pytest.approx(p, abs=1e-4)
+    assert row.p_boundary == pytest.approx(p_boundary, abs=1e-4)
+    text = answer.text()
+    assert f"random slope of condition by rater: χ²(2) = {lrt:.2f}" in text
+
+
+def test_slope_question_names_a_grouping_factor_the_model_lacks(tmp_path_factory):
+    session = session_with_fit("ratings", tmp_path_factory, RATINGS_FIT)
+    answer = session.ask("should I add a random slope of condition for judges")
+    assert not answer.ok
+    assert "'judges' is not a grouping factor of the model" in str(answer.error)
+    assert len(session.state.models) == 1
+
+
+def test_a_factor_slope_already_there_is_tested_not_added_again(tmp_path_factory):
+    session = session_with_fit("ratings", tmp_path_factory, f"fit {RATINGS_SLOPE}")
+    answer = ask_ok(session, "should I add a random slope for condition by rater")
+    assert len(session.state.models) == 1
+    _, row = _slope_test(answer, "rater", "condition")
+    assert row.df == 2
+
+
+def _three_arm_data() -> pd.DataFrame:
+    """Raters who see all three arms, with rater-specific arm effects (seeded)."""
+    rng = np.random.default_rng(14)
+    rows = []
+    for rater in range(25):
+        shift = rng.normal(0, 2.0)
+        arm_shift = {"a": 0.0, "b": rng.normal(0, 1.5), "c": rng.normal(0, 1.5)}
+        for arm in "abc":
+            for _ in range(4):
+                score = 10 + {"a": 0, "b": 1, "c": 2}[arm] + shift + arm_shift[arm]
+                rows.append((f"r{rater}", arm, score + rng.normal(0, 1.0)))
+    return pd.DataFrame(rows, columns=["rater", "arm", "score"])
+
+
+def test_three_level_factor_slope_has_five_df_and_a_hand_lrt():
+    data = _three_arm_data()
+    full = fit_lmm("score ~ arm + (1 + arm | rater)", data)
+    reduced = fit_lmm("score ~ arm + (1 | rater)", data)
+    (row,) = random_effects_tests(full).tests
+    lrt, df, p, p_boundary = _hand_lrt(full, reduced)
+    # a 3 x 3 covariance matrix (6 parameters) in place of one variance
+    assert df == 5 == row.df
+    assert row.lrt == pytest.approx(lrt, abs=1e-4)
+    assert row.p == pytest.approx(p, rel=1e-4, abs=1e-12)
+    assert row.p_boundary == pytest.approx(p_boundary, rel=1e-4, abs=1e-12)
+
+
+def test_should_i_add_random_slopes_offers_a_factor_changing_within_raters(tmp_path_factory):
+    session = Session(data=_three_arm_data(), output_dir=tmp_path_factory.mktemp("arms"))
+    ask_ok(session, "fit score ~ arm + (1 | rater)")
+    answer = ask_ok(session, "should I add random slopes?")
+    assert session.state.models[2].fit.formula.replace(" ", "") == (
+        "score~arm+(1+arm|rater)")
+    _, row = _slope_test(answer, "rater", "arm")
+    data = _three_arm_data()
+    lrt, df, p, _ = _hand_lrt(fit_lmm("score ~ arm + (1 + arm | rater)", data),
+                              fit_lmm("score ~ arm + (1 | rater)", data))
+    assert row.df == df == 5
+    assert row.lrt == pytest.approx(lrt, abs=1e-4)
+    assert row.p == pytest.approx(p, rel=1e-4, abs=1e-12)
+    assert "I tested a random slope of arm by rater" in answer.text()
+
