@@ -128,3 +128,31 @@ def test_should_i_add_random_slopes_offers_a_factor_changing_within_raters(tmp_p
     assert row.p == pytest.approx(p, rel=1e-4, abs=1e-12)
     assert "I tested a random slope of arm by rater" in answer.text()
 
+
+# ------------------------------------------------------- 2. random slopes in a named model
+@pytest.mark.parametrize("request_text, model", [
+    ("should I add random slopes to model 1", "1"),
+    ("should we use random slopes in model 2", "2"),
+])
+def test_random_slopes_question_names_its_model(request_text, model):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.model, step.slope) == ("random_effects_tests", model, "every")
+
+
+@pytest.mark.parametrize("request_text, base, slope_model", [
+    ("should I add random slopes to model 1", RATINGS_MODEL, RATINGS_SLOPE),
+    ("should we use random slopes in model 2", "rating ~ condition + (1 | rater)",
+     "rating ~ condition + (1 + condition | rater)"),
+])
+def test_random_slopes_in_a_named_model(tmp_path_factory, request_text, base, slope_model):
+    session = session_with_fit("ratings", tmp_path_factory, RATINGS_FIT)
+    ask_ok(session, "fit rating ~ condition + (1 | rater)")
+    answer = ask_ok(session, request_text)
+    newest = session.state.models[max(session.state.models)]
+    assert newest.fit.formula.replace(" ", "") == slope_model.replace(" ", "")
+    _, row = _slope_test(answer, "rater", "condition")
+    data = load_sample("ratings")
+    lrt, df, p, p_boundary = _hand_lrt(fit_lmm(slope_model, data), fit_lmm(base, data))
+    assert row.df == df == 2
+    assert row.lrt == pytest.approx(lrt, abs=1e-4)
+    assert row.p_boundary == pytest.approx(p_boundary, abs=1e-4)
