@@ -113,7 +113,7 @@ def refine_interaction_test(step: Any, state: SessionState) -> QuestionSteps:
         return QuestionSteps((FixedEffects(ref, term=existing, interaction=True),), readings)
     across_group = refine_step(FixedEffects(ref, term=term, interaction=True), state)
     if across_group is not None:  # the second variable is the grouping factor
-        return QuestionSteps(tuple(across_group), readings)
+        return QuestionSteps(across_group.steps, readings + across_group.readings)
     base = BEFORE_LAST_REF if ref in (None, "last") else ref
     return QuestionSteps(
         (

@@ -1223,6 +1223,16 @@ class StepBuilder(Transformer):
         columns = _cols(items)
         return FixedEffects(_ref(items), term=":".join(columns) or None, interaction=True)
 
+    def effect_differs_interaction(self, items):
+        """ "does the effect of treatment depend on age?": with two variables named, the
+        interaction question in their order (the test in the model that has it, else the
+        model with it added and the likelihood-ratio test); "does the effect of time
+        vary?" with one, the tests of that variable's interactions."""
+        columns = _cols(items)
+        if len(columns) == 2:
+            return InteractionTest(tuple(columns), _ref(items))
+        return self.report_interaction_significance(items)
+
     def interaction_test(self, items):
         """ "is there a time by treatment interaction?", "test whether the interaction is
         needed": the interaction of the variables named (none: the assistant finds it)."""

@@ -156,3 +156,89 @@ def test_random_slopes_in_a_named_model(tmp_path_factory, request_text, base, sl
     assert row.df == df == 2
     assert row.lrt == pytest.approx(lrt, abs=1e-4)
     assert row.p_boundary == pytest.approx(p_boundary, abs=1e-4)
+
+
+# ------------------------------------- 4. "does the effect of X depend on Y" is the interaction
+PAIN_ADDITIVE = "pain_score ~ time + treatment + age + (1 | patient)"
+
+
+@pytest.mark.parametrize("request_text, variables", [
+    ("is the treatment effect different over time", ("treatment", "time")),
+    ("is the effect of treatment different over time", ("treatment", "time")),
+    ("does the treatment effect change over time", ("treatment", "time")),
+    ("does the effect of treatment depend on age", ("treatment", "age")),
+    ("does the effect of time differ between treatment groups", ("time", "treatment")),
+])
+def test_effect_questions_are_the_interaction_question(request_text, variables):
+    (step, *rest) = parse(request_text).steps
+    assert (step.kind, step.variables) == ("interaction_test", variables)
+    # "change over time" also shows the slope of time in each group afterwards
+    assert [s.kind for s in rest] == (["marginal_means"] if "change" in request_text else [])
+
+
+def _lrt_rows(answer):
+    (comparison,) = [o.result.comparison for o in answer.steps if o.kind == "compare_models"]
+    return comparison
+
+
+@pytest.mark.parametrize("request_text, variables", [
+    ("is the treatment effect different over time", ("treatment", "time")),
+    ("does the treatment effect change over time", ("treatment", "time")),
+    ("does the effect of treatment depend on age", ("treatment", "age")),
+    ("does the effect of time differ between treatment groups", ("time", "treatment")),
+])
+def test_effect_question_adds_the_interaction_and_tests_it_by_hand(
+    tmp_path_factory, request_text, variables
+):
+    first, second = variables
+    session = session_with_fit("pain_trial", tmp_path_factory, f"fit {PAIN_ADDITIVE}")
+    answer = ask_ok(session, request_text)
+    term = f"{first}:{second}"
+    with_term = PAIN_ADDITIVE.replace(" + (1", f" + {term} + (1")
+    assert session.state.models[2].fit.formula.replace(" ", "") == with_term.replace(" ", "")
+    data = load_sample("pain_trial")
+    small = fit_lmm(PAIN_ADDITIVE, data, reml=False)
+    big = fit_lmm(with_term, data, reml=False)
+    lrt = 2.0 * (float(big.loglik) - float(small.loglik))
+    comparison = _lrt_rows(answer)
+    row = comparison.table.iloc[1]
+    assert comparison.criterion == "ML"
+    assert int(row["Df"]) == 1
+    assert row["Chisq"] == pytest.approx(lrt, rel=1e-5)
+    assert row["p"] == pytest.approx(stats.chi2.sf(lrt, 1), rel=1e-5)
+    assert f"χ²(1) = {lrt:.2f}" in answer.text()
+    # the same answer as the interaction question, asked in the same order
+    twin = session_with_fit("pain_trial", tmp_path_factory, f"fit {PAIN_ADDITIVE}")
+    same = ask_ok(twin, f"is there a {first} by {second} interaction?")
+    pd.testing.assert_frame_equal(_lrt_rows(same).table, comparison.table)
+    if "change" not in request_text:
+        assert same.text() == answer.text()
+
+
+def test_effect_question_on_a_model_with_the_interaction_gives_its_f_test(pain):
+    answer = ask_ok(pain, "does the effect of time differ between treatment groups")
+    view = answer.steps[0].result
+    (row,) = view.focus_tests.to_dict(orient="records")
+    fit = fit_lmm("pain_score ~ time * treatment + (1 | patient)", load_sample("pain_trial"))
+    slope_difference = next(fe for fe in fit.fixed_effects if fe.term.startswith("time:"))
+    assert row["F"] == pytest.approx(slope_difference.t ** 2, rel=1e-6)
+    assert row["p"] == pytest.approx(
+        stats.f.sf(slope_difference.t ** 2, 1, slope_difference.df), rel=1e-5)
+    assert len(pain.state.models) == 1
+
+
+def test_effect_of_a_predictor_across_the_grouping_factor_is_its_random_slope(tmp_path_factory):
+    """The interaction question with the grouping factor second (a fixed SES:school
+    interaction would spend a coefficient per school) is the random-slope test; this
+    path raised an internal error before words14."""
+    session = session_with_fit("schools", tmp_path_factory,
+                               "fit test_score ~ SES + school_size + (1 | school)")
+    answer = ask_ok(session, "does the effect of ses vary across schools?")
+    _, row = _slope_test(answer, "school", "SES")
+    data = load_sample("schools")
+    lrt, df, p, p_boundary = _hand_lrt(
+        fit_lmm("test_score ~ SES + school_size + (1 + SES | school)", data),
+        fit_lmm("test_score ~ SES + school_size + (1 | school)", data))
+    assert row.df == df == 2
+    assert row.lrt == pytest.approx(lrt, abs=1e-4)
+    assert row.p_boundary == pytest.approx(p_boundary, abs=1e-4)
