@@ -42,12 +42,17 @@ from engine.blups import ANY_SLOPE, grouping_factors
 from grammar.plan import (
     EVERY_SLOPE,
     CompareModels,
+    Confint,
     FixedEffects,
     MarginalMeans,
     ModifyModel,
     RandomEffectsTests,
     Refit,
 )
+
+#: Later steps of a plan that already show intervals at a level just chosen.
+_LEVEL_SHOWN = frozenset({"confint", "fit_lmm", "refit", "modify_model", "fixed_effects",
+                          "bootstrap_confint"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,12 @@ def refine_step(
         if state.last_model is None or "fixed_effects" in later:
             return None
         return Refinement((step, FixedEffects()))
+    if kind == "set_option" and getattr(step, "name", None) == "level":
+        # "use 90% CIs" with a model fitted: the level for the fits to come, and the
+        # current model's intervals at it now, unless the plan fits or shows intervals
+        if state.last_model is None or _LEVEL_SHOWN & set(later):
+            return None
+        return Refinement((step, Confint(level=float(step.value))))
     if kind == "compare_models":
         steps = (
             _compare_with_slope_model(step, state)

@@ -442,6 +442,10 @@ class StepBuilder(Transformer):
     def fit_max_iter(self, items):
         return _Field("max_iter", int(_flat(items)[0]))
 
+    def fit_level(self, items):
+        """ "(refit) with 90% CIs": the level of that fit's intervals."""
+        return _Field("level", _level(_flat(items)[0]))
+
     def fit_label(self, items):
         return _Field("label", _label_text(items[0]))
 
@@ -546,8 +550,8 @@ class StepBuilder(Transformer):
                     info["predictors"] = tuple(info.get("predictors", ())) + tuple(part.value)
                 else:
                     info[part.name] = part.value
-        options = {k: info.pop(k) for k in ("method", "ddf", "optimizer", "max_iter", "label")
-                   if k in info}
+        options = {k: info.pop(k) for k in ("method", "ddf", "optimizer", "max_iter", "label",
+                                            "level") if k in info}
         if info.get("crossed_with") and str(info.get("predictors", ("",))[-1]).lower() == "crossed":
             # "on condition, crossed random effects for rater and item": the LALR parser reads
             # a word after a comma in a list of predictors as one more column
@@ -721,7 +725,7 @@ class StepBuilder(Transformer):
         if f.get("more_iterations"):
             return FixConvergence(_ref(items), "iterations")
         return Refit(_ref(items), f.get("method"), f.get("ddf"), f.get("optimizer"),
-                     f.get("max_iter"))
+                     f.get("max_iter"), f.get("level"))
 
     def refit_ml(self, items):
         return Refit(_ref(items), "ML")
@@ -1084,7 +1088,21 @@ class StepBuilder(Transformer):
             isinstance(s, VarianceComponents | Icc | IccInterval) for s in steps
         ):
             steps.append(Icc(model))
-        return merge_steps(steps)
+        chosen = self._level_chosen(steps)
+        return [chosen] if chosen is not None else merge_steps(steps)
+
+    def _level_chosen(self, steps: list[Step]) -> SetOption | None:
+        """ "use 90% CIs": "use" with nothing but a level of Wald intervals chooses the
+        level, as "use ML" chooses the method (the grammar reads "use" as a courtesy word,
+        so the clause's own text tells); the assistant then shows the current model's
+        intervals at it (``assistant.step_refinement``). "show 90% CIs" stays one table."""
+        if not _USE_FIRST.match(self.source_text) or len(steps) != 1:
+            return None
+        (step,) = steps
+        if (isinstance(step, Confint) and step.model is None and step.method == "wald"
+                and step.level is not None):
+            return SetOption("level", step.level)
+        return None
 
     def opt_bare_coefficient(self, items):
         """ "(a CI) for Days": a coefficient named without "effect"; only an interval may
@@ -3706,6 +3724,10 @@ def _with_random_intercepts(
     bars = [random_part("random_intercept", g)
             for g in (grouping, *(Var(c).text() for c in crossed_with))]
     return " + ".join([formula.text, *bars])  # as written: terms are not expanded
+
+
+#: A clause that starts with "use" (after "please"/"now"/"then"): "use 90% CI".
+_USE_FIRST = re.compile(r"\s*(?:(?:please|now|then|and|so|ok|okay)\s+)*use\s", re.IGNORECASE)
 
 
 def step_builder(clause: str) -> Transformer:

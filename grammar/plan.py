@@ -408,6 +408,9 @@ class FitLmm(Step):
     max_iter: int | None = None
     label: str | None = None
     crossed_with: tuple[str, ...] = ()
+    #: the confidence level of this fit's intervals ("... with 90% CIs"); None: the
+    #: session's
+    level: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
@@ -443,7 +446,8 @@ class ModifyModel(Step):
 
 @dataclass(frozen=True)
 class Refit(Step):
-    """Fit a model again with other options (``method`` None keeps the model's own)."""
+    """Fit a model again with other options (``method`` None keeps the model's own;
+    ``level``: the confidence level of its intervals, "refit with 90% CIs")."""
 
     kind: ClassVar[str] = "refit"
     model: str | None = None
@@ -451,6 +455,7 @@ class Refit(Step):
     ddf: str | None = None
     optimizer: str | None = None
     max_iter: int | None = None
+    level: float | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from assistant.session import Session
 from engine.lmm import fit_lmm
 from engine.samples import load_sample
 from grammar.parse import parse
-from tests.conftest import ask_ok
+from tests.conftest import PAIN_FIT, ask_ok, session_with_fit
 
 PAIN_INTERACTION = "pain_score ~ time * treatment + (1 | patient)"
 
@@ -37,11 +37,15 @@ def direct_fit():
     ("Wald confidence intervals at 50%", 0.5),
 ])
 def test_a_level_is_a_percentage_with_percent_and_a_fraction_without(
-    pain, direct_fit, request_text, level
+    tmp_path_factory, direct_fit, request_text, level
 ):
     (step,) = parse(request_text).steps
-    assert step.level == pytest.approx(level)
-    table = ask_ok(pain, request_text).steps[-1].result.table.set_index("parameter")
+    # "use 99% CI" chooses the level (words14) and shows the intervals at it
+    read = step.value if step.kind == "set_option" else step.level
+    assert read == pytest.approx(level)
+    # a session of its own: "use 99% CI" changes the session's level for later fits
+    session = session_with_fit("pain_trial", tmp_path_factory, PAIN_FIT)
+    table = ask_ok(session, request_text).steps[-1].result.table.set_index("parameter")
     # Wald: estimate -/+ the t quantile with the coefficient's Satterthwaite df times its SE
     for row in direct_fit.fixed_effects:
         half = stats.t.ppf(0.5 + level / 2, row.df) * row.se

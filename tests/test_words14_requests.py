@@ -242,3 +242,100 @@ def test_effect_of_a_predictor_across_the_grouping_factor_is_its_random_slope(tm
     assert row.df == df == 2
     assert row.lrt == pytest.approx(lrt, abs=1e-4)
     assert row.p_boundary == pytest.approx(p_boundary, abs=1e-4)
+
+
+# ------------------------------------------------------------- 3. confidence levels
+PAIN_MAIN = "pain_score ~ time + treatment + (1 | patient)"
+
+
+def _hand_bounds(fit, level: float) -> dict[str, tuple[float, float]]:
+    """Wald bounds by hand: estimate -/+ the t quantile at the coefficient's
+    Satterthwaite df times its SE."""
+    out = {}
+    for row in fit.fixed_effects:
+        half = stats.t.ppf(0.5 + level / 2, row.df) * row.se
+        out[row.term] = (row.estimate - half, row.estimate + half)
+    return out
+
+
+def _assert_fit_bounds(fit, expected: dict[str, tuple[float, float]]) -> None:
+    for row in fit.fixed_effects:
+        assert (row.ci_lower, row.ci_upper) == pytest.approx(expected[row.term], rel=1e-6)
+
+
+@pytest.mark.parametrize("request_text, level", [
+    ("fit it again with 90% CIs", 0.9),
+    ("refit with 90% CIs", 0.9),
+    ("refit model 1 with 99% confidence intervals", 0.99),
+    ("refit with a 90% confidence level", 0.9),
+])
+def test_refit_with_a_level_is_a_refit_at_that_level(request_text, level):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.level) == ("refit", pytest.approx(level))
+
+
+@pytest.mark.parametrize("request_text", ["use 90% CI", "use 90% CIs", "with 90% CIs",
+                                          "please use 90% confidence intervals"])
+def test_use_a_level_chooses_it_for_the_session(request_text):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.name, step.value) == ("set_option", "level", 0.9)
+
+
+@pytest.mark.parametrize("request_text", ["show 90% CIs", "90% CI", "use 90% profile CIs"])
+def test_show_a_level_is_one_table(request_text):
+    (step,) = parse(request_text).steps
+    assert (step.kind, step.level) == ("confint", 0.9)
+
+
+def test_fit_it_again_with_90_percent_cis_refits_at_90_and_keeps_the_session_level(
+    tmp_path_factory,
+):
+    session = session_with_fit("pain_trial", tmp_path_factory, f"fit {PAIN_MAIN}")
+    answer = ask_ok(session, "fit it again with 90% CIs")
+    refit = session.state.models[2].fit
+    direct = fit_lmm(PAIN_MAIN, load_sample("pain_trial"))
+    expected = _hand_bounds(direct, 0.9)
+    assert refit.level == 0.9
+    _assert_fit_bounds(refit, expected)
+    low, high = expected["time"]
+    assert f"90% CI {low:.2f} to {high:.2f}".replace("-", "\N{MINUS SIGN}") in answer.text()
+    assert session.state.options.level == 0.95  # one fit's level, not the session's
+    # a refit keeps the level of the model it starts from, as it keeps its method
+    ask_ok(session, "fit it again")
+    _assert_fit_bounds(session.state.models[3].fit, expected)
+    ask_ok(session, "refit model 1 with ML")
+    _assert_fit_bounds(session.state.models[4].fit, _hand_bounds(
+        fit_lmm(PAIN_MAIN, load_sample("pain_trial"), reml=False), 0.95))
+
+
+def test_use_90_percent_ci_sets_the_level_shows_it_and_the_next_refit_uses_it(
+    tmp_path_factory,
+):
+    session = session_with_fit("pain_trial", tmp_path_factory, f"fit {PAIN_MAIN}")
+    answer = ask_ok(session, "use 90% CI")
+    assert session.state.options.level == 0.9
+    direct = fit_lmm(PAIN_MAIN, load_sample("pain_trial"))
+    table = answer.steps[-1].result.table.set_index("parameter")
+    for term, (low, high) in _hand_bounds(direct, 0.9).items():
+        assert (table.loc[term, "lower"], table.loc[term, "upper"]) == pytest.approx(
+            (low, high), rel=1e-6)
+    assert "Confidence level set to 90%" in answer.text()
+    again = ask_ok(session, "refit")
+    _assert_fit_bounds(session.state.models[2].fit, _hand_bounds(direct, 0.9))
+    assert "Refitted with the session's current settings: 90% confidence intervals." in (
+        again.text())
+    ask_ok(session, "refit model 1 with 99% CIs")  # a refit's own level wins
+    _assert_fit_bounds(session.state.models[3].fit, _hand_bounds(direct, 0.99))
+    assert session.state.options.level == 0.9
+    same = ask_ok(session, "refit model 1 with 95% CIs")
+    assert "already fitted with 95% confidence intervals" in same.text()
+    assert len(session.state.models) == 3
+
+
+def test_use_a_level_before_any_model_only_sets_it(tmp_path_factory):
+    session = session_with_fit("pain_trial", tmp_path_factory, None)
+    answer = ask_ok(session, "use 90% CI")
+    assert [o.kind for o in answer.steps] == ["set_option"]
+    ask_ok(session, f"fit {PAIN_MAIN}")
+    _assert_fit_bounds(session.state.models[1].fit,
+                       _hand_bounds(fit_lmm(PAIN_MAIN, load_sample("pain_trial")), 0.9))

@@ -602,6 +602,8 @@ def newer_choices_sentence(choices: dict[str, Any], built_from: str | None) -> s
             settings.append(f"the {value} optimizer")
         elif name == "max_iter":
             settings.append(f"an iteration limit of {fmt.integer(value)}")
+        elif name == "level":
+            settings.append(f"{fmt.level_percent(value)} confidence intervals")
     since = f"after {built_from} was fitted" if built_from else "since the last fit"
     parts = []
     if settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.narrate.blocks import Block, Paragraph
 from assistant.narrate.fit import DDF_WORDS, METHOD_WORDS
-from assistant.narrate.numbers import join_words
+from assistant.narrate.numbers import join_words, level_percent
 from assistant.step_results import RefitUnchanged
 
 
@@ -15,6 +15,8 @@ def _setting_words(name: str, value: object) -> str:
         return f"tested with {DDF_WORDS.get(str(value), str(value))}"
     if name == "optimizer":
         return f"optimized with {value}"
+    if name == "level":
+        return f"fitted with {level_percent(value)} confidence intervals"
     return f"limited to {value} iterations"
 
 

@@ -72,6 +72,7 @@ def fit_formula(
     ddf: str | None = None,
     optimizer: str | None = None,
     max_iter: int | None = None,
+    level: float | None = None,
 ) -> Any:
     """Fit with the session's defaults for whatever the step leaves open."""
     options = state.options
@@ -83,7 +84,7 @@ def fit_formula(
         ddf=ddf or session_ddf(options.ddf, method),
         optimizer=optimizer or options.optimizer,
         max_iter=max_iter if max_iter is not None else options.max_iter,
-        level=options.level,
+        level=level if level is not None else options.level,
         # the session's df setting gives way where it cannot be computed (Kenward-Roger
         # on a model too large for it); a df method the request names does not
         ddf_fallback=None if ddf else "satterthwaite",
@@ -317,6 +318,7 @@ def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         ddf=normalise_ddf(step_field(step, "ddf")),
         optimizer=normalise_optimizer(step_field(step, "optimizer")),
         max_iter=step_field(step, "max_iter"),
+        level=step_field(step, "level"),
     )
     model, new_state = register(state, fit, step_field(step, "label"), audit)
     outcome = FitOutcome(model, built_from, roles, note, variance_without_icc(fit),
@@ -505,7 +507,7 @@ def fix_convergence(step: Any, state: SessionState, context: PlanContext) -> Ste
 
 
 #: The settings a refit takes from the session when the user chose them after the model.
-REFIT_SETTINGS = ("method", "ddf", "optimizer", "max_iter")
+REFIT_SETTINGS = ("method", "ddf", "optimizer", "max_iter", "level")
 
 
 def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -536,6 +538,7 @@ def refit(step: Any, state: SessionState, context: PlanContext) -> StepResult:
         ddf=given["ddf"],
         optimizer=given["optimizer"],
         max_iter=given["max_iter"],
+        level=given["level"],
         data=data,
     )
     audit = None
@@ -560,6 +563,7 @@ def _refit_settings(
         "ddf": normalise_ddf(step_field(step, "ddf")),
         "optimizer": normalise_optimizer(step_field(step, "optimizer")),
         "max_iter": step_field(step, "max_iter"),
+        "level": step_field(step, "level"),
     }
     newer: dict[str, Any] = {}
     for name in REFIT_SETTINGS:
@@ -596,6 +600,7 @@ def _fit_setting(fit: Any, name: str) -> Any:
         "ddf": fit.ddf_method,
         "optimizer": fit.optimizer,
         "max_iter": fit.opt.max_iter,
+        "level": fit.level,
     }[name]
 
 
