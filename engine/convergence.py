@@ -448,11 +448,14 @@ def remedy_convergence(
     alpha: float = 0.05,
     fit=None,
     rungs: tuple[str, ...] | None = None,
+    level: float = 0.95,
 ) -> ConvergenceAudit:
     """Run the ladder on ``formula``/``data`` (or on an existing ``fit`` of them).
 
     ``rungs``: the remedies to try (a subset of :data:`RUNGS`); ``None`` climbs the
-    whole ladder and stops early when the check finds nothing wrong.
+    whole ladder and stops early when the check finds nothing wrong. Every refit has
+    the confidence level of ``fit`` (else ``level``), so the fit kept carries the
+    intervals that were asked for.
     """
     from engine.lmm import fit_lmm
 
@@ -464,9 +467,11 @@ def remedy_convergence(
     asked = set(RUNGS if rungs is None else rungs)
 
     limit = {"max_iter": max_iter if fit is None else fit.opt.max_iter}
+    level = float(getattr(fit, "level", level))
 
     def refit(text: str, frame: pd.DataFrame, opt: str):
-        return fit_lmm(text, frame, reml=reml, ddf=ddf, optimizer=opt, max_iter=limit["max_iter"])
+        return fit_lmm(text, frame, reml=reml, ddf=ddf, optimizer=opt,
+                       max_iter=limit["max_iter"], level=level)
 
     if not 0 < alpha < 1:
         raise LmmInputError(f"The significance level must lie between 0 and 1, not {alpha}.")

@@ -339,3 +339,18 @@ def test_use_a_level_before_any_model_only_sets_it(tmp_path_factory):
     ask_ok(session, f"fit {PAIN_MAIN}")
     _assert_fit_bounds(session.state.models[1].fit,
                        _hand_bounds(fit_lmm(PAIN_MAIN, load_sample("pain_trial")), 0.9))
+
+
+def test_the_convergence_ladder_keeps_the_level_asked_for():
+    """A fit at 90% that needs the ladder: every refit on it (other optimizers, a simpler
+    random part) has 90% intervals too, not the engine's default 95%."""
+    from engine.convergence import remedy_convergence
+
+    data = load_sample("pain_trial")
+    formula = "pain_score ~ time + treatment + (1 + time | patient)"
+    fit = fit_lmm(formula, data, level=0.9)
+    assert fit.singular  # the correlation is -1: the ladder runs
+    audit = remedy_convergence(formula, data, fit=fit)
+    final = audit.final_fit
+    assert final is not fit and final.level == 0.9
+    _assert_fit_bounds(final, _hand_bounds(final, 0.9))
