@@ -13,7 +13,11 @@ an invalid likelihood-ratio test instead.
 When two consecutive models share their fixed part and the larger one adds random-effect
 variances, the null hypothesis puts a variance on the boundary of its parameter space and
 the naive χ² p-value is conservative. The table then also carries ``p_boundary``, the
-50:50 mixture of χ²(df−1) and χ²(df) (Self and Liang 1987; Stram and Lee 1994).
+50:50 mixture of χ²(df−1) and χ²(df) (Self and Liang 1987; Stram and Lee 1994). That
+mixture is the null distribution when the larger model adds one random-effect column
+(with its covariances); when it adds several at once (the slope of a factor of three or
+more levels, two slopes) the null is a mixture with weights that have no closed form,
+and ``boundary_exact`` (False) says the 50:50 value is then an approximation.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ TABLE_COLUMNS = [
     "Df",
     "p",
     "p_boundary",
+    "boundary_exact",
 ]
 
 
@@ -59,8 +64,10 @@ class ModelComparison:
     (``"ML"``, or ``"REML"`` for restricted log-likelihoods), and ``Chisq``, ``Df``, ``p``
     test each row against the row before (NaN on the first row, and ``p`` NaN when
     ``Df`` ≤ 0). ``p_boundary`` is the boundary-corrected p-value where it applies, else
-    NaN. ``order`` gives, for each table row, the index of the fit in the input list;
-    ``fits`` are the fits the table was computed from (refitted where ``refitted_with_ml``).
+    NaN, and ``boundary_exact`` whether the larger model adds a single random-effect
+    column, for which that p is exact (None where there is none). ``order`` gives, for
+    each table row, the index of the fit in the input list; ``fits`` are the fits the
+    table was computed from (refitted where ``refitted_with_ml``).
     ``lrt_valid`` is False when REML fits with different fixed effects were compared
     (only possible with ``refit="none"``).
     """
@@ -128,6 +135,15 @@ def _check_comparable(fits: list) -> None:
 CHISQ_ZERO = 1e-8
 
 
+def added_random_columns(small, large) -> int:
+    """How many more random-effect columns per level ``large`` has than ``small`` (a
+    factor's slope counts one per contrast column)."""
+    def width(fit) -> int:
+        return sum(int(t.n_columns) for t in fit.model.terms)
+
+    return width(large) - width(small)
+
+
 def boundary_p_value(chisq: float, df: int) -> float:
     """p-value of the 50:50 mixture of χ²(df−1) and χ²(df) (χ²(0) is a point mass at 0)."""
     upper = chi2_upper(chisq, df)
@@ -192,6 +208,7 @@ def compare_models(fits, refit: str = "auto") -> ModelComparison:
             "Df": np.nan,
             "p": np.nan,
             "p_boundary": np.nan,
+            "boundary_exact": None,
         }
         if previous is not None:
             chisq = max(0.0, 2.0 * (float(f.loglik) - float(previous.loglik)))
@@ -202,6 +219,7 @@ def compare_models(fits, refit: str = "auto") -> ModelComparison:
                 row["p"] = chi2_upper(chisq, df)
                 if _fixed_key(f) == _fixed_key(previous) and _adds_variances(previous, f):
                     row["p_boundary"] = boundary_p_value(chisq, df)
+                    row["boundary_exact"] = added_random_columns(previous, f) == 1
         rows.append(row)
         previous = f
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)

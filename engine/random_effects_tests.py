@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.compare import boundary_p_value
+from engine.compare import added_random_columns, boundary_p_value
 from engine.distributions import chi2_upper
 from engine.errors import LmmInputError
 from grammar.formula import ModelFormula, RandomTerm
@@ -50,6 +50,9 @@ class RandomTermTest:
     p_boundary: float
     singular: bool = False
     converged: bool = True
+    #: whether one random-effect column goes, for which ``p_boundary`` is exact
+    #: (engine.compare's note); with several it is an approximation
+    boundary_exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,12 @@ def random_effects_tests(fit: Any) -> RandomEffectsTests:
                             optimizer=fit.optimizer)
             npar, loglik = int(small.npar), float(small.loglik)
             singular, converged = bool(small.singular), bool(small.converged)
+            removed = added_random_columns(small, fit)
         else:
             reduced = lhs
             npar, loglik = linear_model_loglik(fit)
             singular, converged = False, True
+            removed = sum(int(t.n_columns) for t in fit.model.terms)
         df = int(fit.npar) - npar
         lrt = max(2.0 * (float(fit.loglik) - loglik), 0.0)
         tests.append(
@@ -151,6 +156,7 @@ def random_effects_tests(fit: Any) -> RandomEffectsTests:
                 p_boundary=boundary_p_value(lrt, df),
                 singular=singular,
                 converged=converged,
+                boundary_exact=removed == 1,
             )
         )
     return RandomEffectsTests(

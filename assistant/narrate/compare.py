@@ -152,6 +152,11 @@ def _lrt_sentence(small: Any, large: Any, rec: dict) -> str:
             "values, so the plain χ² p value is too large; corrected for the boundary (a "
             f"50:50 mix of χ² distributions), {fmt.p_value(rec['p_boundary'])}."
         )
+        if rec.get("boundary_exact") is False:
+            text += (
+                " That mix is exact when one random effect is added; this comparison adds "
+                "several at once, so the corrected p is an approximation."
+            )
     return text
 
 

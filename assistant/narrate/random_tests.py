@@ -67,8 +67,9 @@ def _test_sentence(test: Any, groups: set[str]) -> str:
         "the data support keeping it" if test.p_boundary < 0.05
         else "the data give no clear evidence for it (at the 5% level)"
     )
+    approximate = "" if getattr(test, "boundary_exact", True) else " (approximately)"
     return (
         f"Without {_part_words(test, groups)}: χ²({test.df}) = {fmt.statistic(test.lrt)}, "
-        f"{fmt.p_value(test.p_boundary)} corrected for the boundary "
+        f"{fmt.p_value(test.p_boundary)} corrected for the boundary{approximate} "
         f"({fmt.p_value(test.p)} uncorrected); {verdict}."
     )
