@@ -308,26 +308,33 @@ def _groups_differ(step: Any, state: SessionState) -> tuple[Any, ...] | None:
 _SLOPE_REFS = frozenset({"random_slope", "intercept_and_slope"})
 
 
+def _base_of_unfitted(step: Any, state: SessionState, structures: frozenset[str]) -> Any:
+    """The model a comparison with a not yet fitted structure starts from: when the step
+    names one of ``structures`` and no fitted model is of it, the other model named (else
+    the current one); None when such a model exists, or nothing fits the words."""
+    refs = tuple(getattr(step, "models", ()) or ())
+    if not state.models or not structures & set(refs):
+        return None
+    wanted = next(r for r in refs if r in structures)
+    try:
+        resolve_one(state, wanted)
+        return None
+    except AssistantError:
+        pass
+    others = [r for r in refs if r != wanted] or [None]
+    try:
+        return resolve_one(state, others[0])
+    except AssistantError:
+        return None
+
+
 def _compare_with_slope_model(step: Any, state: SessionState) -> tuple[Any, ...] | None:
     """ "Compare random intercept and random slope models" when only the random intercept
     model has been fitted: its random-slope version is fitted (the slope the assistant
     would add to it) and the two are compared; with a random-slope model there already,
     the comparison runs as asked."""
-    refs = tuple(getattr(step, "models", ()) or ())
-    if not state.models or not _SLOPE_REFS & set(refs):
-        return None
-    slope_ref = next(r for r in refs if r in _SLOPE_REFS)
-    try:
-        resolve_one(state, slope_ref)
-        return None
-    except AssistantError:
-        pass
-    others = [r for r in refs if r != slope_ref] or [None]
-    try:
-        base = resolve_one(state, others[0])
-    except AssistantError:
-        return None
-    if base.structure != "random_intercept":
+    base = _base_of_unfitted(step, state, _SLOPE_REFS)
+    if base is None or base.structure != "random_intercept":
         return None
     number = str(base.number)
     return (ModifyModel("add_random_slope", (), number),
@@ -342,21 +349,8 @@ def _compare_with_intercept_model(step: Any, state: SessionState) -> tuple[Any, 
     the model named (else the current one) with its random slopes removed is fitted and
     the two are compared (the mirror of :func:`_compare_with_slope_model`); with a random
     intercept model there already, the comparison runs as asked."""
-    refs = tuple(getattr(step, "models", ()) or ())
-    if not state.models or not _INTERCEPT_REFS & set(refs):
-        return None
-    intercept_ref = next(r for r in refs if r in _INTERCEPT_REFS)
-    try:
-        resolve_one(state, intercept_ref)
-        return None
-    except AssistantError:
-        pass
-    others = [r for r in refs if r != intercept_ref] or [None]
-    try:
-        base = resolve_one(state, others[0])
-    except AssistantError:
-        return None
-    if not random_slopes(base.fit):
+    base = _base_of_unfitted(step, state, _INTERCEPT_REFS)
+    if base is None or not random_slopes(base.fit):
         return None  # nothing to remove: the step says which models there are
     number = str(base.number)
     return (ModifyModel("remove_random_slope", (), number),
