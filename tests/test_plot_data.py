@@ -261,3 +261,41 @@ def test_a_data_plot_of_wide_data_says_to_reshape_first(out):
     assert not answer.ok
     assert "reshape from wide to long format first" in str(answer.error)
     assert "pain_…" in str(answer.error)
+
+
+def test_past_the_drawing_limit_a_random_subset_of_subjects_is_drawn_and_the_mean_uses_all(
+        monkeypatch):
+    import engine.plots.observed as observed
+    monkeypatch.setattr(observed, "MAX_DRAWN_GROUPS", 30)
+    data = load_sample("pain_trial")  # 80 patients, 7 times
+    drawn = _draw(data, outcome="pain_score", group="patient", time="time")
+    (ax,) = drawn.figure.axes
+    (lines,) = _by_gid(ax, "subject_lines")
+    segments = lines.get_segments()
+    assert len(segments) == 30
+    # each drawn line is one whole patient: its rows, in time order
+    by_patient = {tuple(g["pain_score"]) for _, g in data.sort_values("time").groupby("patient")}
+    assert all(tuple(s[:, 1]) in by_patient for s in segments)
+    (dots,) = _by_gid(ax, "observations")
+    assert len(dots.get_offsets()) == sum(len(s) for s in segments)
+    # the bold line and the reported numbers are of all 287 rows and 80 patients
+    (bold,) = _by_gid(ax, "summary_line")
+    means = data.groupby("time")["pain_score"].mean()
+    np.testing.assert_allclose(bold.get_ydata(), means.to_numpy(), rtol=1e-12)
+    result = drawn.result
+    assert (result.n_groups, result.n_groups_drawn, result.n_observations) == (80, 30, 287)
+    assert result.panels[0].start_value == pytest.approx(means.iloc[0], rel=1e-12)
+    # the same subset every time (fixed seed)
+    again = _draw(data, outcome="pain_score", group="patient", time="time")
+    (lines2,) = _by_gid(again.figure.axes[0], "subject_lines")
+    assert all(np.array_equal(a, b) for a, b in zip(segments, lines2.get_segments(),
+                                                     strict=True))
+
+
+def test_the_answer_says_when_only_some_subjects_are_drawn(monkeypatch, tmp_path):
+    import engine.plots.observed as observed
+    monkeypatch.setattr(observed, "MAX_DRAWN_GROUPS", 30)
+    session = Session(sample="pain_trial", output_dir=tmp_path)
+    text = session.ask("plot the data").text()
+    assert "30 patients picked at random" in text
+    assert "all 287 observations" in text

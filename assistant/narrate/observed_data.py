@@ -57,6 +57,13 @@ def observed_data_sentences(figure: Any) -> list[str]:
             + (f", one panel per level of {figure.by}" if figure.by else "")
             + "."
         )
+        drawn = figure.n_groups_drawn
+        if drawn is not None and drawn < figure.n_groups:
+            out.append(
+                f"So many lines would fill the plot, so the thin lines and dots are those of "
+                f"{_count_of(drawn, figure.group)} picked at random; the bold line and "
+                f"the numbers here use all {fmt.integer(figure.n_observations)} observations."
+            )
         what = "mean" if figure.summary == "mean" else "smoothed mean"
         for panel in figure.panels:
             values = (

@@ -168,7 +168,10 @@ class ObservedDataFigure(Figure):
     ``summary`` is ``mean`` (mean at each time value), ``lowess`` (a smoother, when time
     has many distinct values) or ``cluster_means``. ``per_group_min`` / ``per_group_max``
     are the fewest and most observations of one subject; ``n_dropped`` counts rows left
-    out for a missing outcome, time, subject or panel value.
+    out for a missing outcome, time, subject or panel value. ``n_groups_drawn`` is how
+    many subjects' thin lines are drawn: all of them, or a random subset when there are
+    very many (``engine.plots.observed.MAX_DRAWN_GROUPS``); the summary line and every
+    number use all rows. None for the cluster layout.
     """
 
     kind: ClassVar[str] = "observed_data"
@@ -187,3 +190,4 @@ class ObservedDataFigure(Figure):
     n_time_values: int
     panels: tuple[ObservedPanel, ...]
     clusters: ClusterSpread | None = None
+    n_groups_drawn: int | None = None
