@@ -13,6 +13,9 @@ from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
 from assistant.narrate.terms import INTERCEPT_NAMES
 
 _TABLE_LIMIT = 40
+#: The detailed view lists at most this many BLUPs; past it (125,000 subjects with two
+#: effects each took 7 s to put into words) the rest are left to the JSON and the export.
+_DETAIL_LIMIT = 2_000
 
 
 def blup_blocks(
@@ -25,7 +28,8 @@ def blup_blocks(
     if levels is not None:
         effects = [e for e in effects if str(e.level) in levels]
     rows = [
-        [e.group, e.term, str(e.level), fmt.number(e.value), fmt.number(e.cond_sd)] for e in effects
+        [e.group, e.term, str(e.level), fmt.number(e.value), fmt.number(e.cond_sd)]
+        for e in effects[:_DETAIL_LIMIT]
     ]
     columns = ["Group", "Term", "Level", "BLUP", "Cond. SD"]
     of_group = f" for {group}" if group is not None else ""
@@ -39,10 +43,18 @@ def blup_blocks(
             "data it has. The conditional SD is its uncertainty."
         ),
     ]
-    if len(rows) > _TABLE_LIMIT:
+    if len(effects) > _DETAIL_LIMIT:
+        blocks.append(Paragraph(
+            f"The first {_TABLE_LIMIT} are shown here and the first "
+            f"{fmt.integer(_DETAIL_LIMIT)} in the detailed view; all "
+            f"{fmt.integer(len(effects))} are in the JSON, and `export the results` writes "
+            "them to a CSV file."
+        ))
+    elif len(rows) > _TABLE_LIMIT:
         blocks.append(
             Paragraph(f"The first {_TABLE_LIMIT} are shown here; all of them are in the JSON.")
         )
+    if len(rows) > _TABLE_LIMIT:
         blocks.append(table(columns, rows[:_TABLE_LIMIT], "lllrr"))
         blocks.append(Detail((table(columns, rows[_TABLE_LIMIT:], "lllrr"),)))
     else:
