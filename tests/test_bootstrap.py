@@ -287,3 +287,39 @@ def _budget_of_100(module):
         check(per_refit, nsim, level)
 
     return scaled
+
+
+class _Clock:
+    """A perf_counter that advances one second per reading: a refit, timed by the two
+    readings around it, takes 1 s."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        self.now += 1.0
+        return self.now
+
+
+def test_a_first_refit_far_beyond_the_budget_declines_at_once(sleep_fit, monkeypatch):
+    refits = []
+    replicate = bootstrap._replicate
+
+    def counted(fit, y):
+        refits.append(1)
+        return replicate(fit, y)
+
+    monkeypatch.setattr(bootstrap, "_replicate", counted)
+    monkeypatch.setattr(bootstrap, "time", _Clock())
+    # 100 refits of 1 s against a budget of 20 s: beyond three budgets after one refit
+    monkeypatch.setattr(bootstrap, "TIME_BUDGET_SECONDS", 20.0)
+    with pytest.raises(LmmInputError, match=r"about 2 minutes \(1000 ms per refit\); use "
+                                            "profile or Wald intervals instead"):
+        parametric_bootstrap(sleep_fit, 100)
+    assert len(refits) == 1
+    # against 50 s, within three budgets: the usual three timed refits, then 'at most 50'
+    refits.clear()
+    monkeypatch.setattr(bootstrap, "TIME_BUDGET_SECONDS", 50.0)
+    with pytest.raises(LmmInputError, match="ask for at most 50 simulations"):
+        parametric_bootstrap(sleep_fit, 100)
+    assert len(refits) == bootstrap.TIMED_REFITS == 3
