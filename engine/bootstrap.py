@@ -30,7 +30,7 @@ import numpy as np
 
 from engine.blas_threads import fit_blas_threads
 from engine.distributions import normal_quantile
-from engine.errors import LmmInputError
+from engine.errors import LmmInputError, about_minutes
 from engine.lmm import SINGULAR_TOL
 from engine.profile import VarianceScale
 from engine.warm_refit import refit_from
@@ -308,6 +308,6 @@ def _check_time_budget(per_refit: float, nsim: int, level: float) -> None:
         else "use profile or Wald intervals instead"
     )
     raise LmmInputError(
-        f"A parametric bootstrap with {nsim} simulations would take about "
-        f"{estimate / 60:.0f} minutes ({per_refit * 1000:.0f} ms per refit); {fix}."
+        f"A parametric bootstrap with {nsim} simulations would take "
+        f"{about_minutes(estimate)} ({per_refit * 1000:.0f} ms per refit); {fix}."
     )

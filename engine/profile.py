@@ -33,8 +33,9 @@ import nlopt
 import numpy as np
 import pandas as pd
 
+from engine.blas_threads import fit_blas_threads
 from engine.distributions import normal_quantile, t_quantile
-from engine.errors import LmmInputError
+from engine.errors import LmmInputError, about_minutes
 
 CONFINT_METHODS = ("wald", "profile")
 
@@ -244,14 +245,23 @@ def _check_time_budget(model, theta: np.ndarray, n_parameters: int) -> None:
     estimate = per_evaluation * EVALUATIONS_PER_PARAMETER * n_parameters
     if estimate > TIME_BUDGET_SECONDS:
         raise LmmInputError(
-            f"Profile intervals for this model would take about {estimate / 60:.0f} minutes "
+            f"Profile intervals for this model would take {about_minutes(estimate)} "
             f"({n_parameters} parameters, {per_evaluation * 1000:.0f} ms per deviance "
             "evaluation); use method='wald' instead."
         )
 
 
 def profile_confint(fit, level: float = 0.95) -> pd.DataFrame:
-    """lme4's ``confint(m, method = "profile", oldNames = FALSE)`` (ML profile deviance)."""
+    """lme4's ``confint(m, method = "profile", oldNames = FALSE)`` (ML profile deviance).
+
+    Runs on one BLAS thread, as the fit does (engine.blas_threads): on a busy machine a
+    second thread made each deviance evaluation of a large model many times slower,
+    and the time estimate that decides whether to profile at all with it."""
+    with fit_blas_threads():
+        return _profile_confint(fit, level)
+
+
+def _profile_confint(fit, level: float) -> pd.DataFrame:
     _check_level(level)
     from engine.model import LmmModel
 

@@ -77,3 +77,12 @@ def test_a_profile_that_would_run_for_minutes_is_declined(monkeypatch):
     monkeypatch.setattr(profile, "TIME_BUDGET_SECONDS", 1e-9)
     with pytest.raises(LmmInputError, match="method='wald'"):
         fitted("dyestuff").confint(method="profile")
+
+
+def test_refusals_say_minutes_in_good_english():
+    from engine.errors import about_minutes
+
+    assert about_minutes(20) == "about 1 minute"
+    assert about_minutes(89) == "about 1 minute"
+    assert about_minutes(91) == "about 2 minutes"
+    assert about_minutes(35 * 60) == "about 35 minutes"
