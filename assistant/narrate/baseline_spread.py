@@ -21,6 +21,23 @@ def group_noun(column: str) -> str:
     return column.lower() if column[:1].isupper() and column[1:].islower() else column
 
 
+def plausible_range(spread: Any, centre: str) -> str:
+    """The formula behind a range of group values: centre ± z × SD (Raudenbush and Bryk's
+    plausible-value range), in brackets."""
+    return (
+        f"({centre} ± {fmt.fixed(spread.z, 2)} × {fmt.number(spread.sd)}; Raudenbush and "
+        "Bryk's plausible-value range)"
+    )
+
+
+def range_caveat(groups: str) -> str:
+    """What a plausible-value range leaves out."""
+    return (
+        f"The range describes the population of {groups}; it leaves out the uncertainty of "
+        "the two estimates."
+    )
+
+
 def baseline_spread_blocks(spread: Any, model: Any) -> list[Block]:
     fit = model.fit
     group = group_noun(spread.group)
@@ -35,10 +52,8 @@ def baseline_spread_blocks(spread: Any, model: Any) -> list[Block]:
     spread_words = (
         f"If the {group} intercepts are normally distributed, as the model assumes, "
         f"about {percent} of {groups} have a baseline {outcome} between "
-        f"{fmt.number(spread.lower)} and {fmt.number(spread.upper)} (the average ± "
-        f"{fmt.fixed(spread.z, 2)} × {fmt.number(spread.sd)}; Raudenbush and Bryk's "
-        "plausible-value range). The range describes the population of "
-        f"{groups}; it leaves out the uncertainty of the two estimates."
+        f"{fmt.number(spread.lower)} and {fmt.number(spread.upper)} "
+        f"{plausible_range(spread, 'the average')}. {range_caveat(groups)}"
     )
     return [
         Heading(f"How much {groups} differ at baseline ({model.title})"),

@@ -99,10 +99,15 @@ def fit_heading(model: Any) -> str:
     return f"{model.title}: {code(model.fit.formula)}"
 
 
+def ddf_words(method: str) -> str:
+    """A df method in words ("Satterthwaite degrees of freedom")."""
+    return DDF_WORDS.get(method, f"{method} degrees of freedom")
+
+
 def ddf_phrase(fit: Any) -> str:
     """The fit's df method in words, and why the one the session asked for was not used
     (``LmmFit.ddf_unavailable``)."""
-    words = DDF_WORDS.get(fit.ddf_method, f"{fit.ddf_method} degrees of freedom")
+    words = ddf_words(fit.ddf_method)
     reason = getattr(fit, "ddf_unavailable", None)
     return f"{words} ({reason}, so these are used instead)" if reason else words
 
@@ -597,7 +602,7 @@ def newer_choices_sentence(choices: dict[str, Any], built_from: str | None) -> s
         if name == "method":
             settings.append("REML" if value == "REML" else "maximum likelihood (ML)")
         elif name == "ddf":
-            settings.append(DDF_WORDS.get(value, f"{value} degrees of freedom"))
+            settings.append(ddf_words(value))
         elif name == "optimizer":
             settings.append(f"the {value} optimizer")
         elif name == "max_iter":

@@ -8,7 +8,12 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate import variance as variance_words
-from assistant.narrate.baseline_spread import group_noun, plural
+from assistant.narrate.baseline_spread import (
+    group_noun,
+    plausible_range,
+    plural,
+    range_caveat,
+)
 from assistant.narrate.blocks import Block, Heading, Paragraph
 from assistant.narrate.fit import reference_point
 
@@ -65,11 +70,9 @@ def group_spread_blocks(result: Any, model: Any) -> list[Block]:
     scale = (
         f"On the scale of {outcome}: if the {group} means are normally distributed, as the "
         f"model assumes, the middle {percent} of {groups} have an average {outcome} between "
-        f"{fmt.number(spread.lower)} and {fmt.number(spread.upper)} ({_centre(fit)} "
-        f"{fmt.number(spread.intercept)} ± {fmt.fixed(spread.z, 2)} × "
-        f"{fmt.number(spread.sd)}; Raudenbush and Bryk's plausible-value range). The range "
-        f"describes the population of {groups} and leaves out the uncertainty of the "
-        "estimates."
+        f"{fmt.number(spread.lower)} and {fmt.number(spread.upper)} "
+        f"{plausible_range(spread, f'{_centre(fit)} {fmt.number(spread.intercept)}')}. "
+        f"{range_caveat(groups)}"
     )
     return [
         Heading(f"How much {groups} differ ({model.title})"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Heading, Paragraph, table
-from assistant.narrate.fit import DDF_WORDS
+from assistant.narrate.fit import ddf_words
 
 ADJUSTMENT_WORDS = {
     "tukey": "Tukey's method",
@@ -159,7 +159,7 @@ def _grid_sentence(result: Any) -> str:
             f"{fmt.value(result.held_at_mean[result.trend])}, its mean"
         )
     grid = f" ({'; '.join(parts)})" if parts else ""
-    df = DDF_WORDS.get(result.df_method, f"{result.df_method} degrees of freedom")
+    df = ddf_words(result.df_method)
     where = ""
     if result.by is not None:
         values = fmt.join_words([_shown(v) for v in result.by_values])

@@ -8,7 +8,12 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate import variance as variance_words
-from assistant.narrate.baseline_spread import group_noun, plural
+from assistant.narrate.baseline_spread import (
+    group_noun,
+    plausible_range,
+    plural,
+    range_caveat,
+)
 from assistant.narrate.blocks import Block, Heading, Paragraph
 
 
@@ -27,11 +32,10 @@ def slope_spread_blocks(spread: Any, model: Any) -> list[Block]:
     spread_words = (
         f"If the {group} slopes are normally distributed, as the model assumes, about "
         f"{percent} of {groups} have a slope between {fmt.number(spread.lower)} and "
-        f"{fmt.number(spread.upper)} per unit of {variable} (the average ± "
-        f"{fmt.fixed(spread.z, 2)} × {fmt.number(spread.sd)}; Raudenbush and Bryk's "
-        f"plausible-value range). About {fmt.percent(spread.share_opposite)} of {groups} "
-        "would have a slope of the opposite sign to the average. The range describes the "
-        f"population of {groups}; it leaves out the uncertainty of the two estimates."
+        f"{fmt.number(spread.upper)} per unit of {variable} "
+        f"{plausible_range(spread, 'the average')}. About "
+        f"{fmt.percent(spread.share_opposite)} of {groups} would have a slope of the "
+        f"opposite sign to the average. {range_caveat(groups)}"
     )
     return [
         Heading(f"How much {groups} differ in their {variable} slopes ({model.title})"),
