@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.blas_threads import fit_blas_threads
+from engine.centred_search import centred_search
 from engine.design import (
     FarFromZero,
     ModelDesign,
@@ -256,6 +257,15 @@ def fit_warnings(
             f"{GRADIENT_TOL:g}, lme4's limit); the optimum may be imprecise, so try "
             "another optimizer."
         )
+    search = opt.centred_search
+    if search is not None:
+        names = ", ".join(f"'{name}'" for name in search.covariates)
+        warnings.append(
+            f"The optimizer's first search stopped at a criterion of {search.first_criterion:.6g}; "
+            f"a second search with {names} centred inside the random term (the same model in "
+            f"better-conditioned coordinates) found a lower optimum, {search.criterion:.6g}, "
+            "which is reported. lme4 may stop at the first point on these data."
+        )
     hessian = hessian_warning(opt.hessian_check)
     if hessian:
         warnings.append(hessian)
@@ -346,6 +356,9 @@ def _optimize(
     opt.hessian_check = _check_hessian(model, opt, objective, precise)
     if _stopped_short(model, opt):
         opt, size = _restart_once(model, opt, size, objective, run, reml, precise)
+    if _derivatives_checked(model):
+        opt, size = _search_centred(model, opt, size, objective, run, reml, precise,
+                                    optimizer, max_iter)
     opt.differences = None  # the fit keeps the record, not the deviance's work arrays
     return opt, opt.final, opt.fmin, size
 
@@ -433,6 +446,30 @@ def _restart_once(
     again = _restart_from(model, opt, run, reml)
     if again is None:
         return opt, size
+    again, size = _recheck_gradient(model, again, objective, run, reml)
+    again.hessian_check = _check_hessian(model, again, objective, precise)
+    return again, size
+
+
+def _search_centred(
+    model, opt, size, objective, run, reml, precise, optimizer, max_iter
+) -> tuple[OptSummary, float]:
+    """engine.centred_search: where a random term's covariate sits far from zero, a
+    second search in centred coordinates; a lower optimum it finds is polished by the
+    optimizer in the original coordinates and checked again, as the first one was
+    (boundary, gradient, Hessian). Small models only, as lme4's derivative checks."""
+    search = centred_search(model, opt, reml, objective, optimizer, max_iter)
+    if search is None:
+        return opt, size
+    again = run(search.theta)
+    theta, criterion = _check_boundary(model, again.final, again.fmin, reml)
+    if not criterion <= search.criterion:
+        return opt, size
+    again.initial = opt.initial
+    again.evaluations += opt.evaluations + search.evaluations
+    again.seconds += opt.seconds
+    again.final, again.fmin = theta, criterion
+    again.centred_search = dataclasses.replace(search, criterion=criterion, theta=theta)
     again, size = _recheck_gradient(model, again, objective, run, reml)
     again.hessian_check = _check_hessian(model, again, objective, precise)
     return again, size

@@ -14,12 +14,16 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import nlopt
 import numpy as np
 
 from engine.errors import LmmInputError
 from engine.hessian_check import HessianCheck
+
+if TYPE_CHECKING:
+    from engine.centred_search import CentredSearch
 
 OPTIMIZERS = ("bobyqa", "l-bfgs-b", "nelder-mead", "powell")
 
@@ -54,6 +58,9 @@ class OptSummary:
     #: lme4's ``check.conv.hess`` at ``final`` (None where lme4 skips it: large models,
     #: singular fits, an unknown gradient).
     hessian_check: HessianCheck | None = None
+    #: A lower optimum found by the second search in centred coordinates
+    #: (engine.centred_search.CentredSearch), else None.
+    centred_search: CentredSearch | None = None
 
     @property
     def max_abs_gradient(self) -> float:
@@ -70,6 +77,9 @@ class OptSummary:
             "max_iter": None if self.max_iter is None else int(self.max_iter),
             "gradient": [float(g) if math.isfinite(g) else None for g in self.gradient],
             "hessian_check": None if self.hessian_check is None else self.hessian_check.to_dict(),
+            "centred_search": (
+                None if self.centred_search is None else self.centred_search.to_dict()
+            ),
         }
 
 

@@ -119,6 +119,31 @@ def hessian_blocks(fit: Any, ladder_ran: bool = False) -> list[Block]:
     return [Paragraph(f"**{title}**: {finding}. {advice}")]
 
 
+def centred_search_blocks(fit: Any) -> list[Block]:
+    """The second search in centred coordinates (``fit.opt.centred_search``,
+    engine.centred_search) when it found a lower optimum: why the first search stopped
+    early, what was done, and how to get the same fit directly."""
+    search = getattr(getattr(fit, "opt", None), "centred_search", None)
+    if search is None:
+        return []
+    names = fmt.join_words([f"`{name}`" for name in search.covariates])
+    first = search.covariates[0]
+    return [
+        Paragraph(
+            f"**A second search found a better optimum**: {names} sits far from zero for "
+            "its spread, so in its random term the intercept and the slope are nearly "
+            "collinear and the deviance runs along a long, flat valley, where the optimizer "
+            f"stopped early (criterion {fmt.number(search.first_criterion)}). A second "
+            f"search with {names} centred inside the random term, which is the same model "
+            "in better-conditioned coordinates, reached a criterion lower by "
+            f"{fmt.number(search.improvement)}; every estimate here comes from that optimum. "
+            "lme4 can stop at the first point on data like these, so its numbers may "
+            f"differ. Centring it yourself (`center {first}`) gives the same fit, with the "
+            f"intercept at the mean of `{first}`."
+        )
+    ]
+
+
 def _flat_direction_blocks(check: Any) -> list[Block]:
     """A passed Hessian check with eigenvalues too small to tell from rounding
     (``HessianCheck.n_unresolved``): what that says about the variance parameters."""

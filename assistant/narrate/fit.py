@@ -17,7 +17,7 @@ import pandas as pd
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Bullets, Detail, Heading, Paragraph, code, table
 from assistant.narrate.changes import NULL_MODEL_WORDS, centring_blocks, change_words
-from assistant.narrate.convergence import hessian_blocks
+from assistant.narrate.convergence import centred_search_blocks, hessian_blocks
 from assistant.narrate.terms import (
     INTERCEPT_NAMES,
     coefficient_words,
@@ -478,6 +478,7 @@ def trouble_blocks(fit: Any, ladder_ran: bool = False) -> list[Block]:
             )
         )
     blocks.extend(hessian_blocks(fit, ladder_ran))
+    blocks.extend(centred_search_blocks(fit))
     aliased = list(getattr(fit, "aliased", []) or [])
     data = getattr(fit, "data", None)
     constant = [
@@ -515,6 +516,7 @@ def trouble_blocks(fit: Any, ladder_ran: bool = False) -> list[Block]:
         and "converge" not in w.lower()
         and "different scales" not in w.lower()
         and "far from zero" not in w.lower()
+        and "second search" not in w.lower()
     ]
     if extra:
         blocks.append(Detail((Bullets(tuple(f"Engine note: {w}" for w in extra)),)))
