@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import lapack
 
+from engine.column_shift import indicator_columns, indicator_support, intercept_column
 from engine.data import all_dates, closest_names, stray_text_values, wide_measure_problem
 from engine.errors import LmmInputError
 from engine.missing_codes import stray_text_fix
@@ -772,15 +773,38 @@ FAR_FROM_ZERO_RATIO = 1e4
 
 @dataclass(frozen=True)
 class FarFromZero:
-    """A continuous fixed-effect column centred far from zero: its name, mean and SD."""
+    """A continuous fixed-effect column centred far from zero: its name, mean and SD
+    (for a column that is zero off a 0/1 column's support, such as x:fB, where that
+    column is 1)."""
 
     name: str
     mean: float
     sd: float
-    #: Whether the fit centred the column for its cross-products (engine.model.
-    #: InterceptShift), so that it costs no precision; False where the same variable
-    #: sits in a random-effects term, whose cross-products keep the loss.
+    #: Whether the fit centred the column for its cross-products (engine.column_shift.
+    #: ColumnShift), so that it costs no precision; False where the same variable
+    #: sits in a random-effects term, whose cross-products keep the loss. A column
+    #: that has interactions with a factor (x and x:fB) counts as centred only when
+    #: they were centred as well.
     centred_in_fit: bool = False
+    #: The variable in an interaction column's name (x in x:f[T.B]), which is what a
+    #: user would centre; None when the name is the variable's or names none alone.
+    variable: str | None = None
+
+
+def far_from_zero_groups(columns: list[FarFromZero]) -> list[list[FarFromZero]]:
+    """The columns grouped by the variable a user would centre (x for x:f[T.A] and
+    x:f[T.B]), in order of first appearance: one report per variable."""
+    groups: dict[str, list[FarFromZero]] = {}
+    for column in columns:
+        groups.setdefault(column.variable or column.name, []).append(column)
+    return list(groups.values())
+
+
+def _interaction_variable(name: str) -> str | None:
+    """The one part of an interaction column's name that is not a factor level (x in
+    ``x:f[T.B]``), or None."""
+    parts = [part for part in name.split(":") if "[" not in part]
+    return parts[0] if ":" in name and len(parts) == 1 else None
 
 
 def far_from_zero_columns(
@@ -793,20 +817,54 @@ def far_from_zero_columns(
     SDs; ``centred`` flags the columns the fit centred. Uncentred, the Schur complement
     that gives log|R_X| subtracts sums of squares of the column's size: with
     mean / SD = 1e5 the REML criterion was 0.002 off a 50-digit evaluation (1e3:
-    2.5e-7), and lme4 warned of a large gradient there."""
+    2.5e-7), and lme4 warned of a large gradient there.
+
+    An interaction with a factor level (x:fB, zero where f is not B) is far from zero
+    when its mean where fB = 1 exceeds ``ratio`` SDs there; it is nearly a multiple of
+    fB and costs X'X as many digits as x itself. When a named column has the same
+    values there (x), the variable is named once, under that column, and counts as
+    centred only if both were; otherwise the interaction column is named itself. An
+    interaction column of a factor without columns of its own (``y ~ x:f``) is judged
+    on its nonzero rows.
+    """
     n = X.shape[0]
     if n < 2 or X.shape[1] == 0:
         return []
     rows = np.ascontiguousarray(X.T)  # reductions along contiguous rows, as above
     means, sds = _row_moments(rows)
     far = np.flatnonzero(np.abs(means) > ratio * sds)
-    return [
-        FarFromZero(
-            names[j], float(means[j]), float(sds[j]), bool(centred is not None and centred[j])
-        )
+
+    def was_centred(j: int) -> bool:
+        return bool(centred is not None and centred[j])
+
+    found = {
+        j: FarFromZero(names[j], float(means[j]), float(sds[j]), was_centred(j))
         for j in far.tolist()
         if math.isfinite(sds[j]) and sds[j] > 0 and not np.all((rows[j] == 0) | (rows[j] == 1))
-    ]
+    }
+    indicators, others = indicator_columns(rows.T)
+    intercept = intercept_column(rows.T)
+    for t in others:
+        if t in found:
+            continue
+        # the rows where x:fB may be nonzero, or those where it is (x:f with no column
+        # for f's levels, which no change of basis can centre)
+        support = indicator_support(rows.T, t, indicators, intercept)
+        on = rows[t] != 0 if support is None else support[1]
+        if np.count_nonzero(on) < 2:
+            continue
+        values = rows[t][on]
+        mean, sd = float(values.mean()), float(values.std(ddof=1))
+        if not (math.isfinite(sd) and sd > 0 and abs(mean) > ratio * sd):
+            continue
+        same = [j for j in found if np.array_equal(rows[j][on], values)]
+        for j in same:
+            found[j] = replace(found[j], centred_in_fit=found[j].centred_in_fit and was_centred(t))
+        if not same:
+            found[t] = FarFromZero(
+                names[t], mean, sd, was_centred(t), _interaction_variable(names[t])
+            )
+    return [found[j] for j in sorted(found)]
 
 
 #: A column whose part orthogonal to the earlier columns is at least this share of its

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from engine.column_shift import ColumnShift
 from engine.distributions import f_upper, t_quantile, t_two_sided_p
 from engine.errors import LmmInputError
-from engine.model import InterceptShift
 
 #: Largest number of random effects (columns of Z) for which dense q×q work is accepted.
 MAX_RANDOM_EFFECTS = 2500
@@ -36,6 +36,11 @@ class KenwardRogerAdjustment:
     ``vcov`` is the plug-in Φ = (X'V⁻¹X)⁻¹, ``vcov_adjusted`` is Φ_A = Φ + 2Φ U Φ,
     ``P`` are the matrices P_r = -X'V⁻¹G_rV⁻¹X and ``W`` is 2·IE⁻¹, the inverse of the
     expected (REML) information of the variance parameters γ (σ² last).
+
+    ``centred`` is the same adjustment for the basis X T in which it was computed
+    (engine.column_shift.ColumnShift) and ``basis`` is T, so that L β = (L T) β_c;
+    the df are read off that basis, whose Φ and P_r are free of the large, nearly
+    cancelling entries that the original basis's carry.
     """
 
     vcov: np.ndarray
@@ -43,6 +48,8 @@ class KenwardRogerAdjustment:
     P: tuple[np.ndarray, ...]
     W: np.ndarray
     gamma: np.ndarray
+    centred: KenwardRogerAdjustment | None = None
+    basis: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,7 @@ def _vcov_adjusted(fit) -> KenwardRogerAdjustment:
     """
     _check_applicable(fit)
     X = np.asarray(fit.model.X, dtype=float)
-    shift = InterceptShift.of(X)
+    shift = ColumnShift.of(X)
     if shift is None:
         return _vcov_adjusted_in_basis(fit, X)
     adj = _vcov_adjusted_in_basis(fit, shift.centred(X))
@@ -171,6 +178,8 @@ def _vcov_adjusted(fit) -> KenwardRogerAdjustment:
         P=tuple(T_inv.T @ P @ T_inv for P in adj.P),
         W=adj.W,
         gamma=adj.gamma,
+        centred=adj,
+        basis=shift.matrix(),
     )
 
 
@@ -298,7 +307,13 @@ def _div_zero(x: float, y: float, tol: float = 1e-14) -> float:
 
 
 def _ddf_and_scaling(adj: KenwardRogerAdjustment, L: np.ndarray) -> tuple[float, float, int]:
-    """Denominator df and F scaling λ of Kenward and Roger (1997), section 4 (pbkrtest)."""
+    """Denominator df and F scaling λ of Kenward and Roger (1997), section 4 (pbkrtest).
+
+    Both are invariant under a change of basis (L -> L T, Φ -> T⁻¹ΦT⁻ᵀ,
+    P_r -> T'P_rT leave every trace below unchanged), so they are computed in the
+    centred basis when the adjustment has one."""
+    if adj.centred is not None and adj.basis is not None:
+        return _ddf_and_scaling(adj.centred, L @ adj.basis)
     Phi = adj.vcov
     q = int(np.linalg.matrix_rank(L))
     Theta = L.T @ np.linalg.solve(L @ Phi @ L.T, L)

@@ -22,6 +22,7 @@ from engine.design import (
     ModelDesign,
     build_design,
     far_from_zero_columns,
+    far_from_zero_groups,
     poorly_scaled_columns,
 )
 from engine.distributions import t_quantile, t_two_sided_p
@@ -227,18 +228,26 @@ def fit_warnings(
             + ", ".join(f"'{c}'" for c in poorly_scaled)
             + "); consider rescaling them, as lme4 advises."
         )
-    for column in far_from_zero or []:
-        advice = f"`center {column.name}`" if column.name.isidentifier() else "centring it"
+    for group in far_from_zero_groups(far_from_zero or []):
+        first = group[0]
+        variable = first.variable or first.name
+        advice = f"`center {variable}`" if variable.isidentifier() else "centring it"
         cost = (
             "the intercept is an extrapolation far outside the data (the fit centred "
             "the predictor internally, so no precision was lost)"
-            if column.centred_in_fit
+            if all(column.centred_in_fit for column in group)
             else "the fit loses numerical precision and the intercept is an "
             "extrapolation far outside the data"
         )
+        where = (
+            f"(mean {first.mean:.6g}, SD {first.sd:.3g})"
+            if len(group) == 1
+            else "in the columns "
+            + ", ".join(f"'{c.name}' (mean {c.mean:.6g}, SD {c.sd:.3g})" for c in group)
+        )
         warnings.append(
-            f"The predictor '{column.name}' sits far from zero for its spread (mean "
-            f"{column.mean:.6g}, SD {column.sd:.3g}), so {cost}; try {advice} and fit again."
+            f"The predictor '{variable if len(group) > 1 else first.name}' sits far from "
+            f"zero for its spread {where}, so {cost}; try {advice} and fit again."
         )
     if singular:
         warnings.append(

@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack, solve_triangular
 
+from engine.column_shift import CENTRE_COLUMN_RATIO, ColumnShift, intercept_column
 from engine.design import RandomTermDesign
 from engine.errors import LmmInputError
 from engine.first_term import LevelFactors, VectorFirstTerm
@@ -160,84 +161,6 @@ def response_shift(
     return g, y - mean
 
 
-#: A fixed-effect column is centred for the cross-products when its mean exceeds this
-#: many of its SDs (as the response, :data:`CENTRE_RESPONSE_RATIO`).
-CENTRE_COLUMN_RATIO = 100.0
-
-
-@dataclass(frozen=True)
-class InterceptShift:
-    """X_c = X T with T = I - e_j m': columns shifted by their ``means`` along the
-    intercept column j (``means[j]`` = 0, and 0 for columns left as they are).
-
-    T is unit upper triangular about column j, so det T = 1: X_c spans the same space as
-    X, the profiled REML criterion and ML deviance are the same function of theta for
-    both, and beta = T beta_c, Var(beta) = T Var(beta_c) T', R_X = R_Xc T^-1 with
-    T^-1 = I + e_j m'. A column far from zero for its spread (a year, a date, a weight in
-    grams) makes X'X and Z'X large and nearly equal products whose differences, inside
-    the Cholesky factor, lose about (mean / SD)^2 of the digits; X_c keeps them.
-    """
-
-    column: int
-    means: np.ndarray
-
-    @classmethod
-    def of(
-        cls, X: np.ndarray, ratio: float | None = None, keep: np.ndarray | None = None
-    ) -> InterceptShift | None:
-        """Every column's mean (``ratio`` None) or only those of columns whose mean
-        exceeds ``ratio`` SDs, except the columns flagged in ``keep``; None when X has no
-        intercept column or nothing to shift."""
-        j = intercept_column(X)
-        if j is None or X.shape[1] < 2 or X.shape[0] == 0:
-            return None
-        means = X.mean(axis=0)
-        means[j] = 0.0
-        if ratio is not None:
-            spread = X.std(axis=0)
-            means[~(np.abs(means) > ratio * spread)] = 0.0
-        if keep is not None:
-            means[keep] = 0.0
-        if not np.any(means) or not np.all(np.isfinite(means)):
-            return None
-        return cls(j, means)
-
-    def centred(self, X: np.ndarray) -> np.ndarray:
-        """X T: each column less its mean times the intercept column."""
-        return X - np.outer(X[:, self.column], self.means)
-
-    def beta(self, beta_c: np.ndarray) -> np.ndarray:
-        """T beta_c: coefficients of the original columns."""
-        out = np.array(beta_c, dtype=float)
-        out[self.column] -= float(self.means @ beta_c)
-        return out
-
-    def matrix(self) -> np.ndarray:
-        """T itself."""
-        t = np.eye(self.means.size)
-        t[self.column] -= self.means
-        return t
-
-    def inverse(self) -> np.ndarray:
-        """T^-1 = I + e_j m'."""
-        t = np.eye(self.means.size)
-        t[self.column] += self.means
-        return t
-
-    def covariance(self, vcov_c: np.ndarray) -> np.ndarray:
-        """T V T', symmetric: the covariance of the original coefficients."""
-        t = self.matrix()
-        out = t @ vcov_c @ t.T
-        return (out + out.T) / 2
-
-
-def intercept_column(X: np.ndarray) -> int | None:
-    """The first column of X that is all ones, or None: the direction along which a
-    shift of y or of another column leaves the profiled deviance unchanged."""
-    ones = np.flatnonzero(np.all(X == 1.0, axis=0))
-    return int(ones[0]) if ones.size else None
-
-
 @dataclass
 class ThetaEvaluation:
     """The blocked Cholesky at one theta (everything the deviance and solve need)."""
@@ -293,7 +216,7 @@ class LmmModel:
     Attributes used by the inference modules: ``X``, ``y``, ``Z`` (CSC, columns in
     lme4's order), ``terms`` (list of :class:`TermStructure`), ``theta_lower``,
     ``theta_start``, ``n``, ``p``, ``q``, ``fixed_names``. The cross-products use
-    ``centred_X`` (:class:`InterceptShift`) and ``centred_y`` (:func:`fixed_part_removed`);
+    ``centred_X`` (:class:`ColumnShift`) and ``centred_y`` (:func:`fixed_part_removed`);
     ``solve`` and ``vcov_unscaled`` map back to X's columns and y.
     """
 
@@ -391,13 +314,13 @@ class LmmModel:
         m1 = first.matrix
         rest_terms = self.terms[1:]
         if not same_design:
-            #: X with its far-from-zero columns centred (InterceptShift); the
+            #: X with its far-from-zero columns centred (ColumnShift); the
             #: cross-products and everything read off the Cholesky factor are for this
             #: design, and ``solve`` and ``vcov_unscaled`` map back to X's columns.
-            self.fixed_shift = InterceptShift.of(self.X, CENTRE_COLUMN_RATIO)
+            self.fixed_shift = ColumnShift.of(self.X, CENTRE_COLUMN_RATIO)
             if self.fixed_shift is not None:  # rare: compare columns only then
-                self.fixed_shift = InterceptShift.of(
-                    self.X, CENTRE_COLUMN_RATIO, keep=self._columns_in_random_terms()
+                self.fixed_shift = ColumnShift.of(
+                    self.X, CENTRE_COLUMN_RATIO, random_columns=self._random_columns()
                 )
             self.centred_X = (
                 self.X if self.fixed_shift is None else self.fixed_shift.centred(self.X)
@@ -460,25 +383,23 @@ class LmmModel:
 
     @property
     def centred_columns(self) -> np.ndarray:
-        """Which columns of X the cross-products use centred (:class:`InterceptShift`)."""
-        if self.fixed_shift is None:
-            return np.zeros(self.p, dtype=bool)
-        return self.fixed_shift.means != 0
+        """Which columns of X the cross-products use shifted (:class:`ColumnShift`)."""
+        found = np.zeros(self.p, dtype=bool)
+        if self.fixed_shift is not None:
+            found[self.fixed_shift.targets] = True
+        return found
 
-    def _columns_in_random_terms(self) -> np.ndarray:
-        """Which columns of X also appear, value for value, in a random-effects term.
-
-        Those stay uncentred: the same variable, uncentred in Z as the model has it,
-        keeps Z'Z and Z'X as ill-conditioned as before, so centring X alone would not
-        restore the digits; it would only move the optimizer's path on such a surface
-        (a random slope on x = 1,000 +- 1.2: BOBYQA then stopped 0.07 above lme4's
+    def _random_columns(self) -> list[np.ndarray]:
+        """The random-effects terms' columns (values per row), which X's columns are
+        compared with: a fixed column equal to one, or equal to one where the 0/1
+        column it would be shifted along is 1 (x:fB for a random slope on x), stays
+        unshifted. The same variable, uncentred in Z as the model has it, keeps Z'Z
+        and Z'X as ill-conditioned as before, so centring X alone would not restore
+        the digits; it would only move the optimizer's path on such a surface (a
+        random slope on x = 1,000 +- 1.2: BOBYQA then stopped 0.07 above lme4's
         optimum on tests/data/ill_conditioned_slope/ml_ridge.csv).
         """
-        found = np.zeros(self.p, dtype=bool)
-        for term in self.terms:
-            for column in np.asarray(term.matrix).T:
-                found |= np.all(self.X == column[:, None], axis=0)
-        return found
+        return [column for term in self.terms for column in np.asarray(term.matrix).T]
 
     def _prepare_first_product(self) -> None:
         """Precomputations of :meth:`_first_product` (sum_j A_j W_j A_j', linear in W).

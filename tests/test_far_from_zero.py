@@ -83,7 +83,7 @@ def test_a_fixed_predictor_far_from_zero_gives_the_centred_fit(offset) -> None:
 
 def test_a_predictor_with_a_random_slope_stays_uncentred() -> None:
     """The same variable in Z keeps Z'Z and Z'X ill-conditioned whatever X does, so X
-    keeps it as it is (engine.model.LmmModel._columns_in_random_terms), and the warning
+    keeps it as it is (engine.model.LmmModel._random_columns), and the warning
     says that precision is lost."""
     frame = _frame(1e5)
     fit = fit_lmm("y ~ x + (x | site)", frame)

@@ -40,6 +40,7 @@ from assistant.narrate.variance import (
     variance_table,
 )
 from engine.data import MIN_CLUSTER_LEVELS
+from engine.design import far_from_zero_groups
 from engine.lmm import hessian_warning
 
 #: A variance this small relative to the residual variance counts as zero (lme4's
@@ -563,17 +564,30 @@ def far_from_zero_blocks(fit: Any) -> list[Block]:
     """Predictors centred far from zero for their spread (engine.design.FarFromZero)."""
     blocks: list[Block] = []
     data = getattr(fit, "data", None)
-    for column in getattr(fit, "far_from_zero", []) or []:
-        plain = data is not None and column.name in data.columns
-        ask = f"`center {column.name}`" if plain else "centring it"
+    for group in far_from_zero_groups(getattr(fit, "far_from_zero", []) or []):
+        first = group[0]
+        variable = getattr(first, "variable", None) or first.name
+        plain = data is not None and variable in data.columns
+        ask = f"`center {variable}`" if plain else "centring it"
+        where = (
+            f"`{first.name}` sits far from zero for its spread (mean "
+            f"{fmt.number(first.mean)}, SD {fmt.number(first.sd)})"
+            if len(group) == 1
+            else f"`{variable}` sits far from zero for its spread in "
+            + fmt.join_words(
+                [
+                    f"`{c.name}` (mean {fmt.number(c.mean)}, SD {fmt.number(c.sd)})"
+                    for c in group
+                ]
+            )
+        )
         blocks.append(
             Paragraph(
-                f"`{column.name}` sits far from zero for its spread (mean "
-                f"{fmt.number(column.mean)}, SD {fmt.number(column.sd)}). The intercept is "
-                "then the expected outcome at a value far outside the data"
+                f"{where}. The intercept is then the expected outcome at a value far "
+                "outside the data"
                 + (
                     " (the fit centred the predictor internally, so it lost no precision)"
-                    if getattr(column, "centred_in_fit", False)
+                    if all(getattr(c, "centred_in_fit", False) for c in group)
                     else ", and the fit loses numerical precision"
                 )
                 + f". Try {ask}, then fit again."
