@@ -80,13 +80,14 @@ class ColumnShift:
         keep = np.zeros(p, dtype=bool)
         for column in randoms:
             keep |= np.all(X == column[:, None], axis=0)
-        entries = _indicator_shifts(X, keep, randoms)
+        column_means = X.mean(axis=0)
+        spread = None if ratio is None else X.std(axis=0)
+        entries = _indicator_shifts(X, keep, randoms, column_means, spread)
         j = intercept_column(X)
         if j is not None:
-            means = X.mean(axis=0)
+            means = column_means
             means[j] = 0.0
-            if ratio is not None:
-                spread = X.std(axis=0)
+            if spread is not None:
                 means[~(np.abs(means) > ratio * spread)] = 0.0
             means[keep] = 0.0
             for target, _, _ in entries:
@@ -150,6 +151,32 @@ class ColumnShift:
         return (out + out.T) / 2
 
 
+def far_on_nonzero(
+    X: np.ndarray, ratio: float, mean: np.ndarray | None = None, sd: np.ndarray | None = None
+) -> np.ndarray:
+    """Which columns with a zero, other than 0/1 columns, may have a mean beyond
+    ``ratio`` SDs on a set of rows that holds all their nonzero values.
+
+    A necessary condition, from sums alone: on such a set of N rows, k of them zeros,
+    mean^2 > ratio^2 var gives mean^2 > ratio^2 var on the nonzero values alone (the
+    zeros only add spread), i.e. n_nz * sum(v^2) < (1 + 1/ratio^2) (sum v)^2; the test
+    allows twice that slack for rounding. Columns that fail it need no further look,
+    which keeps the common case (no such column) to a few passes over X. ``mean`` and
+    ``sd`` (population): the columns' moments, when the caller has them.
+    """
+    n = X.shape[0]
+    count = np.count_nonzero(X, axis=0)
+    if mean is None or sd is None:
+        total, squares = X.sum(axis=0), np.einsum("ij,ij->j", X, X)
+    else:
+        total, squares = mean * n, (sd * sd + mean * mean) * n
+    with np.errstate(all="ignore"):
+        near_constant = squares * count <= total * total * (1.0 + 2.0 / ratio**2)
+        # sum (v - 1)^2 over the nonzero values: 0 for a 0/1 column, up to rounding
+        ones = np.abs(squares - 2.0 * total + count) <= 1e-9 * count
+    return (count > 0) & (count < n) & near_constant & ~ones
+
+
 def indicator_columns(X: np.ndarray) -> tuple[list[int], list[int]]:
     """(indicators, others): the 0/1 columns of X that are neither all 0 nor all 1, and
     the other columns with a zero in them (those that may be zero off an indicator's
@@ -202,18 +229,25 @@ def indicator_support(
 
 
 def _indicator_shifts(
-    X: np.ndarray, keep: np.ndarray, randoms: list[np.ndarray]
+    X: np.ndarray,
+    keep: np.ndarray,
+    randoms: list[np.ndarray],
+    mean: np.ndarray | None = None,
+    sd: np.ndarray | None = None,
 ) -> list[tuple[int, int, float]]:
     """(target, source, amount) for columns zero off the support of a 0/1 combination of
     earlier columns (:func:`indicator_support`) whose mean there exceeds
     CENTRE_COLUMN_RATIO SDs there (population SDs, as for the intercept shift)."""
-    indicators, candidates = indicator_columns(X)
     entries: list[tuple[int, int, float]] = []
+    possible = far_on_nonzero(X, CENTRE_COLUMN_RATIO, mean, sd) & ~keep
+    if not possible.any():
+        return entries
+    indicators, candidates = indicator_columns(X)
     if not indicators:
         return entries
     intercept = intercept_column(X)
     ones = X == 1
-    for t in candidates:
+    for t in (t for t in candidates if possible[t]):
         found = None if keep[t] else indicator_support(X, t, indicators, intercept, ones)
         if found is None:
             continue

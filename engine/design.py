@@ -25,7 +25,12 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import lapack
 
-from engine.column_shift import indicator_columns, indicator_support, intercept_column
+from engine.column_shift import (
+    far_on_nonzero,
+    indicator_columns,
+    indicator_support,
+    intercept_column,
+)
 from engine.data import all_dates, closest_names, stray_text_values, wide_measure_problem
 from engine.errors import LmmInputError
 from engine.missing_codes import stray_text_fix
@@ -842,10 +847,11 @@ def far_from_zero_columns(
         for j in far.tolist()
         if math.isfinite(sds[j]) and sds[j] > 0 and not np.all((rows[j] == 0) | (rows[j] == 1))
     }
-    indicators, others = indicator_columns(rows.T)
+    possible = far_on_nonzero(rows.T, ratio)
+    indicators, others = indicator_columns(rows.T) if possible.any() else ([], [])
     intercept = intercept_column(rows.T)
     for t in others:
-        if t in found:
+        if t in found or not possible[t]:
             continue
         # the rows where x:fB may be nonzero, or those where it is (x:f with no column
         # for f's levels, which no change of basis can centre)

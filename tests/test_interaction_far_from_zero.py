@@ -219,3 +219,22 @@ def test_the_assistant_names_x_once_for_its_slopes_within_levels(tmp_path) -> No
     assert "`x` sits far from zero for its spread in `x:f[A]` (mean" in far[0]
     assert "`x:f[B]`" in far[0] and "`x:f[C]`" in far[0]
     assert "it lost no precision" in far[0] and "`center x`" in far[0]
+
+
+@pytest.mark.parametrize(("ratio", "shifted"), [(99.0, False), (101.0, True)])
+def test_the_threshold_is_100_sds_where_the_factor_level_holds(ratio, shifted) -> None:
+    """x:fB is shifted along fB when its mean where f = B exceeds 100 of its
+    (population) SDs there, as a column along the intercept (CENTRE_COLUMN_RATIO)."""
+    rng = np.random.default_rng(4)
+    n = 60
+    fb = np.tile([0.0, 1.0], n // 2)
+    z = rng.normal(size=n)
+    on = fb == 1
+    z[on] = (z[on] - z[on].mean()) / z[on].std()  # mean 0, SD 1 where f = B
+    x = ratio + z
+    X = np.column_stack([np.ones(n), fb, x * fb])
+    shift = ColumnShift.of(X, 100.0)
+    assert (shift is not None) is shifted
+    if shifted:
+        assert shift.targets.tolist() == [2] and shift.sources.tolist() == [1]
+        assert shift.amounts[0] == pytest.approx(ratio, rel=1e-12)
