@@ -116,10 +116,15 @@ def term_shifts(model: LmmModel) -> list[TermShift]:
     for index, term in enumerate(model.terms):
         if term.n_columns < 2 or term.columns[0] != INTERCEPT:
             continue
-        if not np.all(term.matrix[:, 0] == 1.0):
+        matrix = term.matrix
+        if not np.all(matrix[:, 0] == 1.0):
             continue
-        means = term.matrix.mean(axis=0)
-        spread = term.matrix.std(axis=0)
+        n = matrix.shape[0]
+        means = matrix.sum(axis=0) / n
+        # The one-pass variance is only compared with a threshold: where it cancels to
+        # nothing (or below), the mean is far beyond the spread anyway and qualifies.
+        variance = np.einsum("ij,ij->j", matrix, matrix) / n - means * means
+        spread = np.sqrt(np.maximum(variance, 0.0))
         means[0] = 0.0
         means[~(np.abs(means) > FAR_RATIO * spread)] = 0.0
         if np.any(means) and np.all(np.isfinite(means)):
