@@ -38,11 +38,20 @@ import numpy as np
 CENTRE_COLUMN_RATIO = 100.0
 
 
-def intercept_column(X: np.ndarray) -> int | None:
+def intercept_column(
+    X: np.ndarray, means: np.ndarray | None = None, variance: np.ndarray | None = None
+) -> int | None:
     """The first column of X that is all ones, or None: the direction along which a
-    shift of y or of another column leaves the profiled deviance unchanged."""
-    ones = np.flatnonzero(np.all(X == 1.0, axis=0))
-    return int(ones[0]) if ones.size else None
+    shift of y or of another column leaves the profiled deviance unchanged. ``means``
+    and ``variance`` (of X's columns, when the caller has them) narrow the search to
+    the columns with mean 1 and no spread, which are then checked value by value."""
+    if means is None or variance is None:
+        ones = np.flatnonzero(np.all(X == 1.0, axis=0))
+        return int(ones[0]) if ones.size else None
+    for j in np.flatnonzero((means == 1.0) & (variance == 0.0)).tolist():
+        if np.all(X[:, j] == 1.0):
+            return j
+    return None
 
 
 @dataclass(frozen=True)
@@ -81,9 +90,20 @@ class ColumnShift:
         for column in randoms:
             keep |= np.all(X == column[:, None], axis=0)
         column_means = X.mean(axis=0)
-        spread = None if ratio is None else X.std(axis=0)
-        entries = _indicator_shifts(X, keep, randoms, column_means, spread)
-        j = intercept_column(X)
+        # The spread only decides which columns qualify (a threshold of 100 SDs), so the
+        # one-pass variance serves; where it cancels to nothing the column qualifies, as
+        # it should. It costs a third of X.std on a small design.
+        squares = np.einsum("ij,ij->j", X, X)
+        variance = np.maximum(squares / n - column_means * column_means, 0.0)
+        sd = np.sqrt(variance)
+        spread = None if ratio is None else sd
+        # A shift along a 0/1 column needs one: for it, sum v^2 = sum v, sums of whole
+        # numbers that are exact, so squares / n equals its mean to the last bit.
+        indicator_like = (squares / n == column_means) & (column_means > 0) & (column_means < 1)
+        entries = (
+            _indicator_shifts(X, keep, randoms, column_means, sd) if indicator_like.any() else []
+        )
+        j = intercept_column(X, column_means, variance)
         if j is not None:
             means = column_means
             means[j] = 0.0
@@ -164,17 +184,26 @@ def far_on_nonzero(
     which keeps the common case (no such column) to a few passes over X. ``mean`` and
     ``sd`` (population): the columns' moments, when the caller has them.
     """
-    n = X.shape[0]
-    count = np.count_nonzero(X, axis=0)
+    n, p = X.shape
+    counts = np.count_nonzero(X, axis=0).tolist()
+    out = np.zeros(p, dtype=bool)
+    if not any(0 < count < n for count in counts):  # no column is zero off a support
+        return out
     if mean is None or sd is None:
         total, squares = X.sum(axis=0), np.einsum("ij,ij->j", X, X)
     else:
         total, squares = mean * n, (sd * sd + mean * mean) * n
-    with np.errstate(all="ignore"):
-        near_constant = squares * count <= total * total * (1.0 + 2.0 / ratio**2)
-        # sum (v - 1)^2 over the nonzero values: 0 for a 0/1 column, up to rounding
-        ones = np.abs(squares - 2.0 * total + count) <= 1e-9 * count
-    return (count > 0) & (count < n) & near_constant & ~ones
+    slack = 1.0 + 2.0 / ratio**2
+    # In Python floats: X has few columns, and a dozen NumPy calls on arrays that short
+    # cost more than the loop (an overflow is inf and a NaN compares false, as in NumPy).
+    for j, (count, t, q) in enumerate(zip(counts, total.tolist(), squares.tolist(),
+                                          strict=True)):
+        # sum (v - 1)^2 over the nonzero values is 0 for a 0/1 column, up to rounding
+        if 0 < count < n and q * count <= t * t * slack and not abs(q - 2.0 * t + count) <= (
+            1e-9 * count
+        ):
+            out[j] = True
+    return out
 
 
 def indicator_columns(X: np.ndarray) -> tuple[list[int], list[int]]:

@@ -847,8 +847,12 @@ def far_from_zero_columns(
         for j in far.tolist()
         if math.isfinite(sds[j]) and sds[j] > 0 and not np.all((rows[j] == 0) | (rows[j] == 1))
     }
-    possible = far_on_nonzero(rows.T, ratio)
-    indicators, others = indicator_columns(rows.T) if possible.any() else ([], [])
+    # population SDs from the sample SDs, for the necessary condition's sums
+    population_sds = sds * math.sqrt((n - 1) / n)
+    possible = far_on_nonzero(rows.T, ratio, means, population_sds)
+    if not possible.any():
+        return [found[j] for j in sorted(found)]
+    indicators, others = indicator_columns(rows.T)
     intercept = intercept_column(rows.T)
     for t in others:
         if t in found or not possible[t]:
