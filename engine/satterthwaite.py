@@ -36,6 +36,7 @@ import numpy as np
 from engine.distributions import f_upper
 from engine.errors import LmmInputError
 from engine.model import LmmModel, ThetaEvaluation
+from engine.residual_deviance import ResidualDeviance
 
 if TYPE_CHECKING:
     from engine.results import LmmFit
@@ -119,10 +120,37 @@ def satterthwaite_setup(
 
     center = at(theta)
     unscaled = model.vcov_unscaled(center)
-    hess_theta, pwrss_grad, jac_theta = _derivatives(
-        theta, at, theta_part, lambda ev: sigma2 * model.vcov_unscaled(ev),
-        _first_steps(theta, uses_richardson(model)),
+    levels = _first_steps(theta, uses_richardson(model))
+    hess_theta, pwrss_grad, jac_theta, settled = _derivatives(
+        theta, at, theta_part, lambda ev: sigma2 * model.vcov_unscaled(ev), levels
     )
+    if not settled:
+        # The finest steps' second differences are rounding: take the theta-part from
+        # penalised residuals (engine.residual_deviance), which keeps its digits; the
+        # Jacobian of Var(beta-hat), a first difference, stays the blocked factor's.
+        residual = ResidualDeviance(model, reml)
+
+        def precise_part(point: tuple[float, ...]) -> _Parts:
+            parts = residual.parts(np.array(point))
+            if parts is None:
+                raise LmmInputError(
+                    "Satterthwaite degrees of freedom cannot be computed for this fit "
+                    "(the model is degenerate near the optimum); use ddf='residual'."
+                )
+            pwrss, logdet_re, logdet_rx = parts
+            return _Parts(logdet_re + (logdet_rx if reml else 0.0) + pwrss / sigma2, pwrss)
+
+        precise_cache: dict[tuple[float, ...], _Parts] = {}
+
+        def precise_at(point: np.ndarray) -> _Parts:
+            key = tuple(point.tolist())
+            if key not in precise_cache:
+                precise_cache[key] = precise_part(key)
+            return precise_cache[key]
+
+        hess_theta, pwrss_grad, _, _ = _derivatives(
+            theta, precise_at, lambda parts: parts.theta_part, None, levels
+        )
     p = unscaled.shape[0]
     hess = np.zeros((d + 1, d + 1))
     hess[:d, :d] = hess_theta
@@ -166,12 +194,32 @@ def _first_steps(theta: np.ndarray, richardson_steps: bool) -> list[np.ndarray]:
     return [first / 2.0**k for k in range(RICHARDSON_LEVELS)]
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """The theta-part of the unprofiled deviance and the penalised RSS at one theta."""
+
+    theta_part: float
+    pwrss: float
+
+
+#: The extrapolated second derivatives count as settled when leaving out the finest step
+#: moves each by at most this share of the curvature along its directions: for a smooth
+#: deviance the change is of order h^6, while rounding grows as 1 / h^2 at the finest
+#: step.
+SETTLED = 1e-4
+
+
 def _derivatives(
-    theta: np.ndarray, at: Evaluate, theta_part: Scalar, vcov: Matrix, levels: list[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(Hessian of theta_part, gradient of pwrss, Jacobian of vcov) from symmetric
-    differences at each step size in ``levels``, combined by :func:`richardson` (with
-    one step size, plain central differences): 1 + 2 d r + d (d - 1) r evaluations.
+    theta: np.ndarray, at: Callable, theta_part: Callable, vcov: Matrix | None,
+    levels: list[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """(Hessian of theta_part, gradient of pwrss, Jacobian of vcov, settled) from
+    symmetric differences at each step size in ``levels``, combined by
+    :func:`richardson` (with one step size, plain central differences):
+    1 + 2 d r + d (d - 1) r evaluations. ``settled``: with several step sizes, whether
+    each second derivative moves by at most :data:`SETTLED` of the curvature along its
+    directions when the finest step is left out (else the finest differences are rounding, not
+    curvature). ``vcov`` None skips the Jacobian.
 
     A cross derivative takes f(x + h_i e_i + h_j e_j) + f(x - h_i e_i - h_j e_j) - 2 f(x),
     which is h_i^2 f_ii + h_j^2 f_jj + 2 h_i h_j f_ij + O(h^4), less the diagonal terms,
@@ -180,6 +228,7 @@ def _derivatives(
     d = theta.size
     f0 = theta_part(at(theta))
     hess = np.zeros((d, d))
+    coarse = np.zeros((d, d))
     pwrss_grad = np.zeros(d)
     jac = None
     for i in range(d):
@@ -188,12 +237,15 @@ def _derivatives(
             up, down = at(_shifted(theta, {i: h[i]})), at(_shifted(theta, {i: -h[i]}))
             second.append((theta_part(up) - 2 * f0 + theta_part(down)) / h[i] ** 2)
             slope_pwrss.append((up.pwrss - down.pwrss) / (2 * h[i]))
-            slope_vcov.append((vcov(up) - vcov(down)) / (2 * h[i]))
+            if vcov is not None:
+                slope_vcov.append((vcov(up) - vcov(down)) / (2 * h[i]))
         hess[i, i] = richardson(second)
+        coarse[i, i] = richardson(second[:-1]) if len(second) > 1 else hess[i, i]
         pwrss_grad[i] = richardson(slope_pwrss)
-        slope = richardson(slope_vcov)
-        jac = np.zeros((d, *slope.shape)) if jac is None else jac
-        jac[i] = slope
+        if vcov is not None:
+            slope = richardson(slope_vcov)
+            jac = np.zeros((d, *slope.shape)) if jac is None else jac
+            jac[i] = slope
     for i in range(d):
         for j in range(i):
             cross = []
@@ -203,7 +255,13 @@ def _derivatives(
                 along_axes = hess[i, i] * h[i] ** 2 + hess[j, j] * h[j] ** 2
                 cross.append((pp + mm - 2 * f0 - along_axes) / (2 * h[i] * h[j]))
             hess[i, j] = hess[j, i] = richardson(cross)
-    return hess, pwrss_grad, jac
+            coarse[i, j] = coarse[j, i] = richardson(cross[:-1]) if len(cross) > 1 else hess[i, j]
+    # each entry against its own directions' curvature: the smallest curvature is the
+    # one that A = 2 H^-1 magnifies
+    diagonal = np.abs(np.diagonal(hess))
+    scale = np.sqrt(np.outer(diagonal, diagonal))
+    settled = len(levels) < 2 or bool(np.all(np.abs(hess - coarse) <= SETTLED * scale))
+    return hess, pwrss_grad, jac, settled
 
 
 def fstat_ddf(nu: np.ndarray, tol: float = 1e-8) -> float:
