@@ -12,14 +12,14 @@ keyed by model label (:func:`model_keys`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from assistant.errors import AssistantError
-from assistant.step_results import ExportedFile, json_safe
+from assistant.json_text import indented_json
+from assistant.step_results import ExportedFile
 
 SUFFIXES = (".csv", ".json")
 
@@ -40,7 +40,7 @@ def write_table(table: pd.DataFrame, path: Path, what: str) -> ExportedFile:
     existed = _prepare(path)
     try:
         if path.suffix.lower() == ".json":
-            path.write_text(json.dumps(json_safe(table), indent=2, allow_nan=False) + "\n")
+            path.write_text(indented_json(table) + "\n")
         else:
             table.to_csv(path, index=False)
     except OSError as err:
@@ -57,7 +57,7 @@ def write_json(payload: dict[str, Any], path: Path, what: str) -> ExportedFile:
         )
     existed = _prepare(path)
     try:
-        path.write_text(json.dumps(json_safe(payload), indent=2, allow_nan=False) + "\n")
+        path.write_text(indented_json(payload) + "\n")
     except OSError as err:
         raise _not_written(path, err) from None
     return ExportedFile(path, what, None, existed)
@@ -70,7 +70,7 @@ def write_tables_json(tables: dict[str, pd.DataFrame], path: Path, what: str) ->
                              "`results.json`.")
     existed = _prepare(path)
     try:
-        path.write_text(json.dumps(json_safe(tables), indent=2, allow_nan=False) + "\n")
+        path.write_text(indented_json(tables) + "\n")
     except OSError as err:
         raise _not_written(path, err) from None
     return ExportedFile(path, what, sum(len(t) for t in tables.values()), existed)

@@ -22,6 +22,11 @@ from assistant.state import FittedModel
 
 def json_safe(value: Any) -> Any:
     """Plain JSON values: NaN and infinities become None, numpy scalars plain numbers."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if hasattr(value, "to_dict") and not isinstance(value, pd.DataFrame | pd.Series):
         return json_safe(value.to_dict())
     if isinstance(value, dict):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 FIXED_EFFECT_COLUMNS = ("term", "estimate", "se", "df", "t", "p", "ci_lower", "ci_upper")
@@ -34,5 +35,17 @@ def variance_components_table(fit: Any) -> pd.DataFrame:
 
 def random_effects_table(fit: Any) -> pd.DataFrame:
     """Every BLUP with its conditional SD, in lme4's ``ranef`` order."""
-    rows = [[e.group, e.term, str(e.level), e.value, e.cond_sd] for e in fit.random_effects]
-    return pd.DataFrame(rows, columns=list(RANDOM_EFFECT_COLUMNS))
+    columns = getattr(fit, "random_effect_columns", None)
+    if columns is None:
+        rows = [[e.group, e.term, str(e.level), e.value, e.cond_sd] for e in fit.random_effects]
+        return pd.DataFrame(rows, columns=list(RANDOM_EFFECT_COLUMNS))
+    return pd.DataFrame(
+        {
+            "group": columns.group,
+            "term": columns.term,
+            "level": [str(level) for level in columns.level],
+            "value": np.asarray(columns.value, dtype=float),
+            "cond_sd": np.asarray(columns.cond_sd, dtype=float),
+        },
+        columns=list(RANDOM_EFFECT_COLUMNS),
+    )

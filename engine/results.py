@@ -55,6 +55,56 @@ class RandomEffect:
     cond_sd: float
 
 
+@dataclass(frozen=True)
+class RandomEffectColumns:
+    """Every BLUP (conditional mode) with its conditional SD (lme4's ``condVar``), one
+    sequence per column, in lme4's ``as.data.frame(ranef)`` order: grouping factor by
+    grouping factor, within one the terms' columns in turn, within a column every level.
+
+    The same numbers as :class:`RandomEffect` rows, kept as arrays so that tables and
+    files of every BLUP (250,000 on 125,000 groups with a random slope) need no object
+    per BLUP.
+    """
+
+    group: list[str]
+    term: list[str]
+    level: list[Any]
+    value: np.ndarray
+    cond_sd: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+    def rows(self) -> list[RandomEffect]:
+        """One :class:`RandomEffect` per BLUP (values as Python floats)."""
+        return [
+            RandomEffect(group=g, term=t, level=lv, value=v, cond_sd=sd)
+            for g, t, lv, v, sd in zip(
+                self.group, self.term, self.level, self.value.tolist(),
+                self.cond_sd.tolist(), strict=True,
+            )
+        ]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The fit JSON's ``random_effects`` (CONTRACTS §3): one dict per BLUP, a value or
+        SD that is not finite as None."""
+        values = _json_floats(self.value)
+        sds = _json_floats(self.cond_sd)
+        return [
+            {"group": g, "term": t, "level": lv, "value": v, "cond_sd": sd}
+            for g, t, lv, v, sd in zip(self.group, self.term, self.level, values, sds,
+                                       strict=True)
+        ]
+
+
+def _json_floats(values: np.ndarray) -> list[float | None]:
+    """Plain floats, None where a value is not finite (``_json_number`` on each)."""
+    out: list[float | None] = values.tolist()
+    for i in np.flatnonzero(~np.isfinite(values)).tolist():
+        out[i] = None
+    return out
+
+
 def _json_number(value: Any) -> Any:
     if value is None:
         return None
@@ -123,20 +173,32 @@ class LmmFit:
         return self.model_frame.table()
 
     @property
+    def random_effect_columns(self) -> RandomEffectColumns:
+        """Every BLUP with its conditional SD as columns (computed once, see
+        :class:`RandomEffectColumns`)."""
+        if "random_effect_columns" not in self._cache:
+            self._cache["random_effect_columns"] = self._compute_random_effect_columns()
+        return self._cache["random_effect_columns"]
+
+    @property
     def random_effects(self) -> list[RandomEffect]:
         """Every BLUP with its conditional SD, ordered as lme4's ``as.data.frame(ranef)``."""
         if "random_effects" not in self._cache:
-            self._cache["random_effects"] = self._compute_random_effects()
+            self._cache["random_effects"] = self.random_effect_columns.rows()
         return self._cache["random_effects"]
 
-    def _compute_random_effects(self) -> list[RandomEffect]:
+    def _compute_random_effect_columns(self) -> RandomEffectColumns:
         with fit_blas_threads():
             covs = self.model.conditional_covariances(self.theta, self.sigma**2)
-        rows: list[RandomEffect] = []
         groups: list[str] = []
         for term in self.model.terms:
             if term.group not in groups:
                 groups.append(term.group)
+        group_col: list[str] = []
+        term_col: list[str] = []
+        level_col: list[Any] = []
+        value_parts: list[np.ndarray] = []
+        sd_parts: list[np.ndarray] = []
         for group in groups:
             for term, cov in zip(self.model.terms, covs, strict=True):
                 if term.group != group:
@@ -144,18 +206,20 @@ class LmmFit:
                 s = term.n_columns
                 values = self.b[term.z_slice].reshape(term.n_levels, s)
                 sds = np.sqrt(np.maximum(np.diagonal(cov, axis1=1, axis2=2), 0.0))
+                levels = list(term.levels)
                 for a, column in enumerate(term.columns):
-                    for j, level in enumerate(term.levels):
-                        rows.append(
-                            RandomEffect(
-                                group=group,
-                                term=column,
-                                level=level,
-                                value=float(values[j, a]),
-                                cond_sd=float(sds[j, a]),
-                            )
-                        )
-        return rows
+                    group_col.extend([group] * term.n_levels)
+                    term_col.extend([column] * term.n_levels)
+                    level_col.extend(levels)
+                    value_parts.append(np.asarray(values[:, a], dtype=float))
+                    sd_parts.append(np.asarray(sds[:, a], dtype=float))
+        return RandomEffectColumns(
+            group=group_col,
+            term=term_col,
+            level=level_col,
+            value=np.concatenate(value_parts) if value_parts else np.empty(0),
+            cond_sd=np.concatenate(sd_parts) if sd_parts else np.empty(0),
+        )
 
     def satterthwaite(self) -> SatterthwaiteSetup:
         """The Satterthwaite ingredients (A = 2 H^-1 and the Jacobian), computed once."""
@@ -261,16 +325,7 @@ class LmmFit:
                 }
                 for vc in self.variance_components
             ],
-            "random_effects": [
-                {
-                    "group": re.group,
-                    "term": re.term,
-                    "level": re.level,
-                    "value": _json_number(re.value),
-                    "cond_sd": _json_number(re.cond_sd),
-                }
-                for re in self.random_effects
-            ],
+            "random_effects": self.random_effect_columns.records(),
             "icc": _json_number(self.icc),
             "optinfo": self.opt.to_dict(),
         }
