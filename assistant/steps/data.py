@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -328,13 +329,18 @@ def model_roles(
 
 
 def data_roles(
-    state: SessionState, model: Any = None, data: Any = None
+    state: SessionState, model: Any = None, data: Any = None,
+    describe: Callable[[], Any] | None = None,
 ) -> dict[str, str]:
     """Outcome, time and grouping column: from the model (the one named, else the newest
-    on the current data), else guessed from the data."""
+    on the current data), else guessed from the data. The data are described (a pass
+    over every column) only when the model leaves a role open; ``describe`` gives that
+    description when the caller has it (or will reuse it)."""
     data = require_data(state) if data is None else data
     roles = model_roles(state, model, data)
-    summary = describe_data(data)
+    if all(role in roles for role in ("group", "time", "outcome")):
+        return roles
+    summary = describe_data(data) if describe is None else describe()
     roles.setdefault("group", summary.id_guess)
     roles.setdefault("time", summary.time_guess)
     roles.setdefault("outcome", summary.outcome_guess)

@@ -7,6 +7,8 @@ second at start-up that sessions without figures should not pay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +200,8 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
     from engine.plots import observed_data_figure
 
     data = require_data(state)
-    roles = data_roles(state)
+    describe = cache(partial(describe_data, data))  # one pass over the data at most
+    roles = data_roles(state, describe=describe)
     outcome = step_field(step, "outcome")
     wide = None if outcome is None or outcome in data.columns else (
         wide_measure_problem(data, outcome)
@@ -222,7 +225,7 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
     if by is not None and by == group:
         by = None  # "plot pain_score by patient": one line per patient, no panels
     if outcome is None:
-        summary = describe_data(data)
+        summary = describe()
         if summary.layout == "wide":
             stubs = ", ".join(f"{s}_…" for s in summary.wide_stubs)
             raise AssistantError(
@@ -239,7 +242,7 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
             "I could not tell which column identifies the subjects or clusters; name it, "
             f"e.g. `plot {outcome} over time for each id`."
         )
-    time = _time_role(over, state, roles, data.columns)
+    time = _time_role(over, state, roles, data.columns, describe)
     if by is not None and by == time:
         by = None  # "plot pain_score by time": against time, not a panel per visit
     folder, fmt = _target(state)
@@ -275,7 +278,8 @@ def _arm_factor(state: SessionState, data: Any, subject: str) -> str:
 
 
 def _time_role(
-    named: str | None, state: SessionState, roles: dict[str, str], columns: Any
+    named: str | None, state: SessionState, roles: dict[str, str], columns: Any,
+    describe: Callable[[], Any],
 ) -> str | None:
     """The time axis of a data plot, or None for the per-cluster layout.
 
@@ -296,14 +300,13 @@ def _time_role(
     candidate = roles.get("time")
     if candidate is None:
         return None
-    data = require_data(state)
-    if candidate == describe_data(data).time_guess:
-        return candidate
     model = state.last_model
     if model is not None and model.dataset == state.current_data_name:
         slopes = {term.label for rt in model.fit.model_formula.random_terms for term in rt.terms}
         if candidate in slopes:
             return candidate
+    if candidate == describe().time_guess:
+        return candidate
     return None
 
 
