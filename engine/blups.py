@@ -140,14 +140,39 @@ def blup_rows(fit: Any, level: float = 0.95) -> list[BlupRow]:
     ]
 
 
+def _blup_keys(fit: Any) -> tuple[list[str], list[str], list[Any]]:
+    """(group, term, level) of every BLUP: the fit's columns when it keeps them (no
+    object per BLUP), else read off its rows."""
+    columns = getattr(fit, "random_effect_columns", None)
+    if columns is not None:
+        return columns.group, columns.term, columns.level
+    rows = fit.random_effects
+    return [e.group for e in rows], [e.term for e in rows], [e.level for e in rows]
+
+
+def level_blups(fit: Any, group: str, level: str) -> dict[str, float]:
+    """The BLUP of each random term for one level (as text) of ``group``."""
+    columns = getattr(fit, "random_effect_columns", None)
+    if columns is None:
+        return {e.term: float(e.value) for e in fit.random_effects
+                if e.group == group and str(e.level) == level}
+    return {
+        t: v for g, t, lv, v in zip(columns.group, columns.term, columns.level,
+                                    columns.value.tolist(), strict=True)
+        if g == group and str(lv) == level
+    }
+
+
 def grouping_factors(fit: Any) -> list[str]:
     """The fit's grouping factors, in lme4's order."""
-    return list(dict.fromkeys(e.group for e in fit.random_effects))
+    return list(dict.fromkeys(_blup_keys(fit)[0]))
 
 
 def levels_of(fit: Any, group: str) -> list[str]:
     """The levels of one grouping factor, in the fit's order."""
-    return list(dict.fromkeys(str(e.level) for e in fit.random_effects if e.group == group))
+    groups, _, levels = _blup_keys(fit)
+    return list(dict.fromkeys(str(lv) for g, lv in zip(groups, levels, strict=True)
+                              if g == group))
 
 
 def match_level(levels: Sequence[str], text: str) -> str | None:
@@ -228,7 +253,8 @@ def _require_group(fit: Any, group: str) -> None:
 
 def terms_of(fit: Any, group: str) -> list[str]:
     """The random terms of one grouping factor, in lme4's order."""
-    return list(dict.fromkeys(e.term for e in fit.random_effects if e.group == group))
+    groups, terms, _ = _blup_keys(fit)
+    return list(dict.fromkeys(t for g, t in zip(groups, terms, strict=True) if g == group))
 
 
 def resolve_term(fit: Any, group: str, term: str | None) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.blups import INTERCEPT, require_level
+from engine.blups import INTERCEPT, level_blups, require_level
 from engine.design import fixed_design_for
 from engine.errors import LmmInputError
 from engine.predict import PredictionGrid, population_predictions
@@ -58,10 +58,7 @@ def level_prediction(
     population = population_predictions(fit, level=level, at=at or None)
     predictors = population.frame.drop(columns=["estimate", "se", "df", "lower", "upper"])
     design = fixed_design_for(fit, predictors)
-    blups = {
-        e.term: float(e.value) for e in fit.random_effects
-        if e.group == group and str(e.level) == stored
-    }
+    blups = level_blups(fit, group, stored)
     deviation = np.zeros(len(predictors))
     for term, value in blups.items():
         deviation += value * random_term_column(fit, term, predictors, design)

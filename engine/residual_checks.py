@@ -48,6 +48,8 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from engine.results import RandomEffectColumns, blups_by_term
+
 FUNNEL_SD_RATIO = 1.5
 FUNNEL_P = 0.05
 MIN_OBS_FOR_SHAPE = 12
@@ -203,14 +205,11 @@ def masking_resistant_flags(values: np.ndarray, limit: float) -> tuple[np.ndarra
         flagged = updated
 
 
-def extreme_levels(random_effects: Sequence[Any]) -> tuple[Finding, ...]:
-    """The ``extreme_levels`` rule for every (group, term) of the random effects."""
-    by_term: dict[tuple[str, str], list[Any]] = {}
-    for e in random_effects:
-        by_term.setdefault((e.group, e.term), []).append(e)
+def extreme_levels(random_effects: Sequence[Any] | RandomEffectColumns) -> tuple[Finding, ...]:
+    """The ``extreme_levels`` rule for every (group, term) of the random effects (rows,
+    or a fit's columns)."""
     found: list[Finding] = []
-    for (group, term), rows in by_term.items():
-        values = np.array([float(r.value) for r in rows])
+    for (group, term), (levels, values) in blups_by_term(random_effects).items():
         if values.size < MIN_LEVELS:
             continue
         limit = bonferroni_z(values.size)
@@ -226,7 +225,7 @@ def extreme_levels(random_effects: Sequence[Any]) -> tuple[Finding, ...]:
                  "sd_unflagged": spread, "n_levels": float(values.size)},
                 group=group,
                 term=term,
-                levels=tuple(str(rows[i].level) for i in hits),
+                levels=tuple(levels[i] for i in hits.tolist()),
             )
         )
     return tuple(found)
@@ -234,7 +233,7 @@ def extreme_levels(random_effects: Sequence[Any]) -> tuple[Finding, ...]:
 
 def check_residual_arrays(
     residuals: np.ndarray, fitted: np.ndarray, sigma: float,
-    random_effects: Sequence[Any] = (),
+    random_effects: Sequence[Any] | RandomEffectColumns = (),
 ) -> ResidualChecks:
     """Apply every rule to conditional residuals, fitted values, σ̂ and the BLUPs."""
     resid = np.asarray(residuals, dtype=float)
@@ -261,9 +260,10 @@ def check_residual_arrays(
 def check_residuals(fit) -> ResidualChecks:
     """Apply every rule to a fitted model (``fit.residuals()``, ``fit.fitted()``,
     ``fit.sigma``, ``fit.random_effects``)."""
+    columns = getattr(fit, "random_effect_columns", None)
     return check_residual_arrays(
         np.asarray(fit.residuals(), dtype=float),
         np.asarray(fit.fitted(), dtype=float),
         float(fit.sigma),
-        fit.random_effects,
+        fit.random_effects if columns is None else columns,
     )

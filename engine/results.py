@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -77,13 +79,34 @@ class RandomEffectColumns:
 
     def rows(self) -> list[RandomEffect]:
         """One :class:`RandomEffect` per BLUP (values as Python floats)."""
-        return [
-            RandomEffect(group=g, term=t, level=lv, value=v, cond_sd=sd)
-            for g, t, lv, v, sd in zip(
-                self.group, self.term, self.level, self.value.tolist(),
-                self.cond_sd.tolist(), strict=True,
-            )
-        ]
+        # the frozen dataclass's __init__ sets each field through object.__setattr__;
+        # filling the instance dict directly builds the same objects in half the time
+        names = ("group", "term", "level", "value", "cond_sd")
+        make = object.__new__
+        rows = []
+        for fields_ in zip(self.group, self.term, self.level, self.value.tolist(),
+                           self.cond_sd.tolist(), strict=True):
+            row = make(RandomEffect)
+            row.__dict__.update(zip(names, fields_, strict=True))
+            rows.append(row)
+        return rows
+
+    def by_term(self) -> dict[tuple[str, str], tuple[list[str], np.ndarray]]:
+        """(levels as text, BLUPs) of each (grouping factor, term), in order."""
+        group = np.asarray(self.group, dtype=object)
+        term = np.asarray(self.term, dtype=object)
+        starts = np.flatnonzero((group[1:] != group[:-1]) | (term[1:] != term[:-1])) + 1
+        bounds = [0, *starts.tolist(), len(self)] if len(self) else []
+        out: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
+        for a, b in pairwise(bounds):
+            key = (self.group[a], self.term[a])
+            levels = [str(level) for level in self.level[a:b]]
+            if key in out:  # the same term twice, as (1 | g) + (1 | g)
+                levels = out[key][0] + levels
+                out[key] = (levels, np.concatenate([out[key][1], self.value[a:b]]))
+            else:
+                out[key] = (levels, np.array(self.value[a:b], dtype=float))
+        return out
 
     def records(self) -> list[dict[str, Any]]:
         """The fit JSON's ``random_effects`` (CONTRACTS §3): one dict per BLUP, a value or
@@ -95,6 +118,22 @@ class RandomEffectColumns:
             for g, t, lv, v, sd in zip(self.group, self.term, self.level, values, sds,
                                        strict=True)
         ]
+
+
+def blups_by_term(
+    random_effects: RandomEffectColumns | Sequence[Any],
+) -> dict[tuple[str, str], tuple[list[str], np.ndarray]]:
+    """(levels as text, BLUPs) of each (grouping factor, term) in order of first
+    appearance, from a fit's columns or from any sequence of :class:`RandomEffect` rows."""
+    if isinstance(random_effects, RandomEffectColumns):
+        return random_effects.by_term()
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for e in random_effects:
+        grouped.setdefault((e.group, e.term), []).append(e)
+    return {
+        key: ([str(e.level) for e in rows], np.array([float(e.value) for e in rows]))
+        for key, rows in grouped.items()
+    }
 
 
 def _json_floats(values: np.ndarray) -> list[float | None]:
@@ -241,8 +280,11 @@ class LmmFit:
         return int(sizes.min()), float(np.median(sizes)), int(sizes.max())
 
     def fitted(self) -> np.ndarray:
-        """Conditional fitted values X beta-hat + Z b."""
-        return self.model.X @ self.beta + self.model.Z @ self.b
+        """Conditional fitted values X beta-hat + Z b (computed once; a fresh copy each
+        call, so a caller may change it)."""
+        if "fitted" not in self._cache:
+            self._cache["fitted"] = self.model.X @ self.beta + self.model.Z @ self.b
+        return self._cache["fitted"].copy()
 
     def residuals(self) -> np.ndarray:
         """Conditional residuals y - X beta-hat - Z b."""

@@ -43,6 +43,7 @@ from engine.predict import (
     population_predictions,
     subject_predictions,
 )
+from engine.results import blups_by_term
 
 #: A factor with more levels than this is not split into panels automatically.
 MAX_PANELS = 6
@@ -161,15 +162,19 @@ def levels_across_ranking(fit, group: str, count: int) -> tuple[str, ...]:
     same fit always gives the same levels."""
     if count < 1:
         raise LmmInputError("Ask for at least one level, e.g. `for 5 schools`.")
-    rows = [r for r in fit.random_effects if r.group == group and r.term == "(Intercept)"]
-    if not rows:  # no random intercept: rank by the factor's first random term
-        first = next((r.term for r in fit.random_effects if r.group == group), None)
-        rows = [r for r in fit.random_effects if r.group == group and r.term == first]
-    ranked = [r.level for r in sorted(rows, key=lambda r: (r.value, str(r.level)))]
+    columns = getattr(fit, "random_effect_columns", None)
+    terms = blups_by_term(fit.random_effects if columns is None else columns)
+    # the random intercept, else (no random intercept) the factor's first random term
+    key = (group, "(Intercept)")
+    if key not in terms:
+        key = next((k for k in terms if k[0] == group), key)
+    levels, values = terms.get(key, ([], np.empty(0)))
+    keys = list(zip(values.tolist(), levels, strict=True))
+    ranked = [levels[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
     if len(ranked) <= count:
-        return tuple(str(level) for level in ranked)
+        return tuple(ranked)
     picks = np.unique(np.round(np.linspace(0, len(ranked) - 1, count)).astype(int))
-    return tuple(str(ranked[i]) for i in picks)
+    return tuple(ranked[i] for i in picks)
 
 
 def _subject_segments(
