@@ -91,22 +91,26 @@ class RandomEffectColumns:
             rows.append(row)
         return rows
 
-    def by_term(self) -> dict[tuple[str, str], tuple[list[str], np.ndarray]]:
-        """(levels as text, BLUPs) of each (grouping factor, term), in order."""
+    def term_positions(self) -> dict[tuple[str, str], np.ndarray]:
+        """The positions of each (grouping factor, term)'s BLUPs, in order of first
+        appearance (a term given twice, as (1 | g) + (1 | g), is one entry)."""
         group = np.asarray(self.group, dtype=object)
         term = np.asarray(self.term, dtype=object)
         starts = np.flatnonzero((group[1:] != group[:-1]) | (term[1:] != term[:-1])) + 1
         bounds = [0, *starts.tolist(), len(self)] if len(self) else []
-        out: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
+        out: dict[tuple[str, str], np.ndarray] = {}
         for a, b in pairwise(bounds):
             key = (self.group[a], self.term[a])
-            levels = [str(level) for level in self.level[a:b]]
-            if key in out:  # the same term twice, as (1 | g) + (1 | g)
-                levels = out[key][0] + levels
-                out[key] = (levels, np.concatenate([out[key][1], self.value[a:b]]))
-            else:
-                out[key] = (levels, np.array(self.value[a:b], dtype=float))
+            block = np.arange(a, b)
+            out[key] = np.concatenate([out[key], block]) if key in out else block
         return out
+
+    def by_term(self) -> dict[tuple[str, str], tuple[list[str], np.ndarray]]:
+        """(levels as text, BLUPs) of each (grouping factor, term), in order."""
+        return {
+            key: ([str(self.level[i]) for i in where.tolist()], self.value[where])
+            for key, where in self.term_positions().items()
+        }
 
     def records(self) -> list[dict[str, Any]]:
         """The fit JSON's ``random_effects`` (CONTRACTS §3): one dict per BLUP, a value or

@@ -189,3 +189,35 @@ def test_a_large_panel_draws_its_edges_and_a_fixed_random_rest():
         edge = rest[np.argsort(-far)[:DRAWN_EDGE_POINTS]]
         assert drawn[edge].all()
     np.testing.assert_array_equal(drawn, drawn_points(x, y, flagged))
+
+
+@pytest.mark.parametrize("which", ["sleep_fit", "ratings_fit"])
+def test_caterpillar_panels_from_columns_are_those_from_rows(which, request):
+    from engine.plots.caterpillar import _collect, draw_caterpillar
+    from engine.plots.style import figure_style
+
+    fit = request.getfixturevalue(which)
+    by_columns = _collect(fit.random_effect_columns)
+    by_rows = _collect(fit.random_effects)
+    assert list(by_columns) == list(by_rows)
+    for group, terms in by_columns.items():
+        for mine, theirs in zip(terms, by_rows[group], strict=True):
+            assert (mine.group, mine.term) == (theirs.group, theirs.term)
+            assert list(mine.levels) == list(theirs.levels)
+            np.testing.assert_array_equal(mine.values, theirs.values)
+            np.testing.assert_array_equal(mine.cond_sds, theirs.cond_sds)
+        with figure_style():
+            _, panels = draw_caterpillar(fit.random_effect_columns, group)
+            _, old_panels = draw_caterpillar(fit.random_effects, group)
+        assert panels == old_panels
+
+
+def test_caterpillar_intervals_are_lme4s(sleep_fit, lme4_ranef):
+    from engine.plots.caterpillar import _collect
+
+    (intercepts, slopes) = _collect(sleep_fit.random_effect_columns)["Subject"]
+    want = [r for r in lme4_ranef if r["term"] == "Days"]
+    assert slopes.term == "Days" and list(slopes.levels) == [r["level"] for r in want]
+    np.testing.assert_allclose(slopes.values, [r["value"] for r in want], rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(slopes.cond_sds, [r["cond_sd"] for r in want], rtol=1e-3)
+    assert intercepts.values.size == 18

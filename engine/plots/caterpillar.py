@@ -42,6 +42,7 @@ from engine.plots.style import (
     new_figure,
     save_figure,
 )
+from engine.results import RandomEffectColumns
 
 #: Most levels that get a tick label each.
 LABEL_LIMIT = 100
@@ -84,8 +85,12 @@ class _TermEffects:
     cond_sds: np.ndarray
 
 
-def _collect(effects: Sequence[RandomEffectLike]) -> dict[str, list[_TermEffects]]:
+def _collect(
+    effects: Sequence[RandomEffectLike] | RandomEffectColumns,
+) -> dict[str, list[_TermEffects]]:
     """BLUPs arranged by grouping factor, then by term, in order of first appearance."""
+    if isinstance(effects, RandomEffectColumns):
+        return _collect_columns(effects)
     order: dict[tuple[str, str], list[RandomEffectLike]] = {}
     for e in effects:
         order.setdefault((e.group, e.term), []).append(e)
@@ -98,6 +103,22 @@ def _collect(effects: Sequence[RandomEffectLike]) -> dict[str, list[_TermEffects
                 levels=np.array([str(r.level) for r in rows], dtype=object),
                 values=np.array([float(r.value) for r in rows]),
                 cond_sds=np.array([float(r.cond_sd) for r in rows]),
+            )
+        )
+    return by_group
+
+
+def _collect_columns(columns: RandomEffectColumns) -> dict[str, list[_TermEffects]]:
+    """:func:`_collect` of a fit's BLUP columns (no object per BLUP)."""
+    by_group: dict[str, list[_TermEffects]] = {}
+    for (group, term), where in columns.term_positions().items():
+        by_group.setdefault(group, []).append(
+            _TermEffects(
+                group=group,
+                term=term,
+                levels=np.array([str(columns.level[i]) for i in where.tolist()], dtype=object),
+                values=np.asarray(columns.value[where], dtype=float),
+                cond_sds=np.asarray(columns.cond_sd[where], dtype=float),
             )
         )
     return by_group
@@ -242,8 +263,8 @@ def _legend_handles(panel: CaterpillarPanel | None, *, many: bool) -> list[Line2
 
 
 def draw_caterpillar(
-    effects: Sequence[RandomEffectLike], group: str, *, term: str | None = None,
-    level: float = 0.95,
+    effects: Sequence[RandomEffectLike] | RandomEffectColumns, group: str, *,
+    term: str | None = None, level: float = 0.95,
 ) -> tuple[MplFigure, tuple[CaterpillarPanel, ...]]:
     """Draw (without saving) the caterpillar figure of one grouping factor.
 
@@ -300,7 +321,9 @@ def caterpillar_figure(
     picks ``"intercept"``, ``"slope"`` or a term name (default: every term, side by side).
     """
     fmt = check_format(fmt)
-    groups = list(_collect(fit.random_effects))
+    columns = getattr(fit, "random_effect_columns", None)
+    effects = fit.random_effects if columns is None else columns
+    groups = list(_collect(effects))
     if not groups:
         raise LmmInputError("The model has no random effects to plot; fit a mixed model first.")
     chosen = groups if group is None else [group]
@@ -308,7 +331,7 @@ def caterpillar_figure(
     panels: list[CaterpillarPanel] = []
     with figure_style():
         for g in chosen:
-            fig, drawn = draw_caterpillar(fit.random_effects, g, term=term, level=level)
+            fig, drawn = draw_caterpillar(effects, g, term=term, level=level)
             stem = file_stem(prefix, "caterpillar", g, term or "")
             paths.append(save_figure(fig, out_dir, stem, fmt))
             panels.extend(drawn)
