@@ -113,6 +113,8 @@ BEFORE_LAST_REF = "before_last"
 
 #: What "deviance" reads as among criteria: a test after "compare", a statistic after "show".
 _DEVIANCE = "deviance"
+#: Structures after which a bare "for x" (or "of x" with no model noun) names the slope.
+_SLOPE_STRUCTURES = frozenset({"random_slope", "uncorrelated_slope", "intercept_and_slope"})
 
 #: The sample data set used when a request asks for "a sample dataset" without a name.
 DEFAULT_SAMPLE = "pain_trial"
@@ -492,6 +494,9 @@ class StepBuilder(Transformer):
     def detail_for(self, items):
         return _Field("for", _cols(items)[0])
 
+    def detail_of(self, items):
+        return _Field("of", _cols(items)[0])
+
     def detail_predictors(self, items):
         return _Field("predictors", _cols(items))
 
@@ -532,6 +537,7 @@ class StepBuilder(Transformer):
         info: dict[str, Any] = {}
         formula: _Formula | None = None
         noun = False
+        of_column: Any = None
         for part in parts:
             if isinstance(part, _Formula):
                 formula = part
@@ -540,7 +546,7 @@ class StepBuilder(Transformer):
                     noun = True
                 elif part.name == "for":
                     structure = info.get("structure")
-                    if structure in {"random_slope", "uncorrelated_slope", "intercept_and_slope"}:
+                    if structure in _SLOPE_STRUCTURES:
                         info.setdefault("slope", part.value)
                     elif noun and "response" not in info:
                         info["response"] = part.value
@@ -548,8 +554,19 @@ class StepBuilder(Transformer):
                         info["group"] = part.value
                 elif part.name == "predictors":
                     info["predictors"] = tuple(info.get("predictors", ())) + tuple(part.value)
+                elif part.name == "of":
+                    of_column = part.value
                 else:
                     info[part.name] = part.value
+        if of_column is not None:
+            if (not noun and info.get("structure") in _SLOPE_STRUCTURES
+                    and not info.get("predictors")):
+                # "random slope of Days by Subject"; "random slope of Days for Subject"
+                if "slope" in info and "group" not in info:
+                    info["group"] = info["slope"]
+                info["slope"] = of_column
+            else:
+                info.setdefault("response", of_column)
         options = {k: info.pop(k) for k in ("method", "ddf", "optimizer", "max_iter", "label",
                                             "level") if k in info}
         if info.get("crossed_with") and str(info.get("predictors", ("",))[-1]).lower() == "crossed":
@@ -2492,6 +2509,9 @@ class StepBuilder(Transformer):
     def opt_over(self, items):
         return _Field("over", _cols(items)[0])
 
+    def opt_outcome(self, items):
+        return _Field("outcome", _cols(items)[0])
+
     def opt_nothing(self, _):
         return []
 
@@ -3285,8 +3305,8 @@ class _PlotTarget:
                     "either the data (`plot the data`) or a model's trajectory "
                     "(`plot the fitted trajectories of model 2`)"
                 )
-            return PlotData(self.outcome, fields.get("over"), fields.get("for_each"),
-                            fields.get("by"))
+            return PlotData(self.outcome or fields.get("outcome"), fields.get("over"),
+                            fields.get("for_each"), fields.get("by"))
         if kind == "caterpillar":
             return PlotCaterpillar(model, self.which or self.term, self.group)
         if self.kind == "residuals":

@@ -79,6 +79,22 @@ _CROSSED_AFTER_RE = re.compile(
     r"(?:by|x|\*)\s+([A-Za-z][A-Za-z0-9_.]*)\s+(interactions?)(?![A-Za-z0-9_])",
     re.IGNORECASE,
 )
+#: words15: short forms of model words, read only as whole phrases so that a column
+#: named "RI" or "rand" keeps its meaning elsewhere: "RI model", "rand slope", "var comps".
+_SHORT_FORMS = {
+    "ri model": "random intercept model", "ri models": "random intercept models",
+    "rs model": "random slope model", "rs models": "random slope models",
+    "rand slope": "random slope", "rand slopes": "random slopes",
+    "rand intercept": "random intercept", "rand intercepts": "random intercepts",
+    "rand effects": "random effects", "ranef": "random effects",
+    "var comps": "variance components", "var comp": "variance components",
+    "variance comps": "variance components", "var components": "variance components",
+}
+_SHORT_FORM_RE = re.compile(
+    r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(c).replace(r"\ ", r"\s+").replace(" ", r"\s+")
+                                    for c in _SHORT_FORMS) + r")(?![A-Za-z0-9_(])",
+    re.IGNORECASE,
+)
 #: "how much of the variance ..." says no more than "how much variance ...".
 _HOW_MUCH_OF_RE = re.compile(r"(?<![A-Za-z])how much of(?![A-Za-z])", re.IGNORECASE)
 #: "between-patient SD", "within-subject variance": any between-/within- compound.
@@ -179,6 +195,8 @@ def normalise(request: str) -> Mapped:
     text = request.translate(_SMART)
     mapped = Mapped(text, tuple(range(len(text))))
     mapped = _rewrite(mapped, _CONTRACTION_RE, lambda mt: _CONTRACTIONS[mt.group(0).lower()])
+    mapped = _rewrite(mapped, _SHORT_FORM_RE,
+                      lambda mt: _SHORT_FORMS[" ".join(mt.group(0).lower().split())])
     mapped = _rewrite(mapped, _SUSPENDED_RE, lambda mt: f"{mt.group(1)} {mt.group(2)} ")
     mapped = _rewrite(
         mapped,

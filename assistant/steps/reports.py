@@ -378,6 +378,7 @@ def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     if outcome:
         check_outcome(outcome, model)
     pairs = list(step_field(step, "at", ()) or ())
+    _refuse_every_level(model.fit, pairs)
     levels = [(group, value) for name, value in pairs
               if (group := named_group(model.fit, name)) is not None]
     if len(levels) > 1:
@@ -402,6 +403,23 @@ def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     return StepResult(EngineResult("predictions", grid, model), state)
 
 
+def _refuse_every_level(fit: Any, pairs: list[Any]) -> None:
+    """ "predictions for each patient" asks for every level at once: point to the requests
+    that give each level's own line or coefficients, and to one level's prediction."""
+    for name, value in pairs:
+        if name.casefold() not in {"each", "every", "all"} or not value:
+            continue
+        group = named_group(fit, value)
+        if group is None:
+            continue
+        example = _first_level(fit, group)
+        raise AssistantError(
+            f"A prediction is for one {group} at a time, e.g. `predict for {group} {example}`; "
+            f"for every {group} at once ask `plot each {group}'s fitted line` or "
+            f"`each {group}'s own intercept and slope`."
+        )
+
+
 def _first_level(fit: Any, group: str) -> str:
     return next(str(e.level) for e in fit.random_effects if e.group == group)
 
@@ -419,8 +437,9 @@ def _fixed_values(fit: Any, pairs: Any) -> dict[str, str]:
     predictors = {*variables.continuous, *variables.factors}
     out: dict[str, str] = {}
     for name, value in pairs:
-        if name not in predictors and name.casefold() in levels:
-            factor, level = levels[name.casefold()]
+        level_key = _level_key(name, levels) if name not in predictors else None
+        if level_key is not None:
+            factor, level = levels[level_key]
             out[factor] = level
         elif name not in predictors and (time := _time_named_by_unit(fit, name)) is not None:
             out[time] = value
@@ -431,6 +450,17 @@ def _fixed_values(fit: Any, pairs: Any) -> dict[str, str]:
         else:
             out[name] = value
     return out
+
+
+def _level_key(name: str, levels: dict[str, tuple[str, str]]) -> str | None:
+    """The key in ``levels`` that ``name`` names: the level itself, or its plural
+    ("for controls" is the level ``control``); None when it names none."""
+    key = name.casefold()
+    for candidate in (key, key[:-1] if key.endswith("s") else None,
+                      key[:-2] if key.endswith("es") else None):
+        if candidate and candidate in levels:
+            return candidate
+    return None
 
 
 def _names_one_observation(fit: Any, name: str) -> bool:
