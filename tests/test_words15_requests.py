@@ -247,3 +247,21 @@ def test_check_convergence_reports_the_current_model_first(sleep_session):
     text = ask_ok(sleep_session, "check convergence").text()
     assert "Model 1 (random intercept and slope model) converged" in text
     assert "the fit is not singular" in text
+
+
+def test_only_females_keeps_the_rows_of_the_level_female(pain_session):
+    answer = ask_ok(pain_session, "only females")
+    data = load_sample("pain_trial")
+    kept = answer.steps[-1].result.result.data
+    assert len(kept) == int((data["sex"] == "female").sum())
+    assert set(kept["sex"]) == {"female"}
+    assert "kept the rows where sex is female" in answer.text()
+
+
+def test_a_plural_that_names_no_level_is_still_refused(pain_session):
+    text = pain_session.ask("only martians").text()
+    assert "No column of the data has the value 'martians'" in text
+
+
+def test_random_effects_with_their_intervals_is_the_caterpillar_plot():
+    assert _step("plot the random effects with their intervals")["kind"] == "plot_caterpillar"

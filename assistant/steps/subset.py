@@ -97,6 +97,23 @@ def _has_levels(series: pd.Series, values: tuple[str, ...]) -> bool:
     return all(match_level(levels, v) is not None for v in values)
 
 
+def _singular_levels(data: pd.DataFrame, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Each value as the level it names when no column holds it but one holds its singular
+    ("only females": the level ``female``); other values as they are."""
+    columns = _text_columns(data)
+
+    def level_of(value: str) -> str:
+        if any(_has_levels(data[c], (value,)) for c in columns):
+            return value
+        for singular in (value[:-1] if value.endswith("s") else "",
+                         value[:-2] if value.endswith("es") else ""):
+            if singular and any(_has_levels(data[c], (singular,)) for c in columns):
+                return singular
+        return value
+
+    return tuple(level_of(v) for v in values)
+
+
 def _column_with_levels(data: pd.DataFrame, values: tuple[str, ...]) -> str:
     """The one column that has every value ("only treated patients": treatment)."""
     having = [c for c in _text_columns(data) if _has_levels(data[c], values)]
@@ -147,6 +164,8 @@ def subset_data(step: Any, state: SessionState, context: PlanContext) -> StepRes
     values = tuple(str(v) for v in step_field(step, "values", ()))
     rows = tuple(int(r) for r in step_field(step, "rows", ()))
     subjects, grouping = _grouping(state, data)
+    if not rows and step_field(step, "column") is None:
+        values = _singular_levels(data, values)
     column = None if rows else _column_for(step_field(step, "column"), values, data, state)
     result = select_rows(
         data,
