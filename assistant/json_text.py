@@ -63,13 +63,7 @@ def _encode_list(value: list | tuple, level: int) -> list[str]:
     rows = _flat_rows(value)
     if rows is not None:
         return [_encode_rows(value, rows, level)]
-    inner = "\n" + _INDENT * (level + 1)
-    parts = ["["]
-    for i, item in enumerate(value):
-        parts.append(("," if i else "") + inner)
-        parts.extend(_encode(item, level + 1))
-    parts.append("\n" + _INDENT * level + "]")
-    return parts
+    return _encode_list_general(value, level)
 
 
 def _flat_rows(value: list | tuple) -> tuple[str, ...] | None:
@@ -112,11 +106,12 @@ def _encode_rows(value: list | tuple, keys: tuple[str, ...], level: int) -> str:
 
 
 def _encode_list_general(value: list | tuple, level: int) -> list[str]:
+    """A non-empty list item by item, as the standard encoder writes it."""
     inner = "\n" + _INDENT * (level + 1)
     parts = ["["]
     for i, item in enumerate(value):
         parts.append(("," if i else "") + inner)
-        parts.extend(_encode_dict(item, level + 1))
+        parts.extend(_encode(item, level + 1))
     parts.append("\n" + _INDENT * level + "]")
     return parts
 
