@@ -202,6 +202,15 @@ _SPLIT = re.compile(r"[\s_.\-]+")
 MIN_PREFIX_LETTERS = 3
 
 
+def singular_forms(word: str) -> tuple[str, ...]:
+    """What a plural word may be the plural of, likeliest first ("controls": control;
+    "boxes": boxe, box); empty for a word without a plural ending."""
+    forms = [word[:-1]] if word.endswith("s") and len(word) > 1 else []
+    if word.endswith("es") and len(word) > 2:
+        forms.append(word[:-2])
+    return tuple(forms)
+
+
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.column_shift import ColumnShift
 from engine.design import RandomTermDesign
 from engine.model import LmmModel, TermStructure, _lower_indices
 from engine.optimize import OptSummary, minimize
@@ -53,23 +54,25 @@ INTERCEPT = "(Intercept)"
 
 @dataclass(frozen=True)
 class TermShift:
-    """The shift of one term's columns: ``means[k]`` times the intercept column is taken
-    from column k (``means[0]`` = 0 and 0 for columns kept)."""
+    """The centring of one term's columns: ``shift`` (engine.column_shift.ColumnShift on
+    the term's columns) takes each far covariate's mean times the intercept column from
+    it, Z_c = Z T with T = ``shift.matrix()``."""
 
     term_index: int
-    means: np.ndarray
+    shift: ColumnShift
+
+    @property
+    def means(self) -> np.ndarray:
+        """Each column's shift (0 for the intercept and for columns kept)."""
+        return self.shift.means
 
     def to_centred(self, factor: np.ndarray) -> np.ndarray:
-        """Lambda_c's block with Lambda_c Lambda_c' = M^-1 Lambda Lambda' M^-T."""
-        inverse = np.eye(self.means.size)
-        inverse[0] += self.means
-        return lower_root(inverse @ factor)
+        """Lambda_c's block with Lambda_c Lambda_c' = T^-1 Lambda Lambda' T^-T."""
+        return lower_root(self.shift.inverse() @ factor)
 
     def to_original(self, factor_c: np.ndarray) -> np.ndarray:
-        """Lambda's block with Lambda Lambda' = M Lambda_c Lambda_c' M'."""
-        m = np.eye(self.means.size)
-        m[0] -= self.means
-        return lower_root(m @ factor_c)
+        """Lambda's block with Lambda Lambda' = T Lambda_c Lambda_c' T'."""
+        return lower_root(self.shift.matrix() @ factor_c)
 
 
 @dataclass(frozen=True)
@@ -116,19 +119,9 @@ def term_shifts(model: LmmModel) -> list[TermShift]:
     for index, term in enumerate(model.terms):
         if term.n_columns < 2 or term.columns[0] != INTERCEPT:
             continue
-        matrix = term.matrix
-        if not np.all(matrix[:, 0] == 1.0):
-            continue
-        n = matrix.shape[0]
-        means = matrix.sum(axis=0) / n
-        # The one-pass variance is only compared with a threshold: where it cancels to
-        # nothing (or below), the mean is far beyond the spread anyway and qualifies.
-        variance = np.einsum("ij,ij->j", matrix, matrix) / n - means * means
-        spread = np.sqrt(np.maximum(variance, 0.0))
-        means[0] = 0.0
-        means[~(np.abs(means) > FAR_RATIO * spread)] = 0.0
-        if np.any(means) and np.all(np.isfinite(means)):
-            shifts.append(TermShift(index, means))
+        shift = ColumnShift.of(term.matrix, FAR_RATIO)
+        if shift is not None and shift.column == 0:
+            shifts.append(TermShift(index, shift))
     return shifts
 
 
@@ -156,9 +149,7 @@ def centred_model(model: LmmModel, shifts: list[TermShift]) -> LmmModel:
 
 
 def _design_of(term: TermStructure, shift: TermShift | None) -> RandomTermDesign:
-    matrix = term.matrix
-    if shift is not None:
-        matrix = matrix - np.outer(matrix[:, 0], shift.means)
+    matrix = term.matrix if shift is None else shift.shift.centred(term.matrix)
     return RandomTermDesign(
         group=term.group, columns=list(term.columns), levels=list(term.levels),
         codes=term.codes, matrix=matrix, from_double_bar=term.from_double_bar,

@@ -399,16 +399,20 @@ def _recheck_gradient(model, opt, objective, run, reml) -> tuple[OptSummary, flo
     return again, size
 
 
-def _restart_from(model, opt: OptSummary, run, reml: bool) -> OptSummary | None:
-    """The optimizer restarted from ``opt``'s end point, with lme4's boundary check, as
-    one record (evaluations and time added up); None unless it lowers the criterion by
-    more than 1e-6 relative, below which the deviance is merely flat there."""
-    again = run(opt.final)
+def _restart_from(
+    model, opt: OptSummary, run, reml: bool, start: np.ndarray | None = None,
+    extra_evaluations: int = 0,
+) -> OptSummary | None:
+    """The optimizer restarted from ``opt``'s end point (or from ``start``), with lme4's
+    boundary check, as one record (evaluations, with ``extra_evaluations`` spent
+    elsewhere, and time added up); None unless it lowers the criterion by more than
+    1e-6 relative, below which the deviance is merely flat there."""
+    again = run(opt.final if start is None else start)
     theta, criterion = _check_boundary(model, again.final, again.fmin, reml)
     if not criterion < opt.fmin - 1e-6 * abs(opt.fmin):
         return None
     again.initial = opt.initial
-    again.evaluations += opt.evaluations
+    again.evaluations += opt.evaluations + extra_evaluations
     again.seconds += opt.seconds
     again.final, again.fmin = theta, criterion
     return again
@@ -455,6 +459,12 @@ def _restart_once(
     again = _restart_from(model, opt, run, reml)
     if again is None:
         return opt, size
+    return _checked_again(model, again, objective, run, reml, precise)
+
+
+def _checked_again(model, again, objective, run, reml, precise) -> tuple[OptSummary, float]:
+    """An adopted restart's convergence checks: gradient (with its own restart) and
+    Hessian, as the first end point had them."""
     again, size = _recheck_gradient(model, again, objective, run, reml)
     again.hessian_check = _check_hessian(model, again, objective, precise)
     return again, size
@@ -470,18 +480,12 @@ def _search_centred(
     search = centred_search(model, opt, reml, objective, optimizer, max_iter)
     if search is None:
         return opt, size
-    again = run(search.theta)
-    theta, criterion = _check_boundary(model, again.final, again.fmin, reml)
-    if not criterion <= search.criterion:
+    again = _restart_from(model, opt, run, reml, start=search.theta,
+                          extra_evaluations=search.evaluations)
+    if again is None:
         return opt, size
-    again.initial = opt.initial
-    again.evaluations += opt.evaluations + search.evaluations
-    again.seconds += opt.seconds
-    again.final, again.fmin = theta, criterion
-    again.centred_search = dataclasses.replace(search, criterion=criterion, theta=theta)
-    again, size = _recheck_gradient(model, again, objective, run, reml)
-    again.hessian_check = _check_hessian(model, again, objective, precise)
-    return again, size
+    again.centred_search = dataclasses.replace(search, criterion=again.fmin, theta=again.final)
+    return _checked_again(model, again, objective, run, reml, precise)
 
 
 def _derivatives_checked(model: LmmModel) -> bool:

@@ -140,6 +140,13 @@ def blups_by_term(
     }
 
 
+def fit_blups_by_term(fit: Any) -> dict[tuple[str, str], tuple[list[str], np.ndarray]]:
+    """:func:`blups_by_term` of a fit: from its BLUP columns, or from its rows for an
+    object that has only ``random_effects``."""
+    columns = getattr(fit, "random_effect_columns", None)
+    return blups_by_term(fit.random_effects if columns is None else columns)
+
+
 def _json_floats(values: np.ndarray) -> list[float | None]:
     """Plain floats, None where a value is not finite (``_json_number`` on each)."""
     out: list[float | None] = values.tolist()

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -100,21 +100,9 @@ def satterthwaite_setup(
     d = theta.size
     sigma2 = sigma**2
     dof = model.n - model.p if reml else model.n
-    cache: dict[tuple[float, ...], ThetaEvaluation] = {}
+    at = _memoised(model.evaluate)
 
-    def at(point: np.ndarray) -> ThetaEvaluation:
-        key = tuple(point.tolist())
-        if key not in cache:
-            ev = model.evaluate(point)
-            if ev is None:
-                raise LmmInputError(
-                    "Satterthwaite degrees of freedom cannot be computed for this fit "
-                    "(the model is degenerate near the optimum); use ddf='residual'."
-                )
-            cache[key] = ev
-        return cache[key]
-
-    def theta_part(ev: ThetaEvaluation) -> float:
+    def theta_part(ev: ThetaEvaluation | _Pieces) -> float:
         logdet = ev.logdet_re + (ev.logdet_rx if reml else 0.0)
         return logdet + ev.pwrss / sigma2
 
@@ -129,28 +117,8 @@ def satterthwaite_setup(
         # penalised residuals (engine.residual_deviance), which keeps its digits; the
         # Jacobian of Var(beta-hat), a first difference, stays the blocked factor's.
         residual = ResidualDeviance(model, reml)
-
-        def precise_part(point: tuple[float, ...]) -> _Parts:
-            parts = residual.parts(np.array(point))
-            if parts is None:
-                raise LmmInputError(
-                    "Satterthwaite degrees of freedom cannot be computed for this fit "
-                    "(the model is degenerate near the optimum); use ddf='residual'."
-                )
-            pwrss, logdet_re, logdet_rx = parts
-            return _Parts(logdet_re + (logdet_rx if reml else 0.0) + pwrss / sigma2, pwrss)
-
-        precise_cache: dict[tuple[float, ...], _Parts] = {}
-
-        def precise_at(point: np.ndarray) -> _Parts:
-            key = tuple(point.tolist())
-            if key not in precise_cache:
-                precise_cache[key] = precise_part(key)
-            return precise_cache[key]
-
-        hess_theta, pwrss_grad, _, _ = _derivatives(
-            theta, precise_at, lambda parts: parts.theta_part, None, levels
-        )
+        precise_at = _memoised(lambda point: _Pieces.of(residual.parts(point)))
+        hess_theta, pwrss_grad, _, _ = _derivatives(theta, precise_at, theta_part, None, levels)
     p = unscaled.shape[0]
     hess = np.zeros((d + 1, d + 1))
     hess[:d, :d] = hess_theta
@@ -171,8 +139,6 @@ def satterthwaite_setup(
     )
 
 
-Evaluate = Callable[[np.ndarray], ThetaEvaluation]
-Scalar = Callable[[ThetaEvaluation], float]
 Matrix = Callable[[ThetaEvaluation], np.ndarray]
 
 
@@ -195,11 +161,41 @@ def _first_steps(theta: np.ndarray, richardson_steps: bool) -> list[np.ndarray]:
 
 
 @dataclass(frozen=True)
-class _Parts:
-    """The theta-part of the unprofiled deviance and the penalised RSS at one theta."""
+class _Pieces:
+    """The pieces of the unprofiled deviance at one theta that the derivatives read, as
+    a ThetaEvaluation has them (here from penalised residuals)."""
 
-    theta_part: float
+    logdet_re: float
+    logdet_rx: float
     pwrss: float
+
+    @classmethod
+    def of(cls, parts: tuple[float, float, float] | None) -> _Pieces | None:
+        """From ``ResidualDeviance.parts`` (penalised RSS, log|M|, log|R_X|^2)."""
+        if parts is None:
+            return None
+        pwrss, logdet_re, logdet_rx = parts
+        return cls(logdet_re, logdet_rx, pwrss)
+
+
+def _memoised(evaluate: Callable[[np.ndarray], Any]) -> Callable[[np.ndarray], Any]:
+    """``evaluate`` once per theta (the difference schemes revisit points); a theta where
+    it fails (None) stops the df with a message."""
+    cache: dict[tuple[float, ...], Any] = {}
+
+    def at(point: np.ndarray) -> Any:
+        key = tuple(point.tolist())
+        if key not in cache:
+            value = evaluate(point)
+            if value is None:
+                raise LmmInputError(
+                    "Satterthwaite degrees of freedom cannot be computed for this fit "
+                    "(the model is degenerate near the optimum); use ddf='residual'."
+                )
+            cache[key] = value
+        return cache[key]
+
+    return at
 
 
 #: The extrapolated second derivatives count as settled when leaving out the finest step

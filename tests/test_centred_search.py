@@ -23,6 +23,7 @@ from engine.centred_search import (
     lower_root,
     term_shifts,
 )
+from engine.column_shift import ColumnShift
 from engine.model import _lower_indices
 
 DATA = Path(__file__).parent / "data" / "centred_search"
@@ -53,7 +54,8 @@ def test_lower_root_reproduces_a_rank_deficient_product() -> None:
 
 
 def test_mapping_to_centred_and_back_keeps_the_covariance() -> None:
-    shift = TermShift(0, np.array([0.0, 1000.0]))
+    shift = TermShift(0, ColumnShift(column=0, targets=np.array([1]), sources=np.array([0]),
+                                     amounts=np.array([1000.0]), p=2))
     factor = np.array([[3.0, 0.0], [-0.002, 0.4]])
     centred = shift.to_centred(factor)
     # M^-1 = [[1, 1000], [0, 1]] times the factor, as a covariance

@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from assistant.column_words import check_outcome, columns_for_words, predictor_for_words
+from assistant.column_words import (
+    check_outcome,
+    columns_for_words,
+    predictor_for_words,
+    singular_forms,
+)
 from assistant.errors import AssistantError
 from assistant.references import resolve, resolve_many, resolve_one
 from assistant.slope_candidates import random_slopes, within_group_predictors
@@ -456,11 +461,7 @@ def _level_key(name: str, levels: dict[str, tuple[str, str]]) -> str | None:
     """The key in ``levels`` that ``name`` names: the level itself, or its plural
     ("for controls" is the level ``control``); None when it names none."""
     key = name.casefold()
-    for candidate in (key, key[:-1] if key.endswith("s") else None,
-                      key[:-2] if key.endswith("es") else None):
-        if candidate and candidate in levels:
-            return candidate
-    return None
+    return next((c for c in (key, *singular_forms(key)) if c in levels), None)
 
 
 def _names_one_observation(fit: Any, name: str) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.column_words import singular_forms
 from assistant.errors import AssistantError
 from assistant.model_building import classify_structure, group_column
 from assistant.references import resolve_one
@@ -105,9 +106,8 @@ def _singular_levels(data: pd.DataFrame, values: tuple[str, ...]) -> tuple[str, 
     def level_of(value: str) -> str:
         if any(_has_levels(data[c], (value,)) for c in columns):
             return value
-        for singular in (value[:-1] if value.endswith("s") else "",
-                         value[:-2] if value.endswith("es") else ""):
-            if singular and any(_has_levels(data[c], (singular,)) for c in columns):
+        for singular in singular_forms(value):
+            if any(_has_levels(data[c], (singular,)) for c in columns):
                 return singular
         return value
 

@@ -39,7 +39,7 @@ from engine.plots.style import (
     save_figure,
 )
 from engine.residual_checks import ResidualChecks, check_residuals
-from engine.results import blups_by_term
+from engine.results import fit_blups_by_term
 
 PANEL_WIDTH_IN = 3.6
 PANEL_HEIGHT_IN = 3.1
@@ -235,8 +235,7 @@ def draw_residuals(
             extreme[(f.group, f.term)] = set(f.levels)
     row_labels = observation_labels(fit, np.flatnonzero(outlying))  # only named points
 
-    columns = getattr(fit, "random_effect_columns", None)
-    terms = blups_by_term(fit.random_effects if columns is None else columns)
+    terms = fit_blups_by_term(fit)
 
     panels: list[tuple[str, tuple[str, str] | None]] = []
     if which == "all":

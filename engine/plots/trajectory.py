@@ -43,7 +43,7 @@ from engine.predict import (
     population_predictions,
     subject_predictions,
 )
-from engine.results import blups_by_term
+from engine.results import fit_blups_by_term
 
 #: A factor with more levels than this is not split into panels automatically.
 MAX_PANELS = 6
@@ -162,8 +162,7 @@ def levels_across_ranking(fit, group: str, count: int) -> tuple[str, ...]:
     same fit always gives the same levels."""
     if count < 1:
         raise LmmInputError("Ask for at least one level, e.g. `for 5 schools`.")
-    columns = getattr(fit, "random_effect_columns", None)
-    terms = blups_by_term(fit.random_effects if columns is None else columns)
+    terms = fit_blups_by_term(fit)
     # the random intercept, else (no random intercept) the factor's first random term
     key = (group, "(Intercept)")
     if key not in terms:
