@@ -2199,8 +2199,9 @@ class StepBuilder(Transformer):
         pairs = [v for v in _flat(items) if isinstance(v, tuple)]
         refs = [_Ref(value) for name, value in pairs if name.casefold() == "model"]
         kept = tuple(pair for pair in pairs if pair[0].casefold() != "model")
-        levels = [f for f in _flat(items) if isinstance(f, _Field) and f.name == "level"]
-        return [_Field("at", kept), *refs, *levels]
+        fields = [f for f in _flat(items) if isinstance(f, _Field) and f.name in
+                  ("level", "new_unit")]
+        return [_Field("at", kept), *refs, *fields]
 
     def predict_conditions(self, items):
         """ "for a treated patient at time 6": the conditions in any order."""
@@ -2269,10 +2270,25 @@ class StepBuilder(Transformer):
         return replace(step, at=(*described, *step.at))
 
     def report_predict(self, items):
-        fixed = [f for f in _flat(items) if isinstance(f, _Field) and f.name == "at"]
-        levels = [f.value for f in _flat(items) if isinstance(f, _Field) and f.name == "level"]
+        fields = [f for f in _flat(items) if isinstance(f, _Field)]
+        fixed = [f for f in fields if f.name == "at"]
+        levels = [f.value for f in fields if f.name == "level"]
+        units = [f.value for f in fields if f.name == "new_unit"]
         return Predict(_ref(items), fixed[0].value if fixed else (),
-                       level=next((v for v in levels if v is not None), None))
+                       level=next((v for v in levels if v is not None), None),
+                       new_unit=bool(units), unit=units[0] if units else None)
+
+    def report_prediction_interval(self, items):
+        """ "(95%) prediction interval(s) for a new subject at Days = 10": the prediction
+        with a new unit's intervals, at the level typed before the words if any."""
+        step = self.report_predict(items)
+        typed = [i for i in _flat(items) if isinstance(i, (int, float))]
+        level = step.level if step.level is not None or not typed else _level(typed[0])
+        return replace(step, new_unit=True, level=level)
+
+    def new_unit(self, items):
+        """ "(for a) new subject": the unit as named."""
+        return _Field("new_unit", str(items[-1]))
 
     def predict_ci(self, items):
         """ "with 95% CI": the interval's level (None: the session's)."""

@@ -997,7 +997,8 @@ class BootstrapIntervals(Step):
 class Predict(Step):
     """Population predictions; ``at`` fixes predictors at values, as (name, text) pairs;
     ``outcome``: the response in the user's words, checked against the model's response;
-    ``level``: the confidence level asked for (None: the session's)."""
+    ``level``: the confidence level asked for (None: the session's); ``new_unit``: add
+    the prediction intervals of a unit the model has not seen (``unit`` as named)."""
 
     kind: ClassVar[str] = "predict"
     model: str | None = None
@@ -1006,6 +1007,12 @@ class Predict(Step):
     #: the confidence level asked for with the prediction ("with 90% CI"); None: the
     #: session's level
     level: float | None = None
+    #: prediction intervals for a new unit were asked for ("for a new subject",
+    #: "prediction interval"): its own random effects and one observation's residual
+    #: are added to the population prediction's uncertainty
+    new_unit: bool = False
+    #: the unit as named ("subject" in "for a new subject"), None if unnamed
+    unit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,12 @@ def session(tmp_path_factory) -> Session:
 
 
 def test_new_subject_request_gives_the_population_prediction(session):
+    """lme4's re.form = NA prediction, which the new subject's intervals are centred on
+    (tests/test_new_unit_prediction.py checks the intervals)."""
     answer = session.ask("predict reaction at day 12 for a new subject")
     assert answer.ok, answer.error
-    grid = answer.steps[0].result.result
+    assert answer.steps[0].result.kind == "new_unit_predictions"
+    grid = answer.steps[0].result.result.population
     [row] = grid.frame.to_dict(orient="records")
     assert row["Days"] == 12
     assert row["estimate"] == pytest.approx(LME4["population"][1]["estimate"], rel=1e-4)
@@ -110,4 +113,4 @@ def test_subject_request_gives_the_subjects_own_prediction(session):
     )
     text = answer.text()
     assert "Predicted Reaction for Subject 308 at Days = 12: 489.7" in text
-    assert "the prediction is 377.0 (95% CI 337 to 417)" in text
+    assert "the prediction is 377.0 (95% CI 337 to 417, an interval for the population mean" in text

@@ -54,7 +54,9 @@ def level_prediction_blocks(prediction: Any, model: Any) -> list[Block]:
         blocks.append(Paragraph(
             f"For a new {prediction.group}, whose random effects are unknown and so taken as "
             f"zero (`re.form = NA`), the prediction is {fmt.number(pop['estimate'])} "
-            f"({level} CI {fmt.interval(pop['lower'], pop['upper'], pop['se'])}). The "
+            f"({level} CI {fmt.interval(pop['lower'], pop['upper'], pop['se'])}, an interval "
+            f"for the population mean; where one new {prediction.group} would fall, ask for "
+            f"`prediction interval for a new {prediction.group}`). The "
             f"{who} prediction has no interval here: lme4 gives none, because its "
             "uncertainty would have to combine the fixed effects' with the BLUPs' own."
         ))

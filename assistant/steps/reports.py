@@ -38,6 +38,7 @@ from engine.fixed_covariance import fixed_effects_covariance
 from engine.group_spread import group_spread
 from engine.level_prediction import level_prediction
 from engine.marginal_means import marginal_means
+from engine.new_unit_prediction import new_unit_intervals
 from engine.predict import factor_levels, fixed_part_variables, population_predictions
 from engine.random_effects_tests import random_effects_tests
 from engine.rescaled_coefficient import rescaled_coefficient
@@ -405,6 +406,9 @@ def predict(step: Any, state: SessionState, context: PlanContext) -> StepResult:
             raise AssistantError(str(err)) from None
         return StepResult(EngineResult("level_prediction", result, model), state)
     grid = population_predictions(model.fit, level=level, at=at or None)
+    if step_field(step, "new_unit", False):
+        intervals = new_unit_intervals(model.fit, grid, step_field(step, "unit"))
+        return StepResult(EngineResult("new_unit_predictions", intervals, model), state)
     return StepResult(EngineResult("predictions", grid, model), state)
 
 
