@@ -300,6 +300,13 @@ _topic(
         "component plus the residual variance), or the standardized slope of a numeric "
         "predictor; `is there a ceiling effect (at 100)?` counts the observations at the "
         "outcome's bounds against the 15% rule.",
+        "Planning: `prediction interval for a new patient at month 6` adds, to the population "
+        "prediction, where a patient the model has not seen (and one measurement of them) "
+        "would fall; `what is the power to detect a treatment effect of -5?` simulates new "
+        "data sets from the fitted model with that effect and counts how often its t test is "
+        "significant; `how many patients do I need to detect a treatment effect of -5?` "
+        "does so for half to three times as many patients and names the smallest number "
+        "that reaches 80% power.",
     ],
     [
         "use sample sleepstudy",
@@ -316,6 +323,7 @@ _topic(
         "what is the AIC of model 2?",
         "profile confidence intervals",
         "bootstrap confidence intervals",
+        "what is the power to detect a treatment effect of -5?",
         "type III tests",
         "residual plots",
         "plot fixed effect trajectory with 95% CI band; overlay individual BLUPs",

@@ -72,6 +72,7 @@ from grammar.plan import (
     PlotData,
     PlotResiduals,
     PlotTrajectory,
+    PowerAnalysis,
     Predict,
     RandomEffectsNormality,
     RandomEffectsTests,
@@ -2345,6 +2346,85 @@ class StepBuilder(Transformer):
 
     def opt_level(self, items):
         return _Field("level", _level(_flat(items)[0]))
+
+    # ----------------------------------------------------------------- power
+    def power_request(self, items):
+        """ "power (curve) for treatment (of -5) (with 40, 80 and 120 patients) ...": the
+        parts in any order (grammar: power_analysis)."""
+        fields: dict[str, Any] = {}
+        for part in _flat(items):
+            if isinstance(part, _Field):
+                fields[part.name] = part.value
+        curve = bool(fields.pop("curve", False))
+        return PowerAnalysis(
+            variable=fields.get("variable"), effect=fields.get("effect"),
+            group=fields.get("group"), sizes=tuple(fields.get("sizes", ())),
+            sample_size=curve or bool(fields.get("sample_size", False)),
+            target=fields.get("target"), nsim=fields.get("nsim"), alpha=fields.get("alpha"),
+            seed=fields.get("seed"), model=_ref(items),
+        )
+
+    def power_sample_size(self, items):
+        """ "how many patients do I need (to detect ...)?": a curve over numbers of the
+        named unit; "sample size calculation" names none."""
+        named = [i.name for i in items if isinstance(i, _Col)]
+        step = self.power_request(items)
+        group = step.group or (named[0] if named else None)
+        return replace(step, sample_size=True, group=group)
+
+    def power_words(self, items):
+        return _Field("curve", False)
+
+    def power_curve_word(self, items):
+        return _Field("curve", True)
+
+    def power_target(self, items):
+        """ "treatment (effect) (of -5)", "effect of 5 for time": the variable as typed and,
+        when given, the effect it is assumed to have."""
+        cols = _cols(items)
+        return [_Field("variable", cols[0]),
+                *[f for f in _flat(items) if isinstance(f, _Field) and f.name == "effect"]]
+
+    def power_interaction(self, items):
+        """ "time by treatment interaction (of 2)": the interaction of the two variables."""
+        cols = _cols(items)
+        return [_Field("variable", f"{cols[0]}:{cols[1]}"),
+                *[f for f in _flat(items) if isinstance(f, _Field) and f.name == "effect"]]
+
+    def power_effect(self, items):
+        return _Field("effect", float(_flat(items)[0]))
+
+    def power_sizes(self, items):
+        """ "with 40, 80 and 120 patients": the numbers of levels and the unit's word."""
+        numbers = [_whole_number(v, "a whole number of units") for v in _flat(items)
+                   if isinstance(v, (int, float))]
+        names = [str(t) for t in items if isinstance(t, Token) and t.type == "NAME"]
+        return [_Field("sizes", tuple(numbers)), _Field("group", names[-1])]
+
+    def number_list(self, items):
+        return [v for v in _flat(items) if isinstance(v, (int, float))]
+
+    def power_nsim(self, items):
+        return _Field("nsim", _whole_number(_flat(items)[0], "a whole number of simulations"))
+
+    def power_alpha(self, items):
+        """ "at alpha 0.01", "at the 1% significance level"."""
+        value = float(_flat(items)[0])
+        alpha = value / 100 if isinstance(_flat(items)[0], _Percent) or value >= 1 else value
+        if not 0 < alpha < 0.5:
+            raise NotUnderstood("a significance level such as 0.05 or 1%")
+        return _Field("alpha", alpha)
+
+    def power_target_power(self, items):
+        """ "(with) 90% power": the power the design should reach."""
+        value = float(_flat(items)[0])
+        target = value / 100 if value > 1 or isinstance(_flat(items)[0], _Percent) else value
+        if not 0 < target < 1:
+            raise NotUnderstood("a power such as 80% or 90%")
+        return _Field("target", target)
+
+    def power_seed(self, items):
+        return _Field("seed", _whole_number(_flat(items)[0], "a whole number as the seed"))
 
     def opt_nsim(self, items):
         return _Field("nsim", _whole_number(_flat(items)[0], "a whole number of simulations"))

@@ -148,6 +148,7 @@ STEP_TITLES: dict[str, str] = {
     "rater_reliability": "Report the inter-rater reliability (ICCs)",
     "cluster_influence": "Find influential clusters (leave-one-out refits, Cook's distance)",
     "effect_size": "Report the effect size of a fixed effect (Cohen's d or standardized slope)",
+    "power_analysis": "Estimate the power of a fixed-effect test by simulation",
     "effect_threshold": "Test a fixed effect against a threshold that matters in practice",
     "ceiling_floor": "Check the outcome for ceiling and floor effects",
     "vcov": "Report the covariance matrix of the fixed-effect estimates",
@@ -707,6 +708,29 @@ class EffectSize(Step):
 
     kind: ClassVar[str] = "effect_size"
     variable: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class PowerAnalysis(Step):
+    """Simulated power of the t test of one fixed effect (engine.power, simr's
+    ``powerSim``/``powerCurve``): ``variable`` as typed (None: the model's only predictor
+    or factor); ``effect`` its assumed true value (None: the fitted estimate); ``sizes``
+    numbers of levels of ``group`` (a word naming a grouping factor) to simulate;
+    ``sample_size``: the question was how many are needed (a curve of sizes around the
+    data's when none are given); ``target``: the power wanted (None: 80%); ``nsim``,
+    ``alpha``, ``seed``: None for the defaults (200, 0.05, 1)."""
+
+    kind: ClassVar[str] = "power_analysis"
+    variable: str | None = None
+    effect: float | None = None
+    group: str | None = None
+    sizes: tuple[int, ...] = ()
+    sample_size: bool = False
+    target: float | None = None
+    nsim: int | None = None
+    alpha: float | None = None
+    seed: int | None = None
     model: str | None = None
 
 
@@ -1301,7 +1325,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         VarianceContrast,
         DesignEffect, RaterReliability, DesignCrossing, TermVarianceExplained,
         DesignBalance,
-        ClusterInfluence, EffectSize, EffectThreshold, CeilingFloor,
+        ClusterInfluence, EffectSize, PowerAnalysis, EffectThreshold, CeilingFloor,
         StandardizedCoefficients, RandomEffectsNormality,
         MarginalMeans, BaselineComparison,
         RandomEffectsTests, Anova, Confint, BootstrapIntervals, Predict,

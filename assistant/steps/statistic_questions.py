@@ -13,7 +13,7 @@ from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
-from assistant.steps.blups import named_group
+from assistant.steps.blups import grouping_factor_named, named_group
 from assistant.steps.reports import term_in_model
 from engine.ceiling_floor import ceiling_floor
 from engine.coefficient_meaning import match_coefficients
@@ -21,6 +21,15 @@ from engine.effect_size import effect_size
 from engine.effect_threshold import threshold_test
 from engine.errors import LmmInputError
 from engine.influence import cluster_influence
+from engine.power import DEFAULT_NSIM as DEFAULT_POWER_NSIM
+from engine.power import DEFAULT_SEED as DEFAULT_POWER_SEED
+from engine.power import (
+    TARGET_POWER,
+    default_sizes,
+    grouping_variables,
+    power_coefficient,
+    simulate_power,
+)
 
 
 def influence(step: Any, state: SessionState, context: PlanContext) -> StepResult:
@@ -83,7 +92,64 @@ def bounds(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     return StepResult(EngineResult("ceiling_floor", result, model), state)
 
 
+#: The significance level of a power simulation unless one is asked for.
+DEFAULT_ALPHA = 0.05
+
+
+def power(step: Any, state: SessionState, context: PlanContext) -> StepResult:
+    """Simulated power of one fixed effect's test (engine.power), over numbers of levels
+    of a grouping factor when sizes or a sample size are asked for."""
+    model = resolve_one(state, step_field(step, "model"))
+    fit = model.fit
+    sizes = list(step_field(step, "sizes", ()) or ())
+    sample_size = bool(step_field(step, "sample_size", False))
+    word = step_field(step, "group")
+    try:
+        coefficient = power_coefficient(fit, step_field(step, "variable"))
+        group = _power_group(fit, word) if (word or sizes or sample_size) else None
+        if sample_size and not sizes and group is not None:
+            sizes = default_sizes(int(fit.data[group].nunique()))
+        nsim = step_field(step, "nsim")
+        alpha = step_field(step, "alpha")
+        seed = step_field(step, "seed")
+        target = step_field(step, "target")
+        result = simulate_power(
+            fit, coefficient, effect=step_field(step, "effect"),
+            alpha=DEFAULT_ALPHA if alpha is None else float(alpha),
+            nsim=DEFAULT_POWER_NSIM if nsim is None else int(nsim), group=group,
+            sizes=sizes or None, seed=DEFAULT_POWER_SEED if seed is None else int(seed),
+            level=float(state.options.level),
+            target=TARGET_POWER if target is None else float(target),
+        )
+    except LmmInputError as err:
+        raise AssistantError(str(err)) from None
+    return StepResult(EngineResult("power_analysis", result, model), state)
+
+
+def _power_group(fit: Any, word: str | None) -> str:
+    """The grouping variable whose number of levels a power curve varies: the one ``word``
+    names, or the model's only one."""
+    variables = grouping_variables(fit)
+    if word is not None:
+        found = grouping_factor_named(word, variables)
+        if found is None and word.casefold() in GROUP_ROLE_WORDS and len(variables) == 1:
+            found = variables[0]
+        if found is None:
+            raise AssistantError(
+                f"'{word}' is not a grouping factor of the model; the number of levels of "
+                + " or ".join(f"'{v}'" for v in variables) + " can be varied."
+            )
+        return found
+    if len(variables) == 1:
+        return variables[0]
+    raise AssistantError(
+        "Which grouping factor should have more or fewer levels? Name one, e.g. `how many "
+        f"{variables[0]}s do I need`."
+    )
+
+
 HANDLERS = {
+    "power_analysis": power,
     "cluster_influence": influence,
     "effect_size": fixed_effect_size,
     "effect_threshold": effect_against_threshold,
