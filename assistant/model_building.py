@@ -54,11 +54,13 @@ def group_column(name: str | None, columns: Any) -> str | None:
     so that the missing column is reported."""
     if name is None or name in columns:
         return name
-    if name.lower() in GROUP_ROLE_WORDS:
-        return None
+    # the plural of a column before a role word: "patients" is the column patient even
+    # though "patients" is also a role word (words16: "random intercepts for patients")
     for ending in ("s", "es"):  # "patients", "batches"
         if name.endswith(ending) and name[: -len(ending)] in columns:
             return name[: -len(ending)]
+    if name.lower() in GROUP_ROLE_WORDS:
+        return None
     return name
 
 

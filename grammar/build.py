@@ -116,6 +116,8 @@ BEFORE_LAST_REF = "before_last"
 _DEVIANCE = "deviance"
 #: Structures after which a bare "for x" (or "of x" with no model noun) names the slope.
 _SLOPE_STRUCTURES = frozenset({"random_slope", "uncorrelated_slope", "intercept_and_slope"})
+#: A word the parser takes for one more predictor after a comma: "on time, grouped by patient".
+_GROUPED_WORDS = frozenset({"grouped", "clustered", "nested"})
 
 #: The sample data set used when a request asks for "a sample dataset" without a name.
 DEFAULT_SAMPLE = "pain_trial"
@@ -291,6 +293,8 @@ class StepBuilder(Transformer):
     def __init__(self, clause: str):
         super().__init__()
         self.source_text = clause
+        #: the parts the last fit was read from, for "fit ... for females only"
+        self._fit_parts: list[Any] = []
 
     def __default__(self, data, children, meta):
         # Rules without a method of their own only group words: pass their parts up.
@@ -501,6 +505,15 @@ class StepBuilder(Transformer):
     def detail_predictors(self, items):
         return _Field("predictors", _cols(items))
 
+    def detail_response_from(self, items):
+        """ "predicting pain_score from time and treatment": the outcome, then predictors."""
+        response, *predictors = _cols(items)
+        return [_Field("response", response), _Field("predictors", tuple(predictors))]
+
+    def detail_interaction(self, items):
+        """ "(fit the model) with the interaction between time and treatment"."""
+        return _Field("interaction", ":".join(_cols(items)))
+
     def detail_predictors_structure(self, items):
         """ "with time and treatment and a random intercept": predictors, then a structure."""
         parts = _flat(items)
@@ -528,7 +541,29 @@ class StepBuilder(Transformer):
         return [_Field("group", first), _Field("crossed_with", tuple(others))]
 
     def fit(self, items):
-        return self._fit_from(_flat(items))
+        self._fit_parts = _flat(items)
+        return self._fit_from(self._fit_parts)
+
+    def fit_as_function(self, items):
+        """ "model pain_score as a function of time": the bare column is the outcome."""
+        first, *rest = _flat(items)
+        return self.fit([_Field("response", first.name), *rest])
+
+    def fit_excluding(self, items):
+        """ "fit ... excluding patient P001": those rows dropped, then the fit."""
+        parts = _flat(items)
+        kept = next(p for p in parts if isinstance(p, SubsetData))
+        dropped = SubsetData("drop", kept.column, kept.operator, kept.values, kept.rows)
+        return [dropped, *(p for p in parts if not isinstance(p, SubsetData))]
+
+    def fit_for_only(self, items):
+        """ "fit pain_score over time for females only": the "for" named the rows to keep,
+        not the grouping factor; the rows kept, then the fit without that word."""
+        fors = [p for p in self._fit_parts if isinstance(p, _Field) and p.name == "for"]
+        if not fors:
+            raise NotUnderstood("the rows to keep: `... only for females`")
+        rest = [p for p in self._fit_parts if p is not fors[-1]]
+        return [_subset_by_levels("keep", fors[-1].value, []), self._fit_from(rest)]
 
     def fit_lmer(self, items):
         return self._fit_from(_flat(items))
@@ -547,9 +582,14 @@ class StepBuilder(Transformer):
                     noun = True
                 elif part.name == "for":
                     structure = info.get("structure")
-                    if structure in _SLOPE_STRUCTURES:
+                    if (structure in _SLOPE_STRUCTURES and info.get("predictors")
+                            and part.value not in info["predictors"] and "group" not in info):
+                        # words16: "fit Reaction with Days, random intercept and slope for
+                        # Subject": the slope's variable is listed, so "for" is the group
+                        info["group"] = part.value
+                    elif structure in _SLOPE_STRUCTURES:
                         info.setdefault("slope", part.value)
-                    elif noun and "response" not in info:
+                    elif noun and "response" not in info and of_column is None:
                         info["response"] = part.value
                     else:
                         info["group"] = part.value
@@ -574,6 +614,19 @@ class StepBuilder(Transformer):
             # "on condition, crossed random effects for rater and item": the LALR parser reads
             # a word after a comma in a list of predictors as one more column
             info["predictors"] = info["predictors"][:-1]
+        if "group" in info and str(info.get("predictors", ("",))[-1]).lower() in _GROUPED_WORDS:
+            # words16: "on time, grouped by patient", "from x, clustered by school" (as above)
+            info["predictors"] = info["predictors"][:-1]
+        interaction = info.pop("interaction", None)
+        if interaction is not None:
+            if formula is None and not (info.keys() - {"splittable"}):
+                # "fit the model with the interaction between time and treatment": the
+                # current model with that interaction added
+                return ModifyModel("add_covariate", (interaction,), None)
+            raise NotUnderstood(
+                "a model with an interaction: write its formula, e.g. "
+                "`fit y ~ a * b + (1 | g)`"
+            )
         if formula is None and not (info.keys() - {"again", "more_iterations", "splittable"}):
             # "fit the model again using REML": the current model with other options
             if info.get("more_iterations"):
@@ -1258,6 +1311,15 @@ class StepBuilder(Transformer):
         named, else of every interaction)."""
         columns = _cols(items)
         return FixedEffects(_ref(items), term=":".join(columns) or None, interaction=True)
+
+    def test_named_interaction(self, items):
+        """ "test the interaction between time and treatment": its test (the model with it
+        added and the likelihood-ratio test when the model lacks it); "test the
+        interaction" without variables: the tests of the model's interactions."""
+        columns = _cols(items)
+        if len(columns) == 2:
+            return InteractionTest(tuple(columns), _ref(items))
+        return self.report_interaction_significance(items)
 
     def effect_differs_interaction(self, items):
         """ "does the effect of treatment depend on age?": with two variables named, the
@@ -2935,6 +2997,18 @@ class StepBuilder(Transformer):
     def drop_levels(self, items):
         return _then_refit(_subset_by_levels("drop", _cols(items)[0], _level_texts(items)), items)
 
+    def subset_levels(self, items):
+        """ "(for) the treatment group (only)", "(only for) females": the rows of that level
+        (a word such as "group" or "arm" after it names no level)."""
+        values = [v for v in _level_texts(items) if v.casefold() not in _ARM_WORDS]
+        return _subset_by_levels("keep", _cols(items)[0], values)
+
+    def fit_in_subset(self, items):
+        """ "fit ... for the treatment group only": the subset, then the fit on it."""
+        parts = _flat(items)
+        subset = next(p for p in parts if isinstance(p, SubsetData))
+        return [subset, *(p for p in parts if not isinstance(p, SubsetData))]
+
     def keep_levels(self, items):
         return _then_refit(_subset_by_levels("keep", _cols(items)[0], _level_texts(items)), items)
 
@@ -3532,6 +3606,10 @@ UNIT_NOUNS = frozenset({
     "units", "animals", "sites", "centres", "centers", "hospitals", "clinics", "ones",
     "observations", "rows", "visits", "measurements", "women", "men",
 })
+
+
+#: Words after a level that name no level: "the treatment group", "the control arm".
+_ARM_WORDS = frozenset({"group", "groups", "arm", "arms", "condition", "sample"})
 
 
 def _level_texts(items: list[Any]) -> list[str]:

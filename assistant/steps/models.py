@@ -206,16 +206,21 @@ def _formula_for(
         # the random intercepts are those of the columns they mean
         groups = [group_column(step_field(step, "group"), data.columns), *crossed]
         return with_crossed_intercepts(str(formula), [g for g in groups if g]), None, {}, None, {}
-    if formula and step_field(step, "response") and step_field(step, "group"):
+    group_named = step_field(step, "group")
+    if formula and step_field(step, "response") and group_named:
         # built by the grammar from words ("students nested in schools"): built again from
         # the columns the words name (the plural "schools" is the column school)
-        rebuilt = formula_from_words(
-            step_field(step, "response"), tuple(step_field(step, "predictors", ()) or ()),
-            group_column(step_field(step, "group"), data.columns),
-            step_field(step, "structure"), step_field(step, "slope"),
-            group_column(step_field(step, "nested_in"), data.columns), tuple(crossed),
-        )
-        return str(rebuilt or formula), None, {}, None, {}
+        group = group_column(group_named, data.columns)
+        if group is not None:
+            rebuilt = formula_from_words(
+                step_field(step, "response"), tuple(step_field(step, "predictors", ()) or ()),
+                group, step_field(step, "structure"), step_field(step, "slope"),
+                group_column(step_field(step, "nested_in"), data.columns), tuple(crossed),
+            )
+            return str(rebuilt or formula), None, {}, None, {}
+        # a role word ("random intercepts for subjects" where the column is Subject): the
+        # data's grouping factor, found below as for a model described without one
+        formula = None
     if formula:
         return str(formula), None, {}, None, {}
     structure = step_field(step, "structure", "random_intercept")

@@ -109,9 +109,26 @@ def _singular_levels(data: pd.DataFrame, values: tuple[str, ...]) -> tuple[str, 
         for singular in singular_forms(value):
             if any(_has_levels(data[c], (singular,)) for c in columns):
                 return singular
-        return value
+        return _active_arm(data, value) or value
 
     return tuple(level_of(v) for v in values)
+
+
+#: Levels that mark a trial's comparison arm: "the treatment group" is the other level.
+CONTROL_LEVELS = frozenset({"control", "controls", "placebo", "ctrl", "sham", "untreated",
+                            "usual care", "usual_care", "standard care", "standard_care"})
+
+
+def _active_arm(data: pd.DataFrame, word: str) -> str | None:
+    """The level "the treatment group" means (words16): when ``word`` names a two-level
+    column one of whose levels is a control arm (control, placebo, ...), its other level
+    (``treatment`` in pain_trial: ``treated``); else None."""
+    named = [c for c in _text_columns(data) if c.casefold() == word.casefold()]
+    if len(named) != 1:
+        return None
+    levels = [str(v) for v in pd.unique(data[named[0]].dropna())]
+    others = [v for v in levels if v.casefold() not in CONTROL_LEVELS]
+    return others[0] if len(levels) == 2 and len(others) == 1 else None
 
 
 def _column_with_levels(data: pd.DataFrame, values: tuple[str, ...]) -> str:
