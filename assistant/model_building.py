@@ -228,7 +228,9 @@ def parts_from_data(
 ) -> GuessedParts:
     """Model parts from named columns; the rest from the data set's suggested model or
     from the engine's guesses (``engine.data.describe_data``: id, time, outcome)."""
-    for name in (response, group, slope, nested_in, *crossed_with, *(predictors or ())):
+    # a predictor "a:b" is the product of two columns ("time, treatment and their interaction")
+    parts_named = [part for p in predictors or () for part in str(p).split(":")]
+    for name in (response, group, slope, nested_in, *crossed_with, *parts_named):
         if name is not None and name not in data.columns:
             raise AssistantError(
                 f"There is no column {name!r} in the data; "
@@ -279,7 +281,7 @@ def parts_from_data(
     parts = ModelParts(
         response=_quoted(response),
         intercept=True,
-        fixed_terms=tuple(_quoted(f) for f in fixed),
+        fixed_terms=tuple(":".join(_quoted(p) for p in str(f).split(":")) for f in fixed),
         group=_quoted(group),
         slope=_quoted(slope) if slope else None,
         nested_in=_quoted(nested_in) if nested_in else None,

@@ -510,6 +510,11 @@ class StepBuilder(Transformer):
         response, *predictors = _cols(items)
         return [_Field("response", response), _Field("predictors", tuple(predictors))]
 
+    def detail_predictors_interaction(self, items):
+        """ "with time, treatment and their interaction": the columns and their product."""
+        cols = _cols(items)
+        return [_Field("predictors", tuple(cols)), _Field("interaction", ":".join(cols))]
+
     def detail_interaction(self, items):
         """ "(fit the model) with the interaction between time and treatment"."""
         return _Field("interaction", ":".join(_cols(items)))
@@ -623,10 +628,14 @@ class StepBuilder(Transformer):
                 # "fit the model with the interaction between time and treatment": the
                 # current model with that interaction added
                 return ModifyModel("add_covariate", (interaction,), None)
-            raise NotUnderstood(
-                "a model with an interaction: write its formula, e.g. "
-                "`fit y ~ a * b + (1 | g)`"
-            )
+            if formula is not None:
+                raise NotUnderstood(
+                    "a model with an interaction: write it in the formula, e.g. "
+                    "`fit y ~ a * b + (1 | g)`"
+                )
+            # "fit pain_score on time, treatment and their interaction": the product is
+            # one more fixed term after the variables it multiplies
+            info["predictors"] = (*info.get("predictors", ()), interaction)
         if formula is None and not (info.keys() - {"again", "more_iterations", "splittable"}):
             # "fit the model again using REML": the current model with other options
             if info.get("more_iterations"):
@@ -3009,6 +3018,20 @@ class StepBuilder(Transformer):
         subset = next(p for p in parts if isinstance(p, SubsetData))
         return [subset, *(p for p in parts if not isinstance(p, SubsetData))]
 
+    def age_older(self, _):
+        return _Field("age_operator", ">")
+
+    def age_younger(self, _):
+        return _Field("age_operator", "<")
+
+    def drop_by_age(self, items):
+        """ "exclude everyone older than 70": the rows where age > 70 dropped."""
+        return _then_refit(_age_subset("drop", items), items)
+
+    def keep_by_age(self, items):
+        """ "keep only patients younger than 65": the rows where age < 65 kept."""
+        return _then_refit(_age_subset("keep", items), items)
+
     def keep_levels(self, items):
         return _then_refit(_subset_by_levels("keep", _cols(items)[0], _level_texts(items)), items)
 
@@ -3718,6 +3741,18 @@ def _row_numbers(items: list[Any]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(int(n) for n in numbers))
 
 
+#: The column that "older than" and "younger than" compare.
+AGE_COLUMN = "age"
+
+
+def _age_subset(action: str, items: list[Any]) -> SubsetData:
+    """ "older than 70" is ``age > 70`` (a column of another name: `age_years > 70`)."""
+    parts = _flat(items)
+    operator = next(p.value for p in parts if isinstance(p, _Field) and p.name == "age_operator")
+    value = next(p for p in parts if isinstance(p, int | float) and not isinstance(p, bool))
+    return SubsetData(action, AGE_COLUMN, operator, (_number_text(value),))
+
+
 def _subset_where(action: str, items: list[Any]) -> SubsetData:
     condition = next(p for p in _flat(items) if isinstance(p, _Condition))
     values = () if condition.value is None else (condition.value,)
@@ -3899,12 +3934,18 @@ def formula_from_words(
         grouping = f"{Var(nested_in).text()}/{grouping}"
     slope_text = Var(slope).text() if slope else None
     text = (
-        f"{Var(response).text()} ~ {' + '.join(Var(p).text() for p in fixed) or '1'} + "
+        f"{Var(response).text()} ~ {' + '.join(_term_text(p) for p in fixed) or '1'} + "
         f"{random_part(kind, grouping, slope_text)}"
         + "".join(f" + {random_part('random_intercept', Var(c).text())}" for c in crossed_with)
     )
     parsed = _parse_formula(text)
     return parsed.text() if not any(t.order > 1 for t in parsed.fixed_terms) else text
+
+
+def _term_text(term: str) -> str:
+    """A predictor of a model in words as formula text: a column, or the product ``a:b``
+    of columns ("time, treatment and their interaction")."""
+    return ":".join(Var(part).text() for part in term.split(":"))
 
 
 def _with_random_intercepts(

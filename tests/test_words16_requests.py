@@ -17,7 +17,7 @@ from scipy import stats
 from assistant.session import Session
 from engine.lmm import fit_lmm
 from engine.samples import load_sample
-from grammar.parse import parse
+from grammar.parse import ParseError, parse
 from tests.conftest import ask_ok
 
 PAIN_COLUMNS = ("patient", "time", "treatment", "pain_score", "age", "sex")
@@ -303,3 +303,53 @@ def test_the_treatment_group_is_the_level_beside_control(pain_session, request_t
     assert len(kept) == int((data["treatment"] == "treated").sum())
     assert set(kept["treatment"]) == {"treated"}
     assert "kept the rows where treatment is treated" in answer.text()
+
+
+@pytest.mark.parametrize(("request_text", "formula"), [
+    ("fit pain_score on time, treatment and their interaction, random intercept for patient",
+     "pain_score ~ time + treatment + time:treatment + (1 | patient)"),
+    ("mixed model of pain_score on time and treatment, random intercept for patient", PAIN_RI),
+    ("fit pain_score over time, random intercept for patient",
+     "pain_score ~ time + (1 | patient)"),
+])
+def test_a_comma_before_the_random_part_after_on_or_over(request_text, formula):
+    assert _step(request_text)["formula"] == formula
+
+
+def test_their_interaction_fits_the_product_of_the_listed_variables(pain_session):
+    step = _step("fit a model with time, treatment and their interaction")
+    assert step["predictors"] == ["time", "treatment", "time:treatment"]
+    answer = ask_ok(pain_session, "fit a model with time, treatment and their interaction")
+    fit = answer.steps[-1].result.model.fit
+    direct = fit_lmm("pain_score ~ time * treatment + (1 | patient)", load_sample("pain_trial"))
+    assert fit.formula == "pain_score ~ time + treatment + time:treatment + (1 | patient)"
+    assert np.asarray(fit.beta) == pytest.approx(np.asarray(direct.beta), rel=1e-8)
+    assert float(fit.criterion) == pytest.approx(float(direct.criterion), rel=1e-10)
+
+
+@pytest.mark.parametrize(("request_text", "action", "keep"), [
+    ("exclude everyone older than 70", "drop", lambda age: age <= 70),
+    ("keep only patients younger than 65", "keep", lambda age: age < 65),
+    ("only look at patients older than 50", "keep", lambda age: age > 50),
+])
+def test_older_and_younger_than_compare_age(pain_session, request_text, action, keep):
+    step = _step(request_text)
+    assert (step["kind"], step["action"], step["column"]) == ("subset_data", action, "age")
+    answer = ask_ok(pain_session, request_text)
+    data = load_sample("pain_trial")
+    kept = answer.steps[-1].result.result.data
+    assert len(kept) == int(keep(data["age"]).sum())
+    assert bool(keep(kept["age"]).all())
+
+
+@pytest.mark.parametrize(("request_text", "suggested"), [
+    ("what would a treated patient's pain be at month 6?",
+     "what would a treated patient score at month 6?"),
+    ("does pain_score change over time differently for treated and control patients?",
+     "do the treatment groups change differently over time?"),
+])
+def test_did_you_mean_points_to_the_request_that_answers(request_text, suggested):
+    with pytest.raises(ParseError) as caught:
+        parse(request_text, columns=PAIN_COLUMNS)
+    assert suggested in caught.value.suggestions
+    assert _step(suggested)["kind"] in ("predict", "interaction_test")
