@@ -353,3 +353,11 @@ def test_did_you_mean_points_to_the_request_that_answers(request_text, suggested
         parse(request_text, columns=PAIN_COLUMNS)
     assert suggested in caught.value.suggestions
     assert _step(suggested)["kind"] in ("predict", "interaction_test")
+
+
+def test_patient_as_random_effect_is_the_group(pain_session):
+    step = _step("fit pain_score over time with patient as random effect")
+    assert step["formula"] == "pain_score ~ time + (1 | patient)"
+    answer = ask_ok(pain_session, "fit pain_score over time with patient as random effect")
+    _same_fit(answer.steps[-1].result.model.fit,
+              fit_lmm("pain_score ~ time + (1 | patient)", load_sample("pain_trial")))
