@@ -2140,6 +2140,11 @@ class StepBuilder(Transformer):
         level = next((p.value for p in parts if isinstance(p, _Field) and p.name == "ci"), None)
         return ExplainCoefficient(target.term, target.interaction, _ref(parts), level=level)
 
+    def explain_average_slope(self, items):
+        """ "what is the average slope?": the coefficient of the model's one slope variable,
+        which the session picks (plan.ExplainCoefficient.slope)."""
+        return ExplainCoefficient(None, False, _ref(items), slope=True)
+
     def explain_treatment(self, items):
         """ "treatment effect at 95% confidence level": "treatment" is a keyword at the
         start of a request (the fixed-effects table's "treatment effect"); here it names
@@ -3329,6 +3334,14 @@ class StepBuilder(Transformer):
         numbers = [p for p in parts if isinstance(p, float)]
         level = _level(numbers[0]) if numbers else None
         return _Item("icc_interval", (None, level)).build(_ref(parts), {})
+
+    def topic_of_group(self, items):
+        """ "what is the ICC for raters (and items)?": the ICC table, which has a row per
+        grouping factor."""
+        parts = _flat(items)
+        if next(p for p in parts if isinstance(p, str)) != "icc":
+            raise NotUnderstood("a question about one grouping factor's ICC")
+        return _Item("icc").build(_ref(parts), {})
 
     def help_question(self, items):
         return Help(_flat(items)[0])

@@ -980,6 +980,9 @@ class ExplainCoefficient(Step):
     model: str | None = None
     outcome: str | None = None
     level: float | None = None
+    #: "what is the average slope?": the model's one slope (the numeric predictor with a
+    #: random slope, else its only numeric predictor), chosen by the session
+    slope: bool = False
     #: "per 100 students": the coefficient for this many units of the predictor
     #: (estimate, SE and interval times ``per``; t, df and p unchanged)
     per: float | None = None

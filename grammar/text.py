@@ -29,7 +29,7 @@ HYPHENATED = frozenset(
     subject-specific group-specific built-in intercept-only p-values p-value t-values
     data-set chi-square
     maximum-likelihood log-likelihood goodness-of-fit r-squared post-hoc
-    variance-covariance var-cov write-up""".split()
+    variance-covariance var-cov write-up non-linear non-linearity""".split()
 )
 
 #: Characters that separate the words of a column name ("school size", school_size,

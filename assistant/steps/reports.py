@@ -651,15 +651,36 @@ def explain_coefficient(step: Any, state: SessionState, context: PlanContext) ->
         except LmmInputError as err:
             raise AssistantError(str(err).replace("The model", model.title, 1)) from None
         return StepResult(EngineResult("rescaled_coefficient", rescaled, model), state)
+    term = _the_slope(fit) if step_field(step, "slope", False) else step_field(step, "term")
     try:
         meaning = coefficient_meaning(
-            fit, term_in_model(model, step_field(step, "term")),
+            fit, term_in_model(model, term),
             interaction=bool(step_field(step, "interaction")), level=float(level),
         )
     except LmmInputError as err:
         message = str(err).replace("The model", model.title, 1)
         raise AssistantError(message + _add_column_hint(fit, step_field(step, "term"))) from None
     return StepResult(EngineResult("coefficient_meaning", meaning, model), state)
+
+
+def _the_slope(fit: Any) -> str:
+    """The variable "the average slope" means: the numeric predictor with a random slope
+    when there is one, else the model's only numeric predictor."""
+    numeric = list(fixed_part_variables(fit.model_formula, fit.data).continuous)
+    in_random = {name for random_term in fit.model_formula.random_terms
+                 for term in random_term.terms for factor in term.factors
+                 for name in variables_in(factor)}
+    random = [v for v in numeric if v in in_random]
+    for candidates in (random, numeric):
+        if len(candidates) == 1:
+            return candidates[0]
+    choices = random or numeric
+    if not choices:
+        raise AssistantError("The model has no numeric predictor, so it has no slope to report.")
+    raise AssistantError(
+        "Which slope? The model has slopes for " + " and ".join(choices)
+        + f"; ask e.g. `what is the effect of {choices[0]}?`."
+    )
 
 
 def _add_column_hint(fit: Any, term: str | None) -> str:

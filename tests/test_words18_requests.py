@@ -1,0 +1,77 @@
+"""Everyday wordings found refused or misread in a QA pass (words18): the ICC of a named
+factor asked as a question, the ICC of two crossed factors, rater consistency and the
+reliability of a single rating, a "nonlinear effect", "influential subjects", "is the
+condition effect the same for all raters?", and "what is the average slope?" (was: a
+description of the data). Numbers are checked against direct engine fits."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.session import Session
+from engine.lmm import fit_lmm
+from engine.samples import load_sample
+from grammar.parse import parse
+from tests.conftest import ask_ok
+
+RATING_COLUMNS = ("rater", "item", "condition", "rating")
+SLEEP_COLUMNS = ("Reaction", "Days", "Subject")
+
+
+def _step(request: str, columns) -> dict:
+    (step,) = parse(request, columns=columns).to_dict()["steps"]
+    return step
+
+
+@pytest.mark.parametrize(("request_text", "columns", "kind", "fields"), [
+    ("what is the ICC for raters?", RATING_COLUMNS, "icc", {}),
+    ("ICC for raters and items", RATING_COLUMNS, "icc", {}),
+    ("how consistent are the raters?", RATING_COLUMNS, "rater_reliability", {}),
+    ("how reliable is a single rating?", RATING_COLUMNS, "rater_reliability", {}),
+    ("reliability of a single rating", RATING_COLUMNS, "rater_reliability", {}),
+    ("does Days have a nonlinear effect?", SLEEP_COLUMNS, "linearity_test",
+     {"variable": "Days"}),
+    ("does Days have a non-linear effect?", SLEEP_COLUMNS, "linearity_test",
+     {"variable": "Days"}),
+    ("influential subjects", SLEEP_COLUMNS, "cluster_influence", {"group": "subjects"}),
+    ("find influential subjects", SLEEP_COLUMNS, "cluster_influence", {"group": "subjects"}),
+    ("what is the average slope?", SLEEP_COLUMNS, "explain_coefficient", {"slope": True}),
+    ("what is the mean rate of change?", SLEEP_COLUMNS, "explain_coefficient",
+     {"slope": True}),
+])
+def test_wordings_reach_their_analysis(request_text, columns, kind, fields):
+    step = _step(request_text, columns)
+    assert step["kind"] == kind
+    for key, value in fields.items():
+        assert step[key] == value, key
+
+
+def test_a_bare_what_is_the_icc_stays_the_help_topic():
+    assert _step("what is the ICC?", RATING_COLUMNS) == {"kind": "help", "topic": "icc"}
+
+
+def test_the_average_slope_is_the_random_slope_variables_coefficient(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "fit Reaction ~ Days + (Days | Subject)")
+    answer = ask_ok(session, "what is the average slope?")
+    direct = fit_lmm("Reaction ~ Days + (Days | Subject)", load_sample("sleepstudy"))
+    days = next(r for r in direct.fixed_effects if r.term == "Days")
+    assert days.estimate == pytest.approx(10.467, abs=1e-3)
+    assert "10.5" in answer.text() and "Days" in answer.text()
+    meaning = answer.steps[-1].result.result.to_dict()
+    assert meaning["asked"] == "Days" and meaning["terms"] == ["Days"]
+
+
+def test_the_average_slope_asks_which_when_there_are_several(tmp_path):
+    session = Session(sample="schools", output_dir=tmp_path)
+    ask_ok(session, "fit test_score ~ SES + school_size + (1 | school)")
+    answer = session.ask("what is the average slope?")
+    assert not answer.ok
+    assert "Which slope? The model has slopes for SES and school_size" in str(answer.error)
+
+
+def test_same_effect_for_all_raters_tests_the_random_slope(tmp_path):
+    session = Session(sample="ratings", output_dir=tmp_path)
+    ask_ok(session, "fit rating ~ condition + (1 | rater) + (1 | item)")
+    answer = ask_ok(session, "is the condition effect the same for all raters?")
+    assert "Without the random slope of condition by rater" in answer.text()
