@@ -42,7 +42,10 @@ class InteractionChoice:
     mean: ``variables`` (time-like predictor first), found by ``rule``
     (``"time_and_factor"``: the model's only time-like numeric predictor and only factor;
     ``"time_partner"``: one variable was named, the other is the model's time-like
-    predictor or, when the named one is that predictor, its only factor)."""
+    predictor or, when the named one is that predictor, its only factor;
+    ``"cross_level_slope"`` / ``"cross_level"``: "is there a cross-level interaction?",
+    the model's only level-1 predictor with a random slope (or, without random slopes,
+    its only level-1 predictor) and its only level-2 predictor)."""
 
     variables: tuple[str, str]
     rule: str
@@ -97,6 +100,22 @@ def refine_interaction_test(step: Any, state: SessionState) -> QuestionSteps:
     model = resolve_one(state, ref)
     fit = model.fit
     named = tuple(getattr(step, "variables", ()) or ())
+    if getattr(step, "cross_level", False) and not named:
+        variables, readings = _cross_level_variables(fit, model.title)
+        existing = _existing_label(fit, variables)
+        if existing is not None:
+            return QuestionSteps((FixedEffects(ref, term=existing, interaction=True),), readings)
+        named = variables
+        base = BEFORE_LAST_REF if ref in (None, "last") else ref
+        term = ":".join(variables)
+        return QuestionSteps(
+            (
+                ModifyModel("add_covariate", (term,), ref),
+                FixedEffects(term=term, interaction=True),
+                CompareModels(("LRT",), (base, "last")),
+            ),
+            readings,
+        )
     present = _interaction_labels(fit)
     if not named and present:
         if len(present) > 1:
@@ -122,6 +141,53 @@ def refine_interaction_test(step: Any, state: SessionState) -> QuestionSteps:
             CompareModels(("LRT",), (base, "last")),
         ),
         readings,
+    )
+
+
+def _cross_level_variables(
+    fit: Any, title: str
+) -> tuple[tuple[str, str], tuple[InteractionChoice, ...]]:
+    """ "Is there a cross-level interaction?": the model's level-1 predictor (one that
+    varies within the levels of a grouping factor; the one with a random slope when the
+    model has one) by its level-2 predictor (constant within each level of that factor),
+    when the model singles out one pair; else the question is asked back."""
+    data = fit.data
+    formula = fit.model_formula
+    roles = fixed_part_variables(formula, data)
+    predictors = [v for v in roles.ordered if v in data.columns]
+    pairs: list[tuple[str, str]] = []
+    with_slope: list[tuple[str, str]] = []
+    for group in formula.grouping_variables():
+        if group not in data.columns:
+            continue
+        within = data.groupby(group, observed=True)
+        constant = {v for v in predictors if v != group
+                    and int(within[v].nunique(dropna=True).max()) <= 1}
+        slopes = {name for rt in formula.random_terms if group in rt.group_variables
+                  for term in rt.terms for f in term.factors for name in variables_in(f)}
+        level1 = [v for v in predictors if v not in constant and v != group]
+        level2 = [v for v in predictors if v in constant]
+        found = [(a, b) for a in level1 for b in level2]
+        pairs += found
+        with_slope += [(a, b) for a, b in found if a in slopes]
+    chosen = with_slope if with_slope else pairs
+    if len(chosen) == 1:
+        pair = chosen[0]
+        rule = "cross_level_slope" if with_slope else "cross_level"
+        return pair, (InteractionChoice(pair, rule),)
+    if not pairs:
+        raise AssistantError(
+            f"{title} has no cross-level pair to test: a cross-level interaction needs a "
+            "predictor that varies within the groups and one that is constant within each "
+            "group, and its predictors "
+            f"({', '.join(predictors) if predictors else 'none'}) do not include both; name "
+            "the two, e.g. `is there a <level-1 variable> by <level-2 variable> interaction?`."
+        )
+    listed = "; ".join(f"{a} by {b}" for a, b in chosen)
+    a, b = chosen[0]
+    raise AssistantError(
+        f"Which cross-level interaction do you mean? {title} allows several ({listed}); "
+        f"name one, e.g. `is there a {a} by {b} interaction?`."
     )
 
 

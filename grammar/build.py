@@ -1345,6 +1345,12 @@ class StepBuilder(Transformer):
         needed": the interaction of the variables named (none: the assistant finds it)."""
         return InteractionTest(tuple(_cols(items)), _ref(items))
 
+    def cross_level_test(self, items):
+        """ "is there a cross-level interaction?": the interaction of a level-1 predictor
+        that has a random slope with a level-2 predictor of the model (the assistant
+        chooses them, or asks)."""
+        return InteractionTest((), _ref(items), cross_level=True)
+
     def interaction_rates(self, items):
         """ "do the treatment groups change at different rates?": the interaction of the
         variable named with the time the words name ("differently over time") or, when
@@ -1522,6 +1528,18 @@ class StepBuilder(Transformer):
         if per == 0:
             raise NotUnderstood("a number of units other than 0")
         return ExplainCoefficient(target.term, target.interaction, _ref(parts), per=per)
+
+    def rescale_either(self, items):
+        """ "rescale the time coefficient per 10 units": that coefficient for the amount;
+        "rescale time" (no amount): the column divided by its SD, as "scale time"."""
+        parts = _flat(items)
+        if any(isinstance(p, _Field) and p.name == "per" for p in parts):
+            return self.explain_rescaled(items)
+        target = next(p for p in parts if isinstance(p, _Coefficient))
+        if target.term is None or target.interaction or ":" in target.term \
+                or target.term == "(Intercept)":
+            raise NotUnderstood("a column to rescale, e.g. `rescale time`")
+        return Transform("scale", (target.term,))
 
     def explain_rescaled_column(self, items):
         """ "what is the school_size coefficient per 100 students?"."""
@@ -2606,7 +2624,7 @@ class StepBuilder(Transformer):
     def target_mean_outcome(self, items):
         """ "plot average pain": the data figure, which draws the mean at each time in bold
         over the subjects' own lines."""
-        return _PlotTarget("data", outcome=_cols(items)[0])
+        return _PlotTarget("data", "mean", outcome=_cols(items)[0])
 
     def target_data(self, _):
         return _PlotTarget("data")
@@ -3501,6 +3519,12 @@ class _PlotTarget:
                 fields.get(k) for k in ("fitted", "band", "overlay")
             )
             kind = "trajectory" if about_model and not fields.get("data") else "data"
+        if kind == "data" and self.which == "mean" and fields.get("band"):
+            # words17: "plot mean pain over time by group with error bars": the model's
+            # estimated mean over time in each group with its confidence band (the data
+            # plot draws the observed means but has no intervals)
+            return PlotTrajectory(model, band=True, by=fields.get("by") or fields.get("for_each"),
+                                  over=fields.get("over"), level=fields.get("level"))
         if kind == "data":
             if fields.get("n_levels"):
                 raise NotUnderstood(

@@ -601,11 +601,14 @@ class InteractionTest(Step):
     treatment groups change at different rates?"); or none ("the interaction"). The
     assistant reads it on the model (``assistant.interaction_question``): the test of the
     interaction when the model has it, else the model with it, that test, and the
-    likelihood-ratio test of the two models (refitted with ML)."""
+    likelihood-ratio test of the two models (refitted with ML). ``cross_level``
+    ("is there a cross-level interaction?"): with no variables named, the interaction of
+    the model's level-1 predictor that has a random slope with its level-2 predictor."""
 
     kind: ClassVar[str] = "interaction_test"
     variables: tuple[str, ...] = ()
     model: str | None = None
+    cross_level: bool = False
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ HYPHENATED = frozenset(
     subject-specific group-specific built-in intercept-only p-values p-value t-values
     data-set chi-square
     maximum-likelihood log-likelihood goodness-of-fit r-squared post-hoc
-    variance-covariance var-cov write-up non-linear non-linearity""".split()
+    variance-covariance var-cov write-up non-linear non-linearity
+    group-mean cluster-mean""".split()
 )
 
 #: Characters that separate the words of a column name ("school size", school_size,
@@ -95,11 +96,22 @@ _SHORT_FORM_RE = re.compile(
                                     for c in _SHORT_FORMS) + r")(?![A-Za-z0-9_(])",
     re.IGNORECASE,
 )
+#: words17: "use ML for the comparison", "with maximum likelihood for the LRT": the models
+#: compared after refitting them by ML ("for me" also follows a choice, so the grammar
+#: cannot tell the two "for"s apart where a session option ends).
+_ML_FOR_COMPARISON_RE = re.compile(
+    r"(?<![A-Za-z0-9_])(?:(?:use|using|with|under)\s+)?(?:ml|maximum\s+likelihood)\s+(?:for|in)"
+    r"\s+(?:(?:the|a|my|our)\s+)?(?:model\s+)?(?:comparisons?|lrts?|likelihood\s+ratio\s+tests?)"
+    r"(?![A-Za-z0-9_])",
+    re.IGNORECASE,
+)
 #: "how much of the variance ..." says no more than "how much variance ...".
 _HOW_MUCH_OF_RE = re.compile(r"(?<![A-Za-z])how much of(?![A-Za-z])", re.IGNORECASE)
 #: "between-patient SD", "within-subject variance": any between-/within- compound.
 #: "school-level residuals", "cluster-level effects": the hyphen joins a factor and "level".
 _LEVEL_RE = re.compile(r"[A-Za-z]+-level$", re.IGNORECASE)
+#: words17: "school-specific regression lines": the hyphen joins a factor and "specific".
+_SPECIFIC_RE = re.compile(r"[A-Za-z]+-specific$", re.IGNORECASE)
 #: "level-2 residuals": not minus 2.
 _LEVEL_NUMBER_RE = re.compile(r"\blevel-\d\b", re.IGNORECASE)
 _BETWEEN_WITHIN_RE = re.compile(r"(between|within)-[A-Za-z]+$", re.IGNORECASE)
@@ -203,7 +215,7 @@ def normalise(request: str) -> Mapped:
         _HYPHEN_RE,
         lambda mt: mt.group(0).replace("-", " ")
         if mt.group(0).lower() in HYPHENATED or _BETWEEN_WITHIN_RE.match(mt.group(0))
-        or _LEVEL_RE.match(mt.group(0))
+        or _LEVEL_RE.match(mt.group(0)) or _SPECIFIC_RE.match(mt.group(0))
         else mt.group(0),
     )
     mapped = _rewrite(mapped, _LEVEL_NUMBER_RE, lambda mt: mt.group(0).replace("-", " "))
@@ -214,6 +226,7 @@ def normalise(request: str) -> Mapped:
                       lambda mt: f"{mt.group(1)} {mt.group(4)} between {mt.group(2)} and "
                                  f"{mt.group(3)}")
     mapped = _rewrite(mapped, _HOW_MUCH_OF_RE, lambda mt: mt.group(0)[: -len(" of")])
+    mapped = _rewrite(mapped, _ML_FOR_COMPARISON_RE, lambda mt: "compare after refitting with ML")
     return mapped
 
 

@@ -268,7 +268,8 @@ def test_predicting_from_clustered_by_fits_the_random_intercept(pain_session):
 
 def test_test_the_named_interaction_on_a_model_without_it_adds_and_tests_it(pain_session):
     assert _step("test the interaction between time and treatment") == {
-        "kind": "interaction_test", "variables": ["time", "treatment"], "model": None}
+        "kind": "interaction_test", "variables": ["time", "treatment"], "model": None,
+        "cross_level": False}
     assert _step("test the interaction")["kind"] == "fixed_effects"
     ask_ok(pain_session, f"fit {PAIN_RI}")
     answer = ask_ok(pain_session, "test the interaction between time and treatment")
