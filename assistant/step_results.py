@@ -608,6 +608,9 @@ class EngineResult:
     kind: str
     result: Any
     model: FittedModel | None = None
+    #: What the answer must say about a part of the request it could not give (words17:
+    #: error bars asked for before any model, so the observed data are drawn without them).
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         body = json_safe(self.result)

@@ -1349,6 +1349,9 @@ class StepBuilder(Transformer):
         """ "is there a cross-level interaction?": the interaction of a level-1 predictor
         that has a random slope with a level-2 predictor of the model (the assistant
         chooses them, or asks)."""
+        named = tuple(_cols(items))
+        if named:  # "a cross-level interaction between SES and school_size"
+            return InteractionTest(named, _ref(items))
         return InteractionTest((), _ref(items), cross_level=True)
 
     def interaction_rates(self, items):
@@ -1539,7 +1542,7 @@ class StepBuilder(Transformer):
         if target.term is None or target.interaction or ":" in target.term \
                 or target.term == "(Intercept)":
             raise NotUnderstood("a column to rescale, e.g. `rescale time`")
-        return Transform("scale", (target.term,))
+        return Transform("scale", (target.term, *_cols(items)))
 
     def explain_rescaled_column(self, items):
         """ "what is the school_size coefficient per 100 students?"."""
@@ -2633,6 +2636,14 @@ class StepBuilder(Transformer):
         name = _cols(items)[0]
         # "plot the residuals." lexes as a name (the dot joins it); read it as the keyword
         return _PLOT_WORDS.get(name.casefold(), _PlotTarget("data", outcome=name))
+
+    @v_args(meta=True)
+    def target_mean_outcome_words(self, meta, items):
+        """ "plot the mean pain score over time": the data figure of the outcome in words
+        (after the mean word), kept as written for the session to resolve."""
+        words = self.source_text[meta.start_pos:meta.end_pos].split()
+        skip = 2 if words[0].casefold() == "observed" else 1
+        return _PlotTarget("data", "mean", outcome=" ".join(words[skip:]))
 
     @v_args(meta=True)
     def target_outcome_words(self, meta, items):

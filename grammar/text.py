@@ -30,7 +30,7 @@ HYPHENATED = frozenset(
     data-set chi-square
     maximum-likelihood log-likelihood goodness-of-fit r-squared post-hoc
     variance-covariance var-cov write-up non-linear non-linearity
-    group-mean cluster-mean""".split()
+    group-mean cluster-mean apa-style""".split()
 )
 
 #: Characters that separate the words of a column name ("school size", school_size,

@@ -102,6 +102,12 @@ def test_a_likelihood_ratio_test_of_a_column_is_unchanged():
     ("use ML for the comparison", "compare after refitting with ML"),
     ("compare the models with ML", "compare the models after refitting with ML"),
     ("rescale time", "scale time"),
+    ("rescale SES and school_size", "scale SES and school_size"),
+    ("give me an APA-style paragraph", "report the results in APA style"),
+    ("is there a cross-level interaction between SES and school_size?",
+     "is there an interaction between SES and school_size?"),
+    ("test the time by treatment interaction with a likelihood ratio test",
+     "test the interaction between time and treatment with a likelihood ratio test"),
 ])
 def test_words_read_as_the_existing_step(request_text, reference):
     _same_plan(request_text, reference, SCHOOL_COLUMNS + PAIN_COLUMNS)
@@ -119,6 +125,14 @@ def test_mean_outcome_with_error_bars_is_the_trajectory_with_its_band():
     # without intervals it stays the observed data with the mean line
     (plain,) = _steps("plot mean pain over time by group", PAIN_COLUMNS)
     assert plain["kind"] == "plot_data"
+
+
+def test_mean_outcome_in_two_words_is_kept_for_the_session_to_resolve():
+    (step,) = _steps("plot the mean pain score over time by treatment with error bars",
+                     PAIN_COLUMNS)
+    assert (step["kind"], step["band"], step["by"]) == ("plot_trajectory", True, "treatment")
+    (plain,) = _steps("plot the mean pain score over time by treatment", PAIN_COLUMNS)
+    assert (plain["kind"], plain["outcome"]) == ("plot_data", "pain score")
 
 
 def test_use_ml_alone_is_still_the_session_option():
@@ -296,3 +310,21 @@ def test_rescale_time_divides_time_by_its_sample_sd(pain):
     time = load_sample("pain_trial")["time"]
     assert frame["time"].to_numpy() == pytest.approx((time / time.std(ddof=1)).to_numpy(),
                                                      rel=1e-12)
+
+
+def test_error_bars_before_any_model_say_the_observed_data_have_none(pain):
+    answer = ask_ok(pain, "plot mean pain over time by treatment with error bars")
+    figure = answer.steps[0].result.result
+    assert type(figure).__name__ == "ObservedDataFigure"
+    assert "No model is fitted yet" in answer.text()
+    assert "without intervals" in answer.text()
+
+
+def test_rescaling_two_columns_divides_each_by_its_sd(tmp_path):
+    session = Session(sample="schools", output_dir=tmp_path)
+    answer = ask_ok(session, "rescale SES and school_size")
+    frame = answer.steps[0].result.engine_result.data
+    data = load_sample("schools")
+    for name in ("SES", "school_size"):
+        assert frame[name].to_numpy() == pytest.approx(
+            (data[name] / data[name].std(ddof=1)).to_numpy(), rel=1e-12)

@@ -353,5 +353,8 @@ def engine_result_blocks(result: EngineResult, paths: list[Path]) -> list[Block]
     if kind == "residual_spread":
         return residual_spread.spread_blocks(result.result, result.model, paths)
     if kind.startswith("figure_"):
-        return figures.figure_blocks(result.result, result.model, paths)
+        blocks = figures.figure_blocks(result.result, result.model, paths)
+        if getattr(result, "note", None):
+            blocks.insert(1, Paragraph(result.note))
+        return blocks
     return [Paragraph(f"Done ({kind}).")]

@@ -8,6 +8,7 @@ second at start-up that sessions without figures should not pay.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,14 @@ def trajectory(step: Any, state: SessionState, context: PlanContext) -> StepResu
 
     by = step_field(step, "by")
     if step_field(step, "model") is None and model_on_current_data(state, None) is None:
-        return observed_data(PlotData(by=by, over=step_field(step, "over")), state, context)
+        drawn = observed_data(PlotData(by=by, over=step_field(step, "over")), state, context)
+        if not step_field(step, "band", False):
+            return drawn
+        # the intervals are the model's: say so rather than drop them unannounced
+        return replace(drawn, result=replace(drawn.result, note=(
+            "No model is fitted yet, so this figure shows the observed data with the mean "
+            "at each time, without intervals; the confidence band (error bars) is that of "
+            "the model's estimated means: fit a model, then ask again.")))
     overlay = bool(step_field(step, "overlay_blups", True))
     fit = resolve_one(state, step_field(step, "model")).fit
     group = named_group(fit, by) if by is not None else None
