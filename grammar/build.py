@@ -1345,6 +1345,12 @@ class StepBuilder(Transformer):
         needed": the interaction of the variables named (none: the assistant finds it)."""
         return InteractionTest(tuple(_cols(items)), _ref(items))
 
+    def interaction_test_words(self, items):
+        """ "is there an interaction between SES and school size?": the first column, and
+        the words after it naming the second, kept as written for the session to resolve."""
+        first, *rest = _cols(items)
+        return InteractionTest((first, " ".join(rest)), _ref(items))
+
     def cross_level_test(self, items):
         """ "is there a cross-level interaction?": the interaction of a level-1 predictor
         that has a random slope with a level-2 predictor of the model (the assistant

@@ -63,6 +63,8 @@ def test_each_schools_regression_line_is_the_fitted_lines_plot(request_text, ref
     ("test whether SES effect differs by school size", ["SES", "school size"]),
     ("test whether the effect of SES depends on school_size", ["SES", "school_size"]),
     ("test the time by treatment interaction", ["time", "treatment"]),
+    ("is there an interaction between SES and school size?", ["SES", "school size"]),
+    ("is there a cross-level interaction between SES and school size?", ["SES", "school size"]),
     ("test the time x treatment interaction", ["time", "treatment"]),
 ])
 def test_named_interactions_are_the_interaction_test(request_text, variables):
