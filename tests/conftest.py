@@ -30,6 +30,22 @@ def reference_dir() -> Path:
     return find_reference_dir()
 
 
+@pytest.fixture()
+def pain_trial_session(tmp_path: Path) -> Any:
+    """A fresh session on the pain_trial sample, no model fitted."""
+    from assistant.session import Session
+
+    return Session(sample="pain_trial", output_dir=tmp_path)
+
+
+@pytest.fixture()
+def sleepstudy_session(tmp_path: Path) -> Any:
+    """A fresh session on the sleepstudy sample, no model fitted."""
+    from assistant.session import Session
+
+    return Session(sample="sleepstudy", output_dir=tmp_path)
+
+
 def ask_ok(session: Any, request: str) -> Any:
     """``session.ask(request)``, failing the test unless it answered and its JSON output
     holds no NaN or infinity (the CLI's ``--json`` contract)."""

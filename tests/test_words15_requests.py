@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import statsmodels.formula.api as smf
 
-from assistant.session import Session
 from engine.lmm import fit_lmm
 from engine.predict import population_predictions
 from engine.samples import load_sample
@@ -25,16 +24,6 @@ SLEEP_COLUMNS = ("Reaction", "Days", "Subject")
 def _step(request: str, columns=PAIN_COLUMNS) -> dict:
     (step,) = parse(request, columns=columns).to_dict()["steps"]
     return step
-
-
-@pytest.fixture()
-def pain_session(tmp_path):
-    return Session(sample="pain_trial", output_dir=tmp_path)
-
-
-@pytest.fixture()
-def sleep_session(tmp_path):
-    return Session(sample="sleepstudy", output_dir=tmp_path)
 
 
 # ------------------------------------------------------------------ plans
@@ -167,8 +156,8 @@ def test_letting_an_effect_vary_adds_its_random_slope(request_text):
 
 
 # ------------------------------------------------------------------ answers
-def test_random_slope_of_days_by_subject_fits_lme4s_random_slope_model(sleep_session):
-    answer = ask_ok(sleep_session, "random slope of Days by Subject")
+def test_random_slope_of_days_by_subject_fits_lme4s_random_slope_model(sleepstudy_session):
+    answer = ask_ok(sleepstudy_session, "random slope of Days by Subject")
     model = answer.steps[-1].result.model
     direct = fit_lmm("Reaction ~ Days + (1 + Days | Subject)", load_sample("sleepstudy"))
     assert model.fit.formula == "Reaction ~ Days + (1 + Days | Subject)"
@@ -176,17 +165,17 @@ def test_random_slope_of_days_by_subject_fits_lme4s_random_slope_model(sleep_ses
     assert float(model.fit.loglik) == pytest.approx(float(direct.loglik), rel=1e-9)
 
 
-def test_letting_days_vary_across_subjects_refits_with_the_slope(sleep_session):
-    ask_ok(sleep_session, "fit Reaction ~ Days + (1 | Subject)")
-    answer = ask_ok(sleep_session, "let the effect of Days vary across subjects")
+def test_letting_days_vary_across_subjects_refits_with_the_slope(sleepstudy_session):
+    ask_ok(sleepstudy_session, "fit Reaction ~ Days + (1 | Subject)")
+    answer = ask_ok(sleepstudy_session, "let the effect of Days vary across subjects")
     fit = answer.steps[-1].result.model.fit
     direct = fit_lmm("Reaction ~ Days + (1 + Days | Subject)", load_sample("sleepstudy"))
     assert float(fit.loglik) == pytest.approx(float(direct.loglik), rel=1e-9)
 
 
-def test_prediction_for_controls_reads_the_plural_as_the_control_level(pain_session):
-    ask_ok(pain_session, "fit pain_score ~ time * treatment + (1 | patient)")
-    answer = ask_ok(pain_session, "what is the predicted pain at month 3 for controls")
+def test_prediction_for_controls_reads_the_plural_as_the_control_level(pain_trial_session):
+    ask_ok(pain_trial_session, "fit pain_score ~ time * treatment + (1 | patient)")
+    answer = ask_ok(pain_trial_session, "what is the predicted pain at month 3 for controls")
     frame = answer.steps[-1].result.result.frame
     direct = population_predictions(
         fit_lmm("pain_score ~ time * treatment + (1 | patient)", load_sample("pain_trial")),
@@ -198,18 +187,18 @@ def test_prediction_for_controls_reads_the_plural_as_the_control_level(pain_sess
     assert float(frame["se"].iloc[0]) == pytest.approx(float(direct["se"].iloc[0]), rel=1e-9)
 
 
-def test_predictions_for_each_patient_point_to_the_per_patient_requests(pain_session):
-    ask_ok(pain_session, "fit pain_score ~ time * treatment + (1 | patient)")
-    answer = pain_session.ask("predictions for each patient")
+def test_predictions_for_each_patient_point_to_the_per_patient_requests(pain_trial_session):
+    ask_ok(pain_trial_session, "fit pain_score ~ time * treatment + (1 | patient)")
+    answer = pain_trial_session.ask("predictions for each patient")
     text = answer.text()
     assert "A prediction is for one patient at a time" in text
     assert "`plot each patient's fitted line`" in text
     assert "Traceback" not in text
 
 
-def test_fit_ols_ignoring_patient_matches_statsmodels_ols(pain_session):
-    ask_ok(pain_session, "fit pain_score ~ time + treatment + (1 | patient)")
-    answer = ask_ok(pain_session, "fit an OLS model ignoring patient")
+def test_fit_ols_ignoring_patient_matches_statsmodels_ols(pain_trial_session):
+    ask_ok(pain_trial_session, "fit pain_score ~ time + treatment + (1 | patient)")
+    answer = ask_ok(pain_trial_session, "fit an OLS model ignoring patient")
     rows = {c.term: c for c in answer.steps[-1].result.result.coefficients}
     ols = smf.ols("pain_score ~ time + treatment", data=load_sample("pain_trial")).fit()
     assert rows["time"].ols_estimate == pytest.approx(ols.params["time"], rel=1e-8)
@@ -218,10 +207,10 @@ def test_fit_ols_ignoring_patient_matches_statsmodels_ols(pain_session):
         ols.bse["treatment[T.treated]"], rel=1e-8)
 
 
-def test_which_model_has_the_lowest_aic_compares_ml_aics(pain_session):
-    ask_ok(pain_session, "fit pain_score ~ time * treatment + (1 | patient)")
-    ask_ok(pain_session, "fit pain_score ~ time + treatment + (1 | patient)")
-    answer = ask_ok(pain_session, "which model has the lowest AIC?")
+def test_which_model_has_the_lowest_aic_compares_ml_aics(pain_trial_session):
+    ask_ok(pain_trial_session, "fit pain_score ~ time * treatment + (1 | patient)")
+    ask_ok(pain_trial_session, "fit pain_score ~ time + treatment + (1 | patient)")
+    answer = ask_ok(pain_trial_session, "which model has the lowest AIC?")
     table = answer.steps[-1].result.comparison.table
     data = load_sample("pain_trial")
     for formula, npar in (("pain_score ~ time * treatment + (1 | patient)", 6),
@@ -233,8 +222,8 @@ def test_which_model_has_the_lowest_aic_compares_ml_aics(pain_session):
             -2 * float(ml.loglik) + 2 * npar, rel=1e-8)
 
 
-def test_visits_each_patient_completed_counts_rows_per_patient(pain_session):
-    answer = ask_ok(pain_session, "how many visits did each patient complete")
+def test_visits_each_patient_completed_counts_rows_per_patient(pain_trial_session):
+    answer = ask_ok(pain_trial_session, "how many visits did each patient complete")
     sizes = answer.steps[-1].result.result
     counts = load_sample("pain_trial").groupby("patient").size()
     assert sizes.n_clusters == counts.size
@@ -242,15 +231,15 @@ def test_visits_each_patient_completed_counts_rows_per_patient(pain_session):
     assert sizes.median == pytest.approx(float(counts.median()))
 
 
-def test_check_convergence_reports_the_current_model_first(sleep_session):
-    ask_ok(sleep_session, "fit Reaction ~ Days + (Days | Subject)")
-    text = ask_ok(sleep_session, "check convergence").text()
+def test_check_convergence_reports_the_current_model_first(sleepstudy_session):
+    ask_ok(sleepstudy_session, "fit Reaction ~ Days + (Days | Subject)")
+    text = ask_ok(sleepstudy_session, "check convergence").text()
     assert "Model 1 (random intercept and slope model) converged" in text
     assert "the fit is not singular" in text
 
 
-def test_only_females_keeps_the_rows_of_the_level_female(pain_session):
-    answer = ask_ok(pain_session, "only females")
+def test_only_females_keeps_the_rows_of_the_level_female(pain_trial_session):
+    answer = ask_ok(pain_trial_session, "only females")
     data = load_sample("pain_trial")
     kept = answer.steps[-1].result.result.data
     assert len(kept) == int((data["sex"] == "female").sum())
@@ -258,8 +247,8 @@ def test_only_females_keeps_the_rows_of_the_level_female(pain_session):
     assert "kept the rows where sex is female" in answer.text()
 
 
-def test_a_plural_that_names_no_level_is_still_refused(pain_session):
-    text = pain_session.ask("only martians").text()
+def test_a_plural_that_names_no_level_is_still_refused(pain_trial_session):
+    text = pain_trial_session.ask("only martians").text()
     assert "No column of the data has the value 'martians'" in text
 
 

@@ -34,16 +34,6 @@ def _step(request: str, columns=PAIN_COLUMNS) -> dict:
     return step
 
 
-@pytest.fixture()
-def pain_session(tmp_path):
-    return Session(sample="pain_trial", output_dir=tmp_path)
-
-
-@pytest.fixture()
-def sleep_session(tmp_path):
-    return Session(sample="sleepstudy", output_dir=tmp_path)
-
-
 # ------------------------------------------------------------------ plans
 @pytest.mark.parametrize("request_text", [
     "fit pain_score with time and treatment, random intercept for patient",
@@ -151,8 +141,8 @@ def _same_fit(fit, direct) -> None:
     assert float(fit.criterion) == pytest.approx(float(direct.criterion), rel=1e-10)
 
 
-def test_comma_separated_description_fits_the_model_statsmodels_agrees(pain_session):
-    answer = ask_ok(pain_session,
+def test_comma_separated_description_fits_the_model_statsmodels_agrees(pain_trial_session):
+    answer = ask_ok(pain_trial_session,
                     "fit pain_score with time and treatment, random intercept for patient")
     fit = answer.steps[-1].result.model.fit
     data = load_sample("pain_trial")
@@ -165,29 +155,29 @@ def test_comma_separated_description_fits_the_model_statsmodels_agrees(pain_sess
     assert float(fit.sigma) ** 2 == pytest.approx(float(mixed.scale), rel=1e-4)
 
 
-def test_random_intercepts_for_patients_fit_by_the_column_patient(pain_session):
-    answer = ask_ok(pain_session,
+def test_random_intercepts_for_patients_fit_by_the_column_patient(pain_trial_session):
+    answer = ask_ok(pain_trial_session,
                     "model pain_score by time and treatment, random intercepts for patients")
     fit = answer.steps[-1].result.model.fit
     _same_fit(fit, fit_lmm(PAIN_RI, load_sample("pain_trial")))
     assert fit.ngroups == {"patient": 80}
 
 
-def test_random_intercepts_for_a_role_word_use_the_datas_group(sleep_session):
-    answer = ask_ok(sleep_session, "model Reaction by Days, random intercepts for subjects")
+def test_random_intercepts_for_a_role_word_use_the_datas_group(sleepstudy_session):
+    answer = ask_ok(sleepstudy_session, "model Reaction by Days, random intercepts for subjects")
     fit = answer.steps[-1].result.model.fit
     _same_fit(fit, fit_lmm("Reaction ~ Days + (1 | Subject)", load_sample("sleepstudy")))
 
 
-def test_regress_on_with_a_random_intercept(pain_session):
+def test_regress_on_with_a_random_intercept(pain_trial_session):
     answer = ask_ok(
-        pain_session,
+        pain_trial_session,
         "regress pain_score on time and treatment with a random intercept for patient")
     _same_fit(answer.steps[-1].result.model.fit, fit_lmm(PAIN_RI, load_sample("pain_trial")))
 
 
-def test_regression_model_of_pain_on_time_guesses_the_patient_group(pain_session):
-    answer = ask_ok(pain_session, "regression model of pain_score on time")
+def test_regression_model_of_pain_on_time_guesses_the_patient_group(pain_trial_session):
+    answer = ask_ok(pain_trial_session, "regression model of pain_score on time")
     fit = answer.steps[-1].result.model.fit
     _same_fit(fit, fit_lmm("pain_score ~ time + (1 | patient)", load_sample("pain_trial")))
 
@@ -200,9 +190,9 @@ def test_regression_model_of_pain_on_time_guesses_the_patient_group(pain_session
     ("fit pain_score ~ time + (1 | patient) in the control group only", "treatment",
      "control"),
 ])
-def test_a_fit_on_a_subset_equals_the_fit_on_the_pandas_rows(pain_session, request_text,
+def test_a_fit_on_a_subset_equals_the_fit_on_the_pandas_rows(pain_trial_session, request_text,
                                                              column, level):
-    answer = ask_ok(pain_session, request_text)
+    answer = ask_ok(pain_trial_session, request_text)
     data = load_sample("pain_trial")
     rows = data[data[column] == level].reset_index(drop=True)
     subset = answer.steps[0].result.result
@@ -213,8 +203,8 @@ def test_a_fit_on_a_subset_equals_the_fit_on_the_pandas_rows(pain_session, reque
     assert f"kept the rows where {column} is {level}" in answer.text()
 
 
-def test_only_look_at_females_keeps_the_female_rows(pain_session):
-    answer = ask_ok(pain_session, "only look at females")
+def test_only_look_at_females_keeps_the_female_rows(pain_trial_session):
+    answer = ask_ok(pain_trial_session, "only look at females")
     data = load_sample("pain_trial")
     kept = answer.steps[-1].result.result.data
     assert len(kept) == int((data["sex"] == "female").sum())
@@ -228,9 +218,9 @@ def test_the_treatment_group_needs_a_control_level(tmp_path):
     assert "No column of the data has the value 'condition'" in text
 
 
-def test_a_bare_interaction_adds_it_and_tests_it(pain_session):
-    ask_ok(pain_session, f"fit {PAIN_RI}")
-    answer = ask_ok(pain_session, "interaction between time and treatment")
+def test_a_bare_interaction_adds_it_and_tests_it(pain_trial_session):
+    ask_ok(pain_trial_session, f"fit {PAIN_RI}")
+    answer = ask_ok(pain_trial_session, "interaction between time and treatment")
     data = load_sample("pain_trial")
     added = answer.steps[0].result.model.fit
     assert added.formula == "pain_score ~ time + treatment + time:treatment + (1 | patient)"
@@ -251,28 +241,29 @@ def test_a_bare_interaction_adds_it_and_tests_it(pain_session):
     assert "Built from model 1 by adding time:treatment" in answer.text()
 
 
-def test_fit_the_model_with_the_interaction_refits_with_it(pain_session):
-    ask_ok(pain_session, f"fit {PAIN_RI}")
-    answer = ask_ok(pain_session, "fit the model with the interaction between time and treatment")
+def test_fit_the_model_with_the_interaction_refits_with_it(pain_trial_session):
+    ask_ok(pain_trial_session, f"fit {PAIN_RI}")
+    answer = ask_ok(pain_trial_session,
+                    "fit the model with the interaction between time and treatment")
     fit = answer.steps[-1].result.model.fit
     direct = fit_lmm("pain_score ~ time * treatment + (1 | patient)", load_sample("pain_trial"))
     assert np.asarray(fit.beta) == pytest.approx(np.asarray(direct.beta), rel=1e-8)
     assert float(fit.criterion) == pytest.approx(float(direct.criterion), rel=1e-10)
 
 
-def test_predicting_from_clustered_by_fits_the_random_intercept(pain_session):
-    answer = ask_ok(pain_session, "I want a mixed model predicting pain_score from time and "
+def test_predicting_from_clustered_by_fits_the_random_intercept(pain_trial_session):
+    answer = ask_ok(pain_trial_session, "I want a mixed model predicting pain_score from time and "
                                   "treatment, clustered by patient")
     _same_fit(answer.steps[-1].result.model.fit, fit_lmm(PAIN_RI, load_sample("pain_trial")))
 
 
-def test_test_the_named_interaction_on_a_model_without_it_adds_and_tests_it(pain_session):
+def test_test_the_named_interaction_on_a_model_without_it_adds_and_tests_it(pain_trial_session):
     assert _step("test the interaction between time and treatment") == {
         "kind": "interaction_test", "variables": ["time", "treatment"], "model": None,
         "cross_level": False}
     assert _step("test the interaction")["kind"] == "fixed_effects"
-    ask_ok(pain_session, f"fit {PAIN_RI}")
-    answer = ask_ok(pain_session, "test the interaction between time and treatment")
+    ask_ok(pain_trial_session, f"fit {PAIN_RI}")
+    answer = ask_ok(pain_trial_session, "test the interaction between time and treatment")
     data = load_sample("pain_trial")
     small = fit_lmm(PAIN_RI, data, reml=False)
     large = fit_lmm("pain_score ~ time * treatment + (1 | patient)", data, reml=False)
@@ -281,11 +272,12 @@ def test_test_the_named_interaction_on_a_model_without_it_adds_and_tests_it(pain
         2 * (float(large.loglik) - float(small.loglik)), rel=1e-6)
 
 
-def test_fit_excluding_a_patient_fits_without_their_rows(pain_session):
+def test_fit_excluding_a_patient_fits_without_their_rows(pain_trial_session):
     subset, fit = _steps("fit pain_score ~ time + (1 | patient) excluding patient P001")
     assert (subset["kind"], subset["action"], subset["column"], subset["values"]) == (
         "subset_data", "drop", "patient", ["P001"])
-    answer = ask_ok(pain_session, "fit pain_score ~ time + (1 | patient) excluding patient P001")
+    answer = ask_ok(pain_trial_session,
+                    "fit pain_score ~ time + (1 | patient) excluding patient P001")
     data = load_sample("pain_trial")
     rows = data[data["patient"] != "P001"].reset_index(drop=True)
     _same_fit(answer.steps[-1].result.model.fit,
@@ -297,8 +289,8 @@ def test_fit_excluding_a_patient_fits_without_their_rows(pain_session):
     "restrict to the treated arm",
     "look only at treated patients",
 ])
-def test_the_treatment_group_is_the_level_beside_control(pain_session, request_text):
-    answer = ask_ok(pain_session, request_text)
+def test_the_treatment_group_is_the_level_beside_control(pain_trial_session, request_text):
+    answer = ask_ok(pain_trial_session, request_text)
     data = load_sample("pain_trial")
     kept = answer.steps[-1].result.result.data
     assert len(kept) == int((data["treatment"] == "treated").sum())
@@ -317,10 +309,10 @@ def test_a_comma_before_the_random_part_after_on_or_over(request_text, formula):
     assert _step(request_text)["formula"] == formula
 
 
-def test_their_interaction_fits_the_product_of_the_listed_variables(pain_session):
+def test_their_interaction_fits_the_product_of_the_listed_variables(pain_trial_session):
     step = _step("fit a model with time, treatment and their interaction")
     assert step["predictors"] == ["time", "treatment", "time:treatment"]
-    answer = ask_ok(pain_session, "fit a model with time, treatment and their interaction")
+    answer = ask_ok(pain_trial_session, "fit a model with time, treatment and their interaction")
     fit = answer.steps[-1].result.model.fit
     direct = fit_lmm("pain_score ~ time * treatment + (1 | patient)", load_sample("pain_trial"))
     assert fit.formula == "pain_score ~ time + treatment + time:treatment + (1 | patient)"
@@ -333,10 +325,10 @@ def test_their_interaction_fits_the_product_of_the_listed_variables(pain_session
     ("keep only patients younger than 65", "keep", lambda age: age < 65),
     ("only look at patients older than 50", "keep", lambda age: age > 50),
 ])
-def test_older_and_younger_than_compare_age(pain_session, request_text, action, keep):
+def test_older_and_younger_than_compare_age(pain_trial_session, request_text, action, keep):
     step = _step(request_text)
     assert (step["kind"], step["action"], step["column"]) == ("subset_data", action, "age")
-    answer = ask_ok(pain_session, request_text)
+    answer = ask_ok(pain_trial_session, request_text)
     data = load_sample("pain_trial")
     kept = answer.steps[-1].result.result.data
     assert len(kept) == int(keep(data["age"]).sum())
@@ -356,9 +348,9 @@ def test_did_you_mean_points_to_the_request_that_answers(request_text, suggested
     assert _step(suggested)["kind"] in ("predict", "interaction_test")
 
 
-def test_patient_as_random_effect_is_the_group(pain_session):
+def test_patient_as_random_effect_is_the_group(pain_trial_session):
     step = _step("fit pain_score over time with patient as random effect")
     assert step["formula"] == "pain_score ~ time + (1 | patient)"
-    answer = ask_ok(pain_session, "fit pain_score over time with patient as random effect")
+    answer = ask_ok(pain_trial_session, "fit pain_score over time with patient as random effect")
     _same_fit(answer.steps[-1].result.model.fit,
               fit_lmm("pain_score ~ time + (1 | patient)", load_sample("pain_trial")))
