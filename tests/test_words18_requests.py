@@ -75,3 +75,36 @@ def test_same_effect_for_all_raters_tests_the_random_slope(tmp_path):
     ask_ok(session, "fit rating ~ condition + (1 | rater) + (1 | item)")
     answer = ask_ok(session, "is the condition effect the same for all raters?")
     assert "Without the random slope of condition by rater" in answer.text()
+
+
+@pytest.mark.parametrize(("request_text", "kind"), [
+    ("report the random effects", "blups"),
+    ("report the random slopes", "blups"),
+    ("report the random effects table", "variance_components"),
+    ("report random effect variances", "variance_components"),
+    ("report the random effects correlation", "variance_components"),
+])
+def test_report_the_random_effects_reaches_its_report(request_text, kind):
+    """'report' also opens a write-up of a model named by its structure ("report the random
+    slope model for a paper"), which used to take 'random' for that name and refuse."""
+    assert _step(request_text, SLEEP_COLUMNS)["kind"] == kind
+
+
+@pytest.mark.parametrize(("request_text", "model"), [
+    ("report the random slope model for a paper", "random_slope"),
+    ("report model 2 for a journal", "2"),
+    ("report both models for a paper", "all"),
+    ("report it for a paper", None),
+])
+def test_report_a_named_model_for_a_paper_is_still_its_write_up(request_text, model):
+    step = _step(request_text, SLEEP_COLUMNS)
+    assert step["kind"] == "write_up" and step["model"] == model
+
+
+def test_reported_random_effects_are_the_blups(tmp_path):
+    session = Session(sample="sleepstudy", output_dir=tmp_path)
+    ask_ok(session, "fit Reaction ~ Days + (Days | Subject)")
+    answer = ask_ok(session, "report the random effects")
+    direct = fit_lmm("Reaction ~ Days + (Days | Subject)", load_sample("sleepstudy"))
+    first = next(e for e in direct.random_effects if e.term == "(Intercept)")
+    assert f"{first.value:.1f}" in answer.text()
