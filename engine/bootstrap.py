@@ -135,11 +135,15 @@ def _json_number(value: float) -> float | None:
 
 
 class ResponseSimulator:
-    """Draws y* = X beta-hat + sigma-hat (Z Lambda u* + e*) (lme4's ``simulate``, use.u = FALSE)."""
+    """Draws y* = X beta-hat + sigma-hat (Z Lambda u* + e*) (lme4's ``simulate``, use.u = FALSE).
 
-    def __init__(self, fit):
-        model = fit.model
-        self.mean = np.asarray(model.X @ np.asarray(fit.beta, dtype=float), dtype=float)
+    ``model`` and ``beta`` replace the fit's design and fixed effects (engine.power: another
+    number of clusters, an assumed effect); theta-hat and sigma-hat stay the fit's."""
+
+    def __init__(self, fit, model=None, beta=None):
+        model = fit.model if model is None else model
+        beta = fit.beta if beta is None else beta
+        self.mean = np.asarray(model.X @ np.asarray(beta, dtype=float), dtype=float)
         self.z_lambda = (model.Z @ model.lambda_of(np.asarray(fit.theta, dtype=float))).tocsr()
         self.sigma = float(fit.sigma)
         self.n, self.q = model.n, model.q

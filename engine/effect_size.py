@@ -218,8 +218,7 @@ def _variance_part(
     reference level, None when unknown, and the other level): z' Sigma z for each
     condition's row z of the term's columns."""
     sigma2 = float(fit.sigma) ** 2
-    t = term.factor(np.asarray(fit.theta, dtype=float))
-    cov = sigma2 * (t @ t.T)
+    cov = term.covariance(np.asarray(fit.theta, dtype=float), sigma2)
     rows = []
     for condition in conditions:
         z = []

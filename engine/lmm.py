@@ -641,8 +641,7 @@ def variance_components(
                 VarianceComponent(name, term.columns[0], None, variance, math.sqrt(variance))
             )
             continue
-        t = term.factor(theta)
-        cov = sigma**2 * (t @ t.T)
+        cov = term.covariance(theta, sigma**2)
         sd = np.sqrt(np.diag(cov))
         s = term.n_columns
         for a in range(s):

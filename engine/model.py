@@ -65,6 +65,12 @@ class TermStructure(RandomTermDesign):
     def lower_bounds(self) -> np.ndarray:
         return np.array(_theta_bounds(self.n_columns))
 
+    def covariance(self, theta: np.ndarray, sigma2: float) -> np.ndarray:
+        """The term's random-effect covariance sigma^2 T T' (its block of lme4's
+        ``VarCorr``)."""
+        t = self.factor(theta)
+        return sigma2 * (t @ t.T)
+
     def factor(self, theta: np.ndarray) -> np.ndarray:
         """Relative covariance factor T (lower triangular, filled column by column)."""
         s = self.n_columns

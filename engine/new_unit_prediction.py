@@ -80,8 +80,7 @@ def between_unit_variance(fit: Any, predictors: pd.DataFrame) -> np.ndarray:
     design = fixed_design_for(fit, predictors)
     total = np.zeros(len(predictors))
     for term in model.terms:
-        factor = term.factor(theta)
-        covariance = sigma2 * (factor @ factor.T)
+        covariance = term.covariance(theta, sigma2)
         z = np.column_stack(
             [random_term_column(fit, column, predictors, design) for column in term.columns]
         )

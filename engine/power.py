@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import special
 
 from engine.blas_threads import fit_blas_threads
+from engine.bootstrap import ResponseSimulator
 from engine.design import build_design
 from engine.distributions import t_two_sided_p
 from engine.errors import LmmInputError, about_minutes
@@ -237,19 +238,15 @@ def resized_data(
 
 
 class _Simulator:
-    """y* = X beta* + sigma-hat (Z Lambda(theta-hat) u* + e*) on one design (lme4's
-    ``simulate`` with new random effects), and the test of one coefficient of a refit."""
+    """Responses simulated on one design (engine.bootstrap.ResponseSimulator with the
+    assumed fixed effects) and the test of one coefficient of their refits."""
 
     def __init__(self, fit: Any, model: LmmModel, beta: np.ndarray, index: int):
         self.fit, self.model, self.index = fit, model, index
-        self.mean = model.X @ beta
-        self.z_lambda = (model.Z @ model.lambda_of(np.asarray(fit.theta, dtype=float))).tocsr()
-        self.sigma = float(fit.sigma)
+        self.responses = ResponseSimulator(fit, model, beta)
 
     def significant(self, rng: np.random.Generator, alpha: float) -> bool:
-        u = rng.standard_normal(self.model.q)
-        e = rng.standard_normal(self.model.n)
-        return self.p_value(self.mean + self.sigma * (self.z_lambda @ u + e)) < alpha
+        return self.p_value(self.responses.draw(rng)) < alpha
 
     def p_value(self, y: np.ndarray) -> float:
         """The refit to ``y`` and the two-sided p of its t test with Satterthwaite df."""

@@ -142,8 +142,7 @@ def variance_explained(fit: LmmFit) -> VarianceExplained:
     by_group: dict[str, float] = {}
     seen: dict[str, int] = {}
     for term in model.terms:
-        factor = term.factor(np.asarray(fit.theta, dtype=float))
-        covariance = sigma2 * (factor @ factor.T)
+        covariance = term.covariance(np.asarray(fit.theta, dtype=float), sigma2)
         count = seen.get(term.group, 0)
         name = term.group if count == 0 else f"{term.group}.{count}"
         seen[term.group] = count + 1

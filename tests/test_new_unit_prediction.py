@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.session import Session
 from engine.lmm import fit_lmm
 from engine.new_unit_prediction import between_unit_variance, new_unit_intervals
 from engine.predict import population_predictions
@@ -120,8 +119,8 @@ def test_an_average_subject_stays_the_population_prediction():
     assert step["new_unit"] is False
 
 
-def test_session_answers_with_the_intervals_and_says_what_they_mean(tmp_path):
-    session = Session(sample="sleepstudy", output_dir=tmp_path)
+def test_session_answers_with_the_intervals_and_says_what_they_mean(sleepstudy_session):
+    session = sleepstudy_session
     ask_ok(session, "fit Reaction ~ Days + (Days | Subject)")
     answer = ask_ok(session, "predict reaction time on day 10 for a new subject")
     result = answer.steps[-1].result

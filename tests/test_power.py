@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from assistant.session import Session
 from engine.lmm import fit_lmm
 from engine.power import (
     _Simulator,
@@ -141,8 +140,8 @@ def test_requests_plan_a_power_analysis(request_text, expected):
         assert step[key] == value, key
 
 
-def test_session_answers_a_sample_size_question(tmp_path):
-    session = Session(sample="pain_trial", output_dir=tmp_path)
+def test_session_answers_a_sample_size_question(pain_trial_session):
+    session = pain_trial_session
     ask_ok(session, f"fit {FORMULA}")
     answer = ask_ok(session, "how many patients do I need to detect a treatment effect of -4 "
                              "with 100 simulations?")
@@ -157,8 +156,8 @@ def test_session_answers_a_sample_size_question(tmp_path):
     assert f"has {adequate.n_levels} patients (power {100 * adequate.power:.0f}%" in text
 
 
-def test_bad_power_requests_get_one_plain_message(tmp_path):
-    session = Session(sample="pain_trial", output_dir=tmp_path)
+def test_bad_power_requests_get_one_plain_message(pain_trial_session):
+    session = pain_trial_session
     ask_ok(session, f"fit {FORMULA}")
     answer = session.ask("power for age")
     assert not answer.ok and "no effect of age" in str(answer.error)

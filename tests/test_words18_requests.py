@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.session import Session
 from engine.lmm import fit_lmm
 from engine.samples import load_sample
 from grammar.parse import parse
-from tests.conftest import ask_ok
+from tests.conftest import RATINGS_FIT, SCHOOLS_FIT, SLEEP_FIT, ask_ok, session_with_fit
 
 RATING_COLUMNS = ("rater", "item", "condition", "rating")
 SLEEP_COLUMNS = ("Reaction", "Days", "Subject")
@@ -50,11 +49,16 @@ def test_a_bare_what_is_the_icc_stays_the_help_topic():
     assert _step("what is the ICC?", RATING_COLUMNS) == {"kind": "help", "topic": "icc"}
 
 
-def test_the_average_slope_is_the_random_slope_variables_coefficient(tmp_path):
-    session = Session(sample="sleepstudy", output_dir=tmp_path)
-    ask_ok(session, "fit Reaction ~ Days + (Days | Subject)")
+@pytest.fixture(scope="module")
+def sleep_fitted(tmp_path_factory):
+    """A sleepstudy session with SLEEP_FIT fitted, and the same model fitted directly."""
+    session = session_with_fit("sleepstudy", tmp_path_factory, SLEEP_FIT)
+    return session, fit_lmm(SLEEP_FIT.removeprefix("fit "), load_sample("sleepstudy"))
+
+
+def test_the_average_slope_is_the_random_slope_variables_coefficient(sleep_fitted):
+    session, direct = sleep_fitted
     answer = ask_ok(session, "what is the average slope?")
-    direct = fit_lmm("Reaction ~ Days + (Days | Subject)", load_sample("sleepstudy"))
     days = next(r for r in direct.fixed_effects if r.term == "Days")
     assert days.estimate == pytest.approx(10.467, abs=1e-3)
     assert "10.5" in answer.text() and "Days" in answer.text()
@@ -62,17 +66,15 @@ def test_the_average_slope_is_the_random_slope_variables_coefficient(tmp_path):
     assert meaning["asked"] == "Days" and meaning["terms"] == ["Days"]
 
 
-def test_the_average_slope_asks_which_when_there_are_several(tmp_path):
-    session = Session(sample="schools", output_dir=tmp_path)
-    ask_ok(session, "fit test_score ~ SES + school_size + (1 | school)")
+def test_the_average_slope_asks_which_when_there_are_several(tmp_path_factory):
+    session = session_with_fit("schools", tmp_path_factory, SCHOOLS_FIT)
     answer = session.ask("what is the average slope?")
     assert not answer.ok
     assert "Which slope? The model has slopes for SES and school_size" in str(answer.error)
 
 
-def test_same_effect_for_all_raters_tests_the_random_slope(tmp_path):
-    session = Session(sample="ratings", output_dir=tmp_path)
-    ask_ok(session, "fit rating ~ condition + (1 | rater) + (1 | item)")
+def test_same_effect_for_all_raters_tests_the_random_slope(tmp_path_factory):
+    session = session_with_fit("ratings", tmp_path_factory, RATINGS_FIT)
     answer = ask_ok(session, "is the condition effect the same for all raters?")
     assert "Without the random slope of condition by rater" in answer.text()
 
@@ -101,10 +103,8 @@ def test_report_a_named_model_for_a_paper_is_still_its_write_up(request_text, mo
     assert step["kind"] == "write_up" and step["model"] == model
 
 
-def test_reported_random_effects_are_the_blups(tmp_path):
-    session = Session(sample="sleepstudy", output_dir=tmp_path)
-    ask_ok(session, "fit Reaction ~ Days + (Days | Subject)")
+def test_reported_random_effects_are_the_blups(sleep_fitted):
+    session, direct = sleep_fitted
     answer = ask_ok(session, "report the random effects")
-    direct = fit_lmm("Reaction ~ Days + (Days | Subject)", load_sample("sleepstudy"))
     first = next(e for e in direct.random_effects if e.term == "(Intercept)")
     assert f"{first.value:.1f}" in answer.text()

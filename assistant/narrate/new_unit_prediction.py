@@ -7,7 +7,11 @@ from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
-from assistant.narrate.predictions import MAX_ROWS_BRIEF, _keys, _thin, prediction_blocks
+from assistant.narrate.predictions import (
+    line_ends,
+    prediction_blocks,
+    row_keys,
+)
 
 
 def _unit_word(intervals: Any) -> str:
@@ -75,7 +79,7 @@ def _one_row(intervals: Any, rec: dict, model: Any) -> list[Block]:
 
 
 def _rows(intervals: Any, records: list[dict]) -> list[list[str]]:
-    keys = _keys(intervals.population)
+    keys = row_keys(intervals.population)
     rows = []
     for rec in records:
         sd = rec["sd_observation"]
@@ -105,12 +109,12 @@ def new_unit_blocks(intervals: Any, model: Any) -> list[Block]:
             f"SD {fmt.number(intervals.residual_sd)} as well. Intervals are for "
             f"{_who(intervals)}."
         ))
-        keys = _keys(intervals.population)
+        keys = row_keys(intervals.population)
         columns = [*keys, "Predicted", f"New {unit}'s mean ({level})",
                    f"One new measurement ({level})"]
         align = "r" * (len(keys) + 3)
-        brief = _thin(records, intervals.population)
-        if len(brief) < len(records) or len(records) > MAX_ROWS_BRIEF:
+        brief = line_ends(records, intervals.population)
+        if len(brief) < len(records):
             blocks.append(table(columns, _rows(intervals, brief), align))
             blocks.append(Detail((table(columns, _rows(intervals, records), align),)))
         else:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Heading, Paragraph, table
-
-
-def _percent(value: float) -> str:
-    return "–" if not math.isfinite(value) else f"{100 * value:.0f}%"
 
 
 def _spoken(coefficient: str) -> str:
@@ -26,7 +21,7 @@ def _plural(word: str) -> str:
 
 
 def _interval(point: Any) -> str:
-    return f"{_percent(point.lower)} to {_percent(point.upper)}"
+    return f"{fmt.percent(point.lower)} to {fmt.percent(point.upper)}"
 
 
 def _what_was_simulated(result: Any, model: Any) -> str:
@@ -46,11 +41,11 @@ def _what_was_simulated(result: Any, model: Any) -> str:
 
 
 def _single(result: Any, point: Any) -> str:
-    goal = _percent(result.target)
+    goal = fmt.percent(result.target)
     verdict = (f"at or above the {goal} usually planned for" if point.power >= result.target
                else f"below the {goal} usually planned for")
     return (
-        f"Estimated power: {_percent(point.power)} ({fmt.level_percent(result.level)} CI "
+        f"Estimated power: {fmt.percent(point.power)} ({fmt.level_percent(result.level)} CI "
         f"{_interval(point)}): the test was significant in {fmt.integer(point.n_significant)} "
         f"of {fmt.integer(point.n_simulations)} simulations, {verdict}."
     )
@@ -59,7 +54,7 @@ def _single(result: Any, point: Any) -> str:
 def _curve(result: Any) -> list[Block]:
     group = result.group
     rows = [
-        [fmt.integer(p.n_levels), fmt.integer(p.n_obs), _percent(p.power), _interval(p)]
+        [fmt.integer(p.n_levels), fmt.integer(p.n_obs), fmt.percent(p.power), _interval(p)]
         for p in result.points
     ]
     blocks: list[Block] = [
@@ -72,12 +67,12 @@ def _curve(result: Any) -> list[Block]:
         table([_plural(group), "Observations", "Power",
                f"{fmt.level_percent(result.level)} CI"], rows, "rrrr"),
     ]
-    goal = _percent(result.target)
+    goal = fmt.percent(result.target)
     adequate = result.smallest_adequate()
     if adequate is not None:
         text = (f"The smallest design here that reaches {goal} power has "
                 f"{fmt.integer(adequate.n_levels)} {_plural(group)} (power "
-                f"{_percent(adequate.power)}, CI {_interval(adequate)}).")
+                f"{fmt.percent(adequate.power)}, CI {_interval(adequate)}).")
         if adequate is result.points[0] and len(result.points) > 1:
             text += " Even the smallest size tried reaches it; fewer may do."
         elif adequate.lower < result.target:
@@ -87,7 +82,7 @@ def _curve(result: Any) -> list[Block]:
         largest = max(result.points, key=lambda p: p.n_obs)
         text = (f"None of these sizes reaches {goal} power; the largest, "
                 f"{fmt.integer(largest.n_levels)} {_plural(group)}, gives "
-                f"{_percent(largest.power)}. Try larger numbers, e.g. `power for "
+                f"{fmt.percent(largest.power)}. Try larger numbers, e.g. `power for "
                 f"{_spoken(result.coefficient)} with {2 * largest.n_levels} {_plural(group)}`.")
     blocks.append(Paragraph(text))
     return blocks

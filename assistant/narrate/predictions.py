@@ -10,7 +10,7 @@ from assistant.narrate.blocks import Block, Detail, Heading, Paragraph, table
 MAX_ROWS_BRIEF = 12
 
 
-def _keys(grid: Any) -> list[str]:
+def row_keys(grid: Any) -> list[str]:
     """The predictor columns a row is told apart by, then the ones the user fixed."""
     varying = ([grid.time] if grid.time else []) + list(grid.factors)
     fixed = [k for k in getattr(grid, "fixed_at", {}) if k in grid.frame and k not in varying]
@@ -18,7 +18,7 @@ def _keys(grid: Any) -> list[str]:
 
 
 def _rows(grid: Any, records: list[dict]) -> list[list[str]]:
-    keys = _keys(grid)
+    keys = row_keys(grid)
     rows = []
     for rec in records:
         cells = [fmt.value(rec[k]) if isinstance(rec[k], float) else str(rec[k]) for k in keys]
@@ -33,7 +33,7 @@ def _rows(grid: Any, records: list[dict]) -> list[list[str]]:
     return rows
 
 
-def _thin(records: list[dict], grid: Any) -> list[dict]:
+def line_ends(records: list[dict], grid: Any) -> list[dict]:
     """First and last time point of each factor combination, for the brief table."""
     if grid.time is None or len(records) <= MAX_ROWS_BRIEF:
         return records
@@ -63,11 +63,11 @@ def _one_prediction(grid: Any, rec: dict, level: str) -> str:
 
 def prediction_blocks(grid: Any, model: Any) -> list[Block]:
     records = grid.frame.to_dict(orient="records")
-    keys = _keys(grid)
+    keys = row_keys(grid)
     level = fmt.level_percent(grid.level)
     columns = [*keys, f"Predicted {grid.response}", "SE", f"{level} lower", f"{level} upper"]
     align = "r" * len(keys) + "rrrr"
-    brief = _thin(records, grid)
+    brief = line_ends(records, grid)
     text = (
         f"Population-average predictions of {grid.response} (fixed effects only) with "
         f"{level} confidence intervals."

@@ -667,9 +667,7 @@ def _the_slope(fit: Any) -> str:
     """The variable "the average slope" means: the numeric predictor with a random slope
     when there is one, else the model's only numeric predictor."""
     numeric = list(fixed_part_variables(fit.model_formula, fit.data).continuous)
-    in_random = {name for random_term in fit.model_formula.random_terms
-                 for term in random_term.terms for factor in term.factors
-                 for name in variables_in(factor)}
+    in_random = {column for _, column in random_slopes(fit)}
     random = [v for v in numeric if v in in_random]
     for candidates in (random, numeric):
         if len(candidates) == 1:

@@ -13,7 +13,7 @@ from assistant.references import resolve_one
 from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field
-from assistant.steps.blups import grouping_factor_named, named_group
+from assistant.steps.blups import named_group
 from assistant.steps.reports import term_in_model
 from engine.ceiling_floor import ceiling_floor
 from engine.coefficient_meaning import match_coefficients
@@ -128,23 +128,21 @@ def power(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 def _power_group(fit: Any, word: str | None) -> str:
     """The grouping variable whose number of levels a power curve varies: the one ``word``
-    names, or the model's only one."""
+    names (as every request names a grouping factor), or the model's only one."""
     variables = grouping_variables(fit)
-    if word is not None:
-        found = grouping_factor_named(word, variables)
-        if found is None and word.casefold() in GROUP_ROLE_WORDS and len(variables) == 1:
-            found = variables[0]
-        if found is None:
-            raise AssistantError(
-                f"'{word}' is not a grouping factor of the model; the number of levels of "
-                + " or ".join(f"'{v}'" for v in variables) + " can be varied."
-            )
-        return found
-    if len(variables) == 1:
+    if word is None and len(variables) == 1:
         return variables[0]
+    found = named_group(fit, word) if word is not None else None
+    if found in variables:
+        return found
+    if word is None:
+        raise AssistantError(
+            "Which grouping factor should have more or fewer levels? Name one, e.g. `how many "
+            f"{variables[0]}s do I need`."
+        )
     raise AssistantError(
-        "Which grouping factor should have more or fewer levels? Name one, e.g. `how many "
-        f"{variables[0]}s do I need`."
+        f"'{word}' is not a grouping factor of the model; the number of levels of "
+        + " or ".join(f"'{v}'" for v in variables) + " can be varied."
     )
 
 
