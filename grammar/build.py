@@ -22,6 +22,7 @@ from grammar.confidence_level import number_level_problem
 from grammar.formula import FormulaError, FormulaToAst, ModelFormula, Var, build_model_formula
 from grammar.formula import parse_formula as _parse_formula
 from grammar.plan import (
+    BASELINE_VALUE,
     DEFAULT_TOP,
     EVERY_SLOPE,
     Anova,
@@ -1313,6 +1314,13 @@ class StepBuilder(Transformer):
         tests of the variable asked about."""
         columns = _cols(items)
         return FixedEffects(_ref(items), term=columns[0] if columns else None)
+
+    def phrase_significance(self, items):
+        """ "does treatment reduce pain?": the coefficient table led by the tests of the
+        variable named first (its words resolved by the assistant); the outcome's words
+        only repeat the model's outcome."""
+        phrases = [p for p in _flat(items) if isinstance(p, _Col)]
+        return FixedEffects(_ref(_flat(items)), term=phrases[0].name)
 
     def report_interaction_significance(self, items):
         """ "is the interaction significant?", "does the effect of time differ between
@@ -3309,6 +3317,11 @@ class StepBuilder(Transformer):
         """ "center time at month 6": the model refitted with ``I(time - 6)`` for time."""
         value = next(i for i in _flat(items) if isinstance(i, int | float))
         return ModifyModel("center_at", (_cols(items)[0], format(value, "g")), _ref(items))
+
+    def center_at_baseline(self, items):
+        """ "center time at baseline": as :meth:`center_at`, at the first time point, which
+        the session reads from the model's data (``BASELINE_VALUE`` stands for it)."""
+        return ModifyModel("center_at", (_cols(items)[0], BASELINE_VALUE), _ref(items))
 
     # ------------------------------------------------------------ observed means
     def observed_means(self, items):

@@ -773,6 +773,10 @@ DEFAULT_TOP = 5
 #: ``RandomEffectsTests.slope`` for "should I add random slopes?": every candidate slope.
 EVERY_SLOPE = "every"
 
+#: The value of a ``center_at`` change that stands for the first time point in the model's
+#: data ("center time at baseline"), which only the session can look up.
+BASELINE_VALUE = "baseline"
+
 
 @dataclass(frozen=True)
 class RandomEffectsTests(Step):

@@ -43,6 +43,7 @@ from engine.kenward_roger import kenward_roger_obstacle
 from engine.lmm import fit_lmm as engine_fit_lmm
 from engine.variance import variance_explained
 from grammar.build import formula_from_words
+from grammar.plan import BASELINE_VALUE
 
 UNCORRELATED_SLOPE_NOTE = (
     'Next to an intercept + slope model, "random slope" is read as a random intercept '
@@ -331,6 +332,25 @@ def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     return StepResult(outcome, new_state)
 
 
+def _first_time_point(model: Any, variable: str) -> str:
+    """The smallest value of ``variable`` among the rows the model used ("center time at
+    baseline"), as text for ``center_at``."""
+    data = model.fit.data
+    if variable not in data.columns or not pd.api.types.is_numeric_dtype(data[variable]):
+        raise AssistantError(
+            f"The model has no numeric predictor {variable!r} to center at its first value; "
+            f"its formula is `{model.fit.model_formula.text()}`."
+        )
+    first = float(data[variable].min())
+    if first == 0:
+        raise AssistantError(
+            f"{variable} already starts at 0 in the model's data, so the intercept already is "
+            f"the expected {model.fit.response_name} at the first time point; centring at "
+            "baseline would change nothing."
+        )
+    return f"{first:.15g}"
+
+
 def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     operation = step_field(step, "operation")
     if operation == "null_model":
@@ -341,6 +361,8 @@ def modify_model(step: Any, state: SessionState, context: PlanContext) -> StepRe
     if operation == "add_or_drop_term":  # "compare with and without X": settled here
         operation = add_or_drop(base.fit.model_formula, list(step_field(step, "variables", [])))
     variables = list(step_field(step, "variables", []))
+    if operation == "center_at" and variables[1:2] == [BASELINE_VALUE]:
+        variables[1] = _first_time_point(base, variables[0])
     group = group_column(step_field(step, "group"), model_data(base).columns)
     dropping = operation in ("drop_term", "drop_variable")
     grouping = _grouping_factor_named(base, variables) if dropping else None

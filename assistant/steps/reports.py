@@ -452,6 +452,8 @@ def _fixed_values(fit: Any, pairs: Any) -> dict[str, str]:
             out[factor] = level
         elif name not in predictors and (time := _time_named_by_unit(fit, name)) is not None:
             out[time] = value
+        elif name not in predictors and (start := _baseline_time(fit, name, value)) is not None:
+            out[start[0]] = start[1]
         elif not value and _names_one_observation(fit, name):
             continue  # "for a student": any one observation, the population prediction
         elif not value:
@@ -486,16 +488,47 @@ TIME_UNIT_WORDS = frozenset({
 })
 
 
+#: Words for the first time point ("at baseline", "at the start", "at entry").
+BASELINE_WORDS = frozenset({"baseline", "start", "entry", "randomization", "randomisation"})
+
+
 def _time_named_by_unit(fit: Any, word: str) -> str | None:
     """The model's time predictor when ``word`` is a unit of time ("month", "weeks") that is
     no column of the data and exactly one continuous predictor of the model is a time
     (named like one and varying within the grouping factor); None otherwise."""
     unit = word.casefold()
     unit = unit[:-1] if unit.endswith("s") else unit
-    source = getattr(fit, "source_data", None)
-    columns = {*fit.data.columns, *(source.columns if source is not None else ())}
-    if unit not in TIME_UNIT_WORDS or word in columns:
+    if unit not in TIME_UNIT_WORDS or word in _data_columns(fit):
         return None
+    return _model_time(fit)
+
+
+def _baseline_time(fit: Any, name: str, value: str) -> tuple[str, str] | None:
+    """("time", "0") for "at baseline" / "at the start" / "at the first visit" (the pair
+    (first, visit)) when the model has one time predictor: that predictor at its smallest
+    value in the model's data, the first time point. None when ``name`` is no such word, is
+    a column of the data, or the model has no single time predictor."""
+    word = name.casefold()
+    unit = value.casefold().removesuffix("s")
+    is_start = (word in BASELINE_WORDS and not value) or (
+        word == "first" and unit in TIME_UNIT_WORDS
+    )
+    if not is_start or name in _data_columns(fit):
+        return None
+    time = _model_time(fit)
+    if time is None:
+        return None
+    return time, f"{float(fit.data[time].min()):.15g}"
+
+
+def _data_columns(fit: Any) -> set[str]:
+    source = getattr(fit, "source_data", None)
+    return {*fit.data.columns, *(source.columns if source is not None else ())}
+
+
+def _model_time(fit: Any) -> str | None:
+    """The model's one continuous predictor that is a time (named like one and varying
+    within the grouping factor), else None."""
     continuous = fixed_part_variables(fit.model_formula, fit.data).continuous
     groups = fit.model_formula.grouping_variables()
     group = groups[0] if groups else None
