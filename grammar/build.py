@@ -740,6 +740,13 @@ class StepBuilder(Transformer):
         return ModifyModel("add_random_slope", tuple(variables), _ref(items),
                            groups[0] if groups else None)
 
+    def add_with_interaction(self, items):
+        """ "add school_size and its interaction with SES": the interaction of the variable
+        added with the one named last (its main effects come with it, as for "add the
+        interaction of SES and school_size")."""
+        added, partner = _cols(items)[:2]
+        return ModifyModel("add_covariate", (f"{added}:{partner}",), _ref(items))
+
     def add_random_slope_named(self, items):
         """ "add a random condition slope for raters": the slope's variable named first."""
         cols = _cols(items)

@@ -105,6 +105,12 @@ _ML_FOR_COMPARISON_RE = re.compile(
     r"(?![A-Za-z0-9_])",
     re.IGNORECASE,
 )
+#: "the effect of a one SD increase in SES" is SES's standardized effect (words20)
+_SD_INCREASE_RE = re.compile(
+    r"(?<![A-Za-z0-9_])effect\s+of\s+(?:(?:a|an)\s+)?(?:one[\s-]+)?(?:sd|standard\s+deviation)"
+    r"[\s-]+(?:increase|change|difference|rise|higher)\s+(?:in|of)(?![A-Za-z0-9_])",
+    re.IGNORECASE,
+)
 #: "how much of the variance ..." says no more than "how much variance ...".
 _HOW_MUCH_OF_RE = re.compile(r"(?<![A-Za-z])how much of(?![A-Za-z])", re.IGNORECASE)
 #: "between-patient SD", "within-subject variance": any between-/within- compound.
@@ -226,6 +232,7 @@ def normalise(request: str) -> Mapped:
                       lambda mt: f"{mt.group(1)} {mt.group(4)} between {mt.group(2)} and "
                                  f"{mt.group(3)}")
     mapped = _rewrite(mapped, _HOW_MUCH_OF_RE, lambda mt: mt.group(0)[: -len(" of")])
+    mapped = _rewrite(mapped, _SD_INCREASE_RE, lambda mt: "standardized effect of")
     mapped = _rewrite(mapped, _ML_FOR_COMPARISON_RE, lambda mt: "compare after refitting with ML")
     return mapped
 

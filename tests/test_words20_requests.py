@@ -159,3 +159,62 @@ def test_the_model_list_names_every_model(tmp_path):
     text = ask_ok(session, "what models have I fitted?").text()
     assert "`pain_score ~ time + treatment + (1 | patient)`" in text
     assert "`pain_score ~ time + (1 | patient)`" in text
+
+
+SCHOOL_COLUMNS = ("school", "student", "test_score", "SES", "school_size")
+
+
+@pytest.mark.parametrize(("request_text", "kind", "fields"), [
+    ("what if I ignore schools?", "compare_ols", {}),
+    ("what would the standard errors be if I ignored schools?", "compare_ols", {}),
+    ("standardized effect of SES", "effect_size", {"variable": "SES"}),
+    ("what is the effect of a one SD increase in SES?", "effect_size", {"variable": "SES"}),
+    ("effect of SES in SD units", "effect_size", {"variable": "SES"}),
+    ("what is the variance between schools?", "variance_components", {"include_icc": True}),
+    ("add SES as a random slope", "modify_model",
+     {"operation": "add_random_slope", "variables": ["SES"]}),
+    ("add SES as a random slope by school", "modify_model",
+     {"operation": "add_random_slope", "variables": ["SES"], "group": "school"}),
+    ("add school_size and its interaction with SES", "modify_model",
+     {"operation": "add_covariate", "variables": ["school_size:SES"]}),
+    ("is the SES effect different within and between schools?", "within_between",
+     {"column": "SES", "group": "schools"}),
+    ("how much variance does SES explain at each level?", "term_variance_explained",
+     {"term": "SES"}),
+])
+def test_school_wordings_reach_their_analysis(request_text, kind, fields):
+    step = parse(request_text, columns=SCHOOL_COLUMNS).to_dict()["steps"][0]
+    assert step["kind"] == kind
+    for key, value in fields.items():
+        assert step[key] == value, key
+
+
+def test_covariate_wordings_next_to_the_new_ones_are_unchanged():
+    for request, variables in (("add age as a covariate", ["age"]),
+                               ("add age and sex", ["age", "sex"]),
+                               ("add age, sex and height", ["age", "sex", "height"])):
+        (step,) = _steps(request)
+        assert step["operation"] == "add_covariate" and step["variables"] == variables
+
+
+@pytest.fixture()
+def schools_fitted(tmp_path):
+    session = Session(sample="schools", output_dir=tmp_path)
+    ask_ok(session, "fit test_score ~ SES + (1 | school)")
+    return session
+
+
+def test_adding_a_variable_with_its_interaction_keeps_its_main_effect(schools_fitted):
+    answer = ask_ok(schools_fitted, "add school_size and its interaction with SES")
+    fit = answer.steps[-1].result.model.fit
+    assert fit.formula == "test_score ~ SES + school_size + school_size:SES + (1 | school)"
+    direct = fit_lmm("test_score ~ SES * school_size + (1 | school)", load_sample("schools"))
+    assert fit.criterion == pytest.approx(direct.criterion, rel=1e-9)
+
+
+def test_the_se_question_ignoring_schools_is_the_ols_comparison(schools_fitted):
+    import statsmodels.formula.api as smf
+
+    answer = ask_ok(schools_fitted, "what would the standard errors be if I ignored schools?")
+    ols = smf.ols("test_score ~ SES", load_sample("schools")).fit()
+    assert f"{ols.bse['SES']:.2f}" in answer.text()
