@@ -261,6 +261,9 @@ def parts_from_data(
     if response is None or response in taken or response == time:
         raise _cannot_guess("outcome", data)
     skipped: list[str] = []
+    # "analyze test_score by school": a predictor named that is the grouping factor is the
+    # cluster its random intercept stands for, not also a fixed effect (one per level)
+    predictors = [p for p in predictors or () if p != group]
     if predictors:
         fixed = list(predictors)
     else:

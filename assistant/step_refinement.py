@@ -39,10 +39,12 @@ from assistant.slope_candidates import (
 from assistant.state import SessionState
 from assistant.steps.blups import grouping_factor_named, named_group
 from engine.blups import ANY_SLOPE, grouping_factors
+from engine.predict import fixed_part_variables
 from grammar.plan import (
     EVERY_SLOPE,
     CompareModels,
     Confint,
+    ExplainCoefficient,
     FixedEffects,
     MarginalMeans,
     ModifyModel,
@@ -100,10 +102,29 @@ def refine_step(
         return None if steps is None else Refinement(steps)
     if kind == "blups" and getattr(step, "order", None) and getattr(step, "term", None):
         return _affected_by(step, state)
+    if kind == "marginal_means" and getattr(step, "trend", None):
+        return _slope_without_factor(step, state)
     if kind != "fixed_effects" or not getattr(step, "interaction", False):
         return None
     steps = _interaction_as_slope(step, state)
     return None if steps is None else Refinement(steps)
+
+
+def _slope_without_factor(step: Any, state: SessionState) -> Refinement | None:
+    """ "How does reaction time change with days?" asks for a slope in each level of the
+    model's factor; a model with no factor has one slope, its coefficient, which is the
+    answer (the step with no factor to split by would only refuse)."""
+    if any(getattr(step, name, None) for name in ("factor", "by", "at", "focus")):
+        return None
+    if not state.models:
+        return None
+    model = _step_model(step, state)
+    if model is None:
+        return None
+    fit = model.fit
+    if fixed_part_variables(fit.model_formula, fit.data).factors:
+        return None
+    return Refinement((ExplainCoefficient(str(step.trend), False, getattr(step, "model", None)),))
 
 
 def _step_model(step: Any, state: SessionState) -> Any:

@@ -102,6 +102,7 @@ from grammar.plan import (
     WriteUp,
     label_ref,
     random_part,
+    referenced_label,
 )
 from grammar.r_calls import r_call_steps
 
@@ -487,6 +488,11 @@ class StepBuilder(Transformer):
 
     def head_structure(self, items):
         return items
+
+    def head_growth(self, _):
+        """ "a growth (curve) model": a model noun for the random slope model (each unit
+        its own intercept and slope over time), as "a random slope model" reads."""
+        return [_Field("noun", True), _Field("structure", "random_slope")]
 
     def fit_formula(self, items):
         return items[0]
@@ -1360,6 +1366,10 @@ class StepBuilder(Transformer):
         needed": the interaction of the variables named (none: the assistant finds it)."""
         return InteractionTest(tuple(_cols(items)), _ref(items))
 
+    def spaced_words(self, items):
+        """A column typed as words ("school size"), kept for the session to resolve."""
+        return _Col(" ".join(_cols(items)))
+
     def interaction_test_words(self, items):
         """ "is there an interaction between SES and school size?": the first column, and
         the words after it naming the second, kept as written for the session to resolve."""
@@ -1875,6 +1885,21 @@ class StepBuilder(Transformer):
             return BaselineComparison(_ref(parts), factors[0] if factors else None)
         return self.marginal_means(items)
 
+    def compare_pair_at(self, items):
+        """ "compare treatment and control at each time": the factor named by the first
+        word (its name or one of its levels: the session resolves it) compared at each
+        value of the variable after "at" (marginal means and their pairwise differences,
+        as "treatment effect at each time point" gives). The two words were read as
+        model names, as in "compare m1 and m2"; a third reference is the model asked."""
+        refs = [p.ref for p in _flat(items) if isinstance(p, _Ref)]
+        factor = referenced_label(refs[0]) if refs else None
+        if factor is None:
+            raise NotUnderstood("a factor and its levels, e.g. `compare treatment and control "
+                                "at each time`")
+        fields = _fields(items)
+        return MarginalMeans(refs[2] if len(refs) > 2 else None, factor,
+                             at=fields.get("at", ()), by=fields.get("by"))
+
     def simple_effect_treatment(self, items):
         """ "what is the treatment effect at 6 months?": "treatment" is a keyword here
         (the fixed-effects table's "treatment effect"); it names the factor treatment,
@@ -2386,6 +2411,15 @@ class StepBuilder(Transformer):
                                 "at time 3?`")
         step = self.report_predict(items)
         described = [(words[0], words[1])] if len(words) == 3 else []
+        return replace(step, at=(*described, *step.at))
+
+    def report_predict_possessive(self, items):
+        """ "what is the treated patient's pain at month 6?": the unit described before the
+        possessive, read as "what would a treated patient score at month 6?" reads it (the
+        first word a level, the second the unit); "a patient's" names only the unit."""
+        unit = next(p for p in _flat(items) if isinstance(p, _BlupLevel))
+        step = self.report_predict(items)
+        described = [(unit.group, unit.level)] if unit.group is not None else []
         return replace(step, at=(*described, *step.at))
 
     def report_predict(self, items):

@@ -657,7 +657,8 @@ def _factor_of(model: Any, name: str | None) -> str:
             f"Say which factor to compare, e.g. `pairwise comparisons of {factors[0]}`; "
             f"{model.title} has {listed}."
         )
-    return _matching_name(name, factors) or name
+    # "compare treated and control at each time": a level names its factor
+    return _matching_name(name, factors) or _factor_with_level(fit, name) or name
 
 
 def explain_coefficient(step: Any, state: SessionState, context: PlanContext) -> StepResult:
