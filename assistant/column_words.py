@@ -112,6 +112,7 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "blups": ("group", "term"),
     "missing_data": ("per", "related_to"),
     "plot_data": ("outcome", "over", "group", "by"),
+    "plot_observed_means": ("outcome", "over", "by"),
     "residual_variance_by_group": ("column",),
     "plot_trajectory": ("by", "over"),
     "plot_caterpillar": ("term",),

@@ -38,6 +38,7 @@ from assistant.steps import (
     model_checks,
     models,
     observed_means,
+    observed_means_plot,
     options,
     outliers,
     questions,
@@ -65,7 +66,8 @@ def _handlers() -> dict[str, Handler]:
                    outliers, missing_codes,
                    baseline_comparison, baseline_covariate, method_comparison,
                    residual_groups, residual_autocorrelation, change_between_times,
-                   group_reliability, study, level_mean, observed_means, design_checks):
+                   group_reliability, study, level_mean, observed_means, observed_means_plot,
+                   design_checks):
         table.update(module.HANDLERS)
     return table
 

@@ -71,6 +71,7 @@ from grammar.plan import (
     Outliers,
     PlotCaterpillar,
     PlotData,
+    PlotObservedMeans,
     PlotResiduals,
     PlotTrajectory,
     PowerAnalysis,
@@ -2687,6 +2688,14 @@ class StepBuilder(Transformer):
     def target_data(self, _):
         return _PlotTarget("data")
 
+    def target_means(self, _):
+        """ "plot the means (with error bars)": the observed means figure."""
+        return _PlotTarget("means")
+
+    def item_means(self, _):
+        """ "error bar plot (of pain by time)", "means plot": the observed means figure."""
+        return _PlotTarget("means")
+
     def target_outcome(self, items):
         name = _cols(items)[0]
         # "plot the residuals." lexes as a name (the dot joins it); read it as the keyword
@@ -2761,6 +2770,18 @@ class StepBuilder(Transformer):
 
     def opt_by(self, items):
         return _Field("by", _cols(items)[0])
+
+    def opt_by_two(self, items):
+        """ "by time and treatment": two columns, the first named first."""
+        first, second = _cols(items)[:2]
+        return [_Field("by", first), _Field("by_also", second)]
+
+    @v_args(meta=True)
+    def opt_bars(self, meta, items):
+        """ "and SE", "with SD bars", "with standard errors": the spread the bars show."""
+        words = self.source_text[meta.start_pos:meta.end_pos].casefold().split()
+        deviation = any(w in ("sd", "sds", "deviation", "deviations") for w in words)
+        return _Field("bars", "sd" if deviation else "se")
 
     def opt_over(self, items):
         return _Field("over", _cols(items)[0])
@@ -3587,15 +3608,19 @@ class _PlotTarget:
         if kind == "spaghetti":
             # the observed data unless the request names a model or its predictions
             about_model = model is not None or any(
-                fields.get(k) for k in ("fitted", "band", "overlay")
+                fields.get(k) for k in ("fitted", "band", "bars", "overlay")
             )
             kind = "trajectory" if about_model and not fields.get("data") else "data"
-        if kind == "data" and self.which == "mean" and fields.get("band"):
-            # words17: "plot mean pain over time by group with error bars": the model's
-            # estimated mean over time in each group with its confidence band (the data
-            # plot draws the observed means but has no intervals)
-            return PlotTrajectory(model, band=True, by=fields.get("by") or fields.get("for_each"),
-                                  over=fields.get("over"), level=fields.get("level"))
+        if kind == "means" or (
+            kind == "data" and self.which == "mean"
+            and (fields.get("band") or fields.get("bars"))
+        ):
+            # errorbars19: "plot mean pain over time with error bars", "plot the means":
+            # the observed means with their bars (the model's estimated means with a band
+            # are "plot the fitted trajectory with a CI band")
+            return _observed_means_plot(self.outcome, model, fields)
+        if fields.get("by_also"):
+            raise NotUnderstood("one column to split this plot by, e.g. `by treatment`")
         if kind == "data":
             if fields.get("n_levels"):
                 raise NotUnderstood(
@@ -3616,12 +3641,12 @@ class _PlotTarget:
             return RandomEffectsNormality(model)
         if kind == "subject_lines":
             return PlotTrajectory(
-                model, band=bool(fields.get("band")), overlay_blups=True, by=fields.get("by"),
-                over=fields.get("over"), level=fields.get("level"),
+                model, band=bool(fields.get("band") or fields.get("bars")), overlay_blups=True,
+                by=fields.get("by"), over=fields.get("over"), level=fields.get("level"),
             )
         return PlotTrajectory(
             model,
-            band=bool(fields.get("band")),
+            band=bool(fields.get("band") or fields.get("bars")),
             overlay_blups=bool(fields.get("overlay")),
             by=fields.get("by") or fields.get("for_each"),
             over=fields.get("over"),
@@ -3629,6 +3654,23 @@ class _PlotTarget:
             n_levels=fields.get("n_levels"),
             levels=tuple(fields.get("levels", ())),
         )
+
+
+def _observed_means_plot(outcome: str | None, model: str | None,
+                         fields: dict[str, Any]) -> PlotObservedMeans:
+    """The observed means figure of a plot request: "by time and treatment" puts the first
+    column on the x axis and draws a line per level of the second; one "by" column is left
+    for the session to place (the time on the x axis, another column as the lines)."""
+    if model is not None or fields.get("fitted") or fields.get("overlay"):
+        raise NotUnderstood(
+            "either the observed means (`plot the means with error bars`) or a model's "
+            "estimated means (`plot the fitted trajectory with a CI band`)"
+        )
+    over, by = fields.get("over"), fields.get("by") or fields.get("for_each")
+    if fields.get("by_also"):
+        over, by = (over or by), fields["by_also"]
+    return PlotObservedMeans(outcome or fields.get("outcome"), over, by,
+                             fields.get("bars", "ci"), fields.get("level"))
 
 
 #: One-word plot targets, for when a sentence-ending dot made one of them lex as a name.

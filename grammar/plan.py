@@ -174,6 +174,7 @@ STEP_TITLES: dict[str, str] = {
     "group_mean_reliability": "Report the reliability of the group means",
     "level_mean": "Report the mean outcome in one level, observed and estimated",
     "plot_data": "Plot the observed data",
+    "plot_observed_means": "Plot the observed means with error bars",
     "plot_caterpillar": "Caterpillar plot of the random effects",
     "plot_trajectory": "Plot the fitted trajectory",
     "plot_residuals": "Residual plots",
@@ -1161,6 +1162,23 @@ class PlotData(Step):
 
 
 @dataclass(frozen=True)
+class PlotObservedMeans(Step):
+    """The outcome's observed mean at each value of ``over`` (the time), one line per level
+    of ``by``, with error bars ("plot the means with error bars", "error bar plot of pain
+    by time"; ``engine.plots.observed_means``). ``bars``: ``ci`` (the per-cell t interval at
+    ``level``, None: the session's), ``se`` (± 1 SE) or ``sd`` (± 1 SD). Fields as typed;
+    None: the newest model's outcome, time and between-subject factor on this data, else
+    the data's outcome and time guesses and no split."""
+
+    kind: ClassVar[str] = "plot_observed_means"
+    outcome: str | None = None
+    over: str | None = None
+    by: str | None = None
+    bars: str = "ci"
+    level: float | None = None
+
+
+@dataclass(frozen=True)
 class PlotCaterpillar(Step):
     """BLUPs with intervals; ``term`` None = every random term, ``(Intercept)`` etc."""
 
@@ -1343,7 +1361,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         ResidualAutocorrelation, ChangeBetweenTimes,
         GroupMeanReliability, LevelMean,
         DescribeStudy,
-        PlotData, PlotCaterpillar,
+        PlotData, PlotObservedMeans, PlotCaterpillar,
         PlotTrajectory,
         PlotResiduals, FixConvergence, SetOption, Help, ExportResults,
         Undo, ShowHistory, ShowPlan, ObservedMeansTable,

@@ -120,10 +120,11 @@ def test_rescaling_a_coefficient_by_an_amount_is_unchanged():
     assert (step["kind"], step["term"], step["per"]) == ("explain_coefficient", "time", 10.0)
 
 
-def test_mean_outcome_with_error_bars_is_the_trajectory_with_its_band():
+def test_mean_outcome_with_error_bars_is_the_observed_means_figure():
+    # errorbars19: the observed means with their bars (was the model's trajectory)
     (step,) = _steps("plot mean pain over time by group with error bars", PAIN_COLUMNS)
-    assert (step["kind"], step["band"], step["by"], step["over"]) == (
-        "plot_trajectory", True, "group", "time")
+    assert (step["kind"], step["bars"], step["by"], step["over"]) == (
+        "plot_observed_means", "ci", "group", "time")
     # without intervals it stays the observed data with the mean line
     (plain,) = _steps("plot mean pain over time by group", PAIN_COLUMNS)
     assert plain["kind"] == "plot_data"
@@ -132,7 +133,8 @@ def test_mean_outcome_with_error_bars_is_the_trajectory_with_its_band():
 def test_mean_outcome_in_two_words_is_kept_for_the_session_to_resolve():
     (step,) = _steps("plot the mean pain score over time by treatment with error bars",
                      PAIN_COLUMNS)
-    assert (step["kind"], step["band"], step["by"]) == ("plot_trajectory", True, "treatment")
+    assert (step["kind"], step["outcome"], step["by"]) == (
+        "plot_observed_means", "pain score", "treatment")
     (plain,) = _steps("plot the mean pain score over time by treatment", PAIN_COLUMNS)
     assert (plain["kind"], plain["outcome"]) == ("plot_data", "pain score")
 
@@ -240,9 +242,11 @@ def test_apa_paragraph_reports_the_days_slope_of_the_fit(tmp_path):
     assert f"= {days.t:.2f}" in answer.text()
 
 
-def test_mean_pain_with_error_bars_draws_the_estimated_means_and_their_intervals(pain):
+def test_fitted_trajectory_by_group_draws_the_estimated_means_and_their_intervals(pain):
+    # errorbars19: "plot mean pain ... with error bars" is now the observed means figure
+    # (tests/test_observed_means_plot.py); the model's means with a band are asked for so
     ask_ok(pain, f"fit {PAIN_INTERACTION}")
-    answer = ask_ok(pain, "plot mean pain over time by group with error bars")
+    answer = ask_ok(pain, "plot the fitted trajectory by treatment with a CI band")
     figure = answer.steps[0].result.result
     assert figure.band and figure.by == "treatment" and figure.level == 0.95
     frame = figure.predictions.frame
@@ -314,12 +318,13 @@ def test_rescale_time_divides_time_by_its_sample_sd(pain):
                                                      rel=1e-12)
 
 
-def test_error_bars_before_any_model_say_the_observed_data_have_none(pain):
+def test_error_bars_before_any_model_are_the_observed_means_intervals(pain):
+    # errorbars19: the observed means get their own per-cell intervals, model or not
     answer = ask_ok(pain, "plot mean pain over time by treatment with error bars")
     figure = answer.steps[0].result.result
-    assert type(figure).__name__ == "ObservedDataFigure"
-    assert "No model is fitted yet" in answer.text()
-    assert "without intervals" in answer.text()
+    assert type(figure).__name__ == "ObservedMeansFigure"
+    assert (figure.bars, figure.means.group, figure.means.x) == ("ci", "treatment", "time")
+    assert "95% confidence interval" in answer.text()
 
 
 def test_rescaling_two_columns_divides_each_by_its_sd(tmp_path):

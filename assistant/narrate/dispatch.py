@@ -128,6 +128,7 @@ STEP_WORDS = {
     "compare_rm_anova": "compare with RM-ANOVA",
     "compare_ols": "compare with OLS",
     "plot_data": "plot the data",
+    "plot_observed_means": "plot the observed means",
     "plot_caterpillar": "draw the caterpillar plot",
     "plot_trajectory": "draw the trajectory plot",
     "plot_residuals": "draw the residual plots",

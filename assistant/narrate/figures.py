@@ -8,6 +8,7 @@ from typing import Any
 from assistant.narrate import numbers as fmt
 from assistant.narrate.blocks import Block, Bullets, Image, Paragraph
 from assistant.narrate.observed_data import observed_data_sentences
+from assistant.narrate.observed_means_plot import observed_means_plot_blocks
 from assistant.narrate.terms import INTERCEPT_NAMES
 
 FUNNEL_WORDS = (
@@ -23,6 +24,8 @@ def _images(paths: list[Path]) -> list[Block]:
 
 def figure_blocks(figure: Any, model: Any, paths: list[Path]) -> list[Block]:
     kind = type(figure).__name__
+    if kind == "ObservedMeansFigure":
+        return observed_means_plot_blocks(figure, paths)
     if kind == "CaterpillarFigure":
         words = caterpillar_sentences(figure, model)
     elif kind == "TrajectoryFigure":

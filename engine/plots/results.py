@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from engine.observed_mean_intervals import ObservedMeanIntervals
 from engine.predict import PredictionGrid
 from engine.residual_checks import ResidualChecks
 
@@ -19,7 +20,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, PredictionGrid | ResidualChecks | CaterpillarPanel | ObservedPanel
-                  | ClusterSpread):
+                  | ClusterSpread | ObservedMeanIntervals):
         return value.to_dict()
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
@@ -191,3 +192,17 @@ class ObservedDataFigure(Figure):
     panels: tuple[ObservedPanel, ...]
     clusters: ClusterSpread | None = None
     n_groups_drawn: int | None = None
+
+
+@dataclass(frozen=True)
+class ObservedMeansFigure(Figure):
+    """Observed means of the outcome at each x (time) value joined by a line per group,
+    with error bars: ``bars`` ``ci`` (the per-cell t interval at ``means.level``), ``se``
+    (± 1 SE) or ``sd`` (± 1 SD). ``means`` holds every number drawn
+    (:mod:`engine.observed_mean_intervals`); ``dodge`` is the horizontal shift between
+    neighbouring groups, in x units, that keeps their bars apart."""
+
+    kind: ClassVar[str] = "observed_means"
+    bars: str
+    means: ObservedMeanIntervals
+    dodge: float
