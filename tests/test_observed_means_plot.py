@@ -141,6 +141,8 @@ def test_a_missing_column_is_one_plain_message():
     ("plot means and SE by group", {"by": "group", "bars": "se"}),
     ("plot the means with SD bars", {"bars": "sd"}),
     ("plot the observed means with standard errors", {"bars": "se"}),
+    ("plot the mean with error bars", {}),
+    ("plot means by treatment and time", {"over": "treatment", "by": "time"}),
 ])
 def test_requests_plan_the_observed_means_figure(request_text, expected):
     (step,) = parse(request_text, columns=PAIN_COLUMNS).to_dict()["steps"]
@@ -171,10 +173,13 @@ def test_without_a_model_the_named_columns_split_the_means(pain_trial_session):
                                                                  rel=1e-12)
     text = answer.text()
     assert str(figure.paths[0]) in text and "95% confidence interval" in text
-    assert "ignore that the same subjects" in text
+    assert "ignore that the same subjects (or clusters) give values to several cells" in text
     # the table shows each cell's interval
     first = figure.means.cells[0]
     assert f"{first.lower:.1f} to {first.upper:.1f}" in text
+    # the time goes on the x axis whichever column is named first
+    swapped = _figure(ask_ok(pain_trial_session, "plot means by treatment and time"))
+    assert (swapped.means.x, swapped.means.group) == ("time", "treatment")
     # with no model and no column named, only the time: one line
     alone = _figure(ask_ok(pain_trial_session, "plot mean pain over time with error bars"))
     assert (alone.means.outcome, alone.means.group) == ("pain_score", None)
@@ -203,3 +208,23 @@ def test_a_missing_column_in_a_request_is_one_message_and_changes_nothing(tmp_pa
     assert "Traceback" not in answer.text()
     pd.testing.assert_frame_equal(session.data, before)
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_without_a_time_column_the_named_factor_is_the_x_axis(tmp_path):
+    session = Session(sample="ratings", output_dir=tmp_path)
+    refused = session.ask("plot the means with error bars")
+    assert str(refused.error).startswith("I could not tell which column to put on the x axis")
+    assert "`plot the means of rating by condition`" in str(refused.error)
+    figure = _figure(ask_ok(session, "plot the means of rating by condition"))
+    # ratings has 15 missing ratings: dropped from their cells and counted
+    data = load_sample("ratings").dropna(subset=["rating"])
+    direct = data.groupby("condition")["rating"].agg(["count", "mean", "std"])
+    assert (figure.means.x, figure.means.group, figure.means.x_numeric) == (
+        "condition", None, False)
+    assert [c.n for c in figure.means.cells] == direct["count"].tolist()
+    assert [c.sd for c in figure.means.cells] == pytest.approx(direct["std"].tolist(),
+                                                               rel=1e-12)
+    assert figure.means.n_left_out == 15
+    ask_ok(session, "fit rating ~ condition + (1 | rater) + (1 | item)")
+    with_model = _figure(ask_ok(session, "plot the means with error bars"))
+    assert (with_model.means.x, with_model.means.group) == ("condition", None)

@@ -24,8 +24,8 @@ def _bars_sentence(figure: Any) -> str:
     return (
         f"The points are the observed means of {means.outcome}; {what}. These are plain "
         "per-cell summaries of the data: they treat the values in a cell as independent and "
-        "ignore that the same subjects are measured at every time, unlike the model's "
-        "estimated marginal means (`plot the fitted trajectory with a CI band`)."
+        "ignore that the same subjects (or clusters) give values to several cells, unlike "
+        "the model's estimated marginal means (`plot the fitted trajectory with a CI band`)."
     )
 
 

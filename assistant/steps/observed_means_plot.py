@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from assistant.errors import AssistantError
 from assistant.model_building import group_column
 from assistant.state import SessionState
@@ -69,6 +71,19 @@ def _model_split(data: Any, model: Any, roles: dict[str, str], time: str) -> str
     return found[0] if len(found) == 1 else None
 
 
+def _model_factor(data: Any, model: Any, roles: dict[str, str], outcome: str) -> str | None:
+    """Without a time column, the x axis of the model's one factor in the fixed part (the
+    condition of a rating study), or None."""
+    if model is None:
+        return None
+    variables = [str(v) for v in model.fit.model_formula.variables()]
+    factors = [v for v in variables
+               if v in data.columns and v not in (outcome, roles.get("group"))
+               and not pd.api.types.is_numeric_dtype(data[v])
+               and v not in model.fit.ngroups]
+    return factors[0] if len(factors) == 1 else None
+
+
 def observed_means_plot(step: Any, state: SessionState, context: PlanContext) -> StepResult:
     from engine.plots.observed_means import observed_means_figure
 
@@ -87,14 +102,24 @@ def observed_means_plot(step: Any, state: SessionState, context: PlanContext) ->
             raise AssistantError("Name the column of the groups, e.g. `by treatment`.")
     else:
         by = _time_word(by_word, data, roles)
-    if over is None and by is not None and by == roles.get("time"):
-        over, by = by, None  # "error bar plot of pain by time": time is the x axis
-    over = over or roles.get("time")
+    if over is None and by is not None and by in (roles.get("time"), by_word) and (
+        by == roles.get("time") or "time" not in roles
+    ):
+        # "error bar plot of pain by time": time is the x axis; without a time column,
+        # "plot the means of rating by condition" puts the column named there
+        over, by = by, None
+    over = over or roles.get("time") or _model_factor(data, model, roles, outcome)
     if over is None:
+        factors = [str(c) for c in data.columns if str(c) != outcome
+                   and not pd.api.types.is_numeric_dtype(data[c])
+                   and 1 < data[c].nunique() < len(data)]
+        example = min(factors, key=lambda c: data[c].nunique(), default="time")
         raise AssistantError(
-            "I could not tell which column to put on the x axis; name it, e.g. "
-            f"`plot the means of {outcome} by time`."
+            "I could not tell which column to put on the x axis (there is no time column "
+            f"that I can see); name it, e.g. `plot the means of {outcome} by {example}`."
         )
+    if by is not None and by == roles.get("time") and over != by:
+        over, by = by, over  # "plot means by treatment and time": time on the x axis
     note = None
     if by is None and by_word is None:
         by = _model_split(data, model, roles, over)

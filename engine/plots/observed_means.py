@@ -34,6 +34,8 @@ DODGE_SPAN = 0.16
 #: At most this many groups get a line each (one colour per group).
 MAX_GROUPS = len(CATEGORY_COLOURS)
 FIGURE_SIZE_IN = (6.4, 4.2)
+#: Level names on a factor x axis are written upright past this many levels.
+ROTATE_LABELS_PAST = 8
 
 
 class MeansDrawing(NamedTuple):
@@ -99,11 +101,12 @@ def draw_observed_means(means: ObservedMeanIntervals, bars: str = "ci") -> Means
         container = ax.errorbar(
             x, y, yerr=_half_widths(cells, bars), color=CATEGORY_COLOURS[i % MAX_GROUPS],
             marker="o", markersize=5, linewidth=1.6, capsize=3, elinewidth=1.1,
-            label=f"{means.group} = {level}" if level is not None else means.outcome,
+            label=str(level) if level is not None else means.outcome,
         )
         container.lines[0].set_gid("mean_line")
     if not means.x_numeric:
-        ax.set_xticks([positions[v] for v in means.x_levels], [str(v) for v in means.x_levels])
+        ax.set_xticks([positions[v] for v in means.x_levels], [str(v) for v in means.x_levels],
+                      rotation=90 if len(means.x_levels) > ROTATE_LABELS_PAST else 0)
     elif len(means.x_levels) <= 12:
         ax.set_xticks([float(v) for v in means.x_levels])
     ax.set_xlabel(means.x)
