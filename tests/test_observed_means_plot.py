@@ -195,6 +195,7 @@ def test_with_a_model_its_outcome_time_and_arm_are_the_defaults(pain):
     assert over_time.means.group == "treatment"
     se = _figure(ask_ok(pain, "plot means and SE by group"))
     assert (se.bars, se.means.group) == ("se", "treatment")
+    assert se.paths[0].name == "pain_trial_observed_means_pain_score_time_by_treatment_se.png"
     by_time = _figure(ask_ok(pain, "error bar plot of pain_score by time"))
     assert (by_time.means.x, by_time.means.group) == ("time", None)
 

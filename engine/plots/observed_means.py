@@ -123,13 +123,15 @@ def observed_means_figure(
     bars: str = "ci", level: float = 0.95, fmt: str = "png", prefix: str = "",
 ) -> ObservedMeansFigure:
     """The means with error bars, saved as
-    ``<prefix>_observed_means_<outcome>_<x>[_by_<group>].<fmt>``."""
+    ``<prefix>_observed_means_<outcome>_<x>[_by_<group>][_se|_sd].<fmt>`` (interval bars
+    have no suffix)."""
     fmt = check_format(fmt)
     means = observed_mean_intervals(data, outcome, x, group, level)
     with figure_style():
         drawn = draw_observed_means(means, bars)
         stem = file_stem(prefix, "observed_means", outcome, x,
-                         *(("by", means.group) if means.group else ()))
+                         *(("by", means.group) if means.group else ()),
+                         "" if bars == "ci" else bars)
         path = save_figure(drawn.figure, out_dir, stem, fmt)
     return ObservedMeansFigure(paths=(path,), format=fmt, bars=bars, means=means,
                                dodge=drawn.dodge)
