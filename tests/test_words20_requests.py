@@ -218,3 +218,33 @@ def test_the_se_question_ignoring_schools_is_the_ols_comparison(schools_fitted):
     answer = ask_ok(schools_fitted, "what would the standard errors be if I ignored schools?")
     ols = smf.ols("test_score ~ SES", load_sample("schools")).fit()
     assert f"{ols.bse['SES']:.2f}" in answer.text()
+
+
+RATING_COLUMNS = ("rater", "item", "condition", "rating")
+
+
+@pytest.mark.parametrize(("request_text", "columns", "kind", "fields"), [
+    ("test the residuals for normality", PAIN_COLUMNS, "plot_residuals", {"which": "qq"}),
+    ("check the residuals for normality", PAIN_COLUMNS, "plot_residuals", {"which": "qq"}),
+    ("what is the within-subject correlation?", PAIN_COLUMNS, "variance_components",
+     {"include_icc": True}),
+    ("how much do raters disagree?", RATING_COLUMNS, "variance_components",
+     {"include_icc": True, "question": "group_spread", "group": "raters"}),
+    ("are items or raters more variable?", RATING_COLUMNS, "variance_contrast",
+     {"groups": ["items", "raters"]}),
+    ("what is the slope for time?", PAIN_COLUMNS, "explain_coefficient", {"term": "time"}),
+])
+def test_third_batch_of_wordings(request_text, columns, kind, fields):
+    step = parse(request_text, columns=columns).to_dict()["steps"][0]
+    assert step["kind"] == kind
+    for key, value in fields.items():
+        assert step[key] == value, key
+
+
+def test_the_within_subject_correlation_is_the_icc(pain_fitted):
+    session, direct = pain_fitted
+    answer = ask_ok(session, "what is the within-subject correlation?")
+    between = next(c for c in direct.variance_components if c.group == "patient")
+    residual = next(c for c in direct.variance_components if c.group == "Residual")
+    icc = between.vcov / (between.vcov + residual.vcov)
+    assert f"ICC = {icc:.2f}" in answer.text()
