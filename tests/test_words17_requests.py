@@ -42,11 +42,6 @@ def schools(tmp_path):
     return session
 
 
-@pytest.fixture()
-def pain(tmp_path):
-    return Session(sample="pain_trial", output_dir=tmp_path)
-
-
 # ------------------------------------------------------------------ plans
 @pytest.mark.parametrize(("request_text", "reference"), [
     ("plot the school-specific regression lines", "plot each school's fitted line"),
@@ -199,9 +194,9 @@ def test_cross_level_question_without_a_level_two_predictor_asks_back(tmp_path):
     assert list(session.models) == [1]
 
 
-def test_time_by_treatment_interaction_is_added_and_tested_by_lrt(pain):
-    ask_ok(pain, f"fit {PAIN_ADDITIVE}")
-    answer = ask_ok(pain, "test the time by treatment interaction")
+def test_time_by_treatment_interaction_is_added_and_tested_by_lrt(pain_trial_session):
+    ask_ok(pain_trial_session, f"fit {PAIN_ADDITIVE}")
+    answer = ask_ok(pain_trial_session, "test the time by treatment interaction")
     data = load_sample("pain_trial")
     direct = fit_lmm(PAIN_INTERACTION, data)
     own = {f.term: f for f in direct.fixed_effects}["time:treatment[T.treated]"]
@@ -242,11 +237,13 @@ def test_apa_paragraph_reports_the_days_slope_of_the_fit(tmp_path):
     assert f"= {days.t:.2f}" in answer.text()
 
 
-def test_fitted_trajectory_by_group_draws_the_estimated_means_and_their_intervals(pain):
+def test_fitted_trajectory_by_group_draws_the_estimated_means_and_their_intervals(
+    pain_trial_session,
+):
     # errorbars19: "plot mean pain ... with error bars" is now the observed means figure
     # (tests/test_observed_means_plot.py); the model's means with a band are asked for so
-    ask_ok(pain, f"fit {PAIN_INTERACTION}")
-    answer = ask_ok(pain, "plot the fitted trajectory by treatment with a CI band")
+    ask_ok(pain_trial_session, f"fit {PAIN_INTERACTION}")
+    answer = ask_ok(pain_trial_session, "plot the fitted trajectory by treatment with a CI band")
     figure = answer.steps[0].result.result
     assert figure.band and figure.by == "treatment" and figure.level == 0.95
     frame = figure.predictions.frame
@@ -259,19 +256,19 @@ def test_fitted_trajectory_by_group_draws_the_estimated_means_and_their_interval
                                                       rel=1e-10)
 
 
-def test_estimated_marginal_means_plot_is_the_models_mean_line(pain):
-    ask_ok(pain, f"fit {PAIN_INTERACTION}")
-    answer = ask_ok(pain, "plot the estimated marginal means")
+def test_estimated_marginal_means_plot_is_the_models_mean_line(pain_trial_session):
+    ask_ok(pain_trial_session, f"fit {PAIN_INTERACTION}")
+    answer = ask_ok(pain_trial_session, "plot the estimated marginal means")
     frame = answer.steps[0].result.result.predictions.frame
     direct = population_predictions(fit_lmm(PAIN_INTERACTION, load_sample("pain_trial")),
                                     time="time").frame
     assert frame["se"].to_numpy() == pytest.approx(direct["se"].to_numpy(), rel=1e-8)
 
 
-def test_pairwise_comparisons_between_time_points_match_the_engine(pain):
+def test_pairwise_comparisons_between_time_points_match_the_engine(pain_trial_session):
     formula = "pain_score ~ factor(time) * treatment + (1 | patient)"
-    ask_ok(pain, f"fit {formula}")
-    answer = ask_ok(pain, "pairwise comparisons between time points")
+    ask_ok(pain_trial_session, f"fit {formula}")
+    answer = ask_ok(pain_trial_session, "pairwise comparisons between time points")
     result = answer.steps[0].result.result
     direct = marginal_means(fit_lmm(formula, load_sample("pain_trial")), "time")
     assert result.factor == "time" and result.adjustment == "tukey"
@@ -296,10 +293,10 @@ def test_is_the_clustering_important_gives_kish_design_effect(tmp_path):
     assert result.effective_n == pytest.approx(len(data) / (1 + (m - 1) * icc), rel=1e-6)
 
 
-def test_ml_for_the_comparison_refits_both_models_by_ml(pain):
-    ask_ok(pain, f"fit {PAIN_ADDITIVE}")
-    ask_ok(pain, f"fit {PAIN_INTERACTION}")
-    answer = ask_ok(pain, "use ML for the comparison")
+def test_ml_for_the_comparison_refits_both_models_by_ml(pain_trial_session):
+    ask_ok(pain_trial_session, f"fit {PAIN_ADDITIVE}")
+    ask_ok(pain_trial_session, f"fit {PAIN_INTERACTION}")
+    answer = ask_ok(pain_trial_session, "use ML for the comparison")
     comparison = answer.steps[0].result.comparison
     assert comparison.refit == "ml" and comparison.refitted_with_ml
     data = load_sample("pain_trial")
@@ -310,17 +307,17 @@ def test_ml_for_the_comparison_refits_both_models_by_ml(pain):
         assert float(row["logLik"].iloc[0]) == pytest.approx(float(ml.loglik), rel=1e-8)
 
 
-def test_rescale_time_divides_time_by_its_sample_sd(pain):
-    answer = ask_ok(pain, "rescale time")
+def test_rescale_time_divides_time_by_its_sample_sd(pain_trial_session):
+    answer = ask_ok(pain_trial_session, "rescale time")
     frame = answer.steps[0].result.engine_result.data
     time = load_sample("pain_trial")["time"]
     assert frame["time"].to_numpy() == pytest.approx((time / time.std(ddof=1)).to_numpy(),
                                                      rel=1e-12)
 
 
-def test_error_bars_before_any_model_are_the_observed_means_intervals(pain):
+def test_error_bars_before_any_model_are_the_observed_means_intervals(pain_trial_session):
     # errorbars19: the observed means get their own per-cell intervals, model or not
-    answer = ask_ok(pain, "plot mean pain over time by treatment with error bars")
+    answer = ask_ok(pain_trial_session, "plot mean pain over time by treatment with error bars")
     figure = answer.steps[0].result.result
     assert type(figure).__name__ == "ObservedMeansFigure"
     assert (figure.bars, figure.means.group, figure.means.x) == ("ci", "treatment", "time")

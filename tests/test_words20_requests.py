@@ -148,7 +148,7 @@ def test_center_at_baseline_when_time_already_starts_at_zero(pain_fitted):
     before = len(session.state.models)
     answer = session.ask("center time at baseline")
     assert not answer.ok
-    assert "time already starts at 0" in str(answer.error)
+    assert "time is already 0 at baseline" in str(answer.error)
     assert len(session.state.models) == before
 
 

@@ -190,7 +190,7 @@ def residuals(step: Any, state: SessionState, context: PlanContext) -> StepResul
     return _figure_step(kind, residual_figure, step, state, which=step_field(step, "which", "all"))
 
 
-def _outcome_column(words: str | None, columns: Any) -> str | None:
+def outcome_column(words: str | None, columns: Any) -> str | None:
     """The column a word names by its stem ("day" for ``Days``), or several words by the
     looser fit of ``columns_for_words`` ("reaction time" for ``Reaction``), when exactly
     one column fits; the words as written otherwise (a typo is reported, not guessed)."""
@@ -222,13 +222,13 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
         outcome, over = None, outcome  # "plot time": the data over time
     elif outcome is not None and outcome == roles.get("group") and group is None:
         outcome, group = None, outcome  # "plot patient": a line or column per patient
-    outcome = _outcome_column(outcome, data.columns) or roles.get("outcome")
+    outcome = outcome_column(outcome, data.columns) or roles.get("outcome")
     group = group or roles.get("group")
     by = step_field(step, "by")
-    if by is not None and by.casefold() in _ARM_WORDS and by not in data.columns:
-        by = _arm_factor(state, data, group)  # "by group": the treatment arm, not the patients
+    if by is not None and by.casefold() in ARM_WORDS and by not in data.columns:
+        by = arm_factor(state, data, group)  # "by group": the treatment arm, not the patients
     by = None if by is None else (
-        group_column(_outcome_column(by, data.columns), data.columns) or roles.get("group")
+        group_column(outcome_column(by, data.columns), data.columns) or roles.get("group")
     )
     if by is not None and by == group:
         by = None  # "plot pain_score by patient": one line per patient, no panels
@@ -262,10 +262,10 @@ def observed_data(step: Any, state: SessionState, context: PlanContext) -> StepR
 
 
 #: Words for the groups a study compares ("plot pain over time by group").
-_ARM_WORDS = frozenset({"group", "groups", "arm", "arms", "condition", "conditions"})
+ARM_WORDS = frozenset({"group", "groups", "arm", "arms", "condition", "conditions"})
 
 
-def _arm_factor(state: SessionState, data: Any, subject: str) -> str:
+def arm_factor(state: SessionState, data: Any, subject: str) -> str:
     """The one factor fixed within each subject (a treatment arm) among the newest model's
     variables, else among all columns; a request to name it when there is not exactly one."""
     from engine.missingness_by import between_subject_factors

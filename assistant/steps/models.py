@@ -41,6 +41,7 @@ from engine.fixed_covariance import quadratic_terms
 from engine.hessian_check import HESSIAN_OK
 from engine.kenward_roger import kenward_roger_obstacle
 from engine.lmm import fit_lmm as engine_fit_lmm
+from engine.starting_values import baseline_time
 from engine.variance import variance_explained
 from grammar.build import formula_from_words
 from grammar.plan import BASELINE_VALUE
@@ -333,20 +334,20 @@ def fit_lmm(step: Any, state: SessionState, context: PlanContext) -> StepResult:
 
 
 def _first_time_point(model: Any, variable: str) -> str:
-    """The smallest value of ``variable`` among the rows the model used ("center time at
-    baseline"), as text for ``center_at``."""
+    """The baseline of ``variable`` among the rows the model used ("center time at
+    baseline"; ``engine.starting_values.baseline_time``), as text for ``center_at``."""
     data = model.fit.data
     if variable not in data.columns or not pd.api.types.is_numeric_dtype(data[variable]):
         raise AssistantError(
             f"The model has no numeric predictor {variable!r} to center at its first value; "
             f"its formula is `{model.fit.model_formula.text()}`."
         )
-    first = float(data[variable].min())
+    first = baseline_time(data[variable])
     if first == 0:
         raise AssistantError(
-            f"{variable} already starts at 0 in the model's data, so the intercept already is "
-            f"the expected {model.fit.response_name} at the first time point; centring at "
-            "baseline would change nothing."
+            f"{variable} is already 0 at baseline in the model's data, so the intercept "
+            f"already is the expected {model.fit.response_name} there; centring at baseline "
+            "would change nothing."
         )
     return f"{first:.15g}"
 

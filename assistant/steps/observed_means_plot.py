@@ -20,7 +20,7 @@ from assistant.state import SessionState
 from assistant.step_results import EngineResult
 from assistant.steps.base import PlanContext, StepResult, step_field, step_level
 from assistant.steps.data import data_roles, model_on_current_data, require_data
-from assistant.steps.figures import _ARM_WORDS, TIME_ROLE_WORDS, _arm_factor, _outcome_column
+from assistant.steps.figures import ARM_WORDS, TIME_ROLE_WORDS, arm_factor, outcome_column
 from engine.missingness_by import between_subject_factors
 
 
@@ -28,7 +28,7 @@ def _named_column(word: str | None, data: Any, role: str) -> str | None:
     """The column a word of the request names, or one plain message naming the problem."""
     if word is None:
         return None
-    column = _outcome_column(word, data.columns)
+    column = outcome_column(word, data.columns)
     if column in data.columns:
         return column
     column = group_column(word, data.columns)
@@ -96,8 +96,8 @@ def observed_means_plot(step: Any, state: SessionState, context: PlanContext) ->
         raise AssistantError("Name the outcome, e.g. `plot the means of score by time`.")
     over = _time_word(step_field(step, "over"), data, roles)
     by_word = step_field(step, "by")
-    if by_word is not None and by_word.casefold() in _ARM_WORDS and by_word not in data.columns:
-        by = _arm_factor(state, data, roles["group"]) if "group" in roles else None
+    if by_word is not None and by_word.casefold() in ARM_WORDS and by_word not in data.columns:
+        by = arm_factor(state, data, roles["group"]) if "group" in roles else None
         if by is None:
             raise AssistantError("Name the column of the groups, e.g. `by treatment`.")
     else:

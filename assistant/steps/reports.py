@@ -44,6 +44,7 @@ from engine.random_effects_tests import random_effects_tests
 from engine.rescaled_coefficient import rescaled_coefficient
 from engine.side_by_side import ols_side_by_side, rm_anova_side_by_side
 from engine.slope_spread import random_slope_variables, slope_spread
+from engine.starting_values import baseline_time
 from engine.variance import variance_explained
 from grammar.formula import variables_in
 
@@ -452,7 +453,7 @@ def _fixed_values(fit: Any, pairs: Any) -> dict[str, str]:
             out[factor] = level
         elif name not in predictors and (time := _time_named_by_unit(fit, name)) is not None:
             out[time] = value
-        elif name not in predictors and (start := _baseline_time(fit, name, value)) is not None:
+        elif name not in predictors and (start := _baseline_pair(fit, name, value)) is not None:
             out[start[0]] = start[1]
         elif not value and _names_one_observation(fit, name):
             continue  # "for a student": any one observation, the population prediction
@@ -503,10 +504,11 @@ def _time_named_by_unit(fit: Any, word: str) -> str | None:
     return _model_time(fit)
 
 
-def _baseline_time(fit: Any, name: str, value: str) -> tuple[str, str] | None:
+def _baseline_pair(fit: Any, name: str, value: str) -> tuple[str, str] | None:
     """("time", "0") for "at baseline" / "at the start" / "at the first visit" (the pair
-    (first, visit)) when the model has one time predictor: that predictor at its smallest
-    value in the model's data, the first time point. None when ``name`` is no such word, is
+    (first, visit)) when the model has one time predictor: that predictor at its baseline
+    in the model's data (``engine.starting_values.baseline_time``: 0 when it occurs, else
+    the first time point). None when ``name`` is no such word, is
     a column of the data, or the model has no single time predictor."""
     word = name.casefold()
     unit = value.casefold().removesuffix("s")
@@ -518,7 +520,7 @@ def _baseline_time(fit: Any, name: str, value: str) -> tuple[str, str] | None:
     time = _model_time(fit)
     if time is None:
         return None
-    return time, f"{float(fit.data[time].min()):.15g}"
+    return time, f"{baseline_time(fit.data[time]):.15g}"
 
 
 def _data_columns(fit: Any) -> set[str]:
